@@ -1,0 +1,14 @@
+/// Wraps a sink to count the bytes written through it.
+struct CountingSink<Base: MediaByteSink>: MediaByteSink {
+    var base: Base
+    private(set) var count: Int64 = 0
+
+    init(_ base: Base) {
+        self.base = base
+    }
+
+    mutating func write(_ bytes: [UInt8]) async throws {
+        try await base.write(bytes)
+        count += Int64(bytes.count)
+    }
+}

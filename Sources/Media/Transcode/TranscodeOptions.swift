@@ -1,0 +1,30 @@
+/// Settings of a review copy. The defaults are the `review` profile's; tests and benchmarks may
+/// tune the speed settings.
+public struct TranscodeOptions: Sendable, Hashable {
+    /// The box the video is fitted into (aspect ratio kept, even dimensions).
+    public var maxWidth = 640
+    public var maxHeight = 360
+    /// The highest output frame rate; frames above it are decoded but not scaled or encoded.
+    public var maxFrameRate = 15
+    /// VP8 target bitrate in kbit/s.
+    public var videoBitrateKbps = 400
+    /// The longest time between video key frames (and so the longest cluster), in seconds.
+    public var keyFrameIntervalSeconds = 3
+    /// libvpx `cpu-used` (-16...16). Negative values give a fixed speed instead of pacing to the
+    /// frame clock, which is what a batch transcode wants.
+    public var encoderCPUUsed = -12
+    /// VP8 encoder threads (the decoder runs on the other core meanwhile).
+    public var encoderThreads = 1
+    /// libvpx decoder threads (VP9 decodes rows in parallel; VP8 only with token partitions).
+    public var decoderThreads = 2
+    /// Opus target bitrate in bit/s, and encoder complexity (0...10).
+    public var audioBitrate = 24_000
+    public var audioComplexity = 8
+    /// Bounds on what the demuxer accepts.
+    public var demuxLimits = DemuxLimits()
+    /// How the WebM output is laid out (see `WebMMuxer.Layout`).
+    public var muxerLayout = WebMMuxer.Layout.buffered
+
+    /// The defaults of the `review` profile.
+    public init() {}
+}

@@ -1,0 +1,110 @@
+extension RetentionSchedule {
+    /// Decides when, and how, a recording's retention ends.
+    ///
+    /// In order of precedence:
+    /// 1. A hold keeps the recording: `held`, no due date.
+    /// 2. Each rule whose event is known gives a date, event + period; the class's
+    ///    ``RetentionClass/combine`` picks one. An unknown event never lets a recording go early:
+    ///    with `earliest` it is left out (the known rules decide), with `latest` the whole
+    ///    decision waits for it.
+    /// 3. If the last justifying consent was withdrawn and the class's
+    ///    ``RetentionClass/withdrawalShortens``, the due date becomes the earlier of the rules'
+    ///    date and withdrawal + ``withdrawalGrace`` (the latter alone while the rules wait), and
+    ///    the disposition becomes `destroy`: nothing is left to justify keeping it.
+    /// 4. The class's ``RetentionClass/minimum`` after capture is a floor under all of that.
+    ///
+    /// `last-contact` is the later of the last-contact and discharge events (a discharge is a
+    /// contact), and a last contact or discharge dated before the recording was captured belongs
+    /// to an earlier episode of care: the rule waits for a newer one.
+    ///
+    /// - Throws: ``RetentionError/unknownClass(_:known:)`` for a class the schedule lacks, or
+    ///   ``RetentionError/schedule(source:line:message:)`` for a class built with no rules.
+    public func decide(_ facts: RecordingRetentionFacts) throws(RetentionError) -> RetentionDecision {
+        let retentionClass = try retentionClass(facts.classID)
+        let id = retentionClass.id
+        guard !retentionClass.rules.isEmpty else {
+            throw .schedule(source: name, line: nil, message: "class \(id) has no rules")
+        }
+        if facts.onHold {
+            return RetentionDecision(
+                classID: id, dueDate: nil, disposition: retentionClass.disposition,
+                rule: "\(id): held (a legal hold or inquiry moratorium overrides the schedule)", held: true)
+        }
+
+        var known: [(rule: RetentionRule, due: CivilDate)] = []
+        var waiting: [RetentionTrigger] = []
+        for rule in retentionClass.rules {
+            if let start = Self.triggerDate(rule.trigger, facts) {
+                known.append((rule, start.adding(rule.period)))
+            } else if !waiting.contains(rule.trigger) {
+                waiting.append(rule.trigger)
+            }
+        }
+
+        let citation = "(\(retentionClass.source))"
+        var decided: (due: CivilDate, reason: String)?
+        switch retentionClass.combine {
+        case .earliest:
+            decided = known.min { $0.due < $1.due }.map { ($0.due, "\($0.rule) \(citation)") }
+        case .latest:
+            if waiting.isEmpty { decided = known.max { $0.due < $1.due }.map { ($0.due, "\($0.rule) \(citation)") } }
+        }
+
+        var remark = ""
+        var disposition = retentionClass.disposition
+        if let withdrawn = facts.consentWithdrawnAt {
+            if retentionClass.withdrawalShortens {
+                // Nothing justifies keeping it any more, so there is nothing left to review.
+                disposition = .destroy
+                let graceDue = withdrawn.adding(withdrawalGrace)
+                if decided.map({ graceDue < $0.due }) ?? true {
+                    decided = (graceDue, "\(withdrawalGrace) grace after consent withdrawal (schedule \(name) \(version))")
+                }
+            } else {
+                remark = "; consent withdrawal does not shorten this class"
+            }
+        }
+
+        guard var (due, reason) = decided else {
+            let joiner = retentionClass.combine == .earliest ? " or " : " and "
+            let stale = Self.hasStaleEpisodeEvent(facts, waitingFor: waiting)
+                ? "; the recorded last contact or discharge predates this recording" : ""
+            return RetentionDecision(
+                classID: id, dueDate: nil, disposition: disposition,
+                rule: "\(id): waiting for \(waiting.map(\.rawValue).joined(separator: joiner))\(stale) \(citation)\(remark)",
+                waitingFor: waiting)
+        }
+        if let minimum = retentionClass.minimum {
+            let floor = facts.capturedAt.adding(minimum)
+            if floor > due { (due, reason) = (floor, "minimum \(minimum) after captured \(citation)") }
+        }
+        return RetentionDecision(
+            classID: id, dueDate: due, disposition: disposition, rule: "\(id): \(reason)\(remark)")
+    }
+
+    /// The day a trigger's period starts, or `nil` while its event is unknown.
+    static func triggerDate(_ trigger: RetentionTrigger, _ facts: RecordingRetentionFacts) -> CivilDate? {
+        let events = facts.events
+        switch trigger {
+        case .captured:
+            return facts.capturedAt
+        case .consent:
+            return facts.consentDate
+        case .lastContact:
+            let latest = [events.lastContact, events.discharged].compactMap { $0 }.max()
+            return latest.flatMap { $0 >= facts.capturedAt ? $0 : nil }
+        case .discharge:
+            return events.discharged.flatMap { $0 >= facts.capturedAt ? $0 : nil }
+        case .death:
+            return events.died
+        }
+    }
+
+    private static func hasStaleEpisodeEvent(_ facts: RecordingRetentionFacts, waitingFor: [RetentionTrigger]) -> Bool {
+        let episodeEvents: [(RetentionTrigger, CivilDate?)] = [
+            (.lastContact, [facts.events.lastContact, facts.events.discharged].compactMap { $0 }.max()),
+            (.discharge, facts.events.discharged),
+        ]
+        return episodeEvents.contains { trigger, date in waitingFor.contains(trigger) && date != nil }
+    }
+}

@@ -1,0 +1,169 @@
+public import Foundation
+import TOMLKit
+public import VaultCrypto
+
+/// A vault's configuration (`config.toml`): what it is made of and who may see what.
+public struct VaultConfig: Sendable, Equatable {
+    /// The on-disk format generation; a newer one is refused.
+    public static let currentFormat = 1
+
+    public var format: Int
+    public var vaultID: String
+    /// Where the catalog lives: `sqlite:catalog.sqlite` (relative to the vault directory).
+    public var catalog: String
+    /// Where blobs live: `file:blobs` (relative to the vault directory).
+    public var blobs: String
+    /// Plaintext bytes per chunk for new recordings.
+    public var chunkSize: Int
+    /// The AEAD for new recordings.
+    public var algorithm: ChunkAlgorithm
+    /// Argon2id cost for passphrase-protected keys made from now on.
+    public var kdf: KDFStrength
+    /// The retention schedule file, relative to the vault directory.
+    public var retentionSchedule: String
+    /// Consent scope → roles whose key receives a wrap when that scope is consented.
+    public var scopes: [String: [String]]
+    /// Roles that receive a wrap of every recording, whatever the consent (e.g. the records officer).
+    public var alwaysWrap: [String]
+    /// Role → passphrase file, for services that unlock several roles at start.
+    public var passphraseFiles: [String: String]
+
+    public static let defaultScopes: [String: [String]] = [
+        "care": ["clinician", "records-officer"],
+        "supervision": ["supervisor"],
+        "training": ["trainer"],
+        "assessment": ["assessor"],
+        "research": ["researcher"],
+    ]
+
+    public static func makeDefault(vaultID: String, chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred,
+                                   kdf: KDFStrength = .interactive) -> VaultConfig {
+        VaultConfig(format: currentFormat, vaultID: vaultID, catalog: "sqlite:catalog.sqlite", blobs: "file:blobs", chunkSize: chunkSize,
+                    algorithm: algorithm, kdf: kdf, retentionSchedule: "retention/nhs-mental-health.toml", scopes: defaultScopes,
+                    alwaysWrap: ["records-officer"], passphraseFiles: [:])
+    }
+
+    /// Roles that a set of consented scopes justifies (plus the always-wrapped roles), sorted.
+    public func roles(forScopes consented: some Sequence<String>) -> [String] {
+        var roles = Set(alwaysWrap)
+        for scope in consented { roles.formUnion(scopes[scope] ?? []) }
+        return roles.sorted()
+    }
+
+    static let chunkSizeRange = (64 << 10)...(64 << 20)
+
+    // MARK: - TOML
+
+    /// The file as written by `init`, with comments for operators.
+    public func tomlText() -> String {
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func list(_ values: [String]) -> String { "[" + values.map(quoted).joined(separator: ", ") + "]" }
+        var lines = [
+            "# SessionVault configuration. Edit with care: see docs/OPERATIONS.md.",
+            "format = \(format)",
+            "vault_id = \(quoted(vaultID))",
+            "",
+            "# Where the catalog and the encrypted chunks live (relative paths are inside the vault directory).",
+            "catalog = \(quoted(catalog))",
+            "blobs = \(quoted(blobs))",
+            "",
+            "# New recordings: plaintext bytes per chunk (64KiB to 64MiB) and the AEAD (aes256gcm or xchacha20poly1305).",
+            "chunk_size = \(quoted(Self.formatSize(chunkSize)))",
+            "algorithm = \(quoted(algorithm.description))",
+            "# Argon2id cost for passphrase-protected keys: interactive, moderate or sensitive.",
+            "kdf = \(quoted(kdf.rawValue))",
+            "",
+            "# The retention schedule in force (see retention/README.md).",
+            "retention_schedule = \(quoted(retentionSchedule))",
+            "",
+            "# Roles that receive a key for every recording, whatever the consent.",
+            "always_wrap = \(list(alwaysWrap))",
+            "",
+            "# Consent scope -> roles whose key receives a wrap when the patient consents to that scope.",
+            "[scopes]",
+        ]
+        for scope in scopes.keys.sorted() { lines.append("\(scope) = \(list(scopes[scope]!))") }
+        lines += ["", "# Role -> passphrase file, for `sessionvault serve` to unlock several roles at start.", "[passphrase_files]"]
+        for role in passphraseFiles.keys.sorted() { lines.append("\(quoted(role)) = \(quoted(passphraseFiles[role]!))") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func formatSize(_ size: Int) -> String {
+        if size % (1 << 20) == 0 { return "\(size >> 20)MiB" }
+        if size % (1 << 10) == 0 { return "\(size >> 10)KiB" }
+        return "\(size)"
+    }
+
+    /// Parses `config.toml`, checking every key; a bad file is refused whole.
+    public static func parse(_ text: String, path: String) throws(VaultError) -> VaultConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw .config(path: path, line: error.source.begin.line, message: error.description)
+        } catch {
+            throw .config(path: path, line: nil, message: "\(error)")
+        }
+        func line(of key: String) -> Int? {
+            for (number, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = content.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix(key + " ") || trimmed.hasPrefix(key + "=") || trimmed == "[\(key)]" { return number + 1 }
+            }
+            return nil
+        }
+        func fail(_ key: String, _ message: String) -> VaultError { .config(path: path, line: line(of: key), message: message) }
+        func string(_ key: String) throws(VaultError) -> String {
+            guard let value = table[key] else { throw fail(key, "missing key '\(key)'") }
+            guard let string = value.string else { throw fail(key, "'\(key)' must be a string") }
+            return string
+        }
+        func stringList(_ value: any TOMLValueConvertible, key: String) throws(VaultError) -> [String] {
+            guard let array = value.array else { throw fail(key, "'\(key)' must be a list of strings") }
+            var result: [String] = []
+            for element in array {
+                guard let s = element.string else { throw fail(key, "'\(key)' must be a list of strings") }
+                result.append(s)
+            }
+            return result
+        }
+
+        let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
+                                  "always_wrap", "scopes", "passphrase_files"]
+        for key in table.keys where !known.contains(key) {
+            throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard let format = table["format"]?.int else { throw fail("format", "missing or non-integer 'format'") }
+        guard format <= currentFormat, format >= 1 else {
+            throw fail("format", "format \(format) is not supported by this program (supports \(currentFormat))")
+        }
+        let sizeText = try string("chunk_size")
+        guard let chunkSize = ByteCount.parse(sizeText), chunkSizeRange.contains(chunkSize) else {
+            throw fail("chunk_size", "chunk_size '\(sizeText)' must be between 64KiB and 64MiB")
+        }
+        let algorithmName = try string("algorithm")
+        guard let algorithm = ChunkAlgorithm(name: algorithmName) else {
+            throw fail("algorithm", "unknown algorithm '\(algorithmName)' (aes256gcm or xchacha20poly1305)")
+        }
+        let kdfName = try string("kdf")
+        guard let kdf = KDFStrength(rawValue: kdfName) else {
+            throw fail("kdf", "unknown kdf strength '\(kdfName)' (\(KDFStrength.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        var scopes: [String: [String]] = [:]
+        if let scopesValue = table["scopes"] {
+            guard let scopeTable = scopesValue.table else { throw fail("scopes", "'scopes' must be a table") }
+            for (scope, roles) in scopeTable { scopes[scope] = try stringList(roles, key: scope) }
+        }
+        var passphraseFiles: [String: String] = [:]
+        if let filesValue = table["passphrase_files"] {
+            guard let filesTable = filesValue.table else { throw fail("passphrase_files", "'passphrase_files' must be a table") }
+            for (role, file) in filesTable {
+                guard let file = file.string else { throw fail(role, "passphrase file for '\(role)' must be a string") }
+                passphraseFiles[role] = file
+            }
+        }
+        return VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
+                           chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
+                           scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
+                           passphraseFiles: passphraseFiles)
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+import VaultStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A buffer holding up to one chunk of plaintext at `headroom`, with room after it, so that the
+/// chunk can be sealed in place (header before, tag after) without another copy.
+public struct PlainChunk: Sendable {
+    public var buffer: [UInt8]
+    public var headroom: Int
+    public var count: Int
+
+    public init(buffer: [UInt8], headroom: Int, count: Int) {
+        self.buffer = buffer
+        self.headroom = headroom
+        self.count = count
+    }
+}
+
+/// Where ingest reads plaintext from: a file, stdin, an HTTP body.
+public protocol ChunkReader {
+    /// Reads up to `size` bytes (fewer only at the end of input) into a new buffer of
+    /// `headroom + size + tailroom` bytes; `count` 0 means the input has ended.
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk
+}
+
+/// Reads a file descriptor (a file or a pipe such as stdin) in chunk-sized reads, off the
+/// cooperative thread pool.
+public struct FileChunkReader: ChunkReader {
+    let fd: Int32
+    let name: String
+    let ownsDescriptor: Bool
+
+    /// Opens `path`, or standard input for `-`.
+    public init(path: String) throws {
+        if path == "-" {
+            fd = STDIN_FILENO
+            name = "stdin"
+            ownsDescriptor = false
+        } else {
+            let opened = open(path, O_RDONLY | O_CLOEXEC)
+            guard opened >= 0 else { throw VaultError.input(path: path, reason: String(cString: strerror(errno))) }
+            var info = stat()
+            if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                close(opened)
+                throw VaultError.input(path: path, reason: "is a directory")
+            }
+            fd = opened
+            name = path
+            ownsDescriptor = true
+        }
+    }
+
+    /// Closes the file (not stdin).
+    public func close() {
+        if ownsDescriptor { _ = Glibc.close(fd) }
+    }
+
+    /// The input's size if it is a regular file (for progress), else nil.
+    public var knownSize: Int64? {
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    public mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        let fd = self.fd
+        let name = self.name
+        return try await BlockingIO.run { () throws -> PlainChunk in
+            var filled = 0
+            var failure: Int32 = 0
+            let buffer = [UInt8](unsafeUninitializedCapacity: headroom + size + tailroom) { raw, initialized in
+                // The header and tag areas are overwritten by the sealer; zero them so no
+                // uninitialised memory is ever observable.
+                raw.baseAddress!.initialize(repeating: 0, count: headroom)
+                while filled < size {
+                    let n = read(fd, raw.baseAddress! + headroom + filled, size - filled)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        break
+                    }
+                    if n == 0 { break }
+                    filled += n
+                }
+                (raw.baseAddress! + headroom + filled).initialize(repeating: 0, count: size - filled + tailroom)
+                initialized = headroom + size + tailroom
+            }
+            if failure != 0 { throw VaultError.input(path: name, reason: String(cString: strerror(failure))) }
+            return PlainChunk(buffer: buffer, headroom: headroom, count: filled)
+        }
+    }
+}

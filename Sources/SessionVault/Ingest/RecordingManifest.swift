@@ -1,0 +1,56 @@
+public import Foundation
+import VaultCrypto
+public import VaultIndex
+
+/// The facts about a recording that must not be changed behind the vault's back, authenticated
+/// with a key derived from the recording's data key (so editing the catalog is detected on read).
+///
+/// Stored as the exact JSON bytes it was tagged over (keys sorted).
+public struct RecordingManifest: Codable, Sendable, Equatable {
+    public var format: Int
+    public var recording: RecordingID
+    public var algorithm: UInt8
+    public var chunkSize: Int
+    public var chunkCount: Int
+    public var byteCount: Int64
+    public var mediaType: String
+    /// SHA-256 over a domain tag and every chunk's ciphertext digest, in order: binds the chunk rows.
+    public var digestRoot: String
+    public var session: String
+    public var retentionClass: String
+    public var capturedOn: String
+    public var source: RecordingID?
+
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> RecordingManifest {
+        try JSONDecoder().decode(RecordingManifest.self, from: Data(bytes))
+    }
+
+    /// The digest root of an ordered list of chunk digests.
+    static func digestRoot(_ digests: some Sequence<[UInt8]>) -> String {
+        var hasher = StreamingSHA256()
+        hasher.update(Array("sessionvault.chunk-digests.v1".utf8))
+        for digest in digests { hasher.update(digest) }
+        return Hex.encode(hasher.finalize())
+    }
+
+    /// Checks that the catalog row says what the authenticated manifest says.
+    func check(against row: RecordingRecord) -> String? {
+        if recording != row.id { return "recording id differs" }
+        if algorithm != row.algorithm { return "algorithm differs" }
+        if chunkSize != row.chunkSize { return "chunk size differs (\(row.chunkSize) in catalog, \(chunkSize) in manifest)" }
+        if chunkCount != row.chunkCount { return "chunk count differs (\(row.chunkCount) in catalog, \(chunkCount) in manifest)" }
+        if byteCount != row.byteCount { return "byte count differs (\(row.byteCount) in catalog, \(byteCount) in manifest)" }
+        if mediaType != row.mediaType { return "media type differs" }
+        if session != row.session { return "session differs" }
+        if retentionClass != row.retentionClass { return "retention class differs" }
+        if capturedOn != row.capturedOn { return "capture date differs" }
+        if source != row.sourceID { return "source recording differs" }
+        return nil
+    }
+}

@@ -1,0 +1,201 @@
+public import Foundation
+import VaultCrypto
+public import VaultIndex
+import VaultStore
+
+/// What to ingest and on whose behalf.
+public struct IngestRequest: Sendable {
+    public var session: String
+    public var clinician: String
+    public var retentionClass: String
+    /// Plaintext bytes per chunk; the vault's configured size if nil.
+    public var chunkSize: Int?
+    /// The recording this one is derived from (a review copy), if any.
+    public var source: RecordingID?
+    public var actor: String
+
+    public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
+                actor: String = Vault.defaultActor) {
+        self.session = session
+        self.clinician = clinician
+        self.retentionClass = retentionClass
+        self.chunkSize = chunkSize
+        self.source = source
+        self.actor = actor
+    }
+}
+
+/// The outcome of an ingest (printed by `sessionvault ingest --json`).
+public struct IngestSummary: Sendable, Codable {
+    public var id: RecordingID
+    public var session: String
+    public var clinician: String
+    public var retentionClass: String
+    public var byteCount: Int64
+    public var chunkCount: Int
+    public var chunkSize: Int
+    public var algorithm: String
+    public var mediaType: String
+    public var wrappedFor: [String]
+    public var consentedScopes: [String]
+    public var dueOn: String?
+    public var seconds: Double
+}
+
+extension Vault {
+    /// Streams a recording into the vault: chunk → seal (in parallel, bounded window) → blob
+    /// (durable) → one catalog transaction. Memory is bounded by the window, whatever the size.
+    ///
+    /// Nothing is visible before the final commit. A crash leaves a staging row and orphan blobs
+    /// that `gc` removes; a failure removes them at once.
+    public func ingest(_ request: IngestRequest, from reader: inout some ChunkReader,
+                       progress: (@Sendable (Int64) -> Void)? = nil) async throws -> IngestSummary {
+        let started = Date()
+        try Self.validateSession(request.session)
+        try Self.validateName(request.clinician, what: "clinician")
+        let chunkSize = request.chunkSize ?? config.chunkSize
+        guard VaultConfig.chunkSizeRange.contains(chunkSize) else {
+            throw VaultError.invalidArgument("chunk size \(chunkSize) must be between 64KiB and 64MiB")
+        }
+        let retention = try retentionPlanner()
+        try retention.requireClass(request.retentionClass)
+
+        // The consent gate: an active scope must cover the session; its roles get wraps.
+        let consents = try await catalog.consents(session: request.session).filter(\.isActive)
+        guard let patient = consents.first?.patient else { throw VaultError.noConsent(session: request.session) }
+        let scopes = Array(Set(consents.map(\.scope))).sorted()
+        var roleKeys: [(String, RolePublicKey, String)] = []
+        for roleName in config.roles(forScopes: scopes) {
+            guard let role = try await catalog.role(named: roleName) else {
+                let scope = scopes.first { config.scopes[$0]?.contains(roleName) == true } ?? "always_wrap"
+                throw VaultError.scopeRoleMissing(scope: scope, role: roleName)
+            }
+            roleKeys.append((roleName, try RolePublicKey(bytes: role.publicKey), role.keyID))
+        }
+
+        let id = RecordingID.random()
+        let dataKey = try DataKey.generate()
+        let algorithm = config.algorithm
+        let sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes)
+        try await catalog.beginStaging(StagingRecord(id: id, session: request.session, clinician: request.clinician,
+                                                     retentionClass: request.retentionClass, startedAt: clock(),
+                                                     processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
+        var written: [BlobKey] = []
+        do {
+            let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader, progress: progress)
+            written = result.keys
+            try await store.makeDurable(result.keys)
+
+            let capturedOn = today()
+            let decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
+                                                      capturedOn: capturedOn, consents: consents)
+            let manifest = RecordingManifest(
+                format: 1, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
+                byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
+                session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source)
+            let manifestBytes = try manifest.encoded()
+            let tag = try ManifestAuthenticator(key: dataKey).tag(manifestBytes)
+            let wraps = try roleKeys.map { name, publicKey, keyID in
+                WrapRecord(recording: id, role: name, keyID: keyID, wrapped: try KeyWrap.wrap(dataKey, recordingID: id.bytes, for: publicKey))
+            }
+            let row = RecordingRecord(
+                id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
+                retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
+                chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
+                capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
+                sourceID: request.source, mediaFacts: nil)
+            try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps,
+                                              audit: AuditDraft(actor: request.actor, action: "ingest", target: id.description,
+                                                                purpose: scopes.joined(separator: ","),
+                                                                detail: "session \(request.session), \(result.byteCount) bytes, \(result.chunks.count) chunks, wrapped for \(roleKeys.map(\.0).joined(separator: ","))"))
+            return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
+                                 byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
+                                 mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
+                                 seconds: Date().timeIntervalSince(started))
+        } catch {
+            // Best effort: remove what this ingest wrote. If this fails too (or the process dies), gc finishes it.
+            await discardFailedIngest(id: id, keys: written, actor: request.actor, reason: "\(error)")
+            throw error
+        }
+    }
+
+    struct WrittenChunks {
+        var chunks: [ChunkRecord]
+        var keys: [BlobKey]
+        var byteCount: Int64
+        var mediaType: String
+    }
+
+    /// The pipeline: one reader (this task) feeds sealing tasks, at most `window` in flight; each
+    /// seals in place, hashes and writes its own blob. Results are put back in index order.
+    func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader,
+                     progress: (@Sendable (Int64) -> Void)?) async throws -> WrittenChunks {
+        let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
+        let headroom = ChunkSealer.headerSize
+        let tailroom = ChunkSealer.tagSize
+        let store = self.store
+        return try await withThrowingTaskGroup(of: (ChunkRecord, BlobKey).self) { group in
+            var records: [ChunkRecord] = []
+            var keys: [BlobKey] = []
+            var inFlight = 0
+            var index = 0
+            var byteCount: Int64 = 0
+            var mediaType = "application/octet-stream"
+            var current = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom)
+            if current.count > 0 {
+                mediaType = MediaSniffer.mediaType(of: current.buffer[headroom..<(headroom + min(current.count, 64))])
+            }
+            while true {
+                // A short chunk means the input ended; a full one needs a look-ahead to know.
+                var next: PlainChunk? = nil
+                if current.count == chunkSize {
+                    let peek = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom)
+                    if peek.count > 0 { next = peek }
+                }
+                let isLast = next == nil
+                byteCount += Int64(current.count)
+                progress?(byteCount)
+                if inFlight >= window, let done = try await group.next() {
+                    records.append(done.0)
+                    keys.append(done.1)
+                    inFlight -= 1
+                }
+                let chunk = current
+                let chunkIndex = index
+                group.addTask {
+                    var buffer = chunk.buffer
+                    let sealedCount = try buffer.withUnsafeMutableBytes { raw in
+                        let plaintext = UnsafeRawBufferPointer(rebasing: raw[headroom..<(headroom + chunk.count)])
+                        return try sealer.seal(plaintext, index: UInt64(chunkIndex), isLast: isLast, into: raw)
+                    }
+                    if sealedCount < buffer.count { buffer.removeLast(buffer.count - sealedCount) }
+                    let digest = ChunkDigest.sha256(buffer)
+                    let key = try ChunkLayout.key(of: id, index: chunkIndex)
+                    try await store.put(key, buffer, options: .none)
+                    return (ChunkRecord(index: chunkIndex, sealedSize: sealedCount, digest: digest), key)
+                }
+                inFlight += 1
+                guard let next else { break }
+                current = next
+                index += 1
+            }
+            for try await done in group {
+                records.append(done.0)
+                keys.append(done.1)
+            }
+            records.sort { $0.index < $1.index }
+            return WrittenChunks(chunks: records, keys: keys, byteCount: byteCount, mediaType: mediaType)
+        }
+    }
+
+    func discardFailedIngest(id: RecordingID, keys: [BlobKey], actor: String, reason: String) async {
+        var toDelete = Set(keys)
+        // Blobs written by tasks that had not reported back are found by listing the recording's directory.
+        if let listed = try? await store.list(prefix: ChunkLayout.directory(of: id)) { toDelete.formUnion(listed.map(\.key)) }
+        for key in toDelete { try? await store.delete(key) }
+        try? await catalog.discardStaging(id, audit: AuditDraft(actor: actor, action: "ingest", target: id.description, outcome: "failed",
+                                                                 detail: String(reason.prefix(300))))
+    }
+
+    static var hostName: String { ProcessInfo.processInfo.hostName }
+}

@@ -1,0 +1,71 @@
+public import Foundation
+import VaultIndex
+import VaultStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `gc` found and removed.
+public struct GCReport: Sendable, Codable {
+    public var abandonedIngests: [String] = []
+    public var orphanBlobs = 0
+    public var orphanBytes: Int64 = 0
+    public var incompleteWrites = 0
+    public var dryRun = false
+}
+
+extension Vault {
+    /// Removes what interrupted ingests left behind: staging recordings whose process is gone
+    /// (or older than `grace`), blobs that no recording in the catalog references, and partial
+    /// blob writes. Never touches a blob of a live, disposing or still-running staging recording.
+    public func collectGarbage(grace: TimeInterval = 3600, dryRun: Bool = false, actor: String = Vault.defaultActor) async throws -> GCReport {
+        var report = GCReport(dryRun: dryRun)
+        let now = clock()
+        let cutoff = now.addingTimeInterval(-grace)
+        let host = Self.hostName
+
+        for staging in try await catalog.stagingRecords() {
+            let writerGone = staging.host == host && !Self.processIsAlive(staging.processID)
+            guard writerGone || staging.startedAt < cutoff else { continue }
+            report.abandonedIngests.append(staging.id.description)
+            if dryRun { continue }
+            for blob in try await store.list(prefix: ChunkLayout.directory(of: staging.id)) {
+                try await store.delete(blob.key)
+            }
+            try await catalog.discardStaging(staging.id, audit: AuditDraft(actor: actor, action: "gc.discard-staging", target: staging.id.description,
+                                                                          detail: writerGone ? "writer process gone" : "older than grace period"))
+        }
+
+        for shard in ChunkLayout.shards {
+            let blobs = try await store.list(prefix: shard)
+            if blobs.isEmpty { continue }
+            var byRecording: [RecordingID: [BlobListing]] = [:]
+            for blob in blobs {
+                guard let (id, _) = ChunkLayout.parse(blob.key) else { continue }
+                byRecording[id, default: []].append(blob)
+            }
+            let known = try await catalog.knownRecordings(among: Array(byRecording.keys))
+            for (id, listings) in byRecording where !known.contains(id) {
+                for blob in listings where blob.modified < cutoff {
+                    report.orphanBlobs += 1
+                    report.orphanBytes += Int64(blob.size)
+                    if !dryRun { try await store.delete(blob.key) }
+                }
+            }
+        }
+        if !dryRun {
+            report.incompleteWrites = try await store.removeIncompleteWrites(olderThan: cutoff)
+            if !report.abandonedIngests.isEmpty || report.orphanBlobs > 0 || report.incompleteWrites > 0 {
+                try await catalog.appendAudit(AuditDraft(actor: actor, action: "gc", detail:
+                    "\(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs, \(report.incompleteWrites) partial writes"))
+            }
+        }
+        return report
+    }
+
+    static func processIsAlive(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Retention
+import VaultIndex
+
+/// Applies the vault's retention schedule to recordings: the bridge between the pure
+/// `Retention` model and the catalog's rows.
+struct RetentionPlanner: Sendable {
+    let schedule: RetentionSchedule
+    let path: String
+
+    /// The due date and rule the schedule gives a recording, as stored in the catalog.
+    struct Outcome: Sendable {
+        var dueOn: String?
+        var disposition: String?
+        var rule: String?
+    }
+
+    func requireClass(_ id: String) throws {
+        do {
+            _ = try schedule.retentionClass(id)
+        } catch {
+            throw VaultError.invalidArgument("retention class: \(error.description)")
+        }
+    }
+
+    static func civil(_ text: String?) -> CivilDate? { text.flatMap { CivilDate($0) } }
+
+    func events(of patient: PatientRecord?) -> PatientEvents {
+        PatientEvents(lastContact: Self.civil(patient?.lastContact), discharged: Self.civil(patient?.discharged), died: Self.civil(patient?.died))
+    }
+
+    func decide(vault: Vault, retentionClass: String, patient: String, capturedOn: String, consents: [ConsentRecord]) async throws -> Outcome {
+        let patientRow = try await vault.catalog.patient(patient)
+        let active = consents.filter(\.isActive)
+        let consentDate = active.compactMap { Self.civil($0.givenOn) }.min()
+        let withdrawnAt: CivilDate? = active.isEmpty ? consents.compactMap { Self.civil($0.withdrawnOn) }.max() : nil
+        guard let captured = CivilDate(capturedOn) else { throw VaultError.invalidArgument("invalid capture date '\(capturedOn)'") }
+        let facts = RecordingRetentionFacts(classID: retentionClass, capturedAt: captured, consentDate: consentDate,
+                                            consentWithdrawnAt: withdrawnAt, events: events(of: patientRow), onHold: false)
+        let decision: RetentionDecision
+        do {
+            decision = try schedule.decide(facts)
+        } catch {
+            throw VaultError.config(path: path, line: nil, message: error.description)
+        }
+        return Outcome(dueOn: decision.dueDate?.description, disposition: decision.disposition.rawValue, rule: decision.rule)
+    }
+}
+
+extension Vault {
+    /// Loads the retention schedule named in the configuration.
+    func retentionPlanner() throws -> RetentionPlanner {
+        let url = config.retentionSchedule.hasPrefix("/") ? URL(fileURLWithPath: config.retentionSchedule)
+            : layout.root.appendingPathComponent(config.retentionSchedule)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw VaultError.config(path: layout.configFile.path, line: nil, message: "retention schedule '\(url.path)' cannot be read")
+        }
+        do {
+            return RetentionPlanner(schedule: try RetentionSchedule.parse(toml: text, source: url.path), path: url.path)
+        } catch {
+            throw VaultError.config(path: url.path, line: nil, message: error.description)
+        }
+    }
+}

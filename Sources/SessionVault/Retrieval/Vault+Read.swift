@@ -1,0 +1,175 @@
+public import Foundation
+import VaultCrypto
+public import VaultIndex
+import VaultStore
+
+/// Where retrieved plaintext goes: stdout, a file, an HTTP response body.
+public protocol PlaintextSink {
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws
+}
+
+/// A recording whose data key has been unwrapped and whose manifest has been verified, ready
+/// to stream any range.
+public struct OpenedRecording: Sendable {
+    public let record: RecordingRecord
+    public let manifest: RecordingManifest
+    /// The role through which it was opened.
+    public let role: String
+    let sealer: ChunkSealer
+
+    public var byteCount: Int64 { manifest.byteCount }
+}
+
+extension Vault {
+    /// The consented (active) scopes of a recording's session.
+    func activeScopes(session: String) async throws -> [String] {
+        Array(Set(try await catalog.consents(session: session).filter(\.isActive).map(\.scope))).sorted()
+    }
+
+    /// The live recording, or `recordingNotFound`.
+    public func liveRecording(_ id: RecordingID) async throws -> RecordingRecord {
+        guard let record = try await catalog.recording(id) else { throw VaultError.recordingNotFound(id.description) }
+        guard record.state == .live else { throw VaultError.notLive(recording: id, state: record.state.rawValue) }
+        return record
+    }
+
+    /// Checks that `role` holds a wrap of the recording, without unlocking anything. A refusal
+    /// is audited and names the consented scopes.
+    public func requireWrap(_ id: RecordingID, role: String, actor: String, purpose: String? = nil) async throws -> WrapRecord {
+        _ = try await requireRole(role)
+        let record = try await liveRecording(id)
+        guard let wrap = try await catalog.wrap(of: id, role: role) else {
+            let scopes = try await activeScopes(session: record.session)
+            try await catalog.appendAudit(AuditDraft(actor: actor, role: role, action: "get", target: id.description, purpose: purpose,
+                                                     outcome: "refused", detail: "no wrap for role"))
+            throw VaultError.noWrap(role: role, recording: id, scopes: scopes)
+        }
+        return wrap
+    }
+
+    /// Unwraps the data key with the role's key and verifies the manifest against the catalog.
+    /// The access is audited (refusals too).
+    public func open(_ id: RecordingID, as role: UnlockedRole, actor: String, purpose: String? = nil, detail: String? = nil) async throws -> OpenedRecording {
+        let wrap = try await requireWrap(id, role: role.name, actor: actor, purpose: purpose)
+        guard let keyPair = role.keys[wrap.keyID] else {
+            throw VaultError.keyring(path: keyring.roleKeyFile(role: role.name, keyID: wrap.keyID).path,
+                                     reason: "role '\(role.name)' key \(wrap.keyID) (used by this recording's wrap) is not unlocked")
+        }
+        let record = try await liveRecording(id)
+        let dataKey: DataKey
+        do {
+            dataKey = try KeyWrap.unwrap(wrap.wrapped, recordingID: id.bytes, with: keyPair)
+        } catch {
+            try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
+                                                     outcome: "failed", detail: "wrap did not open"))
+            throw VaultError.manifestTampered(recording: id, reason: "the role's wrap does not open (\(error))")
+        }
+        guard try ManifestAuthenticator(key: dataKey).verify(record.manifest, tag: record.manifestTag) else {
+            throw VaultError.manifestTampered(recording: id, reason: "manifest tag does not match")
+        }
+        let manifest: RecordingManifest
+        do {
+            manifest = try RecordingManifest.decode(record.manifest)
+        } catch {
+            throw VaultError.manifestTampered(recording: id, reason: "authenticated manifest does not decode")
+        }
+        if let mismatch = manifest.check(against: record) { throw VaultError.manifestTampered(recording: id, reason: "catalog row edited: \(mismatch)") }
+        guard let algorithm = ChunkAlgorithm(rawValue: manifest.algorithm) else {
+            throw VaultError.manifestTampered(recording: id, reason: "unknown algorithm \(manifest.algorithm)")
+        }
+        try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
+                                                 outcome: "ok", detail: detail))
+        return OpenedRecording(record: record, manifest: manifest, role: role.name,
+                               sealer: try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes))
+    }
+
+    /// Streams `range` (all if nil) of an opened recording into `sink`, fetching and opening up
+    /// to a few chunks ahead in parallel. Only chunks the range touches are read; no byte is
+    /// written before its chunk has been authenticated. Returns the bytes written.
+    @discardableResult
+    public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws -> Int64 {
+        let manifest = opened.manifest
+        let id = opened.record.id
+        let all = try await catalog.chunks(of: id, in: 0..<manifest.chunkCount)
+        guard all.count == manifest.chunkCount, all.enumerated().allSatisfy({ $0.offset == $0.element.index }),
+              RecordingManifest.digestRoot(all.map(\.digest)) == manifest.digestRoot else {
+            throw VaultError.manifestTampered(recording: id, reason: "chunk rows do not match the manifest's digest root")
+        }
+        let wanted = range ?? 0..<manifest.byteCount
+        guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
+            throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
+        }
+        if wanted.isEmpty && manifest.byteCount > 0 { return 0 }
+        let chunkSize = Int64(manifest.chunkSize)
+        let first = Int(wanted.lowerBound / chunkSize)
+        let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
+        let lastIndex = manifest.chunkCount - 1
+        let sealer = opened.sealer
+        let store = self.store
+        let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
+
+        return try await withThrowingTaskGroup(of: (Int, [UInt8], Int).self) { group in
+            var nextToStart = first
+            var nextToWrite = first
+            var ready: [Int: ([UInt8], Int)] = [:]
+            var written: Int64 = 0
+            func start(_ index: Int) {
+                let expected = all[index]
+                group.addTask {
+                    let key = try ChunkLayout.key(of: id, index: index)
+                    var sealed: [UInt8]
+                    do {
+                        sealed = try await store.get(key)
+                    } catch BlobStoreError.notFound {
+                        throw VaultError.chunkMissing(recording: id, chunk: index)
+                    }
+                    guard sealed.count == expected.sealedSize else {
+                        throw VaultError.chunkTampered(recording: id, chunk: index,
+                                                       reason: "sealed size \(sealed.count), catalog says \(expected.sealedSize)")
+                    }
+                    let headroom = ChunkSealer.headerSize
+                    let count: Int
+                    do {
+                        // Opened in place: plaintext lands where the ciphertext was, after the header.
+                        count = try sealed.withUnsafeMutableBytes { raw in
+                            try sealer.open(UnsafeRawBufferPointer(raw), index: UInt64(index), isLast: index == lastIndex,
+                                            into: UnsafeMutableRawBufferPointer(rebasing: raw[headroom...]))
+                        }
+                    } catch let error as CryptoError {
+                        throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
+                    }
+                    return (index, sealed, count)
+                }
+            }
+            while nextToStart <= last && nextToStart < nextToWrite + window {
+                start(nextToStart)
+                nextToStart += 1
+            }
+            while nextToWrite <= last {
+                while ready[nextToWrite] == nil {
+                    guard let (index, bytes, count) = try await group.next() else { break }
+                    ready[index] = (bytes, count)
+                }
+                guard let (bytes, count) = ready.removeValue(forKey: nextToWrite) else { break }
+                let chunkStart = Int64(nextToWrite) * chunkSize
+                let expectedCount = Int(min(chunkSize, manifest.byteCount - chunkStart))
+                guard count == expectedCount else {
+                    throw VaultError.chunkTampered(recording: id, chunk: nextToWrite, reason: "holds \(count) bytes, expected \(expectedCount)")
+                }
+                let from = Int(max(wanted.lowerBound, chunkStart) - chunkStart)
+                let to = Int(min(wanted.upperBound, chunkStart + Int64(count)) - chunkStart)
+                if to > from {
+                    let headroom = ChunkSealer.headerSize
+                    try await sink.write(bytes[(headroom + from)..<(headroom + to)])
+                    written += Int64(to - from)
+                }
+                nextToWrite += 1
+                if nextToStart <= last {
+                    start(nextToStart)
+                    nextToStart += 1
+                }
+            }
+            return written
+        }
+    }
+}

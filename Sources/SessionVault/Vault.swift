@@ -1,0 +1,144 @@
+public import Foundation
+import TOMLKit
+public import VaultCrypto
+public import VaultIndex
+public import VaultStore
+
+/// A SessionVault: catalog, blob store, keyring and configuration, opened from one directory.
+///
+/// The vault knows no transport: the CLI and the HTTP server are two faces of this API.
+/// Every operation that touches a recording appends to the audit trail in the same catalog
+/// transaction as the change it records.
+public struct Vault: Sendable {
+    public let layout: VaultLayout
+    public let config: VaultConfig
+    public let catalog: any Catalog
+    public let store: any BlobStore
+    public let keyring: Keyring
+    /// The current time; injected so retention and sweeps are testable without waiting.
+    public let clock: @Sendable () -> Date
+
+    public init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.layout = layout
+        self.config = config
+        self.catalog = catalog
+        self.store = store
+        self.keyring = keyring
+        self.clock = clock
+    }
+
+    /// Options for a new vault.
+    public struct CreateOptions: Sendable {
+        public var chunkSize: Int
+        public var algorithm: ChunkAlgorithm
+        public var kdf: KDFStrength
+        /// The retention schedule's text and file name, copied into the vault so the schedule in force travels with it.
+        public var schedule: (name: String, text: String)?
+
+        public init(chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred, kdf: KDFStrength = .interactive,
+                    schedule: (name: String, text: String)? = nil) {
+            self.chunkSize = chunkSize
+            self.algorithm = algorithm
+            self.kdf = kdf
+            self.schedule = schedule
+        }
+    }
+
+    /// Creates a vault in an empty or missing directory: configuration, catalog (migrated),
+    /// blob directory and keyring with the vault's own secrets sealed under `passphrase`.
+    public static func create(at layout: VaultLayout, options: CreateOptions = CreateOptions(), passphrase: SecureBytes,
+                              clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Vault {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: layout.configFile.path) || fm.fileExists(atPath: layout.catalogFile.path) {
+            throw VaultError.vaultExists(path: layout.root.path)
+        }
+        guard VaultConfig.chunkSizeRange.contains(options.chunkSize) else {
+            throw VaultError.invalidArgument("chunk size \(options.chunkSize) must be between 64KiB and 64MiB")
+        }
+        guard options.algorithm.isAvailable else { throw VaultError.crypto(.algorithmUnavailable(options.algorithm)) }
+        try fm.createDirectory(at: layout.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var config = VaultConfig.makeDefault(vaultID: UUID().uuidString.lowercased(), chunkSize: options.chunkSize,
+                                             algorithm: options.algorithm, kdf: options.kdf)
+        if let schedule = options.schedule {
+            config.retentionSchedule = "retention/" + schedule.name
+            try AtomicFile.write(Array(schedule.text.utf8), to: layout.root.appendingPathComponent(config.retentionSchedule), mode: 0o644)
+        }
+        let keyring = Keyring(directory: layout.keyringDirectory)
+        _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
+        let store = try FileSystemBlobStore(root: layout.blobDirectory, create: true)
+        let catalog = try SQLiteCatalog(path: layout.catalogFile.path, clock: clock)
+        try await catalog.migrate()
+        try await catalog.setMeta("vault_id", config.vaultID)
+        try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: "vault.init", target: config.vaultID))
+        // The configuration is written last: its presence marks a complete vault.
+        try AtomicFile.write(Array(config.tomlText().utf8), to: layout.configFile, mode: 0o644)
+        return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, clock: clock)
+    }
+
+    /// Opens an existing vault, migrating its catalog if this program knows a newer schema.
+    public static func open(at layout: VaultLayout, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Vault {
+        let configPath = layout.configFile.path
+        guard FileManager.default.fileExists(atPath: configPath) else { throw VaultError.vaultNotFound(path: layout.root.path) }
+        let text: String
+        do {
+            text = try String(contentsOf: layout.configFile, encoding: .utf8)
+        } catch {
+            throw VaultError.config(path: configPath, line: nil, message: "cannot be read as UTF-8 text")
+        }
+        let config = try VaultConfig.parse(text, path: configPath)
+        let catalog = try Self.openCatalog(config.catalog, layout: layout, clock: clock)
+        try await catalog.migrate()
+        if let id = try await catalog.meta("vault_id"), id != config.vaultID {
+            throw VaultError.config(path: configPath, line: nil, message: "vault_id \(config.vaultID) does not match the catalog's (\(id))")
+        }
+        let store = try Self.openStore(config.blobs, layout: layout)
+        return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: Keyring(directory: layout.keyringDirectory), clock: clock)
+    }
+
+    static func openCatalog(_ url: String, layout: VaultLayout, clock: @escaping @Sendable () -> Date) throws -> any Catalog {
+        if url.hasPrefix("sqlite:") {
+            let path = String(url.dropFirst("sqlite:".count))
+            return try SQLiteCatalog(path: path.hasPrefix("/") ? path : layout.root.appendingPathComponent(path).path, clock: clock)
+        }
+        throw VaultError.config(path: layout.configFile.path, line: nil, message: "unsupported catalog '\(url)' (this build supports sqlite:PATH)")
+    }
+
+    static func openStore(_ url: String, layout: VaultLayout) throws -> any BlobStore {
+        if url.hasPrefix("file:") {
+            let path = String(url.dropFirst("file:".count))
+            return try FileSystemBlobStore(root: path.hasPrefix("/") ? URL(fileURLWithPath: path) : layout.root.appendingPathComponent(path))
+        }
+        throw VaultError.config(path: layout.configFile.path, line: nil, message: "unsupported blob store '\(url)' (this build supports file:PATH)")
+    }
+
+    /// The actor name used in audit entries for local command-line use: `cli:<user>`.
+    public static var defaultActor: String {
+        "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")
+    }
+
+    /// Today's civil date (UTC) as `YYYY-MM-DD`.
+    func today() -> String { CivilDay.string(clock()) }
+}
+
+/// Civil (UTC) dates as `YYYY-MM-DD` strings, the form the catalog stores.
+enum CivilDay {
+    static func string(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    /// Parses `YYYY-MM-DD` strictly (real calendar dates only).
+    static func parse(_ text: String) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: y, month: m, day: d)
+        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
+        return date
+    }
+}

@@ -1,0 +1,106 @@
+public import Foundation
+public import VaultCrypto
+public import VaultIndex
+public import VaultStore
+
+/// Everything that can go wrong in the vault, with the context an operator needs: which
+/// recording, which chunk, which role, which file. Never a key, a passphrase, plaintext or a
+/// clear patient identifier.
+public enum VaultError: Error, CustomStringConvertible {
+    // Set-up
+    case vaultNotFound(path: String)
+    case vaultExists(path: String)
+    case config(path: String, line: Int?, message: String)
+    case passphraseMissing(purpose: String)
+    case passphraseFile(path: String, reason: String)
+    case keyring(path: String, reason: String)
+    case wrongPassphrase(what: String)
+
+    // Roles and consent
+    case unknownRole(String, known: [String])
+    case roleExists(String)
+    case invalidName(what: String, value: String, rule: String)
+    case scopeRoleMissing(scope: String, role: String)
+    case unknownScope(String, known: [String])
+    case noConsent(session: String)
+    case consentPatientMismatch(session: String)
+    case noActiveScope(session: String, scope: String)
+
+    // Recordings
+    case recordingNotFound(String)
+    case noWrap(role: String, recording: RecordingID, scopes: [String])
+    case manifestTampered(recording: RecordingID, reason: String)
+    case chunkTampered(recording: RecordingID, chunk: Int, reason: String)
+    case chunkMissing(recording: RecordingID, chunk: Int)
+    case rangeNotSatisfiable(range: String, size: Int64)
+    case invalidRange(String)
+    case input(path: String, reason: String)
+    case output(path: String, reason: String)
+    case invalidArgument(String)
+    case notLive(recording: RecordingID, state: String)
+
+    // Layers below
+    case store(BlobStoreError)
+    case catalog(CatalogError)
+    case crypto(CryptoError)
+
+    public var description: String {
+        switch self {
+        case .vaultNotFound(let path):
+            return "no vault at '\(path)' (create one with `sessionvault init --vault \(path)`, or set SESSIONVAULT_DIR)"
+        case .vaultExists(let path): return "a vault already exists at '\(path)'; refusing to overwrite it"
+        case .config(let path, let line, let message):
+            return "configuration '\(path)'\(line.map { ", line \($0)" } ?? ""): \(message)"
+        case .passphraseMissing(let purpose):
+            return "a passphrase is needed to \(purpose): set SESSIONVAULT_PASSPHRASE or pass --passphrase-file FILE"
+        case .passphraseFile(let path, let reason): return "cannot read passphrase file '\(path)': \(reason)"
+        case .keyring(let path, let reason): return "keyring file '\(path)' is unusable: \(reason)"
+        case .wrongPassphrase(let what): return "wrong passphrase for \(what)"
+        case .unknownRole(let role, let known):
+            return "unknown role '\(role)'" + (known.isEmpty ? " (no roles yet: `sessionvault role add NAME`)" : " (known roles: \(known.joined(separator: ", ")))")
+        case .roleExists(let role): return "role '\(role)' already exists (use `sessionvault role rotate \(role)` for a new key)"
+        case .invalidName(let what, let value, let rule): return "invalid \(what) '\(value)': \(rule)"
+        case .scopeRoleMissing(let scope, let role):
+            return "consent scope '\(scope)' allows role '\(role)', but that role has no key yet: run `sessionvault role add \(role)`"
+        case .unknownScope(let scope, let known): return "unknown consent scope '\(scope)' (configured scopes: \(known.joined(separator: ", ")))"
+        case .noConsent(let session):
+            return "session '\(session)' has no recorded consent that covers recording; record it first with `sessionvault consent record --session \(session) ...`"
+        case .consentPatientMismatch(let session): return "session '\(session)' already has consent from a different patient"
+        case .noActiveScope(let session, let scope): return "session '\(session)' has no active consent for scope '\(scope)'"
+        case .recordingNotFound(let id): return "no recording '\(id)'"
+        case .noWrap(let role, let recording, let scopes):
+            return "role '\(role)' holds no key for recording \(recording) (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))"
+        case .manifestTampered(let recording, let reason): return "recording \(recording): manifest failed verification: \(reason)"
+        case .chunkTampered(let recording, let chunk, let reason): return "recording \(recording), chunk \(chunk): failed verification: \(reason)"
+        case .chunkMissing(let recording, let chunk): return "recording \(recording), chunk \(chunk): blob is missing from the store"
+        case .rangeNotSatisfiable(let range, let size): return "range \(range) is outside the recording (\(size) bytes)"
+        case .invalidRange(let text): return "invalid range '\(text)': expected START-END, START- or -SUFFIX (bytes, inclusive)"
+        case .input(let path, let reason): return "cannot read input '\(path)': \(reason)"
+        case .output(let path, let reason): return "cannot write output '\(path)': \(reason)"
+        case .invalidArgument(let message): return message
+        case .notLive(let recording, let state): return "recording \(recording) is \(state), not live"
+        case .store(let error): return error.description
+        case .catalog(let error): return error.description
+        case .crypto(let error): return error.description
+        }
+    }
+}
+
+extension VaultError {
+    /// Runs `body`, translating lower layers' errors into ``VaultError``.
+    static func wrapping<T>(_ body: () async throws -> T) async throws(VaultError) -> T {
+        do {
+            return try await body()
+        } catch let error as VaultError {
+            throw error
+        } catch let error as BlobStoreError {
+            throw .store(error)
+        } catch let error as CatalogError {
+            throw .catalog(error)
+        } catch let error as CryptoError {
+            throw .crypto(error)
+        } catch {
+            throw .invalidArgument("\(error)")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+
+/// The vault's index: recordings, chunks, wraps, consent, roles and the audit trail.
+///
+/// Every method is one transaction: it either happens whole or not at all. Methods that change
+/// state take an ``AuditDraft`` and append it to the audit chain in the same transaction, so no
+/// change is ever committed without its audit entry. The catalog stores wraps and manifests as
+/// opaque bytes and knows no key.
+///
+/// Backends: ``SQLiteCatalog`` (embedded default). One conformance suite runs against each.
+public protocol Catalog: Sendable {
+    /// Applies pending migrations; refuses a schema newer than this program knows.
+    func migrate() async throws(CatalogError)
+    /// The schema version in force.
+    func schemaVersion() async throws(CatalogError) -> Int
+
+    // MARK: Vault metadata
+    func meta(_ key: String) async throws(CatalogError) -> String?
+    func setMeta(_ key: String, _ value: String) async throws(CatalogError)
+
+    // MARK: Roles
+    func addRole(_ role: RoleRecord, audit: AuditDraft) async throws(CatalogError)
+    func role(named name: String) async throws(CatalogError) -> RoleRecord?
+    func roles() async throws(CatalogError) -> [RoleRecord]
+    /// Makes `publicKey`/`keyID` the role's current key; new wraps use it from now on.
+    func setRoleKey(_ name: String, publicKey: [UInt8], keyID: String, audit: AuditDraft) async throws(CatalogError)
+    /// Up to `limit` wraps of a role whose key id differs from `keyID` (what a rotation still has to re-wrap).
+    func wrapsToRotate(role: String, notKeyID keyID: String, limit: Int) async throws(CatalogError) -> [WrapRecord]
+    /// Replaces wraps (same recording and role) in one transaction; a wrap whose recording is no
+    /// longer live is skipped. Returns how many were replaced.
+    func replaceWraps(_ wraps: [WrapRecord]) async throws(CatalogError) -> Int
+    /// The key ids that some wrap of the role still uses.
+    func keyIDsInUse(role: String) async throws(CatalogError) -> Set<String>
+
+    // MARK: Patients and consent
+    func upsertPatient(_ patient: PatientRecord) async throws(CatalogError)
+    func patient(_ pseudonym: String) async throws(CatalogError) -> PatientRecord?
+    /// Records consent scopes; a scope already active for the session is an error.
+    func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError)
+    func consents(session: String) async throws(CatalogError) -> [ConsentRecord]
+
+    // MARK: Recordings
+    func beginStaging(_ staging: StagingRecord) async throws(CatalogError)
+    func stagingRecords() async throws(CatalogError) -> [StagingRecord]
+    /// Removes a staging row (after its blobs are deleted).
+    func discardStaging(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError)
+    /// Turns a staging recording into a live one with its chunks and wraps, in one transaction.
+    func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], audit: AuditDraft) async throws(CatalogError)
+    func recording(_ id: RecordingID) async throws(CatalogError) -> RecordingRecord?
+    func recordings(_ filter: RecordingFilter) async throws(CatalogError) -> [RecordingRecord]
+    /// Chunks `range` of a recording, in index order.
+    func chunks(of id: RecordingID, in range: Range<Int>) async throws(CatalogError) -> [ChunkRecord]
+    func wrap(of id: RecordingID, role: String) async throws(CatalogError) -> WrapRecord?
+    func wrapRoles(of id: RecordingID) async throws(CatalogError) -> [String]
+    /// Which of `ids` the catalog knows in any state other than destroyed (so their blobs are not orphans).
+    func knownRecordings(among ids: [RecordingID]) async throws(CatalogError) -> Set<RecordingID>
+
+    // MARK: Audit
+    /// Appends an entry on its own (refusals, reads).
+    func appendAudit(_ draft: AuditDraft) async throws(CatalogError)
+    /// Entries with sequence numbers greater than `after`, in order, at most `limit`.
+    func auditEntries(after: Int64, limit: Int) async throws(CatalogError) -> [AuditEntry]
+}

@@ -1,0 +1,202 @@
+public import Foundation
+
+/// Where a recording is in its life (see docs/DESIGN.md).
+public enum RecordingState: String, Sendable, Codable, CaseIterable {
+    /// Chunks are being written; invisible; removed by `gc` if its writer died.
+    case staging
+    /// Committed and readable by the roles that hold a wrap.
+    case live
+    /// Destruction has begun: wraps are gone (crypto-shredded), blobs may remain until the sweep finishes.
+    case disposing
+    /// Only the destruction record remains.
+    case destroyed
+}
+
+/// A role (clinician, supervisor, ...) and its current public key.
+public struct RoleRecord: Sendable, Hashable {
+    public var name: String
+    public var publicKey: [UInt8]
+    public var keyID: String
+    public var createdAt: Date
+
+    public init(name: String, publicKey: [UInt8], keyID: String, createdAt: Date) {
+        self.name = name
+        self.publicKey = publicKey
+        self.keyID = keyID
+        self.createdAt = createdAt
+    }
+}
+
+/// A patient, known to the catalog only by a keyed-hash pseudonym. The clear identifier is kept
+/// only sealed to the records officer's key.
+public struct PatientRecord: Sendable, Hashable {
+    public var pseudonym: String
+    public var identifierSealed: [UInt8]
+    public var lastContact: String?
+    public var discharged: String?
+    public var died: String?
+
+    public init(pseudonym: String, identifierSealed: [UInt8], lastContact: String? = nil, discharged: String? = nil, died: String? = nil) {
+        self.pseudonym = pseudonym
+        self.identifierSealed = identifierSealed
+        self.lastContact = lastContact
+        self.discharged = discharged
+        self.died = died
+    }
+}
+
+/// One consent scope given for one session.
+public struct ConsentRecord: Sendable, Hashable {
+    public var id: Int64?
+    public var session: String
+    public var patient: String
+    public var scope: String
+    /// The evidence text (e.g. "signed form 12"), sealed to the records officer; nil if none given.
+    public var evidenceSealed: [UInt8]?
+    /// The civil date (YYYY-MM-DD) the consent was given.
+    public var givenOn: String
+    public var recordedAt: Date
+    public var withdrawnOn: String?
+    public var withdrawalRecordedAt: Date?
+
+    public init(id: Int64? = nil, session: String, patient: String, scope: String, evidenceSealed: [UInt8]?, givenOn: String,
+                recordedAt: Date, withdrawnOn: String? = nil, withdrawalRecordedAt: Date? = nil) {
+        self.id = id
+        self.session = session
+        self.patient = patient
+        self.scope = scope
+        self.evidenceSealed = evidenceSealed
+        self.givenOn = givenOn
+        self.recordedAt = recordedAt
+        self.withdrawnOn = withdrawnOn
+        self.withdrawalRecordedAt = withdrawalRecordedAt
+    }
+
+    public var isActive: Bool { withdrawnOn == nil }
+}
+
+/// A recording being written: created before the first chunk, so `gc` can tell an abandoned
+/// ingest (its process is gone) from one still running.
+public struct StagingRecord: Sendable, Hashable {
+    public var id: RecordingID
+    public var session: String
+    public var clinician: String
+    public var retentionClass: String
+    public var startedAt: Date
+    public var processID: Int32
+    public var host: String
+
+    public init(id: RecordingID, session: String, clinician: String, retentionClass: String, startedAt: Date, processID: Int32, host: String) {
+        self.id = id
+        self.session = session
+        self.clinician = clinician
+        self.retentionClass = retentionClass
+        self.startedAt = startedAt
+        self.processID = processID
+        self.host = host
+    }
+}
+
+/// A committed recording's catalog row.
+public struct RecordingRecord: Sendable, Hashable {
+    public var id: RecordingID
+    public var state: RecordingState
+    public var session: String
+    public var patient: String
+    public var clinician: String
+    public var retentionClass: String
+    public var mediaType: String
+    public var byteCount: Int64
+    public var chunkSize: Int
+    public var chunkCount: Int
+    public var algorithm: UInt8
+    /// The manifest bytes, authenticated by `manifestTag` under a key derived from the data key.
+    public var manifest: [UInt8]
+    public var manifestTag: [UInt8]
+    public var createdAt: Date
+    /// The civil date (YYYY-MM-DD) on which the recording was captured.
+    public var capturedOn: String
+    /// The civil date on which the recording becomes due for disposal; nil while undeterminable.
+    public var dueOn: String?
+    public var disposition: String?
+    public var retentionRule: String?
+    public var sourceID: RecordingID?
+    /// Media facts as JSON, if the stream was recognised.
+    public var mediaFacts: String?
+
+    public init(id: RecordingID, state: RecordingState, session: String, patient: String, clinician: String, retentionClass: String,
+                mediaType: String, byteCount: Int64, chunkSize: Int, chunkCount: Int, algorithm: UInt8, manifest: [UInt8],
+                manifestTag: [UInt8], createdAt: Date, capturedOn: String, dueOn: String? = nil, disposition: String? = nil,
+                retentionRule: String? = nil, sourceID: RecordingID? = nil, mediaFacts: String? = nil) {
+        self.id = id
+        self.state = state
+        self.session = session
+        self.patient = patient
+        self.clinician = clinician
+        self.retentionClass = retentionClass
+        self.mediaType = mediaType
+        self.byteCount = byteCount
+        self.chunkSize = chunkSize
+        self.chunkCount = chunkCount
+        self.algorithm = algorithm
+        self.manifest = manifest
+        self.manifestTag = manifestTag
+        self.createdAt = createdAt
+        self.capturedOn = capturedOn
+        self.dueOn = dueOn
+        self.disposition = disposition
+        self.retentionRule = retentionRule
+        self.sourceID = sourceID
+        self.mediaFacts = mediaFacts
+    }
+}
+
+/// One sealed chunk of a recording: its size and the SHA-256 of its sealed bytes.
+public struct ChunkRecord: Sendable, Hashable {
+    public var index: Int
+    public var sealedSize: Int
+    public var digest: [UInt8]
+
+    public init(index: Int, sealedSize: Int, digest: [UInt8]) {
+        self.index = index
+        self.sealedSize = sealedSize
+        self.digest = digest
+    }
+}
+
+/// A recording's data key wrapped (sealed box) for one role's key.
+public struct WrapRecord: Sendable, Hashable {
+    public var recording: RecordingID
+    public var role: String
+    public var keyID: String
+    public var wrapped: [UInt8]
+
+    public init(recording: RecordingID, role: String, keyID: String, wrapped: [UInt8]) {
+        self.recording = recording
+        self.role = role
+        self.keyID = keyID
+        self.wrapped = wrapped
+    }
+}
+
+/// What to search for when listing recordings.
+public struct RecordingFilter: Sendable, Hashable {
+    public var patient: String?
+    public var clinician: String?
+    public var session: String?
+    public var retentionClass: String?
+    public var since: Date?
+    public var states: Set<RecordingState>
+    public var limit: Int?
+
+    public init(patient: String? = nil, clinician: String? = nil, session: String? = nil, retentionClass: String? = nil,
+                since: Date? = nil, states: Set<RecordingState> = [.live], limit: Int? = nil) {
+        self.patient = patient
+        self.clinician = clinician
+        self.session = session
+        self.retentionClass = retentionClass
+        self.since = since
+        self.states = states
+        self.limit = limit
+    }
+}

@@ -1,0 +1,103 @@
+/// The catalog schema, as an ordered list of named migrations. A migration is never edited once
+/// released: a change is a new migration appended at the end.
+enum SQLiteMigrations {
+    struct Migration {
+        let name: String
+        let sql: String
+    }
+
+    static let all: [Migration] = [
+        Migration(name: "0001-core", sql: """
+            CREATE TABLE vault_meta (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE TABLE roles (
+                name TEXT PRIMARY KEY,
+                public_key BLOB NOT NULL,
+                key_id TEXT NOT NULL,
+                created_at_ms INTEGER NOT NULL
+            );
+            CREATE TABLE patients (
+                pseudonym TEXT PRIMARY KEY,
+                identifier_sealed BLOB NOT NULL,
+                last_contact TEXT,
+                discharged TEXT,
+                died TEXT
+            );
+            CREATE TABLE consents (
+                id INTEGER PRIMARY KEY,
+                session TEXT NOT NULL,
+                patient TEXT NOT NULL REFERENCES patients(pseudonym),
+                scope TEXT NOT NULL,
+                evidence_sealed BLOB,
+                given_on TEXT NOT NULL,
+                recorded_at_ms INTEGER NOT NULL,
+                withdrawn_on TEXT,
+                withdrawal_recorded_at_ms INTEGER
+            );
+            CREATE INDEX consents_session ON consents(session);
+            CREATE UNIQUE INDEX consents_active_scope ON consents(session, scope) WHERE withdrawn_on IS NULL;
+            CREATE TABLE recordings (
+                id BLOB PRIMARY KEY,
+                state TEXT NOT NULL CHECK (state IN ('staging', 'live', 'disposing', 'destroyed')),
+                session TEXT NOT NULL,
+                patient TEXT,
+                clinician TEXT NOT NULL,
+                class TEXT NOT NULL,
+                media_type TEXT,
+                byte_count INTEGER,
+                chunk_size INTEGER,
+                chunk_count INTEGER,
+                algorithm INTEGER,
+                manifest BLOB,
+                manifest_tag BLOB,
+                created_at_ms INTEGER NOT NULL,
+                captured_on TEXT,
+                due_on TEXT,
+                disposition TEXT,
+                retention_rule TEXT,
+                source_id BLOB,
+                media_facts TEXT,
+                staging_pid INTEGER,
+                staging_host TEXT
+            );
+            CREATE INDEX recordings_patient ON recordings(patient);
+            CREATE INDEX recordings_session ON recordings(session);
+            CREATE INDEX recordings_created ON recordings(created_at_ms);
+            CREATE INDEX recordings_due ON recordings(due_on) WHERE state = 'live' AND due_on IS NOT NULL;
+            CREATE INDEX recordings_state ON recordings(state) WHERE state <> 'live' AND state <> 'destroyed';
+            CREATE TABLE chunks (
+                recording_id BLOB NOT NULL REFERENCES recordings(id),
+                idx INTEGER NOT NULL,
+                sealed_size INTEGER NOT NULL,
+                digest BLOB NOT NULL,
+                PRIMARY KEY (recording_id, idx)
+            ) WITHOUT ROWID;
+            CREATE TABLE wraps (
+                recording_id BLOB NOT NULL REFERENCES recordings(id),
+                role TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                wrapped BLOB NOT NULL,
+                PRIMARY KEY (recording_id, role)
+            ) WITHOUT ROWID;
+            CREATE INDEX wraps_role_key ON wraps(role, key_id);
+            CREATE TABLE audit (
+                seq INTEGER PRIMARY KEY,
+                time_ms INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                role TEXT,
+                action TEXT NOT NULL,
+                target TEXT,
+                purpose TEXT,
+                outcome TEXT NOT NULL,
+                detail TEXT,
+                prev_hash BLOB NOT NULL,
+                hash BLOB NOT NULL
+            );
+            CREATE INDEX audit_target ON audit(target);
+            """),
+    ]
+
+    static var latestVersion: Int { all.count }
+}

@@ -1,0 +1,63 @@
+public import Foundation
+
+/// One blob as listed by a store.
+public struct BlobListing: Sendable, Hashable {
+    public let key: BlobKey
+    public let size: Int
+    public let modified: Date
+
+    public init(key: BlobKey, size: Int, modified: Date) {
+        self.key = key
+        self.size = size
+        self.modified = modified
+    }
+}
+
+/// How a blob is to be protected once written (honoured by stores that support WORM locks).
+public struct BlobPutOptions: Sendable, Hashable {
+    /// The store must refuse to delete the blob before this instant, where it can.
+    public var retainUntil: Date?
+    /// The blob is under legal hold at write time.
+    public var legalHold: Bool
+
+    public init(retainUntil: Date? = nil, legalHold: Bool = false) {
+        self.retainUntil = retainUntil
+        self.legalHold = legalHold
+    }
+
+    public static let none = BlobPutOptions()
+}
+
+/// Where sealed chunks live. A store sees ciphertext only and knows no key.
+///
+/// Contract shared by every backend (checked by one conformance suite):
+/// - `put` never exposes a partially written blob under its key: a reader sees the whole blob or none.
+/// - After `makeDurable` returns, every blob put before it under those keys survives a crash or power loss.
+/// - `delete` of a missing blob succeeds (deletion is idempotent, so an interrupted sweep can be re-run).
+/// - `list(prefix:)` returns every blob whose key starts with `prefix`, sorted by key.
+public protocol BlobStore: Sendable {
+    /// A short description for logs and errors (never credentials).
+    var location: String { get }
+
+    /// Writes a blob, replacing nothing: putting an existing key is an error on stores that can tell.
+    func put(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws(BlobStoreError)
+
+    /// Makes the blobs named durable (e.g. fsyncs their directories). A no-op where `put` is already durable.
+    func makeDurable(_ keys: [BlobKey]) async throws(BlobStoreError)
+
+    /// Reads a whole blob.
+    func get(_ key: BlobKey) async throws(BlobStoreError) -> [UInt8]
+
+    /// The size of a blob, or nil if it does not exist.
+    func size(of key: BlobKey) async throws(BlobStoreError) -> Int?
+
+    /// Deletes a blob; a missing blob is not an error.
+    func delete(_ key: BlobKey) async throws(BlobStoreError)
+
+    /// Lists blobs under a prefix, sorted by key.
+    func list(prefix: String) async throws(BlobStoreError) -> [BlobListing]
+
+    /// Removes what interrupted puts left behind (temporary files, unfinished uploads) that
+    /// started before `cutoff`; returns how many were removed.
+    func removeIncompleteWrites(olderThan cutoff: Date) async throws(BlobStoreError) -> Int
+}

@@ -1,0 +1,38 @@
+/// What went wrong in a blob store, and on which blob.
+public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
+    /// A key that is not a plain relative path of safe characters.
+    case invalidKey(String)
+    /// The blob does not exist.
+    case notFound(BlobKey)
+    /// An operating-system call failed (`operation` names the call, `path` what it acted on).
+    case io(operation: String, path: String, errno: Int32)
+    /// The store refused to delete because the object is locked until a date (WORM / Object Lock).
+    case locked(BlobKey, until: String?)
+    /// The store's location is unusable (missing, not a directory, not writable).
+    case unusableRoot(path: String, reason: String)
+    /// A remote store answered with an error.
+    case remote(operation: String, key: String?, status: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case .invalidKey(let key):
+            return "invalid blob key '\(key)': only relative paths of [A-Za-z0-9._-] segments are allowed"
+        case .notFound(let key):
+            return "blob '\(key)' not found"
+        case .io(let operation, let path, let code):
+            return "\(operation) failed on '\(path)': \(String(cString: strerror(code))) (errno \(code))"
+        case .locked(let key, let until):
+            return "blob '\(key)' is locked against deletion" + (until.map { " until \($0)" } ?? "")
+        case .unusableRoot(let path, let reason):
+            return "blob store at '\(path)' is unusable: \(reason)"
+        case .remote(let operation, let key, let status, let message):
+            return "\(operation)\(key.map { " of '\($0)'" } ?? "") failed with status \(status): \(message)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

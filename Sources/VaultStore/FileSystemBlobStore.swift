@@ -1,0 +1,228 @@
+public import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A blob store in a local directory: the embedded default.
+///
+/// Each blob is one file `ROOT/KEY`. A put writes `ROOT/tmp/<random>.part` (mode 0600, `O_EXCL`),
+/// fsyncs it, and renames it into place, so a crash leaves either the whole blob or a stray
+/// `.part` file that ``removeIncompleteWrites(olderThan:)`` deletes. ``makeDurable(_:)`` fsyncs the
+/// directories that received new names, once each.
+public struct FileSystemBlobStore: BlobStore {
+    public let root: URL
+
+    public var location: String { root.path }
+
+    /// Opens (and with `create`, makes) a store at `root`.
+    public init(root: URL, create: Bool = false) throws(BlobStoreError) {
+        self.root = root.standardizedFileURL
+        let tmp = self.root.appendingPathComponent("tmp").path
+        if create {
+            try Self.makeDirectories(tmp)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: self.root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .unusableRoot(path: self.root.path, reason: "not a directory")
+        }
+        guard access(self.root.path, W_OK) == 0 else {
+            throw .unusableRoot(path: self.root.path, reason: "not writable")
+        }
+        try Self.makeDirectories(tmp)
+    }
+
+    func path(of key: BlobKey) -> String { root.path + "/" + key.path }
+
+    public func put(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws(BlobStoreError) {
+        let finalPath = path(of: key)
+        let tmpPath = root.path + "/tmp/" + UUID().uuidString.lowercased() + ".part"
+        try await BlockingIO.run { () throws(BlobStoreError) in
+            let fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw .io(operation: "open", path: tmpPath, errno: errno) }
+            var closed = false
+            defer { if !closed { close(fd) } }
+            do throws(BlobStoreError) {
+                try Self.writeAll(fd, bytes, path: tmpPath)
+                guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: tmpPath, errno: errno) }
+                closed = true
+                guard close(fd) == 0 else { throw .io(operation: "close", path: tmpPath, errno: errno) }
+                let parent = (finalPath as NSString).deletingLastPathComponent
+                try Self.makeDirectories(parent)
+                // link() refuses to replace an existing name, so a put never overwrites a blob.
+                guard link(tmpPath, finalPath) == 0 else { throw .io(operation: "link", path: finalPath, errno: errno) }
+                unlink(tmpPath)
+            } catch {
+                unlink(tmpPath)
+                throw error
+            }
+        }
+    }
+
+    public func makeDurable(_ keys: [BlobKey]) async throws(BlobStoreError) {
+        var directories = Set<String>()
+        for key in keys {
+            directories.insert((path(of: key) as NSString).deletingLastPathComponent)
+        }
+        let sorted = directories.sorted()
+        let rootPath = root.path
+        try await BlockingIO.run { () throws(BlobStoreError) in
+            var parents = Set<String>()
+            for directory in sorted {
+                try Self.fsyncDirectory(directory)
+                // New directories must themselves be named durably in their parents.
+                var parent = (directory as NSString).deletingLastPathComponent
+                while parent.count >= rootPath.count {
+                    parents.insert(parent)
+                    if parent == rootPath { break }
+                    parent = (parent as NSString).deletingLastPathComponent
+                }
+            }
+            for parent in parents.sorted() { try Self.fsyncDirectory(parent) }
+        }
+    }
+
+    public func get(_ key: BlobKey) async throws(BlobStoreError) -> [UInt8] {
+        let filePath = path(of: key)
+        return try await BlockingIO.run { () throws(BlobStoreError) in
+            let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                if errno == ENOENT { throw .notFound(key) }
+                throw .io(operation: "open", path: filePath, errno: errno)
+            }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw .io(operation: "fstat", path: filePath, errno: errno) }
+            let size = Int(info.st_size)
+            return try [UInt8](unsafeUninitializedCapacity: size) { buffer, count throws(BlobStoreError) in
+                var done = 0
+                while done < size {
+                    let n = read(fd, buffer.baseAddress! + done, size - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw .io(operation: "read", path: filePath, errno: errno)
+                    }
+                    if n == 0 { break }
+                    done += n
+                }
+                count = done
+            }
+        }
+    }
+
+    public func size(of key: BlobKey) async throws(BlobStoreError) -> Int? {
+        let filePath = path(of: key)
+        return try await BlockingIO.run { () throws(BlobStoreError) -> Int? in
+            var info = stat()
+            guard stat(filePath, &info) == 0 else {
+                if errno == ENOENT { return nil }
+                throw .io(operation: "stat", path: filePath, errno: errno)
+            }
+            return Int(info.st_size)
+        }
+    }
+
+    public func delete(_ key: BlobKey) async throws(BlobStoreError) {
+        let filePath = path(of: key)
+        let rootPath = root.path
+        try await BlockingIO.run { () throws(BlobStoreError) in
+            guard unlink(filePath) == 0 || errno == ENOENT else {
+                throw .io(operation: "unlink", path: filePath, errno: errno)
+            }
+            // Remove directories left empty, up to (not including) the root; rmdir fails harmlessly if not empty.
+            var parent = (filePath as NSString).deletingLastPathComponent
+            while parent.count > rootPath.count, rmdir(parent) == 0 {
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+    }
+
+    public func list(prefix: String) async throws(BlobStoreError) -> [BlobListing] {
+        let rootPath = root.path
+        return try await BlockingIO.run { () throws(BlobStoreError) -> [BlobListing] in
+            // Walk only the directory that contains the prefix, not the whole store.
+            let slash = prefix.lastIndex(of: "/")
+            let directoryPart = slash.map { String(prefix[..<$0]) } ?? ""
+            var results: [BlobListing] = []
+            try Self.walk(rootPath, relative: directoryPart, prefix: prefix, into: &results)
+            return results.sorted { $0.key < $1.key }
+        }
+    }
+
+    public func removeIncompleteWrites(olderThan cutoff: Date) async throws(BlobStoreError) -> Int {
+        let tmp = root.path + "/tmp"
+        return try await BlockingIO.run { () throws(BlobStoreError) -> Int in
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp) else { return 0 }
+            var removed = 0
+            for name in names where name.hasSuffix(".part") {
+                var info = stat()
+                let p = tmp + "/" + name
+                guard stat(p, &info) == 0 else { continue }
+                let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+                if modified < cutoff, unlink(p) == 0 { removed += 1 }
+            }
+            return removed
+        }
+    }
+
+    // MARK: - System-call helpers
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(BlobStoreError) {
+        let failure: Int32? = bytes.withUnsafeBytes { buffer -> Int32? in
+            var done = 0
+            while done < buffer.count {
+                let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return nil
+        }
+        if let failure { throw .io(operation: "write", path: path, errno: failure) }
+    }
+
+    static func fsyncDirectory(_ path: String) throws(BlobStoreError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+    }
+
+    static func makeDirectories(_ path: String) throws(BlobStoreError) {
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else { throw .io(operation: "mkdir", path: path, errno: errno) }
+        try makeDirectories((path as NSString).deletingLastPathComponent)
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .io(operation: "mkdir", path: path, errno: errno) }
+    }
+
+    static func walk(_ rootPath: String, relative: String, prefix: String, into results: inout [BlobListing]) throws(BlobStoreError) {
+        let directory = relative.isEmpty ? rootPath : rootPath + "/" + relative
+        guard let dir = opendir(directory) else {
+            if errno == ENOENT || errno == ENOTDIR { return }
+            throw .io(operation: "opendir", path: directory, errno: errno)
+        }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            if relative.isEmpty && name == "tmp" { continue }
+            let childRelative = relative.isEmpty ? name : relative + "/" + name
+            // Prune subtrees that cannot contain the prefix.
+            guard childRelative.hasPrefix(prefix) || prefix.hasPrefix(childRelative + "/") || prefix == childRelative else { continue }
+            var info = stat()
+            guard lstat(rootPath + "/" + childRelative, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                try walk(rootPath, relative: childRelative, prefix: prefix, into: &results)
+            } else if (info.st_mode & S_IFMT) == S_IFREG, childRelative.hasPrefix(prefix), let key = try? BlobKey(childRelative) {
+                let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+                results.append(BlobListing(key: key, size: Int(info.st_size), modified: modified))
+            }
+        }
+    }
+}

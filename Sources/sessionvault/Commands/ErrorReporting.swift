@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+import VaultCrypto
+import VaultIndex
+import VaultStore
+
+/// Exit codes that scripts can rely on.
+enum ExitStatus {
+    static let failure: Int32 = 1
+    /// A role, consent or passphrase did not allow the operation.
+    static let refused: Int32 = 3
+    /// Stored data failed verification.
+    static let integrity: Int32 = 4
+    /// The recording, role or vault does not exist.
+    static let notFound: Int32 = 5
+}
+
+extension AsyncParsableCommand {
+    /// Runs a command body, turning the vault's typed errors into one clear line on stderr and a
+    /// documented exit code.
+    func reportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as VaultError {
+            note("sessionvault: error: \(error.description)")
+            throw ExitCode(Self.exitStatus(for: error))
+        } catch let error as CryptoError {
+            note("sessionvault: error: \(error.description)")
+            throw ExitCode(error == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure)
+        } catch let error as CatalogError {
+            note("sessionvault: error: \(error.description)")
+            throw ExitCode(ExitStatus.failure)
+        } catch let error as BlobStoreError {
+            note("sessionvault: error: \(error.description)")
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+
+    static func exitStatus(for error: VaultError) -> Int32 {
+        switch error {
+        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope: return ExitStatus.refused
+        case .manifestTampered, .chunkTampered, .chunkMissing: return ExitStatus.integrity
+        case .recordingNotFound, .vaultNotFound, .unknownRole: return ExitStatus.notFound
+        case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure
+        default: return ExitStatus.failure
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Encrypt and store a consented recording from a file or stdin (-).",
+        discussion: """
+            Streams in bounded memory: chunks are sealed in parallel and made durable before one catalog commit, so the
+            recording is visible only once complete. Prints the new recording's id. The session must have consent on record.
+            """)
+
+    @OptionGroup var vault: VaultOptions
+    @Argument(help: ArgumentHelp("The recording to ingest, or - for stdin.", valueName: "FILE|-")) var input: String
+    @Option(help: "The session id (its consent decides which roles can decrypt).") var session: String
+    @Option(help: "The clinician who made the recording.") var clinician: String
+    @Option(name: .customLong("class"), help: "The retention class (e.g. care, supervision, training).") var retentionClass: String
+    @Option(help: ArgumentHelp("Plaintext bytes per chunk (default: the vault's, 4MiB).", valueName: "SIZE")) var chunkSize: String?
+    @Flag(help: "Print a JSON summary instead of just the id.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let opened = try await vault.open()
+            var size: Int? = nil
+            if let chunkSize {
+                guard let parsed = ByteCount.parse(chunkSize) else { throw VaultError.invalidArgument("invalid --chunk-size '\(chunkSize)' (e.g. 4MiB)") }
+                size = parsed
+            }
+            var reader = try FileChunkReader(path: input)
+            defer { reader.close() }
+            let bar = ProgressBar(label: "ingest", total: reader.knownSize)
+            let summary = try await opened.ingest(
+                IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: size),
+                from: &reader, progress: { bar.update($0) })
+            bar.finish()
+            if json { try printJSON(summary) } else { print(summary.id) }
+        }
+    }
+}

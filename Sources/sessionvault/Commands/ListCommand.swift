@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+import VaultIndex
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls",
+        abstract: "List recordings, optionally by patient, clinician, retention class or date.",
+        discussion: "--patient needs the vault passphrase (to compute the patient's pseudonym).")
+
+    @OptionGroup var vault: VaultOptions
+    @OptionGroup var passphrase: PassphraseOptions
+    @Option(help: "Only this patient's recordings (identifier, e.g. NHS number).") var patient: String?
+    @Option(help: "Only recordings by this clinician.") var clinician: String?
+    @Option(name: .customLong("class"), help: "Only this retention class.") var retentionClass: String?
+    @Option(help: ArgumentHelp("Only recordings made on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+    @Option(help: "Only this session.") var session: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Row: Encodable {
+        var id: String
+        var createdAt: Date
+        var session: String
+        var patient: String
+        var clinician: String
+        var retentionClass: String
+        var mediaType: String
+        var byteCount: Int64
+        var chunkCount: Int
+        var dueOn: String?
+        var source: String?
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let opened = try await vault.open()
+            var filter = RecordingFilter(clinician: clinician, session: session, retentionClass: retentionClass)
+            if let patient {
+                filter.patient = try opened.pseudonym(ofPatient: patient, vaultPassphrase: try passphrase.read(purpose: "look up a patient"))
+            }
+            if let since {
+                guard let date = ISO8601DateFormatter.civil.date(from: since) else {
+                    throw VaultError.invalidArgument("invalid --since '\(since)': expected YYYY-MM-DD")
+                }
+                filter.since = date
+            }
+            let rows = try await opened.catalog.recordings(filter).map { r in
+                Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
+                    retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
+                    dueOn: r.dueOn, source: r.sourceID?.description)
+            }
+            if json { try printJSON(rows); return }
+            if rows.isEmpty { print("No recordings match."); return }
+            let header = ["ID", "CREATED (UTC)", "SESSION", "PATIENT", "CLINICIAN", "CLASS", "SIZE", "TYPE", "DUE"]
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+            let table = rows.map { row in
+                [row.id, formatter.string(from: row.createdAt), row.session, String(row.patient.prefix(12)), row.clinician, row.retentionClass,
+                 ByteCount.format(row.byteCount), row.mediaType, row.dueOn ?? "-"]
+            }
+            printTable(header: header, rows: table)
+        }
+    }
+}
+
+/// Prints aligned columns.
+func printTable(header: [String], rows: [[String]]) {
+    var widths = header.map(\.count)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ")
+    }
+    print(line(header))
+    for row in rows { print(line(row)) }
+}
+
+extension ISO8601DateFormatter {
+    /// `YYYY-MM-DD` in UTC.
+    static var civil: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter
+    }
+}

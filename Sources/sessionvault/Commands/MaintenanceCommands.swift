@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+import VaultIndex
+
+struct GCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove what interrupted ingests left: abandoned staging recordings, orphan blobs, partial writes.",
+        discussion: "Never removes a blob that a live recording references, nor one of an ingest whose process is still running.")
+
+    @OptionGroup var vault: VaultOptions
+    @Option(help: ArgumentHelp("Leave alone anything younger than this many seconds (an ingest on another host may still be writing).",
+                               valueName: "SECONDS")) var grace: Double = 3600
+    @Flag(help: "Report what would be removed, remove nothing.") var dryRun = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let opened = try await vault.open()
+            let report = try await opened.collectGarbage(grace: grace, dryRun: dryRun)
+            if json { try printJSON(report); return }
+            let verb = dryRun ? "would remove" : "removed"
+            print("gc \(verb): \(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs (\(ByteCount.format(report.orphanBytes))), \(report.incompleteWrites) partial writes")
+        }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Scrub stored chunks for corruption without any key (SHA-256 of every sealed chunk against the catalog).",
+        discussion: "Exit code 4 if any problem is found.")
+
+    @OptionGroup var vault: VaultOptions
+    @Argument(help: "Recording ids (default: every live recording).") var ids: [String] = []
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let opened = try await vault.open()
+            var parsed: [RecordingID]? = nil
+            if !ids.isEmpty {
+                parsed = try ids.map { text in
+                    guard let id = RecordingID(text) else { throw VaultError.recordingNotFound(text) }
+                    return id
+                }
+            }
+            let bar = ProgressBar(label: "verify", total: nil)
+            let report = try await opened.verify(parsed) { done, _ in bar.update(Int64(done)) }
+            bar.finish()
+            if json {
+                try printJSON(report)
+            } else {
+                print("verified \(report.recordings) recordings, \(report.chunks) chunks, \(ByteCount.format(report.bytes)): \(report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems")")
+                for problem in report.problems {
+                    print("  recording \(problem.recording)" + (problem.chunk.map { ", chunk \($0)" } ?? "") + ": \(problem.problem)")
+                }
+            }
+            if !report.problems.isEmpty { throw ExitCode(ExitStatus.integrity) }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+import VaultCrypto
+
+/// `--vault DIR`, shared by every command.
+struct VaultOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The vault directory (default: $SESSIONVAULT_DIR, else ./vault).", valueName: "DIR"))
+    var vault: String?
+
+    var layout: VaultLayout { VaultLayout.resolve(vault) }
+
+    func open() async throws -> Vault { try await Vault.open(at: layout) }
+}
+
+/// `--passphrase-file F`, for commands that unlock a key.
+struct PassphraseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase from FILE (default: $SESSIONVAULT_PASSPHRASE).", valueName: "FILE"))
+    var passphraseFile: String?
+
+    func read(purpose: String) throws -> SecureBytes {
+        try PassphraseSource.from(file: passphraseFile).read(purpose: purpose)
+    }
+}
+
+/// Prints a value as pretty JSON with sorted keys on stdout.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let data = try encoder.encode(value)
+    FileHandle.standardOutput.write(data)
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// Writes a line to stderr.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+
+@main
+struct SessionVaultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessionvault",
+        abstract: "An encrypted vault for consented recordings of therapy and assessment sessions.",
+        discussion: """
+            Every command works on the vault in --vault DIR, else $SESSIONVAULT_DIR, else ./vault.
+            Passphrases come from --passphrase-file FILE, else $SESSIONVAULT_PASSPHRASE.
+            See README.md and docs/ for a tour, the format and the threat model.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, RoleCommand.self, ConsentCommand.self, IngestCommand.self, GetCommand.self,
+            ListCommand.self, VerifyCommand.self, GCCommand.self,
+        ]
+    )
+}

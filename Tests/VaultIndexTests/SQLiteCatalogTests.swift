@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import VaultIndex
+
+@Suite("SQLiteCatalog")
+struct SQLiteCatalogTests {
+    @Test func aSchemaNewerThanTheProgramIsRefused() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("c.sqlite").path
+        let catalog = try SQLiteCatalog(path: path)
+        try await catalog.migrate()
+        let raw = try SQLiteConnection(path: path)
+        try raw.run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)")
+        await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: SQLiteMigrations.latestVersion)) { try await catalog.migrate() }
+    }
+
+    @Test func errorsNeverCarryBoundValues() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalog = try SQLiteCatalog(path: dir.appendingPathComponent("c.sqlite").path)
+        try await catalog.migrate()
+        let secret = "943-476-5919-secret-pseudonym"
+        let consent = ConsentRecord(session: "s", patient: secret, scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
+        do {
+            // No patient row: the foreign key fails.
+            try await catalog.recordConsents([consent], audit: AuditDraft(actor: "t", action: "t"))
+            Issue.record("expected a failure")
+        } catch {
+            #expect(!"\(error)".contains(secret))
+        }
+    }
+}
