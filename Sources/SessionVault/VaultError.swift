@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import VaultCrypto
 public import VaultIndex
 public import VaultStore

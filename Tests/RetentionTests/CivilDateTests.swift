@@ -1,7 +1,6 @@
 import Foundation
+import Retention
 import Testing
-
-@testable import Retention
 
 @Suite("CivilDate")
 struct CivilDateTests {
@@ -14,8 +13,11 @@ struct CivilDateTests {
 
     @Test(
         "rejects text that is not an existing day",
-        arguments: ["2025-02-29", "2023-02-29", "1900-02-29", "2025-04-31", "2025-13-01", "2025-00-10", "2025-01-00",
-            "0000-01-01", "2025-1-01", "2025/01/01", "25-01-01", " 2025-01-01", "2025-01-01T00:00", "２０２５-01-01", ""])
+        arguments: [
+            "2025-02-29", "2023-02-29", "1900-02-29", "2025-04-31", "2025-13-01", "2025-00-10", "2025-01-00",
+            "0000-01-01", "2025-1-01", "2025/01/01", "25-01-01", " 2025-01-01", "2025-01-01T00:00", "２０２５-01-01", "",
+        ]
+    )
     func rejectsInvalidText(_ text: String) {
         #expect(CivilDate(text) == nil)
         #expect(throws: RetentionError.invalidDate(text)) { try CivilDate.parse(text) }
@@ -90,26 +92,29 @@ struct CivilDateTests {
         #expect(day("2023-01-01").isWeekend && !day("2023-01-02").isWeekend)
     }
 
-    @Test("adds years and months with month-end clamping, then days", arguments: [
-        ("2024-02-29", 1, 0, 0, "2025-02-28"),
-        ("2024-02-29", 4, 0, 0, "2028-02-29"),
-        ("2024-02-29", 20, 0, 0, "2044-02-29"),
-        ("2024-02-29", 100, 0, 0, "2124-02-29"),
-        ("2000-02-29", 100, 0, 0, "2100-02-28"),
-        ("2025-01-31", 0, 1, 0, "2025-02-28"),
-        ("2024-01-31", 0, 1, 0, "2024-02-29"),
-        ("2025-03-31", 0, 1, 0, "2025-04-30"),
-        ("2025-01-31", 0, 1, 1, "2025-03-01"),
-        ("2025-08-31", 0, 6, 0, "2026-02-28"),
-        ("2025-11-30", 0, 3, 0, "2026-02-28"),
-        ("2025-12-15", 0, 1, 0, "2026-01-15"),
-        ("2025-01-15", 1, 18, 0, "2027-07-15"),
-        ("2025-01-31", 0, 0, 90, "2025-05-01"),
-        ("2024-12-31", 0, 0, 1, "2025-01-01"),
-        ("2024-03-31", 0, -1, 0, "2024-02-29"),
-        ("2025-03-01", 0, 0, -1, "2025-02-28"),
-        ("2025-01-10", -1, -1, 0, "2023-12-10"),
-    ] as [(String, Int, Int, Int, String)])
+    @Test(
+        "adds years and months with month-end clamping, then days",
+        arguments: [
+            ("2024-02-29", 1, 0, 0, "2025-02-28"),
+            ("2024-02-29", 4, 0, 0, "2028-02-29"),
+            ("2024-02-29", 20, 0, 0, "2044-02-29"),
+            ("2024-02-29", 100, 0, 0, "2124-02-29"),
+            ("2000-02-29", 100, 0, 0, "2100-02-28"),
+            ("2025-01-31", 0, 1, 0, "2025-02-28"),
+            ("2024-01-31", 0, 1, 0, "2024-02-29"),
+            ("2025-03-31", 0, 1, 0, "2025-04-30"),
+            ("2025-01-31", 0, 1, 1, "2025-03-01"),
+            ("2025-08-31", 0, 6, 0, "2026-02-28"),
+            ("2025-11-30", 0, 3, 0, "2026-02-28"),
+            ("2025-12-15", 0, 1, 0, "2026-01-15"),
+            ("2025-01-15", 1, 18, 0, "2027-07-15"),
+            ("2025-01-31", 0, 0, 90, "2025-05-01"),
+            ("2024-12-31", 0, 0, 1, "2025-01-01"),
+            ("2024-03-31", 0, -1, 0, "2024-02-29"),
+            ("2025-03-01", 0, 0, -1, "2025-02-28"),
+            ("2025-01-10", -1, -1, 0, "2023-12-10"),
+        ] as [(String, Int, Int, Int, String)]
+    )
     func addsCalendarUnits(_ start: String, _ years: Int, _ months: Int, _ days: Int, _ expected: String) {
         #expect(day(start).adding(years: years, months: months, days: days) == day(expected))
     }
@@ -124,8 +129,10 @@ struct CivilDateTests {
     func stridesByDays() {
         #expect(day("2024-02-28").advanced(by: 2) == day("2024-03-01"))
         #expect(day("2024-01-01").distance(to: day("2025-01-01")) == 366)
-        #expect(Array(day("2025-12-30")...day("2026-01-02")).map(\.description)
-            == ["2025-12-30", "2025-12-31", "2026-01-01", "2026-01-02"])
+        #expect(
+            Array(day("2025-12-30")...day("2026-01-02")).map(\.description)
+                == ["2025-12-30", "2025-12-31", "2026-01-01", "2026-01-02"]
+        )
     }
 
     @Test("orders chronologically")
@@ -154,6 +161,8 @@ struct CivilDateTests {
         let data = try JSONEncoder().encode([day("2024-02-29")])
         #expect(String(decoding: data, as: UTF8.self) == #"["2024-02-29"]"#)
         #expect(try JSONDecoder().decode([CivilDate].self, from: data) == [day("2024-02-29")])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([CivilDate].self, from: Data(#"["2025-02-29"]"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([CivilDate].self, from: Data(#"["2025-02-29"]"#.utf8))
+        }
     }
 }

@@ -1,6 +1,5 @@
-import Testing
-
 import Retention
+import Testing
 
 /// The decision logic on a small schedule built in code, one class per behaviour.
 @Suite("Deciding retention")
@@ -11,42 +10,92 @@ struct RetentionDecisionTests {
         }
         do {
             return try RetentionSchedule(
-                name: "test", version: "1", withdrawalGrace: period("30d"),
+                name: "test",
+                version: "1",
+                withdrawalGrace: period("30d"),
                 classes: [
                     RetentionClass(
-                        id: "care", title: "care", rules: rules(("20y", .lastContact), ("10y", .death)),
-                        combine: .earliest, disposition: .review, withdrawalShortens: false, source: "code"),
+                        id: "care",
+                        title: "care",
+                        rules: rules(("20y", .lastContact), ("10y", .death)),
+                        combine: .earliest,
+                        disposition: .review,
+                        withdrawalShortens: false,
+                        source: "code"
+                    ),
                     RetentionClass(
-                        id: "both", title: "latest", rules: rules(("8y", .discharge), ("1y", .death)), combine: .latest,
-                        disposition: .review, withdrawalShortens: false, source: "code"),
+                        id: "both",
+                        title: "latest",
+                        rules: rules(("8y", .discharge), ("1y", .death)),
+                        combine: .latest,
+                        disposition: .review,
+                        withdrawalShortens: false,
+                        source: "code"
+                    ),
                     RetentionClass(
-                        id: "captured", title: "captured", rules: rules(("90d", .captured)), disposition: .destroy,
-                        withdrawalShortens: true, source: "code"),
+                        id: "captured",
+                        title: "captured",
+                        rules: rules(("90d", .captured)),
+                        disposition: .destroy,
+                        withdrawalShortens: true,
+                        source: "code"
+                    ),
                     RetentionClass(
-                        id: "consent", title: "consent", rules: rules(("3y", .consent)), disposition: .review,
-                        withdrawalShortens: true, source: "code"),
+                        id: "consent",
+                        title: "consent",
+                        rules: rules(("3y", .consent)),
+                        disposition: .review,
+                        withdrawalShortens: true,
+                        source: "code"
+                    ),
                     RetentionClass(
-                        id: "discharge", title: "discharge", rules: rules(("8y", .discharge)), disposition: .destroy,
-                        withdrawalShortens: true, source: "code"),
+                        id: "discharge",
+                        title: "discharge",
+                        rules: rules(("8y", .discharge)),
+                        disposition: .destroy,
+                        withdrawalShortens: true,
+                        source: "code"
+                    ),
                     RetentionClass(
-                        id: "floored", title: "with minimum", rules: rules(("2y", .captured)), minimum: period("6m"),
-                        disposition: .destroy, withdrawalShortens: true, source: "code"),
-                ])
+                        id: "floored",
+                        title: "with minimum",
+                        rules: rules(("2y", .captured)),
+                        minimum: period("6m"),
+                        disposition: .destroy,
+                        withdrawalShortens: true,
+                        source: "code"
+                    ),
+                ]
+            )
         } catch {
             preconditionFailure("\(error)")
         }
     }()
 
     func decide(
-        _ classID: String, captured: String = "2024-01-10", consent: String? = nil, withdrawn: String? = nil,
-        lastContact: String? = nil, discharged: String? = nil, died: String? = nil, onHold: Bool = false
+        _ classID: String,
+        captured: String = "2024-01-10",
+        consent: String? = nil,
+        withdrawn: String? = nil,
+        lastContact: String? = nil,
+        discharged: String? = nil,
+        died: String? = nil,
+        onHold: Bool = false
     ) throws -> RetentionDecision {
         try Self.schedule.decide(
             RecordingRetentionFacts(
-                classID: classID, capturedAt: day(captured), consentDate: consent.map(day),
+                classID: classID,
+                capturedAt: day(captured),
+                consentDate: consent.map(day),
                 consentWithdrawnAt: withdrawn.map(day),
-                events: PatientEvents(lastContact: lastContact.map(day), discharged: discharged.map(day), died: died.map(day)),
-                onHold: onHold))
+                events: PatientEvents(
+                    lastContact: lastContact.map(day),
+                    discharged: discharged.map(day),
+                    died: died.map(day)
+                ),
+                onHold: onHold
+            )
+        )
     }
 
     // MARK: Triggers
@@ -173,8 +222,15 @@ struct RetentionDecisionTests {
     func holdBeatsEverything() throws {
         for classID in ["care", "both", "captured", "consent", "discharge", "floored"] {
             let decision = try decide(
-                classID, captured: "2000-01-01", consent: "2000-01-01", withdrawn: "2000-01-02", lastContact: "2000-01-03",
-                discharged: "2000-01-03", died: "2000-01-04", onHold: true)
+                classID,
+                captured: "2000-01-01",
+                consent: "2000-01-01",
+                withdrawn: "2000-01-02",
+                lastContact: "2000-01-03",
+                discharged: "2000-01-03",
+                died: "2000-01-04",
+                onHold: true
+            )
             #expect(decision.held)
             #expect(decision.dueDate == nil)
             #expect(decision.waitingFor.isEmpty)
@@ -239,17 +295,30 @@ struct RetentionDecisionTests {
 
     @Test("an unknown class is an error listing the known ones")
     func unknownClass() {
-        #expect(throws: RetentionError.unknownClass("trainig", known: ["both", "captured", "care", "consent", "discharge", "floored"])) {
+        #expect(
+            throws: RetentionError.unknownClass(
+                "trainig",
+                known: ["both", "captured", "care", "consent", "discharge", "floored"]
+            )
+        ) {
             try decide("trainig")
         }
-        #expect(RetentionError.unknownClass("x", known: ["a", "b"]).description == "unknown retention class \"x\"; the schedule defines: a, b")
+        #expect(
+            RetentionError.unknownClass("x", known: ["a", "b"]).description
+                == "unknown retention class \"x\"; the schedule defines: a, b"
+        )
     }
 
     @Test("a schedule refuses two classes with one id, or a class without rules")
     func scheduleRefusesInconsistentClasses() {
         let care = RetentionClass(
-            id: "care", title: "t", rules: [RetentionRule(period("1y"), after: .captured)], disposition: .destroy,
-            withdrawalShortens: true, source: "s")
+            id: "care",
+            title: "t",
+            rules: [RetentionRule(period("1y"), after: .captured)],
+            disposition: .destroy,
+            withdrawalShortens: true,
+            source: "s"
+        )
         var empty = care
         empty.rules = []
         #expect(throws: RetentionError.schedule(source: "s", line: nil, message: "class care is defined twice")) {

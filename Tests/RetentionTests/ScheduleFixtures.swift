@@ -1,5 +1,4 @@
 import Foundation
-
 import Retention
 
 /// Schedule texts and files for the parser tests.

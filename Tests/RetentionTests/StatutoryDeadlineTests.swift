@@ -1,26 +1,31 @@
-import Testing
-
 import Retention
+import Testing
 
 @Suite("Statutory deadlines")
 struct StatutoryDeadlineTests {
-    @Test("a subject access request is due on the same date next month", arguments: [
-        ("2025-09-03", "2025-10-03"),  // the ICO's own example
-        ("2024-01-31", "2024-02-29"),  // no 31 February: the last day of the month, in a leap year
-        ("2025-01-31", "2025-02-28"),
-        ("2025-03-31", "2025-04-30"),
-        ("2025-12-15", "2026-01-15"),
-    ])
+    @Test(
+        "a subject access request is due on the same date next month",
+        arguments: [
+            ("2025-09-03", "2025-10-03"),  // the ICO's own example
+            ("2024-01-31", "2024-02-29"),  // no 31 February: the last day of the month, in a leap year
+            ("2025-01-31", "2025-02-28"),
+            ("2025-03-31", "2025-04-30"),
+            ("2025-12-15", "2026-01-15"),
+        ]
+    )
     func subjectAccessIsDueOneMonthLater(_ received: String, _ due: String) {
         #expect(StatutoryDeadline.subjectAccess(received: day(received)) == day(due))
     }
 
-    @Test("a subject access deadline on a weekend or bank holiday moves to the next working day", arguments: [
-        ("2026-01-31", "2026-03-02"),  // 28 February 2026 is a Saturday
-        ("2025-04-05", "2025-05-06"),  // 5 May 2025 is the early May bank holiday
-        ("2025-11-25", "2025-12-29"),  // 25 December, then Boxing Day and a weekend
-        ("2026-10-31", "2026-11-30"),
-    ])
+    @Test(
+        "a subject access deadline on a weekend or bank holiday moves to the next working day",
+        arguments: [
+            ("2026-01-31", "2026-03-02"),  // 28 February 2026 is a Saturday
+            ("2025-04-05", "2025-05-06"),  // 5 May 2025 is the early May bank holiday
+            ("2025-11-25", "2025-12-29"),  // 25 December, then Boxing Day and a weekend
+            ("2026-10-31", "2026-11-30"),
+        ]
+    )
     func subjectAccessRollsToAWorkingDay(_ received: String, _ due: String) {
         #expect(StatutoryDeadline.subjectAccess(received: day(received)) == day(due))
     }
@@ -64,7 +69,9 @@ struct StatutoryDeadlineTests {
         #expect(StatutoryDeadline.foi(received: day("2027-07-05"), regions: all) == day("2027-08-04"))
         var received = day("2023-01-01")
         while received < day("2028-01-01") {
-            #expect(StatutoryDeadline.foi(received: received) <= StatutoryDeadline.foi(received: received, regions: all))
+            #expect(
+                StatutoryDeadline.foi(received: received) <= StatutoryDeadline.foi(received: received, regions: all)
+            )
             received = received.advanced(by: 1)
         }
     }

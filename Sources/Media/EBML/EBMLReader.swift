@@ -112,8 +112,8 @@ struct EBMLReader {
                 stack.removeLast()
                 return .exit(id: top.id)
             }
-            if let end = stack.last?.end, let size = header.size,
-                size > UInt64(end - header.dataOffset) || header.dataOffset > end
+            if let end = stack.last?.end,
+                header.dataOffset > end || header.size.map({ $0 > UInt64(end - header.dataOffset) }) == true
             {
                 throw MediaError(
                     .malformed, "element 0x\(String(header.id, radix: 16)) overruns its parent", offset: header.offset)

@@ -35,6 +35,11 @@ final class OpusReencoder {
         outputTrack = track
     }
 
+    /// The source time where the real audio ends (padding excluded), once any was taken in.
+    var endNs: Int64? {
+        originNs.map { $0 + samplesIn * 1_000_000_000 / 48_000 }
+    }
+
     /// Takes one source packet; returns the output packets completed so far.
     func add(_ packet: MediaPacket) throws(MediaError) -> [MediaPacket] {
         if originNs == nil {
@@ -99,7 +104,7 @@ final class OpusReencoder {
             samplesEncoded += Int64(frameSize)
             let time = (originNs ?? 0) + packetsOut * 20_000_000
             packetsOut += 1
-            packets.append(MediaPacket(track: outputTrack.number, timestampNs: time, durationNs: 20_000_000, isKeyframe: true, data: data))
+            packets.append(MediaPacket(track: outputTrack.number, timestampNs: time, isKeyframe: true, data: data))
         }
         if pcmStart > 48_000 {
             pcm.removeFirst(pcmStart)

@@ -12,7 +12,7 @@ public struct TranscodeOptions: Sendable, Hashable {
     public var keyFrameIntervalSeconds = 3
     /// libvpx `cpu-used` (-16...16). Negative values give a fixed speed instead of pacing to the
     /// frame clock, which is what a batch transcode wants.
-    public var encoderCPUUsed = -12
+    public var encoderCPUUsed = -16
     /// VP8 encoder threads (the decoder runs on the other core meanwhile).
     public var encoderThreads = 1
     /// libvpx decoder threads (VP9 decodes rows in parallel; VP8 only with token partitions).

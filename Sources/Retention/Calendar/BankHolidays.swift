@@ -61,7 +61,9 @@ public enum BankHolidays {
     /// The day `count` working days after `date`, not counting `date` itself (so a request
     /// received on a Friday evening or a holiday starts counting on the next working day).
     public static func addingWorkingDays(
-        _ count: Int, to date: CivilDate, regions: Set<BankHolidayRegion> = [.englandAndWales]
+        _ count: Int,
+        to date: CivilDate,
+        regions: Set<BankHolidayRegion> = [.englandAndWales]
     ) -> CivilDate {
         var holidaysByYear: [Int: Set<CivilDate>] = [:]
         func isHoliday(_ day: CivilDate) -> Bool {

@@ -46,7 +46,9 @@ extension CivilDate: Codable {
         let text = try container.decode(String.self)
         guard let date = CivilDate(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "expected a date as YYYY-MM-DD, found \"\(text.prefix(32))\"")
+                in: container,
+                debugDescription: "expected a date as YYYY-MM-DD, found \"\(text.prefix(32))\""
+            )
         }
         self = date
     }

@@ -18,7 +18,9 @@ public enum StatutoryDeadline {
     ///   - extended: Whether the two-month extension applies.
     ///   - regions: Whose bank holidays the deadline may not fall on; England and Wales by default.
     public static func subjectAccess(
-        received: CivilDate, extended: Bool = false, regions: Set<BankHolidayRegion> = [.englandAndWales]
+        received: CivilDate,
+        extended: Bool = false,
+        regions: Set<BankHolidayRegion> = [.englandAndWales]
     ) -> CivilDate {
         var due = received.adding(months: extended ? 3 : 1)
         while !BankHolidays.isWorkingDay(due, regions: regions), due < .max { due = due.advanced(by: 1) }
@@ -34,7 +36,8 @@ public enum StatutoryDeadline {
     /// gives is never later than the statutory one, so it is the safe date to work to. Pass
     /// `Set(BankHolidayRegion.allCases)` for the exact statutory latest day, which is later when
     /// the period spans a Scottish or Northern Irish holiday (2 January, St Patrick's Day, 12 July,
-    /// the first Monday in August, St Andrew's Day).
+    /// the first Monday in August, St Andrew's Day, or a regional one-off such as Scotland's
+    /// 2026-06-15).
     public static func foi(received: CivilDate, regions: Set<BankHolidayRegion> = [.englandAndWales]) -> CivilDate {
         BankHolidays.addingWorkingDays(foiWorkingDays, to: received, regions: regions)
     }

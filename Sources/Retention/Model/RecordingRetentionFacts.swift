@@ -17,8 +17,12 @@ public struct RecordingRetentionFacts: Sendable, Hashable {
 
     /// Facts about one recording.
     public init(
-        classID: String, capturedAt: CivilDate, consentDate: CivilDate? = nil,
-        consentWithdrawnAt: CivilDate? = nil, events: PatientEvents = PatientEvents(), onHold: Bool = false
+        classID: String,
+        capturedAt: CivilDate,
+        consentDate: CivilDate? = nil,
+        consentWithdrawnAt: CivilDate? = nil,
+        events: PatientEvents = PatientEvents(),
+        onHold: Bool = false
     ) {
         self.classID = classID
         self.capturedAt = capturedAt

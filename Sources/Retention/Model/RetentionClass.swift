@@ -24,9 +24,15 @@ public struct RetentionClass: Sendable, Hashable, Codable {
 
     /// A class with every property given.
     public init(
-        id: String, title: String, rules: [RetentionRule], combine: RuleCombination = .earliest,
-        minimum: RetentionPeriod? = nil, disposition: Disposition, withdrawalShortens: Bool,
-        source: String, notes: String? = nil
+        id: String,
+        title: String,
+        rules: [RetentionRule],
+        combine: RuleCombination = .earliest,
+        minimum: RetentionPeriod? = nil,
+        disposition: Disposition,
+        withdrawalShortens: Bool,
+        source: String,
+        notes: String? = nil
     ) {
         self.id = id
         self.title = title

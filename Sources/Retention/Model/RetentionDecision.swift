@@ -18,8 +18,12 @@ public struct RetentionDecision: Sendable, Hashable {
 
     /// A decision with every property given.
     public init(
-        classID: String, dueDate: CivilDate?, disposition: Disposition, rule: String,
-        waitingFor: [RetentionTrigger] = [], held: Bool = false
+        classID: String,
+        dueDate: CivilDate?,
+        disposition: Disposition,
+        rule: String,
+        waitingFor: [RetentionTrigger] = [],
+        held: Bool = false
     ) {
         self.classID = classID
         self.dueDate = dueDate

@@ -27,38 +27,27 @@ extension RetentionSchedule {
         }
         if facts.onHold {
             return RetentionDecision(
-                classID: id, dueDate: nil, disposition: retentionClass.disposition,
-                rule: "\(id): held (a legal hold or inquiry moratorium overrides the schedule)", held: true)
-        }
-
-        var known: [(rule: RetentionRule, due: CivilDate)] = []
-        var waiting: [RetentionTrigger] = []
-        for rule in retentionClass.rules {
-            if let start = Self.triggerDate(rule.trigger, facts) {
-                known.append((rule, start.adding(rule.period)))
-            } else if !waiting.contains(rule.trigger) {
-                waiting.append(rule.trigger)
-            }
+                classID: id,
+                dueDate: nil,
+                disposition: retentionClass.disposition,
+                rule: "\(id): held (a legal hold or inquiry moratorium overrides the schedule)",
+                held: true
+            )
         }
 
         let citation = "(\(retentionClass.source))"
-        var decided: (due: CivilDate, reason: String)?
-        switch retentionClass.combine {
-        case .earliest:
-            decided = known.min { $0.due < $1.due }.map { ($0.due, "\($0.rule) \(citation)") }
-        case .latest:
-            if waiting.isEmpty { decided = known.max { $0.due < $1.due }.map { ($0.due, "\($0.rule) \(citation)") } }
-        }
-
-        var remark = ""
+        let (ruleDue, waiting) = Self.combinedRuleDate(of: retentionClass, facts)
+        var decided = ruleDue.map { (due: $0.due, reason: "\($0.rule) \(citation)") }
         var disposition = retentionClass.disposition
+        var remark = ""
         if let withdrawn = facts.consentWithdrawnAt {
             if retentionClass.withdrawalShortens {
                 // Nothing justifies keeping it any more, so there is nothing left to review.
                 disposition = .destroy
                 let graceDue = withdrawn.adding(withdrawalGrace)
                 if decided.map({ graceDue < $0.due }) ?? true {
-                    decided = (graceDue, "\(withdrawalGrace) grace after consent withdrawal (schedule \(name) \(version))")
+                    let reason = "\(withdrawalGrace) grace after consent withdrawal (schedule \(name) \(version))"
+                    decided = (graceDue, reason)
                 }
             } else {
                 remark = "; consent withdrawal does not shorten this class"
@@ -67,19 +56,45 @@ extension RetentionSchedule {
 
         guard var (due, reason) = decided else {
             let joiner = retentionClass.combine == .earliest ? " or " : " and "
-            let stale = Self.hasStaleEpisodeEvent(facts, waitingFor: waiting)
-                ? "; the recorded last contact or discharge predates this recording" : ""
+            var awaited = waiting.map(\.rawValue).joined(separator: joiner)
+            if Self.hasStaleEpisodeEvent(facts, waitingFor: waiting) {
+                awaited += "; the recorded last contact or discharge predates this recording"
+            }
             return RetentionDecision(
-                classID: id, dueDate: nil, disposition: disposition,
-                rule: "\(id): waiting for \(waiting.map(\.rawValue).joined(separator: joiner))\(stale) \(citation)\(remark)",
-                waitingFor: waiting)
+                classID: id,
+                dueDate: nil,
+                disposition: disposition,
+                rule: "\(id): waiting for \(awaited) \(citation)\(remark)",
+                waitingFor: waiting
+            )
         }
-        if let minimum = retentionClass.minimum {
-            let floor = facts.capturedAt.adding(minimum)
-            if floor > due { (due, reason) = (floor, "minimum \(minimum) after captured \(citation)") }
+        if let minimum = retentionClass.minimum, facts.capturedAt.adding(minimum) > due {
+            (due, reason) = (facts.capturedAt.adding(minimum), "minimum \(minimum) after captured \(citation)")
         }
-        return RetentionDecision(
-            classID: id, dueDate: due, disposition: disposition, rule: "\(id): \(reason)\(remark)")
+        return RetentionDecision(classID: id, dueDate: due, disposition: disposition, rule: "\(id): \(reason)\(remark)")
+    }
+
+    /// The date the class's rules give, with the rule that decided, and the triggers whose
+    /// events are still unknown (in rule order). No date while the combination must wait.
+    private static func combinedRuleDate(
+        of retentionClass: RetentionClass,
+        _ facts: RecordingRetentionFacts
+    ) -> (decided: (rule: RetentionRule, due: CivilDate)?, waiting: [RetentionTrigger]) {
+        var known: [(rule: RetentionRule, due: CivilDate)] = []
+        var waiting: [RetentionTrigger] = []
+        for rule in retentionClass.rules {
+            if let start = triggerDate(rule.trigger, facts) {
+                known.append((rule, start.adding(rule.period)))
+            } else if !waiting.contains(rule.trigger) {
+                waiting.append(rule.trigger)
+            }
+        }
+        switch retentionClass.combine {
+        case .earliest:
+            return (known.min { $0.due < $1.due }, waiting)
+        case .latest:
+            return (waiting.isEmpty ? known.max { $0.due < $1.due } : nil, waiting)
+        }
     }
 
     /// The day a trigger's period starts, or `nil` while its event is unknown.

@@ -20,7 +20,10 @@ public struct RetentionSchedule: Sendable, Hashable {
     /// - Throws: ``RetentionError/schedule(source:line:message:)`` when two classes share an id
     ///   or a class has no rules.
     public init(
-        name: String, version: String, title: String? = nil, withdrawalGrace: RetentionPeriod,
+        name: String,
+        version: String,
+        title: String? = nil,
+        withdrawalGrace: RetentionPeriod,
         classes: [RetentionClass]
     ) throws(RetentionError) {
         var byID: [String: RetentionClass] = [:]

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import VaultCrypto
 public import VaultIndex
 
@@ -73,12 +73,9 @@ extension Vault {
         let rows = Array(Set(request.scopes)).sorted().map { scope in
             ConsentRecord(session: request.session, patient: pseudonym, scope: scope, evidenceSealed: evidence, givenOn: givenOn, recordedAt: now)
         }
-        do {
-            try await catalog.recordConsents(rows, audit: AuditDraft(actor: actor, action: "consent.record", target: request.session,
-                                                                     detail: "scopes \(rows.map(\.scope).joined(separator: ",")) given \(givenOn)"))
-        } catch CatalogError.invalidState {
-            throw VaultError.consentPatientMismatch(session: request.session)
-        }
+        // (The catalog re-checks the patient inside its transaction, against a concurrent writer.)
+        try await catalog.recordConsents(rows, audit: AuditDraft(actor: actor, action: "consent.record", target: request.session,
+                                                                 detail: "scopes \(rows.map(\.scope).joined(separator: ",")) given \(givenOn)"))
         return try await catalog.consents(session: request.session).filter { $0.isActive }
     }
 

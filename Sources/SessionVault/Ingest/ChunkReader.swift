@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultStore
 
 #if canImport(Glibc)
@@ -44,7 +44,7 @@ public struct FileChunkReader: ChunkReader {
             guard opened >= 0 else { throw VaultError.input(path: path, reason: String(cString: strerror(errno))) }
             var info = stat()
             if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-                close(opened)
+                Glibc.close(opened)
                 throw VaultError.input(path: path, reason: "is a directory")
             }
             fd = opened

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultCrypto
 public import VaultIndex
 import VaultStore

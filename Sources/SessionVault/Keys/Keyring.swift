@@ -78,9 +78,8 @@ public struct Keyring: Sendable {
             let pseudonym = try PseudonymKey(bytes: try file.pseudonymKey.open(passphrase: passphrase, context: "vault:pseudonym"))
             let signing = try SigningKeyPair(secretKey: try file.auditSigningKey.open(passphrase: passphrase, context: "vault:audit-signing"))
             return VaultSecrets(pseudonymKey: pseudonym, auditSigning: signing)
-        } catch CryptoError.wrongPassphrase {
-            throw VaultError.wrongPassphrase(what: "the vault secrets (\(vaultSecretsFile.lastPathComponent))")
         } catch let error as CryptoError {
+            if error == .wrongPassphrase { throw VaultError.wrongPassphrase(what: "the vault secrets (\(vaultSecretsFile.lastPathComponent))") }
             throw VaultError.keyring(path: vaultSecretsFile.path, reason: error.description)
         }
     }
@@ -123,9 +122,8 @@ public struct Keyring: Sendable {
             guard publicKey.keyID == keyID else { throw VaultError.keyring(path: url.path, reason: "public key does not match key id \(keyID)") }
             let secret = try file.secretKey.open(passphrase: passphrase, context: "role:" + role)
             return try RoleKeyPair(publicKey: publicKey, secretKey: secret)
-        } catch CryptoError.wrongPassphrase {
-            throw VaultError.wrongPassphrase(what: "role '\(role)'")
         } catch let error as CryptoError {
+            if error == .wrongPassphrase { throw VaultError.wrongPassphrase(what: "role '\(role)'") }
             throw VaultError.keyring(path: url.path, reason: error.description)
         }
     }

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import VaultCrypto
-import VaultIndex
+public import VaultIndex
 
 /// A role whose key(s) have been unlocked with its passphrase, ready to unwrap data keys.
 public struct UnlockedRole: Sendable {
@@ -44,9 +44,11 @@ extension Vault {
         do {
             try await catalog.addRole(RoleRecord(name: name, publicKey: keyPair.publicKey.bytes, keyID: keyPair.publicKey.keyID, createdAt: clock()),
                                       audit: AuditDraft(actor: actor, role: name, action: "role.add", target: name, detail: "key \(keyPair.publicKey.keyID)"))
-        } catch CatalogError.alreadyExists {
+        } catch {
+            // Another process added the role meanwhile: this key file is not referenced.
             try? keyring.removeRoleKey(role: name, keyID: keyPair.publicKey.keyID)
-            throw VaultError.roleExists(name)
+            if case .alreadyExists = error { throw VaultError.roleExists(name) }
+            throw error
         }
         return keyPair.publicKey
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultCrypto
 public import VaultIndex
 import VaultStore
@@ -55,8 +55,11 @@ extension Vault {
                         let bytes: [UInt8]
                         do {
                             bytes = try await store.get(key)
-                        } catch BlobStoreError.notFound {
-                            return VerifyProblem(recording: record.id.description, chunk: chunk.index, problem: "blob missing")
+                        } catch let error as BlobStoreError {
+                            if case .notFound = error {
+                                return VerifyProblem(recording: record.id.description, chunk: chunk.index, problem: "blob missing")
+                            }
+                            throw error
                         }
                         if bytes.count != chunk.sealedSize {
                             return VerifyProblem(recording: record.id.description, chunk: chunk.index,

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultCrypto
 public import VaultIndex
 import VaultStore
@@ -120,8 +120,9 @@ extension Vault {
                     var sealed: [UInt8]
                     do {
                         sealed = try await store.get(key)
-                    } catch BlobStoreError.notFound {
-                        throw VaultError.chunkMissing(recording: id, chunk: index)
+                    } catch let error as BlobStoreError {
+                        if case .notFound = error { throw VaultError.chunkMissing(recording: id, chunk: index) }
+                        throw error
                     }
                     guard sealed.count == expected.sealedSize else {
                         throw VaultError.chunkTampered(recording: id, chunk: index,

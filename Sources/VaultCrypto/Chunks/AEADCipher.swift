@@ -36,11 +36,14 @@ struct AEADCipher: Sendable {
             // sodium_malloc does not promise alignment, and libsodium's AES-NI code loads the state with
             // aligned SSE instructions: over-allocate and align by hand.
             let count = crypto_aead_aes256gcm_statebytes() + Self.stateAlignment
-            material = try SecureBytes(count: count, filling: { (buffer) throws(CryptoError) in
-                let state = UnsafeMutablePointer(mutating: Self.alignedState(UnsafeRawBufferPointer(buffer)))
-                let code = key.withUnsafeBytes { crypto_aead_aes256gcm_beforenm(state, $0.sodiumInput!) }
-                try SodiumCall.check(code, "crypto_aead_aes256gcm_beforenm")
-            })
+            material = try SecureBytes(
+                count: count,
+                filling: { (buffer) throws(CryptoError) in
+                    let state = UnsafeMutablePointer(mutating: Self.alignedState(UnsafeRawBufferPointer(buffer)))
+                    let code = key.withUnsafeBytes { crypto_aead_aes256gcm_beforenm(state, $0.sodiumInput!) }
+                    try SodiumCall.check(code, "crypto_aead_aes256gcm_beforenm")
+                }
+            )
         }
     }
 
@@ -60,16 +63,30 @@ struct AEADCipher: Sendable {
                 switch algorithm {
                 case .aes256gcm:
                     crypto_aead_aes256gcm_encrypt_detached_afternm(
-                        c, tag.sodiumOutput!, nil,
-                        plaintext.sodiumInput, UInt64(plaintext.count),
-                        ad.sodiumInput, UInt64(ad.count),
-                        nil, nonce.sodiumInput!, Self.alignedState(key))
+                        c,
+                        tag.sodiumOutput!,
+                        nil,
+                        plaintext.sodiumInput,
+                        UInt64(plaintext.count),
+                        ad.sodiumInput,
+                        UInt64(ad.count),
+                        nil,
+                        nonce.sodiumInput!,
+                        Self.alignedState(key)
+                    )
                 case .xchacha20poly1305:
                     crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
-                        c, tag.sodiumOutput!, nil,
-                        plaintext.sodiumInput, UInt64(plaintext.count),
-                        ad.sodiumInput, UInt64(ad.count),
-                        nil, nonce.sodiumInput!, key.sodiumInput!)
+                        c,
+                        tag.sodiumOutput!,
+                        nil,
+                        plaintext.sodiumInput,
+                        UInt64(plaintext.count),
+                        ad.sodiumInput,
+                        UInt64(ad.count),
+                        nil,
+                        nonce.sodiumInput!,
+                        key.sodiumInput!
+                    )
                 }
             }
         }
@@ -102,16 +119,28 @@ struct AEADCipher: Sendable {
                 switch algorithm {
                 case .aes256gcm:
                     crypto_aead_aes256gcm_decrypt_detached_afternm(
-                        plaintext.sodiumOutput, nil,
-                        c, UInt64(ciphertext.count), tag.sodiumInput!,
-                        ad.sodiumInput, UInt64(ad.count),
-                        nonce.sodiumInput!, Self.alignedState(key))
+                        plaintext.sodiumOutput,
+                        nil,
+                        c,
+                        UInt64(ciphertext.count),
+                        tag.sodiumInput!,
+                        ad.sodiumInput,
+                        UInt64(ad.count),
+                        nonce.sodiumInput!,
+                        Self.alignedState(key)
+                    )
                 case .xchacha20poly1305:
                     crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-                        plaintext.sodiumOutput, nil,
-                        c, UInt64(ciphertext.count), tag.sodiumInput!,
-                        ad.sodiumInput, UInt64(ad.count),
-                        nonce.sodiumInput!, key.sodiumInput!)
+                        plaintext.sodiumOutput,
+                        nil,
+                        c,
+                        UInt64(ciphertext.count),
+                        tag.sodiumInput!,
+                        ad.sodiumInput,
+                        UInt64(ad.count),
+                        nonce.sodiumInput!,
+                        key.sodiumInput!
+                    )
                 }
             }
         }

@@ -39,16 +39,16 @@ public struct ChunkHeader: Sendable, Equatable {
     }
 
     /// The algorithm the chunk claims to be sealed with.
-    public var algorithm: ChunkAlgorithm
+    public let algorithm: ChunkAlgorithm
     /// The recording id, bytes 0–7 and 8–15 as big-endian integers (no allocation).
-    var recordingIDHigh: UInt64
-    var recordingIDLow: UInt64
+    let recordingIDHigh: UInt64
+    let recordingIDLow: UInt64
     /// The chunk's position in its recording, from 0.
-    public var index: UInt64
+    public let index: UInt64
     /// The plaintext length in bytes.
-    public var plaintextLength: UInt32
+    public let plaintextLength: UInt32
     /// Whether the chunk claims to be its recording's last.
-    public var isLast: Bool
+    public let isLast: Bool
 
     /// The 16-byte recording id.
     public var recordingID: [UInt8] {
@@ -83,13 +83,21 @@ public struct ChunkHeader: Sendable, Equatable {
         guard bytes.count >= Self.size else { throw .chunkTooShort(index: index, count: bytes.count) }
         let magic = Self.load(UInt32.self, bytes, Offset.magic)
         guard magic == Self.magic else {
-            throw .chunkHeaderMismatch(index: index, field: "magic", expected: Hex.encode(bigEndian: Self.magic),
-                                       found: Hex.encode(bigEndian: magic))
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "magic",
+                expected: Hex.encode(bigEndian: Self.magic),
+                found: Hex.encode(bigEndian: magic)
+            )
         }
         let version = bytes[Offset.version]
         guard version == Self.formatVersion else {
-            throw .chunkHeaderMismatch(index: index, field: "version", expected: "\(Self.formatVersion)",
-                                       found: "\(version)")
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "version",
+                expected: "\(Self.formatVersion)",
+                found: "\(version)"
+            )
         }
         let algorithmByte = bytes[Offset.algorithm]
         guard let algorithm = ChunkAlgorithm(rawValue: algorithmByte) else {
@@ -98,8 +106,12 @@ public struct ChunkHeader: Sendable, Equatable {
         let reserved1 = UnsafeRawBufferPointer(rebasing: bytes[Offset.reserved1..<Offset.reserved1 + 2])
         let reserved2 = UnsafeRawBufferPointer(rebasing: bytes[Offset.reserved2..<Offset.reserved2 + 3])
         guard reserved1.allSatisfy({ $0 == 0 }), reserved2.allSatisfy({ $0 == 0 }) else {
-            throw .chunkHeaderMismatch(index: index, field: "reserved", expected: "0000/000000",
-                                       found: "\(Hex.encode(reserved1))/\(Hex.encode(reserved2))")
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "reserved",
+                expected: "0000/000000",
+                found: "\(Hex.encode(reserved1))/\(Hex.encode(reserved2))"
+            )
         }
         let flags = bytes[Offset.flags]
         guard flags & ~Self.lastChunkFlag == 0 else {

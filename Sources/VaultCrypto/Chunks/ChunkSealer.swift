@@ -84,13 +84,24 @@ public struct ChunkSealer: Sendable {
             source = UnsafeRawBufferPointer(body)
         }
 
-        let header = ChunkHeader(algorithm: algorithm, recordingID: id, index: index,
-                                 plaintextLength: UInt32(count), isLast: isLast)
+        let header = ChunkHeader(
+            algorithm: algorithm,
+            recordingID: id,
+            index: index,
+            plaintextLength: UInt32(count),
+            isLast: isLast
+        )
         header.write(into: headerBytes)
         do {
-            try ChunkNonce.with(index: index, flags: header.flags, algorithm: algorithm) { (nonce) throws(CryptoError) in
-                try cipher.seal(source, into: body, tag: tag, associatedData: UnsafeRawBufferPointer(headerBytes),
-                                nonce: nonce)
+            try ChunkNonce.with(index: index, flags: header.flags, algorithm: algorithm) {
+                (nonce) throws(CryptoError) in
+                try cipher.seal(
+                    source,
+                    into: body,
+                    tag: tag,
+                    associatedData: UnsafeRawBufferPointer(headerBytes),
+                    nonce: nonce
+                )
             }
         } catch {
             UnsafeMutableRawBufferPointer(rebasing: output[0..<sealedCount]).zeroize()
@@ -99,7 +110,8 @@ public struct ChunkSealer: Sendable {
         return sealedCount
     }
 
-    /// Verifies the header fields against (recordingID, index, isLast, algorithm, version) and the tag, then decrypts into `output`; returns the plaintext count.
+    /// Verifies the header fields against (recordingID, index, isLast, algorithm, version) and the tag,
+    /// then decrypts into `output`; returns the plaintext count.
     ///
     /// Checks run in this order, each failing with a typed error that names what gave the chunk away:
     /// size (``CryptoError/chunkTooShort(index:count:)``); header magic, version, algorithm, reserved
@@ -109,8 +121,9 @@ public struct ChunkSealer: Sendable {
     /// (``CryptoError/chunkAuthenticationFailed(index:)``).
     ///
     /// What `output` holds after a failure: a header or size failure writes nothing. An authentication
-    /// failure leaves `output[0..<plaintextCount]` zeroed (libsodium verifies the tag before it
-    /// decrypts, and this wrapper zeroes the range regardless). Either way the contents are unspecified
+    /// failure leaves `output[0..<plaintextCount]` zeroed: libsodium (1.0.18 as built by Debian, both
+    /// algorithms) verifies the tag before it writes any plaintext and zeroes the range on failure, and
+    /// this wrapper zeroes it again regardless of the library version. Either way the contents are unspecified
     /// and must not be used; in particular, a failed in-place open destroys the ciphertext it was given,
     /// so a caller that must keep a corrupt chunk for inspection opens into a separate buffer.
     ///
@@ -146,10 +159,13 @@ public struct ChunkSealer: Sendable {
                 stage.copyMemory(from: headerBytes)
                 UnsafeMutableRawBufferPointer(rebasing: stage[Self.headerSize...]).copyMemory(from: tag)
                 if count > 0 { plaintext.baseAddress!.copyMemory(from: ciphertext.baseAddress!, byteCount: count) }
-                return cipher.open(UnsafeRawBufferPointer(plaintext),
-                                   tag: UnsafeRawBufferPointer(rebasing: stage[Self.headerSize...]),
-                                   associatedData: UnsafeRawBufferPointer(rebasing: stage[0..<Self.headerSize]),
-                                   nonce: nonce, into: plaintext)
+                return cipher.open(
+                    UnsafeRawBufferPointer(plaintext),
+                    tag: UnsafeRawBufferPointer(rebasing: stage[Self.headerSize...]),
+                    associatedData: UnsafeRawBufferPointer(rebasing: stage[0..<Self.headerSize]),
+                    nonce: nonce,
+                    into: plaintext
+                )
             }
         }
         guard verified else { throw .chunkAuthenticationFailed(index: index) }
@@ -159,23 +175,40 @@ public struct ChunkSealer: Sendable {
     /// Compares a structurally valid header with what the reader expects.
     private func check(_ header: ChunkHeader, sealedCount: Int, index: UInt64, isLast: Bool) throws(CryptoError) {
         guard header.algorithm == algorithm else {
-            throw .chunkHeaderMismatch(index: index, field: "algorithm", expected: "\(algorithm.rawValue)",
-                                       found: "\(header.algorithm.rawValue)")
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "algorithm",
+                expected: "\(algorithm.rawValue)",
+                found: "\(header.algorithm.rawValue)"
+            )
         }
         guard header.recordingIDHigh == id.high, header.recordingIDLow == id.low else {
-            throw .chunkHeaderMismatch(index: index, field: "recordingID", expected: Hex.encode(id.bytes),
-                                       found: Hex.encode(header.recordingID))
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "recordingID",
+                expected: Hex.encode(id.bytes),
+                found: Hex.encode(header.recordingID)
+            )
         }
         guard header.index == index else {
             throw .chunkHeaderMismatch(index: index, field: "index", expected: "\(index)", found: "\(header.index)")
         }
         guard header.isLast == isLast else {
-            throw .chunkHeaderMismatch(index: index, field: "lastFlag", expected: "\(isLast)", found: "\(header.isLast)")
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "lastFlag",
+                expected: "\(isLast)",
+                found: "\(header.isLast)"
+            )
         }
         let expectedLength = sealedCount - Self.headerSize - Self.tagSize
         guard Int(header.plaintextLength) == expectedLength else {
-            throw .chunkHeaderMismatch(index: index, field: "length", expected: "\(expectedLength)",
-                                       found: "\(header.plaintextLength)")
+            throw .chunkHeaderMismatch(
+                index: index,
+                field: "length",
+                expected: "\(expectedLength)",
+                found: "\(header.plaintextLength)"
+            )
         }
     }
 }

@@ -55,9 +55,12 @@ public final class SecureBytes: @unchecked Sendable {
     /// Copies `bytes` into guarded memory. The caller remains responsible for wiping its own copy.
     public convenience init(copying bytes: some Collection<UInt8>) throws {
         let count = bytes.count
-        try self.init(count: count, filling: { (buffer) throws(CryptoError) in
-            buffer.copyBytes(from: bytes.prefix(count))
-        })
+        try self.init(
+            count: count,
+            filling: { (buffer) throws(CryptoError) in
+                buffer.copyBytes(from: bytes.prefix(count))
+            }
+        )
     }
 
     /// `count` bytes from libsodium's CSPRNG (`randombytes_buf`), generated directly in guarded memory.
@@ -67,9 +70,12 @@ public final class SecureBytes: @unchecked Sendable {
 
     /// As ``random(count:)``, with a typed error.
     convenience init(randomCount count: Int) throws(CryptoError) {
-        try self.init(count: count, filling: { (buffer) throws(CryptoError) in
-            if let base = buffer.baseAddress { randombytes_buf(base, buffer.count) }
-        })
+        try self.init(
+            count: count,
+            filling: { (buffer) throws(CryptoError) in
+                if let base = buffer.baseAddress { randombytes_buf(base, buffer.count) }
+            }
+        )
     }
 
     /// Gives `body` read-only access to the secret bytes. Do not let the pointer escape.

@@ -19,14 +19,23 @@ public struct ManifestAuthenticator: Sendable {
     public init(key: DataKey) throws {
         try Sodium.initialize()
         precondition(Self.context.utf8.count == crypto_kdf_CONTEXTBYTES)
-        self.subkey = try SecureBytes(count: Int(crypto_generichash_KEYBYTES), filling: { (subkey) throws(CryptoError) in
-            let code = key.bytes.withUnsafeBytes { master in
-                Self.context.withCString { context in
-                    crypto_kdf_derive_from_key(subkey.sodiumOutput!, subkey.count, Self.subkeyID, context, master.sodiumInput!)
+        self.subkey = try SecureBytes(
+            count: Int(crypto_generichash_KEYBYTES),
+            filling: { (subkey) throws(CryptoError) in
+                let code = key.bytes.withUnsafeBytes { master in
+                    Self.context.withCString { context in
+                        crypto_kdf_derive_from_key(
+                            subkey.sodiumOutput!,
+                            subkey.count,
+                            Self.subkeyID,
+                            context,
+                            master.sodiumInput!
+                        )
+                    }
                 }
+                try SodiumCall.check(code, "crypto_kdf_derive_from_key")
             }
-            try SodiumCall.check(code, "crypto_kdf_derive_from_key")
-        })
+        )
     }
 
     /// The 32-byte tag of `bytes`.

@@ -51,7 +51,15 @@ public struct PassphraseSealedSecret: Sendable, Codable, Equatable {
 
     /// Assembles a sealed secret from its fields (for decoders other than `Codable`); nothing is
     /// validated until ``open(passphrase:context:)``.
-    public init(version: Int, kdf: String, opsLimit: UInt64, memLimit: UInt64, salt: String, nonce: String, ciphertext: String) {
+    public init(
+        version: Int,
+        kdf: String,
+        opsLimit: UInt64,
+        memLimit: UInt64,
+        salt: String,
+        nonce: String,
+        ciphertext: String
+    ) {
         self.version = version
         self.kdf = kdf
         self.opsLimit = opsLimit
@@ -62,13 +70,28 @@ public struct PassphraseSealedSecret: Sendable, Codable, Equatable {
     }
 
     /// Seals `secret` under `passphrase` (UTF-8 bytes) with the cost of `strength`, bound to `context`.
-    public static func seal(_ secret: SecureBytes, passphrase: SecureBytes, strength: KDFStrength, context: String) throws -> PassphraseSealedSecret {
-        try seal(secret, passphrase: passphrase, opsLimit: strength.opsLimit, memLimit: strength.memLimit, context: context)
+    public static func seal(
+        _ secret: SecureBytes,
+        passphrase: SecureBytes,
+        strength: KDFStrength,
+        context: String
+    ) throws -> PassphraseSealedSecret {
+        try seal(
+            secret,
+            passphrase: passphrase,
+            opsLimit: strength.opsLimit,
+            memLimit: strength.memLimit,
+            context: context
+        )
     }
 
     /// As ``seal(_:passphrase:strength:context:)`` with explicit Argon2id costs (within the bounds `open` accepts).
     static func seal(
-        _ secret: SecureBytes, passphrase: SecureBytes, opsLimit: UInt64, memLimit: UInt64, context: String
+        _ secret: SecureBytes,
+        passphrase: SecureBytes,
+        opsLimit: UInt64,
+        memLimit: UInt64,
+        context: String
     ) throws(CryptoError) -> PassphraseSealedSecret {
         try Sodium.initialize()
         precondition((minOpsLimit...maxOpsLimit).contains(opsLimit) && (minMemLimit...maxMemLimit).contains(memLimit))
@@ -86,8 +109,16 @@ public struct PassphraseSealedSecret: Sendable, Codable, Equatable {
                     ad.withUnsafeBytes { ad in
                         nonce.withUnsafeBytes { nonce in
                             crypto_aead_xchacha20poly1305_ietf_encrypt(
-                                output.baseAddress!, nil, message.sodiumInput, UInt64(message.count),
-                                ad.sodiumInput, UInt64(ad.count), nil, nonce.sodiumInput!, key.sodiumInput!)
+                                output.baseAddress!,
+                                nil,
+                                message.sodiumInput,
+                                UInt64(message.count),
+                                ad.sodiumInput,
+                                UInt64(ad.count),
+                                nil,
+                                nonce.sodiumInput!,
+                                key.sodiumInput!
+                            )
                         }
                     }
                 }
@@ -96,9 +127,14 @@ public struct PassphraseSealedSecret: Sendable, Codable, Equatable {
         }
         try SodiumCall.check(code, "crypto_aead_xchacha20poly1305_ietf_encrypt")
         return PassphraseSealedSecret(
-            version: currentVersion, kdf: argon2id13, opsLimit: opsLimit, memLimit: memLimit,
-            salt: Data(salt).base64EncodedString(), nonce: Data(nonce).base64EncodedString(),
-            ciphertext: Data(sealed).base64EncodedString())
+            version: currentVersion,
+            kdf: argon2id13,
+            opsLimit: opsLimit,
+            memLimit: memLimit,
+            salt: Data(salt).base64EncodedString(),
+            nonce: Data(nonce).base64EncodedString(),
+            ciphertext: Data(sealed).base64EncodedString()
+        )
     }
 
     /// Opens the secret into guarded memory.
@@ -123,47 +159,78 @@ public struct PassphraseSealedSecret: Sendable, Codable, Equatable {
         }
         let salt = try Self.decode(salt, field: "salt", count: Self.saltByteCount...Self.saltByteCount)
         let nonce = try Self.decode(nonce, field: "nonce", count: Self.nonceByteCount...Self.nonceByteCount)
-        let sealed = try Self.decode(ciphertext, field: "ciphertext",
-                                     count: Self.tagByteCount...(Self.maxSecretCount + Self.tagByteCount))
+        let sealed = try Self.decode(
+            ciphertext,
+            field: "ciphertext",
+            count: Self.tagByteCount...(Self.maxSecretCount + Self.tagByteCount)
+        )
         let key = try Self.deriveKey(passphrase: passphrase, salt: salt, opsLimit: opsLimit, memLimit: memLimit)
         let ad = Array(context.utf8)
-        return try SecureBytes(count: sealed.count - Self.tagByteCount, filling: { (output) throws(CryptoError) in
-            let code = sealed.withUnsafeBytes { sealed in
-                key.withUnsafeBytes { key in
-                    ad.withUnsafeBytes { ad in
-                        nonce.withUnsafeBytes { nonce in
-                            crypto_aead_xchacha20poly1305_ietf_decrypt(
-                                output.sodiumOutput, nil, nil, sealed.sodiumInput!, UInt64(sealed.count),
-                                ad.sodiumInput, UInt64(ad.count), nonce.sodiumInput!, key.sodiumInput!)
+        return try SecureBytes(
+            count: sealed.count - Self.tagByteCount,
+            filling: { (output) throws(CryptoError) in
+                let code = sealed.withUnsafeBytes { sealed in
+                    key.withUnsafeBytes { key in
+                        ad.withUnsafeBytes { ad in
+                            nonce.withUnsafeBytes { nonce in
+                                crypto_aead_xchacha20poly1305_ietf_decrypt(
+                                    output.sodiumOutput,
+                                    nil,
+                                    nil,
+                                    sealed.sodiumInput!,
+                                    UInt64(sealed.count),
+                                    ad.sodiumInput,
+                                    UInt64(ad.count),
+                                    nonce.sodiumInput!,
+                                    key.sodiumInput!
+                                )
+                            }
                         }
                     }
                 }
+                guard code == 0 else { throw .wrongPassphrase }
             }
-            guard code == 0 else { throw .wrongPassphrase }
-        })
+        )
     }
 
     /// Argon2id13 → 32-byte key in guarded memory.
-    private static func deriveKey(passphrase: SecureBytes, salt: [UInt8], opsLimit: UInt64, memLimit: UInt64) throws(CryptoError) -> SecureBytes {
-        guard let memory = Int(exactly: memLimit) else { throw .keyDerivationFailed(opsLimit: opsLimit, memLimit: memLimit) }
-        return try SecureBytes(count: keyByteCount, filling: { (key) throws(CryptoError) in
-            let code = passphrase.withUnsafeBytes { passphrase in
-                passphrase.withNonNullBytes { password in
-                    salt.withUnsafeBytes { salt in
-                        crypto_pwhash(
-                            key.sodiumOutput!, UInt64(key.count),
-                            UnsafeRawPointer(password).assumingMemoryBound(to: CChar.self), UInt64(passphrase.count),
-                            salt.sodiumInput!, opsLimit, memory, crypto_pwhash_ALG_ARGON2ID13)
+    private static func deriveKey(
+        passphrase: SecureBytes,
+        salt: [UInt8],
+        opsLimit: UInt64,
+        memLimit: UInt64
+    ) throws(CryptoError) -> SecureBytes {
+        guard let memory = Int(exactly: memLimit) else {
+            throw .keyDerivationFailed(opsLimit: opsLimit, memLimit: memLimit)
+        }
+        return try SecureBytes(
+            count: keyByteCount,
+            filling: { (key) throws(CryptoError) in
+                let code = passphrase.withUnsafeBytes { passphrase in
+                    passphrase.withNonNullBytes { password in
+                        salt.withUnsafeBytes { salt in
+                            crypto_pwhash(
+                                key.sodiumOutput!,
+                                UInt64(key.count),
+                                UnsafeRawPointer(password).assumingMemoryBound(to: CChar.self),
+                                UInt64(passphrase.count),
+                                salt.sodiumInput!,
+                                opsLimit,
+                                memory,
+                                crypto_pwhash_ALG_ARGON2ID13
+                            )
+                        }
                     }
                 }
+                guard code == 0 else { throw .keyDerivationFailed(opsLimit: opsLimit, memLimit: memLimit) }
             }
-            guard code == 0 else { throw .keyDerivationFailed(opsLimit: opsLimit, memLimit: memLimit) }
-        })
+        )
     }
 
     /// Strict base64 (standard alphabet, padded) of a length within `count`.
     private static func decode(_ text: String, field: String, count: ClosedRange<Int>) throws(CryptoError) -> [UInt8] {
-        let expected = count.lowerBound == count.upperBound
+        let expected =
+            count.lowerBound == count.upperBound
             ? "\(count.lowerBound)" : "\(count.lowerBound)–\(count.upperBound)"
         // Bound the text before decoding so that a hostile field cannot make us allocate much.
         guard text.utf8.count <= (count.upperBound + 2) / 3 * 4, let data = Data(base64Encoded: text) else {

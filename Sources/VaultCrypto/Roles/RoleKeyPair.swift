@@ -17,10 +17,15 @@ public struct RoleKeyPair: Sendable {
     public static func generate() throws -> RoleKeyPair {
         try Sodium.initialize()
         var publicBytes = [UInt8](repeating: 0, count: RolePublicKey.byteCount)
-        let secretKey = try SecureBytes(count: secretKeyByteCount, filling: { (secret) throws(CryptoError) in
-            let code = publicBytes.withUnsafeMutableBytes { crypto_box_keypair($0.sodiumOutput!, secret.sodiumOutput!) }
-            try SodiumCall.check(code, "crypto_box_keypair")
-        })
+        let secretKey = try SecureBytes(
+            count: secretKeyByteCount,
+            filling: { (secret) throws(CryptoError) in
+                let code = publicBytes.withUnsafeMutableBytes {
+                    crypto_box_keypair($0.sodiumOutput!, secret.sodiumOutput!)
+                }
+                try SodiumCall.check(code, "crypto_box_keypair")
+            }
+        )
         return RoleKeyPair(unchecked: try RolePublicKey(checked: publicBytes), secretKey: secretKey)
     }
 
@@ -32,8 +37,11 @@ public struct RoleKeyPair: Sendable {
     public init(publicKey: RolePublicKey, secretKey: SecureBytes) throws {
         try Sodium.initialize()
         guard secretKey.count == Self.secretKeyByteCount else {
-            throw CryptoError.invalidKeyLength(what: "role secret key", expected: Self.secretKeyByteCount,
-                                               got: secretKey.count)
+            throw CryptoError.invalidKeyLength(
+                what: "role secret key",
+                expected: Self.secretKeyByteCount,
+                got: secretKey.count
+            )
         }
         var derived = [UInt8](repeating: 0, count: RolePublicKey.byteCount)
         let code = secretKey.withUnsafeBytes { secret in

@@ -34,6 +34,7 @@ public struct RolePublicKey: Sendable, Hashable, Codable {
         Hex.encode(GenericHash.blake2b256(Self.keyIDDomain + bytes).prefix(8))
     }
 
+    /// Decodes the base64 string form, checking the length.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -47,6 +48,7 @@ public struct RolePublicKey: Sendable, Hashable, Codable {
         }
     }
 
+    /// Encodes the key as one base64 string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(Data(bytes).base64EncodedString())

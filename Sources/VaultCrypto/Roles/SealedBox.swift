@@ -25,16 +25,24 @@ public enum SealedBox {
     /// - Throws: ``CryptoError/unwrapFailed`` if the box is not for this key pair, or is truncated or altered.
     public static func open(_ box: [UInt8], with keyPair: RoleKeyPair) throws(CryptoError) -> SecureBytes {
         guard box.count >= overhead else { throw .unwrapFailed }
-        return try SecureBytes(count: box.count - overhead, filling: { (message) throws(CryptoError) in
-            let code = box.withUnsafeBytes { box in
-                keyPair.publicKey.bytes.withUnsafeBytes { publicKey in
-                    keyPair.secretKey.withUnsafeBytes { secretKey in
-                        crypto_box_seal_open(message.sodiumOutput, box.sodiumInput!, UInt64(box.count),
-                                             publicKey.sodiumInput!, secretKey.sodiumInput!)
+        return try SecureBytes(
+            count: box.count - overhead,
+            filling: { (message) throws(CryptoError) in
+                let code = box.withUnsafeBytes { box in
+                    keyPair.publicKey.bytes.withUnsafeBytes { publicKey in
+                        keyPair.secretKey.withUnsafeBytes { secretKey in
+                            crypto_box_seal_open(
+                                message.sodiumOutput,
+                                box.sodiumInput!,
+                                UInt64(box.count),
+                                publicKey.sodiumInput!,
+                                secretKey.sodiumInput!
+                            )
+                        }
                     }
                 }
+                guard code == 0 else { throw .unwrapFailed }
             }
-            guard code == 0 else { throw .unwrapFailed }
-        })
+        )
     }
 }

@@ -20,10 +20,15 @@ public struct SigningKeyPair: Sendable {
     public static func generate() throws -> SigningKeyPair {
         try Sodium.initialize()
         var publicKey = [UInt8](repeating: 0, count: publicKeySize)
-        let secretKey = try SecureBytes(count: secretKeySize, filling: { (secret) throws(CryptoError) in
-            let code = publicKey.withUnsafeMutableBytes { crypto_sign_keypair($0.sodiumOutput!, secret.sodiumOutput!) }
-            try SodiumCall.check(code, "crypto_sign_keypair")
-        })
+        let secretKey = try SecureBytes(
+            count: secretKeySize,
+            filling: { (secret) throws(CryptoError) in
+                let code = publicKey.withUnsafeMutableBytes {
+                    crypto_sign_keypair($0.sodiumOutput!, secret.sodiumOutput!)
+                }
+                try SodiumCall.check(code, "crypto_sign_keypair")
+            }
+        )
         return SigningKeyPair(publicKey: publicKey, secretKey: secretKey)
     }
 
@@ -34,18 +39,24 @@ public struct SigningKeyPair: Sendable {
     public init(secretKey: SecureBytes) throws {
         try Sodium.initialize()
         guard secretKey.count == Self.secretKeySize || secretKey.count == Self.seedSize else {
-            throw CryptoError.invalidKeyLength(what: "Ed25519 secret key or seed", expected: Self.secretKeySize,
-                                               got: secretKey.count)
+            throw CryptoError.invalidKeyLength(
+                what: "Ed25519 secret key or seed",
+                expected: Self.secretKeySize,
+                got: secretKey.count
+            )
         }
         var publicKey = [UInt8](repeating: 0, count: Self.publicKeySize)
-        let derived = try SecureBytes(count: Self.secretKeySize, filling: { (derived) throws(CryptoError) in
-            let code = secretKey.withUnsafeBytes { given in
-                publicKey.withUnsafeMutableBytes {
-                    crypto_sign_seed_keypair($0.sodiumOutput!, derived.sodiumOutput!, given.sodiumInput!)
+        let derived = try SecureBytes(
+            count: Self.secretKeySize,
+            filling: { (derived) throws(CryptoError) in
+                let code = secretKey.withUnsafeBytes { given in
+                    publicKey.withUnsafeMutableBytes {
+                        crypto_sign_seed_keypair($0.sodiumOutput!, derived.sodiumOutput!, given.sodiumInput!)
+                    }
                 }
+                try SodiumCall.check(code, "crypto_sign_seed_keypair")
             }
-            try SodiumCall.check(code, "crypto_sign_seed_keypair")
-        })
+        )
         if secretKey.count == Self.secretKeySize {
             guard derived.constantTimeEquals(secretKey) else { throw CryptoError.keyPairMismatch }
         }
@@ -62,8 +73,13 @@ public struct SigningKeyPair: Sendable {
         [UInt8](unsafeUninitializedCapacity: Self.signatureSize) { signature, initialized in
             let code = message.withUnsafeBytes { message in
                 secretKey.withUnsafeBytes { secret in
-                    crypto_sign_detached(signature.baseAddress!, nil, message.sodiumInput, UInt64(message.count),
-                                         secret.sodiumInput!)
+                    crypto_sign_detached(
+                        signature.baseAddress!,
+                        nil,
+                        message.sodiumInput,
+                        UInt64(message.count),
+                        secret.sodiumInput!
+                    )
                 }
             }
             SodiumCall.require(code, "crypto_sign_detached")
@@ -78,8 +94,12 @@ public struct SigningKeyPair: Sendable {
         return signature.withUnsafeBytes { signature in
             message.withUnsafeBytes { message in
                 publicKey.withUnsafeBytes { publicKey in
-                    crypto_sign_verify_detached(signature.sodiumInput!, message.sodiumInput, UInt64(message.count),
-                                                publicKey.sodiumInput!) == 0
+                    crypto_sign_verify_detached(
+                        signature.sodiumInput!,
+                        message.sodiumInput,
+                        UInt64(message.count),
+                        publicKey.sodiumInput!
+                    ) == 0
                 }
             }
         }

@@ -14,9 +14,13 @@ enum GenericHash {
         }
         return [UInt8](unsafeUninitializedCapacity: byteCount) { output, initialized in
             let code = crypto_generichash(
-                output.baseAddress!, byteCount,
-                message.sodiumInput, UInt64(message.count),
-                key?.sodiumInput, key?.count ?? 0)
+                output.baseAddress!,
+                byteCount,
+                message.sodiumInput,
+                UInt64(message.count),
+                key?.sodiumInput,
+                key?.count ?? 0
+            )
             SodiumCall.require(code, "crypto_generichash")
             initialized = byteCount
         }

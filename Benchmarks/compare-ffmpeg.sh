@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Compares the review and audio profiles with ffmpeg's fastest equal-settings variants on a
+# 60 s 1280x720 30 fps VP8 + Opus recording: speed (median of alternating runs), output
+# bitrates, and SSIM against the source scaled to 640x360 at 15 fps.
+#
+#   REVIEW_CMD="sessionvault review" AUDIO_CMD="sessionvault review --profile audio" \
+#       Benchmarks/compare-ffmpeg.sh
+#
+# REVIEW_CMD and AUDIO_CMD are commands that take INPUT OUTPUT; RUNS (default 5) sets the
+# number of timed runs per command after one warm-up; WORK_DIR keeps the generated input.
+set -euo pipefail
+
+REVIEW_CMD=${REVIEW_CMD:-"mediatool review"}
+AUDIO_CMD=${AUDIO_CMD:-"mediatool audio"}
+RUNS=${RUNS:-5}
+WORK_DIR=${WORK_DIR:-${TMPDIR:-/tmp}/sessionvault-bench}
+SECONDS_LONG=60
+mkdir -p "$WORK_DIR"
+IN="$WORK_DIR/in-720p30-vp8-opus.webm"
+
+for tool in ffmpeg ffprobe; do
+    command -v "$tool" >/dev/null || { echo "compare-ffmpeg: $tool is not installed" >&2; exit 1; }
+done
+
+if [[ ! -s "$IN" ]]; then
+    echo "making the ${SECONDS_LONG} s 1280x720 30 fps VP8 + Opus input (about a minute)..." >&2
+    ffmpeg -v error -nostdin -y -f lavfi -i "testsrc2=size=1280x720:rate=30" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000" -t "$SECONDS_LONG" \
+        -c:v libvpx -b:v 2M -deadline realtime -cpu-used 8 -g 90 -c:a libopus -b:a 64k -ac 2 "$IN"
+fi
+
+# The peers: ffmpeg's fastest variants at the same settings (scale, 15 fps, 400 kbit/s VP8 with a
+# key frame at least every 3 s, Opus mono 24 kbit/s); and a plain Opus copy.
+FF_REVIEW=(ffmpeg -v error -nostdin -y -i "$IN" -vf scale=640:360 -r 15 -c:v libvpx -deadline realtime
+    -cpu-used -16 -threads 1 -b:v 400k -g 45 -c:a libopus -b:a 24k -ac 1 -application voip)
+FF_AUDIO=(ffmpeg -v error -nostdin -y -i "$IN" -vn -c:a copy)
+
+now() { date +%s.%N; }
+# time_run FILE CMD...: appends the wall time of one run to FILE.
+time_run() {
+    local file=$1; shift
+    local start end
+    start=$(now)
+    "$@" >/dev/null 2>&1 || { echo "compare-ffmpeg: failed: $*" >&2; exit 1; }
+    end=$(now)
+    echo "$end - $start" | bc -l >>"$file"
+}
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+video_kbps() {
+    ffprobe -v error -select_streams v:0 -show_entries packet=size -of csv=p=0 "$1" |
+        awk -v d="$SECONDS_LONG" -F, '{ s += $1 } END { printf "%.0f", s * 8 / d / 1000 }'
+}
+audio_kbps() {
+    ffprobe -v error -select_streams a:0 -show_entries packet=size -of csv=p=0 "$1" |
+        awk -v d="$SECONDS_LONG" -F, '{ s += $1 } END { printf "%.1f", s * 8 / d / 1000 }'
+}
+ssim() {
+    ffmpeg -nostdin -i "$1" -i "$IN" -lavfi "[1:v]scale=640:360,fps=15[ref];[0:v]fps=15[out];[out][ref]ssim" \
+        -f null - 2>&1 | sed -n 's/.*All:\([0-9.]*\).*/\1/p' | tail -1
+}
+
+OURS_REVIEW="$WORK_DIR/ours.review.webm"
+FF_REVIEW_OUT="$WORK_DIR/ffmpeg.review.webm"
+OURS_AUDIO="$WORK_DIR/ours.audio.opus"
+FF_AUDIO_OUT="$WORK_DIR/ffmpeg.audio.opus"
+TIMES=$(mktemp -d)
+trap 'rm -rf "$TIMES"' EXIT
+
+echo "warm-up..." >&2
+# shellcheck disable=SC2086
+$REVIEW_CMD "$IN" "$OURS_REVIEW" >/dev/null 2>&1 || { echo "compare-ffmpeg: '$REVIEW_CMD' failed" >&2; exit 1; }
+"${FF_REVIEW[@]}" "$FF_REVIEW_OUT"
+for ((run = 1; run <= RUNS; run++)); do
+    echo "run $run/$RUNS..." >&2
+    # shellcheck disable=SC2086
+    time_run "$TIMES/ours-review" $REVIEW_CMD "$IN" "$OURS_REVIEW"
+    time_run "$TIMES/ff-review" "${FF_REVIEW[@]}" "$FF_REVIEW_OUT"
+    # shellcheck disable=SC2086
+    time_run "$TIMES/ours-audio" $AUDIO_CMD "$IN" "$OURS_AUDIO"
+    time_run "$TIMES/ff-audio" "${FF_AUDIO[@]}" "$FF_AUDIO_OUT"
+done
+
+ours_review=$(median "$TIMES/ours-review")
+ff_review=$(median "$TIMES/ff-review")
+ours_audio=$(median "$TIMES/ours-audio")
+ff_audio=$(median "$TIMES/ff-audio")
+x() { echo "scale=1; $SECONDS_LONG / $1" | bc -l; }
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+echo
+echo "input: $SECONDS_LONG s 1280x720 30 fps VP8 2 Mbit/s + Opus stereo 64 kbit/s; $RUNS alternating runs, medians"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %8s %10s %10s %10s %8s\n' "variant" "wall s" "x realtime" "video kb/s" "audio kb/s" "SSIM"
+printf '%-34s %8.2f %10s %10s %10s %8s\n' "ours: review profile" "$ours_review" "$(x "$ours_review")" \
+    "$(video_kbps "$OURS_REVIEW")" "$(audio_kbps "$OURS_REVIEW")" "$(ssim "$OURS_REVIEW")"
+printf '%-34s %8.2f %10s %10s %10s %8s\n' "ffmpeg -cpu-used -16 -threads 1" "$ff_review" "$(x "$ff_review")" \
+    "$(video_kbps "$FF_REVIEW_OUT")" "$(audio_kbps "$FF_REVIEW_OUT")" "$(ssim "$FF_REVIEW_OUT")"
+printf '%-34s %8.2f %10s\n' "ours: audio profile (Opus copy)" "$ours_audio" "$(x "$ours_audio")"
+printf '%-34s %8.2f %10s\n' "ffmpeg -c:a copy (.opus)" "$ff_audio" "$(x "$ff_audio")"
+echo "speed ratio, review (ffmpeg time / ours): $(ratio "$ff_review" "$ours_review")  (target >= 1.5)"
+echo "speed ratio, audio  (ffmpeg time / ours): $(ratio "$ff_audio" "$ours_audio")  (target >= 1.0)"
+echo "video bitrate target: 400 kb/s (within 15%)"

@@ -1,0 +1,141 @@
+/// The `review` profile: demux, decode every video frame, drop frames above the output frame
+/// rate before scaling, scale with libyuv, and hand the kept frames (and the Opus packets) to an
+/// encoding task over a bounded queue, so decoding and encoding run on the two cores at once.
+struct ReviewPipeline {
+    let options: TranscodeOptions
+
+    private struct DecodeState {
+        var decoder: VPXDecoder?
+        var scaler: FrameScaler?
+        var reducer: FrameRateReducer
+        var firstSize: (width: Int, height: Int)?
+        var resolutionChanges = 0
+        var waitingForKeyframe = false
+        var undecodable = 0
+        var decoded = 0
+        var dropped = 0
+        var lastVideoNs: Int64?
+        var lastVideoIntervalNs: Int64 = 33_333_333
+    }
+
+    func run(source: inout some MediaByteSource, sink: inout CountingSink<some MediaByteSink>) async throws(MediaError)
+        -> TranscodeReport
+    {
+        var demuxer = WebMDemuxer(limits: options.demuxLimits)
+        guard case .tracks(let tracks) = try await demuxer.next(from: &source) else {
+            throw MediaError(.malformed, "the input has no track list")
+        }
+        let input = MediaFacts(docType: demuxer.docType ?? "webm", tracks: tracks, durationNs: demuxer.declaredDurationNs)
+        let selection = TrackSelection(tracks)
+        let video = try selection.requireDecodableVideo()
+        let audio = selection.audio == nil ? nil : try selection.requireOpusAudio()
+        guard video != nil || audio != nil else {
+            throw MediaError(.noUsableTrack, "the input has neither a video nor an audio track")
+        }
+        demuxer.selectTracks(Set([video?.0.number, audio?.number].compactMap { $0 }))
+
+        var decode = DecodeState(reducer: FrameRateReducer(maxFrameRate: options.maxFrameRate))
+        if let video { decode.decoder = try VPXDecoder(codec: video.1, threads: options.decoderThreads) }
+        var mux = ReviewMuxState(options: options, expectsVideo: video != nil, expectsAudio: audio != nil)
+        let queue = WorkQueue<WorkItem>(capacity: 4)
+        let outbox = Outbox<EncodedItem>()
+        let options = self.options
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await EncodeWorker.run(options: options, audioSource: audio, queue: queue, outbox: outbox)
+                }
+                do {
+                    while let event = try await demuxer.next(from: &source) {
+                        guard case .packet(let packet) = event else { continue }
+                        var items: [WorkItem] = []
+                        if packet.track == video?.0.number {
+                            items = try decodeVideo(packet, &decode, &mux).map { .video($0) }
+                        } else if packet.track == audio?.number {
+                            items = [.audio(packet)]
+                        }
+                        for item in items where !(await queue.send(item)) { break }
+                        try await mux.absorb(await outbox.takeAll(), to: &sink)
+                    }
+                    await queue.finish()
+                } catch {
+                    await queue.finish(discarding: true)
+                    throw error
+                }
+                try await group.waitForAll()
+            }
+        } catch let error as MediaError {
+            throw error
+        } catch {
+            throw MediaError(.cancelled, "the review copy was cancelled", cause: error)
+        }
+        try await mux.absorb(await outbox.takeAll(), to: &sink)
+        if let last = decode.lastVideoNs { mux.extendEnd(toNs: last + decode.lastVideoIntervalNs) }
+        let output = try await mux.finish(to: &sink)
+
+        var report = TranscodeReport(profile: .review, output: output, input: input)
+        report.framesDecoded = decode.decoded
+        report.framesDropped = decode.dropped
+        report.framesEncoded = mux.framesEncoded
+        report.audioPacketsEncoded = mux.audioPacketsEncoded
+        if case .truncated(let offset) = demuxer.endState {
+            report.warnings.append(.init(.truncatedInput, "the input ends inside an element at byte \(offset); the copy holds everything decodable before it"))
+        }
+        if decode.undecodable > 0 {
+            report.warnings.append(.init(.undecodableFrames, "\(decode.undecodable) video frames could not be decoded and were skipped"))
+        }
+        if decode.resolutionChanges > 0 {
+            report.warnings.append(.init(.resolutionChanged, "the picture size changed \(decode.resolutionChanges) times; later pictures are fitted into the first size"))
+        }
+        if video == nil { report.warnings.append(.init(.missingTrack, "the input has no video track")) }
+        if audio == nil { report.warnings.append(.init(.missingTrack, "the input has no audio track")) }
+        if video != nil && mux.videoTrack == nil {
+            report.warnings.append(.init(.missingTrack, "no video frame could be decoded; the copy has no video"))
+        }
+        return report
+    }
+
+    /// Decodes one video packet; returns the scaled frames to encode (none when dropped).
+    private func decodeVideo(_ packet: MediaPacket, _ state: inout DecodeState, _ mux: inout ReviewMuxState) throws(MediaError)
+        -> [VideoFrame]
+    {
+        if let last = state.lastVideoNs, packet.timestampNs > last { state.lastVideoIntervalNs = packet.timestampNs - last }
+        if let duration = packet.durationNs, duration > 0 { state.lastVideoIntervalNs = duration }
+        state.lastVideoNs = max(state.lastVideoNs ?? packet.timestampNs, packet.timestampNs)
+        guard let decoder = state.decoder else { return [] }
+        if state.waitingForKeyframe {
+            guard packet.isKeyframe else {
+                state.undecodable += 1
+                return []
+            }
+            state.waitingForKeyframe = false
+        }
+        var frames: [VideoFrame] = []
+        do {
+            try decoder.decode(packet.data) { picture throws(MediaError) in
+                state.decoded += 1
+                if let first = state.firstSize {
+                    if first.width != picture.width || first.height != picture.height {
+                        state.firstSize = (picture.width, picture.height)
+                        state.resolutionChanges += 1
+                    }
+                } else {
+                    state.firstSize = (picture.width, picture.height)
+                    let size = FrameScaler.fit(
+                        width: picture.width, height: picture.height, maxWidth: options.maxWidth, maxHeight: options.maxHeight)
+                    state.scaler = FrameScaler(outputWidth: size.width, outputHeight: size.height)
+                    mux.setVideoSize(width: size.width, height: size.height)
+                }
+                guard state.reducer.keep(timestampNs: packet.timestampNs), let scaler = state.scaler else {
+                    state.dropped += 1
+                    return
+                }
+                frames.append(try scaler.scale(picture, timestampNs: packet.timestampNs))
+            }
+        } catch where error.code == .codecFailure {
+            state.undecodable += 1
+            state.waitingForKeyframe = true
+        }
+        return frames
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// Runs ffmpeg and ffprobe for the tests that need real media; those tests are skipped (with this
+/// reason) when the tools are not installed.
+enum FFmpeg {
+    static let reason: Comment = "ffmpeg and ffprobe are not installed; media round-trip tests are skipped"
+
+    static let isAvailable: Bool = ["ffmpeg", "ffprobe"].allSatisfy { tool in
+        ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs ffmpeg quietly and fails the test on a non-zero exit.
+    static func make(_ arguments: [String]) throws {
+        let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments)
+        guard result.status == 0 else { throw FixtureError.toolFailed("ffmpeg \(arguments.joined(separator: " ")): \(result.stderr)") }
+    }
+
+    /// Streams and format of a file, as ffprobe reports them.
+    static func probe(_ path: String) throws -> ProbeResult {
+        let result = try run(
+            "ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,codec_type,width,height,channels,sample_rate,start_time,r_frame_rate:format=duration", "-of", "json", path])
+        guard result.status == 0 else { throw FixtureError.toolFailed("ffprobe \(path): \(result.stderr)") }
+        return try JSONDecoder().decode(ProbeResult.self, from: Data(result.stdout.utf8))
+    }
+
+    /// Decodes a file fully; returns ffmpeg's error output (empty when clean).
+    static func decodeErrors(_ path: String) throws -> String {
+        let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "null", "-"])
+        return result.status == 0 ? result.stderr : "exit \(result.status): \(result.stderr)"
+    }
+
+    /// The number of video frames ffprobe counts by decoding.
+    static func countFrames(_ path: String) throws -> Int {
+        let result = try run(
+            "ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
+        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
+
+enum FixtureError: Error {
+    case toolFailed(String)
+}
+
+struct ProbeResult: Decodable {
+    struct Stream: Decodable {
+        var codec_name: String?
+        var codec_type: String?
+        var width: Int?
+        var height: Int?
+        var channels: Int?
+        var sample_rate: String?
+        var start_time: String?
+        var r_frame_rate: String?
+    }
+
+    struct Format: Decodable {
+        var duration: String?
+    }
+
+    var streams: [Stream]
+    var format: Format
+
+    var video: Stream? { streams.first { $0.codec_type == "video" } }
+    var audio: Stream? { streams.first { $0.codec_type == "audio" } }
+    var duration: Double? { format.duration.flatMap(Double.init) }
+}
+

@@ -1,0 +1,120 @@
+import Foundation
+import SessionVault
+import VaultCrypto
+import VaultIndex
+
+/// A fresh vault in a temporary directory, with roles and a consented session, for tests.
+struct TestVault {
+    let vault: Vault
+    let root: URL
+    let passphrase: SecureBytes
+    static let chunkSize = 64 << 10
+
+    static func make(roles: [String] = ["clinician", "records-officer", "supervisor"], scopes: [String] = ["care"],
+                     session: String = "S1", patient: String = "9434765919",
+                     clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestVault {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vault-\(UUID().uuidString)")
+        let passphrase = try SecureBytes(copying: Array("correct horse battery staple".utf8))
+        let vault = try await Vault.create(at: VaultLayout(root: root),
+                                           options: .init(chunkSize: chunkSize, kdf: .interactive,
+                                                          schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
+                                           passphrase: passphrase, clock: clock)
+        for role in roles { try await vault.addRole(role, passphrase: passphrase) }
+        if !scopes.isEmpty {
+            try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase)
+        }
+        return TestVault(vault: vault, root: root, passphrase: passphrase)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+
+    func ingest(_ bytes: [UInt8], session: String = "S1", retentionClass: String = "care", chunkSize: Int? = nil) async throws -> IngestSummary {
+        var reader = MemoryChunkReader(bytes)
+        return try await vault.ingest(IngestRequest(session: session, clinician: "dr-a", retentionClass: retentionClass, chunkSize: chunkSize),
+                                      from: &reader)
+    }
+
+    func read(_ id: RecordingID, as role: String = "clinician", range: Range<Int64>? = nil) async throws -> [UInt8] {
+        let unlocked = try await vault.unlockRole(role, passphrase: passphrase)
+        let opened = try await vault.open(id, as: unlocked, actor: "test")
+        var sink = MemorySink()
+        try await vault.stream(opened, range: range, to: &sink)
+        return sink.bytes
+    }
+
+    /// A raw connection to the catalog file, for tampering tests.
+    var catalogPath: String { root.appendingPathComponent("catalog.sqlite").path }
+    var blobRoot: URL { root.appendingPathComponent("blobs") }
+
+    func chunkFile(_ id: RecordingID, _ index: Int) -> URL {
+        let hex = id.compactHex
+        return blobRoot.appendingPathComponent("chunks/\(hex.prefix(2))/\(hex)/" + String(format: "%08x", index))
+    }
+}
+
+/// Feeds ingest from memory, in reads of arbitrary size.
+struct MemoryChunkReader: ChunkReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        let count = min(size, bytes.count - offset)
+        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
+        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
+        offset += count
+        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
+    }
+}
+
+/// Generates a large deterministic input without holding it: each chunk is filled with a
+/// pattern derived from its position.
+struct PatternChunkReader: ChunkReader {
+    let total: Int64
+    var produced: Int64 = 0
+    var digest = StreamingSHA256()
+
+    init(total: Int64) { self.total = total }
+
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        let count = Int(min(Int64(size), total - produced))
+        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
+        let seed = UInt8(truncatingIfNeeded: produced / Int64(max(size, 1)) &* 73 &+ 11)
+        buffer.withUnsafeMutableBytes { raw in
+            let body = UnsafeMutableRawBufferPointer(rebasing: raw[headroom..<(headroom + count)])
+            body.initializeMemory(as: UInt8.self, repeating: seed)
+            // Vary a few bytes per 4 KiB page so chunks differ inside, not just by seed.
+            var position = 0
+            while position < count {
+                body[position] = UInt8(truncatingIfNeeded: position >> 12)
+                position += 4096
+            }
+            digest.update(UnsafeRawBufferPointer(body))
+        }
+        produced += Int64(count)
+        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
+    }
+}
+
+struct MemorySink: PlaintextSink {
+    var bytes: [UInt8] = []
+    mutating func write(_ slice: ArraySlice<UInt8>) async throws { bytes.append(contentsOf: slice) }
+}
+
+struct DigestSink: PlaintextSink {
+    var digest = StreamingSHA256()
+    var count: Int64 = 0
+    mutating func write(_ slice: ArraySlice<UInt8>) async throws {
+        slice.withUnsafeBytes { digest.update($0) }
+        count += Int64(slice.count)
+    }
+}
+
+func pseudoRandomBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
+    var state = seed
+    return (0..<count).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return UInt8(truncatingIfNeeded: state >> 33)
+    }
+}

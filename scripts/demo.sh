@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A narrated tour of SessionVault on a fresh demo vault (the embedded default: filesystem + SQLite).
+set -euo pipefail
+BIN=${SESSIONVAULT_BIN:-.build/debug/sessionvault}
+DEMO=${DEMO_DIR:-demo-vault}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+export SESSIONVAULT_DIR="$DEMO"
+export SESSIONVAULT_PASSPHRASE="demo passphrase - use a passphrase file in real life"
+
+say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run()  { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+
+rm -rf "$DEMO"
+say "1. Create a vault (config, SQLite catalog, blob directory, keyring)"
+run "$BIN" init
+
+say "2. Create roles: each gets an X25519 key pair, its secret sealed under a passphrase (Argon2id)"
+for role in clinician records-officer supervisor; do run "$BIN" role add "$role"; done
+run "$BIN" role ls
+
+say "3. Record the patient's consent: care only (no supervision, no training)"
+run "$BIN" consent record --session S-2026-001 --patient "943 476 5919" --scope care --evidence "form C-17 signed"
+
+say "4. A sample recording: 10 s of VP8 video + Opus audio in WebM, as a browser would record"
+SAMPLE="$WORK/session.webm"
+if command -v ffmpeg >/dev/null; then
+  ffmpeg -v error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 \
+    -t 10 -c:v libvpx -b:v 800k -c:a libopus "$SAMPLE"
+else
+  head -c 5000000 /dev/urandom > "$SAMPLE"
+fi
+ls -l "$SAMPLE"
+
+say "5. Ingest it: chunked, sealed in parallel, durable, committed in one transaction"
+ID=$(run "$BIN" ingest "$SAMPLE" --session S-2026-001 --clinician dr-okafor --class care --chunk-size 256KiB)
+echo "recording id: $ID"
+
+say "6. List recordings (patients appear only as pseudonyms)"
+run "$BIN" ls
+
+say "7. Retrieve it as the treating clinician and compare with the original"
+run "$BIN" get "$ID" --as clinician -o "$WORK/back.webm"
+sha256sum "$SAMPLE" "$WORK/back.webm"
+cmp "$SAMPLE" "$WORK/back.webm" && echo "identical"
+
+say "8. A byte range touches only the chunks it needs"
+run "$BIN" get "$ID" --as clinician --range 1000-1015 | od -An -tx1
+
+say "9. The supervisor is refused: the patient did not consent to supervision, so no key was wrapped for that role"
+set +e
+"$BIN" get "$ID" --as supervisor > /dev/null
+echo "exit code: $?"
+set -e
+
+say "10. Scrub every stored chunk without any key"
+run "$BIN" verify
+
+say "11. Clean up after interrupted ingests (none here)"
+run "$BIN" gc --grace 0
+
+say "Done. The demo vault is in ./$DEMO; try \`$BIN --help\`."
