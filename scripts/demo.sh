@@ -10,7 +10,7 @@ export SESSIONVAULT_DIR="$DEMO"
 export SESSIONVAULT_PASSPHRASE="demo passphrase - use a passphrase file in real life"
 
 say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run()  { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+run()  { printf '\033[2m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
 rm -rf "$DEMO"
 say "1. Create a vault (config, SQLite catalog, blob directory, keyring)"

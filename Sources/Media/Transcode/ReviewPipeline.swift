@@ -41,28 +41,28 @@ struct ReviewPipeline {
         let outbox = Outbox<EncodedItem>()
         let options = self.options
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await EncodeWorker.run(options: options, audioSource: audio, queue: queue, outbox: outbox)
-                }
-                do {
-                    while let event = try await demuxer.next(from: &source) {
-                        guard case .packet(let packet) = event else { continue }
-                        var items: [WorkItem] = []
-                        if packet.track == video?.0.number {
-                            items = try decodeVideo(packet, &decode, &mux).map { .video($0) }
-                        } else if packet.track == audio?.number {
-                            items = [.audio(packet)]
+            if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
+                // Decoding and encoding each get a thread of their own, so they overlap even when
+                // the cooperative pool is busy.
+                let decodeStage = StageExecutor(label: "media.review.decode")
+                let encodeStage = StageExecutor(label: "media.review.encode")
+                try await withTaskExecutorPreference(decodeStage) {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask(executorPreference: encodeStage) {
+                            try await EncodeWorker.run(options: options, audioSource: audio, queue: queue, outbox: outbox)
                         }
-                        for item in items where !(await queue.send(item)) { break }
-                        try await mux.absorb(await outbox.takeAll(), to: &sink)
+                        try await decodeLoop(&demuxer, &source, &sink, video?.0, audio, &decode, &mux, queue, outbox)
+                        try await group.waitForAll()
                     }
-                    await queue.finish()
-                } catch {
-                    await queue.finish(discarding: true)
-                    throw error
                 }
-                try await group.waitForAll()
+            } else {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await EncodeWorker.run(options: options, audioSource: audio, queue: queue, outbox: outbox)
+                    }
+                    try await decodeLoop(&demuxer, &source, &sink, video?.0, audio, &decode, &mux, queue, outbox)
+                    try await group.waitForAll()
+                }
             }
         } catch let error as MediaError {
             throw error
@@ -93,6 +93,32 @@ struct ReviewPipeline {
             report.warnings.append(.init(.missingTrack, "no video frame could be decoded; the copy has no video"))
         }
         return report
+    }
+
+    /// The decoding stage: demuxes, decodes and scales, feeds the encoding stage, and muxes what
+    /// it has finished. Always finishes the queue, so the encoding stage ends too.
+    private func decodeLoop(
+        _ demuxer: inout WebMDemuxer, _ source: inout some MediaByteSource, _ sink: inout CountingSink<some MediaByteSink>,
+        _ video: MediaTrack?, _ audio: MediaTrack?, _ decode: inout DecodeState, _ mux: inout ReviewMuxState,
+        _ queue: WorkQueue<WorkItem>, _ outbox: Outbox<EncodedItem>
+    ) async throws(MediaError) {
+        do {
+            while let event = try await demuxer.next(from: &source) {
+                guard case .packet(let packet) = event else { continue }
+                var items: [WorkItem] = []
+                if packet.track == video?.number {
+                    items = try decodeVideo(packet, &decode, &mux).map { .video($0) }
+                } else if packet.track == audio?.number {
+                    items = [.audio(packet)]
+                }
+                for item in items where !(await queue.send(item)) { break }
+                try await mux.absorb(await outbox.takeAll(), to: &sink)
+            }
+            await queue.finish()
+        } catch {
+            await queue.finish(discarding: true)
+            throw error
+        }
     }
 
     /// Decodes one video packet; returns the scaled frames to encode (none when dropped).
