@@ -66,7 +66,8 @@ public enum VaultError: Error, CustomStringConvertible {
         case .noConsent(let session):
             return "session '\(session)' has no recorded consent that covers recording; record it first with `sessionvault consent record --session \(session) ...`"
         case .consentPatientMismatch(let session): return "session '\(session)' already has consent from a different patient"
-        case .noActiveScope(let session, let scope): return "session '\(session)' has no active consent for scope '\(scope)'"
+        case .noActiveScope(let session, let scope):
+            return "session '\(session)' has no active consent for scope '\(scope)' (a recording of class '\(scope)' needs it)"
         case .recordingNotFound(let id): return "no recording '\(id)'"
         case .noWrap(let role, let recording, let scopes):
             return "role '\(role)' holds no key for recording \(recording) (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))"

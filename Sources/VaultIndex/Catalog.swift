@@ -1,3 +1,5 @@
+public import Foundation
+
 
 /// The vault's index: recordings, chunks, wraps, consent, roles and the audit trail.
 ///
@@ -59,4 +61,42 @@ public protocol Catalog: Sendable {
     func appendAudit(_ draft: AuditDraft) async throws(CatalogError)
     /// Entries with sequence numbers greater than `after`, in order, at most `limit`.
     func auditEntries(after: Int64, limit: Int) async throws(CatalogError) -> [AuditEntry]
+
+    // MARK: Consent withdrawal and retention
+    /// Withdraws one active scope of a session and, in the same transaction, deletes the wraps of
+    /// `revokeRoles` from the session's live recordings (cryptographic revocation) and stores the
+    /// recomputed due dates. Returns the number of wraps deleted.
+    func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
+                         dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> Int
+    /// Stores recomputed due dates, and the patient's new events if given, with one audit entry, in one transaction.
+    func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError)
+
+    // MARK: Holds
+    /// Places a hold; returns its id. A hold on a recording that is no longer live is refused.
+    func placeHold(_ hold: HoldRecord, audit: AuditDraft) async throws(CatalogError) -> Int64
+    func releaseHold(_ id: Int64, by: String, at: Date, audit: AuditDraft) async throws(CatalogError)
+    func holds(includeReleased: Bool) async throws(CatalogError) -> [HoldRecord]
+    /// True if an active hold covers the recording (directly or through its patient).
+    func isHeld(_ id: RecordingID) async throws(CatalogError) -> Bool
+
+    // MARK: Sweeping
+    /// Due counts per class and disposition on `today` (one indexed query; for dry runs).
+    func dueSummary(on today: String) async throws(CatalogError) -> [DueSummary]
+    /// Up to `limit` live, unheld recordings due on `today` that may be destroyed now: disposition
+    /// `destroy`, or a review approved by a records officer. In due-date order.
+    func destroyable(on today: String, limit: Int) async throws(CatalogError) -> [RecordingRecord]
+    /// Queues live, unheld recordings due on `today` whose disposition is `review`; returns how many were queued.
+    func queueReviews(on today: String, at: Date, limit: Int) async throws(CatalogError) -> Int
+    /// Step 1+2 of destruction, in one transaction per batch: each recording still live and unheld
+    /// becomes `disposing` and loses every wrap (crypto-shredding). Returns the ids that started.
+    func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID]
+    /// Recordings whose disposal started but did not finish (a crash or a locked blob).
+    func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord]
+    /// Step 4: writes each destruction record, drops chunk rows and the manifest, marks destroyed.
+    func finishDisposal(_ records: [DestructionRecord], actor: String) async throws(CatalogError)
+    func destructionRecords(since: Date?, limit: Int) async throws(CatalogError) -> [DestructionRecord]
+    func dispositions(status: DispositionRecord.Status?) async throws(CatalogError) -> [DispositionRecord]
+    /// A records officer's decision on a queued review: approve (destroy at the next sweep) or extend to a new due date.
+    func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date,
+                           audit: AuditDraft) async throws(CatalogError)
 }

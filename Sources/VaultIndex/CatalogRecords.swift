@@ -123,6 +123,10 @@ public struct RecordingRecord: Sendable, Hashable {
     public var sourceID: RecordingID?
     /// Media facts as JSON, if the stream was recognised.
     public var mediaFacts: String?
+    /// Who authorised destruction, once disposal has started.
+    public var disposalAuthorisedBy: String?
+    /// When disposal started (the wraps were deleted).
+    public var disposalStartedAt: Date?
 
     public init(id: RecordingID, state: RecordingState, session: String, patient: String, clinician: String, retentionClass: String,
                 mediaType: String, byteCount: Int64, chunkSize: Int, chunkCount: Int, algorithm: UInt8, manifest: [UInt8],

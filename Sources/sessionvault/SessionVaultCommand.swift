@@ -15,7 +15,8 @@ struct SessionVaultCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, RoleCommand.self, ConsentCommand.self, IngestCommand.self, GetCommand.self,
-            ListCommand.self, VerifyCommand.self, GCCommand.self,
+            ListCommand.self, PatientCommand.self, HoldCommand.self, SweepCommand.self, SweeperCommand.self,
+            DispositionCommand.self, DestroyedCommand.self, VerifyCommand.self, GCCommand.self,
         ]
     )
 }

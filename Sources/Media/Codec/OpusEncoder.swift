@@ -1,7 +1,7 @@
 internal import COpus
 
-/// Encodes 48 kHz 16-bit PCM to Opus with libopus (VoIP application, voice signal). Owns one
-/// encoder state.
+/// Encodes 48 kHz 16-bit PCM to Opus with libopus (VoIP application; optionally told the signal is
+/// voice, which keeps it in its speech modes). Owns one encoder state.
 final class OpusEncoder {
     private let encoder: OpaquePointer
     let channels: Int
@@ -9,7 +9,7 @@ final class OpusEncoder {
     let lookahead: Int
     private var output = [UInt8](repeating: 0, count: 4000)
 
-    init(channels: Int, bitrate: Int, complexity: Int) throws(MediaError) {
+    init(channels: Int, bitrate: Int, complexity: Int, voiceSignal: Bool) throws(MediaError) {
         var error: Int32 = 0
         guard let state = opus_encoder_create(48_000, Int32(channels), OPUS_APPLICATION_VOIP, &error), error == OPUS_OK else {
             throw MediaError(.codecFailure, "libopus encoder could not start: \(String(cString: opus_strerror(error)))")
@@ -20,7 +20,7 @@ final class OpusEncoder {
         for (name, status) in [
             ("bitrate", copus_encoder_set_bitrate(state, Int32(bitrate))),
             ("complexity", copus_encoder_set_complexity(state, Int32(complexity))),
-            ("signal", copus_encoder_set_signal_voice(state)),
+            ("signal", voiceSignal ? copus_encoder_set_signal_voice(state) : OPUS_OK),
             ("lookahead", copus_encoder_get_lookahead(state, &delay)),
         ] where status != OPUS_OK {
             opus_encoder_destroy(state)

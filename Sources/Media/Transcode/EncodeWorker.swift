@@ -30,6 +30,7 @@ final class EncodeWorker {
         if let audioSource {
             audio = try OpusReencoder(
                 source: audioSource, bitrate: options.audioBitrate, complexity: options.audioComplexity,
+                voiceSignal: options.audioVoiceSignal,
                 outputTrackNumber: Self.audioTrackNumber)
         } else {
             audio = nil

@@ -21,9 +21,9 @@ final class OpusReencoder {
     private(set) var gapSamples: Int64 = 0
     private var trailingDiscard = 0
 
-    init(source: MediaTrack, bitrate: Int, complexity: Int, outputTrackNumber: UInt64 = 2) throws(MediaError) {
+    init(source: MediaTrack, bitrate: Int, complexity: Int, voiceSignal: Bool, outputTrackNumber: UInt64 = 2) throws(MediaError) {
         decoder = try OpusDecoder(channels: 1)
-        encoder = try OpusEncoder(channels: 1, bitrate: bitrate, complexity: complexity)
+        encoder = try OpusEncoder(channels: 1, bitrate: bitrate, complexity: complexity, voiceSignal: voiceSignal)
         sourceSkip = OpusHead(parsing: source.codecPrivate)?.preSkip ?? Int(source.codecDelayNs * 48_000 / 1_000_000_000)
         let head = OpusHead(channels: 1, preSkip: encoder.lookahead)
         var track = MediaTrack(number: outputTrackNumber, kind: .audio, codecID: "A_OPUS")

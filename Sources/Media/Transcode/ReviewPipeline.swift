@@ -111,7 +111,10 @@ struct ReviewPipeline {
                 } else if packet.track == audio?.number {
                     items = [.audio(packet)]
                 }
-                for item in items where !(await queue.send(item)) { break }
+                for item in items {
+                    // A closed queue means the encoding stage failed; its error is the one to report.
+                    guard await queue.send(item) else { return }
+                }
                 try await mux.absorb(await outbox.takeAll(), to: &sink)
             }
             await queue.finish()

@@ -64,6 +64,10 @@ extension Vault {
         let consents = try await catalog.consents(session: request.session).filter(\.isActive)
         guard let patient = consents.first?.patient else { throw VaultError.noConsent(session: request.session) }
         let scopes = Array(Set(consents.map(\.scope))).sorted()
+        // A recording made for a purpose needs consent to that purpose (training needs training consent).
+        guard !retention.justifyingScopes(request.retentionClass, among: consents).isEmpty else {
+            throw VaultError.noActiveScope(session: request.session, scope: request.retentionClass)
+        }
         var roleKeys: [(String, RolePublicKey, String)] = []
         for roleName in config.roles(forScopes: scopes) {
             guard let role = try await catalog.role(named: roleName) else {

@@ -7,6 +7,14 @@ import VaultIndex
 struct RetentionPlanner: Sendable {
     let schedule: RetentionSchedule
     let path: String
+    /// The consent scopes the vault knows. A class named like a scope (care, training, ...) is
+    /// justified by that scope alone; any other class (e.g. review-copy) by any scope.
+    let scopeNames: Set<String>
+
+    /// The scopes whose consent justifies keeping a recording of `retentionClass`.
+    func justifyingScopes(_ retentionClass: String, among consents: [ConsentRecord]) -> [ConsentRecord] {
+        scopeNames.contains(retentionClass) ? consents.filter { $0.scope == retentionClass } : consents
+    }
 
     /// The due date and rule the schedule gives a recording, as stored in the catalog.
     struct Outcome: Sendable {
@@ -30,10 +38,16 @@ struct RetentionPlanner: Sendable {
     }
 
     func decide(vault: Vault, retentionClass: String, patient: String, capturedOn: String, consents: [ConsentRecord]) async throws -> Outcome {
-        let patientRow = try await vault.catalog.patient(patient)
-        let active = consents.filter(\.isActive)
+        try decide(retentionClass: retentionClass, patient: try await vault.catalog.patient(patient), capturedOn: capturedOn, consents: consents)
+    }
+
+    /// The outcome for a recording of `retentionClass`, captured on `capturedOn`, given its
+    /// session's consent history (withdrawn scopes included) and its patient's events.
+    func decide(retentionClass: String, patient patientRow: PatientRecord?, capturedOn: String, consents: [ConsentRecord]) throws -> Outcome {
+        let justifying = justifyingScopes(retentionClass, among: consents)
+        let active = justifying.filter(\.isActive)
         let consentDate = active.compactMap { Self.civil($0.givenOn) }.min()
-        let withdrawnAt: CivilDate? = active.isEmpty ? consents.compactMap { Self.civil($0.withdrawnOn) }.max() : nil
+        let withdrawnAt: CivilDate? = active.isEmpty ? justifying.compactMap { Self.civil($0.withdrawnOn) }.max() : nil
         guard let captured = CivilDate(capturedOn) else { throw VaultError.invalidArgument("invalid capture date '\(capturedOn)'") }
         let facts = RecordingRetentionFacts(classID: retentionClass, capturedAt: captured, consentDate: consentDate,
                                             consentWithdrawnAt: withdrawnAt, events: events(of: patientRow), onHold: false)
@@ -56,7 +70,8 @@ extension Vault {
             throw VaultError.config(path: layout.configFile.path, line: nil, message: "retention schedule '\(url.path)' cannot be read")
         }
         do {
-            return RetentionPlanner(schedule: try RetentionSchedule.parse(toml: text, source: url.path), path: url.path)
+            return RetentionPlanner(schedule: try RetentionSchedule.parse(toml: text, source: url.path), path: url.path,
+                                    scopeNames: Set(config.scopes.keys))
         } catch {
             throw VaultError.config(path: url.path, line: nil, message: error.description)
         }

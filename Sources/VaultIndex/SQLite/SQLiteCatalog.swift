@@ -114,6 +114,10 @@ public actor SQLiteCatalog: Catalog {
     // MARK: - Patients and consent
 
     public func upsertPatient(_ patient: PatientRecord) throws(CatalogError) {
+        try upsertPatientInTransaction(patient)
+    }
+
+    func upsertPatientInTransaction(_ patient: PatientRecord) throws(CatalogError) {
         try db.run("""
             INSERT INTO patients (pseudonym, identifier_sealed, last_contact, discharged, died) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(pseudonym) DO UPDATE SET last_contact = excluded.last_contact,
@@ -233,7 +237,8 @@ public actor SQLiteCatalog: Catalog {
 
     static let recordingColumns = """
         id, state, session, patient, clinician, class, media_type, byte_count, chunk_size, chunk_count, algorithm,
-        manifest, manifest_tag, created_at_ms, captured_on, due_on, disposition, retention_rule, source_id, media_facts
+        manifest, manifest_tag, created_at_ms, captured_on, due_on, disposition, retention_rule, source_id, media_facts,
+        disposal_authorised_by, disposal_started_ms
         """
 
     static func recordingRow(_ row: SQLiteRow) throws(CatalogError) -> RecordingRecord {
@@ -242,7 +247,7 @@ public actor SQLiteCatalog: Catalog {
             throw .corruptRow(table: "recordings", id: id.description, reason: "unknown state '\(row.text(1))'")
         }
         let source = row.optionalBlob(18)
-        return RecordingRecord(
+        var record = RecordingRecord(
             id: id, state: state, session: row.text(2), patient: row.optionalText(3) ?? "", clinician: row.text(4),
             retentionClass: row.text(5), mediaType: row.optionalText(6) ?? "", byteCount: row.optionalInt(7) ?? 0,
             chunkSize: Int(row.optionalInt(8) ?? 0), chunkCount: Int(row.optionalInt(9) ?? 0),
@@ -250,6 +255,9 @@ public actor SQLiteCatalog: Catalog {
             manifestTag: row.optionalBlob(12) ?? [], createdAt: date(row.int(13)), capturedOn: row.optionalText(14) ?? "",
             dueOn: row.optionalText(15), disposition: row.optionalText(16), retentionRule: row.optionalText(17),
             sourceID: try source.map { (bytes) throws(CatalogError) in try RecordingID(bytes: bytes) }, mediaFacts: row.optionalText(19))
+        record.disposalAuthorisedBy = row.optionalText(20)
+        record.disposalStartedAt = row.optionalInt(21).map(date)
+        return record
     }
 
     public func recording(_ id: RecordingID) throws(CatalogError) -> RecordingRecord? {

@@ -97,6 +97,51 @@ enum SQLiteMigrations {
             );
             CREATE INDEX audit_target ON audit(target);
             """),
+        Migration(name: "0002-retention", sql: """
+            CREATE TABLE holds (
+                id INTEGER PRIMARY KEY,
+                recording_id BLOB,
+                patient TEXT,
+                reason TEXT NOT NULL,
+                case_ref TEXT NOT NULL,
+                placed_by TEXT NOT NULL,
+                placed_at_ms INTEGER NOT NULL,
+                released_by TEXT,
+                released_at_ms INTEGER,
+                CHECK ((recording_id IS NULL) <> (patient IS NULL))
+            );
+            CREATE INDEX holds_active_recording ON holds(recording_id) WHERE released_at_ms IS NULL AND recording_id IS NOT NULL;
+            CREATE INDEX holds_active_patient ON holds(patient) WHERE released_at_ms IS NULL AND patient IS NOT NULL;
+            CREATE TABLE dispositions (
+                recording_id BLOB PRIMARY KEY REFERENCES recordings(id),
+                status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'extended')),
+                due_on TEXT NOT NULL,
+                rule TEXT,
+                queued_at_ms INTEGER NOT NULL,
+                decided_by TEXT,
+                decided_at_ms INTEGER,
+                extended_until TEXT,
+                reason TEXT
+            );
+            CREATE INDEX dispositions_status ON dispositions(status);
+            CREATE TABLE destructions (
+                recording_id BLOB PRIMARY KEY,
+                patient TEXT,
+                class TEXT NOT NULL,
+                rule TEXT,
+                due_on TEXT,
+                authorised_by TEXT NOT NULL,
+                started_at_ms INTEGER NOT NULL,
+                destroyed_at_ms INTEGER NOT NULL,
+                chunk_count INTEGER NOT NULL,
+                byte_count INTEGER NOT NULL,
+                digest_root TEXT NOT NULL
+            );
+            CREATE INDEX destructions_time ON destructions(destroyed_at_ms);
+            CREATE INDEX destructions_patient ON destructions(patient);
+            ALTER TABLE recordings ADD COLUMN disposal_started_ms INTEGER;
+            ALTER TABLE recordings ADD COLUMN disposal_authorised_by TEXT;
+            """),
     ]
 
     static var latestVersion: Int { all.count }

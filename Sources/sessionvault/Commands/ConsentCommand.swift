@@ -7,7 +7,7 @@ struct ConsentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent",
         abstract: "Record and show patients' consent, per session and scope.",
-        subcommands: [Record.self, Show.self])
+        subcommands: [Record.self, Withdraw.self, Show.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

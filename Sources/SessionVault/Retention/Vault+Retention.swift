@@ -1,0 +1,128 @@
+import Foundation
+import Retention
+public import VaultCrypto
+public import VaultIndex
+
+/// What a consent withdrawal did.
+public struct WithdrawalSummary: Sendable, Codable {
+    public var session: String
+    public var scope: String
+    public var withdrawnOn: String
+    public var revokedRoles: [String]
+    public var wrapsRevoked: Int
+    public var recordings: [String]
+    public var remainingScopes: [String]
+    public var dueDates: [String: String?]
+}
+
+extension Vault {
+    /// Withdraws one consented scope of a session. In one transaction: the consent is marked
+    /// withdrawn, the wraps of every role that only this scope justified are deleted from the
+    /// session's recordings (from then on those roles cannot decrypt), and due dates are
+    /// recomputed (a recording no remaining scope justifies becomes due after the schedule's grace
+    /// period, unless its class keeps it).
+    public func withdrawConsent(session: String, scope: String, on date: String? = nil, actor: String = Vault.defaultActor) async throws -> WithdrawalSummary {
+        try Self.validateSession(session)
+        let withdrawnOn = try date.map { (text) throws -> String in
+            guard let parsed = CivilDay.parse(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
+            guard parsed <= clock() else { throw VaultError.invalidArgument("withdrawal date \(text) is in the future") }
+            return text
+        } ?? today()
+        let consents = try await catalog.consents(session: session)
+        guard consents.contains(where: { $0.isActive && $0.scope == scope }) else { throw VaultError.noActiveScope(session: session, scope: scope) }
+        let now = clock()
+        let after = consents.map { consent -> ConsentRecord in
+            guard consent.isActive, consent.scope == scope else { return consent }
+            var withdrawn = consent
+            withdrawn.withdrawnOn = withdrawnOn
+            withdrawn.withdrawalRecordedAt = now
+            return withdrawn
+        }
+        let remaining = Array(Set(after.filter(\.isActive).map(\.scope))).sorted()
+        let keep = Set(config.roles(forScopes: remaining))
+        let revoke = config.roles(forScopes: [scope]).filter { !keep.contains($0) }
+        let planner = try retentionPlanner()
+        let recordings = try await catalog.recordings(RecordingFilter(session: session))
+        let patient = try await consents.first.asyncMap { try await catalog.patient($0.patient) } ?? nil
+        var updates: [DueDateUpdate] = []
+        for recording in recordings {
+            let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: after)
+            updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+        }
+        let revoked = try await catalog.withdrawConsent(
+            session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
+            audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
+                              detail: "withdrawn \(withdrawnOn); roles revoked: \(revoke.isEmpty ? "none" : revoke.joined(separator: ","))"))
+        return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked,
+                                 recordings: recordings.map(\.id.description), remainingScopes: remaining,
+                                 dueDates: Dictionary(uniqueKeysWithValues: updates.map { ($0.recording.description, $0.dueOn) }))
+    }
+
+    /// Records a patient's last contact, discharge or death and moves the due dates of all their
+    /// live recordings accordingly, in one transaction.
+    public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
+                                   vaultPassphrase: SecureBytes, actor: String = Vault.defaultActor) async throws -> [DueDateUpdate] {
+        for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
+            if let value, CivilDay.parse(value) == nil { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
+        }
+        guard lastContact != nil || discharged != nil || died != nil else {
+            throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died")
+        }
+        let pseudonym = try pseudonym(ofPatient: identifier, vaultPassphrase: vaultPassphrase)
+        guard var patient = try await catalog.patient(pseudonym) else {
+            throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
+        }
+        if let lastContact { patient.lastContact = lastContact }
+        if let discharged { patient.discharged = discharged }
+        if let died { patient.died = died }
+        let planner = try retentionPlanner()
+        var updates: [DueDateUpdate] = []
+        for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
+            let consents = try await catalog.consents(session: recording.session)
+            let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: consents)
+            updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+        }
+        let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died)].compactMap { name, value in value.map { "\(name) \($0)" } }
+        try await catalog.updateDueDates(updates, patient: patient,
+                                         audit: AuditDraft(actor: actor, action: "patient.event", target: "patient:" + pseudonym.prefix(16),
+                                                           detail: events.joined(separator: ", ") + "; \(updates.count) due dates recomputed"))
+        return updates
+    }
+
+    /// Places a legal hold on one recording or on all of a patient's recordings (present and future).
+    public func placeHold(recording: RecordingID?, patient: String?, vaultPassphrase: SecureBytes?, reason: String, caseRef: String,
+                          actor: String = Vault.defaultActor) async throws -> Int64 {
+        guard (recording == nil) != (patient == nil) else { throw VaultError.invalidArgument("give exactly one of --recording and --patient") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, !caseRef.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw VaultError.invalidArgument("a hold needs a --reason and a case --ref")
+        }
+        var pseudonym: String? = nil
+        if let patient {
+            guard let vaultPassphrase else { throw VaultError.passphraseMissing(purpose: "look up the patient to hold") }
+            pseudonym = try self.pseudonym(ofPatient: patient, vaultPassphrase: vaultPassphrase)
+        }
+        if let recording, try await catalog.recording(recording) == nil { throw VaultError.recordingNotFound(recording.description) }
+        do {
+            return try await catalog.placeHold(
+                HoldRecord(recording: recording, patient: pseudonym, reason: reason, caseRef: caseRef, placedBy: actor, placedAt: clock()),
+                audit: AuditDraft(actor: actor, action: "hold.place", target: recording?.description ?? "patient:" + (pseudonym ?? "").prefix(16),
+                                  purpose: caseRef))
+        } catch {
+            if case .invalidState(_, _, let found) = error, let recording {
+                throw VaultError.notLive(recording: recording, state: found)
+            }
+            throw error
+        }
+    }
+
+    public func releaseHold(_ id: Int64, actor: String = Vault.defaultActor) async throws {
+        try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: "hold.release", target: "hold:\(id)"))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

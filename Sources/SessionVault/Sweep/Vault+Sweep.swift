@@ -1,0 +1,124 @@
+public import Foundation
+import Retention
+public import VaultIndex
+import VaultStore
+
+/// What one sweep found and did.
+public struct SweepReport: Sendable, Codable {
+    public var today: String
+    public var dryRun: Bool
+    /// Live recordings due today or earlier, by class and disposition (held ones counted apart).
+    public var due: [DueSummary] = []
+    /// Destructions finished that an earlier, interrupted sweep had started.
+    public var resumed = 0
+    public var destroyed = 0
+    public var queuedForReview = 0
+    /// Recordings crypto-shredded whose blobs the store would not delete yet (Object Lock); retried next sweep.
+    public var deferred: [String] = []
+    public var seconds: Double = 0
+}
+
+extension Vault {
+    /// One pass of the retention sweeper. Needs no key: destruction is deletion.
+    ///
+    /// Order of work for each recording (each step survives a crash; the next sweep finishes):
+    /// 1–2. one transaction marks it `disposing` and deletes every wrap (crypto-shredding: from
+    ///      here on no key can open it, whatever happens to the blobs);
+    /// 3.   its blobs are deleted (idempotent);
+    /// 4.   one transaction writes the destruction record and marks it `destroyed`.
+    /// Held recordings are never touched; `review` dispositions are queued instead of destroyed.
+    /// Works in batches, so memory does not grow with the number due.
+    public func sweep(now: Date? = nil, dryRun: Bool = false, batchSize: Int = 500, actor: String = "sweeper",
+                      progress: (@Sendable (Int) -> Void)? = nil) async throws -> SweepReport {
+        let started = Date()
+        let when = now ?? clock()
+        let today = CivilDay.string(when)
+        var report = SweepReport(today: today, dryRun: dryRun)
+        report.due = try await catalog.dueSummary(on: today)
+        if dryRun {
+            report.seconds = Date().timeIntervalSince(started)
+            return report
+        }
+        // Finish what an interrupted sweep started, before anything new.
+        var deferred = Set<RecordingID>()
+        while true {
+            let batch = try await catalog.disposing(limit: batchSize).filter { !deferred.contains($0.id) }
+            if batch.isEmpty { break }
+            let done = try await finishDisposals(batch, when: when, actor: actor, deferred: &deferred)
+            report.resumed += done
+            if done == 0 && batch.allSatisfy({ deferred.contains($0.id) }) { break }
+        }
+        while true {
+            let queued = try await catalog.queueReviews(on: today, at: when, limit: batchSize)
+            report.queuedForReview += queued
+            if queued < batchSize { break }
+        }
+        let approvals = Dictionary(try await catalog.dispositions(status: .approved).map { ($0.recording, $0.decidedBy ?? "records officer") },
+                                   uniquingKeysWith: { a, _ in a })
+        while true {
+            let due = try await catalog.destroyable(on: today, limit: batchSize)
+            if due.isEmpty { break }
+            let items = due.map { record in
+                (id: record.id, authorisedBy: approvals[record.id].map { "review approved by \($0)" } ?? "sweeper (schedule)")
+            }
+            let startedIDs = Set(try await catalog.beginDisposal(items, at: when, actor: actor))
+            CrashPoint.reached("sweep.after-shred")
+            var shredded = due.filter { startedIDs.contains($0.id) }
+            let authorisers = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.authorisedBy) })
+            for index in shredded.indices {
+                shredded[index].state = .disposing
+                shredded[index].disposalAuthorisedBy = authorisers[shredded[index].id]
+                shredded[index].disposalStartedAt = when
+            }
+            report.destroyed += try await finishDisposals(shredded, when: when, actor: actor, deferred: &deferred)
+            progress?(report.destroyed)
+            if startedIDs.isEmpty { break }
+        }
+        report.deferred = deferred.map(\.description).sorted()
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Steps 3 and 4 for recordings already crypto-shredded. Returns how many were finished.
+    func finishDisposals(_ records: [RecordingRecord], when: Date, actor: String, deferred: inout Set<RecordingID>) async throws -> Int {
+        let store = self.store
+        let locked = try await withThrowingTaskGroup(of: RecordingID?.self) { group in
+            var locked: [RecordingID] = []
+            var inFlight = 0
+            for record in records {
+                if inFlight >= 16, let result = try await group.next() {
+                    if let result { locked.append(result) }
+                    inFlight -= 1
+                }
+                group.addTask {
+                    do {
+                        for index in 0..<max(record.chunkCount, 1) {
+                            try await store.delete(try ChunkLayout.key(of: record.id, index: index))
+                            CrashPoint.reached("sweep.mid-blobs")
+                        }
+                        return nil
+                    } catch let error as BlobStoreError {
+                        if case .locked = error { return record.id }
+                        throw error
+                    }
+                }
+                inFlight += 1
+            }
+            for try await result in group { if let result { locked.append(result) } }
+            return locked
+        }
+        deferred.formUnion(locked)
+        CrashPoint.reached("sweep.after-blobs")
+        let lockedSet = Set(locked)
+        var destruction: [DestructionRecord] = []
+        for record in records where !lockedSet.contains(record.id) {
+            let digestRoot = (try? RecordingManifest.decode(record.manifest))?.digestRoot ?? ""
+            destruction.append(DestructionRecord(
+                recording: record.id, patient: record.patient, retentionClass: record.retentionClass, rule: record.retentionRule,
+                dueOn: record.dueOn, authorisedBy: record.disposalAuthorisedBy ?? "sweeper", startedAt: record.disposalStartedAt ?? when, destroyedAt: when,
+                chunkCount: record.chunkCount, byteCount: record.byteCount, digestRoot: digestRoot))
+        }
+        if !destruction.isEmpty { try await catalog.finishDisposal(destruction, actor: actor) }
+        return destruction.count
+    }
+}

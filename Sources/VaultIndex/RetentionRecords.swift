@@ -1,0 +1,120 @@
+public import Foundation
+
+/// A legal hold (litigation, inquiry, complaint): nothing it covers is ever destroyed.
+public struct HoldRecord: Sendable, Hashable, Codable {
+    public var id: Int64?
+    /// Exactly one of `recording` and `patient` is set; a patient hold covers all their recordings, present and future.
+    public var recording: RecordingID?
+    public var patient: String?
+    public var reason: String
+    public var caseRef: String
+    public var placedBy: String
+    public var placedAt: Date
+    public var releasedBy: String?
+    public var releasedAt: Date?
+
+    public init(id: Int64? = nil, recording: RecordingID? = nil, patient: String? = nil, reason: String, caseRef: String, placedBy: String,
+                placedAt: Date, releasedBy: String? = nil, releasedAt: Date? = nil) {
+        self.id = id
+        self.recording = recording
+        self.patient = patient
+        self.reason = reason
+        self.caseRef = caseRef
+        self.placedBy = placedBy
+        self.placedAt = placedAt
+        self.releasedBy = releasedBy
+        self.releasedAt = releasedAt
+    }
+
+    public var isActive: Bool { releasedAt == nil }
+}
+
+/// A recording whose retention ended with a `review` disposition, waiting for a records officer.
+public struct DispositionRecord: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Codable { case pending, approved, extended }
+    public var recording: RecordingID
+    public var status: Status
+    public var dueOn: String
+    public var rule: String?
+    public var queuedAt: Date
+    public var decidedBy: String?
+    public var decidedAt: Date?
+    public var extendedUntil: String?
+    public var reason: String?
+
+    public init(recording: RecordingID, status: Status, dueOn: String, rule: String?, queuedAt: Date, decidedBy: String? = nil,
+                decidedAt: Date? = nil, extendedUntil: String? = nil, reason: String? = nil) {
+        self.recording = recording
+        self.status = status
+        self.dueOn = dueOn
+        self.rule = rule
+        self.queuedAt = queuedAt
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+        self.extendedUntil = extendedUntil
+        self.reason = reason
+    }
+}
+
+/// The metadata stub kept forever after a recording is destroyed: proof that it existed and
+/// was destroyed under a rule. Holds no clear patient identifier (only the keyed-hash pseudonym).
+public struct DestructionRecord: Sendable, Hashable, Codable {
+    public var recording: RecordingID
+    public var patient: String?
+    public var retentionClass: String
+    public var rule: String?
+    public var dueOn: String?
+    /// `sweeper`, or the records officer who approved a review.
+    public var authorisedBy: String
+    public var startedAt: Date
+    public var destroyedAt: Date
+    public var chunkCount: Int
+    public var byteCount: Int64
+    /// SHA-256 over every chunk's ciphertext digest (the manifest's digest root).
+    public var digestRoot: String
+
+    public init(recording: RecordingID, patient: String?, retentionClass: String, rule: String?, dueOn: String?, authorisedBy: String,
+                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String) {
+        self.recording = recording
+        self.patient = patient
+        self.retentionClass = retentionClass
+        self.rule = rule
+        self.dueOn = dueOn
+        self.authorisedBy = authorisedBy
+        self.startedAt = startedAt
+        self.destroyedAt = destroyedAt
+        self.chunkCount = chunkCount
+        self.byteCount = byteCount
+        self.digestRoot = digestRoot
+    }
+}
+
+/// A recomputed retention outcome for one recording.
+public struct DueDateUpdate: Sendable, Hashable {
+    public var recording: RecordingID
+    public var dueOn: String?
+    public var disposition: String?
+    public var rule: String?
+
+    public init(recording: RecordingID, dueOn: String?, disposition: String?, rule: String?) {
+        self.recording = recording
+        self.dueOn = dueOn
+        self.disposition = disposition
+        self.rule = rule
+    }
+}
+
+/// How many live recordings are due, by retention class and disposition.
+public struct DueSummary: Sendable, Hashable, Codable {
+    public var retentionClass: String
+    public var disposition: String
+    public var count: Int
+    public var held: Int
+
+    public init(retentionClass: String, disposition: String, count: Int, held: Int) {
+        self.retentionClass = retentionClass
+        self.disposition = disposition
+        self.count = count
+        self.held = held
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import SessionVault
+
+extension ConsentCommand {
+    struct Withdraw: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Withdraw one consented scope of a session: its roles lose their keys at once, and due dates are recomputed.",
+            discussion: """
+                In one transaction the wraps of every role that only this scope justified are deleted (a cryptographic revocation:
+                from then on those roles cannot decrypt), the withdrawal is recorded, and the recordings' due dates are recomputed.
+                No passphrase is needed.
+                """)
+
+        @OptionGroup var vault: VaultOptions
+        @Option(help: "The session id.") var session: String
+        @Option(help: "The scope to withdraw (e.g. training).") var scope: String
+        @Option(help: ArgumentHelp("The date consent was withdrawn (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date)
+                if json { try printJSON(summary); return }
+                print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
+                      + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
+                print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
+                for id in summary.recordings {
+                    print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SessionVault
+import VaultIndex
+
+struct PatientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patient", abstract: "Record patient events that move retention due dates.", subcommands: [Event.self])
+
+    struct Event: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a patient's last contact, discharge or death; every due date of theirs is recomputed.",
+            discussion: "Needs the vault passphrase (to compute the patient's pseudonym).")
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var passphrase: PassphraseOptions
+        @Argument(help: "The patient's identifier (e.g. NHS number).") var patient: String
+        @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: String?
+        @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: String?
+        @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
+                                                                  vaultPassphrase: try passphrase.read(purpose: "look up the patient"))
+                print("Recorded; \(updates.count) recordings' due dates recomputed")
+                for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
+            }
+        }
+    }
+}
+
+struct HoldCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hold", abstract: "Legal holds: a held recording is never destroyed, whatever is due.",
+        subcommands: [Place.self, Release.self, List.self])
+
+    struct Place: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hold one recording, or every recording of a patient (present and future).",
+            discussion: "--patient needs the vault passphrase (to compute the patient's pseudonym).")
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var passphrase: PassphraseOptions
+        @Option(help: "The recording to hold.") var recording: String?
+        @Option(help: "The patient whose recordings to hold (identifier).") var patient: String?
+        @Option(help: "Why (litigation, inquiry, complaint...).") var reason: String
+        @Option(help: "The case reference.") var ref: String
+
+        func validate() throws {
+            guard (recording == nil) != (patient == nil) else { throw ValidationError("give exactly one of --recording and --patient") }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                var id: RecordingID? = nil
+                if let recording {
+                    guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
+                    id = parsed
+                }
+                let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
+                let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref)
+                print("Placed hold \(hold)")
+            }
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a hold (its recordings follow the schedule again).")
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The hold id (from `hold ls`).") var id: Int64
+
+        func run() async throws {
+            try await reportingErrors {
+                try await vault.open().releaseHold(id)
+                print("Released hold \(id)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List active holds (--all for released ones too).")
+        @OptionGroup var vault: VaultOptions
+        @Flag(help: "Include released holds.") var all = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let holds = try await vault.open().catalog.holds(includeReleased: all)
+                if json { try printJSON(holds); return }
+                if holds.isEmpty { print("No holds."); return }
+                printTable(header: ["ID", "ON", "REF", "REASON", "PLACED", "BY", "RELEASED"], rows: holds.map { hold in
+                    [String(hold.id ?? 0), hold.recording?.description ?? "patient " + (hold.patient ?? "").prefix(12), hold.caseRef, hold.reason,
+                     ISO8601DateFormatter.civil.string(from: hold.placedAt), hold.placedBy,
+                     hold.releasedAt.map { ISO8601DateFormatter.civil.string(from: $0) } ?? "-"]
+                })
+            }
+        }
+    }
+}
+
+struct SweepCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Destroy what the retention schedule says is due (crypto-shredding first); queue reviews; honour holds.",
+        discussion: "Needs no key. Safe to interrupt: the next sweep finishes any destruction it started.")
+
+    @OptionGroup var vault: VaultOptions
+    @Flag(help: "Report what is due; change nothing.") var dryRun = false
+    @Option(help: ArgumentHelp("Sweep as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let opened = try await vault.open()
+            var when: Date? = nil
+            if let now {
+                guard let parsed = ISO8601DateFormatter.civil.date(from: now) else { throw VaultError.invalidArgument("invalid --now '\(now)': expected YYYY-MM-DD") }
+                when = parsed.addingTimeInterval(12 * 3600)
+            }
+            let bar = ProgressBar(label: "sweep", total: nil)
+            let report = try await opened.sweep(now: when, dryRun: dryRun, progress: { bar.update(Int64($0)) })
+            bar.finish()
+            if json { try printJSON(report); return }
+            let dueCount = report.due.reduce(0) { $0 + $1.count }
+            let heldCount = report.due.reduce(0) { $0 + $1.held }
+            print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
+            for row in report.due {
+                print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
+            }
+            if !dryRun {
+                print("Destroyed \(report.destroyed), finished \(report.resumed) interrupted, queued \(report.queuedForReview) for review"
+                      + (report.deferred.isEmpty ? "" : ", \(report.deferred.count) deferred (store lock)"))
+            }
+        }
+    }
+}
+
+struct SweeperCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweeper",
+        abstract: "Run the retention sweeper as a daemon: sweep now and every --interval; stop gracefully on SIGTERM/SIGINT.")
+
+    @OptionGroup var vault: VaultOptions
+    @Option(help: ArgumentHelp("Time between sweeps: e.g. 30s, 10m, 1h.", valueName: "DURATION")) var interval: String = "10m"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let seconds = Self.parseDuration(interval), seconds >= 1 else {
+                throw VaultError.invalidArgument("invalid --interval '\(interval)': use e.g. 30s, 10m, 1h")
+            }
+            guard let level = Logger.Level(rawValue: logLevel) else { throw VaultError.invalidArgument("invalid --log-level '\(logLevel)'") }
+            var logger = Logger(label: "sessionvault.sweeper") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = level
+            let opened = try await vault.open()
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+
+    static func parseDuration(_ text: String) -> Double? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)) { return value * factor }
+        }
+        return Double(text)
+    }
+}
+
+struct DestroyedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "destroyed", abstract: "Destruction records: proof that a recording existed and was destroyed.", subcommands: [List.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List destruction records (no patient identifiers).")
+        @OptionGroup var vault: VaultOptions
+        @Option(help: ArgumentHelp("Only those destroyed on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+        @Option(help: "At most this many.") var limit: Int = 10_000
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let since = try self.since.map { (text) throws -> Date in
+                    guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
+                    return date
+                }
+                let records = try await vault.open().catalog.destructionRecords(since: since, limit: limit)
+                if json { try printJSON(records); return }
+                if records.isEmpty { print("No destruction records."); return }
+                printTable(header: ["RECORDING", "CLASS", "DUE", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
+                    [r.recording.description, r.retentionClass, r.dueOn ?? "-", ISO8601DateFormatter().string(from: r.destroyedAt), String(r.chunkCount),
+                     r.authorisedBy, String(r.digestRoot.prefix(16))]
+                })
+            }
+        }
+    }
+}
+
+struct DispositionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disposition",
+        abstract: "The review queue: recordings whose retention ended with a records officer's review.",
+        subcommands: [List.self, Approve.self, Extend.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List recordings waiting for review (--all for decided ones).")
+        @OptionGroup var vault: VaultOptions
+        @Flag(help: "Include approved reviews.") var all = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let rows = try await vault.open().catalog.dispositions(status: all ? nil : .pending)
+                if json { try printJSON(rows); return }
+                if rows.isEmpty { print("No recordings waiting for review."); return }
+                printTable(header: ["RECORDING", "STATUS", "DUE", "RULE"], rows: rows.map { [$0.recording.description, $0.status.rawValue, $0.dueOn, $0.rule ?? "-"] })
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve destruction of a reviewed recording (the next sweep destroys it).")
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The recording id.") var id: String
+        @Option(help: "A note for the record.") var reason: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
+                let opened = try await vault.open()
+                let actor = Vault.defaultActor
+                try await opened.catalog.decideDisposition(recording, approve: true, extendUntil: nil, reason: reason, by: actor, at: Date(),
+                                                           audit: AuditDraft(actor: actor, action: "disposition.approve", target: id, detail: reason))
+                print("Approved destruction of \(id); the next sweep destroys it")
+            }
+        }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Keep a reviewed recording until a later date, with a reason.")
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The recording id.") var id: String
+        @Option(help: ArgumentHelp("The new due date.", valueName: "YYYY-MM-DD")) var until: String
+        @Option(help: "Why it is kept longer.") var reason: String
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
+                guard let date = ISO8601DateFormatter.civil.date(from: until), date > Date() else {
+                    throw VaultError.invalidArgument("--until must be a future date YYYY-MM-DD")
+                }
+                let opened = try await vault.open()
+                let actor = Vault.defaultActor
+                try await opened.catalog.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: actor, at: Date(),
+                                                           audit: AuditDraft(actor: actor, action: "disposition.extend", target: id,
+                                                                             detail: "until \(until): \(reason)"))
+                print("Extended \(id) until \(until)")
+            }
+        }
+    }
+}
