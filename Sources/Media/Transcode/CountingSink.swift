@@ -12,3 +12,9 @@ struct CountingSink<Base: MediaByteSink>: MediaByteSink {
         count += Int64(bytes.count)
     }
 }
+
+extension CountingSink: MediaRewritableByteSink where Base: MediaRewritableByteSink {
+    mutating func rewrite(at offset: Int64, with bytes: [UInt8]) async throws {
+        try await base.rewrite(at: offset, with: bytes)
+    }
+}

@@ -3,6 +3,7 @@
 /// decoded picture, the audio track from the encoder).
 struct ReviewMuxState {
     let options: TranscodeOptions
+    let layout: WebMMuxer.Layout
     let expectsVideo: Bool
     let expectsAudio: Bool
     private(set) var videoTrack: MediaTrack?
@@ -14,8 +15,9 @@ struct ReviewMuxState {
     private(set) var endNs: Int64 = 0
     private(set) var packetsWithoutTrack = 0
 
-    init(options: TranscodeOptions, expectsVideo: Bool, expectsAudio: Bool) {
+    init(options: TranscodeOptions, layout: WebMMuxer.Layout, expectsVideo: Bool, expectsAudio: Bool) {
         self.options = options
+        self.layout = layout
         self.expectsVideo = expectsVideo
         self.expectsAudio = expectsAudio
         var tracks: [UInt64] = []
@@ -48,15 +50,31 @@ struct ReviewMuxState {
         try await write(interleaver.pop(), to: &sink)
     }
 
-    /// Writes everything still queued and the file's index.
+    /// Writes everything still queued and the file's index (buffered layout).
     mutating func finish(to sink: inout some MediaByteSink) async throws(MediaError) -> MediaFacts {
+        var muxer = try await drain(to: &sink)
+        try await muxer.finish(to: &sink)
+        return facts
+    }
+
+    /// Writes everything still queued and the file's index, patching the header (either layout).
+    mutating func finish(rewriting sink: inout some MediaRewritableByteSink) async throws(MediaError) -> MediaFacts {
+        var muxer = try await drain(to: &sink)
+        try await muxer.finish(rewriting: &sink)
+        return facts
+    }
+
+    private mutating func drain(to sink: inout some MediaByteSink) async throws(MediaError) -> WebMMuxer {
         try await write(interleaver.pop(all: true), to: &sink)
         if muxer == nil { try makeMuxer() }
         guard var muxer else { throw MediaError(.noUsableTrack, "nothing could be decoded from the input") }
-        muxer.extendDuration(toNs: endNs)
-        try await muxer.finish(to: &sink)
         self.muxer = nil
-        return MediaFacts(
+        muxer.extendDuration(toNs: endNs)
+        return muxer
+    }
+
+    private var facts: MediaFacts {
+        MediaFacts(
             container: "webm", durationSeconds: Double(endNs) / 1e9, videoCodec: videoTrack.map { _ in "VP8" },
             audioCodec: audioTrack.map { _ in "Opus" }, width: videoTrack?.width, height: videoTrack?.height,
             audioChannels: audioTrack?.channels, audioSampleRate: audioTrack.map { _ in 48_000 })
@@ -66,7 +84,7 @@ struct ReviewMuxState {
         let tracks = [videoTrack, audioTrack].compactMap { $0 }
         guard !tracks.isEmpty else { return }
         var muxerOptions = WebMMuxer.Options(maxClusterDurationNs: Int64(options.keyFrameIntervalSeconds + 2) * 1_000_000_000)
-        muxerOptions.layout = .buffered
+        muxerOptions.layout = layout
         muxer = try WebMMuxer(tracks: tracks, options: muxerOptions)
     }
 

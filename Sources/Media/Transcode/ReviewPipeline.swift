@@ -3,6 +3,8 @@
 /// encoding task over a bounded queue, so decoding and encoding run on the two cores at once.
 struct ReviewPipeline {
     let options: TranscodeOptions
+    /// `.rewritable` when the sink can patch the header, so clusters stream straight through.
+    let layout: WebMMuxer.Layout
 
     private struct DecodeState {
         var decoder: VPXDecoder?
@@ -18,9 +20,11 @@ struct ReviewPipeline {
         var lastVideoIntervalNs: Int64 = 33_333_333
     }
 
-    func run(source: inout some MediaByteSource, sink: inout CountingSink<some MediaByteSink>) async throws(MediaError)
-        -> TranscodeReport
-    {
+    /// Runs the pipeline; `finish` writes the muxer's end (buffered or patched, by sink type).
+    func run<Sink: MediaByteSink>(
+        source: inout some MediaByteSource, sink: inout CountingSink<Sink>,
+        finish: (inout ReviewMuxState, inout CountingSink<Sink>) async throws(MediaError) -> MediaFacts
+    ) async throws(MediaError) -> TranscodeReport {
         var demuxer = WebMDemuxer(limits: options.demuxLimits)
         guard case .tracks(let tracks) = try await demuxer.next(from: &source) else {
             throw MediaError(.malformed, "the input has no track list")
@@ -36,7 +40,7 @@ struct ReviewPipeline {
 
         var decode = DecodeState(reducer: FrameRateReducer(maxFrameRate: options.maxFrameRate))
         if let video { decode.decoder = try VPXDecoder(codec: video.1, threads: options.decoderThreads) }
-        var mux = ReviewMuxState(options: options, expectsVideo: video != nil, expectsAudio: audio != nil)
+        var mux = ReviewMuxState(options: options, layout: layout, expectsVideo: video != nil, expectsAudio: audio != nil)
         let queue = WorkQueue<WorkItem>(capacity: 4)
         let outbox = Outbox<EncodedItem>()
         let options = self.options
@@ -71,7 +75,7 @@ struct ReviewPipeline {
         }
         try await mux.absorb(await outbox.takeAll(), to: &sink)
         if let last = decode.lastVideoNs { mux.extendEnd(toNs: last + decode.lastVideoIntervalNs) }
-        let output = try await mux.finish(to: &sink)
+        let output = try await finish(&mux, &sink)
 
         var report = TranscodeReport(profile: .review, output: output, input: input)
         report.framesDecoded = decode.decoded

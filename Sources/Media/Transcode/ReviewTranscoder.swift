@@ -30,6 +30,9 @@ public struct ReviewTranscoder: Sendable {
     public var outputContentType: String { profile.outputContentType }
 
     /// Reads the recording from `source` and writes the copy to `sink`.
+    ///
+    /// A `review` copy is held in memory until the end (its header needs the duration and index
+    /// position); pass a `MediaRewritableByteSink` to stream it instead.
     public func run(source: inout some MediaByteSource, sink: inout some MediaByteSink) async throws(MediaError)
         -> TranscodeReport
     {
@@ -40,7 +43,29 @@ public struct ReviewTranscoder: Sendable {
         case .audio:
             report = try await AudioCopyPipeline(options: options).run(source: &source, sink: &counting)
         case .review:
-            report = try await ReviewPipeline(options: options).run(source: &source, sink: &counting)
+            report = try await ReviewPipeline(options: options, layout: .buffered).run(source: &source, sink: &counting) {
+                (mux, sink) async throws(MediaError) in try await mux.finish(to: &sink)
+            }
+        }
+        report.outputBytes = counting.count
+        return report
+    }
+
+    /// Reads the recording from `source` and writes the copy to a sink that can patch what it was
+    /// given: a `review` copy streams cluster by cluster and its header is patched at the end.
+    public func run(source: inout some MediaByteSource, sink: inout some MediaRewritableByteSink) async throws(MediaError)
+        -> TranscodeReport
+    {
+        var counting = CountingSink(sink)
+        defer { sink = counting.base }
+        var report: TranscodeReport
+        switch profile {
+        case .audio:
+            report = try await AudioCopyPipeline(options: options).run(source: &source, sink: &counting)
+        case .review:
+            report = try await ReviewPipeline(options: options, layout: .rewritable).run(source: &source, sink: &counting) {
+                (mux, sink) async throws(MediaError) in try await mux.finish(rewriting: &sink)
+            }
         }
         report.outputBytes = counting.count
         return report

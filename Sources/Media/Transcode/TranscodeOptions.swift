@@ -26,8 +26,6 @@ public struct TranscodeOptions: Sendable, Hashable {
     public var audioVoiceSignal = false
     /// Bounds on what the demuxer accepts.
     public var demuxLimits = DemuxLimits()
-    /// How the WebM output is laid out (see `WebMMuxer.Layout`).
-    public var muxerLayout = WebMMuxer.Layout.buffered
 
     /// The defaults of the `review` profile.
     public init() {}
