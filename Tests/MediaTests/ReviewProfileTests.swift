@@ -87,6 +87,23 @@ struct ReviewProfileTests {
         #expect(copy.audioPacketsCopied == plain.audioPacketsCopied)
     }
 
+    @Test func copyStreamedToARewritableSinkEqualsTheBufferedCopy() async throws {
+        struct AppendOnlySink: MediaByteSink {
+            var bytes: [UInt8] = []
+            mutating func write(_ new: [UInt8]) async throws { bytes += new }
+        }
+        let input = try [UInt8](Data(contentsOfFile: try await fixtures.recording("vp8-layout.webm", seconds: 2)))
+        var plainSource = MemoryByteSource(input)
+        var plain = AppendOnlySink()
+        let buffered = try await ReviewTranscoder(profile: .review).run(source: &plainSource, sink: &plain)
+        var rewritableSource = MemoryByteSource(input)
+        var rewritable = MemoryByteSink()
+        let streamed = try await ReviewTranscoder(profile: .review).run(source: &rewritableSource, sink: &rewritable)
+        #expect(plain.bytes == rewritable.bytes)
+        #expect(buffered.outputBytes == Int64(plain.bytes.count))
+        #expect(streamed.outputBytes == Int64(rewritable.bytes.count))
+    }
+
     @Test func reviewCopyMadeByUsIsItselfAValidInput() async throws {
         let input = try await fixtures.recording("vp8-again.webm", seconds: 2)
         let (_, first) = try await review(input, "again-1.webm")
