@@ -54,10 +54,33 @@ set +e
 echo "exit code: $?"
 set -e
 
-say "10. Scrub every stored chunk without any key"
+say "10. Retention: the patient is discharged today; the care recording is now due 20 years on (for a records officer's review)"
+run "$BIN" patient event "943 476 5919" --discharged "$(date -u +%F)"
+run "$BIN" ls
+
+say "11. A second session recorded for supervision: the supervisor can decrypt it"
+run "$BIN" consent record --session S-2026-002 --patient "943 476 5919" --scope care --scope supervision
+SUP=$(run "$BIN" ingest "$SAMPLE" --session S-2026-002 --clinician dr-okafor --class supervision)
+run "$BIN" get "$SUP" --as supervisor --range 0-3 | od -An -tx1
+
+say "12. The patient withdraws consent to supervision: the supervisor's key is deleted at once"
+run "$BIN" consent withdraw --session S-2026-002 --scope supervision
+set +e
+"$BIN" get "$SUP" --as supervisor > /dev/null
+echo "exit code: $?"
+set -e
+
+say "13. A legal hold on the first recording, then a sweep as of 2050, when both are due: the held one is kept"
+run "$BIN" hold place --recording "$ID" --reason "complaint under investigation" --ref C-2026-17
+run "$BIN" sweep --dry-run --now 2050-01-01
+run "$BIN" sweep --now 2050-01-01
+run "$BIN" destroyed ls
+run "$BIN" ls
+
+say "14. Scrub every stored chunk without any key"
 run "$BIN" verify
 
-say "11. Clean up after interrupted ingests (none here)"
+say "15. Clean up after interrupted ingests (none here)"
 run "$BIN" gc --grace 0
 
 say "Done. The demo vault is in ./$DEMO; try \`$BIN --help\`."

@@ -48,6 +48,7 @@ public struct MediaError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The code, the message, the offset and the cause.
     public var description: String {
         var text = "\(code.rawValue): \(message)"
         if let offset { text += " (at byte \(offset))" }

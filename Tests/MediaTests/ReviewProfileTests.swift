@@ -104,6 +104,23 @@ struct ReviewProfileTests {
         #expect(streamed.outputBytes == Int64(rewritable.bytes.count))
     }
 
+    @Test func holeInTheAudioTimelineBecomesSilenceAndKeepsLaterAudioInTime() async throws {
+        let source = try await fixtures.recording("gap-source.webm", seconds: 2)
+        let gapped = try await LiveRemuxer.remux(try [UInt8](Data(contentsOfFile: source)), lacing: .none, droppingAudio: 30..<45)
+        let input = await fixtures.path("gap.webm")
+        try Data(gapped).write(to: URL(fileURLWithPath: input))
+        let (report, output) = try await review(input, "gap.review.webm")
+        try ReviewCopyCheck.review(output, source: source)
+        #expect(report.warnings.map(\.code) == [.audioGaps])
+        // The re-encoded audio still spans the whole recording: about 100 packets of 20 ms.
+        let packets = try FFmpeg.run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "packet=pts", "-of", "csv=p=0", output])
+        #expect(abs(packets.stdout.split(separator: "\n").count - 100) <= 2)
+        let audioOutput = await fixtures.path("gap.opus")
+        let audio = try await Transcode.file(input, to: audioOutput, profile: .audio)
+        #expect(audio.warnings.map(\.code) == [.audioGaps])
+        try ReviewCopyCheck.audio(audioOutput, source: source)
+    }
+
     @Test func reviewCopyMadeByUsIsItselfAValidInput() async throws {
         let input = try await fixtures.recording("vp8-again.webm", seconds: 2)
         let (_, first) = try await review(input, "again-1.webm")

@@ -26,8 +26,9 @@ struct FrameScaler {
 
     /// A new frame holding `picture` scaled to the output size.
     func scale(_ picture: DecodedPicture, timestampNs: Int64) throws(MediaError) -> VideoFrame {
-        var frame = VideoFrame(width: outputWidth, height: outputHeight, timestampNs: timestampNs)
         let fitted = Self.fit(width: picture.width, height: picture.height, maxWidth: outputWidth, maxHeight: outputHeight)
+        let fills = fitted.width == outputWidth && fitted.height == outputHeight
+        var frame = VideoFrame(width: outputWidth, height: outputHeight, timestampNs: timestampNs, black: !fills)
         let left = ((outputWidth - fitted.width) / 4) * 2
         let top = ((outputHeight - fitted.height) / 4) * 2
         let chromaStride = outputWidth / 2

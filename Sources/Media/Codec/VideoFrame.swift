@@ -10,14 +10,19 @@ struct VideoFrame: Sendable {
     var lumaSize: Int { width * height }
     var chromaSize: Int { (width / 2) * (height / 2) }
 
-    /// A black frame of the given even size.
-    init(width: Int, height: Int, timestampNs: Int64) {
+    /// A frame of the given even size: black, or with its pixels left for the caller to write
+    /// when every pixel will be written anyway.
+    init(width: Int, height: Int, timestampNs: Int64, black: Bool = true) {
         self.width = width
         self.height = height
         self.timestampNs = timestampNs
         let luma = width * height
         let chroma = (width / 2) * (height / 2)
-        pixels = [UInt8](repeating: 16, count: luma) + [UInt8](repeating: 128, count: 2 * chroma)
+        if black {
+            pixels = [UInt8](repeating: 16, count: luma) + [UInt8](repeating: 128, count: 2 * chroma)
+        } else {
+            pixels = [UInt8](unsafeUninitializedCapacity: luma + 2 * chroma) { _, count in count = luma + 2 * chroma }
+        }
     }
 }
 

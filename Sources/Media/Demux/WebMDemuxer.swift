@@ -5,7 +5,7 @@
 /// `ffmpeg -live 1`), SimpleBlocks and BlockGroups with any lacing, and holds at most one input
 /// chunk plus one payload in memory. A file cut short ends the packet stream cleanly and sets
 /// `endState` to `.truncated`.
-public struct WebMDemuxer {
+public struct WebMDemuxer: Sendable {
     /// How the input ended.
     public enum EndState: Sendable, Hashable {
         /// Not at the end yet.

@@ -3,7 +3,7 @@
 /// the end-of-stream flag and the end-trimmed granule position.
 ///
 /// Streaming and bounded: it holds at most two pages of packets.
-public struct OggOpusWriter {
+public struct OggOpusWriter: Sendable {
     private let head: OpusHead
     private let serial: UInt32
     private let vendor: String

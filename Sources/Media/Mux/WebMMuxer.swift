@@ -9,7 +9,7 @@
 /// - `.rewritable` (a `MediaRewritableByteSink`): the header is written first with placeholders,
 ///   each cluster is written as soon as it closes, and `finish(rewriting:)` patches the header.
 ///   Until then the file reads as a live stream (unknown-size Segment).
-public struct WebMMuxer {
+public struct WebMMuxer: Sendable {
     /// Where the clusters wait before the header can be written.
     public enum Layout: Sendable, Hashable {
         case buffered
@@ -22,7 +22,9 @@ public struct WebMMuxer {
         public var maxClusterDurationNs: Int64
         /// Cluster length for files without video.
         public var audioClusterDurationNs: Int64
+        /// Where clusters wait before the header can be written.
         public var layout: Layout
+        /// The MuxingApp and WritingApp written in Info.
         public var writingApp: String
 
         /// Creates options.

@@ -4,7 +4,7 @@
 /// unread, so memory stays at a few hundred KiB whatever the file. The probe never throws: input
 /// that is not WebM, Matroska or Ogg gives nil facts, and a file that turns malformed part-way keeps
 /// the facts learnt before the fault.
-public struct MediaProbe {
+public struct MediaProbe: Sendable {
     private enum State {
         case detecting([UInt8])
         case matroska(MatroskaParser)

@@ -50,7 +50,7 @@ struct AudioCopyPipeline {
             container: "ogg", durationSeconds: Double(playable) / 48_000, audioCodec: "Opus",
             audioChannels: head.channels, audioSampleRate: 48_000)
         if gapSamples > 0 {
-            report.warnings.append(.init(.audioGaps, "filled \(Double(gapSamples) / 48) ms of gaps in the audio timeline"))
+            report.warnings.append(.init(.audioGaps, "filled \(gapSamples / 48) ms of gaps in the audio timeline"))
         }
         if case .truncated(let offset) = demuxer.endState {
             report.warnings.append(.init(.truncatedInput, "the input ends inside an element at byte \(offset); the copy holds everything before it"))

@@ -11,6 +11,8 @@ enum EncodedItem: Sendable {
     case packet(MediaPacket)
     /// The end of the audio timeline (source time), once known.
     case audioEnd(Int64)
+    /// Samples of silence put in for holes in the source audio timeline.
+    case audioGaps(samples: Int64)
 }
 
 /// The encoding side of the review pipeline: VP8 for video (created at the first frame, whose size
@@ -73,6 +75,7 @@ final class EncodeWorker {
         if let audio {
             items += try audio.finish().map { .packet($0) }
             if let end = audio.endNs { items.append(.audioEnd(end)) }
+            if audio.gapSamples > 0 { items.append(.audioGaps(samples: audio.gapSamples)) }
         }
         return items
     }

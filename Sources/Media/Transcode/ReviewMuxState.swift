@@ -14,6 +14,7 @@ struct ReviewMuxState {
     private(set) var audioPacketsEncoded = 0
     private(set) var endNs: Int64 = 0
     private(set) var packetsWithoutTrack = 0
+    private(set) var audioGapSamples: Int64 = 0
 
     init(options: TranscodeOptions, layout: WebMMuxer.Layout, expectsVideo: Bool, expectsAudio: Bool) {
         self.options = options
@@ -44,6 +45,7 @@ struct ReviewMuxState {
             switch item {
             case .audioTrack(let track): audioTrack = track
             case .audioEnd(let end): extendEnd(toNs: end)
+            case .audioGaps(let samples): audioGapSamples += samples
             case .packet(let packet): interleaver.push(packet)
             }
         }

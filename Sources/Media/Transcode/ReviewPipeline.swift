@@ -91,6 +91,9 @@ struct ReviewPipeline {
         if decode.resolutionChanges > 0 {
             report.warnings.append(.init(.resolutionChanged, "the picture size changed \(decode.resolutionChanges) times; later pictures are fitted into the first size"))
         }
+        if mux.audioGapSamples > 0 {
+            report.warnings.append(.init(.audioGaps, "filled \(mux.audioGapSamples / 48) ms of gaps in the audio timeline with silence"))
+        }
         if video == nil { report.warnings.append(.init(.missingTrack, "the input has no video track")) }
         if audio == nil { report.warnings.append(.init(.missingTrack, "the input has no audio track")) }
         if video != nil && mux.videoTrack == nil {

@@ -14,14 +14,18 @@ public struct TranscodeWarning: Sendable, Hashable, CustomStringConvertible {
         case missingTrack
     }
 
+    /// What kind of warning this is.
     public var code: Code
+    /// A human-readable explanation (no media content).
     public var message: String
 
+    /// Creates a warning.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The code and the message.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 

@@ -27,7 +27,8 @@ extension Vault {
     /// 3.   its blobs are deleted (idempotent);
     /// 4.   one transaction writes the destruction record and marks it `destroyed`.
     /// Held recordings are never touched; `review` dispositions are queued instead of destroyed.
-    /// Works in batches, so memory does not grow with the number due.
+    /// Works in batches, so memory does not grow with the number due. `now` decides what is due
+    /// (e.g. a back-dated or test sweep); the records' timestamps are always the real time.
     public func sweep(now: Date? = nil, dryRun: Bool = false, batchSize: Int = 500, actor: String = "sweeper",
                       progress: (@Sendable (Int) -> Void)? = nil) async throws -> SweepReport {
         let started = Date()
@@ -44,12 +45,12 @@ extension Vault {
         while true {
             let batch = try await catalog.disposing(limit: batchSize).filter { !deferred.contains($0.id) }
             if batch.isEmpty { break }
-            let done = try await finishDisposals(batch, when: when, actor: actor, deferred: &deferred)
+            let done = try await finishDisposals(batch, actor: actor, deferred: &deferred)
             report.resumed += done
             if done == 0 && batch.allSatisfy({ deferred.contains($0.id) }) { break }
         }
         while true {
-            let queued = try await catalog.queueReviews(on: today, at: when, limit: batchSize)
+            let queued = try await catalog.queueReviews(on: today, at: clock(), limit: batchSize)
             report.queuedForReview += queued
             if queued < batchSize { break }
         }
@@ -61,16 +62,16 @@ extension Vault {
             let items = due.map { record in
                 (id: record.id, authorisedBy: approvals[record.id].map { "review approved by \($0)" } ?? "sweeper (schedule)")
             }
-            let startedIDs = Set(try await catalog.beginDisposal(items, at: when, actor: actor))
+            let startedIDs = Set(try await catalog.beginDisposal(items, at: clock(), actor: actor))
             CrashPoint.reached("sweep.after-shred")
             var shredded = due.filter { startedIDs.contains($0.id) }
             let authorisers = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.authorisedBy) })
             for index in shredded.indices {
                 shredded[index].state = .disposing
                 shredded[index].disposalAuthorisedBy = authorisers[shredded[index].id]
-                shredded[index].disposalStartedAt = when
+                shredded[index].disposalStartedAt = clock()
             }
-            report.destroyed += try await finishDisposals(shredded, when: when, actor: actor, deferred: &deferred)
+            report.destroyed += try await finishDisposals(shredded, actor: actor, deferred: &deferred)
             progress?(report.destroyed)
             if startedIDs.isEmpty { break }
         }
@@ -80,7 +81,8 @@ extension Vault {
     }
 
     /// Steps 3 and 4 for recordings already crypto-shredded. Returns how many were finished.
-    func finishDisposals(_ records: [RecordingRecord], when: Date, actor: String, deferred: inout Set<RecordingID>) async throws -> Int {
+    func finishDisposals(_ records: [RecordingRecord], actor: String, deferred: inout Set<RecordingID>) async throws -> Int {
+        let when = clock()
         let store = self.store
         let locked = try await withThrowingTaskGroup(of: RecordingID?.self) { group in
             var locked: [RecordingID] = []

@@ -7,8 +7,17 @@ enum LiveRemuxer {
         case none, xiph, ebml
     }
 
-    static func remux(_ input: [UInt8], lacing: Lacing, packetsPerLace: Int = 3, clusterMs: Int64 = 1000) async throws -> [UInt8] {
-        let (tracks, packets, _) = try await demuxAll(input, chunkSize: 1 << 16)
+    static func remux(
+        _ input: [UInt8], lacing: Lacing, packetsPerLace: Int = 3, clusterMs: Int64 = 1000, droppingAudio dropped: Range<Int> = 0..<0
+    ) async throws -> [UInt8] {
+        let (tracks, allPackets, _) = try await demuxAll(input, chunkSize: 1 << 16)
+        let audioNumber = tracks.first { $0.kind == .audio }?.number
+        var audioIndex = -1
+        let packets = allPackets.filter { packet in
+            guard packet.track == audioNumber else { return true }
+            audioIndex += 1
+            return !dropped.contains(audioIndex)
+        }
         var out = EBMLWriter()
         out.append(WebMBuilder.ebmlHeader())
         out.unknownSizeHeader(MatroskaID.segment)

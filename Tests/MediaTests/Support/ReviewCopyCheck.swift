@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Media
 
 /// The checks every review copy must pass: ffprobe sees VP8 within 640x360 (even sizes) and mono
 /// Opus, the duration is within one output frame of the source's, audio starts where it started
@@ -30,6 +31,40 @@ enum ReviewCopyCheck {
         }
         try durationMatches(out, src)
         #expect(try FFmpeg.decodeErrors(output) == "")
+        try layout(of: [UInt8](Data(contentsOfFile: output)))
+    }
+
+    /// The file is seekable: SeekHead, Info with Duration, Cues; every cluster starts with a video
+    /// key frame and spans at most five seconds.
+    static func layout(of bytes: [UInt8]) throws {
+        var reader = EBMLReader()
+        bytes.withUnsafeBytes { reader.append($0) }
+        var seen: Set<UInt32> = []
+        var clusterStarts: [Int64] = []
+        var clusterTime: Int64 = 0
+        var awaitingFirstBlock = false
+        while let event = try reader.next() {
+            switch event {
+            case .enter(let header): seen.insert(header.id)
+            case .skipped(let header): seen.insert(header.id)
+            case .element(let header, let payload):
+                seen.insert(header.id)
+                if header.id == MatroskaID.timestamp {
+                    clusterTime = payload.reduce(0) { $0 << 8 | Int64($1) }
+                    clusterStarts.append(clusterTime)
+                    awaitingFirstBlock = true
+                } else if header.id == MatroskaID.simpleBlock, awaitingFirstBlock, payload[0] == 0x81 {
+                    #expect(payload[3] & 0x80 != 0, "cluster at \(clusterTime) ms starts with a non-key frame")
+                    awaitingFirstBlock = false
+                }
+            default: break
+            }
+        }
+        #expect(seen.isSuperset(of: [MatroskaID.seekHead, MatroskaID.info, MatroskaID.duration, MatroskaID.tracks, MatroskaID.cues]))
+        #expect(!clusterStarts.isEmpty)
+        for (start, next) in zip(clusterStarts, clusterStarts.dropFirst()) {
+            #expect(next - start <= 5_000, "a cluster spans \(next - start) ms")
+        }
     }
 
     static func audio(_ output: String, source: String) throws {
