@@ -78,3 +78,51 @@ public struct AuditEntry: Sendable, Hashable {
         Self.computeHash(sequence: sequence, timeMillis: timeMillis, draft: draft, previousHash: previousHash) == hash
     }
 }
+
+/// Which audit entries to list.
+public struct AuditFilter: Sendable, Hashable {
+    /// Entries whose target is one of these (recording ids, sessions, `patient:<pseudonym prefix>`).
+    public var targets: [String]?
+    public var actor: String?
+    public var since: Date?
+    public var limit: Int
+
+    public init(targets: [String]? = nil, actor: String? = nil, since: Date? = nil, limit: Int = 100_000) {
+        self.targets = targets
+        self.actor = actor
+        self.since = since
+        self.limit = limit
+    }
+}
+
+/// A signed statement of the audit chain's head: "entry `sequence` has hash `headHash`".
+/// Signed with the vault's Ed25519 key, stored in the catalog and appended to a file that
+/// operators ship elsewhere, so truncating or rewriting the chain behind it is detected.
+public struct AuditCheckpoint: Sendable, Hashable, Codable {
+    public var sequence: Int64
+    public var headHash: [UInt8]
+    public var timeMillis: Int64
+    public var publicKey: [UInt8]
+    public var signature: [UInt8]
+    /// Why it was made: `interval`, `export`, `manual`.
+    public var reason: String
+
+    public init(sequence: Int64, headHash: [UInt8], timeMillis: Int64, publicKey: [UInt8], signature: [UInt8], reason: String) {
+        self.sequence = sequence
+        self.headHash = headHash
+        self.timeMillis = timeMillis
+        self.publicKey = publicKey
+        self.signature = signature
+        self.reason = reason
+    }
+
+    /// The exact bytes that are signed.
+    public static func message(vaultID: String, sequence: Int64, headHash: [UInt8], timeMillis: Int64) -> [UInt8] {
+        var bytes = Array("sessionvault.audit-checkpoint.v1\u{0}".utf8)
+        bytes += Array(vaultID.utf8) + [0]
+        withUnsafeBytes(of: sequence.bigEndian) { bytes += $0 }
+        bytes += headHash
+        withUnsafeBytes(of: timeMillis.bigEndian) { bytes += $0 }
+        return bytes
+    }
+}

@@ -99,4 +99,20 @@ public protocol Catalog: Sendable {
     /// A records officer's decision on a queued review: approve (destroy at the next sweep) or extend to a new due date.
     func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date,
                            audit: AuditDraft) async throws(CatalogError)
+
+    // MARK: Audit queries and checkpoints
+    /// Entries matching a filter, in sequence order.
+    func auditEntries(matching filter: AuditFilter) async throws(CatalogError) -> [AuditEntry]
+    /// The newest entry, if any.
+    func auditHead() async throws(CatalogError) -> AuditEntry?
+    func addCheckpoint(_ checkpoint: AuditCheckpoint) async throws(CatalogError)
+    func checkpoints() async throws(CatalogError) -> [AuditCheckpoint]
+
+    // MARK: Consistency (fsck)
+    /// Live recordings that have no wrap at all (nobody could ever read them).
+    func liveRecordingsWithoutWraps(limit: Int) async throws(CatalogError) -> [RecordingID]
+    /// Wraps that belong to recordings which are not live (they should have been shredded).
+    func wrapsOfRecordingsNotLive(limit: Int) async throws(CatalogError) -> [WrapRecord]
+    /// Deletes wraps of recordings that are not live (repair: finish a crypto-shred).
+    func deleteWrapsOfRecordingsNotLive(audit: AuditDraft) async throws(CatalogError) -> Int
 }

@@ -192,9 +192,11 @@ public struct RecordingFilter: Sendable, Hashable {
     public var since: Date?
     public var states: Set<RecordingState>
     public var limit: Int?
+    /// Keyset pagination: only ids greater than this, in id order (for walking every recording in batches).
+    public var after: RecordingID?
 
     public init(patient: String? = nil, clinician: String? = nil, session: String? = nil, retentionClass: String? = nil,
-                since: Date? = nil, states: Set<RecordingState> = [.live], limit: Int? = nil) {
+                since: Date? = nil, states: Set<RecordingState> = [.live], limit: Int? = nil, after: RecordingID? = nil) {
         self.patient = patient
         self.clinician = clinician
         self.session = session
@@ -202,5 +204,6 @@ public struct RecordingFilter: Sendable, Hashable {
         self.since = since
         self.states = states
         self.limit = limit
+        self.after = after
     }
 }

@@ -50,3 +50,14 @@ enum AtomicFile {
         guard fsync(fd) == 0 else { throw VaultError.output(path: path, reason: String(cString: strerror(errno))) }
     }
 }
+
+extension AtomicFile {
+    /// Appends a line-sized record and fsyncs it (O_APPEND writes of one record are not interleaved).
+    static func append(_ bytes: [UInt8], to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw VaultError.output(path: url.path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count }
+        guard ok, fsync(fd) == 0 else { throw VaultError.output(path: url.path, reason: String(cString: strerror(errno))) }
+    }
+}

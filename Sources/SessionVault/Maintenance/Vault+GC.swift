@@ -23,6 +23,8 @@ extension Vault {
         var report = GCReport(dryRun: dryRun)
         let now = clock()
         let cutoff = now.addingTimeInterval(-grace)
+        // File times are the real clock's, whatever clock the vault runs on.
+        let fileCutoff = Date().addingTimeInterval(-grace)
         let host = Self.hostName
 
         for staging in try await catalog.stagingRecords() {
@@ -47,7 +49,7 @@ extension Vault {
             }
             let known = try await catalog.knownRecordings(among: Array(byRecording.keys))
             for (id, listings) in byRecording where !known.contains(id) {
-                for blob in listings where blob.modified < cutoff {
+                for blob in listings where blob.modified <= fileCutoff {
                     report.orphanBlobs += 1
                     report.orphanBytes += Int64(blob.size)
                     if !dryRun { try await store.delete(blob.key) }
@@ -55,7 +57,7 @@ extension Vault {
             }
         }
         if !dryRun {
-            report.incompleteWrites = try await store.removeIncompleteWrites(olderThan: cutoff)
+            report.incompleteWrites = try await store.removeIncompleteWrites(olderThan: fileCutoff)
             if !report.abandonedIngests.isEmpty || report.orphanBlobs > 0 || report.incompleteWrites > 0 {
                 try await catalog.appendAudit(AuditDraft(actor: actor, action: "gc", detail:
                     "\(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs, \(report.incompleteWrites) partial writes"))

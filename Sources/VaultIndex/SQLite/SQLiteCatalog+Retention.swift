@@ -232,3 +232,28 @@ extension SQLiteCatalog {
         }
     }
 }
+
+extension SQLiteCatalog {
+    public func liveRecordingsWithoutWraps(limit: Int) throws(CatalogError) -> [RecordingID] {
+        try db.query("""
+            SELECT r.id FROM recordings r WHERE r.state = 'live' AND NOT EXISTS (SELECT 1 FROM wraps w WHERE w.recording_id = r.id) LIMIT ?
+            """, [.integer(Int64(limit))]) { (row) throws(CatalogError) in try RecordingID(bytes: row.blob(0)) }
+    }
+
+    public func wrapsOfRecordingsNotLive(limit: Int) throws(CatalogError) -> [WrapRecord] {
+        try db.query("""
+            SELECT w.recording_id, w.role, w.key_id, w.wrapped FROM wraps w JOIN recordings r ON r.id = w.recording_id
+            WHERE r.state <> 'live' AND r.state <> 'staging' LIMIT ?
+            """, [.integer(Int64(limit))], Self.wrapRow)
+    }
+
+    public func deleteWrapsOfRecordingsNotLive(audit: AuditDraft) throws(CatalogError) -> Int {
+        try db.transaction { () throws(CatalogError) -> Int in
+            let removed = try db.run("""
+                DELETE FROM wraps WHERE recording_id IN (SELECT id FROM recordings WHERE state <> 'live' AND state <> 'staging')
+                """)
+            if removed > 0 { try appendAuditInTransaction(audit) }
+            return removed
+        }
+    }
+}

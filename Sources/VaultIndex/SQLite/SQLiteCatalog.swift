@@ -275,7 +275,9 @@ public actor SQLiteCatalog: Catalog {
         if let session = filter.session { clauses.append("session = ?"); values.append(.text(session)) }
         if let retentionClass = filter.retentionClass { clauses.append("class = ?"); values.append(.text(retentionClass)) }
         if let since = filter.since { clauses.append("created_at_ms >= ?"); values.append(.integer(millis(since))) }
-        var sql = "SELECT \(Self.recordingColumns) FROM recordings WHERE \(clauses.joined(separator: " AND ")) ORDER BY created_at_ms, id"
+        if let after = filter.after { clauses.append("id > ?"); values.append(.blob(after.bytes)) }
+        let order = filter.after == nil ? "created_at_ms, id" : "id"
+        var sql = "SELECT \(Self.recordingColumns) FROM recordings WHERE \(clauses.joined(separator: " AND ")) ORDER BY \(order)"
         if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
         return try db.query(sql, values, Self.recordingRow)
     }
@@ -335,12 +337,7 @@ public actor SQLiteCatalog: Catalog {
         try db.query("""
             SELECT seq, time_ms, actor, role, action, target, purpose, outcome, detail, prev_hash, hash
             FROM audit WHERE seq > ? ORDER BY seq LIMIT ?
-            """, [.integer(after), .integer(Int64(limit))]) { row in
-            AuditEntry(sequence: row.int(0), timeMillis: row.int(1),
-                       draft: AuditDraft(actor: row.text(2), role: row.optionalText(3), action: row.text(4), target: row.optionalText(5),
-                                         purpose: row.optionalText(6), outcome: row.text(7), detail: row.optionalText(8)),
-                       previousHash: row.blob(9), hash: row.blob(10))
-        }
+            """, [.integer(after), .integer(Int64(limit))], Self.auditRow)
     }
 }
 

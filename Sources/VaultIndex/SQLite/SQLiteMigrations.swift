@@ -142,6 +142,18 @@ enum SQLiteMigrations {
             ALTER TABLE recordings ADD COLUMN disposal_started_ms INTEGER;
             ALTER TABLE recordings ADD COLUMN disposal_authorised_by TEXT;
             """),
+        Migration(name: "0003-audit-checkpoints", sql: """
+            CREATE TABLE audit_checkpoints (
+                seq INTEGER PRIMARY KEY,
+                head_hash BLOB NOT NULL,
+                time_ms INTEGER NOT NULL,
+                public_key BLOB NOT NULL,
+                signature BLOB NOT NULL,
+                reason TEXT NOT NULL
+            );
+            CREATE INDEX audit_actor ON audit(actor);
+            CREATE INDEX audit_time ON audit(time_ms);
+            """),
     ]
 
     static var latestVersion: Int { all.count }

@@ -61,3 +61,40 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct FSCKCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsck",
+        abstract: "Check that catalog, blobs, keyring and audit trail agree; --repair fixes what can be fixed safely.",
+        discussion: """
+            Checks every chunk of every live recording (present, right digest), that every live recording has wraps and no
+            destroyed one does, the audit chain and checkpoints, due dates against the schedule, interrupted ingests and
+            destructions, orphan blobs and stray keys. --repair removes orphans, finishes interrupted destructions, deletes
+            left-over wraps and corrects due dates; it never deletes a blob a live recording references.
+            Exit code 4 if errors remain.
+            """)
+
+    @OptionGroup var vault: VaultOptions
+    @Flag(help: "Fix what can be fixed safely.") var repair = false
+    @Option(help: ArgumentHelp("Leave alone ingests younger than this many seconds.", valueName: "SECONDS")) var grace: Double = 3600
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let opened = try await vault.open()
+            let report = try await opened.fsck(repair: repair, grace: grace, progress: { stage in
+                if isatty(STDERR_FILENO) != 0 { note("fsck: checking \(stage)...") }
+            })
+            if json {
+                try printJSON(report)
+            } else {
+                print("fsck: \(report.recordings) live recordings, \(report.chunks) chunks, \(report.auditEntries) audit entries")
+                if report.findings.isEmpty { print("no problems found") }
+                for finding in report.findings {
+                    print("  [\(finding.severity.rawValue)] \(finding.kind): \(finding.subject): \(finding.meaning)")
+                }
+            }
+            if !report.errors.isEmpty { throw ExitCode(ExitStatus.integrity) }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+public import Foundation
+import VaultIndex
+
+/// One thing `fsck` found, and what it means.
+public struct FSCKFinding: Sendable, Codable, Hashable {
+    public enum Severity: String, Sendable, Codable { case error, warning, repaired }
+    public var severity: Severity
+    /// A short machine-readable kind: `chunk`, `no-wraps`, `stale-wraps`, `audit`, `due-date`, `abandoned-ingest`,
+    /// `interrupted-destruction`, `orphan-blobs`, `stray-key`.
+    public var kind: String
+    public var subject: String
+    public var meaning: String
+}
+
+/// What `fsck` checked and found.
+public struct FSCKReport: Sendable, Codable {
+    public var repair: Bool
+    public var recordings = 0
+    public var chunks = 0
+    public var auditEntries: Int64 = 0
+    public var findings: [FSCKFinding] = []
+
+    /// Problems left that need a person (errors not repaired).
+    public var errors: [FSCKFinding] { findings.filter { $0.severity == .error } }
+}
+
+extension Vault {
+    /// Checks that catalog, blobs, keyring and audit trail agree. With `repair`, it removes
+    /// orphans, finishes interrupted destructions, deletes wraps left on non-live recordings and
+    /// corrects due dates; it never deletes a blob that a live recording references, and never
+    /// touches what it cannot safely decide (missing or corrupt chunks are reported for restore).
+    public func fsck(repair: Bool, grace: TimeInterval = 3600, actor: String = Vault.defaultActor,
+                     progress: (@Sendable (String) -> Void)? = nil) async throws -> FSCKReport {
+        var report = FSCKReport(repair: repair)
+        func add(_ severity: FSCKFinding.Severity, _ kind: String, _ subject: String, _ meaning: String) {
+            report.findings.append(FSCKFinding(severity: severity, kind: kind, subject: subject, meaning: meaning))
+        }
+
+        progress?("chunks")
+        let scrub = try await verify()
+        report.recordings = scrub.recordings
+        report.chunks = scrub.chunks
+        for problem in scrub.problems {
+            add(.error, "chunk", "recording \(problem.recording)" + (problem.chunk.map { " chunk \($0)" } ?? ""),
+                "\(problem.problem): the recording cannot be read in full; restore the blob from a backup (fsck never guesses)")
+        }
+
+        progress?("wraps")
+        for id in try await catalog.liveRecordingsWithoutWraps(limit: 10_000) {
+            add(.error, "no-wraps", "recording \(id)", "live but no role holds a key: it can never be read (restore the catalog's wraps from a backup)")
+        }
+        let stale = try await catalog.wrapsOfRecordingsNotLive(limit: 10_000)
+        if !stale.isEmpty {
+            let subjects = Set(stale.map(\.recording.description)).sorted()
+            if repair {
+                let removed = try await catalog.deleteWrapsOfRecordingsNotLive(
+                    audit: AuditDraft(actor: actor, action: "fsck.repair", detail: "deleted wraps of recordings that are not live"))
+                add(.repaired, "stale-wraps", subjects.joined(separator: ", "), "\(removed) wraps of destroyed or disposing recordings deleted (crypto-shred finished)")
+            } else {
+                add(.error, "stale-wraps", subjects.joined(separator: ", "), "destroyed or disposing recordings still have wraps: their keys were not shredded")
+            }
+        }
+
+        progress?("audit")
+        let audit = try await verifyAudit()
+        report.auditEntries = audit.entries
+        for problem in audit.problems.sorted(by: { $0.sequence < $1.sequence }) {
+            add(.error, "audit", "audit entry \(problem.sequence)", problem.problem)
+        }
+
+        progress?("retention")
+        let planner = try retentionPlanner()
+        var after: RecordingID? = nil
+        var corrections: [DueDateUpdate] = []
+        while true {
+            let batch = try await catalog.recordings(RecordingFilter(limit: 1000, after: after))
+            guard let last = batch.last else { break }
+            after = last.id
+            for recording in batch {
+                let consents = try await catalog.consents(session: recording.session)
+                let patient = try await catalog.patient(recording.patient)
+                let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn,
+                                                 consents: consents)
+                if outcome.dueOn != recording.dueOn {
+                    corrections.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+                    add(repair ? .repaired : .warning, "due-date", "recording \(recording.id)",
+                        "due date \(recording.dueOn ?? "none") does not match the schedule (\(outcome.dueOn ?? "none"))")
+                }
+            }
+        }
+        if repair && !corrections.isEmpty {
+            try await catalog.updateDueDates(corrections, patient: nil,
+                                             audit: AuditDraft(actor: actor, action: "fsck.repair", detail: "\(corrections.count) due dates corrected"))
+        }
+
+        progress?("interrupted work")
+        let disposing = try await catalog.disposing(limit: 10_000)
+        if !disposing.isEmpty {
+            if repair {
+                var deferred = Set<RecordingID>()
+                let finished = try await finishDisposals(disposing, actor: actor, deferred: &deferred)
+                add(.repaired, "interrupted-destruction", "\(finished) recordings", "destruction finished: blobs deleted, destruction records written")
+            } else {
+                add(.warning, "interrupted-destruction", disposing.map(\.id.description).joined(separator: ", "),
+                    "destruction started (keys shredded) but not finished; the next sweep or `fsck --repair` finishes it")
+            }
+        }
+        let garbage = try await collectGarbage(grace: grace, dryRun: !repair, actor: actor)
+        if !garbage.abandonedIngests.isEmpty {
+            add(repair ? .repaired : .warning, "abandoned-ingest", garbage.abandonedIngests.joined(separator: ", "),
+                "ingests that never committed (their process died): invisible; staging rows and blobs \(repair ? "removed" : "removable by gc")")
+        }
+        if garbage.orphanBlobs > 0 {
+            add(repair ? .repaired : .warning, "orphan-blobs", "\(garbage.orphanBlobs) blobs (\(ByteCount.format(garbage.orphanBytes)))",
+                "blobs no recording references \(repair ? "deleted" : "(removable by gc)")")
+        }
+
+        progress?("keyring")
+        for role in try await catalog.roles() {
+            let inUse = try await catalog.keyIDsInUse(role: role.name).union([role.keyID])
+            for keyID in keyring.roleKeyIDs(role: role.name) where !inUse.contains(keyID) {
+                add(.warning, "stray-key", "role \(role.name) key \(keyID)",
+                    "a key file no wrap uses (left by an interrupted `role add` or `role rotate`; `role rotate` retires it)")
+            }
+            for keyID in inUse.sorted() where !keyring.roleKeyIDs(role: role.name).contains(keyID) {
+                add(.error, "missing-key", "role \(role.name) key \(keyID)", "wraps use this key but its file is not in the keyring: restore it from a backup")
+            }
+        }
+        return report
+    }
+}
