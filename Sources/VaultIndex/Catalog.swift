@@ -115,4 +115,12 @@ public protocol Catalog: Sendable {
     func wrapsOfRecordingsNotLive(limit: Int) async throws(CatalogError) -> [WrapRecord]
     /// Deletes wraps of recordings that are not live (repair: finish a crypto-shred).
     func deleteWrapsOfRecordingsNotLive(audit: AuditDraft) async throws(CatalogError) -> Int
+
+    // MARK: Requests and aggregate figures
+    func addRequest(_ request: RequestRecord, audit: AuditDraft) async throws(CatalogError) -> Int64
+    func requests(openOnly: Bool) async throws(CatalogError) -> [RequestRecord]
+    func closeRequest(_ id: Int64, on: String, audit: AuditDraft) async throws(CatalogError)
+    /// Counts per category and month (`YYYY-MM`) for one measure, between two civil dates inclusive.
+    /// Aggregates only: no identifier ever leaves this call.
+    func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount]
 }

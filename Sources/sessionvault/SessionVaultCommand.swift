@@ -16,7 +16,7 @@ struct SessionVaultCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, RoleCommand.self, ConsentCommand.self, IngestCommand.self, GetCommand.self,
             ListCommand.self, PatientCommand.self, HoldCommand.self, SweepCommand.self, SweeperCommand.self,
-            DispositionCommand.self, DestroyedCommand.self, AuditCommand.self, VerifyCommand.self, FSCKCommand.self, GCCommand.self,
+            DispositionCommand.self, DestroyedCommand.self, AuditCommand.self, ExportCommand.self, RequestCommand.self, VerifyCommand.self, FSCKCommand.self, GCCommand.self,
         ]
     )
 }

@@ -154,6 +154,20 @@ enum SQLiteMigrations {
             CREATE INDEX audit_actor ON audit(actor);
             CREATE INDEX audit_time ON audit(time_ms);
             """),
+        Migration(name: "0004-requests", sql: """
+            CREATE TABLE requests (
+                id INTEGER PRIMARY KEY,
+                type TEXT NOT NULL CHECK (type IN ('sar', 'foi')),
+                received_on TEXT NOT NULL,
+                due_on TEXT NOT NULL,
+                reference TEXT,
+                recorded_at_ms INTEGER NOT NULL,
+                closed_on TEXT
+            );
+            CREATE INDEX requests_due ON requests(due_on) WHERE closed_on IS NULL;
+            CREATE INDEX consents_given ON consents(given_on);
+            CREATE INDEX consents_withdrawn ON consents(withdrawn_on) WHERE withdrawn_on IS NOT NULL;
+            """),
     ]
 
     static var latestVersion: Int { all.count }
