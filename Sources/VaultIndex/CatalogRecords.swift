@@ -58,9 +58,12 @@ public struct ConsentRecord: Sendable, Hashable {
     public var recordedAt: Date
     public var withdrawnOn: String?
     public var withdrawalRecordedAt: Date?
+    /// The session had other participants (a group or family session): a copy for this patient
+    /// needs redaction review before release.
+    public var otherParticipants: Bool
 
     public init(id: Int64? = nil, session: String, patient: String, scope: String, evidenceSealed: [UInt8]?, givenOn: String,
-                recordedAt: Date, withdrawnOn: String? = nil, withdrawalRecordedAt: Date? = nil) {
+                recordedAt: Date, withdrawnOn: String? = nil, withdrawalRecordedAt: Date? = nil, otherParticipants: Bool = false) {
         self.id = id
         self.session = session
         self.patient = patient
@@ -70,6 +73,7 @@ public struct ConsentRecord: Sendable, Hashable {
         self.recordedAt = recordedAt
         self.withdrawnOn = withdrawnOn
         self.withdrawalRecordedAt = withdrawalRecordedAt
+        self.otherParticipants = otherParticipants
     }
 
     public var isActive: Bool { withdrawnOn == nil }

@@ -13,13 +13,17 @@ public struct ConsentRequest: Sendable {
     public var evidence: String?
     /// The date consent was given (`YYYY-MM-DD`); today if nil.
     public var givenOn: String?
+    /// Other people took part (group or family session): copies need redaction review before release.
+    public var otherParticipants: Bool
 
-    public init(session: String, patientIdentifier: String, scopes: [String], evidence: String? = nil, givenOn: String? = nil) {
+    public init(session: String, patientIdentifier: String, scopes: [String], evidence: String? = nil, givenOn: String? = nil,
+                otherParticipants: Bool = false) {
         self.session = session
         self.patientIdentifier = patientIdentifier
         self.scopes = scopes
         self.evidence = evidence
         self.givenOn = givenOn
+        self.otherParticipants = otherParticipants
     }
 }
 
@@ -71,7 +75,8 @@ extension Vault {
         let evidence = try request.evidence.map { text in try Array(text.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) } }
         let now = clock()
         let rows = Array(Set(request.scopes)).sorted().map { scope in
-            ConsentRecord(session: request.session, patient: pseudonym, scope: scope, evidenceSealed: evidence, givenOn: givenOn, recordedAt: now)
+            ConsentRecord(session: request.session, patient: pseudonym, scope: scope, evidenceSealed: evidence, givenOn: givenOn, recordedAt: now,
+                          otherParticipants: request.otherParticipants)
         }
         // (The catalog re-checks the patient inside its transaction, against a concurrent writer.)
         try await catalog.recordConsents(rows, audit: AuditDraft(actor: actor, action: "consent.record", target: request.session,

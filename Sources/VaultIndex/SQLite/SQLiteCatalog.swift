@@ -144,10 +144,11 @@ public actor SQLiteCatalog: Catalog {
                 }
                 do throws(CatalogError) {
                     try db.run("""
-                        INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms, other_participants)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """, [.text(consent.session), .text(consent.patient), .text(consent.scope),
-                              consent.evidenceSealed.map { .blob($0) } ?? .null, .text(consent.givenOn), .integer(millis(consent.recordedAt))])
+                              consent.evidenceSealed.map { .blob($0) } ?? .null, .text(consent.givenOn), .integer(millis(consent.recordedAt)),
+                              .integer(consent.otherParticipants ? 1 : 0)])
                 } catch {
                     if case .constraint = error {
                         throw .alreadyExists(what: "active consent scope '\(consent.scope)' for session", id: consent.session)
@@ -161,12 +162,13 @@ public actor SQLiteCatalog: Catalog {
 
     public func consents(session: String) throws(CatalogError) -> [ConsentRecord] {
         try db.query("""
-            SELECT id, session, patient, scope, evidence_sealed, given_on, recorded_at_ms, withdrawn_on, withdrawal_recorded_at_ms
+            SELECT id, session, patient, scope, evidence_sealed, given_on, recorded_at_ms, withdrawn_on, withdrawal_recorded_at_ms,
+                other_participants
             FROM consents WHERE session = ? ORDER BY id
             """, [.text(session)]) { row in
             ConsentRecord(id: row.int(0), session: row.text(1), patient: row.text(2), scope: row.text(3), evidenceSealed: row.optionalBlob(4),
                           givenOn: row.text(5), recordedAt: date(row.int(6)), withdrawnOn: row.optionalText(7),
-                          withdrawalRecordedAt: row.optionalInt(8).map(date))
+                          withdrawalRecordedAt: row.optionalInt(8).map(date), otherParticipants: row.int(9) != 0)
         }
     }
 

@@ -168,6 +168,9 @@ enum SQLiteMigrations {
             CREATE INDEX consents_given ON consents(given_on);
             CREATE INDEX consents_withdrawn ON consents(withdrawn_on) WHERE withdrawn_on IS NOT NULL;
             """),
+        Migration(name: "0005-consent-participants", sql: """
+            ALTER TABLE consents ADD COLUMN other_participants INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 
     static var latestVersion: Int { all.count }

@@ -25,6 +25,8 @@ struct ConsentCommand: AsyncParsableCommand {
         var scopes: [String] = []
         @Option(help: "Where the consent is evidenced (form reference, note of oral consent).") var evidence: String?
         @Option(help: ArgumentHelp("The date consent was given (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Flag(help: "Other people took part (group or family session): copies need redaction review before release.")
+        var otherParticipants = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -32,7 +34,8 @@ struct ConsentCommand: AsyncParsableCommand {
                 let opened = try await vault.open()
                 let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
                 let active = try await opened.recordConsent(
-                    ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date), vaultPassphrase: secret)
+                    ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
+                                   otherParticipants: otherParticipants), vaultPassphrase: secret)
                 if json { try printJSON(active.map(ConsentView.init)); return }
                 print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
             }

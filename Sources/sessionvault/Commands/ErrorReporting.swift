@@ -34,6 +34,12 @@ extension AsyncParsableCommand {
         } catch let error as BlobStoreError {
             note("sessionvault: error: \(error.description)")
             throw ExitCode(ExitStatus.failure)
+        } catch let error as AgeError {
+            note("sessionvault: error: \(error.description)")
+            throw ExitCode(ExitStatus.failure)
+        } catch let error as TarWriterError {
+            note("sessionvault: error: \(error.description)")
+            throw ExitCode(ExitStatus.failure)
         }
     }
 

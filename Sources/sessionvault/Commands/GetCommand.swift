@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SessionVault
+import VaultCrypto
 import VaultIndex
 import VaultStore
 
@@ -59,6 +60,8 @@ struct GetCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension FileSink: ByteSink {}
 
 /// Writes plaintext to a file descriptor. For a named file it writes `FILE.partial` and renames
 /// it only when everything was verified, so a failed retrieval never leaves a file that looks whole.

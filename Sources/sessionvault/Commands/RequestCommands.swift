@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SessionVault
+import VaultCrypto
 import VaultIndex
 
 struct RequestCommand: AsyncParsableCommand {
@@ -67,7 +68,77 @@ struct RequestCommand: AsyncParsableCommand {
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Answer subject-access and FOI requests.", subcommands: [FOI.self])
+        commandName: "export", abstract: "Answer subject-access and FOI requests.", subcommands: [Subject.self, FOI.self])
+
+    struct Subject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "subject",
+            abstract: "Write a patient's subject-access bundle (UK GDPR Art. 15), encrypted so they open it with `age -d`.",
+            discussion: """
+                The bundle is an age v1 file holding a tar: every recording of the patient, index.html, and manifest.json with the
+                SHA-256 of every file, the consent history, holds, destruction records and the access log. Recordings of sessions with
+                other participants are listed for redaction review before release. Nothing is decrypted to disk.
+                The role passphrase (--passphrase-file / $SESSIONVAULT_PASSPHRASE) unlocks the records officer; the vault passphrase
+                (--vault-passphrase-file, default the same) finds the patient and signs an audit checkpoint.
+                """)
+
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var passphrase: PassphraseOptions
+        @Option(help: "The patient's identifier (e.g. NHS number).") var patient: String
+        @Option(name: .customLong("as"), help: "The role that decrypts (the records officer holds a key for every recording).")
+        var role: String = "records-officer"
+        @Option(help: ArgumentHelp("The bundle to write (must not exist).", valueName: "FILE.age")) var out: String
+        @Option(help: ArgumentHelp("A file holding the passphrase the patient will type at `age -d`.", valueName: "FILE"))
+        var bundlePassphraseFile: String?
+        @Option(help: ArgumentHelp("Encrypt to the patient's age X25519 public key instead of a passphrase.", valueName: "age1..."))
+        var recipient: String?
+        @Option(help: ArgumentHelp("The vault passphrase, if it differs from the role's.", valueName: "FILE")) var vaultPassphraseFile: String?
+        @Flag(help: "Include stored review copies instead of originals where they exist (not yet available: refused).")
+        var reviewCopies = false
+        @Flag(help: "Print a JSON summary.") var json = false
+
+        func validate() throws {
+            guard (bundlePassphraseFile == nil) != (recipient == nil) else {
+                throw ValidationError("give exactly one of --bundle-passphrase-file and --recipient")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                if reviewCopies {
+                    throw VaultError.invalidArgument("--review-copies is not available yet: review copies are not stored in this version; export the originals")
+                }
+                let ageRecipient: AgeRecipient
+                if let recipient {
+                    ageRecipient = .x25519(recipient)
+                } else {
+                    ageRecipient = .scrypt(passphrase: try PassphraseSource.file(bundlePassphraseFile!).read(purpose: "protect the bundle"))
+                }
+                try ageRecipient.validate()
+                let opened = try await vault.open()
+                _ = try await opened.requireRole(role)
+                let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
+                let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
+                let unlocked = try await opened.unlockRole(role, passphrase: roleSecret)
+                let sink = try FileSink(creating: out)
+                let bar = ProgressBar(label: "export", total: nil, minimum: 0)
+                do {
+                    let (summary, finished) = try await opened.exportSubjectAccess(patient: patient, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
+                                                                                   recipient: ageRecipient, to: sink, progress: { bar.update($0) })
+                    try finished.commit()
+                    bar.finish()
+                    if json { try printJSON(summary); return }
+                    print("Wrote \(out): \(summary.recordings) recordings, \(ByteCount.format(summary.bytes)) (open with: age -d -o bundle.tar \(out))")
+                    if !summary.needsRedactionReview.isEmpty {
+                        print("Before release, review for other participants: \(summary.needsRedactionReview.joined(separator: ", "))")
+                    }
+                } catch {
+                    sink.abandon()
+                    throw error
+                }
+            }
+        }
+    }
 
     struct FOI: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
