@@ -8,7 +8,7 @@ BUILD_FLAGS ?=
 DEB_PACKAGES := libsodium-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev pkg-config ffmpeg age sqlite3
 BIN          = .build/debug/sessionvault
 
-.PHONY: all deps build test test-unit demo bench bench-age clean help
+.PHONY: all deps build test demo bench crash sanitize clean help
 
 all: build
 
@@ -17,6 +17,8 @@ help:
 	@echo "make test    - install missing packages, build, run every test"
 	@echo "make build   - debug build of the sessionvault CLI"
 	@echo "make bench   - benchmarks (Benchmarks/README.md)"
+	@echo "make crash   - 200 crash-injection trials (SIGKILL at random points)"
+	@echo "make sanitize - unit tests under ASan and TSan"
 
 ## Installs the Debian packages the build and the tests need, only those that are missing.
 deps:
@@ -43,6 +45,17 @@ demo: build
 
 bench: deps
 	bash Benchmarks/compare-age.sh
+
+## The full crash-injection run: 40 random SIGKILLs per write path (ingest, withdrawal,
+## rotation, sweep, export) = 200 trials, each followed by fsck and the invariants.
+crash: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	SESSIONVAULT_CRASH_TRIALS=40 $(SWIFT) test --skip-build --filter CrashHarnessTests
+
+## Unit tests under AddressSanitizer, then ThreadSanitizer (separate build folders).
+sanitize: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build-asan --skip CrashHarnessTests
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip CrashHarnessTests
 
 clean:
 	rm -rf .build demo-vault
