@@ -123,4 +123,20 @@ public protocol Catalog: Sendable {
     /// Counts per category and month (`YYYY-MM`) for one measure, between two civil dates inclusive.
     /// Aggregates only: no identifier ever leaves this call.
     func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount]
+
+    // MARK: Users
+    /// Adds a service user with their care list; a name already taken (even by a revoked user) is `alreadyExists`.
+    func addUser(_ user: UserRecord, audit: AuditDraft) async throws(CatalogError)
+    /// The user of that name, revoked or not.
+    func user(named name: String) async throws(CatalogError) -> UserRecord?
+    /// The user whose token has this SHA-256, revoked or not (callers check ``UserRecord/isActive``).
+    func user(tokenHash: [UInt8]) async throws(CatalogError) -> UserRecord?
+    /// Every user, by name.
+    func users() async throws(CatalogError) -> [UserRecord]
+    /// Revokes an active user's token; `notFound` if there is no active user of that name.
+    func revokeUser(_ name: String, at: Date, audit: AuditDraft) async throws(CatalogError)
+
+    // MARK: Media
+    /// Stores a live recording's media facts (JSON).
+    func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError)
 }

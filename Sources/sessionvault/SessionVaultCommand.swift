@@ -14,7 +14,7 @@ struct SessionVaultCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, RoleCommand.self, ConsentCommand.self, IngestCommand.self, GetCommand.self,
+            InitCommand.self, RoleCommand.self, ConsentCommand.self, IngestCommand.self, GetCommand.self, ReviewCommand.self, ProbeCommand.self,
             ListCommand.self, PatientCommand.self, HoldCommand.self, SweepCommand.self, SweeperCommand.self,
             DispositionCommand.self, DestroyedCommand.self, AuditCommand.self, ExportCommand.self, RequestCommand.self, VerifyCommand.self, FSCKCommand.self, GCCommand.self,
         ]

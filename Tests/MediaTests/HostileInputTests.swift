@@ -54,6 +54,23 @@ struct HostileInputTests {
         #expect(await code(of: live) == .limitExceeded)
     }
 
+    @Test func skippedElementsStreamThroughWithoutBeingStored() throws {
+        var reader = EBMLReader(limits: .init(maxDepth: 12, maxPayloadSize: 1024))
+        var prefix = WebMBuilder().build()
+        prefix += EBMLVarInt.encodeID(MatroskaID.void) + EBMLVarInt.encodeSize(64 << 20, length: 8)
+        prefix.withUnsafeBytes { reader.append($0) }
+        let chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var largest = 0
+        for _ in 0..<1024 {
+            while try reader.next() != nil {}
+            chunk.withUnsafeBytes { reader.append($0) }
+            largest = max(largest, reader.bufferedByteCount)
+        }
+        while try reader.next() != nil {}
+        #expect(largest <= chunk.count)
+        #expect(reader.isAtCleanEnd)
+    }
+
     @Test func elementOverrunningItsParentIsMalformed() async {
         var builder = WebMBuilder()
         builder.clusters = [(0, WebMBuilder.simpleBlock([1, 2, 3]))]

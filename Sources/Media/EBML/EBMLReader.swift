@@ -56,6 +56,9 @@ struct EBMLReader {
         self.limits = limits
     }
 
+    /// Bytes held in memory, waiting to be parsed.
+    var bufferedByteCount: Int { queue.count }
+
     /// The ID of the innermost open master element, if any.
     var parentID: UInt32? { stack.last?.id }
 

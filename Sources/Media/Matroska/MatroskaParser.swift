@@ -140,7 +140,7 @@ struct MatroskaParser {
         case .skippedBlock(_, let number, let relative, _):
             if let tracks, let track = tracks.first(where: { $0.number == number }) {
                 let start = try timestampNs(relative)
-                noteEnd(start + (track.defaultDurationNs ?? 0))
+                noteEnd(start.clampedAdding(track.defaultDurationNs ?? 0))
             }
         }
         return nil
@@ -219,7 +219,7 @@ struct MatroskaParser {
 
     /// The absolute timestamp in nanoseconds of a block `relative` ticks from the cluster's.
     private func timestampNs(_ relative: Int16) throws(MediaError) -> Int64 {
-        let ticks = clusterTimestamp + Int64(relative)
+        let ticks = clusterTimestamp.clampedAdding(Int64(relative))
         let (ns, overflow) = ticks.multipliedReportingOverflow(by: timestampScale)
         guard !overflow else { throw MediaError(.malformed, "block timestamp overflows", offset: reader.position) }
         return ns
@@ -255,7 +255,7 @@ struct MatroskaParser {
                     track: block.track, timestampNs: time, durationNs: duration,
                     isKeyframe: keyframe ?? block.isKeyframe,
                     discardPaddingNs: isLast ? (group?.discardPaddingNs ?? 0) : 0, data: frame))
-            time += duration ?? 0
+            time = time.clampedAdding(duration ?? 0)
         }
         noteEnd(time)
     }

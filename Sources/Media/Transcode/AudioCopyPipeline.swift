@@ -26,13 +26,18 @@ struct AudioCopyPipeline {
             guard case .packet(let packet) = event, packet.track == track.number,
                 let count = OpusPacket.sampleCount(packet.data)
             else { continue }
-            let origin = firstNs ?? packet.timestampNs
-            firstNs = origin
+            var origin = firstNs ?? packet.timestampNs
             // Fill a hole in the timeline with empty (concealed) packets so later audio stays in time.
-            let expectedNs = origin + samples * 1_000_000_000 / 48_000
+            let expectedNs = origin.clampedAdding(samples.samplesAsNs)
             let fill = OpusPacket.emptyPacket(like: packet.data[0])
             let fillSamples = Int64(OpusPacket.frameSamples(config: Int(packet.data[0] >> 3)))
-            var gap = (packet.timestampNs - expectedNs) * 48_000 / 1_000_000_000
+            // Ogg cannot jump in time, so holes are filled, but at most ten minutes' worth each: a
+            // hostile timestamp must not make the copy write without end.
+            let maxGapNs: Int64 = 600_000_000_000
+            let gapNs = packet.timestampNs.clampedAdding(expectedNs == .min ? .max : -expectedNs)
+            if gapNs > maxGapNs { origin = origin.clampedAdding(gapNs - maxGapNs) }
+            firstNs = origin
+            var gap = max(0, min(gapNs, maxGapNs)) * 48_000 / 1_000_000_000
             while gap >= fillSamples && fillSamples > 0 {
                 try await writer.write(packet: fill, samples: Int(fillSamples), to: &sink)
                 samples += fillSamples

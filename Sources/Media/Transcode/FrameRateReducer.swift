@@ -10,10 +10,10 @@ struct FrameRateReducer {
     }
 
     mutating func keep(timestampNs: Int64) -> Bool {
-        if let due = nextDueNs, timestampNs < due - intervalNs / 4 { return false }
+        if let due = nextDueNs, timestampNs < due.clampedAdding(-intervalNs / 4) { return false }
         let due = nextDueNs ?? timestampNs
         // After a long pause, restart the schedule at this frame instead of catching up.
-        nextDueNs = (timestampNs - due > intervalNs ? timestampNs : due) + intervalNs
+        nextDueNs = (timestampNs > due.clampedAdding(intervalNs) ? timestampNs : due).clampedAdding(intervalNs)
         return true
     }
 }

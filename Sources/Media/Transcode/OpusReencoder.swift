@@ -19,6 +19,11 @@ final class OpusReencoder {
     private var samplesEncoded: Int64 = 0
     private var packetsOut: Int64 = 0
     private(set) var gapSamples: Int64 = 0
+    /// Time added to output timestamps for the part of long gaps not filled with silence.
+    private var shiftNs: Int64 = 0
+    /// The longest hole filled with encoded silence; beyond it the timeline jumps instead, so a
+    /// hostile timestamp cannot make the encoder work without end.
+    private let maxFillSamples = 10 * 48_000
     private var trailingDiscard = 0
 
     init(source: MediaTrack, bitrate: Int, complexity: Int, voiceSignal: Bool, outputTrackNumber: UInt64 = 2) throws(MediaError) {
@@ -37,7 +42,7 @@ final class OpusReencoder {
 
     /// The source time where the real audio ends (padding excluded), once any was taken in.
     var endNs: Int64? {
-        originNs.map { $0 + samplesIn * 1_000_000_000 / 48_000 }
+        originNs.map { $0.clampedAdding(shiftNs).clampedAdding(samplesIn.samplesAsNs) }
     }
 
     /// Takes one source packet; returns the output packets completed so far.
@@ -46,11 +51,17 @@ final class OpusReencoder {
             originNs = packet.timestampNs
             cursorNs = packet.timestampNs
         }
-        let gapNs = packet.timestampNs - cursorNs
+        var packets: [MediaPacket] = []
+        let gapNs = packet.timestampNs.clampedAdding(cursorNs == .min ? .max : -cursorNs)
         if gapNs >= 5_000_000 {
-            let missing = Int(gapNs * 48_000 / 1_000_000_000)
-            append(silence: missing)
-            gapSamples += Int64(missing)
+            let missing = gapNs / 1_000_000_000 * 48_000 + gapNs % 1_000_000_000 * 48_000 / 1_000_000_000
+            let filled = Int(min(missing, Int64(maxFillSamples)))
+            for start in stride(from: 0, to: filled, by: frameSize * 50) {
+                append(silence: min(frameSize * 50, filled - start))
+                packets += try encodeFullFrames(keeping: 0)
+            }
+            gapSamples += Int64(filled)
+            shiftNs = shiftNs.clampedAdding((missing - Int64(filled)).samplesAsNs)
         }
         let before = pcm.count
         do {
@@ -69,8 +80,8 @@ final class OpusReencoder {
         let discard = Int(max(0, packet.discardPaddingNs) * 48_000 / 1_000_000_000)
         trailingDiscard = min(discard, decoded)
         samplesIn += Int64(decoded)
-        cursorNs = packet.timestampNs + Int64(decoded + skip) * 1_000_000_000 / 48_000
-        return try encodeFullFrames(keeping: trailingDiscard)
+        cursorNs = packet.timestampNs.clampedAdding(Int64(decoded + skip).samplesAsNs)
+        return packets + (try encodeFullFrames(keeping: trailingDiscard))
     }
 
     /// Encodes what is left, padded so every real sample leaves the encoder; the last packet's
@@ -102,7 +113,7 @@ final class OpusReencoder {
             let data = try encoder.encode(pcm[pcmStart..<pcmStart + frameSize])
             pcmStart += frameSize
             samplesEncoded += Int64(frameSize)
-            let time = (originNs ?? 0) + packetsOut * 20_000_000
+            let time = (originNs ?? 0).clampedAdding(shiftNs).clampedAdding(packetsOut * 20_000_000)
             packetsOut += 1
             packets.append(MediaPacket(track: outputTrack.number, timestampNs: time, isKeyframe: true, data: data))
         }

@@ -25,8 +25,9 @@ struct PacketInterleaver {
     mutating func pop(all: Bool = false) -> [MediaPacket] {
         var out: [MediaPacket] = []
         while true {
+            // Ties go to the lower track number, so the output does not depend on hashing order.
             let heads = queues.compactMap { track, queue in queue.first.map { (track, $0.timestampNs) } }
-            guard let earliest = heads.min(by: { $0.1 < $1.1 }) else { break }
+            guard let earliest = heads.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) else { break }
             let blocked = open.contains { track in queues[track]?.isEmpty ?? true }
             let overflowing = queues.values.contains { $0.count > maxQueued }
             guard all || !blocked || overflowing else { break }

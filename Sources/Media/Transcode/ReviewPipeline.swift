@@ -74,7 +74,7 @@ struct ReviewPipeline {
             throw MediaError(.cancelled, "the review copy was cancelled", cause: error)
         }
         try await mux.absorb(await outbox.takeAll(), to: &sink)
-        if let last = decode.lastVideoNs { mux.extendEnd(toNs: last + decode.lastVideoIntervalNs) }
+        if let last = decode.lastVideoNs { mux.extendEnd(toNs: last.clampedAdding(decode.lastVideoIntervalNs)) }
         let output = try await finish(&mux, &sink)
 
         var report = TranscodeReport(profile: .review, output: output, input: input)
@@ -96,6 +96,9 @@ struct ReviewPipeline {
         }
         if video == nil { report.warnings.append(.init(.missingTrack, "the input has no video track")) }
         if audio == nil { report.warnings.append(.init(.missingTrack, "the input has no audio track")) }
+        if mux.packetsWithoutTrack > 0 {
+            report.warnings.append(.init(.missingTrack, "\(mux.packetsWithoutTrack) packets came after the copy's tracks were fixed and were left out"))
+        }
         if video != nil && mux.videoTrack == nil {
             report.warnings.append(.init(.missingTrack, "no video frame could be decoded; the copy has no video"))
         }
@@ -135,7 +138,9 @@ struct ReviewPipeline {
     private func decodeVideo(_ packet: MediaPacket, _ state: inout DecodeState, _ mux: inout ReviewMuxState) throws(MediaError)
         -> [VideoFrame]
     {
-        if let last = state.lastVideoNs, packet.timestampNs > last { state.lastVideoIntervalNs = packet.timestampNs - last }
+        if let last = state.lastVideoNs, packet.timestampNs > last {
+            state.lastVideoIntervalNs = packet.timestampNs.clampedAdding(-last)
+        }
         if let duration = packet.durationNs, duration > 0 { state.lastVideoIntervalNs = duration }
         state.lastVideoNs = max(state.lastVideoNs ?? packet.timestampNs, packet.timestampNs)
         guard let decoder = state.decoder else { return [] }

@@ -1,4 +1,4 @@
-import Dispatch
+internal import Dispatch
 
 /// Runs the jobs of one pipeline stage on a serial dispatch queue of its own, so that the stage
 /// gets an OS thread of its own (dispatch adds threads for such queues as needed) instead of

@@ -1,4 +1,5 @@
 import Foundation
+public import Media
 import VaultCrypto
 public import VaultIndex
 import VaultStore
@@ -39,6 +40,8 @@ public struct IngestSummary: Sendable, Codable {
     public var wrappedFor: [String]
     public var consentedScopes: [String]
     public var dueOn: String?
+    /// Duration, codecs and resolution, when the stream is WebM/Matroska or Ogg.
+    public var mediaFacts: MediaFacts?
     public var seconds: Double
 }
 
@@ -107,7 +110,7 @@ extension Vault {
                 retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
                 chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
                 capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
-                sourceID: request.source, mediaFacts: nil)
+                sourceID: request.source, mediaFacts: try result.mediaFacts.map(Self.factsJSON))
             try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps,
                                               audit: AuditDraft(actor: request.actor, action: "ingest", target: id.description,
                                                                 purpose: scopes.joined(separator: ","),
@@ -115,6 +118,7 @@ extension Vault {
             return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
                                  byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
                                  mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
+                                 mediaFacts: result.mediaFacts,
                                  seconds: Date().timeIntervalSince(started))
         } catch {
             // Best effort: remove what this ingest wrote. If this fails too (or the process dies), gc finishes it.
@@ -128,6 +132,7 @@ extension Vault {
         var keys: [BlobKey]
         var byteCount: Int64
         var mediaType: String
+        var mediaFacts: MediaFacts?
     }
 
     /// The pipeline: one reader (this task) feeds sealing tasks, at most `window` in flight; each
@@ -145,6 +150,8 @@ extension Vault {
             var index = 0
             var byteCount: Int64 = 0
             var mediaType = "application/octet-stream"
+            // Media facts are learnt from the stream as it passes: no second read.
+            var probe = MediaProbe()
             var current = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom)
             if current.count > 0 {
                 mediaType = MediaSniffer.mediaType(of: current.buffer[headroom..<(headroom + min(current.count, 64))])
@@ -157,6 +164,9 @@ extension Vault {
                     if peek.count > 0 { next = peek }
                 }
                 let isLast = next == nil
+                current.buffer.withUnsafeBytes { raw in
+                    probe.consume(UnsafeRawBufferPointer(rebasing: raw[headroom..<(headroom + current.count)]))
+                }
                 byteCount += Int64(current.count)
                 progress?(byteCount)
                 if inFlight >= window, let done = try await group.next() {
@@ -188,7 +198,7 @@ extension Vault {
                 keys.append(done.1)
             }
             records.sort { $0.index < $1.index }
-            return WrittenChunks(chunks: records, keys: keys, byteCount: byteCount, mediaType: mediaType)
+            return WrittenChunks(chunks: records, keys: keys, byteCount: byteCount, mediaType: mediaType, mediaFacts: probe.facts())
         }
     }
 

@@ -90,11 +90,7 @@ extension Vault {
     public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws -> Int64 {
         let manifest = opened.manifest
         let id = opened.record.id
-        let all = try await catalog.chunks(of: id, in: 0..<manifest.chunkCount)
-        guard all.count == manifest.chunkCount, all.enumerated().allSatisfy({ $0.offset == $0.element.index }),
-              RecordingManifest.digestRoot(all.map(\.digest)) == manifest.digestRoot else {
-            throw VaultError.manifestTampered(recording: id, reason: "chunk rows do not match the manifest's digest root")
-        }
+        let all = try await verifiedChunks(opened)
         let wanted = range ?? 0..<manifest.byteCount
         guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
             throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
@@ -116,30 +112,9 @@ extension Vault {
             func start(_ index: Int) {
                 let expected = all[index]
                 group.addTask {
-                    let key = try ChunkLayout.key(of: id, index: index)
-                    var sealed: [UInt8]
-                    do {
-                        sealed = try await store.get(key)
-                    } catch let error as BlobStoreError {
-                        if case .notFound = error { throw VaultError.chunkMissing(recording: id, chunk: index) }
-                        throw error
-                    }
-                    guard sealed.count == expected.sealedSize else {
-                        throw VaultError.chunkTampered(recording: id, chunk: index,
-                                                       reason: "sealed size \(sealed.count), catalog says \(expected.sealedSize)")
-                    }
-                    let headroom = ChunkSealer.headerSize
-                    let count: Int
-                    do {
-                        // Opened in place: plaintext lands where the ciphertext was, after the header.
-                        count = try sealed.withUnsafeMutableBytes { raw in
-                            try sealer.open(UnsafeRawBufferPointer(raw), index: UInt64(index), isLast: index == lastIndex,
-                                            into: UnsafeMutableRawBufferPointer(rebasing: raw[headroom...]))
-                        }
-                    } catch let error as CryptoError {
-                        throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
-                    }
-                    return (index, sealed, count)
+                    let (bytes, count) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
+                                                                  isLast: index == lastIndex, sealedSize: expected.sealedSize)
+                    return (index, bytes, count)
                 }
             }
             while nextToStart <= last && nextToStart < nextToWrite + window {
@@ -172,5 +147,43 @@ extension Vault {
             }
             return written
         }
+    }
+
+    /// Fetches and opens one chunk. Returns the buffer and the plaintext count; the plaintext is
+    /// at `ChunkSealer.headerSize ..< headerSize + count` (opened in place).
+    static func readChunk(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, isLast: Bool,
+                          sealedSize: Int) async throws -> ([UInt8], Int) {
+        let key = try ChunkLayout.key(of: id, index: index)
+        var sealed: [UInt8]
+        do {
+            sealed = try await store.get(key)
+        } catch {
+            if case .notFound = error { throw VaultError.chunkMissing(recording: id, chunk: index) }
+            throw error
+        }
+        guard sealed.count == sealedSize else {
+            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "sealed size \(sealed.count), catalog says \(sealedSize)")
+        }
+        let headroom = ChunkSealer.headerSize
+        do {
+            let count = try sealed.withUnsafeMutableBytes { raw in
+                try sealer.open(UnsafeRawBufferPointer(raw), index: UInt64(index), isLast: isLast,
+                                into: UnsafeMutableRawBufferPointer(rebasing: raw[headroom...]))
+            }
+            return (sealed, count)
+        } catch let error as CryptoError {
+            throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
+        }
+    }
+
+    /// The chunk rows of an opened recording, checked against the manifest's digest root.
+    func verifiedChunks(_ opened: OpenedRecording) async throws -> [ChunkRecord] {
+        let manifest = opened.manifest
+        let all = try await catalog.chunks(of: opened.record.id, in: 0..<manifest.chunkCount)
+        guard all.count == manifest.chunkCount, all.enumerated().allSatisfy({ $0.offset == $0.element.index }),
+              RecordingManifest.digestRoot(all.map(\.digest)) == manifest.digestRoot else {
+            throw VaultError.manifestTampered(recording: opened.record.id, reason: "chunk rows do not match the manifest's digest root")
+        }
+        return all
     }
 }

@@ -348,3 +348,11 @@ func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).r
 func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
 
 func optional(_ text: String?) -> SQLValue { text.map { .text($0) } ?? .null }
+
+extension SQLiteCatalog {
+    public func setMediaFacts(_ id: RecordingID, json: String) throws(CatalogError) {
+        guard try db.run("UPDATE recordings SET media_facts = ? WHERE id = ? AND state = 'live'", [.text(json), .blob(id.bytes)]) == 1 else {
+            throw .notFound(what: "live recording", id: id.description)
+        }
+    }
+}

@@ -171,6 +171,20 @@ enum SQLiteMigrations {
         Migration(name: "0005-consent-participants", sql: """
             ALTER TABLE consents ADD COLUMN other_participants INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(name: "0006-users", sql: """
+            CREATE TABLE users (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL,
+                token_hash BLOB NOT NULL UNIQUE,
+                created_at_ms INTEGER NOT NULL,
+                revoked_at_ms INTEGER
+            );
+            CREATE TABLE user_patients (
+                user_name TEXT NOT NULL REFERENCES users(name),
+                patient TEXT NOT NULL,
+                PRIMARY KEY (user_name, patient)
+            );
+            """),
     ]
 
     static var latestVersion: Int { all.count }

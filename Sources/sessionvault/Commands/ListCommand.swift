@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Media
 import SessionVault
 import VaultIndex
 
@@ -30,6 +31,7 @@ struct ListCommand: AsyncParsableCommand {
         var chunkCount: Int
         var dueOn: String?
         var source: String?
+        var media: MediaFacts?
     }
 
     func run() async throws {
@@ -48,7 +50,8 @@ struct ListCommand: AsyncParsableCommand {
             let rows = try await opened.catalog.recordings(filter).map { r in
                 Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
                     retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
-                    dueOn: r.dueOn, source: r.sourceID?.description)
+                    dueOn: r.dueOn, source: r.sourceID?.description,
+                    media: r.mediaFacts.flatMap { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) })
             }
             if json { try printJSON(rows); return }
             if rows.isEmpty { print("No recordings match."); return }

@@ -1,0 +1,102 @@
+import Foundation
+public import Media
+import VaultCrypto
+public import VaultIndex
+
+/// What `review` made.
+public struct ReviewSummary: Sendable, Codable {
+    public var source: String
+    public var profile: String
+    public var contentType: String
+    public var bytes: Int64
+    public var facts: MediaFacts
+    public var warnings: [String]
+    /// The derived recording, with `--store`.
+    public var stored: String?
+}
+
+/// Collects a review copy in memory on its way into the vault (`review --store`).
+struct BufferSink: MediaRewritableByteSink {
+    var bytes: [UInt8] = []
+    mutating func write(_ chunk: [UInt8]) async throws { bytes.append(contentsOf: chunk) }
+    mutating func rewrite(at offset: Int64, with chunk: [UInt8]) async throws {
+        bytes.replaceSubrange(Int(offset)..<(Int(offset) + chunk.count), with: chunk)
+    }
+}
+
+/// Feeds ingest from a buffer.
+struct BufferChunkReader: ChunkReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        let count = min(size, bytes.count - offset)
+        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
+        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
+        offset += count
+        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
+    }
+}
+
+extension Vault {
+    /// Reads a recording's media facts by streaming it (as `role`) through the probe, and stores them.
+    public func probe(_ id: RecordingID, as role: UnlockedRole, actor: String = Vault.defaultActor) async throws -> MediaFacts? {
+        let opened = try await open(id, as: role, actor: actor, purpose: "probe")
+        var source = try await RecordingSource(vault: self, opened: opened)
+        var probe = MediaProbe()
+        while let bytes = try await source.read(maxCount: 1 << 20) {
+            bytes.withUnsafeBytes { probe.consume($0) }
+        }
+        let facts = probe.facts()
+        if let facts { try await catalog.setMediaFacts(id, json: try Self.factsJSON(facts)) }
+        return facts
+    }
+
+    static func factsJSON(_ facts: MediaFacts) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(facts), as: UTF8.self)
+    }
+
+    /// Makes a review copy of a recording, streaming it decrypted from the store into the
+    /// transcoder and the copy into `sink`; nothing is written to disk unless the sink is a file.
+    public func review<Sink: MediaRewritableByteSink>(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, to sink: inout Sink,
+                                                       actor: String = Vault.defaultActor) async throws -> ReviewSummary {
+        let opened = try await open(id, as: role, actor: actor, purpose: "review", detail: "profile \(profile.rawValue)")
+        var source = try await RecordingSource(vault: self, opened: opened)
+        let report = try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+        return ReviewSummary(source: id.description, profile: profile.rawValue, contentType: profile.outputContentType, bytes: report.outputBytes,
+                             facts: report.output, warnings: report.warnings.map(\.description), stored: nil)
+    }
+
+    /// The same into a forward-only sink (stdout, a network stream): a `review` copy is then held in
+    /// memory until its header can be written (about 3 MiB per minute of session).
+    public func review<Sink: MediaByteSink>(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, streamingTo sink: inout Sink,
+                                             actor: String = Vault.defaultActor) async throws -> ReviewSummary {
+        let opened = try await open(id, as: role, actor: actor, purpose: "review", detail: "profile \(profile.rawValue)")
+        var source = try await RecordingSource(vault: self, opened: opened)
+        let report = try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+        return ReviewSummary(source: id.description, profile: profile.rawValue, contentType: profile.outputContentType, bytes: report.outputBytes,
+                             facts: report.output, warnings: report.warnings.map(\.description), stored: nil)
+    }
+
+    /// Makes a review copy and stores it in the vault as a derived recording: same session (so
+    /// the same consent and wraps), retention class `review-copy`, linked to its source. The copy
+    /// is held in memory on its way in (a review copy is a few MiB per hour of session).
+    public func reviewAndStore(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, retentionClass: String = "review-copy",
+                               actor: String = Vault.defaultActor) async throws -> ReviewSummary {
+        var buffer = BufferSink()
+        var summary = try await review(id, as: role, profile: profile, to: &buffer, actor: actor)
+        let sourceRecord = try await liveRecording(id)
+        var reader = BufferChunkReader(bytes: buffer.bytes)
+        let ingested = try await ingest(IngestRequest(session: sourceRecord.session, clinician: sourceRecord.clinician, retentionClass: retentionClass,
+                                                      source: id, actor: actor), from: &reader)
+        summary.stored = ingested.id.description
+        return summary
+    }
+
+    /// The stored review copies derived from a recording.
+    public func derivedRecordings(of id: RecordingID) async throws -> [RecordingRecord] {
+        try await catalog.recordings(RecordingFilter(session: try await liveRecording(id).session)).filter { $0.sourceID == id }
+    }
+}
