@@ -41,11 +41,12 @@ struct TranscoderFuzzTests {
         builder.tracks = [(1, 2, "A_OPUS", OpusHead(channels: 1, preSkip: 312).bytes)]
         let silence: [UInt8] = [0xF8, 0xFF, 0xFE]
         builder.clusters = [0, 36_000_000, 20, 9_000_000_000_000, 40].map { (UInt64($0), WebMBuilder.simpleBlock(silence)) }
+        // Bounded work, checked by size rather than by a wall clock (which is noise on shared
+        // machines): gaps are filled with at most ten minutes of silence each, so four jumps give
+        // at most ~40 minutes of 3-byte packets, a few MiB, never hours of audio.
         for profile in ReviewProfile.allCases {
-            let clock = ContinuousClock()
-            let start = clock.now
-            _ = try? await Transcode.bytes(builder.build(), profile: profile)
-            #expect(clock.now - start < .seconds(30))
+            guard let (_, output) = try? await Transcode.bytes(builder.build(), profile: profile) else { continue }
+            #expect(output.count < 16 << 20)
         }
     }
 }
