@@ -14,6 +14,10 @@ let package = Package(
     products: [
         .executable(name: "sessionvault", targets: ["sessionvault"]),
         .library(name: "SessionVault", targets: ["SessionVault"]),
+        // For Benchmarks/ and Fuzz/, which build against single modules.
+        .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
+        .library(name: "Retention", targets: ["Retention"]),
+        .library(name: "Media", targets: ["Media"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

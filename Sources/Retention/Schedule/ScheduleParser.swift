@@ -32,6 +32,9 @@ struct ScheduleParser {
                 message: "the file contains a NUL character, which TOML forbids"
             )
         }
+        if let problem = TOMLPreflight.problem(in: toml) {
+            throw .schedule(source: source, line: problem.line, message: "TOML syntax error: \(problem.message)")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: toml)

@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 import TOMLKit
 public import VaultCrypto
 
@@ -96,6 +97,9 @@ public struct VaultConfig: Sendable, Equatable {
 
     /// Parses `config.toml`, checking every key; a bad file is refused whole.
     public static func parse(_ text: String, path: String) throws(VaultError) -> VaultConfig {
+        if let problem = TOMLPreflight.problem(in: text) {
+            throw .config(path: path, line: problem.line, message: problem.message)
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
