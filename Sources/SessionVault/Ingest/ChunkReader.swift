@@ -68,7 +68,11 @@ public struct FileChunkReader: ChunkReader {
     public mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
         let fd = self.fd
         let name = self.name
-        return try await BlockingIO.run { () throws -> PlainChunk in
+        // The buffer comes back inside `handOff`, not as the closure's result: a value returned
+        // through the continuation can still be referenced by the I/O thread for a moment, and the
+        // sealer's in-place write would then copy it.
+        let handOff = BufferHandOff(nil)
+        let filled = try await BlockingIO.run { () throws -> Int in
             var filled = 0
             var failure: Int32 = 0
             let buffer = [UInt8](unsafeUninitializedCapacity: headroom + size + tailroom) { raw, initialized in
@@ -89,7 +93,9 @@ public struct FileChunkReader: ChunkReader {
                 initialized = headroom + size + tailroom
             }
             if failure != 0 { throw VaultError.input(path: name, reason: String(cString: strerror(failure))) }
-            return PlainChunk(buffer: buffer, headroom: headroom, count: filled)
+            handOff.put(buffer)
+            return filled
         }
+        return PlainChunk(buffer: handOff.take() ?? [], headroom: headroom, count: filled)
     }
 }

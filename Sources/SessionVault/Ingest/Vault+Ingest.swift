@@ -174,12 +174,16 @@ extension Vault {
                     keys.append(done.1)
                     inFlight -= 1
                 }
-                let chunk = current
+                // Hand the buffer to the task as its only owner: were `current` (or a captured copy)
+                // still referencing it, sealing in place would first copy the whole chunk.
+                let plainCount = current.count
+                let handOff = BufferHandOff(current.buffer)
+                current.buffer = []
                 let chunkIndex = index
                 group.addTask {
-                    var buffer = chunk.buffer
+                    var buffer = handOff.take() ?? []
                     let sealedCount = try buffer.withUnsafeMutableBytes { raw in
-                        let plaintext = UnsafeRawBufferPointer(rebasing: raw[headroom..<(headroom + chunk.count)])
+                        let plaintext = UnsafeRawBufferPointer(rebasing: raw[headroom..<(headroom + plainCount)])
                         return try sealer.seal(plaintext, index: UInt64(chunkIndex), isLast: isLast, into: raw)
                     }
                     if sealedCount < buffer.count { buffer.removeLast(buffer.count - sealedCount) }

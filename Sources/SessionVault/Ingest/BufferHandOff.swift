@@ -1,0 +1,27 @@
+import Synchronization
+
+/// Carries a chunk buffer across a task or thread boundary as its only owner.
+///
+/// A plain capture (or a value returned through a continuation) can keep a second reference to
+/// the array alive for a moment, and the receiver's first in-place write (sealing) would then
+/// copy the whole multi-MiB chunk. Taking the buffer out of this box leaves it uniquely referenced.
+final class BufferHandOff: Sendable {
+    private let slot: Mutex<[UInt8]?>
+
+    init(_ buffer: consuming [UInt8]?) { slot = Mutex(buffer) }
+
+    /// Takes the buffer out (once); nil if it was already taken.
+    func take() -> [UInt8]? {
+        slot.withLock { value in
+            var taken: [UInt8]? = nil
+            swap(&taken, &value)
+            return taken
+        }
+    }
+
+    /// Puts a buffer (back) in.
+    func put(_ buffer: consuming [UInt8]) {
+        let moved = buffer
+        slot.withLock { $0 = moved }
+    }
+}
