@@ -82,5 +82,20 @@ struct ReviewIntegrationTests {
         #expect(failed.status != 0 && failed.stderr.contains("cannot make a review copy"))
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("junk.webm").path))
         #expect(try cli.expectOK(["probe", id, "--as", "clinician"]).out.contains("VP8 1280x720"))
+
+        // A subject-access bundle can carry the review copy instead of the original.
+        if let age = Self.tool("age"), let keygen = Self.tool("age-keygen") {
+            let identity = work.appendingPathComponent("key.txt")
+            _ = try Self.run(keygen, ["-o", identity.path])
+            let key = try #require(try String(contentsOf: identity, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
+            let bundle = work.appendingPathComponent("b.age")
+            try cli.expectOK(["export", "subject", "--patient", "9434765919", "--out", bundle.path, "--recipient", String(key), "--review-copies"])
+            let tarFile = work.appendingPathComponent("b.tar")
+            _ = try Self.run(age, ["-d", "-i", identity.path, "-o", tarFile.path, bundle.path])
+            let listing = try Self.run("/usr/bin/tar", ["-tf", tarFile.path])
+            #expect(listing.contains(String(derived.filter { $0 != "-" }.prefix(8))))
+            #expect(!listing.contains(String(id.filter { $0 != "-" }.prefix(8))))
+        }
     }
 }

@@ -91,8 +91,12 @@ extension Vault {
     /// Recordings are decrypted as the records officer (who holds a wrap of every recording) and
     /// streamed straight into the encrypted bundle: no plaintext touches the disk. The export is
     /// audited and closes with a signed audit checkpoint.
+    ///
+    /// With `reviewCopies`, a recording that has a stored review copy (`review --store`) is exported
+    /// as that smaller copy; otherwise originals are exported and derived copies left out.
     public func exportSubjectAccess<Output: ByteSink>(patient identifier: String, recordsOfficer: UnlockedRole, vaultPassphrase: SecureBytes,
-                                                      recipient: AgeRecipient, to output: Output, actor: String = Vault.defaultActor,
+                                                      recipient: AgeRecipient, to output: Output, reviewCopies: Bool = false,
+                                                      actor: String = Vault.defaultActor,
                                                       progress: (@Sendable (Int64) -> Void)? = nil) async throws -> (SubjectAccessSummary, Output) {
         try recipient.validate()
         let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
@@ -100,7 +104,10 @@ extension Vault {
         guard try await catalog.patient(pseudonym) != nil else {
             throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
         }
-        let recordings = try await catalog.recordings(RecordingFilter(patient: pseudonym))
+        let all = try await catalog.recordings(RecordingFilter(patient: pseudonym))
+        let originals = all.filter { $0.sourceID == nil }
+        let copies = Dictionary(all.compactMap { r in r.sourceID.map { ($0, r) } }, uniquingKeysWith: { a, b in a.createdAt > b.createdAt ? a : b })
+        let recordings = reviewCopies ? originals.map { copies[$0.id] ?? $0 } : originals
         var consents: [ConsentRecord] = []
         for session in Set(recordings.map(\.session)).sorted() { consents += try await catalog.consents(session: session) }
         let groupSessions = Set(consents.filter(\.otherParticipants).map(\.session))

@@ -93,7 +93,7 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Encrypt to the patient's age X25519 public key instead of a passphrase.", valueName: "age1..."))
         var recipient: String?
         @Option(help: ArgumentHelp("The vault passphrase, if it differs from the role's.", valueName: "FILE")) var vaultPassphraseFile: String?
-        @Flag(help: "Include stored review copies instead of originals where they exist (not yet available: refused).")
+        @Flag(help: "Export a recording's stored review copy (made with `review --store`) instead of the original where one exists.")
         var reviewCopies = false
         @Flag(help: "Print a JSON summary.") var json = false
 
@@ -105,9 +105,6 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                if reviewCopies {
-                    throw VaultError.invalidArgument("--review-copies is not available yet: review copies are not stored in this version; export the originals")
-                }
                 let ageRecipient: AgeRecipient
                 if let recipient {
                     ageRecipient = .x25519(recipient)
@@ -124,7 +121,8 @@ struct ExportCommand: AsyncParsableCommand {
                 let bar = ProgressBar(label: "export", total: nil, minimum: 0)
                 do {
                     let (summary, finished) = try await opened.exportSubjectAccess(patient: patient, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
-                                                                                   recipient: ageRecipient, to: sink, progress: { bar.update($0) })
+                                                                                   recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
+                                                                                   progress: { bar.update($0) })
                     try finished.commit()
                     bar.finish()
                     if json { try printJSON(summary); return }
