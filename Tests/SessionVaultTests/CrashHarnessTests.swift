@@ -45,7 +45,8 @@ struct CrashHarnessTests {
             Thread.detachNewThread {
                 // Ignore EPIPE: the child may be dead already.
                 signal(SIGPIPE, SIG_IGN)
-                input.fileHandleForWriting.write(stdin)
+                // The throwing API: the child may die mid-write (EPIPE), which is the point.
+                try? input.fileHandleForWriting.write(contentsOf: stdin)
                 try? input.fileHandleForWriting.close()
             }
         } else {
