@@ -64,10 +64,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "VaultServer",
+            dependencies: [
+                "SessionVault", "VaultCrypto", "VaultIndex", "Media",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sessionvault",
             dependencies: [
-                "SessionVault", "Media",
+                "SessionVault", "VaultServer", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "SessionVaultTests",
             dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VaultServerTests",
+            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex"],
             swiftSettings: swiftSettings
         ),
     ]

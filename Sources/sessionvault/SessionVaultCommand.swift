@@ -19,7 +19,7 @@ struct SessionVaultCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, RoleCommand.self, ConsentCommand.self, IngestCommand.self, GetCommand.self, ReviewCommand.self, ProbeCommand.self,
             ListCommand.self, PatientCommand.self, HoldCommand.self, SweepCommand.self, SweeperCommand.self,
-            DispositionCommand.self, DestroyedCommand.self, AuditCommand.self, ExportCommand.self, RequestCommand.self, VerifyCommand.self, FSCKCommand.self, GCCommand.self,
+            DispositionCommand.self, DestroyedCommand.self, AuditCommand.self, ExportCommand.self, RequestCommand.self, VerifyCommand.self, FSCKCommand.self, GCCommand.self, ServeCommand.self, UserCommand.self,
         ]
     )
 

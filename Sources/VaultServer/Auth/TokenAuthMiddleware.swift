@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import VaultIndex
+
+/// Authenticates every `/api` request: `Authorization: Bearer svt_...`, or for GET requests the
+/// `svt_session` cookie the web page sets (a `<video>` element cannot send headers).
+///
+/// The token is hashed and looked up by hash, then the stored hash is compared again in
+/// constant time; a revoked user is refused on the very next request.
+struct TokenAuthMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    static let cookieName = "svt_session"
+
+    let catalog: any Catalog
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = Self.presentedToken(request), AccessToken.isWellFormed(token) else { throw APIError.unauthorized }
+        let user: UserRecord?
+        do {
+            user = try await catalog.user(tokenHash: AccessToken.hash(token))
+        } catch {
+            throw APIError(.serviceUnavailable, "the catalog is unavailable")
+        }
+        guard let user, user.isActive, AccessToken.matches(storedHash: user.tokenHash, token: token) else { throw APIError.unauthorized }
+        var context = context
+        context.user = user
+        return try await next(request, context)
+    }
+
+    static func presentedToken(_ request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        guard request.method == .get || request.method == .head, let cookies = request.headers[.cookie] else { return nil }
+        for pair in cookies.split(separator: ";") {
+            let kv = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == cookieName { return String(kv[1]) }
+        }
+        return nil
+    }
+}

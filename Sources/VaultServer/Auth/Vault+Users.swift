@@ -1,0 +1,46 @@
+import Foundation
+public import SessionVault
+public import VaultIndex
+
+/// A user just added, with the token to hand over (shown once, never stored).
+public struct NewUser: Sendable {
+    public var record: UserRecord
+    public var token: String
+}
+
+extension Vault {
+    /// Adds a service user with a new access token. `patientPseudonyms` is the care list (computed
+    /// by the caller from identifiers with the vault passphrase). The role must exist.
+    public func addUser(name: String, role: String, patientPseudonyms: [String], actor: String = Vault.defaultActor) async throws -> NewUser {
+        try Self.validateUserName(name)
+        _ = try await requireRole(role)
+        let (token, hash) = try AccessToken.generate()
+        let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock())
+        do {
+            try await catalog.addUser(record, audit: AuditDraft(actor: actor, role: role, action: "user.add", target: "user:" + name,
+                                                                 detail: "care list of \(Set(patientPseudonyms).count) patient(s)"))
+        } catch {
+            if case .alreadyExists = error { throw ServerError.invalidUser("user '\(name)' already exists (revoked names are not reused)") }
+            throw error
+        }
+        return NewUser(record: record, token: token)
+    }
+
+    /// Revokes a user's token at once; their next request is refused.
+    public func revokeUser(name: String, actor: String = Vault.defaultActor) async throws {
+        do {
+            try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: "user.revoke", target: "user:" + name))
+        } catch {
+            if case .notFound = error { throw ServerError.invalidUser("no active user '\(name)'") }
+            throw error
+        }
+    }
+
+    /// User names: 1-64 lowercase letters, digits and '-' (they appear in audit actors and as clinician names).
+    static func validateUserName(_ name: String) throws {
+        let allowed = name.utf8.allSatisfy { c in (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 45 }
+        guard !name.isEmpty, name.utf8.count <= 64, allowed, name.first != "-" else {
+            throw ServerError.invalidUser("invalid user name '\(name)': use 1-64 lowercase letters, digits and '-', not starting with '-'")
+        }
+    }
+}

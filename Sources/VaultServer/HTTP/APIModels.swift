@@ -1,0 +1,98 @@
+import Foundation
+import VaultIndex
+
+/// One recording in `GET /api/recordings`.
+struct RecordingSummaryJSON: Codable, Sendable {
+    var id: String
+    var session: String
+    var patientPseudonym: String
+    var clinician: String
+    var retentionClass: String
+    var mediaType: String
+    var byteCount: Int64
+    var capturedOn: String
+    var createdAt: Date
+    var consentScopes: [String]
+    var dueOn: String?
+    var daysUntilDisposal: Int?
+    var derivedFrom: String?
+}
+
+/// `GET /api/recordings/{id}`: metadata, consent and retention status.
+struct RecordingDetailJSON: Codable, Sendable {
+    struct Consent: Codable, Sendable {
+        var scope: String
+        var givenOn: String
+        var withdrawnOn: String?
+        var active: Bool
+        var otherParticipants: Bool
+    }
+    struct Retention: Codable, Sendable {
+        var dueOn: String?
+        var daysUntilDisposal: Int?
+        var disposition: String?
+        var rule: String?
+        var held: Bool
+    }
+    var recording: RecordingSummaryJSON
+    var chunkCount: Int
+    var chunkSize: Int
+    var wrappedFor: [String]
+    var consent: [Consent]
+    var retention: Retention
+    var reviewCopy: String?
+    var links: [String: String]
+}
+
+/// `GET /api/recordings/{id}/audit`: one access.
+struct AuditEntryJSON: Codable, Sendable {
+    var sequence: Int64
+    var time: Date
+    var actor: String
+    var role: String?
+    var action: String
+    var purpose: String?
+    var outcome: String
+    var detail: String?
+    var breakGlass: Bool
+}
+
+/// `POST /api/recordings`: the new recording.
+struct UploadResultJSON: Codable, Sendable {
+    var id: String
+    var session: String
+    var retentionClass: String
+    var byteCount: Int64
+    var chunkCount: Int
+    var mediaType: String
+    var wrappedFor: [String]
+    var consentedScopes: [String]
+    var dueOn: String?
+}
+
+/// A list with its count.
+struct ListJSON<Item: Codable & Sendable>: Codable, Sendable {
+    var count: Int
+    var items: [Item]
+}
+
+enum DisposalDays {
+    /// Whole days from `today` (UTC) to a `YYYY-MM-DD` due date; negative once overdue.
+    static func until(_ due: String?, today: Date) -> Int? {
+        guard let due else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        guard let dueDate = formatter.date(from: due), let todayDate = formatter.date(from: formatter.string(from: today)) else { return nil }
+        return Int((dueDate.timeIntervalSince(todayDate) / 86_400).rounded())
+    }
+}
+
+extension RecordingSummaryJSON {
+    init(_ record: RecordingRecord, scopes: [String], today: Date) {
+        self.init(id: record.id.description, session: record.session, patientPseudonym: record.patient, clinician: record.clinician,
+                  retentionClass: record.retentionClass, mediaType: record.mediaType, byteCount: record.byteCount,
+                  capturedOn: record.capturedOn, createdAt: record.createdAt, consentScopes: scopes, dueOn: record.dueOn,
+                  daysUntilDisposal: DisposalDays.until(record.dueOn, today: today), derivedFrom: record.sourceID?.description)
+    }
+}

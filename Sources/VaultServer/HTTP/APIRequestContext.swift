@@ -1,0 +1,22 @@
+public import Hummingbird
+import NIOCore
+public import VaultIndex
+
+/// The request context of the service: Hummingbird's core storage, the client's address and,
+/// once the auth middleware has run, the authenticated user.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's IP address (no port), for the audit trail.
+    public let clientAddress: String
+    /// Set by ``TokenAuthMiddleware``.
+    public var user: UserRecord?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        user = nil
+    }
+
+    /// The audit actor: `user:NAME@ADDRESS`.
+    var actor: String { "user:\(user?.name ?? "anonymous")@\(clientAddress)" }
+}

@@ -1,0 +1,40 @@
+import Hummingbird
+import Logging
+import SessionVault
+import VaultIndex
+
+/// Turns the vault's typed errors into HTTP answers. Integrity failures and internal errors are
+/// logged (their descriptions carry ids and reasons, never keys, tokens or identifiers) and
+/// answered without detail.
+struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch let error as VaultError {
+            switch error {
+            case .noWrap, .noConsent, .noActiveScope: throw APIError(.forbidden, error.description)
+            case .recordingNotFound: throw APIError(.notFound, "no such recording")
+            case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)
+            case .invalidRange, .invalidName, .invalidArgument, .unknownScope: throw APIError(.badRequest, error.description)
+            case .manifestTampered, .chunkTampered, .chunkMissing:
+                context.logger.error("integrity failure", metadata: ["error": .string(error.description)])
+                throw APIError(.internalServerError, "the recording failed integrity verification; the failure was logged")
+            default:
+                context.logger.error("request failed", metadata: ["error": .string(error.description)])
+                throw APIError(.internalServerError, "internal error")
+            }
+        } catch let error as ServerError {
+            throw APIError(.badRequest, error.description)
+        } catch let error as CatalogError {
+            context.logger.error("catalog error", metadata: ["error": .string(error.description)])
+            throw APIError(.serviceUnavailable, "the catalog is unavailable")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            context.logger.error("request failed", metadata: ["error": .string(String(describing: type(of: error)))])
+            throw APIError(.internalServerError, "internal error")
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SessionVault
+import VaultCrypto
+import VaultIndex
+
+/// `GET /api/recordings/{id}/content` and `GET /api/recordings/{id}/review`: decrypted streams
+/// with Range, ETag and If-Range. Only the chunks a range touches are read and opened.
+struct ContentRoutes: Sendable {
+    let access: RecordingAccess
+    let limiter: StreamLimiter
+    let metrics: ServerMetrics
+    let reviewCopies: ReviewCopyMaker
+    var vault: Vault { access.vault }
+
+    func register(on group: RouterGroup<APIRequestContext>) {
+        group.get("recordings/:id/content", use: content)
+        group.get("recordings/:id/review", use: review)
+    }
+
+    @Sendable func content(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let purpose = try AccessPurpose.from(request)
+        let record = try await access.resolve(try context.parameters.require("id"), user: user, purpose: purpose, actor: context.actor, action: "get")
+        return try await serve(record, request: request, context: context, user: user, purpose: purpose, note: nil)
+    }
+
+    /// The stored review copy if the recording has one; else, for WebM, a copy transcoded now and
+    /// stored (`X-Review-Source: transcoded`); else (audio-only or unknown media) the original.
+    /// `X-Review-Source` says which.
+    @Sendable func review(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let purpose = try AccessPurpose.from(request)
+        let original = try await access.resolve(try context.parameters.require("id"), user: user, purpose: purpose, actor: context.actor, action: "get")
+        var served = original
+        var source = "original"
+        if let copy = try await RecordingRoutes.reviewCopy(of: original, catalog: vault.catalog),
+           try await vault.catalog.wrapRoles(of: copy.id).contains(user.role) {
+            served = copy
+            source = "derived"
+        } else if ReviewCopyMaker.canTranscode(original) {
+            try await access.requireWrap(original, user: user, purpose: purpose, actor: context.actor)
+            let role = try await access.unlockedRole(for: user, record: original, purpose: purpose, actor: context.actor)
+            do {
+                let copyID = try await reviewCopies.copy(of: original.id, as: role, actor: context.actor)
+                if let copy = try await vault.catalog.recording(copyID), copy.state == .live {
+                    served = copy
+                    source = "transcoded"
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // A recording the transcoder cannot take is still reviewable as it is.
+                access.logger.warning("review transcode failed; serving the original",
+                                      metadata: ["recording": .string(original.id.description), "error": .string(String(describing: type(of: error)))])
+            }
+        }
+        var response = try await serve(served, request: request, context: context, user: user, purpose: purpose,
+                                       note: "review of \(original.id) (\(source))")
+        response.headers[.reviewSource] = source
+        return response
+    }
+
+    func serve(_ record: RecordingRecord, request: Request, context: APIRequestContext, user: UserRecord, purpose: AccessPurpose,
+               note: String?) async throws -> Response {
+        try await access.requireWrap(record, user: user, purpose: purpose, actor: context.actor)
+        let role = try await access.unlockedRole(for: user, record: record, purpose: purpose, actor: context.actor)
+        let etag = Self.etag(record)
+        let size = record.byteCount
+        let decision = RangeRequest.decide(range: request.headers[.range], ifRange: request.headers[.ifRange], etag: etag, size: size)
+        var details: [String] = []
+        if purpose.breakGlass { details.append("break-glass") }
+        if let note { details.append(note) }
+        if case .unsatisfiable = decision {
+            try await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "get", target: record.id.description,
+                                                           purpose: purpose.text, outcome: "refused",
+                                                           detail: (details + ["range not satisfiable"]).joined(separator: "; ")))
+            throw APIError(.rangeNotSatisfiable, "range not satisfiable (the recording has \(size) bytes)",
+                           headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"])
+        }
+        guard let permit = limiter.acquire() else {
+            try await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "get", target: record.id.description,
+                                                           purpose: purpose.text, outcome: "refused",
+                                                           detail: (details + ["too many concurrent streams"]).joined(separator: "; ")))
+            throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
+        }
+        var range: Range<Int64> = 0..<size
+        if case .partial(let wanted) = decision {
+            range = wanted
+            details.append("range \(wanted.lowerBound)-\(wanted.upperBound - 1)")
+        }
+        let opened = try await vault.open(record.id, as: role, actor: context.actor, purpose: purpose.text,
+                                          detail: details.isEmpty ? nil : details.joined(separator: "; "))
+        var headers: HTTPFields = [
+            .contentType: record.mediaType, .acceptRanges: "bytes", .eTag: etag, .cacheControl: "private, no-store",
+            .xContentTypeOptions: "nosniff",
+        ]
+        var status = HTTPResponse.Status.ok
+        if case .partial = decision {
+            status = .partialContent
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
+        }
+        if purpose.breakGlass { headers[.breakGlassRecorded] = "true" }
+        let vault = self.vault
+        let metrics = self.metrics
+        let streamRange = range
+        let body = ResponseBody(contentLength: Int(range.count)) { writer in
+            defer { permit.release() }
+            var sink = ResponseBodySink(writer: writer, metrics: metrics)
+            if !streamRange.isEmpty { try await vault.stream(opened, range: streamRange, to: &sink) }
+            try await sink.writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// A strong validator: the recording id and its manifest tag (a MAC over the manifest, which
+    /// covers every chunk's digest). Content never changes, so neither does the tag.
+    static func etag(_ record: RecordingRecord) -> String {
+        "\"\(record.id.compactHex)-\(Hex.encode(record.manifestTag.prefix(12)))\""
+    }
+}
+
+/// Hands decrypted bytes to the HTTP response, one buffer per write (NIO applies backpressure).
+struct ResponseBodySink: PlaintextSink {
+    var writer: any ResponseBodyWriter
+    let metrics: ServerMetrics
+    static let piece = 256 << 10
+
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = min(start + Self.piece, bytes.endIndex)
+            try await writer.write(ByteBuffer(bytes: bytes[start..<end]))
+            metrics.bytesServed.increment(by: Int64(end - start))
+            start = end
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let reviewSource = HTTPField.Name("X-Review-Source")!
+    static let breakGlassRecorded = HTTPField.Name("X-Break-Glass")!
+}

@@ -1,0 +1,35 @@
+import Media
+import SessionVault
+import VaultIndex
+
+/// Makes a recording's review copy on demand, once: the first `/review` of a WebM recording that
+/// has no stored copy transcodes it (Media's review profile) and stores the result as a derived
+/// recording (same session, so the same consent and wraps); concurrent requests wait for that
+/// one transcode instead of starting their own. The stored copy is then served with Range.
+actor ReviewCopyMaker {
+    let vault: Vault
+    var inFlight: [RecordingID: Task<RecordingID, any Error>] = [:]
+
+    init(vault: Vault) { self.vault = vault }
+
+    /// Whether a recording is something the transcoder takes.
+    static func canTranscode(_ record: RecordingRecord) -> Bool {
+        record.sourceID == nil && (record.mediaType == "video/webm" || record.mediaType == "audio/webm")
+    }
+
+    /// The id of the stored copy, made now if needed.
+    func copy(of id: RecordingID, as role: UnlockedRole, actor: String) async throws -> RecordingID {
+        if let running = inFlight[id] { return try await running.value }
+        let vault = self.vault
+        let task = Task { () throws -> RecordingID in
+            let summary = try await vault.reviewAndStore(id, as: role, profile: .review, actor: actor)
+            guard let stored = summary.stored, let storedID = RecordingID(stored) else {
+                throw VaultError.invalidArgument("the review copy of \(id) was not stored")
+            }
+            return storedID
+        }
+        inFlight[id] = task
+        defer { inFlight[id] = nil }
+        return try await task.value
+    }
+}

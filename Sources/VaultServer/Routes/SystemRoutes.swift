@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import VaultIndex
+
+/// `/healthz`, `/metrics` and the web page (`/`): no token needed. The page is compiled in; no
+/// URL maps to a file.
+struct SystemRoutes: Sendable {
+    let catalog: any Catalog
+    let metrics: ServerMetrics
+
+    func register(on router: Router<APIRequestContext>) {
+        router.get("healthz") { _, _ -> Response in
+            do {
+                _ = try await catalog.schemaVersion()
+                return try JSONResponse.make(["status": "ok"])
+            } catch {
+                return try JSONResponse.make(["status": "catalog unavailable"], status: .serviceUnavailable)
+            }
+        }
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("/") { _, _ -> Response in Self.page(WebPage.html, type: "text/html; charset=utf-8") }
+        router.get("app.js") { _, _ -> Response in Self.page(WebPage.script, type: "text/javascript; charset=utf-8") }
+        router.get("app.css") { _, _ -> Response in Self.page(WebPage.style, type: "text/css; charset=utf-8") }
+    }
+
+    static func page(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [
+            .contentType: type, .cacheControl: "no-cache",
+            .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            .xFrameOptions: "DENY", .referrerPolicy: "no-referrer", .xContentTypeOptions: "nosniff",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension HTTPField.Name {
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SessionVault
+import VaultIndex
+
+/// `POST /api/recordings?session=S&class=C`: a streaming upload through the same consent gate
+/// as `sessionvault ingest`. Answers 201 with the new id.
+struct UploadRoutes: Sendable {
+    let access: RecordingAccess
+    let limiter: StreamLimiter
+    let metrics: ServerMetrics
+    var vault: Vault { access.vault }
+
+    func register(on group: RouterGroup<APIRequestContext>) {
+        group.post("recordings", use: upload)
+    }
+
+    @Sendable func upload(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = request.uri.queryParameters
+        guard let session = query.get("session").map({ String($0) }), !session.isEmpty,
+              let retentionClass = query.get("class").map({ String($0) }), !retentionClass.isEmpty else {
+            throw APIError(.badRequest, "session and class query parameters are required")
+        }
+        let limit = access.configuration.maxUploadBytes
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
+            throw APIError(.contentTooLarge, "the upload exceeds the limit of \(limit) bytes")
+        }
+        // The uploader must care for the session's patient (the consent gate itself is the vault's).
+        let consents = try await vault.catalog.consents(session: session).filter(\.isActive)
+        if let patient = consents.first?.patient, !access.onCareList(user, patient: patient) {
+            try await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "ingest", target: session,
+                                                           outcome: "refused", detail: "session's patient not on the user's care list"))
+            throw APIError(.forbidden, "session '\(session.prefix(64))' is not for a patient on your care list")
+        }
+        guard let permit = limiter.acquire() else {
+            throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
+        }
+        defer { permit.release() }
+        var reader = RequestBodyChunkReader(body: request.body, limit: limit, metrics: metrics)
+        let summary: IngestSummary
+        do {
+            summary = try await vault.ingest(IngestRequest(session: session, clinician: user.name, retentionClass: retentionClass,
+                                                           actor: context.actor), from: &reader)
+        } catch let error as VaultError {
+            switch error {
+            case .noConsent, .noActiveScope:
+                try? await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "ingest", target: session,
+                                                                outcome: "refused", detail: "no consent"))
+                throw APIError(.forbidden, error.description)
+            case .invalidName, .invalidArgument, .unknownScope, .config:
+                throw APIError(.badRequest, error.description)
+            default:
+                throw error
+            }
+        }
+        let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
+                                    byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,
+                                    wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn)
+        return try JSONResponse.make(body, status: .created, headers: [.location: "/api/recordings/\(summary.id)"])
+    }
+}

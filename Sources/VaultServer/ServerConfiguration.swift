@@ -1,0 +1,42 @@
+/// How the HTTP service runs: where it listens and the limits that protect it.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind; port 0 lets the OS choose (tests).
+    public var host: String
+    public var port: Int
+    /// PEM certificate chain and private key; plain HTTP when nil.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// The largest upload accepted, in bytes (checked against Content-Length and while streaming).
+    public var maxUploadBytes: Int64
+    /// Content and review streams served at once; more get 503 with Retry-After.
+    public var maxConcurrentStreams: Int
+    /// A connection that sends or receives nothing for this long (between requests, or while a
+    /// request's head or body is arriving) is closed.
+    public var idleTimeoutSeconds: Int64
+    /// Roles whose users see every recording their role holds a wrap of (no care list).
+    public var unrestrictedRoles: Set<String>
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
+                maxUploadBytes: Int64 = 16 << 30, maxConcurrentStreams: Int = 128, idleTimeoutSeconds: Int64 = 30,
+                unrestrictedRoles: Set<String> = ["records-officer"]) {
+        self.host = host
+        self.port = port
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
+        self.maxUploadBytes = maxUploadBytes
+        self.maxConcurrentStreams = maxConcurrentStreams
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.unrestrictedRoles = unrestrictedRoles
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).
+    public static func parseListen(_ text: String) throws(ServerError) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":") else { throw .invalidListenAddress(text) }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw .invalidListenAddress(text)
+        }
+        return (host, port)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import SessionVault
+
+/// The SessionVault HTTP service: the JSON API, the streaming routes and the web page, on
+/// Hummingbird 2, over one vault and the role keys unlocked at start.
+///
+/// ```
+/// let keys = try await RoleKeychain.unlock(vault: vault, single: .environment)
+/// let server = VaultHTTPServer(vault: vault, keychain: keys, configuration: .init(port: 8080))
+/// try await server.makeApplication().runService()
+/// ```
+public struct VaultHTTPServer: Sendable {
+    public let vault: Vault
+    public let keychain: RoleKeychain
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+    let metrics = ServerMetrics()
+    let limiter: StreamLimiter
+    let reviewCopies: ReviewCopyMaker
+
+    public init(vault: Vault, keychain: RoleKeychain, configuration: ServerConfiguration, logger: Logger = Logger(label: "sessionvault.server")) {
+        self.vault = vault
+        self.keychain = keychain
+        self.configuration = configuration
+        self.logger = logger
+        limiter = StreamLimiter(limit: configuration.maxConcurrentStreams, metrics: metrics)
+        reviewCopies = ReviewCopyMaker(vault: vault)
+    }
+
+    /// Streams in progress (content, review, upload).
+    public var activeStreams: Int { limiter.current }
+
+    /// The router with every route and middleware.
+    func makeRouter() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMappingMiddleware())
+        SystemRoutes(catalog: vault.catalog, metrics: metrics).register(on: router)
+        let access = RecordingAccess(vault: vault, keychain: keychain, configuration: configuration, logger: logger)
+        let api = router.group("api").add(middleware: TokenAuthMiddleware(catalog: vault.catalog))
+        api.get("whoami") { _, context -> Response in
+            let user = try context.requireUser()
+            return try JSONResponse.make(["name": user.name, "role": user.role])
+        }
+        RecordingRoutes(access: access).register(on: api)
+        ContentRoutes(access: access, limiter: limiter, metrics: metrics, reviewCopies: reviewCopies).register(on: api)
+        UploadRoutes(access: access, limiter: limiter, metrics: metrics).register(on: api)
+        return router
+    }
+
+    /// The application, ready to run as a `Service`. `onServerRunning` receives the bound port
+    /// (useful with port 0).
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds)))
+        let server: HTTPServerBuilder
+        if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            server = try .tls(http, tlsConfiguration: try Self.tlsConfiguration(certificate: cert, key: key))
+        } else {
+            server = http
+        }
+        return Application(
+            router: makeRouter(), server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw ServerError.tls(path: certificate, reason: "not a PEM certificate chain")
+        }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw ServerError.tls(path: key, reason: "not a PEM private key")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+    }
+}

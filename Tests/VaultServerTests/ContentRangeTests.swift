@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import VaultServer
+
+@Suite("Service content streaming with Range")
+struct ContentRangeTests {
+    @Test func theWholeRecordingIsStreamedWithValidators() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"))
+            #expect(response.status == 200)
+            #expect(response.body == f.contentA)
+            #expect(response.header("content-length") == String(f.contentA.count))
+            #expect(response.header("accept-ranges") == "bytes")
+            #expect(response.header("etag")?.hasPrefix("\"") == true)
+            #expect(response.header("cache-control")?.contains("no-store") == true)
+            let again = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("rita"))
+            #expect(again.header("etag") == response.header("etag"))
+        }
+    }
+
+    @Test func rangeEdgeCasesAnswer206WithTheExactBytes() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        let n = f.contentA.count
+        let chunk = ServerFixture.chunkSize
+        let cases: [(String, Range<Int>)] = [
+            ("bytes=0-0", 0..<1),                                   // first byte
+            ("bytes=\(n - 1)-\(n - 1)", (n - 1)..<n),               // last byte
+            ("bytes=-500", (n - 500)..<n),                          // suffix
+            ("bytes=-\(n + 99)", 0..<n),                            // suffix longer than the recording
+            ("bytes=\(n - 10)-", (n - 10)..<n),                     // open-ended
+            ("bytes=\(chunk - 6)-\(chunk + 9)", (chunk - 6)..<(chunk + 10)),          // across one chunk boundary
+            ("bytes=\(chunk)-\(2 * chunk - 1)", chunk..<(2 * chunk)),                 // exactly one chunk
+            ("bytes=1000-\(3 * chunk + 77)", 1000..<(3 * chunk + 78)),                // several chunks
+            ("bytes=\(n - 5)-\(n + 1000)", (n - 5)..<n),            // end beyond the end is clipped
+            ("bytes = 10-19", 10..<20),                              // whitespace tolerated
+        ]
+        try await f.withServer { client, _ in
+            for (header, expected) in cases {
+                let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": header])
+                #expect(response.status == 206, "\(header)")
+                #expect(response.body == Array(f.contentA[expected]), "\(header)")
+                #expect(response.header("content-range") == "bytes \(expected.lowerBound)-\(expected.upperBound - 1)/\(n)", "\(header)")
+                #expect(response.header("content-length") == String(expected.count), "\(header)")
+            }
+        }
+    }
+
+    @Test func unsatisfiableOrMalformedByteRangesAnswer416WithTheSize() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        let n = f.contentA.count
+        try await f.withServer { client, _ in
+            for header in ["bytes=\(n)-", "bytes=\(n)-\(n + 10)", "bytes=\(n + 100)-\(n + 200)", "bytes=-0", "bytes=abc", "bytes=5-2", "bytes=-", "bytes="] {
+                let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": header])
+                #expect(response.status == 416, "\(header)")
+                #expect(response.header("content-range") == "bytes */\(n)", "\(header)")
+            }
+            let refused = try await f.audit(f.recordingA).filter { $0.draft.detail?.contains("range not satisfiable") == true }
+            #expect(refused.count == 8)
+            #expect(refused.allSatisfy { $0.draft.outcome == "refused" })
+        }
+    }
+
+    @Test func otherUnitsAndMultipleRangesAreAnsweredWithTheWholeBody() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            for header in ["items=0-1", "bytes=0-1,5-6"] {
+                let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": header])
+                #expect(response.status == 200, "\(header)")
+                #expect(response.body.count == f.contentA.count)
+            }
+        }
+    }
+
+    @Test func ifRangeHonoursTheRangeOnlyWhileTheETagMatches() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            let path = "/api/recordings/\(f.recordingA)/content"
+            let etag = try #require(try await client.get(path, token: f.token("alice"), headers: ["Range": "bytes=0-0"]).header("etag"))
+            let matching = try await client.get(path, token: f.token("alice"), headers: ["Range": "bytes=10-19", "If-Range": etag])
+            #expect(matching.status == 206)
+            #expect(matching.body == Array(f.contentA[10..<20]))
+            let stale = try await client.get(path, token: f.token("alice"), headers: ["Range": "bytes=10-19", "If-Range": "\"something-else\""])
+            #expect(stale.status == 200)
+            #expect(stale.body == f.contentA)
+            let dated = try await client.get(path, token: f.token("alice"), headers: ["Range": "bytes=10-19", "If-Range": "Wed, 21 Oct 2015 07:28:00 GMT"])
+            #expect(dated.status == 200)
+        }
+    }
+
+    @Test func eachRangeReadIsAuditedWithItsRange() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            _ = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": "bytes=100-199"])
+            let entry = try #require(try await f.audit(f.recordingA).last)
+            #expect(entry.draft.action == "get")
+            #expect(entry.draft.outcome == "ok")
+            #expect(entry.draft.actor == "user:alice@127.0.0.1")
+            #expect(entry.draft.role == "clinician")
+            #expect(entry.draft.purpose == "care")
+            #expect(entry.draft.detail == "range 100-199")
+        }
+    }
+
+    @Test func theReviewStreamServesTheOriginalWhenNoReviewCopyIsStored() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            let response = try await client.get("/api/recordings/\(f.recordingA)/review", token: f.token("alice"), headers: ["Range": "bytes=5-9"])
+            #expect(response.status == 206)
+            #expect(response.header("x-review-source") == "original")
+            #expect(response.body == Array(f.contentA[5..<10]))
+        }
+    }
+
+    @Test func streamsBeyondTheConcurrencyCapAreRefusedWith503() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer(ServerConfiguration(maxConcurrentStreams: 0)) { client, server in
+            let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"))
+            #expect(response.status == 503)
+            #expect(response.header("retry-after") == "1")
+            #expect(server.activeStreams == 0)
+        }
+    }
+
+    @Test func completedStreamsGiveTheirPermitBack() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer(ServerConfiguration(maxConcurrentStreams: 1)) { client, server in
+            for _ in 0..<3 {
+                #expect(try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice")).status == 200)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(server.activeStreams == 0)
+        }
+    }
+}

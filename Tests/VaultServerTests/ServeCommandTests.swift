@@ -1,0 +1,97 @@
+import Foundation
+import SessionVault
+import Testing
+import VaultCrypto
+import VaultIndex
+
+/// `sessionvault serve` and `sessionvault user` as separate processes.
+@Suite("serve and user commands", .serialized)
+struct ServeCommandTests {
+    static let passphrase = "serve command passphrase"
+
+    /// A vault made with the CLI: roles, consent for S1, chunk size `chunk`.
+    static func makeVault(chunk: String = "1MiB") throws -> (URL, [String: String]) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("serve-cli-\(UUID().uuidString)")
+        let env = ["SESSIONVAULT_DIR": root.path, "SESSIONVAULT_PASSPHRASE": passphrase]
+        for arguments in [["init", "--chunk-size", chunk], ["role", "add", "clinician"], ["role", "add", "records-officer"],
+                          ["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"]] {
+            let result = try ServeProcess.run(arguments, environment: env)
+            guard result.status == 0 else { throw RawHTTPClient.ClientError(description: "\(arguments): \(result.stderr)") }
+        }
+        return (root, env)
+    }
+
+    @Test func userAddPrintsATokenOnceAndUserLsNeverShowsIt() throws {
+        let (root, env) = try Self.makeVault(chunk: "64KiB")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let added = try ServeProcess.run(["user", "add", "alice", "--role", "clinician", "--patient", "9434765919"], environment: env)
+        #expect(added.status == 0)
+        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("svt_") && token.count == 47)
+        #expect(!added.stderr.contains("9434765919"))
+        let listed = try ServeProcess.run(["user", "ls"], environment: env)
+        #expect(listed.stdout.contains("alice\tclinician\t1 patient(s)\tactive"))
+        #expect(!listed.stdout.contains(token))
+        #expect(try ServeProcess.run(["user", "add", "alice", "--role", "clinician"], environment: env).status != 0)
+        #expect(try ServeProcess.run(["user", "add", "bob", "--role", "no-such-role"], environment: env).status == 5)
+        #expect(try ServeProcess.run(["user", "add", "Bad Name", "--role", "clinician"], environment: env).status != 0)
+        #expect(try ServeProcess.run(["user", "revoke", "alice"], environment: env).status == 0)
+        #expect(try ServeProcess.run(["user", "ls"], environment: env).stdout.contains("revoked"))
+        #expect(try ServeProcess.run(["user", "revoke", "alice"], environment: env).status != 0)
+    }
+
+    @Test func serveRefusesToStartWhenARoleKeyCannotBeUnlocked() throws {
+        let (root, env) = try Self.makeVault(chunk: "64KiB")
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(try ServeProcess.run(["user", "add", "alice", "--role", "clinician"], environment: env).status == 0)
+        let result = try ServeProcess.run(["serve", "--listen", "127.0.0.1:0"],
+                                          environment: env.merging(["SESSIONVAULT_PASSPHRASE": "not the passphrase"]) { $1 })
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("cannot unlock role 'clinician'"))
+        #expect(result.stderr.contains("refusing to start"))
+        #expect(!result.stderr.contains("not the passphrase"))
+        var noPassphrase = env
+        noPassphrase["SESSIONVAULT_PASSPHRASE"] = nil
+        let missing = try ServeProcess.run(["serve", "--listen", "127.0.0.1:0"], environment: noPassphrase)
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("no passphrase for role(s) clinician"))
+        #expect(try ServeProcess.run(["serve", "--listen", "nonsense"], environment: env).status == 64)
+    }
+
+    @Test func aLargeUploadToTheServeProcessKeepsItsMemoryBounded() async throws {
+        let (root, env) = try Self.makeVault(chunk: "1MiB")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let added = try ServeProcess.run(["user", "add", "alice", "--role", "clinician", "--patient", "9434765919"], environment: env)
+        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try ServeProcess.Server(arguments: [], environment: env)
+        defer { server.stop() }
+        let client = RawHTTPClient(port: server.port)
+        #expect(try await client.get("/healthz").status == 200)
+        let before = try #require(server.residentBytes)
+        let total: Int64 = 160 << 20
+        // Sample the server's resident memory while the upload streams (its start-up peak, from
+        // unlocking keys with Argon2id, would hide the upload's own in VmHWM).
+        let pid = server.process.processIdentifier
+        let sampler = Task { () -> Int64 in
+            var highest: Int64 = 0
+            while !Task.isCancelled {
+                highest = max(highest, ServeProcess.Server.memory("VmRSS:", pid: pid) ?? 0)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return highest
+        }
+        let response = try await client.request("POST", "/api/recordings?session=S1&class=care",
+                                                headers: ["Authorization": "Bearer " + token, "Transfer-Encoding": "chunked"],
+                                                body: .generated(total: total, block: 1 << 20, make: UploadTests.pattern))
+        #expect(response.status == 201)
+        #expect(try response.json()["byteCount"] as? Int == Int(total))
+        sampler.cancel()
+        let peak = await sampler.value
+        print("serve RSS: \(before >> 20) MiB before, at most \(peak >> 20) MiB during a \(total >> 20) MiB upload")
+        // 1 MiB chunks: the ingest window plus NIO's buffers, nowhere near the upload's size.
+        #expect(peak > 0)
+        #expect(peak - before < 32 << 20, "resident memory grew by \((peak - before) >> 20) MiB")
+        let health = try await client.get("/healthz")
+        #expect(health.status == 200)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import SessionVault
+import VaultCrypto
+import VaultIndex
+import VaultServer
+
+/// A vault with roles, two patients' consented sessions, recordings and users, plus helpers to
+/// run the HTTP service in-process on 127.0.0.1 with an OS-chosen port.
+///
+/// - alice: clinician caring for patient A (session S1, care consent)
+/// - bob: clinician caring for patient B (session S2, care consent)
+/// - sue: supervisor caring for patient A (S1 has no supervision consent, so no key)
+/// - rita: records officer (no care list, sees everything her role holds)
+struct ServerFixture {
+    let vault: Vault
+    let root: URL
+    let passphrase: SecureBytes
+    let keychain: RoleKeychain
+    var tokens: [String: String] = [:]
+    /// Recording of patient A (S1): 5 chunks of 64 KiB minus a bit, random bytes.
+    var recordingA: RecordingID
+    var contentA: [UInt8]
+    /// Recording of patient B (S2).
+    var recordingB: RecordingID
+
+    static let chunkSize = 64 << 10
+    static let patientA = "9434765919"
+    static let patientB = "4010232137"
+
+    static func make(contentSize: Int = 5 * (64 << 10) - 1234) async throws -> ServerFixture {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("server-vault-\(UUID().uuidString)")
+        let passphrase = try SecureBytes(copying: Array("server test passphrase".utf8))
+        let vault = try await Vault.create(at: VaultLayout(root: root),
+                                           options: .init(chunkSize: chunkSize, kdf: .interactive,
+                                                          schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
+                                           passphrase: passphrase)
+        for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase) }
+        try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase)
+        try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase)
+        var generator = SystemRandomNumberGenerator()
+        let content = (0..<contentSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var reader = BytesReader(bytes: content)
+        let a = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care"), from: &reader)
+        var readerB = BytesReader(bytes: Array(repeating: 7, count: 1000))
+        let b = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-b", retentionClass: "care"), from: &readerB)
+        let pA = try vault.pseudonym(ofPatient: patientA, vaultPassphrase: passphrase)
+        let pB = try vault.pseudonym(ofPatient: patientB, vaultPassphrase: passphrase)
+        var tokens: [String: String] = [:]
+        tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA]).token
+        tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB]).token
+        tokens["sue"] = try await vault.addUser(name: "sue", role: "supervisor", patientPseudonyms: [pA]).token
+        tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: []).token
+        let keychain = try await RoleKeychain.unlock(vault: vault, single: .bytes(passphrase))
+        return ServerFixture(vault: vault, root: root, passphrase: passphrase, keychain: keychain, tokens: tokens,
+                             recordingA: a.id, contentA: content, recordingB: b.id)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+
+    func token(_ user: String) -> String { tokens[user]! }
+
+    /// Runs the service on 127.0.0.1:0 for the duration of `body`, then stops it.
+    func withServer(_ configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
+                    _ body: @Sendable (RawHTTPClient, VaultHTTPServer) async throws -> Void) async throws {
+        var configuration = configuration
+        configuration.port = 0
+        configuration.host = "127.0.0.1"
+        let server = VaultHTTPServer(vault: vault, keychain: keychain, configuration: configuration)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try server.makeApplication { port in continuation.yield(port) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw RawHTTPClient.ClientError(description: "server did not start") }
+            do {
+                try await body(RawHTTPClient(port: port), server)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Audit entries about a recording.
+    func audit(_ id: RecordingID) async throws -> [AuditEntry] { try await vault.auditLog(recording: id) }
+}
+
+/// Feeds ingest from memory.
+struct BytesReader: ChunkReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        let count = min(size, bytes.count - offset)
+        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
+        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
+        offset += count
+        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
+    }
+}
