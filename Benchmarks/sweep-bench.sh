@@ -67,6 +67,10 @@ rss_of() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
 
 echo "binary: $BIN" >&2
 echo "machine: $(nproc) cores, $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1), today $TODAY" >&2
+echo "disk: $(df -P "$WORK" | awk 'NR == 2 { print $1 }') mounted $(awk -v d="$(df -P "$WORK" | awk 'NR == 2 { print $6 }')" '$2 == d { print $4 }' /proc/mounts)" >&2
+# The machine is shared: every timing line carries the load average and CPU/IO pressure at its start.
+load() { printf 'load %s, cpu-psi %s, io-psi %s' "$(cut -d' ' -f1 /proc/loadavg)" \
+  "$(awk 'NR == 1 { print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)" "$(awk 'NR == 1 { print $2 }' /proc/pressure/io 2>/dev/null || echo -)"; }
 RESULTS=$WORK/results.tsv
 first=1
 for DUE in $DUE_LIST; do
@@ -96,6 +100,7 @@ for DUE in $DUE_LIST; do
   # Dry run: DRY_RUNS timed runs after one warm-up.
   "$BIN" sweep --vault "$VAULT" --dry-run --json --now "$TODAY" > "$WORK/dry.json"
   grep -q "\"count\" : $DUE," "$WORK/dry.json" || { echo "dry run did not report $DUE due:" >&2; cat "$WORK/dry.json" >&2; exit 1; }
+  echo "dry runs start: $(load)" >&2
   : > "$WORK/dry.times"
   for _ in $(seq "$DRY_RUNS"); do
     /usr/bin/time -v -o "$WORK/dry.time" "$BIN" sweep --vault "$VAULT" --dry-run --json --now "$TODAY" >/dev/null
@@ -104,8 +109,22 @@ for DUE in $DUE_LIST; do
   dry_median=$(cut -d' ' -f1 "$WORK/dry.times" | median)
   dry_rss=$(cut -d' ' -f2 "$WORK/dry.times" | median)
   echo "dry run: $(cut -d' ' -f1 "$WORK/dry.times" | tr '\n' ' ')s -> median ${dry_median} s, RSS ${dry_rss} KiB" >&2
+  # One more with the catalog evicted from the page cache (posix_fadvise DONTNEED on this file only,
+  # after a sync), as after a reboot: the dry run then reads its pages from the disk.
+  sync
+  python3 -c 'import os, sys
+for p in sys.argv[1:]:
+    if os.path.exists(p):
+        fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' \
+    "$VAULT/catalog.sqlite" "$VAULT/catalog.sqlite-wal"
+  /usr/bin/time -v -o "$WORK/cold.time" "$BIN" sweep --vault "$VAULT" --dry-run --json --now "$TODAY" >/dev/null
+  dry_cold=$(wall_of "$WORK/cold.time")
+  echo "dry run, catalog not in the page cache: ${dry_cold} s" >&2
 
   # The sweep, once.
+  sync
+  sweep_load=$(load)
+  echo "sweep starts: $sweep_load" >&2
   /usr/bin/time -v -o "$WORK/sweep.time" "$BIN" sweep --vault "$VAULT" --json --now "$TODAY" > "$WORK/sweep.json"
   sweep_s=$(wall_of "$WORK/sweep.time")
   sweep_rss=$(rss_of "$WORK/sweep.time")
@@ -135,15 +154,15 @@ for DUE in $DUE_LIST; do
   echo "check: destroyed $destroyed (want $DUE), destruction records $records, shred+destroy audit entries $shredded+$audit_destroy," \
        "live $live (want $live_expected), chunk rows/wraps of destroyed $chunks_left/$wraps_left, chunk files left $files_left (want 1): $ok" >&2
   rate=$(awk -v n="$DUE" -v s="$sweep_s" 'BEGIN { printf "%.0f", n / s }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$TOTAL" "$DUE" "$dry_median" "$dry_rss" "$sweep_s" "$rate" "$sweep_rss" "$ok" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$TOTAL" "$DUE" "$dry_median" "$dry_cold" "$dry_rss" "$sweep_s" "$rate" "$sweep_rss" "$ok" "$sweep_load" >> "$RESULTS"
   [ "$ok" = yes ] || { echo "CHECK FAILED" >&2; KEEP=1; exit 1; }
   if [ "${KEEP:-0}" != 1 ]; then rm -rf "$VAULT"; fi
   first=0
 done
 
 echo
-echo "| recordings | due | dry run (median of $DRY_RUNS) | dry-run RSS | sweep | recordings destroyed/s | sweep peak RSS | checks |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---|"
-while IFS=$'\t' read -r total due dry dryrss sweep rate rss ok; do
-  printf '| %s | %s | %s s | %s MiB | %s s | %s | %s MiB | %s |\n' "$total" "$due" "$dry" "$((dryrss / 1024))" "$sweep" "$rate" "$((rss / 1024))" "$ok"
+echo "| recordings | due | dry run (median of $DRY_RUNS) | dry run, cold catalog | dry-run RSS | sweep | recordings destroyed/s | sweep peak RSS | checks | at sweep start |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+while IFS=$'\t' read -r total due dry cold dryrss sweep rate rss ok at; do
+  printf '| %s | %s | %s s | %s s | %s MiB | %s s | %s | %s MiB | %s | %s |\n' "$total" "$due" "$dry" "$cold" "$((dryrss / 1024))" "$sweep" "$rate" "$((rss / 1024))" "$ok" "$at"
 done < "$RESULTS"
