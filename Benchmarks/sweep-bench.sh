@@ -17,6 +17,7 @@
 #   SESSIONVAULT_BIN=PATH    use this binary instead of building `swift build -c release`
 #   KEEP=1                   keep the vaults (printed) instead of deleting them
 # Needs: swift (unless SESSIONVAULT_BIN), python3, sqlite3, GNU time (installed from Debian if missing).
+# Figures, causes and fixes: Benchmarks/README.md, "Sweep at scale".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
