@@ -104,17 +104,23 @@ extension Vault {
         let store = self.store
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
 
-        return try await withThrowingTaskGroup(of: (Int, [UInt8], Int).self) { group in
+        // A child task never throws: its failure waits in `ready` like a result, so the error
+        // reported is always that of the lowest-numbered bad chunk, whatever finished first.
+        return try await withThrowingTaskGroup(of: (Int, Result<([UInt8], Int), any Error>).self) { group in
             var nextToStart = first
             var nextToWrite = first
-            var ready: [Int: ([UInt8], Int)] = [:]
+            var ready: [Int: Result<([UInt8], Int), any Error>] = [:]
             var written: Int64 = 0
             func start(_ index: Int) {
                 let expected = all[index]
                 group.addTask {
-                    let (bytes, count) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
-                                                                  isLast: index == lastIndex, sealedSize: expected.sealedSize)
-                    return (index, bytes, count)
+                    do {
+                        let opened = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
+                                                              isLast: index == lastIndex, sealedSize: expected.sealedSize)
+                        return (index, .success(opened))
+                    } catch {
+                        return (index, .failure(error))
+                    }
                 }
             }
             while nextToStart <= last && nextToStart < nextToWrite + window {
@@ -123,10 +129,11 @@ extension Vault {
             }
             while nextToWrite <= last {
                 while ready[nextToWrite] == nil {
-                    guard let (index, bytes, count) = try await group.next() else { break }
-                    ready[index] = (bytes, count)
+                    guard let (index, result) = try await group.next() else { break }
+                    ready[index] = result
                 }
-                guard let (bytes, count) = ready.removeValue(forKey: nextToWrite) else { break }
+                guard let result = ready.removeValue(forKey: nextToWrite) else { break }
+                let (bytes, count) = try result.get()
                 let chunkStart = Int64(nextToWrite) * chunkSize
                 let expectedCount = Int(min(chunkSize, manifest.byteCount - chunkStart))
                 guard count == expectedCount else {

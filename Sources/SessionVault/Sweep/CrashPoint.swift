@@ -10,8 +10,11 @@ import Glibc
 /// the process itself, exactly as a power cut or `kill -9` would stop it there. Unset, this is
 /// one dictionary lookup. Used by the crash-safety tests; documented in docs/OPERATIONS.md.
 enum CrashPoint {
+    /// Read once: `ProcessInfo.environment` builds a new dictionary on every call.
+    static let target: String? = getenv("SESSIONVAULT_CRASH_AT").map { String(cString: $0) }
+
     static func reached(_ name: String) {
-        guard ProcessInfo.processInfo.environment["SESSIONVAULT_CRASH_AT"] == name else { return }
+        guard let target, target == name else { return }
         kill(getpid(), SIGKILL)
     }
 }

@@ -33,7 +33,7 @@ extension Vault {
                       progress: (@Sendable (Int) -> Void)? = nil) async throws -> SweepReport {
         let started = Date()
         let when = now ?? clock()
-        let today = CivilDay.string(when)
+        let today = CivilDate(when).description
         var report = SweepReport(today: today, dryRun: dryRun)
         report.due = try await catalog.dueSummary(on: today)
         if dryRun {
@@ -56,6 +56,11 @@ extension Vault {
         }
         let approvals = Dictionary(try await catalog.dispositions(status: .approved).map { ($0.recording, $0.decidedBy ?? "records officer") },
                                    uniquingKeysWith: { a, _ in a })
+        // Pipelined: the blobs of one batch are deleted (I/O, on BlockingIO's threads) while the next
+        // batch is selected and crypto-shredded (SQL). Each recording still goes shred commit ->
+        // blobs deleted -> destroyed commit; at most two batches are in memory.
+        var pending: (records: [RecordingRecord], blobs: Task<[RecordingID], any Error>)? = nil
+        defer { pending?.blobs.cancel() }
         while true {
             let due = try await catalog.destroyable(on: today, limit: batchSize)
             if due.isEmpty { break }
@@ -71,9 +76,20 @@ extension Vault {
                 shredded[index].disposalAuthorisedBy = authorisers[shredded[index].id]
                 shredded[index].disposalStartedAt = clock()
             }
-            report.destroyed += try await finishDisposals(shredded, actor: actor, deferred: &deferred)
-            progress?(report.destroyed)
+            let batch = shredded
+            let blobs = Task { try await self.deleteBlobs(of: batch) }
+            if let previous = pending {
+                pending = nil
+                report.destroyed += try await recordDestructions(previous.records, locked: try await previous.blobs.value, actor: actor, deferred: &deferred)
+                progress?(report.destroyed)
+            }
+            pending = (batch, blobs)
             if startedIDs.isEmpty { break }
+        }
+        if let previous = pending {
+            pending = nil
+            report.destroyed += try await recordDestructions(previous.records, locked: try await previous.blobs.value, actor: actor, deferred: &deferred)
+            progress?(report.destroyed)
         }
         report.deferred = deferred.map(\.description).sorted()
         report.seconds = Date().timeIntervalSince(started)
@@ -82,9 +98,14 @@ extension Vault {
 
     /// Steps 3 and 4 for recordings already crypto-shredded. Returns how many were finished.
     func finishDisposals(_ records: [RecordingRecord], actor: String, deferred: inout Set<RecordingID>) async throws -> Int {
-        let when = clock()
+        try await recordDestructions(records, locked: try await deleteBlobs(of: records), actor: actor, deferred: &deferred)
+    }
+
+    /// Step 3: deletes the recordings' chunks, 16 recordings at a time. Returns the recordings whose
+    /// blobs the store would not delete yet (Object Lock).
+    func deleteBlobs(of records: [RecordingRecord]) async throws -> [RecordingID] {
         let store = self.store
-        let locked = try await withThrowingTaskGroup(of: RecordingID?.self) { group in
+        return try await withThrowingTaskGroup(of: RecordingID?.self) { group in
             var locked: [RecordingID] = []
             var inFlight = 0
             for record in records {
@@ -109,6 +130,12 @@ extension Vault {
             for try await result in group { if let result { locked.append(result) } }
             return locked
         }
+    }
+
+    /// Step 4, after ``deleteBlobs(of:)``: the destruction records of all but the `locked` recordings.
+    func recordDestructions(_ records: [RecordingRecord], locked: [RecordingID], actor: String,
+                            deferred: inout Set<RecordingID>) async throws -> Int {
+        let when = clock()
         deferred.formUnion(locked)
         CrashPoint.reached("sweep.after-blobs")
         let lockedSet = Set(locked)

@@ -101,7 +101,8 @@ extension SQLiteCatalog {
     public func dueSummary(on today: String) throws(CatalogError) -> [DueSummary] {
         try db.query("""
             SELECT r.class, coalesce(r.disposition, 'destroy'), count(*), sum(\(Self.heldClause))
-            FROM recordings r WHERE r.state = 'live' AND r.due_on IS NOT NULL AND r.due_on <= ?
+            FROM recordings r INDEXED BY recordings_due_summary
+            WHERE r.state = 'live' AND r.due_on IS NOT NULL AND r.due_on <= ?
             GROUP BY 1, 2 ORDER BY 1, 2
             """, [.text(today)]) { row in
             DueSummary(retentionClass: row.text(0), disposition: row.text(1), count: Int(row.int(2)), held: Int(row.int(3)))
@@ -117,7 +118,7 @@ extension SQLiteCatalog {
               AND (coalesce(r.disposition, 'destroy') = 'destroy'
                    OR EXISTS (SELECT 1 FROM dispositions d WHERE d.recording_id = r.id AND d.status = 'approved'))
               AND NOT \(Self.heldClause)
-            ORDER BY r.due_on, r.id LIMIT ?
+            ORDER BY r.due_on, r.rowid LIMIT ?
             """, [.text(today), .integer(Int64(limit))], Self.recordingRow)
     }
 
@@ -125,7 +126,7 @@ extension SQLiteCatalog {
         try db.transaction { () throws(CatalogError) -> Int in
             try db.run("""
                 INSERT INTO dispositions (recording_id, status, due_on, rule, queued_at_ms)
-                SELECT r.id, 'pending', r.due_on, r.retention_rule, ? FROM recordings r
+                SELECT r.id, 'pending', r.due_on, r.retention_rule, ? FROM recordings r INDEXED BY recordings_due_summary
                 WHERE r.state = 'live' AND r.due_on IS NOT NULL AND r.due_on <= ? AND r.disposition = 'review'
                   AND NOT EXISTS (SELECT 1 FROM dispositions d WHERE d.recording_id = r.id)
                   AND NOT \(Self.heldClause)
@@ -159,7 +160,12 @@ extension SQLiteCatalog {
     }
 
     public func disposing(limit: Int) throws(CatalogError) -> [RecordingRecord] {
-        try db.query("SELECT \(Self.recordingColumns) FROM recordings WHERE state = 'disposing' ORDER BY id LIMIT ?",
+        // The repeated `<>` terms let SQLite use the partial index recordings_state (it cannot infer them
+        // from `state = 'disposing'`); without them this is a scan of every recording.
+        try db.query("""
+            SELECT \(Self.recordingColumns) FROM recordings
+            WHERE state = 'disposing' AND state <> 'live' AND state <> 'destroyed' ORDER BY id LIMIT ?
+            """,
                      [.integer(Int64(limit))], Self.recordingRow)
     }
 

@@ -18,6 +18,9 @@ enum SQLValue: Sendable, Equatable {
 final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
+    /// Prepared statements of ``run(_:_:)`` and ``query(_:_:_:)``, by SQL text: re-preparing the same
+    /// statement for every row costs more than running it.
+    private var statementCache: [String: SQLiteStatement] = [:]
 
     init(path: String, readOnly: Bool = false) throws(CatalogError) {
         var db: OpaquePointer?
@@ -35,6 +38,7 @@ final class SQLiteConnection {
     }
 
     deinit {
+        statementCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -53,10 +57,25 @@ final class SQLiteConnection {
         return SQLiteStatement(handle: statement, connection: self, sql: sql)
     }
 
+    /// A cached prepared statement for `sql`, reset and with no bindings; prepared on first use.
+    func cached(_ sql: String) throws(CatalogError) -> SQLiteStatement {
+        if let statement = statementCache.removeValue(forKey: sql) { return statement }
+        return try prepare(sql)
+    }
+
+    /// Returns a statement taken with ``cached(_:)`` to the cache, reset (releasing its read snapshot).
+    func release(_ statement: SQLiteStatement) {
+        sqlite3_reset(statement.handle)
+        sqlite3_clear_bindings(statement.handle)
+        if statementCache.count >= 128 { statementCache.removeAll() }
+        statementCache[statement.sql] = statement
+    }
+
     /// Runs a statement that returns no rows; returns the number of rows changed.
     @discardableResult
     func run(_ sql: String, _ values: [SQLValue] = []) throws(CatalogError) -> Int {
-        let statement = try prepare(sql)
+        let statement = try cached(sql)
+        defer { release(statement) }
         try statement.bind(values)
         while try statement.step() {}
         return Int(sqlite3_changes64(handle))
@@ -64,7 +83,8 @@ final class SQLiteConnection {
 
     /// Runs a query and maps each row.
     func query<T>(_ sql: String, _ values: [SQLValue] = [], _ map: (SQLiteRow) throws(CatalogError) -> T) throws(CatalogError) -> [T] {
-        let statement = try prepare(sql)
+        let statement = try cached(sql)
+        defer { release(statement) }
         try statement.bind(values)
         var rows: [T] = []
         while try statement.step() {

