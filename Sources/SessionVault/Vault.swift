@@ -1,4 +1,5 @@
 public import Foundation
+import Retention
 import TOMLKit
 public import VaultCrypto
 public import VaultIndex
@@ -118,27 +119,5 @@ public struct Vault: Sendable {
     }
 
     /// Today's civil date (UTC) as `YYYY-MM-DD`.
-    func today() -> String { CivilDay.string(clock()) }
-}
-
-/// Civil (UTC) dates as `YYYY-MM-DD` strings, the form the catalog stores.
-enum CivilDay {
-    static func string(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    }
-
-    /// Parses `YYYY-MM-DD` strictly (real calendar dates only).
-    static func parse(_ text: String) -> Date? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let components = DateComponents(year: y, month: m, day: d)
-        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
-        return date
-    }
+    func today() -> String { CivilDate(clock()).description }
 }

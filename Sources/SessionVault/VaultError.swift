@@ -86,22 +86,3 @@ public enum VaultError: Error, CustomStringConvertible {
         }
     }
 }
-
-extension VaultError {
-    /// Runs `body`, translating lower layers' errors into ``VaultError``.
-    static func wrapping<T>(_ body: () async throws -> T) async throws(VaultError) -> T {
-        do {
-            return try await body()
-        } catch let error as VaultError {
-            throw error
-        } catch let error as BlobStoreError {
-            throw .store(error)
-        } catch let error as CatalogError {
-            throw .catalog(error)
-        } catch let error as CryptoError {
-            throw .crypto(error)
-        } catch {
-            throw .invalidArgument("\(error)")
-        }
-    }
-}

@@ -29,7 +29,7 @@ struct TestVault {
     func remove() { try? FileManager.default.removeItem(at: root) }
 
     func ingest(_ bytes: [UInt8], session: String = "S1", retentionClass: String = "care", chunkSize: Int? = nil) async throws -> IngestSummary {
-        var reader = MemoryChunkReader(bytes)
+        var reader = BufferChunkReader(bytes: bytes)
         return try await vault.ingest(IngestRequest(session: session, clinician: "dr-a", retentionClass: retentionClass, chunkSize: chunkSize),
                                       from: &reader)
     }
@@ -49,22 +49,6 @@ struct TestVault {
     func chunkFile(_ id: RecordingID, _ index: Int) -> URL {
         let hex = id.compactHex
         return blobRoot.appendingPathComponent("chunks/\(hex.prefix(2))/\(hex)/" + String(format: "%08x", index))
-    }
-}
-
-/// Feeds ingest from memory, in reads of arbitrary size.
-struct MemoryChunkReader: ChunkReader {
-    let bytes: [UInt8]
-    var offset = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
-        let count = min(size, bytes.count - offset)
-        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
-        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
-        offset += count
-        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
     }
 }
 

@@ -26,7 +26,7 @@ struct BrowserTests {
     func aClinicianSignsInListsRecordingsAndPlaysOneUntilTimeAdvances() async throws {
         let f = try await ServerFixture.make()
         defer { f.remove() }
-        var reader = BytesReader(bytes: try Self.makeWebM())
+        var reader = BufferChunkReader(bytes: try Self.makeWebM())
         let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
         let token = f.token("alice")
         try await f.withServer { client, _ in

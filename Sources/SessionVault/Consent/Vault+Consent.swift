@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 public import VaultCrypto
 public import VaultIndex
 
@@ -58,8 +59,8 @@ extension Vault {
             throw VaultError.unknownScope(scope, known: config.scopes.keys.sorted())
         }
         let givenOn = try request.givenOn.map { (text) throws -> String in
-            guard let date = CivilDay.parse(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
-            guard date <= clock() else { throw VaultError.invalidArgument("consent date \(text) is in the future") }
+            guard let date = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
+            guard date <= CivilDate(clock()) else { throw VaultError.invalidArgument("consent date \(text) is in the future") }
             return text
         } ?? today()
         let records = try await recordsRole()

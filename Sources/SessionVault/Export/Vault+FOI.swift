@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 import VaultIndex
 
 /// One published figure: a measure, a category and a month, with small numbers suppressed.
@@ -34,7 +35,7 @@ public struct FOIReport: Sendable, Codable {
 extension Vault {
     /// Builds the FOI figures between two civil dates (inclusive) and audits the export.
     public func foiReport(from: String, to: String, actor: String = Vault.defaultActor) async throws -> FOIReport {
-        guard let start = CivilDay.parse(from), let end = CivilDay.parse(to) else {
+        guard let start = CivilDate(from), let end = CivilDate(to) else {
             throw VaultError.invalidArgument("--from and --to must be dates YYYY-MM-DD")
         }
         guard start <= end else { throw VaultError.invalidArgument("--from \(from) is after --to \(to)") }

@@ -99,3 +99,19 @@ public struct FileChunkReader: ChunkReader {
         return PlainChunk(buffer: handOff.take() ?? [], headroom: headroom, count: filled)
     }
 }
+
+/// Feeds ingest from bytes already in memory (a review copy made on the way in, tests).
+public struct BufferChunkReader: ChunkReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    public mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        let count = min(size, bytes.count - offset)
+        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
+        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
+        offset += count
+        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
+    }
+}

@@ -24,20 +24,6 @@ struct BufferSink: MediaRewritableByteSink {
     }
 }
 
-/// Feeds ingest from a buffer.
-struct BufferChunkReader: ChunkReader {
-    let bytes: [UInt8]
-    var offset = 0
-
-    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
-        let count = min(size, bytes.count - offset)
-        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
-        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
-        offset += count
-        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
-    }
-}
-
 extension Vault {
     /// Reads a recording's media facts by streaming it (as `role`) through the probe, and stores them.
     public func probe(_ id: RecordingID, as role: UnlockedRole, actor: String = Vault.defaultActor) async throws -> MediaFacts? {

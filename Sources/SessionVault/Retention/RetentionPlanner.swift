@@ -59,6 +59,29 @@ struct RetentionPlanner: Sendable {
         }
         return Outcome(dueOn: decision.dueDate?.description, disposition: decision.disposition.rawValue, rule: decision.rule)
     }
+
+    /// The earliest day on which a recording of `retentionClass` captured on `capturedOn` could
+    /// ever fall due, whatever happens later: every patient event and a withdrawal of consent
+    /// supposed on the day of capture (due dates only move later when events come later). A WORM
+    /// store locks the recording's chunks until this day, so the lock can never outlast a lawful
+    /// destruction by the schedule in force; nil if the class never falls due.
+    func earliestPossibleDueOn(retentionClass: String, capturedOn: String) throws -> CivilDate? {
+        guard let captured = CivilDate(capturedOn) else { throw VaultError.invalidArgument("invalid capture date '\(capturedOn)'") }
+        let events = PatientEvents(lastContact: captured, discharged: captured, died: captured)
+        var earliest: CivilDate? = nil
+        for withdrawn in [nil, captured] as [CivilDate?] {
+            let facts = RecordingRetentionFacts(classID: retentionClass, capturedAt: captured, consentDate: captured,
+                                                consentWithdrawnAt: withdrawn, events: events, onHold: false)
+            let decision: RetentionDecision
+            do {
+                decision = try schedule.decide(facts)
+            } catch {
+                throw VaultError.config(path: path, line: nil, message: error.description)
+            }
+            if let due = decision.dueDate { earliest = min(earliest ?? due, due) }
+        }
+        return earliest
+    }
 }
 
 extension Vault {

@@ -24,8 +24,8 @@ extension Vault {
     public func withdrawConsent(session: String, scope: String, on date: String? = nil, actor: String = Vault.defaultActor) async throws -> WithdrawalSummary {
         try Self.validateSession(session)
         let withdrawnOn = try date.map { (text) throws -> String in
-            guard let parsed = CivilDay.parse(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
-            guard parsed <= clock() else { throw VaultError.invalidArgument("withdrawal date \(text) is in the future") }
+            guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
+            guard parsed <= CivilDate(clock()) else { throw VaultError.invalidArgument("withdrawal date \(text) is in the future") }
             return text
         } ?? today()
         let consents = try await catalog.consents(session: session)
@@ -43,7 +43,8 @@ extension Vault {
         let revoke = config.roles(forScopes: [scope]).filter { !keep.contains($0) }
         let planner = try retentionPlanner()
         let recordings = try await catalog.recordings(RecordingFilter(session: session))
-        let patient = try await consents.first.asyncMap { try await catalog.patient($0.patient) } ?? nil
+        var patient: PatientRecord? = nil
+        if let first = consents.first { patient = try await catalog.patient(first.patient) }
         var updates: [DueDateUpdate] = []
         for recording in recordings {
             let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: after)
@@ -63,7 +64,7 @@ extension Vault {
     public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
                                    vaultPassphrase: SecureBytes, actor: String = Vault.defaultActor) async throws -> [DueDateUpdate] {
         for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
-            if let value, CivilDay.parse(value) == nil { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
+            if let value, CivilDate(value) == nil { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
         }
         guard lastContact != nil || discharged != nil || died != nil else {
             throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died")
@@ -120,9 +121,3 @@ extension Vault {
     }
 }
 
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

@@ -39,9 +39,9 @@ struct ServerFixture {
         try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase)
         var generator = SystemRandomNumberGenerator()
         let content = (0..<contentSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        var reader = BytesReader(bytes: content)
+        var reader = BufferChunkReader(bytes: content)
         let a = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care"), from: &reader)
-        var readerB = BytesReader(bytes: Array(repeating: 7, count: 1000))
+        var readerB = BufferChunkReader(bytes: Array(repeating: 7, count: 1000))
         let b = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-b", retentionClass: "care"), from: &readerB)
         let pA = try vault.pseudonym(ofPatient: patientA, vaultPassphrase: passphrase)
         let pB = try vault.pseudonym(ofPatient: patientB, vaultPassphrase: passphrase)
@@ -86,16 +86,3 @@ struct ServerFixture {
     func audit(_ id: RecordingID) async throws -> [AuditEntry] { try await vault.auditLog(recording: id) }
 }
 
-/// Feeds ingest from memory.
-struct BytesReader: ChunkReader {
-    let bytes: [UInt8]
-    var offset = 0
-
-    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
-        let count = min(size, bytes.count - offset)
-        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
-        buffer.replaceSubrange(headroom..<(headroom + count), with: bytes[offset..<(offset + count)])
-        offset += count
-        return PlainChunk(buffer: buffer, headroom: headroom, count: count)
-    }
-}
