@@ -8,7 +8,8 @@ SWIFT       ?= swift
 # input (found by fuzzing); without them it reports a syntax error. Every build here uses it.
 BUILD_FLAGS ?= -Xcc -DNDEBUG
 export SESSIONVAULT_CXX_ASSERTS = off
-DEB_PACKAGES := libsodium-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev pkg-config ffmpeg age sqlite3 time chromium chromium-driver
+DEB_PACKAGES := libsodium-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev pkg-config ffmpeg age sqlite3 time chromium chromium-driver \
+                postgresql python3-venv
 BIN          = .build/debug/sessionvault
 
 .PHONY: all deps build test demo bench fuzz crash sanitize clean help
@@ -43,7 +44,7 @@ build: deps
 test: deps
 	bash scripts/embed-schedules.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS) 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	bash scripts/with-test-servers.sh $(SWIFT) test --skip-build $(BUILD_FLAGS) 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 	FUZZ_SECONDS=10 bash scripts/fuzz.sh
 
 demo: build

@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
@@ -48,6 +49,8 @@ let package = Package(
             name: "VaultStore",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,7 +107,11 @@ let package = Package(
 
         // Tests, beside the module they test.
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VaultStoreTests",
+            dependencies: ["VaultStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex"], swiftSettings: swiftSettings),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"], swiftSettings: swiftSettings),
         .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: swiftSettings),

@@ -36,13 +36,19 @@ public struct Vault: Sendable {
         public var kdf: KDFStrength
         /// The retention schedule's text and file name, copied into the vault so the schedule in force travels with it.
         public var schedule: (name: String, text: String)?
+        /// The catalog: `sqlite:PATH` (default `sqlite:catalog.sqlite`) or `postgres://…`.
+        public var catalog: String?
+        /// The blob store: `file:PATH` (default `file:blobs`) or `s3://BUCKET…`.
+        public var blobs: String?
 
         public init(chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred, kdf: KDFStrength = .interactive,
-                    schedule: (name: String, text: String)? = nil) {
+                    schedule: (name: String, text: String)? = nil, catalog: String? = nil, blobs: String? = nil) {
             self.chunkSize = chunkSize
             self.algorithm = algorithm
             self.kdf = kdf
             self.schedule = schedule
+            self.catalog = catalog
+            self.blobs = blobs
         }
     }
 
@@ -65,11 +71,30 @@ public struct Vault: Sendable {
             config.retentionSchedule = "retention/" + schedule.name
             try AtomicFile.write(Array(schedule.text.utf8), to: layout.root.appendingPathComponent(config.retentionSchedule), mode: 0o644)
         }
+        if let url = options.catalog { config.catalog = url }
+        if let url = options.blobs { config.blobs = url }
+        // Backends first: a catalog that already belongs to a vault, or an unreachable store, is
+        // refused before any secret is made.
+        let environment = ProcessInfo.processInfo.environment
+        let store = try await StorageBackends.createStore(config.blobs, layout: layout, environment: environment)
+        let catalog: any Catalog
+        do {
+            catalog = try await StorageBackends.openCatalog(config.catalog, layout: layout, environment: environment, clock: clock)
+        } catch {
+            await StorageBackends.close(store: store)
+            throw error
+        }
+        do {
+            try await catalog.migrate()
+            if let existing = try await catalog.meta("vault_id") {
+                throw VaultError.config(path: config.catalog.redactingCredentials, line: nil, message: "this catalog already belongs to vault \(existing)")
+            }
+        } catch {
+            await StorageBackends.close(catalog: catalog, store: store)
+            throw error
+        }
         let keyring = Keyring(directory: layout.keyringDirectory)
         _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
-        let store = try FileSystemBlobStore(root: layout.blobDirectory, create: true)
-        let catalog = try SQLiteCatalog(path: layout.catalogFile.path, clock: clock)
-        try await catalog.migrate()
         try await catalog.setMeta("vault_id", config.vaultID)
         try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: "vault.init", target: config.vaultID))
         // The configuration is written last: its presence marks a complete vault.
@@ -88,29 +113,26 @@ public struct Vault: Sendable {
             throw VaultError.config(path: configPath, line: nil, message: "cannot be read as UTF-8 text")
         }
         let config = try VaultConfig.parse(text, path: configPath)
-        let catalog = try Self.openCatalog(config.catalog, layout: layout, clock: clock)
-        try await catalog.migrate()
-        if let id = try await catalog.meta("vault_id"), id != config.vaultID {
-            throw VaultError.config(path: configPath, line: nil, message: "vault_id \(config.vaultID) does not match the catalog's (\(id))")
+        let environment = ProcessInfo.processInfo.environment
+        let catalog = try await StorageBackends.openCatalog(config.catalog, layout: layout, environment: environment, clock: clock)
+        let store: any BlobStore
+        do {
+            try await catalog.migrate()
+            if let id = try await catalog.meta("vault_id"), id != config.vaultID {
+                throw VaultError.config(path: configPath, line: nil, message: "vault_id \(config.vaultID) does not match the catalog's (\(id))")
+            }
+            store = try StorageBackends.openStore(config.blobs, layout: layout, environment: environment)
+        } catch {
+            await StorageBackends.close(catalog: catalog)
+            throw error
         }
-        let store = try Self.openStore(config.blobs, layout: layout)
         return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: Keyring(directory: layout.keyringDirectory), clock: clock)
     }
 
-    static func openCatalog(_ url: String, layout: VaultLayout, clock: @escaping @Sendable () -> Date) throws -> any Catalog {
-        if url.hasPrefix("sqlite:") {
-            let path = String(url.dropFirst("sqlite:".count))
-            return try SQLiteCatalog(path: path.hasPrefix("/") ? path : layout.root.appendingPathComponent(path).path, clock: clock)
-        }
-        throw VaultError.config(path: layout.configFile.path, line: nil, message: "unsupported catalog '\(url)' (this build supports sqlite:PATH)")
-    }
-
-    static func openStore(_ url: String, layout: VaultLayout) throws -> any BlobStore {
-        if url.hasPrefix("file:") {
-            let path = String(url.dropFirst("file:".count))
-            return try FileSystemBlobStore(root: path.hasPrefix("/") ? URL(fileURLWithPath: path) : layout.root.appendingPathComponent(path))
-        }
-        throw VaultError.config(path: layout.configFile.path, line: nil, message: "unsupported blob store '\(url)' (this build supports file:PATH)")
+    /// Releases the backends' connections (PostgreSQL pool, S3 HTTP client). Call it when done
+    /// with the vault; the embedded backends need nothing, and it is safe to call twice.
+    public func close() async {
+        await StorageBackends.close(catalog: catalog, store: store)
     }
 
     /// The actor name used in audit entries for local command-line use: `cli:<user>`.

@@ -41,6 +41,8 @@ public enum VaultError: Error, CustomStringConvertible {
 
     // Layers below
     case store(BlobStoreError)
+    /// The catalog recorded a hold change but the blob store's legal hold could not be made to match.
+    case legalHoldNotApplied(recording: RecordingID, held: Bool, context: String, reason: String)
     case catalog(CatalogError)
     case crypto(CryptoError)
 
@@ -81,6 +83,9 @@ public enum VaultError: Error, CustomStringConvertible {
         case .invalidArgument(let message): return message
         case .notLive(let recording, let state): return "recording \(recording) is \(state), not live"
         case .store(let error): return error.description
+        case .legalHoldNotApplied(let recording, let held, let context, let reason):
+            return "\(context), but the blob store's legal hold on recording \(recording) could not be \(held ? "set" : "lifted"): \(reason); "
+                + "run `sessionvault hold sync` when the store is reachable"
         case .catalog(let error): return error.description
         case .crypto(let error): return error.description
         }

@@ -8,7 +8,8 @@ public import Foundation
 /// change is ever committed without its audit entry. The catalog stores wraps and manifests as
 /// opaque bytes and knows no key.
 ///
-/// Backends: ``SQLiteCatalog`` (embedded default). One conformance suite runs against each.
+/// Backends: ``SQLiteCatalog`` (embedded default) and ``PostgresCatalog`` (several service nodes
+/// sharing one database). One conformance suite runs against each.
 public protocol Catalog: Sendable {
     /// Applies pending migrations; refuses a schema newer than this program knows.
     func migrate() async throws(CatalogError)
@@ -91,7 +92,9 @@ public protocol Catalog: Sendable {
     /// becomes `disposing` and loses every wrap (crypto-shredding). Returns the ids that started.
     func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID]
     /// Recordings whose disposal started but did not finish (a crash or a locked blob).
-    func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord]
+    /// In id order, only ids greater than `after` (keyset pagination: recordings a WORM store keeps
+    /// for now stay `disposing`, and must not hide the ones after them).
+    func disposing(after: RecordingID?, limit: Int) async throws(CatalogError) -> [RecordingRecord]
     /// Step 4: writes each destruction record, drops chunk rows and the manifest, marks destroyed.
     func finishDisposal(_ records: [DestructionRecord], actor: String) async throws(CatalogError)
     func destructionRecords(since: Date?, limit: Int) async throws(CatalogError) -> [DestructionRecord]
@@ -139,4 +142,39 @@ public protocol Catalog: Sendable {
     // MARK: Media
     /// Stores a live recording's media facts (JSON).
     func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError)
+
+    // MARK: Exclusive work
+    /// Runs `body` while holding the vault-wide exclusive lock `name` (e.g. `sweep`), so that only one
+    /// process of all that share this catalog does that work at a time.
+    ///
+    /// Never waits: if any holder (another process, node, catalog instance, or another call in this
+    /// process) has the lock, returns `nil` at once without running `body`. Otherwise returns `body`'s
+    /// result, and the lock is released when `body` returns or throws (its error is rethrown). The
+    /// lock is also released if the process dies, so another process can take over a killed holder's
+    /// work. It is not re-entrant: calling it again for the same name inside `body` returns `nil`.
+    ///
+    /// - ``SQLiteCatalog``: `flock(LOCK_EX | LOCK_NB)` on `<catalog file>.lock-<name>` (created beside
+    ///   the catalog, never deleted); the kernel releases it when the file is closed or the process dies.
+    /// - ``PostgresCatalog``: `pg_try_advisory_lock` on a dedicated connection held for the whole body;
+    ///   the server releases it when that connection ends. If the connection is lost while `body`
+    ///   runs, `body` is cancelled and the call throws ``CatalogError/backend(message:)``: another node
+    ///   may already have taken over.
+    ///
+    /// `name` is 1 to 64 characters of `A-Z a-z 0-9 . _ -`; anything else is ``CatalogError/backend(message:)``.
+    func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?
+}
+
+extension Catalog {
+    /// The first `limit` recordings in state `disposing`, in id order.
+    public func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord] {
+        try await disposing(after: nil, limit: limit)
+    }
+}
+
+/// Checks an exclusive lock's name (see ``Catalog/withExclusiveLock(_:_:)``).
+func validateLockName(_ name: String) throws(CatalogError) {
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+    guard (1...64).contains(name.count), name.allSatisfy({ allowed.contains($0) }) else {
+        throw .backend(message: "invalid exclusive lock name '\(name.prefix(64))' (1 to 64 of A-Z a-z 0-9 . _ -)")
+    }
 }

@@ -33,13 +33,15 @@ public struct BlobPutOptions: Sendable, Hashable {
 /// Contract shared by every backend (checked by one conformance suite):
 /// - `put` never exposes a partially written blob under its key: a reader sees the whole blob or none.
 /// - After `makeDurable` returns, every blob put before it under those keys survives a crash or power loss.
+/// - `put` of an existing key fails with ``BlobStoreError/alreadyExists(_:)`` and leaves the blob as it was.
 /// - `delete` of a missing blob succeeds (deletion is idempotent, so an interrupted sweep can be re-run).
 /// - `list(prefix:)` returns every blob whose key starts with `prefix`, sorted by key.
 public protocol BlobStore: Sendable {
     /// A short description for logs and errors (never credentials).
     var location: String { get }
 
-    /// Writes a blob, replacing nothing: putting an existing key is an error on stores that can tell.
+    /// Writes a blob, replacing nothing: putting an existing key is ``BlobStoreError/alreadyExists(_:)``
+    /// on stores that can tell.
     func put(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws(BlobStoreError)
 
     /// Makes the blobs named durable (e.g. fsyncs their directories). A no-op where `put` is already durable.
@@ -56,6 +58,15 @@ public protocol BlobStore: Sendable {
 
     /// Lists blobs under a prefix, sorted by key.
     func list(prefix: String) async throws(BlobStoreError) -> [BlobListing]
+
+    /// Places (`on: true`) or lifts a legal hold on a blob: while held, a store that enforces WORM
+    /// refuses to delete it whatever its retention date. Stores that cannot enforce holds document
+    /// what they do instead. A missing blob is ``BlobStoreError/notFound(_:)``.
+    func setLegalHold(_ key: BlobKey, on: Bool) async throws(BlobStoreError)
+
+    /// The date before which the store refuses to delete the blob, or nil if it enforces none.
+    /// A missing blob is ``BlobStoreError/notFound(_:)``.
+    func retainUntil(_ key: BlobKey) async throws(BlobStoreError) -> Date?
 
     /// Removes what interrupted puts left behind (temporary files, unfinished uploads) that
     /// started before `cutoff`; returns how many were removed.

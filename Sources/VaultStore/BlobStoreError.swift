@@ -12,6 +12,14 @@ public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
     case unusableRoot(path: String, reason: String)
     /// A remote store answered with an error.
     case remote(operation: String, key: String?, status: Int, message: String)
+    /// A blob already exists under the key, and `put` never replaces one.
+    case alreadyExists(BlobKey)
+    /// A remote store could not be reached (connection refused or reset, timeout) after every attempt.
+    /// `endpoint` is the store's address without credentials.
+    case unreachable(operation: String, key: String?, endpoint: String, attempts: Int, reason: String)
+    /// A store's configuration (URL, options, credentials) is incomplete or malformed; the reason
+    /// names the part at fault and never repeats a secret.
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -27,6 +35,13 @@ public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
             return "blob store at '\(path)' is unusable: \(reason)"
         case .remote(let operation, let key, let status, let message):
             return "\(operation)\(key.map { " of '\($0)'" } ?? "") failed with status \(status): \(message)"
+        case .alreadyExists(let key):
+            return "blob '\(key)' already exists and is never replaced"
+        case .unreachable(let operation, let key, let endpoint, let attempts, let reason):
+            let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+            return "\(operation)\(key.map { " of '\($0)'" } ?? "") could not reach \(endpoint) after \(tries): \(reason)"
+        case .invalidConfiguration(let reason):
+            return "invalid blob store configuration: \(reason)"
         }
     }
 }

@@ -52,7 +52,10 @@ public struct FileSystemBlobStore: BlobStore {
                 let parent = (finalPath as NSString).deletingLastPathComponent
                 try Self.makeDirectories(parent)
                 // link() refuses to replace an existing name, so a put never overwrites a blob.
-                guard link(tmpPath, finalPath) == 0 else { throw .io(operation: "link", path: finalPath, errno: errno) }
+                guard link(tmpPath, finalPath) == 0 else {
+                    if errno == EEXIST { throw .alreadyExists(key) }
+                    throw .io(operation: "link", path: finalPath, errno: errno)
+                }
                 unlink(tmpPath)
             } catch {
                 unlink(tmpPath)
@@ -165,6 +168,20 @@ public struct FileSystemBlobStore: BlobStore {
             }
             return removed
         }
+    }
+
+    /// A filesystem cannot enforce WORM: this store records no legal hold. It only checks that the
+    /// blob exists (``BlobStoreError/notFound(_:)`` otherwise), so that callers see the same answer
+    /// for a missing blob as from a store that does hold. Deletion is never refused here.
+    public func setLegalHold(_ key: BlobKey, on: Bool) async throws(BlobStoreError) {
+        guard try await size(of: key) != nil else { throw .notFound(key) }
+    }
+
+    /// Always nil for an existing blob: a filesystem cannot enforce a retention date, so none is kept
+    /// (``BlobStoreError/notFound(_:)`` for a missing blob).
+    public func retainUntil(_ key: BlobKey) async throws(BlobStoreError) -> Date? {
+        guard try await size(of: key) != nil else { throw .notFound(key) }
+        return nil
     }
 
     // MARK: - System-call helpers

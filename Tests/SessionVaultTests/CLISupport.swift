@@ -18,9 +18,9 @@ struct CLI {
         return repo.appendingPathComponent(".build/debug/sessionvault")
     }
 
-    init(passphrase: String = "cli test passphrase") {
+    init(passphrase: String = "cli test passphrase", extra: [String: String] = [:]) {
         vault = FileManager.default.temporaryDirectory.appendingPathComponent("cli-vault-\(UUID().uuidString)")
-        var env = ProcessInfo.processInfo.environment
+        var env = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         env["SESSIONVAULT_DIR"] = vault.path
         env["SESSIONVAULT_PASSPHRASE"] = passphrase
         environment = env

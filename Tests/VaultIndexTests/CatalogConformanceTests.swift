@@ -24,138 +24,138 @@ struct CatalogConformanceTests {
         try await catalog.commitRecording(live(id, session: session, patient: patient), chunks: chunks, wraps: wraps, audit: audit)
     }
 
-    @Test(arguments: CatalogBackend.allCases)
+    @Test(arguments: CatalogBackend.enabled)
     func migratingTwiceIsHarmless(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let version = try await catalog.schemaVersion()
-        try await catalog.migrate()
-        #expect(try await catalog.schemaVersion() == version)
-        #expect(version >= 1)
-    }
-
-    @Test(arguments: CatalogBackend.allCases)
-    func stagingRecordingsAreInvisibleUntilCommitted(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let id = RecordingID.random()
-        try await catalog.beginStaging(Self.staging(id))
-        #expect(try await catalog.recording(id) == nil)
-        #expect(try await catalog.recordings(RecordingFilter()).isEmpty)
-        #expect(try await catalog.stagingRecords().map(\.id) == [id])
-        #expect(try await catalog.knownRecordings(among: [id]) == [id])
-        try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit)
-        #expect(try await catalog.recording(id)?.state == .live)
-        #expect(try await catalog.stagingRecords().isEmpty)
-    }
-
-    @Test(arguments: CatalogBackend.allCases)
-    func committingTwiceOrWithoutStagingFails(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let id = RecordingID.random()
-        await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
-        try await Self.commit(catalog, id)
-        await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
-    }
-
-    @Test(arguments: CatalogBackend.allCases)
-    func aFailedCommitLeavesNothingBehind(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let id = RecordingID.random()
-        try await catalog.beginStaging(Self.staging(id))
-        let duplicate = [ChunkRecord(index: 0, sealedSize: 1, digest: [1]), ChunkRecord(index: 0, sealedSize: 1, digest: [1])]
-        await #expect(throws: CatalogError.self) {
-            try await catalog.commitRecording(Self.live(id), chunks: duplicate, wraps: [], audit: Self.audit)
+        try await backend.withCatalog { catalog in
+            let version = try await catalog.schemaVersion()
+            try await catalog.migrate()
+            #expect(try await catalog.schemaVersion() == version)
+            #expect(version >= 1)
         }
-        #expect(try await catalog.recording(id) == nil)
-        #expect(try await catalog.chunks(of: id, in: 0..<10).isEmpty)
-        #expect(try await catalog.stagingRecords().map(\.id) == [id])
     }
 
-    @Test(arguments: CatalogBackend.allCases)
+    @Test(arguments: CatalogBackend.enabled)
+    func stagingRecordingsAreInvisibleUntilCommitted(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let id = RecordingID.random()
+            try await catalog.beginStaging(Self.staging(id))
+            #expect(try await catalog.recording(id) == nil)
+            #expect(try await catalog.recordings(RecordingFilter()).isEmpty)
+            #expect(try await catalog.stagingRecords().map(\.id) == [id])
+            #expect(try await catalog.knownRecordings(among: [id]) == [id])
+            try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit)
+            #expect(try await catalog.recording(id)?.state == .live)
+            #expect(try await catalog.stagingRecords().isEmpty)
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func committingTwiceOrWithoutStagingFails(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let id = RecordingID.random()
+            await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
+            try await Self.commit(catalog, id)
+            await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func aFailedCommitLeavesNothingBehind(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let id = RecordingID.random()
+            try await catalog.beginStaging(Self.staging(id))
+            let duplicate = [ChunkRecord(index: 0, sealedSize: 1, digest: [1]), ChunkRecord(index: 0, sealedSize: 1, digest: [1])]
+            await #expect(throws: CatalogError.self) {
+                try await catalog.commitRecording(Self.live(id), chunks: duplicate, wraps: [], audit: Self.audit)
+            }
+            #expect(try await catalog.recording(id) == nil)
+            #expect(try await catalog.chunks(of: id, in: 0..<10).isEmpty)
+            #expect(try await catalog.stagingRecords().map(\.id) == [id])
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
     func chunksWrapsAndFiltersRoundTrip(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let a = RecordingID.random(), b = RecordingID.random()
-        try await Self.commit(catalog, a, session: "s1", patient: "p1", roles: ["clinician", "records-officer"])
-        try await Self.commit(catalog, b, session: "s2", patient: "p2")
-        #expect(try await catalog.chunks(of: a, in: 1..<3).map(\.index) == [1, 2])
-        #expect(try await catalog.chunks(of: a, in: 0..<3).map(\.digest) == (0..<3).map { [UInt8](repeating: UInt8($0), count: 32) })
-        #expect(try await catalog.wrap(of: a, role: "clinician")?.wrapped == [9])
-        #expect(try await catalog.wrap(of: a, role: "supervisor") == nil)
-        #expect(try await catalog.wrapRoles(of: a) == ["clinician", "records-officer"])
-        #expect(try await catalog.recordings(RecordingFilter(patient: "p2")).map(\.id) == [b])
-        #expect(try await catalog.recordings(RecordingFilter(session: "s1")).map(\.id) == [a])
-        #expect(try await catalog.recordings(RecordingFilter(clinician: "dr-a")).count == 2)
-        #expect(try await catalog.recordings(RecordingFilter(retentionClass: "training")).isEmpty)
-        #expect(try await catalog.recordings(RecordingFilter(since: Date(timeIntervalSinceNow: 3600))).isEmpty)
-        let row = try #require(try await catalog.recording(a))
-        #expect(row == Self.live(a).with(createdAt: row.createdAt))
+        try await backend.withCatalog { catalog in
+            let a = RecordingID.random(), b = RecordingID.random()
+            try await Self.commit(catalog, a, session: "s1", patient: "p1", roles: ["clinician", "records-officer"])
+            try await Self.commit(catalog, b, session: "s2", patient: "p2")
+            #expect(try await catalog.chunks(of: a, in: 1..<3).map(\.index) == [1, 2])
+            #expect(try await catalog.chunks(of: a, in: 0..<3).map(\.digest) == (0..<3).map { [UInt8](repeating: UInt8($0), count: 32) })
+            #expect(try await catalog.wrap(of: a, role: "clinician")?.wrapped == [9])
+            #expect(try await catalog.wrap(of: a, role: "supervisor") == nil)
+            #expect(try await catalog.wrapRoles(of: a) == ["clinician", "records-officer"])
+            #expect(try await catalog.recordings(RecordingFilter(patient: "p2")).map(\.id) == [b])
+            #expect(try await catalog.recordings(RecordingFilter(session: "s1")).map(\.id) == [a])
+            #expect(try await catalog.recordings(RecordingFilter(clinician: "dr-a")).count == 2)
+            #expect(try await catalog.recordings(RecordingFilter(retentionClass: "training")).isEmpty)
+            #expect(try await catalog.recordings(RecordingFilter(since: Date(timeIntervalSinceNow: 3600))).isEmpty)
+            let row = try #require(try await catalog.recording(a))
+            #expect(row == Self.live(a).with(createdAt: row.createdAt))
+        }
     }
 
-    @Test(arguments: CatalogBackend.allCases)
+    @Test(arguments: CatalogBackend.enabled)
     func discardingStagingRemovesOnlyStaging(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let staged = RecordingID.random(), committed = RecordingID.random()
-        try await catalog.beginStaging(Self.staging(staged))
-        try await Self.commit(catalog, committed)
-        try await catalog.discardStaging(staged, audit: Self.audit)
-        #expect(try await catalog.knownRecordings(among: [staged, committed]) == [committed])
-        await #expect(throws: CatalogError.self) { try await catalog.discardStaging(committed, audit: Self.audit) }
+        try await backend.withCatalog { catalog in
+            let staged = RecordingID.random(), committed = RecordingID.random()
+            try await catalog.beginStaging(Self.staging(staged))
+            try await Self.commit(catalog, committed)
+            try await catalog.discardStaging(staged, audit: Self.audit)
+            #expect(try await catalog.knownRecordings(among: [staged, committed]) == [committed])
+            await #expect(throws: CatalogError.self) { try await catalog.discardStaging(committed, audit: Self.audit) }
+        }
     }
 
-    @Test(arguments: CatalogBackend.allCases)
+    @Test(arguments: CatalogBackend.enabled)
     func rolesAreUniqueAndRotatable(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        let role = RoleRecord(name: "clinician", publicKey: [1], keyID: "k1", createdAt: Date())
-        try await catalog.addRole(role, audit: Self.audit)
-        await #expect(throws: CatalogError.alreadyExists(what: "role", id: "clinician")) { try await catalog.addRole(role, audit: Self.audit) }
-        let id = RecordingID.random()
-        try await Self.commit(catalog, id)
-        try await catalog.setRoleKey("clinician", publicKey: [2], keyID: "k2", audit: Self.audit)
-        #expect(try await catalog.role(named: "clinician")?.keyID == "k2")
-        #expect(try await catalog.wrapsToRotate(role: "clinician", notKeyID: "k2", limit: 10).map(\.recording) == [id])
-        #expect(try await catalog.keyIDsInUse(role: "clinician") == ["k1"])
-        let replaced = try await catalog.replaceWraps([WrapRecord(recording: id, role: "clinician", keyID: "k2", wrapped: [7])])
-        #expect(replaced == 1)
-        #expect(try await catalog.wrapsToRotate(role: "clinician", notKeyID: "k2", limit: 10).isEmpty)
-        #expect(try await catalog.wrap(of: id, role: "clinician")?.wrapped == [7])
+        try await backend.withCatalog { catalog in
+            let role = RoleRecord(name: "clinician", publicKey: [1], keyID: "k1", createdAt: Date())
+            try await catalog.addRole(role, audit: Self.audit)
+            await #expect(throws: CatalogError.alreadyExists(what: "role", id: "clinician")) { try await catalog.addRole(role, audit: Self.audit) }
+            let id = RecordingID.random()
+            try await Self.commit(catalog, id)
+            try await catalog.setRoleKey("clinician", publicKey: [2], keyID: "k2", audit: Self.audit)
+            #expect(try await catalog.role(named: "clinician")?.keyID == "k2")
+            #expect(try await catalog.wrapsToRotate(role: "clinician", notKeyID: "k2", limit: 10).map(\.recording) == [id])
+            #expect(try await catalog.keyIDsInUse(role: "clinician") == ["k1"])
+            let replaced = try await catalog.replaceWraps([WrapRecord(recording: id, role: "clinician", keyID: "k2", wrapped: [7])])
+            #expect(replaced == 1)
+            #expect(try await catalog.wrapsToRotate(role: "clinician", notKeyID: "k2", limit: 10).isEmpty)
+            #expect(try await catalog.wrap(of: id, role: "clinician")?.wrapped == [7])
+        }
     }
 
-    @Test(arguments: CatalogBackend.allCases)
+    @Test(arguments: CatalogBackend.enabled)
     func aSessionHasOneActiveConsentPerScopeAndOnePatient(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        try await catalog.upsertPatient(PatientRecord(pseudonym: "p1", identifierSealed: [1]))
-        try await catalog.upsertPatient(PatientRecord(pseudonym: "p2", identifierSealed: [2]))
-        let care = ConsentRecord(session: "s1", patient: "p1", scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
-        try await catalog.recordConsents([care], audit: Self.audit)
-        await #expect(throws: CatalogError.self) { try await catalog.recordConsents([care], audit: Self.audit) }
-        var other = care
-        other.patient = "p2"
-        other.scope = "training"
-        await #expect(throws: CatalogError.self) { try await catalog.recordConsents([other], audit: Self.audit) }
-        #expect(try await catalog.consents(session: "s1").map(\.scope) == ["care"])
+        try await backend.withCatalog { catalog in
+            try await catalog.upsertPatient(PatientRecord(pseudonym: "p1", identifierSealed: [1]))
+            try await catalog.upsertPatient(PatientRecord(pseudonym: "p2", identifierSealed: [2]))
+            let care = ConsentRecord(session: "s1", patient: "p1", scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
+            try await catalog.recordConsents([care], audit: Self.audit)
+            await #expect(throws: CatalogError.self) { try await catalog.recordConsents([care], audit: Self.audit) }
+            var other = care
+            other.patient = "p2"
+            other.scope = "training"
+            await #expect(throws: CatalogError.self) { try await catalog.recordConsents([other], audit: Self.audit) }
+            #expect(try await catalog.consents(session: "s1").map(\.scope) == ["care"])
+        }
     }
 
-    @Test(arguments: CatalogBackend.allCases)
+    @Test(arguments: CatalogBackend.enabled)
     func everyChangeExtendsOneUnbrokenAuditChain(_ backend: CatalogBackend) async throws {
-        let (catalog, cleanup) = try await backend.makeCatalog()
-        defer { cleanup() }
-        try await catalog.addRole(RoleRecord(name: "r", publicKey: [1], keyID: "k", createdAt: Date()), audit: AuditDraft(actor: "a", action: "role.add"))
-        try await Self.commit(catalog, RecordingID.random())
-        try await catalog.appendAudit(AuditDraft(actor: "b", action: "get", outcome: "refused"))
-        let entries = try await catalog.auditEntries(after: 0, limit: 100)
-        #expect(entries.map(\.sequence) == [1, 2, 3])
-        #expect(entries.map(\.draft.action) == ["role.add", "test", "get"])
-        #expect(entries.allSatisfy { $0.isSelfConsistent })
-        #expect(entries[0].previousHash == AuditEntry.genesisHash)
-        #expect(entries[1].previousHash == entries[0].hash && entries[2].previousHash == entries[1].hash)
-        #expect(try await catalog.auditEntries(after: 2, limit: 10).map(\.sequence) == [3])
+        try await backend.withCatalog { catalog in
+            try await catalog.addRole(RoleRecord(name: "r", publicKey: [1], keyID: "k", createdAt: Date()), audit: AuditDraft(actor: "a", action: "role.add"))
+            try await Self.commit(catalog, RecordingID.random())
+            try await catalog.appendAudit(AuditDraft(actor: "b", action: "get", outcome: "refused"))
+            let entries = try await catalog.auditEntries(after: 0, limit: 100)
+            #expect(entries.map(\.sequence) == [1, 2, 3])
+            #expect(entries.map(\.draft.action) == ["role.add", "test", "get"])
+            #expect(entries.allSatisfy { $0.isSelfConsistent })
+            #expect(entries[0].previousHash == AuditEntry.genesisHash)
+            #expect(entries[1].previousHash == entries[0].hash && entries[2].previousHash == entries[1].hash)
+            #expect(try await catalog.auditEntries(after: 2, limit: 10).map(\.sequence) == [3])
+        }
     }
 }
 

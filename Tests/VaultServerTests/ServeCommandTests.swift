@@ -58,6 +58,34 @@ struct ServeCommandTests {
         #expect(try ServeProcess.run(["serve", "--listen", "nonsense"], environment: env).status == 64)
     }
 
+    /// `serve --tls-cert --tls-key`: HTTPS with a certificate made by Debian's openssl, checked
+    /// with curl; plain HTTP on the same port gets no HTTP answer.
+    @Test func serveSpeaksTLSWithTheGivenCertificate() throws {
+        let (root, env) = try Self.makeVault(chunk: "64KiB")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cert = root.appendingPathComponent("tls-cert.pem").path, key = root.appendingPathComponent("tls-key.pem").path
+        let made = try ServeProcess.runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                                 "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                                                                 "-addext", "subjectAltName=IP:127.0.0.1"])
+        try #require(made.status == 0, "openssl: \(made.stderr)")
+        let added = try ServeProcess.run(["user", "add", "alice", "--role", "clinician", "--patient", "9434765919"], environment: env)
+        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try ServeProcess.Server(arguments: ["--tls-cert", cert, "--tls-key", key], environment: env)
+        defer { server.stop() }
+        let base = "https://127.0.0.1:\(server.port)"
+        // Verified against the certificate itself (not -k): the server presents exactly that chain.
+        let health = try ServeProcess.runTool("/usr/bin/curl", ["-sS", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"])
+        #expect(health.stdout == "200", "curl: \(health.stderr)")
+        let listed = try ServeProcess.runTool("/usr/bin/curl", ["-sS", "--cacert", cert, "-H", "Authorization: Bearer " + token, base + "/api/recordings"])
+        #expect(listed.status == 0 && listed.stdout.contains("\"count\""), "curl: \(listed.stdout) \(listed.stderr)")
+        let plain = try ServeProcess.runTool("/usr/bin/curl", ["-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                                                               "http://127.0.0.1:\(server.port)/healthz"])
+        #expect(plain.stdout != "200")
+        let wrongKey = try ServeProcess.run(["serve", "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", cert], environment: env)
+        #expect(wrongKey.status != 0)
+        #expect(wrongKey.stderr.contains("not a PEM private key"))
+    }
+
     @Test func aLargeUploadToTheServeProcessKeepsItsMemoryBounded() async throws {
         let (root, env) = try Self.makeVault(chunk: "1MiB")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -5,61 +5,102 @@ import VaultStore
 /// The contract of ``BlobStore``, checked on every backend.
 @Suite("BlobStore conformance")
 struct BlobStoreConformanceTests {
-    @Test(arguments: BlobStoreBackend.allCases)
+    @Test(arguments: BlobStoreBackend.tested)
     func putThenGetReturnsTheSameBytes(_ backend: BlobStoreBackend) async throws {
-        let (store, cleanup) = try backend.makeStore()
-        defer { cleanup() }
-        for size in [0, 1, 4096, 1 << 20] {
-            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-            let key = try BlobKey("chunks/ab/rec\(size)/00000000")
-            try await store.put(key, bytes, options: .none)
-            try await store.makeDurable([key])
-            #expect(try await store.get(key) == bytes)
-            #expect(try await store.size(of: key) == size)
+        try await backend.withStore { store in
+            for size in [0, 1, 4096, 1 << 20] {
+                let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+                let key = try BlobKey("chunks/ab/rec\(size)/00000000")
+                try await store.put(key, bytes, options: .none)
+                try await store.makeDurable([key])
+                #expect(try await store.get(key) == bytes)
+                #expect(try await store.size(of: key) == size)
+            }
         }
     }
 
-    @Test(arguments: BlobStoreBackend.allCases)
+    @Test(arguments: BlobStoreBackend.tested)
     func getOfMissingBlobIsNotFound(_ backend: BlobStoreBackend) async throws {
-        let (store, cleanup) = try backend.makeStore()
-        defer { cleanup() }
-        let key = try BlobKey("chunks/00/missing/00000000")
-        await #expect(throws: BlobStoreError.notFound(key)) { try await store.get(key) }
-        #expect(try await store.size(of: key) == nil)
+        try await backend.withStore { store in
+            let key = try BlobKey("chunks/00/missing/00000000")
+            await #expect(throws: BlobStoreError.notFound(key)) { try await store.get(key) }
+            #expect(try await store.size(of: key) == nil)
+        }
     }
 
-    @Test(arguments: BlobStoreBackend.allCases)
+    @Test(arguments: BlobStoreBackend.tested)
     func putNeverOverwritesAnExistingBlob(_ backend: BlobStoreBackend) async throws {
-        let (store, cleanup) = try backend.makeStore()
-        defer { cleanup() }
-        let key = try BlobKey("chunks/01/x/00000000")
-        try await store.put(key, [1, 2, 3], options: .none)
-        await #expect(throws: BlobStoreError.self) { try await store.put(key, [9, 9], options: .none) }
-        #expect(try await store.get(key) == [1, 2, 3])
+        try await backend.withStore { store in
+            let key = try BlobKey("chunks/01/x/00000000")
+            try await store.put(key, [1, 2, 3], options: .none)
+            await #expect(throws: BlobStoreError.alreadyExists(key)) { try await store.put(key, [9, 9], options: .none) }
+            #expect(try await store.get(key) == [1, 2, 3])
+        }
     }
 
-    @Test(arguments: BlobStoreBackend.allCases)
+    @Test(arguments: BlobStoreBackend.tested)
     func deleteIsIdempotent(_ backend: BlobStoreBackend) async throws {
-        let (store, cleanup) = try backend.makeStore()
-        defer { cleanup() }
-        let key = try BlobKey("chunks/02/y/00000001")
-        try await store.put(key, [7], options: .none)
-        try await store.delete(key)
-        try await store.delete(key)
-        #expect(try await store.size(of: key) == nil)
+        try await backend.withStore { store in
+            let key = try BlobKey("chunks/02/y/00000001")
+            try await store.put(key, [7], options: .none)
+            try await store.delete(key)
+            try await store.delete(key)
+            #expect(try await store.size(of: key) == nil)
+            await #expect(throws: BlobStoreError.notFound(key)) { try await store.get(key) }
+        }
     }
 
-    @Test(arguments: BlobStoreBackend.allCases)
+    @Test(arguments: BlobStoreBackend.tested)
     func listReturnsOnlyThePrefixSorted(_ backend: BlobStoreBackend) async throws {
-        let (store, cleanup) = try backend.makeStore()
-        defer { cleanup() }
-        let keys = ["chunks/aa/r1/00000002", "chunks/aa/r1/00000000", "chunks/aa/r2/00000000", "chunks/bb/r3/00000000"]
-        for key in keys { try await store.put(try BlobKey(key), [1], options: .none) }
-        let listed = try await store.list(prefix: "chunks/aa/").map(\.key.path)
-        #expect(listed == ["chunks/aa/r1/00000000", "chunks/aa/r1/00000002", "chunks/aa/r2/00000000"])
-        let one = try await store.list(prefix: "chunks/aa/r1/").map(\.key.path)
-        #expect(one == ["chunks/aa/r1/00000000", "chunks/aa/r1/00000002"])
-        #expect(try await store.list(prefix: "chunks/cc/").isEmpty)
+        try await backend.withStore { store in
+            let keys = ["chunks/aa/r1/00000002", "chunks/aa/r1/00000000", "chunks/aa/r2/00000000", "chunks/bb/r3/00000000"]
+            for key in keys { try await store.put(try BlobKey(key), [1], options: .none) }
+            let listed = try await store.list(prefix: "chunks/aa/").map(\.key.path)
+            #expect(listed == ["chunks/aa/r1/00000000", "chunks/aa/r1/00000002", "chunks/aa/r2/00000000"])
+            let one = try await store.list(prefix: "chunks/aa/r1/").map(\.key.path)
+            #expect(one == ["chunks/aa/r1/00000000", "chunks/aa/r1/00000002"])
+            #expect(try await store.list(prefix: "chunks/cc/").isEmpty)
+            let all = try await store.list(prefix: "")
+            #expect(all.map(\.key.path) == keys.sorted())
+            #expect(all.allSatisfy { $0.size == 1 && abs($0.modified.timeIntervalSinceNow) < 600 })
+        }
+    }
+
+    @Test(arguments: BlobStoreBackend.tested)
+    func keysWithEveryAllowedCharacterRoundTrip(_ backend: BlobStoreBackend) async throws {
+        try await backend.withStore { store in
+            let longSegment = String(repeating: "z", count: 200)
+            let paths = [
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ/abcdefghijklmnopqrstuvwxyz/0123456789/._-",
+                "..a/a../.-_/-._/_.-/x",
+                "chunks/\(longSegment)/\(longSegment)/0",
+            ]
+            for (index, path) in paths.enumerated() {
+                let key = try BlobKey(path)
+                try await store.put(key, [UInt8(index), 42], options: .none)
+                #expect(try await store.get(key) == [UInt8(index), 42])
+                #expect(try await store.size(of: key) == 2)
+            }
+            #expect(try await store.list(prefix: "").map(\.key.path) == paths.sorted())
+            #expect(try await store.list(prefix: "..a/").map(\.key.path) == ["..a/a../.-_/-._/_.-/x"])
+            for path in paths { try await store.delete(try BlobKey(path)) }
+            #expect(try await store.list(prefix: "").isEmpty)
+        }
+    }
+
+    @Test(arguments: BlobStoreBackend.tested)
+    func holdsAndRetentionOfPlainStoresAreNoneAndMissingBlobsAreNotFound(_ backend: BlobStoreBackend) async throws {
+        try await backend.withStore { store in
+            let key = try BlobKey("chunks/03/z/00000000")
+            await #expect(throws: BlobStoreError.notFound(key)) { try await store.setLegalHold(key, on: true) }
+            await #expect(throws: BlobStoreError.notFound(key)) { try await store.retainUntil(key) }
+            try await store.put(key, [5], options: .none)
+            try await store.setLegalHold(key, on: true)
+            #expect(try await store.retainUntil(key) == nil)
+            // Neither of these stores enforces WORM, so the blob can still be deleted.
+            try await store.delete(key)
+            #expect(try await store.size(of: key) == nil)
+        }
     }
 
     @Test func keysThatCouldEscapeTheStoreAreRefused() {

@@ -2,6 +2,7 @@ import Foundation
 public import Media
 import VaultCrypto
 public import VaultIndex
+import Retention
 import VaultStore
 
 /// What to ingest and on whose behalf.
@@ -89,7 +90,13 @@ extension Vault {
                                                      processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
         var written: [BlobKey] = []
         do {
-            let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader, progress: progress)
+            // WORM stores lock each chunk until the earliest day the recording could lawfully be
+            // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are
+            // unreadable, since the data key was never stored, and gc removes them once unlocked.)
+            let lockUntil = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass, capturedOn: today())?.startOfDayUTC
+            let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader,
+                                               options: BlobPutOptions(retainUntil: lockUntil, legalHold: try await patientIsHeld(patient)),
+                                               progress: progress)
             written = result.keys
             try await store.makeDurable(result.keys)
 
@@ -137,7 +144,7 @@ extension Vault {
 
     /// The pipeline: one reader (this task) feeds sealing tasks, at most `window` in flight; each
     /// seals in place, hashes and writes its own blob. Results are put back in index order.
-    func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader,
+    func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader, options: BlobPutOptions,
                      progress: (@Sendable (Int64) -> Void)?) async throws -> WrittenChunks {
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
         let headroom = ChunkSealer.headerSize
@@ -189,7 +196,7 @@ extension Vault {
                     if sealedCount < buffer.count { buffer.removeLast(buffer.count - sealedCount) }
                     let digest = ChunkDigest.sha256(buffer)
                     let key = try ChunkLayout.key(of: id, index: chunkIndex)
-                    try await store.put(key, buffer, options: .none)
+                    try await store.put(key, buffer, options: options)
                     return (ChunkRecord(index: chunkIndex, sealedSize: sealedCount, digest: digest), key)
                 }
                 inFlight += 1

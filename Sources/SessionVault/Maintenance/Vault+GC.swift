@@ -12,6 +12,9 @@ public struct GCReport: Sendable, Codable {
     public var orphanBlobs = 0
     public var orphanBytes: Int64 = 0
     public var incompleteWrites = 0
+    /// Orphan blobs a WORM store refused to delete yet (locked until a date); a later gc removes them.
+    /// They are unreadable: the data key of an ingest that never committed was never stored.
+    public var lockedOrphans = 0
     public var dryRun = false
 }
 
@@ -33,7 +36,7 @@ extension Vault {
             report.abandonedIngests.append(staging.id.description)
             if dryRun { continue }
             for blob in try await store.list(prefix: ChunkLayout.directory(of: staging.id)) {
-                try await store.delete(blob.key)
+                if try await deleteUnlessLocked(blob.key) == false { report.lockedOrphans += 1 }
             }
             try await catalog.discardStaging(staging.id, audit: AuditDraft(actor: actor, action: "gc.discard-staging", target: staging.id.description,
                                                                           detail: writerGone ? "writer process gone" : "older than grace period"))
@@ -50,9 +53,12 @@ extension Vault {
             let known = try await catalog.knownRecordings(among: Array(byRecording.keys))
             for (id, listings) in byRecording where !known.contains(id) {
                 for blob in listings where blob.modified <= fileCutoff {
+                    if !dryRun, try await deleteUnlessLocked(blob.key) == false {
+                        report.lockedOrphans += 1
+                        continue
+                    }
                     report.orphanBlobs += 1
                     report.orphanBytes += Int64(blob.size)
-                    if !dryRun { try await store.delete(blob.key) }
                 }
             }
         }
@@ -64,6 +70,17 @@ extension Vault {
             }
         }
         return report
+    }
+
+    /// Deletes a blob; false if the store refuses because it is locked (WORM retention or legal hold).
+    func deleteUnlessLocked(_ key: BlobKey) async throws -> Bool {
+        do {
+            try await store.delete(key)
+            return true
+        } catch {
+            if case .locked = error { return false }
+            throw error
+        }
     }
 
     static func processIsAlive(_ pid: Int32) -> Bool {

@@ -103,21 +103,69 @@ extension Vault {
             pseudonym = try self.pseudonym(ofPatient: patient, vaultPassphrase: vaultPassphrase)
         }
         if let recording, try await catalog.recording(recording) == nil { throw VaultError.recordingNotFound(recording.description) }
+        let hold = HoldRecord(recording: recording, patient: pseudonym, reason: reason, caseRef: caseRef, placedBy: actor, placedAt: clock())
+        let id: Int64
         do {
-            return try await catalog.placeHold(
-                HoldRecord(recording: recording, patient: pseudonym, reason: reason, caseRef: caseRef, placedBy: actor, placedAt: clock()),
-                audit: AuditDraft(actor: actor, action: "hold.place", target: recording?.description ?? "patient:" + (pseudonym ?? "").prefix(16),
-                                  purpose: caseRef))
+            id = try await catalog.placeHold(hold, audit: AuditDraft(actor: actor, action: "hold.place",
+                                                                     target: recording?.description ?? "patient:" + (pseudonym ?? "").prefix(16),
+                                                                     purpose: caseRef))
         } catch {
             if case .invalidState(_, _, let found) = error, let recording {
                 throw VaultError.notLive(recording: recording, state: found)
             }
             throw error
         }
+        // The catalog is the authority (the sweeper never destroys a held recording); the store's
+        // legal hold adds WORM protection underneath it.
+        try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is placed in the catalog")
+        return id
     }
 
     public func releaseHold(_ id: Int64, actor: String = Vault.defaultActor) async throws {
         try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: "hold.release", target: "hold:\(id)"))
+        if let hold = try await catalog.holds(includeReleased: true).first(where: { $0.id == id }) {
+            try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is released in the catalog")
+        }
+    }
+
+    /// Makes the store's legal holds agree with the catalog for every recording any hold (active or
+    /// released) ever covered: after an interrupted `hold place` or `hold release`, or a restore.
+    /// Returns how many recordings were checked.
+    @discardableResult
+    public func syncAllLegalHolds() async throws -> Int {
+        var ids = Set<RecordingID>()
+        for hold in try await catalog.holds(includeReleased: true) {
+            ids.formUnion(try await recordings(coveredBy: hold))
+        }
+        try await syncLegalHolds(ids.sorted { $0.description < $1.description }, context: "the catalog's holds are unchanged")
+        return ids.count
+    }
+
+    func recordings(coveredBy hold: HoldRecord) async throws -> [RecordingID] {
+        if let recording = hold.recording { return [recording] }
+        guard let patient = hold.patient else { return [] }
+        return try await catalog.recordings(RecordingFilter(patient: patient)).map(\.id)
+    }
+
+    /// Sets or lifts the store's legal hold on every chunk of each live recording, as the catalog's
+    /// holds say. A store that cannot enforce holds (a filesystem) makes this a no-op.
+    func syncLegalHolds(_ ids: [RecordingID], context: String) async throws {
+        for id in ids {
+            guard let record = try await catalog.recording(id), record.state == .live else { continue }
+            let held = try await catalog.isHeld(id)
+            do {
+                for index in 0..<record.chunkCount {
+                    try await store.setLegalHold(try ChunkLayout.key(of: id, index: index), on: held)
+                }
+            } catch {
+                throw VaultError.legalHoldNotApplied(recording: id, held: held, context: context, reason: "\(error)")
+            }
+        }
+    }
+
+    /// Whether a patient hold covers new recordings of this patient (their chunks are then written under legal hold).
+    func patientIsHeld(_ pseudonym: String) async throws -> Bool {
+        try await catalog.holds(includeReleased: false).contains { $0.patient == pseudonym && $0.releasedAt == nil }
     }
 }
 

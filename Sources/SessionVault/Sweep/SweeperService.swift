@@ -21,11 +21,15 @@ public struct SweeperService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let report = try await vault.sweep()
-                logger.info("sweep finished", metadata: [
-                    "today": "\(report.today)", "destroyed": "\(report.destroyed)", "resumed": "\(report.resumed)",
-                    "queued_for_review": "\(report.queuedForReview)", "deferred": "\(report.deferred.count)",
-                    "seconds": "\(String(format: "%.2f", report.seconds))",
-                ])
+                if report.anotherSweeperActive {
+                    logger.info("another sweeper holds the sweep lock; this tick does nothing")
+                } else {
+                    logger.info("sweep finished", metadata: [
+                        "today": "\(report.today)", "destroyed": "\(report.destroyed)", "resumed": "\(report.resumed)",
+                        "queued_for_review": "\(report.queuedForReview)", "deferred": "\(report.deferred.count)",
+                        "seconds": "\(String(format: "%.2f", report.seconds))",
+                    ])
+                }
             } catch {
                 logger.error("sweep failed; will retry at the next tick", metadata: ["error": "\(error)"])
             }

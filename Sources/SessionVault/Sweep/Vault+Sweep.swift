@@ -15,6 +15,9 @@ public struct SweepReport: Sendable, Codable {
     public var queuedForReview = 0
     /// Recordings crypto-shredded whose blobs the store would not delete yet (Object Lock); retried next sweep.
     public var deferred: [String] = []
+    /// True when another sweeper (another process or node sharing the catalog) held the sweep lock,
+    /// so this one changed nothing.
+    public var anotherSweeperActive = false
     public var seconds: Double = 0
 }
 
@@ -29,6 +32,11 @@ extension Vault {
     /// Held recordings are never touched; `review` dispositions are queued instead of destroyed.
     /// Works in batches, so memory does not grow with the number due. `now` decides what is due
     /// (e.g. a back-dated or test sweep); the records' timestamps are always the real time.
+    ///
+    /// Only one sweeper acts at a time among every process sharing the catalog (the catalog's
+    /// exclusive lock `sweep`); if another holds it, this one returns at once with
+    /// ``SweepReport/anotherSweeperActive`` set. A killed sweeper's lock is released with its
+    /// process (or its database connection), and the next sweep finishes its work.
     public func sweep(now: Date? = nil, dryRun: Bool = false, batchSize: Int = 500, actor: String = "sweeper",
                       progress: (@Sendable (Int) -> Void)? = nil) async throws -> SweepReport {
         let started = Date()
@@ -40,14 +48,29 @@ extension Vault {
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
+        let first = report
+        if let done = try await catalog.withExclusiveLock("sweep", {
+            try await self.sweepHoldingLock(today: today, report: first, batchSize: batchSize, actor: actor, started: started, progress: progress)
+        }) {
+            return done
+        }
+        report.anotherSweeperActive = true
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    func sweepHoldingLock(today: String, report first: SweepReport, batchSize: Int, actor: String, started: Date,
+                          progress: (@Sendable (Int) -> Void)?) async throws -> SweepReport {
+        var report = first
         // Finish what an interrupted sweep started, before anything new.
+        // In id order, past the ones the store still refuses to delete (they stay disposing).
         var deferred = Set<RecordingID>()
+        var cursor: RecordingID? = nil
         while true {
-            let batch = try await catalog.disposing(limit: batchSize).filter { !deferred.contains($0.id) }
-            if batch.isEmpty { break }
-            let done = try await finishDisposals(batch, actor: actor, deferred: &deferred)
-            report.resumed += done
-            if done == 0 && batch.allSatisfy({ deferred.contains($0.id) }) { break }
+            let batch = try await catalog.disposing(after: cursor, limit: batchSize)
+            guard let last = batch.last else { break }
+            cursor = last.id
+            report.resumed += try await finishDisposals(batch, actor: actor, deferred: &deferred)
         }
         while true {
             let queued = try await catalog.queueReviews(on: today, at: clock(), limit: batchSize)

@@ -159,14 +159,14 @@ extension SQLiteCatalog {
         }
     }
 
-    public func disposing(limit: Int) throws(CatalogError) -> [RecordingRecord] {
+    public func disposing(after: RecordingID?, limit: Int) throws(CatalogError) -> [RecordingRecord] {
         // The repeated `<>` terms let SQLite use the partial index recordings_state (it cannot infer them
         // from `state = 'disposing'`); without them this is a scan of every recording.
         try db.query("""
             SELECT \(Self.recordingColumns) FROM recordings
-            WHERE state = 'disposing' AND state <> 'live' AND state <> 'destroyed' ORDER BY id LIMIT ?
+            WHERE state = 'disposing' AND state <> 'live' AND state <> 'destroyed' AND id > ? ORDER BY id LIMIT ?
             """,
-                     [.integer(Int64(limit))], Self.recordingRow)
+                     [.blob(after?.bytes ?? []), .integer(Int64(limit))], Self.recordingRow)
     }
 
     public func finishDisposal(_ records: [DestructionRecord], actor: String) throws(CatalogError) {

@@ -24,6 +24,20 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Retention schedule file to copy into the vault (default: the built-in NHS mental-health schedule).", valueName: "FILE"))
     var schedule: String?
 
+    @Option(help: ArgumentHelp("""
+        The catalog: sqlite:PATH (default sqlite:catalog.sqlite, inside the vault directory) or \
+        postgres://USER@HOST:PORT/DATABASE[?sslmode=require] (password in $SESSIONVAULT_PG_PASSWORD).
+        """, valueName: "URL"))
+    var catalog: String?
+
+    @Option(help: ArgumentHelp("""
+        The blob store: file:PATH (default file:blobs) or \
+        s3://BUCKET[/PREFIX]?endpoint=URL&region=R&style=path|virtual-host&lock=compliance|governance|none \
+        (credentials in $SESSIONVAULT_S3_ACCESS_KEY and $SESSIONVAULT_S3_SECRET_KEY). A missing bucket is created, \
+        with Object Lock when lock= asks for it.
+        """, valueName: "URL"))
+    var blobs: String?
+
     func run() async throws {
         try await reportingErrors {
             guard let size = ByteCount.parse(chunkSize) else { throw VaultError.invalidArgument("invalid --chunk-size '\(chunkSize)' (e.g. 4MiB)") }
@@ -48,11 +62,15 @@ struct InitCommand: AsyncParsableCommand {
                 scheduleFile = (DefaultSchedule.fileName, DefaultSchedule.text)
             }
             let secret = try passphrase.read(purpose: "protect the new vault's secrets")
-            let created = try await Vault.create(at: vault.layout, options: .init(chunkSize: size, algorithm: chosen, kdf: strength, schedule: scheduleFile),
+            let created = try await Vault.create(at: vault.layout, options: .init(chunkSize: size, algorithm: chosen, kdf: strength, schedule: scheduleFile,
+                                                                                   catalog: catalog, blobs: blobs),
                                                  passphrase: secret)
             print("Created vault \(created.config.vaultID) in \(created.layout.root.path)")
             print("  chunks: \(ByteCount.format(Int64(created.config.chunkSize))) sealed with \(created.config.algorithm)")
             print("  retention schedule: \(created.config.retentionSchedule)")
+            print("  catalog: \(created.config.catalogDescription)")
+            print("  blobs: \(created.config.blobsDescription)")
+            await created.close()
             print("Next: `sessionvault role add clinician` (and records-officer, supervisor, ...).")
         }
     }

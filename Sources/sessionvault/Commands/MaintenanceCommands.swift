@@ -21,7 +21,8 @@ struct GCCommand: AsyncParsableCommand {
             let report = try await opened.collectGarbage(grace: grace, dryRun: dryRun)
             if json { try printJSON(report); return }
             let verb = dryRun ? "would remove" : "removed"
-            print("gc \(verb): \(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs (\(ByteCount.format(report.orphanBytes))), \(report.incompleteWrites) partial writes")
+            print("gc \(verb): \(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs (\(ByteCount.format(report.orphanBytes))), \(report.incompleteWrites) partial writes"
+                  + (report.lockedOrphans > 0 ? ", \(report.lockedOrphans) orphan blobs still locked by the store (removed by a later gc)" : ""))
         }
     }
 }

@@ -36,7 +36,7 @@ struct PatientCommand: AsyncParsableCommand {
 struct HoldCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hold", abstract: "Legal holds: a held recording is never destroyed, whatever is due.",
-        subcommands: [Place.self, Release.self, List.self])
+        subcommands: [Place.self, Release.self, List.self, Sync.self])
 
     struct Place: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -78,6 +78,22 @@ struct HoldCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.open().releaseHold(id)
                 print("Released hold \(id)")
+            }
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the blob store's legal holds (S3 Object Lock) agree with the catalog's holds.",
+            discussion: "For after a `hold place` or `hold release` that could not reach the store, or a restore. A no-op on a filesystem store.")
+        @OptionGroup var vault: VaultOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let count = try await opened.syncAllLegalHolds()
+                await opened.close()
+                print("Legal holds in the store match the catalog for \(count) recording(s).")
             }
         }
     }
@@ -132,7 +148,9 @@ struct SweepCommand: AsyncParsableCommand {
             for row in report.due {
                 print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
             }
-            if !dryRun {
+            if report.anotherSweeperActive {
+                print("Another sweeper holds the sweep lock (another process or node): nothing changed; it will do the work.")
+            } else if !dryRun {
                 print("Destroyed \(report.destroyed), finished \(report.resumed) interrupted, queued \(report.queuedForReview) for review"
                       + (report.deferred.isEmpty ? "" : ", \(report.deferred.count) deferred (store lock)"))
             }
@@ -162,6 +180,7 @@ struct SweeperCommand: AsyncParsableCommand {
                 services: [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            await opened.close()
         }
     }
 

@@ -53,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
                 note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
             }
             try await app.runService()
+            await opened.close()
         }
     }
 }

@@ -23,8 +23,13 @@ enum ServeProcess {
 
     /// Runs a command to completion.
     static func run(_ arguments: [String], environment: [String: String]) throws -> Result {
+        try runTool(binary.path, arguments, environment: environment)
+    }
+
+    /// Runs any program (openssl, curl) to completion.
+    static func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
@@ -60,7 +65,7 @@ enum ServeProcess {
                 let data = err.fileHandleForReading.availableData
                 if data.isEmpty { break }
                 seen += String(decoding: data, as: UTF8.self)
-                if let range = seen.range(of: "http://127.0.0.1:") {
+                if let range = seen.range(of: "://127.0.0.1:") {
                     let digits = seen[range.upperBound...].prefix { $0.isNumber }
                     found = Int(digits)
                 }

@@ -1,0 +1,192 @@
+import Foundation
+
+/// Where and how ``PostgresCatalog`` connects, parsed from a catalog URL:
+///
+///     postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-full&pool_max=N&connect_timeout=S&application_name=NAME]
+///
+/// `postgresql://` is accepted too. User, password and database are percent-decoded; an IPv6 host is
+/// written in brackets (`[::1]`). The port defaults to 5432.
+///
+/// - The password comes from the URL or, if the URL has none, from `SESSIONVAULT_PG_PASSWORD` in the
+///   environment given to ``parse(_:environment:)``. It never appears in ``description``, in
+///   ``redactedURL``, in a mirror (`dump`) or in any ``CatalogError``.
+/// - `sslmode`: `disable` (plain TCP), `prefer` (the default, as libpq's: TLS if the server offers it,
+///   else plain), `require` and `verify-full` (TLS or fail). Whenever TLS is used, the server's
+///   certificate is verified against the system's trust store and its host name, so `require` is
+///   as strict as libpq's `verify-full`; libpq's unverified `require` is not offered. Production
+///   vaults should use `require`.
+/// - `pool_max`: the most connections the catalog's pool opens (default 10), besides the one
+///   connection each held ``PostgresCatalog/withExclusiveLock(_:_:)`` uses.
+/// - `connect_timeout`: seconds to wait for a TCP connection (default 10).
+/// - `application_name`: shown in `pg_stat_activity` (default `sessionvault`).
+public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public enum SSLMode: String, Sendable, Hashable, CaseIterable {
+        case disable, prefer, require
+        case verifyFull = "verify-full"
+    }
+
+    /// The environment variable that supplies the password when the URL has none.
+    public static let passwordVariable = "SESSIONVAULT_PG_PASSWORD"
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var sslMode: SSLMode
+    public var poolMaximum: Int
+    public var connectTimeoutSeconds: Int
+    public var applicationName: String
+
+    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, sslMode: SSLMode = .prefer,
+                poolMaximum: Int = 10, connectTimeoutSeconds: Int = 10, applicationName: String = "sessionvault") {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.sslMode = sslMode
+        self.poolMaximum = poolMaximum
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.applicationName = applicationName
+    }
+
+    /// `host:port`, with an IPv6 address in brackets.
+    public var endpoint: String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
+
+    /// The URL without the password and without options: what errors and logs show.
+    public var redactedURL: String { "postgres://\(Self.percentEncode(user))@\(endpoint)/\(Self.percentEncode(database))" }
+
+    public var description: String { redactedURL + "?sslmode=\(sslMode.rawValue)" }
+    public var debugDescription: String { description + (password == nil ? "" : " (password set)") }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["host": host, "port": port, "user": user, "password": password == nil ? "(none)" : "(redacted)",
+                                "database": database, "sslMode": sslMode, "poolMaximum": poolMaximum])
+    }
+
+    /// Parses a catalog URL. Errors name the problem and the redacted URL, never the password.
+    public static func parse(_ url: String, environment: [String: String] = [:]) throws(CatalogError) -> PostgresConfiguration {
+        func fail(_ message: String, shown: String = "postgres://…") -> CatalogError { .open(path: shown, message: message) }
+        let schemes = ["postgres://", "postgresql://"]
+        guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else {
+            throw fail("a PostgreSQL catalog URL starts with postgres:// or postgresql://")
+        }
+        var rest = Substring(url.dropFirst(scheme.count))
+        var query: Substring = ""
+        if let q = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: q)...]
+            rest = rest[..<q]
+        }
+        guard let slash = rest.firstIndex(of: "/") else { throw fail("no database name (postgres://user@host:port/DATABASE)") }
+        let authority = rest[..<slash]
+        let databaseText = rest[rest.index(after: slash)...]
+        // The last '@' separates user info from the host: a password may contain '@' only percent-encoded,
+        // but be lenient with a raw one.
+        guard let at = authority.lastIndex(of: "@") else { throw fail("no user name (postgres://USER@host:port/database)") }
+        let userInfo = authority[..<at]
+        let hostPort = authority[authority.index(after: at)...]
+        var user: String
+        var password: String?
+        if let colon = userInfo.firstIndex(of: ":") {
+            user = try percentDecode(userInfo[..<colon], what: "user name")
+            password = try percentDecode(userInfo[userInfo.index(after: colon)...], what: "password")
+        } else {
+            user = try percentDecode(userInfo, what: "user name")
+        }
+        guard !user.isEmpty else { throw fail("empty user name") }
+        var host: String
+        var portText: Substring?
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address in brackets") }
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let after = hostPort[hostPort.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw fail("unexpected text after the IPv6 address") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            portText = hostPort[hostPort.index(after: colon)...]
+        } else {
+            host = String(hostPort)
+        }
+        guard !host.isEmpty else { throw fail("no host name") }
+        var port = 5432
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else { throw fail("port '\(portText)' is not a number from 1 to 65535") }
+            port = value
+        }
+        let database = try percentDecode(databaseText, what: "database name")
+        guard !database.isEmpty, !database.contains("/") else { throw fail("no database name (postgres://user@host:port/DATABASE)") }
+        var config = PostgresConfiguration(host: host, port: port, user: user, password: password, database: database)
+        let shown = config.redactedURL
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            let value = parts.count > 1 ? try percentDecode(parts[1], what: "option \(key)") : ""
+            switch key {
+            case "sslmode":
+                guard let mode = SSLMode(rawValue: value) else {
+                    throw fail("sslmode '\(value)' is not supported (use \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")))", shown: shown)
+                }
+                config.sslMode = mode
+            case "pool_max":
+                guard let n = Int(value), (1...1000).contains(n) else { throw fail("pool_max '\(value)' is not a number from 1 to 1000", shown: shown) }
+                config.poolMaximum = n
+            case "connect_timeout":
+                guard let n = Int(value), (1...3600).contains(n) else {
+                    throw fail("connect_timeout '\(value)' is not a number of seconds from 1 to 3600", shown: shown)
+                }
+                config.connectTimeoutSeconds = n
+            case "application_name":
+                config.applicationName = value
+            case "password":
+                throw fail("put the password in the user info or in \(passwordVariable), not in an option", shown: shown)
+            default:
+                throw fail("unknown option '\(key)' (known: sslmode, pool_max, connect_timeout, application_name)", shown: shown)
+            }
+        }
+        if config.password == nil, let fromEnvironment = environment[passwordVariable], !fromEnvironment.isEmpty {
+            config.password = fromEnvironment
+        }
+        return config
+    }
+
+    static func percentDecode(_ text: Substring, what: String) throws(CatalogError) -> String {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                throw .open(path: "postgres://…", message: "bad percent-encoding in the \(what)")
+            }
+            bytes.append(high << 4 | low)
+        }
+        guard let string = String(bytes: bytes, encoding: .utf8) else {
+            throw .open(path: "postgres://…", message: "the \(what) is not UTF-8 after percent-decoding")
+        }
+        return string
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if byte < 0x80, c.isLetter || c.isNumber || "-._~".contains(c) {
+                out.append(c)
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A value bound to a PostgreSQL statement. Byte strings that travel in arrays are sent as hex text
+/// and decoded in SQL (`decode(x, 'hex')`), so no NIO buffer type appears here.
+enum PGValue: Sendable {
+    case null
+    case int(Int64)
+    case text(String)
+    case bytes([UInt8])
+    case bool(Bool)
+    case texts([String])
+    case ints([Int64])
+
+    static func optional(_ text: String?) -> PGValue { text.map { .text($0) } ?? .null }
+    static func optional(_ int: Int64?) -> PGValue { int.map { .int($0) } ?? .null }
+    static func optional(_ bytes: [UInt8]?) -> PGValue { bytes.map { .bytes($0) } ?? .null }
+    /// Byte strings as a text array of hex, for `decode(unnest($n::text[]), 'hex')`.
+    static func hex(_ values: [[UInt8]]) -> PGValue { .texts(values.map(hexString)) }
+}
+
+func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// Numbers placeholders (`$1`, `$2`, ...) while a statement is assembled from optional clauses.
+struct PGStatementBuilder {
+    var values: [PGValue] = []
+
+    mutating func bind(_ value: PGValue) -> String {
+        values.append(value)
+        return "$\(values.count)"
+    }
+}
+
+/// One result row, read by column position. Decoding failures become ``CatalogError/corruptRow(table:id:reason:)``
+/// naming the column and types, never the data.
+struct PGRow {
+    let cells: PostgresRandomAccessRow
+
+    private func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type) throws(CatalogError) -> T? {
+        let cell = cells[column]
+        guard cell.bytes != nil else { return nil }
+        do {
+            return try cell.decode(T.self)
+        } catch {
+            throw .corruptRow(table: "?", id: cell.columnName, reason: "column \(cell.columnName) of type \(cell.dataType) is not a \(T.self)")
+        }
+    }
+
+    private func required<T>(_ value: T?, _ column: Int) throws(CatalogError) -> T {
+        guard let value else {
+            let name = cells[column].columnName
+            throw .corruptRow(table: "?", id: name, reason: "column \(name) is NULL")
+        }
+        return value
+    }
+
+    func int(_ column: Int) throws(CatalogError) -> Int64 { try required(optionalInt(column), column) }
+    func optionalInt(_ column: Int) throws(CatalogError) -> Int64? {
+        switch cells[column].dataType {
+        case .int4: return try decode(column, as: Int32.self).map(Int64.init)
+        case .int2: return try decode(column, as: Int16.self).map(Int64.init)
+        default: return try decode(column, as: Int64.self)
+        }
+    }
+    func text(_ column: Int) throws(CatalogError) -> String { try required(optionalText(column), column) }
+    func optionalText(_ column: Int) throws(CatalogError) -> String? { try decode(column, as: String.self) }
+    func blob(_ column: Int) throws(CatalogError) -> [UInt8] { try required(optionalBlob(column), column) }
+    func optionalBlob(_ column: Int) throws(CatalogError) -> [UInt8]? { try decode(column, as: Data.self).map { [UInt8]($0) } }
+    func bool(_ column: Int) throws(CatalogError) -> Bool { try required(decode(column, as: Bool.self), column) }
+    func texts(_ column: Int) throws(CatalogError) -> [String] { try decode(column, as: [String].self) ?? [] }
+}
+
+/// One connection (leased from the pool, or a catalog's dedicated lock connection) with typed,
+/// redacting error mapping. Errors carry SQLSTATE, the server's primary message and the SQL, never
+/// bound values, the server's DETAIL (which quotes key values) or the password.
+struct PGConnection {
+    let connection: PostgresConnection
+    let context: PGContext
+
+    @discardableResult
+    func query<T>(_ sql: String, _ values: [PGValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
+        var binds = PostgresBindings(capacity: values.count)
+        do {
+            for value in values {
+                switch value {
+                case .null: binds.appendNull()
+                case .int(let v): binds.append(v)
+                case .text(let v): binds.append(v)
+                case .bytes(let v): try binds.append(Data(v))
+                case .bool(let v): binds.append(v)
+                case .texts(let v): binds.append(v)
+                case .ints(let v): binds.append(v)
+                }
+            }
+        } catch {
+            throw .backend(message: "cannot encode a parameter for: \(sql.prefix(120))")
+        }
+        // The driver never answers a query written to a connection that has closed (the server ended
+        // it, or restarted): ask first. (A close in the instant between this and the write is not
+        // covered; dedicated lock connections also race their queries against closing.)
+        guard !connection.isClosed else {
+            throw .backend(message: "PostgreSQL connection to \(context.configuration.endpoint) is closed (in: \(sql.prefix(120)))")
+        }
+        let rows: [PostgresRow]
+        do {
+            rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: context.queryLogger).collect()
+        } catch {
+            throw context.map(error, sql: sql)
+        }
+        var result: [T] = []
+        result.reserveCapacity(rows.count)
+        for row in rows { result.append(try map(PGRow(cells: row.makeRandomAccess()))) }
+        return result
+    }
+
+    func queryOne<T>(_ sql: String, _ values: [PGValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> T? {
+        try await query(sql, values, map).first
+    }
+
+    /// Closes the connection (errors ignored: it is being discarded).
+    func close() async {
+        let closeAsync: () async throws -> Void = connection.close
+        try? await closeAsync()
+    }
+
+    /// Runs a statement and discards any rows.
+    func run(_ sql: String, _ values: [PGValue] = []) async throws(CatalogError) {
+        try await query(sql, values) { _ in () }
+    }
+
+    /// Runs a statement that ends in `RETURNING ...`; returns how many rows it returned (= changed).
+    func changes(_ sql: String, _ values: [PGValue] = []) async throws(CatalogError) -> Int {
+        try await query(sql, values) { _ in () }.count
+    }
+
+    /// Inserts rows with one multi-row `INSERT ... VALUES` per batch (at most 60,000 parameters each).
+    func insert(into table: String, columns: [String], rows: [[PGValue]]) async throws(CatalogError) {
+        guard !rows.isEmpty else { return }
+        let perRow = columns.count
+        let batch = max(1, 60_000 / perRow)
+        var start = 0
+        while start < rows.count {
+            let slice = rows[start..<min(rows.count, start + batch)]
+            var builder = PGStatementBuilder()
+            var tuples: [String] = []
+            tuples.reserveCapacity(slice.count)
+            for row in slice {
+                tuples.append("(" + row.map { builder.bind($0) }.joined(separator: ", ") + ")")
+            }
+            try await run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))", builder.values)
+            start += batch
+        }
+    }
+}
+
+/// What every connection of one catalog shares: where it points (for error messages), the password
+/// (only to scrub it from messages) and the loggers.
+struct PGContext: Sendable {
+    let configuration: PostgresConfiguration
+    let logger: Logger
+    /// postgres-nio logs statements at trace level, with parameters: queries get a logger that drops everything.
+    let queryLogger = Logger(label: "sessionvault.catalog.postgres.query", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// SQLSTATE of a server error, if `error` is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    func scrub(_ text: String) -> String {
+        guard let password = configuration.password, password.count >= 1 else { return text }
+        return text.replacingOccurrences(of: password, with: "(redacted)")
+    }
+
+    /// Turns any error of the driver or the pool into a ``CatalogError``.
+    func map(_ error: any Error, sql: String) -> CatalogError {
+        if let error = error as? CatalogError { return error }
+        let statement = String(sql.prefix(120))
+        if let error = error as? PSQLError {
+            if let info = error.serverInfo {
+                let state = info[.sqlState] ?? "?????"
+                let message = scrub(info[.message] ?? "no message")
+                if state.hasPrefix("23") { return .constraint(message: "\(message) [SQLSTATE \(state)]", sql: statement) }
+                return .backend(message: "PostgreSQL \(state): \(message) (in: \(statement))")
+            }
+            return .backend(message: scrub("PostgreSQL connection to \(configuration.endpoint) failed: \(describe(error))") + " (in: \(statement))")
+        }
+        if error is CancellationError { return .backend(message: "cancelled (in: \(statement))") }
+        let kind = String(describing: type(of: error))
+        if kind.contains("ConnectionPoolError") {
+            let reason = "\(error)".contains("Shutdown") ? "the catalog is closed"
+                : "\(error)".contains("CircuitBreaker") ? "no connection could be made for 60 s" : "\(error)"
+            return .backend(message: "PostgreSQL at \(configuration.endpoint): \(reason)")
+        }
+        return .backend(message: scrub("PostgreSQL at \(configuration.endpoint): \(kind)"))
+    }
+
+    /// A connection-level failure in words: the driver's code and the system error underneath
+    /// (e.g. `connectionError: Connection refused (errno: 111)`).
+    func describe(_ error: PSQLError) -> String {
+        var text = error.code.description
+        if let underlying = error.underlying { text += ": \(underlying)" }
+        return scrub(text)
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import Testing
+@testable import VaultStore
+
+/// Two nodes (two vault directories, as two machines would hold) sharing one PostgreSQL catalog
+/// and one S3 bucket on the real servers that `scripts/with-test-servers.sh` starts. Every step
+/// runs the `sessionvault` binary as an operator would.
+///
+/// Skipped (with a printed reason) without the servers' variables, unless
+/// `SESSIONVAULT_REQUIRE_SERVERS=1`, which `make test` sets: then a missing server fails.
+@Suite("Several nodes on PostgreSQL and S3", .serialized, .enabled(if: SharedBackends.shouldRun))
+struct MultiNodeTests {
+    /// A vault on fresh backends, set up on node A and copied to node B.
+    struct Cluster {
+        let a: CLI
+        let b: CLI
+        let database: String
+
+        let bucket: String
+
+        static func make(lock: String) throws -> Cluster {
+            let servers = try SharedBackends.require()
+            let database = "mn_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+            try servers.createDatabase(database)
+            let bucket = "mn-" + UUID().uuidString.lowercased().prefix(18)
+            let a = CLI(extra: servers.credentials)
+            try a.expectOK(["init", "--chunk-size", "64KiB", "--catalog", servers.postgresURL(database: database),
+                            "--blobs", servers.s3URL(bucket: bucket, lock: lock)])
+            for role in ["clinician", "records-officer", "supervisor"] { try a.expectOK(["role", "add", role]) }
+            try a.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care", "--scope", "supervision"])
+            // Node B: the same directory (config, keyring, schedule), as DEPLOYMENT.md says to copy it.
+            let b = CLI(extra: servers.credentials)
+            try FileManager.default.copyItem(at: a.vault, to: b.vault)
+            return Cluster(a: a, b: b, database: database, bucket: String(bucket))
+        }
+
+        func remove() {
+            a.remove()
+            b.remove()
+            try? SharedBackends.current?.dropDatabase(database)
+        }
+    }
+
+    @Test func aRecordingIngestedOnOneNodeIsReadOnTheOther() throws {
+        let cluster = try Cluster.make(lock: "compliance")
+        defer { cluster.remove() }
+        let bytes = pseudoRandomBytes(300_000, seed: 41)
+        let id = try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data(bytes))
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try cluster.b.expectOK(["ls"]).out.contains(id))
+        let got = try cluster.b.expectOK(["get", id, "--as", "clinician"])
+        #expect(Array(got.stdout) == bytes)
+        let refused = try cluster.b.run(["get", id, "--as", "supervisor", "--range", "0-9"])
+        #expect(refused.status == 0, "supervision was consented: \(refused.stderr)")
+        #expect(try cluster.b.expectOK(["verify"]).status == 0)
+        #expect(try cluster.a.expectOK(["audit", "verify"]).status == 0)
+    }
+
+    @Test func aNodeKilledMidIngestLeavesNothingVisibleWhileTheOtherCarriesOn() throws {
+        let cluster = try Cluster.make(lock: "compliance")
+        defer { cluster.remove() }
+        // Node A ingests from a pipe that keeps it busy, and is killed with SIGKILL part-way.
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"]
+        process.environment = cluster.a.environment
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let block = Data(pseudoRandomBytes(64 << 10, seed: 5))
+        for _ in 0..<24 { input.fileHandleForWriting.write(block) }
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        // Node B goes on: its ingest commits and is the only recording anyone sees.
+        let bytes = pseudoRandomBytes(200_000, seed: 42)
+        let id = try cluster.b.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-b", "--class", "care"], stdin: Data(bytes))
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let listed = try cluster.a.expectOK(["ls", "--json"]).out
+        #expect(listed.components(separatedBy: "\"id\"").count - 1 == 1, "only the committed recording is listed: \(listed)")
+        #expect(listed.contains(id))
+        #expect(Array(try cluster.a.expectOK(["get", id, "--as", "clinician"]).stdout) == bytes)
+
+        // gc on the other node clears the dead ingest's staging row; its chunks were written under
+        // Object Lock, so the store keeps them (unreadable: their key was never stored) until the lock ends.
+        let gc = try cluster.b.expectOK(["gc", "--grace", "0", "--json"]).out
+        #expect(gc.contains("\"abandonedIngests\" : [\n    \""), "gc: \(gc)")
+        #expect(!gc.contains("\"lockedOrphans\" : 0"), "the killed ingest's chunks are locked: \(gc)")
+        let fsck = try cluster.b.run(["fsck"])
+        #expect(fsck.status == 0, "fsck after gc: \(fsck.out) \(fsck.stderr)")
+    }
+
+    @Test func aSweeperKilledMidDestructionIsFinishedByTheOtherNode() throws {
+        let cluster = try Cluster.make(lock: "none")
+        defer { cluster.remove() }
+        var ids: [String] = []
+        for seed in 0..<3 {
+            ids.append(try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+                                              stdin: Data(pseudoRandomBytes(150_000, seed: UInt64(60 + seed))))
+                .out.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let crashed = try cluster.a.run(["sweep", "--now", "2199-01-01"], environment: ["SESSIONVAULT_CRASH_AT": "sweep.mid-blobs"])
+        #expect(crashed.status != 0, "node A's sweep was meant to die part-way")
+        // Crypto-shredded already: no node can decrypt, whatever is left in the store.
+        #expect(try cluster.b.run(["get", ids[0], "--as", "clinician"]).status != 0)
+        let finished = try cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        #expect(!finished.contains("\"anotherSweeperActive\" : true"), "node A's lock died with it: \(finished)")
+        let destroyed = try cluster.b.expectOK(["destroyed", "ls", "--json"]).out
+        for id in ids { #expect(destroyed.contains(id)) }
+        #expect(try cluster.a.expectOK(["ls", "--json"]).out.components(separatedBy: "\"id\"").count == 1)
+        let fsck = try cluster.a.run(["fsck"])
+        #expect(fsck.status == 0, "fsck: \(fsck.out) \(fsck.stderr)")
+    }
+
+    @Test func objectLockKeepsTheChunksOfARecordingShreddedEarly() throws {
+        let cluster = try Cluster.make(lock: "compliance")
+        defer { cluster.remove() }
+        let id = try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+                                        stdin: Data(pseudoRandomBytes(100_000, seed: 77)))
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Swept as of a date before the lock ends (the lock is in real time): crypto-shredded at once,
+        // the chunks refused deletion by the store and kept, the destruction deferred, not lost.
+        let swept = try cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        #expect(swept.contains(id), "deferred: \(swept)")
+        #expect(try cluster.a.run(["get", id, "--as", "records-officer"]).status != 0)
+        let verify = try cluster.b.run(["fsck"])
+        #expect(verify.out.contains(id) || verify.status == 0, "fsck: \(verify.out)")
+        let again = try cluster.a.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        #expect(again.contains(id), "still deferred at the next sweep: \(again)")
+        #expect(!(try cluster.a.expectOK(["destroyed", "ls", "--json"]).out.contains(id)), "no destruction record while chunks remain")
+    }
+
+    @Test func legalHoldsReachTheObjectStore() async throws {
+        let cluster = try Cluster.make(lock: "governance")
+        defer { cluster.remove() }
+        let id = try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+                                        stdin: Data(pseudoRandomBytes(200_000, seed: 8)))
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let servers = try SharedBackends.require()
+        let store = S3BlobStore(configuration: try S3Configuration.parse(servers.s3URL(bucket: cluster.bucket, lock: "governance"),
+                                                                         environment: servers.credentials))
+        let chunks = try await store.list(prefix: "chunks/")
+        #expect(chunks.count == 4, "200,000 bytes in 64KiB chunks")
+        let placed = try cluster.b.expectOK(["hold", "place", "--recording", id, "--reason", "litigation", "--ref", "CASE-7"]).out
+        let holdID = placed.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        for chunk in chunks {
+            let state = try #require(try await store.lockState(chunk.key, versionID: nil))
+            #expect(state.legalHold, "chunk \(chunk.key) is under legal hold in the store")
+            // Written under retention until the earliest day the schedule could let it be destroyed.
+            // (supervision: a withdrawal on the day of capture would end it after the 30-day grace period)
+            #expect((state.retainUntil ?? .distantPast) > Date().addingTimeInterval(29 * 86_400))
+            var refused = false
+            do { try await store.delete(chunk.key) } catch { if case .locked = error { refused = true } }
+            #expect(refused)
+        }
+        try cluster.a.expectOK(["hold", "release", holdID])
+        for chunk in chunks {
+            #expect(try await store.lockState(chunk.key, versionID: nil)?.legalHold == false, "released: the legal hold is lifted")
+        }
+        let sync = try cluster.a.expectOK(["hold", "sync"]).out
+        #expect(sync.contains("1 recording"), "hold sync: \(sync)")
+        #expect(Array(try cluster.b.expectOK(["get", id, "--as", "clinician"]).stdout) == pseudoRandomBytes(200_000, seed: 8))
+        try await store.shutdown()
+    }
+
+    @Test func anUnreachableObjectStoreIsAClearErrorAndLeavesNothingVisible() throws {
+        let cluster = try Cluster.make(lock: "none")
+        defer { cluster.remove() }
+        // Node B's configuration points at a port where nothing listens.
+        let config = cluster.b.vault.appendingPathComponent("config.toml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let closedPort = try SharedBackends.closedPort()
+        let rewritten = text.replacingOccurrences(of: #"endpoint=http://127\.0\.0\.1:[0-9]+"#, with: "endpoint=http://127.0.0.1:\(closedPort)",
+                                                  options: .regularExpression)
+        #expect(rewritten != text)
+        try rewritten.write(to: config, atomically: true, encoding: .utf8)
+        let failed = try cluster.b.run(["ingest", "-", "--session", "S1", "--clinician", "dr-b", "--class", "care"],
+                                       stdin: Data(pseudoRandomBytes(100_000, seed: 3)))
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("127.0.0.1:\(closedPort)") && failed.stderr.contains("attempt"), "error: \(failed.stderr)")
+        #expect(!failed.stderr.contains(SharedBackends.current?.secretKey ?? "no secret"))
+        #expect(try cluster.a.expectOK(["ls", "--json"]).out.components(separatedBy: "\"id\"").count == 1, "nothing visible")
+    }
+}
+
+/// The servers `scripts/with-test-servers.sh` started, from its variables.
+struct SharedBackends: Sendable {
+    let postgres: String
+    let s3Endpoint: String
+    let accessKey: String
+    let secretKey: String
+    let region: String
+
+    static let current: SharedBackends? = {
+        let env = ProcessInfo.processInfo.environment
+        guard let postgres = env["SESSIONVAULT_TEST_POSTGRES_URL"], let s3 = env["SESSIONVAULT_TEST_S3_ENDPOINT"] else { return nil }
+        return SharedBackends(postgres: postgres, s3Endpoint: s3, accessKey: env["SESSIONVAULT_TEST_S3_ACCESS_KEY"] ?? "",
+                              secretKey: env["SESSIONVAULT_TEST_S3_SECRET_KEY"] ?? "", region: env["SESSIONVAULT_TEST_S3_REGION"] ?? "us-east-1")
+    }()
+
+    static let shouldRun: Bool = {
+        let required = ProcessInfo.processInfo.environment["SESSIONVAULT_REQUIRE_SERVERS"] == "1"
+        if current == nil && !required {
+            print("MultiNodeTests: SESSIONVAULT_TEST_POSTGRES_URL / SESSIONVAULT_TEST_S3_ENDPOINT unset: skipped "
+                  + "(run them under scripts/with-test-servers.sh, as make test does)")
+        }
+        return current != nil || required
+    }()
+
+    static func require() throws -> SharedBackends {
+        guard let current else {
+            throw CLIFailure(message: "SESSIONVAULT_REQUIRE_SERVERS=1 but the servers' variables are unset: run under scripts/with-test-servers.sh")
+        }
+        return current
+    }
+
+    var credentials: [String: String] {
+        ["SESSIONVAULT_S3_ACCESS_KEY": accessKey, "SESSIONVAULT_S3_SECRET_KEY": secretKey]
+    }
+
+    func postgresURL(database: String) -> String {
+        guard let slash = postgres.range(of: "/", options: .backwards) else { return postgres }
+        return String(postgres[..<slash.upperBound]) + database
+    }
+
+    func s3URL(bucket: String, lock: String) -> String {
+        "s3://\(bucket)?endpoint=\(s3Endpoint)&region=\(region)&style=path&lock=\(lock)"
+    }
+
+    func psql(_ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CLIFailure(message: "psql \(sql): \(message)") }
+    }
+
+    func createDatabase(_ name: String) throws { try psql("CREATE DATABASE \(name)") }
+    func dropDatabase(_ name: String) throws { try psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+
+    /// A loopback port with nothing listening (bound, then closed).
+    static func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CLIFailure(message: "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw CLIFailure(message: "bind failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+import VaultIndex
+
+/// Retention, holds, disposal, requests, fsck and the exclusive lock: the rest of the ``Catalog``
+/// contract, checked on every backend.
+@Suite("Catalog lifecycle conformance")
+struct CatalogLifecycleConformanceTests {
+    typealias C = CatalogConformanceTests
+    struct Boom: Error {}
+
+    static func commit(_ catalog: any Catalog, _ id: RecordingID, patient: String, dueOn: String?, disposition: String? = nil,
+                       session: String = "s1") async throws {
+        try await catalog.beginStaging(C.staging(id, session: session))
+        var record = C.live(id, session: session, patient: patient)
+        record.dueOn = dueOn
+        record.disposition = disposition
+        record.retentionRule = "rule-\(patient)"
+        let chunks = (0..<3).map { ChunkRecord(index: $0, sealedSize: 60, digest: [UInt8](repeating: UInt8($0), count: 32)) }
+        try await catalog.commitRecording(record, chunks: chunks, wraps: [WrapRecord(recording: id, role: "clinician", keyID: "k1", wrapped: [9])],
+                                          audit: C.audit)
+    }
+
+    /// Ids in ascending order, so that expectations about id order are easy to write.
+    static func sortedIDs(_ count: Int) -> [RecordingID] { (0..<count).map { _ in RecordingID.random() }.sorted() }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func dueRecordingsAreQueuedApprovedShreddedAndDestroyedUnlessHeld(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let ids = Self.sortedIDs(4)
+            let (destroy, review, later, held) = (ids[0], ids[1], ids[2], ids[3])
+            try await Self.commit(catalog, destroy, patient: "p1", dueOn: "2020-01-01")
+            try await Self.commit(catalog, review, patient: "p2", dueOn: "2020-01-01", disposition: "review")
+            try await Self.commit(catalog, later, patient: "p1", dueOn: "2099-01-01")
+            try await Self.commit(catalog, held, patient: "p3", dueOn: "2019-06-01", disposition: "destroy")
+            let hold = try await catalog.placeHold(HoldRecord(recording: held, reason: "inquiry", caseRef: "c1", placedBy: "ro", placedAt: Date()),
+                                                   audit: C.audit)
+            #expect(try await catalog.isHeld(held))
+            #expect(try await !catalog.isHeld(destroy))
+
+            #expect(try await catalog.dueSummary(on: "2026-01-01") == [
+                DueSummary(retentionClass: "care", disposition: "destroy", count: 2, held: 1),
+                DueSummary(retentionClass: "care", disposition: "review", count: 1, held: 0),
+            ])
+            #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).map(\.id) == [destroy])
+            #expect(try await catalog.queueReviews(on: "2026-01-01", at: Date(), limit: 10) == 1)
+            #expect(try await catalog.queueReviews(on: "2026-01-01", at: Date(), limit: 10) == 0)
+            #expect(try await catalog.dispositions(status: .pending).map(\.recording) == [review])
+            try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: "done", by: "ro", at: Date(), audit: C.audit)
+            await #expect(throws: CatalogError.self) {
+                try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: nil, by: "ro", at: Date(), audit: C.audit)
+            }
+            #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).map(\.id) == [destroy, review])
+
+            let started = try await catalog.beginDisposal([(held, "sweeper"), (destroy, "sweeper"), (review, "ro"), (destroy, "sweeper")],
+                                                          at: Date(timeIntervalSince1970: 1_900_000_000), actor: "sweeper")
+            #expect(started == [destroy, review])
+            #expect(try await catalog.wrapRoles(of: destroy).isEmpty)
+            #expect(try await catalog.wrapRoles(of: held) == ["clinician"])
+            let disposing = try await catalog.disposing(limit: 10)
+            #expect(disposing.map(\.id) == [destroy, review])
+            #expect(disposing.map(\.disposalAuthorisedBy) == ["sweeper", "ro"])
+            // Keyset pagination, for sweeps that must get past recordings a WORM store still keeps.
+            #expect(try await catalog.disposing(after: destroy, limit: 10).map(\.id) == [review])
+            #expect(try await catalog.disposing(after: review, limit: 10).isEmpty)
+            #expect(try await catalog.disposing(after: nil, limit: 1).map(\.id) == [destroy])
+            #expect(disposing[0].disposalStartedAt == Date(timeIntervalSince1970: 1_900_000_000))
+            // A hold cannot be placed on a recording that is no longer live, nor on one that does not exist.
+            await #expect(throws: CatalogError.invalidState(recording: destroy.description, expected: "live", found: "disposing")) {
+                _ = try await catalog.placeHold(HoldRecord(recording: destroy, reason: "r", caseRef: "c", placedBy: "x", placedAt: Date()),
+                                                audit: C.audit)
+            }
+            let unknown = RecordingID.random()
+            await #expect(throws: CatalogError.notFound(what: "recording", id: unknown.description)) {
+                _ = try await catalog.placeHold(HoldRecord(recording: unknown, reason: "r", caseRef: "c", placedBy: "x", placedAt: Date()),
+                                                audit: C.audit)
+            }
+
+            let records = disposing.map { r in
+                DestructionRecord(recording: r.id, patient: r.patient, retentionClass: r.retentionClass, rule: r.retentionRule, dueOn: r.dueOn,
+                                  authorisedBy: r.disposalAuthorisedBy ?? "?", startedAt: r.disposalStartedAt ?? Date(),
+                                  destroyedAt: Date(timeIntervalSince1970: 1_900_000_100), chunkCount: r.chunkCount, byteCount: r.byteCount,
+                                  digestRoot: "root-\(r.id.compactHex)")
+            }
+            await #expect(throws: CatalogError.invalidState(recording: destroy.description, expected: "disposing", found: "destroyed")) {
+                try await catalog.finishDisposal([records[0], records[0]], actor: "sweeper")
+            }
+            try await catalog.finishDisposal(records, actor: "sweeper")
+            #expect(try await catalog.disposing(limit: 10).isEmpty)
+            #expect(try await catalog.recording(destroy)?.state == .destroyed)
+            #expect(try await catalog.recording(destroy)?.manifest == [])
+            #expect(try await catalog.chunks(of: destroy, in: 0..<10).isEmpty)
+            #expect(try await catalog.dispositions(status: nil).isEmpty)
+            #expect(try await catalog.destructionRecords(since: nil, limit: 10) == records)
+            #expect(try await catalog.knownRecordings(among: ids) == [later, held])
+            await #expect(throws: CatalogError.self) { try await catalog.finishDisposal(records, actor: "sweeper") }
+
+            try await catalog.releaseHold(hold, by: "ro", at: Date(timeIntervalSince1970: 1_900_000_200), audit: C.audit)
+            await #expect(throws: CatalogError.notFound(what: "active hold", id: String(hold))) {
+                try await catalog.releaseHold(hold, by: "ro", at: Date(), audit: C.audit)
+            }
+            #expect(try await catalog.holds(includeReleased: false).isEmpty)
+            #expect(try await catalog.holds(includeReleased: true).map(\.releasedBy) == ["ro"])
+            #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).map(\.id) == [held])
+
+            let entries = try await catalog.auditEntries(after: 0, limit: 1000)
+            #expect(chainBreak(entries) == nil)
+            #expect(entries.filter { $0.draft.action == "destroy.shred" }.map(\.draft.target) == [destroy.description, review.description])
+            #expect(entries.filter { $0.draft.action == "destroy" }.count == 2)
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func aPatientHoldCoversTheirRecordingsAndExtensionsMoveTheDueDate(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let ids = Self.sortedIDs(2)
+            try await Self.commit(catalog, ids[0], patient: "p1", dueOn: "2020-01-01", disposition: "review")
+            try await Self.commit(catalog, ids[1], patient: "p2", dueOn: "2020-01-01")
+            _ = try await catalog.placeHold(HoldRecord(patient: "p2", reason: "complaint", caseRef: "c2", placedBy: "ro", placedAt: Date()),
+                                            audit: C.audit)
+            #expect(try await catalog.isHeld(ids[1]))
+            #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).isEmpty)
+            #expect(try await catalog.beginDisposal([(ids[1], "sweeper")], at: Date(), actor: "sweeper").isEmpty)
+            #expect(try await catalog.queueReviews(on: "2026-01-01", at: Date(), limit: 10) == 1)
+            try await catalog.decideDisposition(ids[0], approve: false, extendUntil: "2030-01-01", reason: "ongoing", by: "ro", at: Date(),
+                                                audit: C.audit)
+            #expect(try await catalog.recording(ids[0])?.dueOn == "2030-01-01")
+            #expect(try await catalog.dispositions(status: nil).isEmpty)
+            // A recomputed due date replaces a pending review.
+            #expect(try await catalog.queueReviews(on: "2031-01-01", at: Date(), limit: 10) == 1)
+            try await catalog.updateDueDates([DueDateUpdate(recording: ids[0], dueOn: "2040-01-01", disposition: "destroy", rule: "r2")],
+                                             patient: PatientRecord(pseudonym: "p1", identifierSealed: [1], discharged: "2025-01-01"),
+                                             audit: C.audit)
+            #expect(try await catalog.dispositions(status: .pending).isEmpty)
+            #expect(try await catalog.patient("p1")?.discharged == "2025-01-01")
+            let row = try #require(try await catalog.recording(ids[0]))
+            #expect(row.dueOn == "2040-01-01" && row.disposition == "destroy" && row.retentionRule == "r2")
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func withdrawingConsentRevokesWrapsOfTheSessionOnce(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            try await catalog.upsertPatient(PatientRecord(pseudonym: "p1", identifierSealed: [1]))
+            try await catalog.recordConsents([
+                ConsentRecord(session: "s1", patient: "p1", scope: "care", evidenceSealed: [5], givenOn: "2026-01-01", recordedAt: Date()),
+                ConsentRecord(session: "s1", patient: "p1", scope: "training", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date(),
+                              otherParticipants: true),
+            ], audit: C.audit)
+            let id = RecordingID.random()
+            try await C.commit(catalog, id, session: "s1", patient: "p1", roles: ["clinician", "trainer"])
+            let removed = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-02-01", recordedAt: Date(),
+                                                            revokeRoles: ["trainer"], dueUpdates: [], audit: C.audit)
+            #expect(removed == 1)
+            #expect(try await catalog.wrapRoles(of: id) == ["clinician"])
+            await #expect(throws: CatalogError.self) {
+                _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-02-01", recordedAt: Date(),
+                                                      revokeRoles: ["trainer"], dueUpdates: [], audit: C.audit)
+            }
+            let consents = try await catalog.consents(session: "s1")
+            #expect(consents.map(\.scope) == ["care", "training"])
+            #expect(consents.map(\.withdrawnOn) == [nil, "2026-02-01"])
+            #expect(consents.map(\.otherParticipants) == [false, true])
+            #expect(consents[0].evidenceSealed == [5] && consents[1].evidenceSealed == nil)
+            let last = try #require(try await catalog.auditHead())
+            #expect(last.draft.detail == "1 wraps revoked")
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func requestsCheckpointsAndConsistencyRepairs(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let first = try await catalog.addRequest(RequestRecord(kind: .sar, receivedOn: "2026-03-02", dueOn: "2026-04-02", reference: "r1"),
+                                                     audit: AuditDraft(actor: "t", action: "request.add"))
+            let second = try await catalog.addRequest(RequestRecord(kind: .foi, receivedOn: "2026-03-05", dueOn: "2026-04-01"), audit: C.audit)
+            #expect(second == first + 1)
+            #expect(try await catalog.requests(openOnly: true).map(\.id) == [second, first])
+            try await catalog.closeRequest(second, on: "2026-03-20", audit: C.audit)
+            await #expect(throws: CatalogError.notFound(what: "open request", id: String(second))) {
+                try await catalog.closeRequest(second, on: "2026-03-21", audit: C.audit)
+            }
+            #expect(try await catalog.requests(openOnly: true).map(\.id) == [first])
+            #expect(try await catalog.monthlyCounts(.requests, from: "2026-01-01", to: "2026-12-31")
+                    == [MonthlyCount(category: "foi", month: "2026-03", count: 1), MonthlyCount(category: "sar", month: "2026-03", count: 1)])
+            #expect(try await catalog.auditEntries(matching: AuditFilter(targets: ["request:\(first)"])).map(\.draft.action) == ["request.add"])
+
+            let head = try #require(try await catalog.auditHead())
+            let checkpoint = AuditCheckpoint(sequence: head.sequence, headHash: head.hash, timeMillis: 5, publicKey: [1], signature: [2], reason: "manual")
+            try await catalog.addCheckpoint(checkpoint)
+            var replaced = checkpoint
+            replaced.reason = "export"
+            try await catalog.addCheckpoint(replaced)
+            #expect(try await catalog.checkpoints() == [replaced])
+
+            // A live recording without any wrap (nobody could read it) is what fsck reports.
+            let ids = Self.sortedIDs(2)
+            try await Self.commit(catalog, ids[0], patient: "p1", dueOn: "2020-01-01")
+            try await catalog.beginStaging(C.staging(ids[1]))
+            try await catalog.commitRecording(C.live(ids[1]), chunks: [], wraps: [], audit: C.audit)
+            #expect(try await catalog.liveRecordingsWithoutWraps(limit: 10) == [ids[1]])
+            #expect(try await catalog.wrapsOfRecordingsNotLive(limit: 10).isEmpty)
+            #expect(try await catalog.deleteWrapsOfRecordingsNotLive(audit: C.audit) == 0)
+            try await catalog.setMediaFacts(ids[0], json: "{\"codec\":\"opus\"}")
+            #expect(try await catalog.recording(ids[0])?.mediaFacts == "{\"codec\":\"opus\"}")
+            let unknown = RecordingID.random()
+            await #expect(throws: CatalogError.notFound(what: "live recording", id: unknown.description)) {
+                try await catalog.setMediaFacts(unknown, json: "{}")
+            }
+            try await catalog.setMeta("vault_id", "v1")
+            try await catalog.setMeta("vault_id", "v2")
+            #expect(try await catalog.meta("vault_id") == "v2")
+            #expect(try await catalog.meta("missing") == nil)
+            #expect(chainBreak(try await catalog.auditEntries(after: 0, limit: 1000)) == nil)
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func theExclusiveLockHasOneHolderAcrossInstancesAndIsReleasedAfterwards(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalogs(2) { catalogs in
+            let (a, b) = (catalogs[0], catalogs[1])
+            let result = try await a.withExclusiveLock("sweep") { () async throws -> Int in
+                #expect(try await b.withExclusiveLock("sweep") { 1 } == nil)
+                #expect(try await a.withExclusiveLock("sweep") { 1 } == nil, "not re-entrant")
+                #expect(try await b.withExclusiveLock("export") { 2 } == 2, "other names are independent")
+                return 7
+            }
+            #expect(result == 7)
+            #expect(try await b.withExclusiveLock("sweep") { 3 } == 3)
+            await #expect(throws: Boom.self) { _ = try await a.withExclusiveLock("sweep") { () async throws -> Int in throw Boom() } }
+            #expect(try await b.withExclusiveLock("sweep") { 4 } == 4, "released after the body threw")
+            await #expect(throws: CatalogError.self) { _ = try await a.withExclusiveLock("../sweep") { 0 } }
+            await #expect(throws: CatalogError.self) { _ = try await a.withExclusiveLock("") { 0 } }
+        }
+    }
+}
