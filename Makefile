@@ -12,7 +12,7 @@ DEB_PACKAGES := libsodium-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev p
                 postgresql python3-venv
 BIN          = .build/debug/sessionvault
 
-.PHONY: all deps build test demo bench fuzz crash sanitize clean help
+.PHONY: all deps build test demo bench fuzz crash sanitize soak clean help
 
 all: build
 
@@ -24,6 +24,7 @@ help:
 	@echo "make crash   - 200 crash-injection trials (SIGKILL at random points)"
 	@echo "make fuzz    - libFuzzer targets for the parsers (FUZZ_SECONDS each, default 60)"
 	@echo "make sanitize - unit tests under ASan and TSan"
+	@echo "make soak    - the HTTP service under concurrent load for SOAK_SECONDS (default 300), then integrity and memory checks"
 
 ## Installs the Debian packages the build and the tests need, only those that are missing.
 deps:
@@ -45,6 +46,7 @@ test: deps
 	bash scripts/embed-schedules.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	bash scripts/with-test-servers.sh $(SWIFT) test --skip-build $(BUILD_FLAGS) 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	SESSIONVAULT_BIN=$(BIN) SOAK_SECONDS=20 bash scripts/soak.sh
 	FUZZ_SECONDS=10 bash scripts/fuzz.sh
 
 demo: build
@@ -70,3 +72,9 @@ sanitize: deps
 
 clean:
 	rm -rf .build demo-vault
+
+## Soak (docs/RELIABILITY.md, "Soak"): the service for SOAK_SECONDS under concurrent uploads, range
+## reads, consent withdrawals and sweeps; then digests, verify, fsck, audit verify and memory checks.
+SOAK_SECONDS ?= 300
+soak: build
+	SESSIONVAULT_BIN=$(BIN) SOAK_SECONDS=$(SOAK_SECONDS) bash scripts/soak.sh

@@ -18,6 +18,8 @@ public struct Vault: Sendable {
     public let keyring: Keyring
     /// The current time; injected so retention and sweeps are testable without waiting.
     public let clock: @Sendable () -> Date
+    /// Parsed-once state shared by copies of this vault.
+    let memo = VaultMemo()
 
     public init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
                 clock: @escaping @Sendable () -> Date = { Date() }) {

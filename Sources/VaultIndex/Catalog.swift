@@ -47,7 +47,15 @@ public protocol Catalog: Sendable {
     /// Removes a staging row (after its blobs are deleted).
     func discardStaging(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError)
     /// Turns a staging recording into a live one with its chunks and wraps, in one transaction.
-    func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], audit: AuditDraft) async throws(CatalogError)
+    ///
+    /// With `consentedScopes`, the commit first checks, in the same transaction and serialised with
+    /// ``withdrawConsent(session:scope:withdrawnOn:recordedAt:revokeRoles:dueUpdates:audit:)`` and
+    /// ``recordConsents(_:audit:)``, that the session's active scopes are still exactly those the
+    /// wraps were made for; if not it throws ``CatalogError/consentChanged(session:expected:found:)``
+    /// and changes nothing (the caller recomputes the wraps and due date and commits again). This is
+    /// what keeps a withdrawal made during a long upload from missing that upload's wraps.
+    func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], consentedScopes: [String]?,
+                         audit: AuditDraft) async throws(CatalogError)
     func recording(_ id: RecordingID) async throws(CatalogError) -> RecordingRecord?
     func recordings(_ filter: RecordingFilter) async throws(CatalogError) -> [RecordingRecord]
     /// Chunks `range` of a recording, in index order.
@@ -165,6 +173,12 @@ public protocol Catalog: Sendable {
 }
 
 extension Catalog {
+    /// ``commitRecording(_:chunks:wraps:consentedScopes:audit:)`` without the consent check.
+    public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord],
+                                audit: AuditDraft) async throws(CatalogError) {
+        try await commitRecording(recording, chunks: chunks, wraps: wraps, consentedScopes: nil, audit: audit)
+    }
+
     /// The first `limit` recordings in state `disposing`, in id order.
     public func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord] {
         try await disposing(after: nil, limit: limit)

@@ -11,6 +11,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case invalidState(recording: String, expected: String, found: String)
     case corruptRow(table: String, id: String, reason: String)
     case backend(message: String)
+    /// A session's active consent scopes changed while a recording was being made (see ``Catalog/commitRecording(_:chunks:wraps:consentedScopes:audit:)``).
+    case consentChanged(session: String, expected: [String], found: [String])
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
             return "recording \(recording) is \(found), expected \(expected)"
         case .corruptRow(let table, let id, let reason): return "catalog row \(table)/\(id) is corrupt: \(reason)"
         case .backend(let message): return "catalog backend error: \(message)"
+        case .consentChanged(let session, let expected, let found):
+            return "the consent of session '\(session)' changed during the ingest (scopes \(expected.joined(separator: ",")) became \(found.isEmpty ? "none" : found.joined(separator: ",")))"
         }
     }
 }

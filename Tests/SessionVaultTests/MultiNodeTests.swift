@@ -54,6 +54,15 @@ struct MultiNodeTests {
         #expect(refused.status == 0, "supervision was consented: \(refused.stderr)")
         #expect(try cluster.b.expectOK(["verify"]).status == 0)
         #expect(try cluster.a.expectOK(["audit", "verify"]).status == 0)
+        // A second `init` on the same catalog is refused: it belongs to this vault already.
+        let servers = try SharedBackends.require()
+        let intruder = CLI(extra: servers.credentials)
+        defer { intruder.remove() }
+        let refused2 = try intruder.run(["init", "--catalog", servers.postgresURL(database: cluster.database),
+                                         "--blobs", servers.s3URL(bucket: cluster.bucket, lock: "compliance")])
+        #expect(refused2.status != 0)
+        #expect(refused2.stderr.contains("already belongs to vault"), "\(refused2.stderr)")
+        #expect(try cluster.a.expectOK(["get", id, "--as", "clinician"]).stdout == Data(bytes), "nothing of the vault was touched")
     }
 
     @Test func aNodeKilledMidIngestLeavesNothingVisibleWhileTheOtherCarriesOn() throws {

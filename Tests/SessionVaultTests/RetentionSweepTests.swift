@@ -63,6 +63,50 @@ struct RetentionSweepTests {
         }
     }
 
+    /// Feeds ingest from memory and runs `during` (once) when asked for the second chunk: the
+    /// upload is then under way, its consent already read.
+    struct InterruptedReader: ChunkReader {
+        var inner: BufferChunkReader
+        var during: (@Sendable () async throws -> Void)?
+        var calls = 0
+
+        mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+            calls += 1
+            if calls == 2, let action = during {
+                during = nil
+                try await action()
+            }
+            return try await inner.nextChunk(size: size, headroom: headroom, tailroom: tailroom)
+        }
+    }
+
+    @Test func aWithdrawalDuringAnUploadIsNotMissedByIt() async throws {
+        let (t, _) = try await make(scopes: ["care", "training"])
+        defer { t.remove() }
+        let vault = t.vault
+        let bytes = pseudoRandomBytes(3 * TestVault.chunkSize, seed: 11)
+        var reader = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
+            _ = try await vault.withdrawConsent(session: "S1", scope: "training")
+        })
+        let summary = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care"), from: &reader)
+        #expect(summary.wrappedFor == ["clinician", "records-officer"], "no wrap for the role whose consent was withdrawn mid-upload")
+        #expect(try await vault.catalog.wrapRoles(of: summary.id) == ["clinician", "records-officer"])
+        await #expect(throws: VaultError.self) { try await t.read(summary.id, as: "trainer") }
+        #expect(try await t.read(summary.id, as: "clinician") == bytes)
+
+        // A training recording whose only justifying scope is withdrawn mid-upload is refused, and nothing stays.
+        try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "9434765919", scopes: ["care", "training"]),
+                                      vaultPassphrase: t.passphrase)
+        var second = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
+            _ = try await vault.withdrawConsent(session: "S2", scope: "training")
+        })
+        await #expect(throws: VaultError.self) {
+            _ = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "training"), from: &second)
+        }
+        #expect(try await vault.catalog.recordings(RecordingFilter(session: "S2")).isEmpty)
+        #expect(try await vault.catalog.stagingRecords().isEmpty)
+    }
+
     @Test func withdrawingTrainingConsentRevokesTheTrainerWrapOnly() async throws {
         let (t, clock) = try await make(scopes: ["care", "training"])
         defer { t.remove() }

@@ -143,6 +143,29 @@ struct CatalogConformanceTests {
     }
 
     @Test(arguments: CatalogBackend.enabled)
+    func aCommitChecksTheConsentItsWrapsWereMadeFor(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            try await catalog.upsertPatient(PatientRecord(pseudonym: "p1", identifierSealed: [1]))
+            let consents = ["care", "training"].map {
+                ConsentRecord(session: "s1", patient: "p1", scope: $0, evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
+            }
+            try await catalog.recordConsents(consents, audit: Self.audit)
+            let id = RecordingID.random()
+            try await catalog.beginStaging(Self.staging(id))
+            _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-01-02", recordedAt: Date(),
+                                                  revokeRoles: ["trainer"], dueUpdates: [], audit: Self.audit)
+            let wraps = ["clinician", "trainer"].map { WrapRecord(recording: id, role: $0, keyID: "k", wrapped: [1]) }
+            await #expect(throws: CatalogError.consentChanged(session: "s1", expected: ["care", "training"], found: ["care"])) {
+                try await catalog.commitRecording(Self.live(id), chunks: [], wraps: wraps, consentedScopes: ["training", "care"], audit: Self.audit)
+            }
+            #expect(try await catalog.recording(id) == nil, "nothing committed")
+            #expect(try await catalog.stagingRecords().map(\.id) == [id])
+            try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [wraps[0]], consentedScopes: ["care"], audit: Self.audit)
+            #expect(try await catalog.wrapRoles(of: id) == ["clinician"])
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
     func everyChangeExtendsOneUnbrokenAuditChain(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             try await catalog.addRole(RoleRecord(name: "r", publicKey: [1], keyID: "k", createdAt: Date()), audit: AuditDraft(actor: "a", action: "role.add"))

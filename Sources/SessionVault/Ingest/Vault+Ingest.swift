@@ -64,22 +64,8 @@ extension Vault {
         let retention = try retentionPlanner()
         try retention.requireClass(request.retentionClass)
 
-        // The consent gate: an active scope must cover the session; its roles get wraps.
-        let consents = try await catalog.consents(session: request.session).filter(\.isActive)
-        guard let patient = consents.first?.patient else { throw VaultError.noConsent(session: request.session) }
-        let scopes = Array(Set(consents.map(\.scope))).sorted()
-        // A recording made for a purpose needs consent to that purpose (training needs training consent).
-        guard !retention.justifyingScopes(request.retentionClass, among: consents).isEmpty else {
-            throw VaultError.noActiveScope(session: request.session, scope: request.retentionClass)
-        }
-        var roleKeys: [(String, RolePublicKey, String)] = []
-        for roleName in config.roles(forScopes: scopes) {
-            guard let role = try await catalog.role(named: roleName) else {
-                let scope = scopes.first { config.scopes[$0]?.contains(roleName) == true } ?? "always_wrap"
-                throw VaultError.scopeRoleMissing(scope: scope, role: roleName)
-            }
-            roleKeys.append((roleName, try RolePublicKey(bytes: role.publicKey), role.keyID))
-        }
+        var gate = try await consentGate(request, retention: retention)
+        let patient = gate.patient
 
         let id = RecordingID.random()
         let dataKey = try DataKey.generate()
@@ -101,27 +87,41 @@ extension Vault {
             try await store.makeDurable(result.keys)
 
             let capturedOn = today()
-            let decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
-                                                      capturedOn: capturedOn, consents: consents)
             let manifest = RecordingManifest(
                 format: 1, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
                 byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
                 session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source)
             let manifestBytes = try manifest.encoded()
             let tag = try ManifestAuthenticator(key: dataKey).tag(manifestBytes)
-            let wraps = try roleKeys.map { name, publicKey, keyID in
-                WrapRecord(recording: id, role: name, keyID: keyID, wrapped: try KeyWrap.wrap(dataKey, recordingID: id.bytes, for: publicKey))
+            // The commit checks, in its transaction, that the consent is still what the wraps were made
+            // for; a withdrawal (or new scope) during the upload means: recompute and commit again.
+            var decision: RetentionPlanner.Outcome
+            var attempt = 0
+            while true {
+                attempt += 1
+                decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
+                                                      capturedOn: capturedOn, consents: gate.consents)
+                let wraps = try gate.roleKeys.map { name, publicKey, keyID in
+                    WrapRecord(recording: id, role: name, keyID: keyID, wrapped: try KeyWrap.wrap(dataKey, recordingID: id.bytes, for: publicKey))
+                }
+                let row = RecordingRecord(
+                    id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
+                    retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
+                    chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
+                    capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
+                    sourceID: request.source, mediaFacts: try result.mediaFacts.map(Self.factsJSON))
+                do {
+                    try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps, consentedScopes: gate.scopes,
+                                                      audit: AuditDraft(actor: request.actor, action: "ingest", target: id.description,
+                                                                        purpose: gate.scopes.joined(separator: ","),
+                                                                        detail: "session \(request.session), \(result.byteCount) bytes, \(result.chunks.count) chunks, wrapped for \(gate.roleKeys.map(\.0).joined(separator: ","))"))
+                    break
+                } catch {
+                    guard case .consentChanged = error, attempt < 5 else { throw error }
+                    gate = try await consentGate(request, retention: retention)
+                }
             }
-            let row = RecordingRecord(
-                id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
-                retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
-                chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
-                capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
-                sourceID: request.source, mediaFacts: try result.mediaFacts.map(Self.factsJSON))
-            try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps,
-                                              audit: AuditDraft(actor: request.actor, action: "ingest", target: id.description,
-                                                                purpose: scopes.joined(separator: ","),
-                                                                detail: "session \(request.session), \(result.byteCount) bytes, \(result.chunks.count) chunks, wrapped for \(roleKeys.map(\.0).joined(separator: ","))"))
+            let roleKeys = gate.roleKeys, scopes = gate.scopes
             return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
                                  byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
                                  mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
@@ -132,6 +132,34 @@ extension Vault {
             await discardFailedIngest(id: id, keys: written, actor: request.actor, reason: "\(error)")
             throw error
         }
+    }
+
+    /// Who may read a recording of this session, as its consent stands now.
+    struct ConsentGate {
+        var patient: String
+        var consents: [ConsentRecord]
+        var scopes: [String]
+        var roleKeys: [(String, RolePublicKey, String)]
+    }
+
+    /// The consent gate: an active scope must cover the session, and a recording made for a purpose
+    /// needs consent to that purpose (training needs training consent); the scopes' roles get wraps.
+    func consentGate(_ request: IngestRequest, retention: RetentionPlanner) async throws -> ConsentGate {
+        let consents = try await catalog.consents(session: request.session).filter(\.isActive)
+        guard let patient = consents.first?.patient else { throw VaultError.noConsent(session: request.session) }
+        let scopes = Array(Set(consents.map(\.scope))).sorted()
+        guard !retention.justifyingScopes(request.retentionClass, among: consents).isEmpty else {
+            throw VaultError.noActiveScope(session: request.session, scope: request.retentionClass)
+        }
+        var roleKeys: [(String, RolePublicKey, String)] = []
+        for roleName in config.roles(forScopes: scopes) {
+            guard let role = try await catalog.role(named: roleName) else {
+                let scope = scopes.first { config.scopes[$0]?.contains(roleName) == true } ?? "always_wrap"
+                throw VaultError.scopeRoleMissing(scope: scope, role: roleName)
+            }
+            roleKeys.append((roleName, try RolePublicKey(bytes: role.publicKey), role.keyID))
+        }
+        return ConsentGate(patient: patient, consents: consents, scopes: scopes, roleKeys: roleKeys)
     }
 
     struct WrittenChunks {

@@ -70,7 +70,9 @@ extension Vault {
 
         progress?("retention")
         let planner = try retentionPlanner()
-        var after: RecordingID? = nil
+        // Keyset pages in id order from the lowest id (a filter without `after` is in creation
+        // order, so the first page must have one too, or pages would overlap and skip).
+        var after: RecordingID? = try RecordingID(bytes: [UInt8](repeating: 0, count: 16))
         var corrections: [DueDateUpdate] = []
         while true {
             let batch = try await catalog.recordings(RecordingFilter(limit: 1000, after: after))

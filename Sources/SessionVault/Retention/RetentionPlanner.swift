@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Retention
 import VaultIndex
 
@@ -84,9 +85,29 @@ struct RetentionPlanner: Sendable {
     }
 }
 
+/// What a vault computes once per process: the parsed retention schedule (a long-running service
+/// would otherwise parse it for every upload).
+final class VaultMemo: Sendable {
+    private let planner = Mutex<RetentionPlanner?>(nil)
+
+    func planner(_ load: () throws -> RetentionPlanner) throws -> RetentionPlanner {
+        try planner.withLock { cached in
+            if let cached { return cached }
+            let loaded = try load()
+            cached = loaded
+            return loaded
+        }
+    }
+}
+
 extension Vault {
-    /// Loads the retention schedule named in the configuration.
+    /// The retention schedule named in the configuration, parsed on first use (a process sees the
+    /// schedule in force when it first needed it; a changed schedule takes effect on restart).
     func retentionPlanner() throws -> RetentionPlanner {
+        try memo.planner { try loadRetentionPlanner() }
+    }
+
+    func loadRetentionPlanner() throws -> RetentionPlanner {
         let url = config.retentionSchedule.hasPrefix("/") ? URL(fileURLWithPath: config.retentionSchedule)
             : layout.root.appendingPathComponent(config.retentionSchedule)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {

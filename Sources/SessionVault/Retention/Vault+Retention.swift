@@ -54,6 +54,19 @@ extension Vault {
             session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
             audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
                               detail: "withdrawn \(withdrawnOn); roles revoked: \(revoke.isEmpty ? "none" : revoke.joined(separator: ","))"))
+        // A recording committed between the listing above and the withdrawal lost its revoked wraps
+        // in that transaction, but its due date was not in `updates`: recompute it now.
+        let listed = Set(recordings.map(\.id))
+        let missed = try await catalog.recordings(RecordingFilter(session: session)).filter { !listed.contains($0.id) }
+        if !missed.isEmpty {
+            let late = try missed.map { recording in
+                let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: after)
+                return DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule)
+            }
+            try await catalog.updateDueDates(late, patient: nil, audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
+                                                                                     detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
+            updates += late
+        }
         return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked,
                                  recordings: recordings.map(\.id.description), remainingScopes: remaining,
                                  dueDates: Dictionary(uniqueKeysWithValues: updates.map { ($0.recording.description, $0.dueOn) }))

@@ -12,6 +12,8 @@ extension PostgresCatalog {
     public func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
                                 dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> Int {
         try await transaction { (tx) throws(CatalogError) -> Int in
+            // The session's consent lock first (see commitRecording): an ingest of this session commits before or after, whole.
+            try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
             let changed = try await tx.changes("""
                 UPDATE consents SET withdrawn_on = $1, withdrawal_recorded_at_ms = $2
                 WHERE session = $3 AND scope = $4 AND withdrawn_on IS NULL RETURNING 1

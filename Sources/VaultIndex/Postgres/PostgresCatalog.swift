@@ -454,9 +454,19 @@ public final class PostgresCatalog: Catalog {
         }
     }
 
-    public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord],
+    public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], consentedScopes: [String]?,
                                 audit: AuditDraft) async throws(CatalogError) {
         try await transaction { (tx) throws(CatalogError) in
+            if let consentedScopes {
+                // The session's consent lock (as recordConsents and withdrawConsent take it): no
+                // withdrawal commits between this check and this commit, so none misses its wraps.
+                try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + recording.session)))")
+                let active = try await tx.query(
+                    "SELECT DISTINCT scope FROM consents WHERE session = $1 AND withdrawn_on IS NULL ORDER BY scope",
+                    [.text(recording.session)]) { row throws(CatalogError) in try row.text(0) }
+                let expected = Array(Set(consentedScopes)).sorted()
+                guard active == expected else { throw .consentChanged(session: recording.session, expected: expected, found: active) }
+            }
             let id = PGValue.bytes(recording.id.bytes)
             let state = try await tx.queryOne("SELECT state FROM recordings WHERE id = $1 FOR UPDATE", [id]) { row throws(CatalogError) in
                 try row.text(0)

@@ -209,8 +209,17 @@ public actor SQLiteCatalog: Catalog {
         }
     }
 
-    public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], audit: AuditDraft) throws(CatalogError) {
+    public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], consentedScopes: [String]?,
+                                audit: AuditDraft) throws(CatalogError) {
         try db.transaction { () throws(CatalogError) in
+            if let consentedScopes {
+                // BEGIN IMMEDIATE: no withdrawal can commit between this check and the commit.
+                let active = try db.query("SELECT DISTINCT scope FROM consents WHERE session = ? AND withdrawn_on IS NULL ORDER BY scope",
+                                          [.text(recording.session)]) { $0.text(0) }
+                guard active == Array(Set(consentedScopes)).sorted() else {
+                    throw .consentChanged(session: recording.session, expected: Array(Set(consentedScopes)).sorted(), found: active)
+                }
+            }
             let state = try db.queryOne("SELECT state FROM recordings WHERE id = ?", [.blob(recording.id.bytes)]) { $0.text(0) }
             guard let state else { throw .notFound(what: "staging recording", id: recording.id.description) }
             guard state == RecordingState.staging.rawValue else {

@@ -63,6 +63,8 @@ struct RecordingAccess: Sendable {
             _ = try await vault.requireWrap(record.id, role: user.role, actor: actor, purpose: purpose.text)
         } catch let error as VaultError {
             if case .noWrap(let role, _, let scopes) = error {
+                // Crypto-shredded by a sweep since `resolve` found it live: it no longer exists.
+                if try await vault.catalog.recording(record.id)?.state != .live { throw APIError.notFound(record.id.description) }
                 throw APIError(.forbidden, "role '\(role)' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
             }
             throw error

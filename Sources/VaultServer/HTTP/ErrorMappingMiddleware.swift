@@ -15,7 +15,8 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as VaultError {
             switch error {
             case .noWrap, .noConsent, .noActiveScope: throw APIError(.forbidden, error.description)
-            case .recordingNotFound: throw APIError(.notFound, "no such recording")
+            // A recording a sweep began destroying after the request found it live is gone, not an error.
+            case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)
             case .invalidRange, .invalidName, .invalidArgument, .unknownScope: throw APIError(.badRequest, error.description)
             case .manifestTampered, .chunkTampered, .chunkMissing:

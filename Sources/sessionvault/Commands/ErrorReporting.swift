@@ -47,7 +47,7 @@ extension AsyncParsableCommand {
         switch error {
         case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope: return ExitStatus.refused
         case .manifestTampered, .chunkTampered, .chunkMissing: return ExitStatus.integrity
-        case .recordingNotFound, .vaultNotFound, .unknownRole: return ExitStatus.notFound
+        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive: return ExitStatus.notFound
         case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure
         default: return ExitStatus.failure
         }
