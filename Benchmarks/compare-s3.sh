@@ -84,9 +84,14 @@ for i in $(seq 0 "$RUNS"); do
     run fs_ingest "$BIN" ingest "$WORK/input" --vault "$WORK/fsvault" --session S1 --clinician bench --class care
     FSID=$(cat "$WORK/out")
     run peer_down "$VENV/bin/python" "$WORK/peer.py" down "$WORK/down" "obj$i"
+    cmp -s "$WORK/down" "$WORK/input" || { echo "compare-s3: the peer's download differs from the input" >&2; exit 1; }
+    rm -f "$WORK/down"
     run s3_get "$BIN" get "$S3ID" --as clinician --vault "$WORK/s3vault" -o "$WORK/down"
+    cmp -s "$WORK/down" "$WORK/input" || { echo "compare-s3: the S3 vault's get differs from the input" >&2; exit 1; }
+    rm -f "$WORK/down"
     run fs_get "$BIN" get "$FSID" --as clinician --vault "$WORK/fsvault" -o "$WORK/down"
-    cmp -s "$WORK/down" "$WORK/input" || { echo "compare-s3: a download differs from the input" >&2; exit 1; }
+    cmp -s "$WORK/down" "$WORK/input" || { echo "compare-s3: the filesystem vault's get differs from the input" >&2; exit 1; }
+    rm -f "$WORK/down"
     if [[ $i -eq 0 ]]; then for k in "${!T[@]}"; do T[$k]=""; done; fi   # run 0 is the warm-up
 done
 
