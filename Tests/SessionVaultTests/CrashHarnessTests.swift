@@ -24,9 +24,12 @@ struct CrashHarnessTests {
         }
     }
 
-    static var seed: UInt64 {
-        UInt64(ProcessInfo.processInfo.environment["SESSIONVAULT_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
-    }
+    /// Chosen once per run and printed, so a failing run can be replayed with `SESSIONVAULT_CRASH_SEED`.
+    static let seed: UInt64 = {
+        let seed = UInt64(ProcessInfo.processInfo.environment["SESSIONVAULT_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        print("Crash harness: \(trials) trials per write path, SESSIONVAULT_CRASH_SEED=\(seed)")
+        return seed
+    }()
 
     /// Starts the CLI, optionally feeds stdin, kills it after `delay` seconds (if still running);
     /// returns whether it was killed.
