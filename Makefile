@@ -67,8 +67,8 @@ crash: deps
 
 ## Unit tests under AddressSanitizer, then ThreadSanitizer (separate build folders).
 sanitize: deps
-	$(SWIFT) test --sanitize=address --scratch-path .build-asan --skip CrashHarnessTests
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip CrashHarnessTests
+	$(SWIFT) test $(BUILD_FLAGS) --sanitize=address --scratch-path .build-asan --skip CrashHarnessTests
+	$(SWIFT) test $(BUILD_FLAGS) --sanitize=thread --scratch-path .build-tsan --skip CrashHarnessTests
 
 clean:
 	rm -rf .build demo-vault
