@@ -27,9 +27,8 @@ enum StorageBackends {
     }
 
     static func openStore(_ url: String, layout: VaultLayout, environment: [String: String]) throws -> any BlobStore {
-        if url.hasPrefix("file:") {
-            let path = String(url.dropFirst("file:".count))
-            return try FileSystemBlobStore(root: path.hasPrefix("/") ? URL(fileURLWithPath: path) : layout.root.appendingPathComponent(path))
+        if let root = fileStoreRoot(url, layout: layout) {
+            return try FileSystemBlobStore(root: root)
         }
         if url.hasPrefix("s3://") {
             return S3BlobStore(configuration: try S3Configuration.parse(url, environment: environment))
@@ -41,10 +40,8 @@ enum StorageBackends {
     /// The store for a new vault: a blob directory is made; an S3 bucket is checked and, if it
     /// does not exist yet, created (with Object Lock when the URL asks for a lock mode).
     static func createStore(_ url: String, layout: VaultLayout, environment: [String: String]) async throws -> any BlobStore {
-        if url.hasPrefix("file:") {
-            let path = String(url.dropFirst("file:".count))
-            return try FileSystemBlobStore(root: path.hasPrefix("/") ? URL(fileURLWithPath: path) : layout.root.appendingPathComponent(path),
-                                           create: true)
+        if let root = fileStoreRoot(url, layout: layout) {
+            return try FileSystemBlobStore(root: root, create: true)
         }
         let store = try openStore(url, layout: layout, environment: environment)
         guard let s3 = store as? S3BlobStore else { return store }
@@ -66,6 +63,13 @@ enum StorageBackends {
             throw error
         }
         return store
+    }
+
+    /// The directory a `file:PATH` URL names (relative paths inside the vault directory); nil for other URLs.
+    static func fileStoreRoot(_ url: String, layout: VaultLayout) -> URL? {
+        guard url.hasPrefix("file:") else { return nil }
+        let path = String(url.dropFirst("file:".count))
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path) : layout.root.appendingPathComponent(path)
     }
 
     static func close(catalog: (any Catalog)? = nil, store: (any BlobStore)? = nil) async {

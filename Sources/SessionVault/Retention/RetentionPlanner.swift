@@ -24,6 +24,15 @@ struct RetentionPlanner: Sendable {
         var rule: String?
     }
 
+    /// The schedule's decision; a schedule that cannot decide is a configuration error naming its file.
+    func decide(_ facts: RecordingRetentionFacts) throws -> RetentionDecision {
+        do {
+            return try schedule.decide(facts)
+        } catch {
+            throw VaultError.config(path: path, line: nil, message: error.description)
+        }
+    }
+
     func requireClass(_ id: String) throws {
         do {
             _ = try schedule.retentionClass(id)
@@ -52,12 +61,7 @@ struct RetentionPlanner: Sendable {
         guard let captured = CivilDate(capturedOn) else { throw VaultError.invalidArgument("invalid capture date '\(capturedOn)'") }
         let facts = RecordingRetentionFacts(classID: retentionClass, capturedAt: captured, consentDate: consentDate,
                                             consentWithdrawnAt: withdrawnAt, events: events(of: patientRow), onHold: false)
-        let decision: RetentionDecision
-        do {
-            decision = try schedule.decide(facts)
-        } catch {
-            throw VaultError.config(path: path, line: nil, message: error.description)
-        }
+        let decision = try decide(facts)
         return Outcome(dueOn: decision.dueDate?.description, disposition: decision.disposition.rawValue, rule: decision.rule)
     }
 
@@ -73,13 +77,7 @@ struct RetentionPlanner: Sendable {
         for withdrawn in [nil, captured] as [CivilDate?] {
             let facts = RecordingRetentionFacts(classID: retentionClass, capturedAt: captured, consentDate: captured,
                                                 consentWithdrawnAt: withdrawn, events: events, onHold: false)
-            let decision: RetentionDecision
-            do {
-                decision = try schedule.decide(facts)
-            } catch {
-                throw VaultError.config(path: path, line: nil, message: error.description)
-            }
-            if let due = decision.dueDate { earliest = min(earliest ?? due, due) }
+            if let due = try decide(facts).dueDate { earliest = min(earliest ?? due, due) }
         }
         return earliest
     }

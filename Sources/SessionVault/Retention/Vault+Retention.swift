@@ -45,11 +45,11 @@ extension Vault {
         let recordings = try await catalog.recordings(RecordingFilter(session: session))
         var patient: PatientRecord? = nil
         if let first = consents.first { patient = try await catalog.patient(first.patient) }
-        var updates: [DueDateUpdate] = []
-        for recording in recordings {
+        func dueDate(of recording: RecordingRecord) throws -> DueDateUpdate {
             let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: after)
-            updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+            return DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule)
         }
+        var updates = try recordings.map(dueDate(of:))
         let revoked = try await catalog.withdrawConsent(
             session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
             audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
@@ -59,10 +59,7 @@ extension Vault {
         let listed = Set(recordings.map(\.id))
         let missed = try await catalog.recordings(RecordingFilter(session: session)).filter { !listed.contains($0.id) }
         if !missed.isEmpty {
-            let late = try missed.map { recording in
-                let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: after)
-                return DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule)
-            }
+            let late = try missed.map(dueDate(of:))
             try await catalog.updateDueDates(late, patient: nil, audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
                                                                                      detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
             updates += late
