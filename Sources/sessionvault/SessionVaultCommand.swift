@@ -24,10 +24,7 @@ struct SessionVaultCommand: AsyncParsableCommand {
     )
 
     static func main() async {
-        // Chunk buffers (MiBs each) come and go all the time. glibc raises its mmap threshold after
-        // the first large free and then keeps such blocks in per-thread arenas, so RSS creeps up
-        // with the number of chunks; a fixed threshold returns them to the system at once.
-        _ = glibcMallopt(glibcMmapThreshold, 256 << 10)
+        MallocTuning.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -41,9 +38,3 @@ struct SessionVaultCommand: AsyncParsableCommand {
     }
 }
 
-/// glibc's `mallopt` (declared in <malloc.h>, which the Glibc module does not import).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-
-/// `M_MMAP_THRESHOLD` from <malloc.h>.
-private let glibcMmapThreshold: Int32 = -3

@@ -9,7 +9,7 @@ import VaultStore
 struct RecordingSource: MediaByteSource {
     let vault: Vault
     let opened: OpenedRecording
-    let chunks: [ChunkRecord]
+    let sealedSizes: [Int]
     var nextIndex = 0
     var buffer: [UInt8] = []
     var position = 0
@@ -19,25 +19,25 @@ struct RecordingSource: MediaByteSource {
     init(vault: Vault, opened: OpenedRecording) async throws {
         self.vault = vault
         self.opened = opened
-        self.chunks = try await vault.verifiedChunks(opened)
+        self.sealedSizes = try await vault.verifiedSealedSizes(opened)
     }
 
     func fetch(_ index: Int) -> Task<([UInt8], Int), any Error> {
         let store = vault.store
         let sealer = opened.sealer
         let id = opened.record.id
-        let isLast = index == chunks.count - 1
-        let size = chunks[index].sealedSize
+        let isLast = index == sealedSizes.count - 1
+        let size = sealedSizes[index]
         return Task { try await Vault.readChunk(store: store, sealer: sealer, recording: id, index: index, isLast: isLast, sealedSize: size) }
     }
 
     mutating func read(maxCount: Int) async throws -> [UInt8]? {
         while position >= end {
-            guard nextIndex < chunks.count else { return nil }
+            guard nextIndex < sealedSizes.count else { return nil }
             let task = prefetch ?? fetch(nextIndex)
             let (bytes, count) = try await task.value
             nextIndex += 1
-            prefetch = nextIndex < chunks.count ? fetch(nextIndex) : nil
+            prefetch = nextIndex < sealedSizes.count ? fetch(nextIndex) : nil
             buffer = bytes
             position = ChunkSealer.headerSize
             end = position + count

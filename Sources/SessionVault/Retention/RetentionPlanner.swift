@@ -83,21 +83,6 @@ struct RetentionPlanner: Sendable {
     }
 }
 
-/// What a vault computes once per process: the parsed retention schedule (a long-running service
-/// would otherwise parse it for every upload).
-final class VaultMemo: Sendable {
-    private let planner = Mutex<RetentionPlanner?>(nil)
-
-    func planner(_ load: () throws -> RetentionPlanner) throws -> RetentionPlanner {
-        try planner.withLock { cached in
-            if let cached { return cached }
-            let loaded = try load()
-            cached = loaded
-            return loaded
-        }
-    }
-}
-
 extension Vault {
     /// The retention schedule named in the configuration, parsed on first use (a process sees the
     /// schedule in force when it first needed it; a changed schedule takes effect on restart).

@@ -36,6 +36,11 @@ extension Vault {
     /// Checks that `role` holds a wrap of the recording, without unlocking anything. A refusal
     /// is audited and names the consented scopes.
     public func requireWrap(_ id: RecordingID, role: String, actor: String, purpose: String? = nil) async throws -> WrapRecord {
+        try await liveRecordingAndWrap(id, role: role, actor: actor, purpose: purpose).wrap
+    }
+
+    /// The live recording and `role`'s wrap of it (see ``requireWrap(_:role:actor:purpose:)``).
+    func liveRecordingAndWrap(_ id: RecordingID, role: String, actor: String, purpose: String?) async throws -> (record: RecordingRecord, wrap: WrapRecord) {
         _ = try await requireRole(role)
         let record = try await liveRecording(id)
         guard let wrap = try await catalog.wrap(of: id, role: role) else {
@@ -44,18 +49,17 @@ extension Vault {
                                                      outcome: "refused", detail: "no wrap for role"))
             throw VaultError.noWrap(role: role, recording: id, scopes: scopes)
         }
-        return wrap
+        return (record, wrap)
     }
 
     /// Unwraps the data key with the role's key and verifies the manifest against the catalog.
     /// The access is audited (refusals too).
     public func open(_ id: RecordingID, as role: UnlockedRole, actor: String, purpose: String? = nil, detail: String? = nil) async throws -> OpenedRecording {
-        let wrap = try await requireWrap(id, role: role.name, actor: actor, purpose: purpose)
+        let (record, wrap) = try await liveRecordingAndWrap(id, role: role.name, actor: actor, purpose: purpose)
         guard let keyPair = role.keys[wrap.keyID] else {
             throw VaultError.keyring(path: keyring.roleKeyFile(role: role.name, keyID: wrap.keyID).path,
                                      reason: "role '\(role.name)' key \(wrap.keyID) (used by this recording's wrap) is not unlocked")
         }
-        let record = try await liveRecording(id)
         let dataKey: DataKey
         do {
             dataKey = try KeyWrap.unwrap(wrap.wrapped, recordingID: id.bytes, with: keyPair)
@@ -90,7 +94,7 @@ extension Vault {
     public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws -> Int64 {
         let manifest = opened.manifest
         let id = opened.record.id
-        let all = try await verifiedChunks(opened)
+        let sealedSizes = try await verifiedSealedSizes(opened)
         let wanted = range ?? 0..<manifest.byteCount
         guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
             throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
@@ -112,11 +116,11 @@ extension Vault {
             var ready: [Int: Result<([UInt8], Int), any Error>] = [:]
             var written: Int64 = 0
             func start(_ index: Int) {
-                let expected = all[index]
+                let sealedSize = sealedSizes[index]
                 group.addTask {
                     do {
                         let opened = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
-                                                              isLast: index == lastIndex, sealedSize: expected.sealedSize)
+                                                              isLast: index == lastIndex, sealedSize: sealedSize)
                         return (index, .success(opened))
                     } catch {
                         return (index, .failure(error))
@@ -183,14 +187,20 @@ extension Vault {
         }
     }
 
-    /// The chunk rows of an opened recording, checked against the manifest's digest root.
-    func verifiedChunks(_ opened: OpenedRecording) async throws -> [ChunkRecord] {
+    /// The sealed sizes of an opened recording's chunks, from chunk rows checked against the
+    /// manifest's digest root. Remembered per process (keyed by the manifest tag), so that a
+    /// service answering many range requests reads and hashes the rows once, not per request.
+    func verifiedSealedSizes(_ opened: OpenedRecording) async throws -> [Int] {
+        let record = opened.record
+        if let sizes = memo.verifiedSealedSizes(of: record.id, manifestTag: record.manifestTag) { return sizes }
         let manifest = opened.manifest
-        let all = try await catalog.chunks(of: opened.record.id, in: 0..<manifest.chunkCount)
+        let all = try await catalog.chunks(of: record.id, in: 0..<manifest.chunkCount)
         guard all.count == manifest.chunkCount, all.enumerated().allSatisfy({ $0.offset == $0.element.index }),
               RecordingManifest.digestRoot(all.map(\.digest)) == manifest.digestRoot else {
-            throw VaultError.manifestTampered(recording: opened.record.id, reason: "chunk rows do not match the manifest's digest root")
+            throw VaultError.manifestTampered(recording: record.id, reason: "chunk rows do not match the manifest's digest root")
         }
-        return all
+        let sizes = all.map(\.sealedSize)
+        memo.rememberVerifiedSealedSizes(sizes, of: record.id, manifestTag: record.manifestTag)
+        return sizes
     }
 }

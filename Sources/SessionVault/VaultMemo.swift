@@ -1,0 +1,73 @@
+import Synchronization
+import VaultIndex
+
+/// What a vault computes once per process and shares between copies of the vault value:
+/// the parsed retention schedule (a long-running service would otherwise parse it for every
+/// upload) and the verified chunk tables of recently read recordings (a service answering
+/// range requests would otherwise read and hash every chunk row of a recording per request).
+final class VaultMemo: Sendable {
+    private let planner = Mutex<RetentionPlanner?>(nil)
+    private let chunkTables = Mutex(ChunkTableCache(capacity: ChunkTableCache.defaultCapacity))
+
+    func planner(_ load: () throws -> RetentionPlanner) throws -> RetentionPlanner {
+        try planner.withLock { cached in
+            if let cached { return cached }
+            let loaded = try load()
+            cached = loaded
+            return loaded
+        }
+    }
+
+    /// The sealed chunk sizes of a recording as verified earlier against the manifest with this tag.
+    func verifiedSealedSizes(of id: RecordingID, manifestTag: [UInt8]) -> [Int]? {
+        chunkTables.withLock { $0.lookUp(ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
+    }
+
+    func rememberVerifiedSealedSizes(_ sizes: [Int], of id: RecordingID, manifestTag: [UInt8]) {
+        chunkTables.withLock { $0.insert(sizes, for: ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
+    }
+}
+
+/// A least-recently-used cache of verified chunk tables, bounded by the number of chunk entries
+/// it holds (8 bytes each), not by the number of recordings.
+///
+/// Safe to cache: a recording's chunk rows never change while it is live, and an entry is keyed
+/// by the manifest tag it was verified against, so it can only ever be used for that manifest.
+/// It holds no secret, only sizes. A destroyed recording's entry is harmless: reading it needs a
+/// wrap, which destruction removes first, and its blobs are gone.
+struct ChunkTableCache {
+    struct Key: Hashable {
+        let id: RecordingID
+        let manifestTag: [UInt8]
+    }
+
+    /// 1 Mi entries, 8 MiB: a thousand one-hour recordings at 1 MiB chunks.
+    static let defaultCapacity = 1 << 20
+
+    let capacity: Int
+    private var entries: [Key: (sizes: [Int], lastUse: UInt64)] = [:]
+    private var held = 0
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    mutating func lookUp(_ key: Key) -> [Int]? {
+        guard let entry = entries[key] else { return nil }
+        clock += 1
+        entries[key] = (entry.sizes, clock)
+        return entry.sizes
+    }
+
+    mutating func insert(_ sizes: [Int], for key: Key) {
+        guard sizes.count <= capacity, entries[key] == nil else { return }
+        while held + sizes.count > capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            held -= oldest.value.sizes.count
+            entries[oldest.key] = nil
+        }
+        clock += 1
+        entries[key] = (sizes, clock)
+        held += sizes.count
+    }
+
+    var count: Int { entries.count }
+}
