@@ -13,6 +13,6 @@ let package = Package(
         .executableTarget(name: "FuzzWebM", dependencies: ["FuzzSupport", .product(name: "Media", package: "SessionVault")], swiftSettings: settings),
         .executableTarget(name: "FuzzSchedule", dependencies: ["FuzzSupport", .product(name: "Retention", package: "SessionVault")], swiftSettings: settings),
         .executableTarget(name: "FuzzChunk", dependencies: ["FuzzSupport", .product(name: "VaultCrypto", package: "SessionVault")], swiftSettings: settings),
-        .executableTarget(name: "FuzzRange", dependencies: ["FuzzSupport", .product(name: "SessionVault", package: "SessionVault")], swiftSettings: settings),
+        .executableTarget(name: "FuzzRange", dependencies: ["FuzzSupport", .product(name: "ByteRanges", package: "SessionVault")], swiftSettings: settings),
     ]
 )

@@ -41,14 +41,20 @@ public protocol BlobStore: Sendable {
     var location: String { get }
 
     /// Writes a blob, replacing nothing: putting an existing key is ``BlobStoreError/alreadyExists(_:)``
-    /// on stores that can tell.
+    /// on stores that can tell. The blob may not survive a crash until ``makeDurable(_:)`` returns.
     func put(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws(BlobStoreError)
 
-    /// Makes the blobs named durable (e.g. fsyncs their directories). A no-op where `put` is already durable.
+    /// Makes the blobs named durable (e.g. fsyncs the files and their directories): after it returns,
+    /// they survive a crash or power loss. A no-op where `put` is already durable.
     func makeDurable(_ keys: [BlobKey]) async throws(BlobStoreError)
 
     /// Reads a whole blob.
     func get(_ key: BlobKey) async throws(BlobStoreError) -> [UInt8]
+
+    /// Reads a whole blob into `buffer`'s storage where the store can (re-sized to the blob's
+    /// size), so that a pipeline can reuse its buffers (``ChunkBufferPool``). The default reads
+    /// into a new buffer.
+    func get(_ key: BlobKey, into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8]
 
     /// The size of a blob, or nil if it does not exist.
     func size(of key: BlobKey) async throws(BlobStoreError) -> Int?
@@ -71,4 +77,10 @@ public protocol BlobStore: Sendable {
     /// Removes what interrupted puts left behind (temporary files, unfinished uploads) that
     /// started before `cutoff`; returns how many were removed.
     func removeIncompleteWrites(olderThan cutoff: Date) async throws(BlobStoreError) -> Int
+}
+
+extension BlobStore {
+    public func get(_ key: BlobKey, into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
+        try await get(key)
+    }
 }

@@ -1,3 +1,4 @@
+import ByteRanges
 import Foundation
 import Testing
 import SessionVault
@@ -41,7 +42,7 @@ struct IngestRetrievalTests {
         #expect(try ByteRangeSpec(parsing: "100-") == .from(100))
         #expect(try ByteRangeSpec(parsing: "-5") == .suffix(5))
         for bad in ["", "-", "5-1", "a-b", "1-2-3", "--5", "-0"] {
-            #expect(throws: VaultError.self) { try ByteRangeSpec(parsing: bad) }
+            #expect(throws: ByteRangeError(text: bad)) { try ByteRangeSpec(parsing: bad) }
         }
     }
 

@@ -20,6 +20,25 @@ struct BlobStoreConformanceTests {
     }
 
     @Test(arguments: BlobStoreBackend.tested)
+    func getIntoABufferReturnsExactlyTheBlobWhateverTheBufferHeld(_ backend: BlobStoreBackend) async throws {
+        try await backend.withStore { store in
+            let sizes = [0, 1, 4096, 1 << 20]
+            for size in sizes {
+                let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }
+                let key = try BlobKey("chunks/cd/into\(size)/00000000")
+                try await store.put(key, bytes, options: .none)
+                try await store.makeDurable([key])
+                // Larger, smaller and empty buffers full of other bytes: none of it may show through.
+                for held in [[UInt8](), [UInt8](repeating: 0xEE, count: 3), [UInt8](repeating: 0xEE, count: (1 << 20) + 100)] {
+                    #expect(try await store.get(key, into: held) == bytes)
+                }
+            }
+            let missing = try BlobKey("chunks/cd/missing/00000000")
+            await #expect(throws: BlobStoreError.notFound(missing)) { try await store.get(missing, into: [1, 2, 3]) }
+        }
+    }
+
+    @Test(arguments: BlobStoreBackend.tested)
     func getOfMissingBlobIsNotFound(_ backend: BlobStoreBackend) async throws {
         try await backend.withStore { store in
             let key = try BlobKey("chunks/00/missing/00000000")

@@ -9,6 +9,29 @@ struct FileSystemBlobStoreTests {
         return (try FileSystemBlobStore(root: dir, create: true), dir)
     }
 
+    @Test func getIntoAReusedBufferReadsIntoItsStorage() async throws {
+        let (store, root) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let key = try BlobKey("chunks/ef/reuse/00000000")
+        let bytes = (0..<(256 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try await store.put(key, bytes, options: .none)
+        try await store.makeDurable([key])
+        var buffer = [UInt8](repeating: 0, count: 300 << 10)
+        let before = buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        buffer = try await store.get(key, into: consume buffer)
+        #expect(buffer == bytes)
+        // The same allocation, filled in place: no fresh pages per chunk.
+        #expect(buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == before)
+    }
+
+    @Test func makeDurableRefusesABlobThatWasNeverWritten() async throws {
+        let (store, root) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let key = try BlobKey("chunks/ef/never/00000000")
+        // It must fsync each blob it is asked about: one that is not there is an error, not a silent success.
+        await #expect(throws: BlobStoreError.self) { try await store.makeDurable([key]) }
+    }
+
     @Test func stalePartialWritesAreRemovedButFreshOnesKept() async throws {
         let (store, dir) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,5 +1,5 @@
 import FuzzSupport
-import SessionVault
+import ByteRanges
 
 /// The byte-range parser (CLI --range and HTTP Range) on hostile text: a parsed range must
 /// resolve inside any size, never crash.

@@ -1,5 +1,5 @@
 import Foundation
-import VaultStore
+public import VaultStore
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +24,16 @@ public protocol ChunkReader {
     /// Reads up to `size` bytes (fewer only at the end of input) into a new buffer of
     /// `headroom + size + tailroom` bytes; `count` 0 means the input has ended.
     mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk
+
+    /// The same, into a buffer taken from `pool` (ingest recycles each buffer once its chunk is
+    /// stored, so that memory stays at the window). The default ignores the pool.
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int, pool: ChunkBufferPool) async throws -> PlainChunk
+}
+
+extension ChunkReader {
+    public mutating func nextChunk(size: Int, headroom: Int, tailroom: Int, pool: ChunkBufferPool) async throws -> PlainChunk {
+        try await nextChunk(size: size, headroom: headroom, tailroom: tailroom)
+    }
 }
 
 /// Reads a file descriptor (a file or a pipe such as stdin) in chunk-sized reads, off the
@@ -66,19 +76,27 @@ public struct FileChunkReader: ChunkReader {
     }
 
     public mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
+        try await nextChunk(size: size, headroom: headroom, tailroom: tailroom, pool: ChunkBufferPool(limit: 0))
+    }
+
+    public mutating func nextChunk(size: Int, headroom: Int, tailroom: Int, pool: ChunkBufferPool) async throws -> PlainChunk {
         let fd = self.fd
         let name = self.name
-        // The buffer comes back inside `handOff`, not as the closure's result: a value returned
+        // The buffer travels in `handOff`, not as a capture or the closure's result: a value returned
         // through the continuation can still be referenced by the I/O thread for a moment, and the
         // sealer's in-place write would then copy it.
-        let handOff = BufferHandOff(nil)
+        let handOff = BufferHandOff(pool.take(count: headroom + size + tailroom))
         let filled = try await BlockingIO.run { () throws -> Int in
+            var buffer: [UInt8] = []
+            handOff.take(into: &buffer)
+            if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: headroom + size + tailroom) }
+            defer { handOff.put(buffer) }
             var filled = 0
             var failure: Int32 = 0
-            let buffer = [UInt8](unsafeUninitializedCapacity: headroom + size + tailroom) { raw, initialized in
-                // The header and tag areas are overwritten by the sealer; zero them so no
-                // uninitialised memory is ever observable.
-                raw.baseAddress!.initialize(repeating: 0, count: headroom)
+            buffer.withUnsafeMutableBytes { raw in
+                // The header and tag areas are overwritten by the sealer, and a reused buffer holds an
+                // earlier chunk: zero everything this chunk does not fill.
+                raw.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: headroom)
                 while filled < size {
                     let n = read(fd, raw.baseAddress! + headroom + filled, size - filled)
                     if n < 0 {
@@ -89,11 +107,9 @@ public struct FileChunkReader: ChunkReader {
                     if n == 0 { break }
                     filled += n
                 }
-                (raw.baseAddress! + headroom + filled).initialize(repeating: 0, count: size - filled + tailroom)
-                initialized = headroom + size + tailroom
+                (raw.baseAddress! + headroom + filled).initializeMemory(as: UInt8.self, repeating: 0, count: size - filled + tailroom)
             }
             if failure != 0 { throw VaultError.input(path: name, reason: String(cString: strerror(failure))) }
-            handOff.put(buffer)
             return filled
         }
         return PlainChunk(buffer: handOff.take() ?? [], headroom: headroom, count: filled)

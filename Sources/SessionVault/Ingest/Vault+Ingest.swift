@@ -178,6 +178,8 @@ extension Vault {
         let headroom = ChunkSealer.headerSize
         let tailroom = ChunkSealer.tagSize
         let store = self.store
+        // The window's buffers go round: read into, sealed in place, stored, recycled.
+        let pool = ChunkBufferPool(limit: window + 2)
         return try await withThrowingTaskGroup(of: (ChunkRecord, BlobKey).self) { group in
             var records: [ChunkRecord] = []
             var keys: [BlobKey] = []
@@ -187,15 +189,21 @@ extension Vault {
             var mediaType = "application/octet-stream"
             // Media facts are learnt from the stream as it passes: no second read.
             var probe = MediaProbe()
-            var current = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom)
+            var current = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom, pool: pool)
             if current.count > 0 {
                 mediaType = MediaSniffer.mediaType(of: current.buffer[headroom..<(headroom + min(current.count, 64))])
             }
             while true {
+                // A free slot first, then the look-ahead: at most window + 1 chunk buffers exist.
+                if inFlight >= window, let done = try await group.next() {
+                    records.append(done.0)
+                    keys.append(done.1)
+                    inFlight -= 1
+                }
                 // A short chunk means the input ended; a full one needs a look-ahead to know.
                 var next: PlainChunk? = nil
                 if current.count == chunkSize {
-                    let peek = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom)
+                    let peek = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom, pool: pool)
                     if peek.count > 0 { next = peek }
                 }
                 let isLast = next == nil
@@ -204,11 +212,6 @@ extension Vault {
                 }
                 byteCount += Int64(current.count)
                 progress?(byteCount)
-                if inFlight >= window, let done = try await group.next() {
-                    records.append(done.0)
-                    keys.append(done.1)
-                    inFlight -= 1
-                }
                 // Hand the buffer to the task as its only owner: were `current` (or a captured copy)
                 // still referencing it, sealing in place would first copy the whole chunk.
                 let plainCount = current.count
@@ -216,7 +219,8 @@ extension Vault {
                 current.buffer = []
                 let chunkIndex = index
                 group.addTask {
-                    var buffer = handOff.take() ?? []
+                    var buffer: [UInt8] = []
+                    handOff.take(into: &buffer)
                     let sealedCount = try buffer.withUnsafeMutableBytes { raw in
                         let plaintext = UnsafeRawBufferPointer(rebasing: raw[headroom..<(headroom + plainCount)])
                         return try sealer.seal(plaintext, index: UInt64(chunkIndex), isLast: isLast, into: raw)
@@ -225,6 +229,7 @@ extension Vault {
                     let digest = ChunkDigest.sha256(buffer)
                     let key = try ChunkLayout.key(of: id, index: chunkIndex)
                     try await store.put(key, buffer, options: options)
+                    pool.recycle(consume buffer)
                     return (ChunkRecord(index: chunkIndex, sealedSize: sealedCount, digest: digest), key)
                 }
                 inFlight += 1

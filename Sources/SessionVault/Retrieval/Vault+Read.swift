@@ -107,6 +107,8 @@ extension Vault {
         let sealer = opened.sealer
         let store = self.store
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
+        // Each chunk's buffer goes back to the pool once written out, for the chunk after next.
+        let pool = ChunkBufferPool(limit: window + 1)
 
         // A child task never throws: its failure waits in `ready` like a result, so the error
         // reported is always that of the lowest-numbered bad chunk, whatever finished first.
@@ -120,7 +122,8 @@ extension Vault {
                 group.addTask {
                     do {
                         let opened = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
-                                                              isLast: index == lastIndex, sealedSize: sealedSize)
+                                                              isLast: index == lastIndex, sealedSize: sealedSize,
+                                                              into: pool.take(count: sealedSize))
                         return (index, .success(opened))
                     } catch {
                         return (index, .failure(error))
@@ -150,6 +153,7 @@ extension Vault {
                     try await sink.write(bytes[(headroom + from)..<(headroom + to)])
                     written += Int64(to - from)
                 }
+                pool.recycle(consume bytes)
                 nextToWrite += 1
                 if nextToStart <= last {
                     start(nextToStart)
@@ -163,11 +167,11 @@ extension Vault {
     /// Fetches and opens one chunk. Returns the buffer and the plaintext count; the plaintext is
     /// at `ChunkSealer.headerSize ..< headerSize + count` (opened in place).
     static func readChunk(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, isLast: Bool,
-                          sealedSize: Int) async throws -> ([UInt8], Int) {
+                          sealedSize: Int, into buffer: consuming [UInt8] = []) async throws -> ([UInt8], Int) {
         let key = try ChunkLayout.key(of: id, index: index)
         var sealed: [UInt8]
         do {
-            sealed = try await store.get(key)
+            sealed = try await store.get(key, into: consume buffer)
         } catch {
             if case .notFound = error { throw VaultError.chunkMissing(recording: id, chunk: index) }
             throw error

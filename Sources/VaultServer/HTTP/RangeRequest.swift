@@ -1,3 +1,4 @@
+import ByteRanges
 import SessionVault
 
 /// What a `GET` of content answers, given `Range` and `If-Range` (RFC 9110 §14).

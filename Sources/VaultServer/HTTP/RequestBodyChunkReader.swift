@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SessionVault
+import VaultStore
 
 /// Adapts a streaming request body to the vault's ``ChunkReader``: network buffers are copied
 /// into one chunk buffer at a time, so an upload of any size holds at most the ingest window in
@@ -19,7 +20,11 @@ struct RequestBodyChunkReader: ChunkReader {
     }
 
     mutating func nextChunk(size: Int, headroom: Int, tailroom: Int) async throws -> PlainChunk {
-        var buffer = [UInt8](repeating: 0, count: headroom + size + tailroom)
+        try await nextChunk(size: size, headroom: headroom, tailroom: tailroom, pool: ChunkBufferPool(limit: 0))
+    }
+
+    mutating func nextChunk(size: Int, headroom: Int, tailroom: Int, pool: ChunkBufferPool) async throws -> PlainChunk {
+        var buffer = pool.take(count: headroom + size + tailroom)
         var filled = 0
         while filled < size {
             if pending == nil || pending!.readableBytes == 0 {
@@ -40,6 +45,11 @@ struct RequestBodyChunkReader: ChunkReader {
             }
             pending!.moveReaderIndex(forwardBy: take)
             filled += take
+        }
+        // A reused buffer holds an earlier chunk: zero everything this chunk does not fill.
+        buffer.withUnsafeMutableBytes { raw in
+            raw.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: headroom)
+            (raw.baseAddress! + headroom + filled).initializeMemory(as: UInt8.self, repeating: 0, count: size - filled + tailroom)
         }
         return PlainChunk(buffer: buffer, headroom: headroom, count: filled)
     }

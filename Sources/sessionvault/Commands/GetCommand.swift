@@ -1,3 +1,4 @@
+import ByteRanges
 import ArgumentParser
 import Foundation
 import SessionVault
@@ -30,7 +31,14 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard let recordingID = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-            let spec = try range.map { try ByteRangeSpec(parsing: $0) }
+            var spec: ByteRangeSpec? = nil
+            if let range {
+                do throws(ByteRangeError) {
+                    spec = try ByteRangeSpec(parsing: range)
+                } catch {
+                    throw VaultError.invalidRange(error.text)
+                }
+            }
             let opened = try await vault.open()
             let actor = Vault.defaultActor
             // Refuse before asking for any secret if the role holds no key.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An inclusive byte range as written on the command line and in HTTP: `START-END`, `START-`
 /// (to the end) or `-N` (the last N bytes).
 public enum ByteRangeSpec: Sendable, Hashable, CustomStringConvertible {
@@ -5,24 +7,25 @@ public enum ByteRangeSpec: Sendable, Hashable, CustomStringConvertible {
     case from(Int64)
     case suffix(Int64)
 
-    public init(parsing text: String) throws {
+    /// - Throws: ``ByteRangeError`` naming the text, if it is none of the three forms.
+    public init(parsing text: String) throws(ByteRangeError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw VaultError.invalidRange(text) }
+        guard parts.count == 2 else { throw ByteRangeError(text: text) }
         let start = parts[0].isEmpty ? nil : Int64(parts[0])
         let end = parts[1].isEmpty ? nil : Int64(parts[1])
         switch (parts[0].isEmpty, parts[1].isEmpty) {
         case (false, false):
-            guard let start, let end, start >= 0, end >= start else { throw VaultError.invalidRange(text) }
+            guard let start, let end, start >= 0, end >= start else { throw ByteRangeError(text: text) }
             self = .closed(start, end)
         case (false, true):
-            guard let start, start >= 0 else { throw VaultError.invalidRange(text) }
+            guard let start, start >= 0 else { throw ByteRangeError(text: text) }
             self = .from(start)
         case (true, false):
-            guard let end, end > 0 else { throw VaultError.invalidRange(text) }
+            guard let end, end > 0 else { throw ByteRangeError(text: text) }
             self = .suffix(end)
         case (true, true):
-            throw VaultError.invalidRange(text)
+            throw ByteRangeError(text: text)
         }
     }
 
@@ -51,4 +54,12 @@ public enum ByteRangeSpec: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-import Foundation
+/// A byte range that is none of `START-END`, `START-` or `-N`.
+public struct ByteRangeError: Error, Hashable, CustomStringConvertible {
+    /// The text as given.
+    public let text: String
+
+    public init(text: String) { self.text = text }
+
+    public var description: String { "invalid range '\(text)': expected START-END, START- or -SUFFIX (bytes, inclusive)" }
+}
