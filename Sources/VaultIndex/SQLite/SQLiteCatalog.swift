@@ -6,6 +6,10 @@ public import Foundation
 public actor SQLiteCatalog: Catalog {
     let db: SQLiteConnection
     let clock: @Sendable () -> Date
+    /// Runs this actor's work (every SQLite call) off the cooperative thread pool.
+    private let executor = SQLiteExecutor(label: "vaultindex.sqlite")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Opens (creating if needed) the catalog at `path`. Call ``migrate()`` before use.
     public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws(CatalogError) {
