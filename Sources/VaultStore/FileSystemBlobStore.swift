@@ -45,7 +45,13 @@ public struct FileSystemBlobStore: BlobStore {
     public func put(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws(BlobStoreError) {
         let finalPath = path(of: key)
         let tmpPath = root.path + "/tmp/" + UUID().uuidString.lowercased() + ".part"
+        // The bytes travel in a box and are dropped when the write returns, not when the I/O
+        // thread later releases the closure: the caller reuses the buffer at once (ChunkBufferPool),
+        // and a reference still held here would make its next in-place write copy the chunk.
+        let box = BufferHandOff(bytes)
         try await BlockingIO.run { () throws(BlobStoreError) in
+            var bytes: [UInt8] = []
+            box.take(into: &bytes)
             let fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw .io(operation: "open", path: tmpPath, errno: errno) }
             var closed = false

@@ -174,6 +174,7 @@ extension Vault {
     /// seals in place, hashes and writes its own blob. Results are put back in index order.
     func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader, options: BlobPutOptions,
                      progress: (@Sendable (Int64) -> Void)?) async throws -> WrittenChunks {
+        // Chunks in flight (sealing or being stored), plus the one read ahead: window + 1 chunk buffers.
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
         let headroom = ChunkSealer.headerSize
         let tailroom = ChunkSealer.tagSize
