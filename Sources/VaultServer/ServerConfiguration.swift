@@ -10,8 +10,9 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadBytes: Int64
     /// Content and review streams served at once; more get 503 with Retry-After.
     public var maxConcurrentStreams: Int
-    /// A connection that sends or receives nothing for this long (between requests, or while a
-    /// request's head or body is arriving) is closed.
+    /// A connection that sends nothing for this long (between requests, or while a request's head
+    /// or body is arriving) is closed, and so is one whose client reads nothing of a response for
+    /// this long.
     public var idleTimeoutSeconds: Int64
     /// Roles whose users see every recording their role holds a wrap of (no care list).
     public var unrestrictedRoles: Set<String>

@@ -57,7 +57,10 @@ public struct VaultHTTPServer: Sendable {
     /// The application, ready to run as a `Service`. `onServerRunning` receives the bound port
     /// (useful with port 0).
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds)))
+        let idle = TimeAmount.seconds(configuration.idleTimeoutSeconds)
+        // The idle timeout covers a client that stops sending; the stalled-reader handler one that stops reading.
+        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: StalledReaderHandler.handlers(stallTimeout: idle),
+                                                                idleTimeout: idle))
         let server: HTTPServerBuilder
         if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             server = try .tls(http, tlsConfiguration: try Self.tlsConfiguration(certificate: cert, key: key))

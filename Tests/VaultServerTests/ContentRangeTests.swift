@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import VaultServer
 
@@ -130,6 +133,34 @@ struct ContentRangeTests {
         }
     }
 
+    @Test func aClientThatStopsReadingLosesItsStreamAfterTheIdleTimeout() async throws {
+        // 24 MiB: far more than the socket buffers and NIO's outbound buffer hold, so the stream stalls.
+        let f = try await ServerFixture.make(contentSize: 24 << 20)
+        defer { f.remove() }
+        try await f.withServer(ServerConfiguration(maxConcurrentStreams: 1, idleTimeoutSeconds: 1)) { client, server in
+            let stalled = try StalledReader(port: client.port)
+            defer { stalled.close() }
+            try stalled.send("GET /api/recordings/\(f.recordingA)/content HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(f.token("alice"))\r\n\r\n")
+            var waited = 0
+            while server.activeStreams == 0, waited < 100 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            #expect(server.activeStreams == 1, "the stalled request holds the only stream")
+            #expect(try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": "bytes=0-9"]).status == 503)
+            // The connection is closed once no write has completed for the idle timeout (1 s here).
+            waited = 0
+            while server.activeStreams > 0, waited < 200 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            #expect(server.activeStreams == 0, "the stalled stream gave its permit back")
+            let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": "bytes=0-9"])
+            #expect(response.status == 206)
+            #expect(response.body == Array(f.contentA[0..<10]))
+        }
+    }
+
     @Test func completedStreamsGiveTheirPermitBack() async throws {
         let f = try await ServerFixture.make()
         defer { f.remove() }
@@ -141,4 +172,36 @@ struct ContentRangeTests {
             #expect(server.activeStreams == 0)
         }
     }
+}
+
+/// A client that sends a request and never reads the answer, with a tiny receive buffer.
+final class StalledReader: Sendable {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RawHTTPClient.ClientError(description: "socket failed") }
+        var size: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            Glibc.close(fd)
+            throw RawHTTPClient.ClientError(description: "connect failed")
+        }
+    }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
+            throw RawHTTPClient.ClientError(description: "send failed")
+        }
+    }
+
+    func close() { Glibc.close(fd) }
 }
