@@ -105,27 +105,10 @@ public struct FileSystemBlobStore: BlobStore {
     public func get(_ key: BlobKey) async throws(BlobStoreError) -> [UInt8] {
         let filePath = path(of: key)
         return try await BlockingIO.run { () throws(BlobStoreError) in
-            let fd = open(filePath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                if errno == ENOENT { throw .notFound(key) }
-                throw .io(operation: "open", path: filePath, errno: errno)
-            }
+            let (fd, size) = try Self.openBlob(filePath, key: key)
             defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { throw .io(operation: "fstat", path: filePath, errno: errno) }
-            let size = Int(info.st_size)
             return try [UInt8](unsafeUninitializedCapacity: size) { buffer, count throws(BlobStoreError) in
-                var done = 0
-                while done < size {
-                    let n = read(fd, buffer.baseAddress! + done, size - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw .io(operation: "read", path: filePath, errno: errno)
-                    }
-                    if n == 0 { break }
-                    done += n
-                }
-                count = done
+                count = try Self.readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), path: filePath)
             }
         }
     }
@@ -138,34 +121,18 @@ public struct FileSystemBlobStore: BlobStore {
             var bytes: [UInt8] = []
             handOff.take(into: &bytes)
             defer { handOff.put(bytes) }
-            let fd = open(filePath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                if errno == ENOENT { throw .notFound(key) }
-                throw .io(operation: "open", path: filePath, errno: errno)
-            }
+            let (fd, size) = try Self.openBlob(filePath, key: key)
             defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { throw .io(operation: "fstat", path: filePath, errno: errno) }
-            let size = Int(info.st_size)
             if bytes.count > size {
                 bytes.removeLast(bytes.count - size)
             } else if bytes.count < size {
                 bytes.append(contentsOf: repeatElement(0, count: size - bytes.count))
             }
-            let (done, failure) = bytes.withUnsafeMutableBytes { raw -> (Int, Int32?) in
-                var done = 0
-                while done < size {
-                    let n = read(fd, raw.baseAddress! + done, size - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        return (done, errno)
-                    }
-                    if n == 0 { break }
-                    done += n
-                }
-                return (done, nil)
+            var result: Result<Int, BlobStoreError> = .success(0)
+            bytes.withUnsafeMutableBytes { raw in
+                result = Result { () throws(BlobStoreError) in try Self.readFully(fd, into: raw, path: filePath) }
             }
-            if let failure { throw .io(operation: "read", path: filePath, errno: failure) }
+            let done = try result.get()
             // A file that shrank while read: report what is there.
             if done < size { bytes.removeLast(size - done) }
         }
@@ -242,6 +209,37 @@ public struct FileSystemBlobStore: BlobStore {
     }
 
     // MARK: - System-call helpers
+
+    /// Opens a blob for reading: its descriptor and size (``BlobStoreError/notFound(_:)`` if missing).
+    static func openBlob(_ filePath: String, key: BlobKey) throws(BlobStoreError) -> (Int32, Int) {
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .notFound(key) }
+            throw .io(operation: "open", path: filePath, errno: errno)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let failure = errno
+            close(fd)
+            throw .io(operation: "fstat", path: filePath, errno: failure)
+        }
+        return (fd, Int(info.st_size))
+    }
+
+    /// Reads until `buffer` is full or the file ends; returns the bytes read.
+    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(BlobStoreError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = read(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
 
     /// Asks the kernel to start writing the file's dirty pages to disk, without waiting
     /// (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`; elsewhere nothing: the fsync does it all).

@@ -50,20 +50,32 @@ struct RawHTTPClient: Sendable {
         }
     }
 
-    static func perform(port: Int, method: String, path: String, headers: [String: String], body: Body) throws -> Response {
+    /// A TCP socket connected to 127.0.0.1:`port`, with `configure` applied before connecting.
+    static func connect(port: Int, configure: (Int32) -> Void = { _ in }) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 120, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        configure(fd)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw ClientError(description: "connect failed: \(errno)") }
+        guard connected == 0 else {
+            let failure = errno
+            close(fd)
+            throw ClientError(description: "connect failed: \(failure)")
+        }
+        return fd
+    }
+
+    static func perform(port: Int, method: String, path: String, headers: [String: String], body: Body) throws -> Response {
+        let fd = try connect(port: port) { fd in
+            var timeout = timeval(tv_sec: 120, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         var extra = headers
         switch body {
