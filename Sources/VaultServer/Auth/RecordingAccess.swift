@@ -62,13 +62,33 @@ struct RecordingAccess: Sendable {
         do {
             _ = try await vault.requireWrap(record.id, role: user.role, actor: actor, purpose: purpose.text)
         } catch let error as VaultError {
-            if case .noWrap(let role, _, let scopes) = error {
-                // Crypto-shredded by a sweep since `resolve` found it live: it no longer exists.
-                if try await vault.catalog.recording(record.id)?.state != .live { throw APIError.notFound(record.id.description) }
-                throw APIError(.forbidden, "role '\(role)' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
-            }
-            throw error
+            throw try await answer(error, for: record)
         }
+    }
+
+    /// Opens the recording as `role` (unwrap, manifest check, audit). A wrap gone since the checks
+    /// is answered as ``requireWrap(_:user:purpose:actor:)`` answers it.
+    func open(_ record: RecordingRecord, as role: UnlockedRole, purpose: AccessPurpose, actor: String, detail: String?) async throws -> OpenedRecording {
+        do {
+            return try await vault.open(record.id, as: role, actor: actor, purpose: purpose.text, detail: detail)
+        } catch let error as VaultError {
+            throw try await answer(error, for: record)
+        }
+    }
+
+    /// A 404 if the recording is no longer live. A sweep may shred a recording between the checks
+    /// of a request and its answer; shredding deletes the wraps and leaves the live state in one
+    /// transaction, so what was read of its wraps before this check returned is complete.
+    func requireStillLive(_ record: RecordingRecord) async throws {
+        if try await vault.catalog.recording(record.id)?.state != .live { throw APIError.notFound(record.id.description) }
+    }
+
+    /// How a refusal from the vault is answered: a missing wrap is a 403 naming the consented
+    /// scopes, unless the recording has been shredded since it was resolved (then it no longer exists).
+    private func answer(_ error: VaultError, for record: RecordingRecord) async throws -> any Error {
+        guard case .noWrap(let role, _, let scopes) = error else { return error }
+        try await requireStillLive(record)
+        return APIError(.forbidden, "role '\(role)' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
     }
 
     /// The user's unlocked role, or an audited 403 if this service does not hold it.

@@ -91,8 +91,8 @@ struct ContentRoutes: Sendable {
             range = wanted
             details.append("range \(wanted.lowerBound)-\(wanted.upperBound - 1)")
         }
-        let opened = try await vault.open(record.id, as: role, actor: context.actor, purpose: purpose.text,
-                                          detail: details.isEmpty ? nil : details.joined(separator: "; "))
+        let opened = try await access.open(record, as: role, purpose: purpose, actor: context.actor,
+                                           detail: details.isEmpty ? nil : details.joined(separator: "; "))
         var headers: HTTPFields = [
             .contentType: record.mediaType, .acceptRanges: "bytes", .eTag: etag, .cacheControl: "private, no-store",
             .xContentTypeOptions: "nosniff",

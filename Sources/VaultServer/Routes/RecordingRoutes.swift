@@ -58,9 +58,13 @@ struct RecordingRoutes: Sendable {
         let today = vault.clock()
         let review = try await Self.reviewCopy(of: record, catalog: vault.catalog)
         let id = record.id.description
+        let wrappedFor = try await vault.catalog.wrapRoles(of: record.id).sorted()
+        // Shredded by a sweep since it was resolved? Then it no longer exists (the wraps just read
+        // are complete if it is still live: shredding deletes them and the live state at once).
+        try await access.requireStillLive(record)
         let body = RecordingDetailJSON(
             recording: RecordingSummaryJSON(record, scopes: scopes, today: today), chunkCount: record.chunkCount, chunkSize: record.chunkSize,
-            wrappedFor: try await vault.catalog.wrapRoles(of: record.id).sorted(),
+            wrappedFor: wrappedFor,
             consent: consents.map { .init(scope: $0.scope, givenOn: $0.givenOn, withdrawnOn: $0.withdrawnOn, active: $0.isActive,
                                           otherParticipants: $0.otherParticipants) },
             retention: .init(dueOn: record.dueOn, daysUntilDisposal: DisposalDays.until(record.dueOn, today: today),
