@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "SessionVault",
             dependencies: [
-                "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "Media", "ByteRanges",
+                "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "Media",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

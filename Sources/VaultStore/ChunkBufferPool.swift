@@ -30,11 +30,7 @@ public final class ChunkBufferPool: Sendable {
         let reused: [UInt8]? = free.withLockedValue { buffers in
             guard let index = buffers.lastIndex(where: { $0.capacity >= count }) else { return nil }
             // Re-sized where it lies, the pool holding its only reference, so that no copy is made.
-            if buffers[index].count > count {
-                buffers[index].removeLast(buffers[index].count - count)
-            } else if buffers[index].count < count {
-                buffers[index].append(contentsOf: repeatElement(0, count: count - buffers[index].count))
-            }
+            buffers[index].resize(to: count)
             return buffers.remove(at: index)
         }
         return reused ?? [UInt8](repeating: 0, count: count)

@@ -123,11 +123,7 @@ public struct FileSystemBlobStore: BlobStore {
             defer { handOff.put(bytes) }
             let (fd, size) = try Self.openBlob(filePath, key: key)
             defer { close(fd) }
-            if bytes.count > size {
-                bytes.removeLast(bytes.count - size)
-            } else if bytes.count < size {
-                bytes.append(contentsOf: repeatElement(0, count: size - bytes.count))
-            }
+            bytes.resize(to: size)
             var result: Result<Int, BlobStoreError> = .success(0)
             bytes.withUnsafeMutableBytes { raw in
                 result = Result { () throws(BlobStoreError) in try Self.readFully(fd, into: raw, path: filePath) }

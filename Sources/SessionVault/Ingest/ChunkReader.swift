@@ -17,6 +17,15 @@ public struct PlainChunk: Sendable {
         self.headroom = headroom
         self.count = count
     }
+
+    /// Zeroes what a reader did not fill in a chunk buffer (`headroom + size + tailroom` bytes, of
+    /// which `filled` after the headroom were read): the header and tag areas, which the sealer
+    /// overwrites, and the rest of a short chunk. A reused buffer holds an earlier chunk, and no
+    /// stale or uninitialised byte should ever be observable.
+    public static func zeroUnfilled(_ raw: UnsafeMutableRawBufferPointer, headroom: Int, filled: Int) {
+        raw.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: headroom)
+        (raw.baseAddress! + headroom + filled).initializeMemory(as: UInt8.self, repeating: 0, count: raw.count - headroom - filled)
+    }
 }
 
 /// Where ingest reads plaintext from: a file, stdin, an HTTP body.
@@ -89,14 +98,10 @@ public struct FileChunkReader: ChunkReader {
         let filled = try await BlockingIO.run { () throws -> Int in
             var buffer: [UInt8] = []
             handOff.take(into: &buffer)
-            if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: headroom + size + tailroom) }
             defer { handOff.put(buffer) }
             var filled = 0
             var failure: Int32 = 0
             buffer.withUnsafeMutableBytes { raw in
-                // The header and tag areas are overwritten by the sealer, and a reused buffer holds an
-                // earlier chunk: zero everything this chunk does not fill.
-                raw.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: headroom)
                 while filled < size {
                     let n = read(fd, raw.baseAddress! + headroom + filled, size - filled)
                     if n < 0 {
@@ -107,7 +112,7 @@ public struct FileChunkReader: ChunkReader {
                     if n == 0 { break }
                     filled += n
                 }
-                (raw.baseAddress! + headroom + filled).initializeMemory(as: UInt8.self, repeating: 0, count: size - filled + tailroom)
+                PlainChunk.zeroUnfilled(raw, headroom: headroom, filled: filled)
             }
             if failure != 0 { throw VaultError.input(path: name, reason: String(cString: strerror(failure))) }
             return filled

@@ -180,7 +180,7 @@ extension Vault {
         let tailroom = ChunkSealer.tagSize
         let store = self.store
         // The window's buffers go round: read into, sealed in place, stored, recycled.
-        let pool = ChunkBufferPool(limit: window + 2)
+        let pool = ChunkBufferPool(limit: window + 1)
         return try await withThrowingTaskGroup(of: (ChunkRecord, BlobKey).self) { group in
             var records: [ChunkRecord] = []
             var keys: [BlobKey] = []

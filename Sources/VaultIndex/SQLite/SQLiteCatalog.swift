@@ -220,9 +220,8 @@ public actor SQLiteCatalog: Catalog {
                 // BEGIN IMMEDIATE: no withdrawal can commit between this check and the commit.
                 let active = try db.query("SELECT DISTINCT scope FROM consents WHERE session = ? AND withdrawn_on IS NULL ORDER BY scope",
                                           [.text(recording.session)]) { $0.text(0) }
-                guard active == Array(Set(consentedScopes)).sorted() else {
-                    throw .consentChanged(session: recording.session, expected: Array(Set(consentedScopes)).sorted(), found: active)
-                }
+                let expected = Array(Set(consentedScopes)).sorted()
+                guard active == expected else { throw .consentChanged(session: recording.session, expected: expected, found: active) }
             }
             let state = try db.queryOne("SELECT state FROM recordings WHERE id = ?", [.blob(recording.id.bytes)]) { $0.text(0) }
             guard let state else { throw .notFound(what: "staging recording", id: recording.id.description) }

@@ -46,11 +46,7 @@ struct RequestBodyChunkReader: ChunkReader {
             pending!.moveReaderIndex(forwardBy: take)
             filled += take
         }
-        // A reused buffer holds an earlier chunk: zero everything this chunk does not fill.
-        buffer.withUnsafeMutableBytes { raw in
-            raw.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0, count: headroom)
-            (raw.baseAddress! + headroom + filled).initializeMemory(as: UInt8.self, repeating: 0, count: size - filled + tailroom)
-        }
+        buffer.withUnsafeMutableBytes { PlainChunk.zeroUnfilled($0, headroom: headroom, filled: filled) }
         return PlainChunk(buffer: buffer, headroom: headroom, count: filled)
     }
 }
