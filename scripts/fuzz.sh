@@ -24,8 +24,9 @@ for target in FuzzWebM FuzzSchedule FuzzChunk FuzzRange; do
   else
     result=CRASH; status=1
   fi
-  runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' || grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)
+  # (|| true: a crashed run may lack these lines, and must still be reported below.)
+  runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' || grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 || true)
   echo "$target: $result, ${runs:-?} executions in ${SECONDS_EACH}s, ${cov:-cov: ?}, corpus $(ls "$work/$corpus" | wc -l) inputs"
   [[ $result == ok ]] || tail -30 "$log"
 done

@@ -31,6 +31,8 @@ public enum VaultError: Error, CustomStringConvertible {
     case noWrap(role: String, recording: RecordingID, scopes: [String])
     case manifestTampered(recording: RecordingID, reason: String)
     case chunkTampered(recording: RecordingID, chunk: Int, reason: String)
+    /// The (authenticated) manifest names a chunk format this version cannot read.
+    case unsupportedFormat(recording: RecordingID, format: Int, segmentSize: Int?)
     case chunkMissing(recording: RecordingID, chunk: Int)
     case rangeNotSatisfiable(range: String, size: Int64)
     case invalidRange(String)
@@ -75,6 +77,8 @@ public enum VaultError: Error, CustomStringConvertible {
             return "role '\(role)' holds no key for recording \(recording) (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))"
         case .manifestTampered(let recording, let reason): return "recording \(recording): manifest failed verification: \(reason)"
         case .chunkTampered(let recording, let chunk, let reason): return "recording \(recording), chunk \(chunk): failed verification: \(reason)"
+        case .unsupportedFormat(let recording, let format, let segmentSize):
+            return "recording \(recording): chunk format \(format)\(segmentSize.map { " with \($0)-byte segments" } ?? "") is not one this version reads (formats 1 and 2, segments of 4 KiB to 16 MiB); upgrade sessionvault"
         case .chunkMissing(let recording, let chunk): return "recording \(recording), chunk \(chunk): blob is missing from the store"
         case .rangeNotSatisfiable(let range, let size): return "range \(range) is outside the recording (\(size) bytes)"
         case .invalidRange(let text): return "invalid range '\(text)': expected START-END, START- or -SUFFIX (bytes, inclusive)"

@@ -26,6 +26,8 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
     case chunkHeaderMismatch(index: UInt64, field: String, expected: String, found: String)
     /// The header matched but the AEAD tag did not verify: the chunk was corrupted or forged.
     case chunkAuthenticationFailed(index: UInt64)
+    /// Format 2: the tag of one segment of the chunk did not verify: corrupted, forged, or moved.
+    case segmentAuthenticationFailed(index: UInt64, segment: Int)
     /// The caller's output buffer is too small.
     case outputTooSmall(needed: Int, got: Int)
     /// A passphrase-sealed secret did not open: wrong passphrase, wrong context, or tampered fields.
@@ -68,6 +70,8 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
             return "chunk \(index): header field \(field) is \(found), expected \(expected)"
         case .chunkAuthenticationFailed(let index):
             return "chunk \(index): authentication tag does not verify (corrupted or forged)"
+        case .segmentAuthenticationFailed(let index, let segment):
+            return "chunk \(index), segment \(segment): authentication tag does not verify (corrupted or forged)"
         case .outputTooSmall(let needed, let got):
             return "output buffer holds \(got) bytes, \(needed) needed"
         case .wrongPassphrase:

@@ -56,6 +56,13 @@ public protocol BlobStore: Sendable {
     /// into a new buffer.
     func get(_ key: BlobKey, into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8]
 
+    /// Reads the byte ranges `ranges` of a blob, one after the other, into `buffer`'s storage (re-sized
+    /// to their total), so that a reader can fetch a few parts of a large blob without the rest
+    /// (the ciphertext and the tags of a few segments of a chunk, say). Ranges are read in the order
+    /// given and may be empty. A range that runs past the blob's end is
+    /// ``BlobStoreError/shortBlob(_:range:size:)``. The default reads the whole blob and copies the ranges out.
+    func get(_ key: BlobKey, ranges: [Range<Int>], into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8]
+
     /// The size of a blob, or nil if it does not exist.
     func size(of key: BlobKey) async throws(BlobStoreError) -> Int?
 
@@ -82,5 +89,18 @@ public protocol BlobStore: Sendable {
 extension BlobStore {
     public func get(_ key: BlobKey, into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
         try await get(key)
+    }
+
+    public func get(_ key: BlobKey, ranges: [Range<Int>], into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
+        let whole = try await get(key)
+        var out = buffer
+        out.removeAll(keepingCapacity: true)
+        for range in ranges {
+            guard range.lowerBound >= 0, range.upperBound <= whole.count else {
+                throw .shortBlob(key, range: range, size: whole.count)
+            }
+            out.append(contentsOf: whole[range])
+        }
+        return out
     }
 }

@@ -12,6 +12,9 @@ public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
     case unusableRoot(path: String, reason: String)
     /// A remote store answered with an error.
     case remote(operation: String, key: String?, status: Int, message: String)
+    /// A ranged read asked for bytes the blob does not have: it is shorter than the range's end
+    /// (`size` is what the store reported or what could be read; nil if unknown).
+    case shortBlob(BlobKey, range: Range<Int>, size: Int?)
     /// A blob already exists under the key, and `put` never replaces one.
     case alreadyExists(BlobKey)
     /// A remote store could not be reached (connection refused or reset, timeout) after every attempt.
@@ -35,6 +38,8 @@ public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
             return "blob store at '\(path)' is unusable: \(reason)"
         case .remote(let operation, let key, let status, let message):
             return "\(operation)\(key.map { " of '\($0)'" } ?? "") failed with status \(status): \(message)"
+        case .shortBlob(let key, let range, let size):
+            return "blob '\(key)' ends before bytes \(range.lowerBound)..<\(range.upperBound)" + (size.map { " (it holds \($0) bytes)" } ?? "")
         case .alreadyExists(let key):
             return "blob '\(key)' already exists and is never replaced"
         case .unreachable(let operation, let key, let endpoint, let attempts, let reason):

@@ -114,15 +114,7 @@ public struct FileSystemBlobStore: BlobStore {
     }
 
     public func get(_ key: BlobKey, into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
-        let filePath = path(of: key)
-        // The buffer travels in a box so that it is uniquely referenced where it is written.
-        let handOff = BufferHandOff(consume buffer)
-        try await BlockingIO.run { () throws(BlobStoreError) in
-            var bytes: [UInt8] = []
-            handOff.take(into: &bytes)
-            defer { handOff.put(bytes) }
-            let (fd, size) = try Self.openBlob(filePath, key: key)
-            defer { close(fd) }
+        try await readBlob(key, into: buffer) { (fd, size, filePath, bytes) throws(BlobStoreError) in
             bytes.resize(to: size)
             var result: Result<Int, BlobStoreError> = .success(0)
             bytes.withUnsafeMutableBytes { raw in
@@ -131,6 +123,46 @@ public struct FileSystemBlobStore: BlobStore {
             let done = try result.get()
             // A file that shrank while read: report what is there.
             if done < size { bytes.removeLast(size - done) }
+        }
+    }
+
+    public func get(_ key: BlobKey, ranges: [Range<Int>], into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
+        try await readBlob(key, into: buffer) { (fd, size, filePath, bytes) throws(BlobStoreError) in
+            for range in ranges where range.lowerBound < 0 || range.upperBound > size {
+                throw .shortBlob(key, range: range, size: size)
+            }
+            bytes.resize(to: ranges.reduce(0) { $0 + $1.count })
+            var result: Result<Void, BlobStoreError> = .success(())
+            bytes.withUnsafeMutableBytes { raw in
+                result = Result { () throws(BlobStoreError) in
+                    var at = 0
+                    for range in ranges {
+                        let part = UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + range.count)])
+                        let done = try Self.readFully(fd, at: range.lowerBound, into: part, path: filePath)
+                        // A file that shrank while read.
+                        guard done == range.count else { throw .shortBlob(key, range: range, size: range.lowerBound + done) }
+                        at += range.count
+                    }
+                }
+            }
+            try result.get()
+        }
+    }
+
+    /// Opens the blob on a blocking-I/O thread and lets `fill` read it (descriptor, size, path) into
+    /// `buffer`'s storage. The buffer travels in a box so that it is uniquely referenced where it is
+    /// written (no copy-on-write of a pooled buffer).
+    private func readBlob(_ key: BlobKey, into buffer: consuming [UInt8],
+                      _ fill: @escaping @Sendable (Int32, Int, String, inout [UInt8]) throws(BlobStoreError) -> Void) async throws(BlobStoreError) -> [UInt8] {
+        let filePath = path(of: key)
+        let handOff = BufferHandOff(consume buffer)
+        try await BlockingIO.run { () throws(BlobStoreError) in
+            var bytes: [UInt8] = []
+            handOff.take(into: &bytes)
+            defer { handOff.put(bytes) }
+            let (fd, size) = try Self.openBlob(filePath, key: key)
+            defer { close(fd) }
+            try fill(fd, size, filePath, &bytes)
         }
         return handOff.take() ?? []
     }
@@ -230,6 +262,22 @@ public struct FileSystemBlobStore: BlobStore {
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Reads from `offset` (`pread`, the file position untouched) until `buffer` is full or the file
+    /// ends; returns the bytes read.
+    static func readFully(_ fd: Int32, at offset: Int, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(BlobStoreError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "pread", path: path, errno: errno)
             }
             if n == 0 { break }
             done += n

@@ -11,7 +11,7 @@ import Testing
         let plaintext = Fixture.plaintext(count: size)
         let sealed = try sealer.seal(plaintext, index: 7, isLast: false)
         #expect(sealed.count == size + 56)
-        #expect(ChunkSealer.plaintextCount(sealedCount: sealed.count) == size)
+        #expect(ChunkFormat.whole.plaintextCount(sealedCount: sealed.count) == size)
         if size > 16 { #expect(sealed[40..<56] != plaintext[0..<16]) }
         #expect(try sealer.open(sealed, index: 7, isLast: false) == plaintext)
     }
@@ -19,11 +19,11 @@ import Testing
     @Test func sizesAreHeaderPlusPlaintextPlusTag() {
         #expect(ChunkSealer.headerSize == 40)
         #expect(ChunkSealer.tagSize == 16)
-        #expect(ChunkSealer.sealedSize(plaintextCount: 100) == 156)
-        #expect(ChunkSealer.plaintextCount(sealedCount: 156) == 100)
-        #expect(ChunkSealer.plaintextCount(sealedCount: 56) == 0)
-        #expect(ChunkSealer.plaintextCount(sealedCount: 55) == nil)
-        #expect(ChunkSealer.plaintextCount(sealedCount: 56 + Int(UInt32.max) + 1) == nil)
+        #expect(ChunkFormat.whole.sealedSize(plaintextCount: 100) == 156)
+        #expect(ChunkFormat.whole.plaintextCount(sealedCount: 156) == 100)
+        #expect(ChunkFormat.whole.plaintextCount(sealedCount: 56) == 0)
+        #expect(ChunkFormat.whole.plaintextCount(sealedCount: 55) == nil)
+        #expect(ChunkFormat.whole.plaintextCount(sealedCount: 56 + Int(UInt32.max) + 1) == nil)
     }
 
     @Test(arguments: Fixture.algorithms)
@@ -121,7 +121,8 @@ import Testing
             _ = try ChunkSealer(
                 key: Fixture.dataKey(),
                 algorithm: .xchacha20poly1305,
-                recordingID: Array(Fixture.recordingID.prefix(15))
+                recordingID: Array(Fixture.recordingID.prefix(15)),
+                format: .current
             )
         }
         #expect(try Fixture.sealer(.xchacha20poly1305).recordingID == Fixture.recordingID)

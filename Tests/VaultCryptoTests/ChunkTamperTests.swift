@@ -53,7 +53,7 @@ import Testing
 
     @Test(arguments: Fixture.algorithms)
     func chunkSealedUnderAnotherKeyDoesNotOpen(algorithm: ChunkAlgorithm) throws {
-        let other = try ChunkSealer(key: DataKey.generate(), algorithm: algorithm, recordingID: Fixture.recordingID)
+        let other = try ChunkSealer(key: DataKey.generate(), algorithm: algorithm, recordingID: Fixture.recordingID, format: .whole)
         let chunk = try other.seal(Self.plaintext, index: 0, isLast: true)
         let sealer = try Fixture.sealer(algorithm)
         #expect(

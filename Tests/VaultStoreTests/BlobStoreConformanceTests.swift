@@ -39,6 +39,43 @@ struct BlobStoreConformanceTests {
     }
 
     @Test(arguments: BlobStoreBackend.tested)
+    func rangedGetReturnsTheRangesInOrderAndRefusesRangesPastTheEnd(_ backend: BlobStoreBackend) async throws {
+        try await backend.withStore { store in
+            let size = (1 << 20) + 56
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+            let key = try BlobKey("chunks/ef/ranged/00000000")
+            try await store.put(key, bytes, options: .none)
+            try await store.makeDurable([key])
+            let cases: [[Range<Int>]] = [
+                [0..<1],                                  // first byte
+                [(size - 1)..<size],                      // last byte
+                [0..<size],                               // everything
+                [40..<65_576, (size - 16 * 17)..<(size - 16 * 15)],   // ciphertext, then tags
+                [500..<600, 100..<200],                   // out of order
+                [10..<10, 20..<30],                       // an empty range
+                [],
+            ]
+            for ranges in cases {
+                let expected = ranges.flatMap { bytes[$0] }
+                for held in [[UInt8](), [UInt8](repeating: 0xEE, count: size + 100)] {
+                    #expect(try await store.get(key, ranges: ranges, into: held) == expected, "ranges \(ranges)")
+                }
+            }
+            await #expect(throws: BlobStoreError.self) { try await store.get(key, ranges: [(size - 10)..<(size + 1)], into: []) }
+            await #expect(throws: BlobStoreError.self) { try await store.get(key, ranges: [size..<(size + 5)], into: []) }
+            do {
+                _ = try await store.get(key, ranges: [0..<4, (size - 2)..<(size + 2)], into: [])
+                Issue.record("a range past the end was served")
+            } catch let error as BlobStoreError {
+                guard case .shortBlob(let named, let range, _) = error else { Issue.record("wrong error \(error)"); return }
+                #expect(named == key && range == (size - 2)..<(size + 2))
+            }
+            let missing = try BlobKey("chunks/ef/missing/00000000")
+            await #expect(throws: BlobStoreError.notFound(missing)) { try await store.get(missing, ranges: [0..<1], into: []) }
+        }
+    }
+
+    @Test(arguments: BlobStoreBackend.tested)
     func getOfMissingBlobIsNotFound(_ backend: BlobStoreBackend) async throws {
         try await backend.withStore { store in
             let key = try BlobKey("chunks/00/missing/00000000")

@@ -24,6 +24,49 @@ struct FileSystemBlobStoreTests {
         #expect(buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == before)
     }
 
+    @Test func rangedGetReadsOnlyTheRangesIntoTheGivenStorage() async throws {
+        let (store, root) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let key = try BlobKey("chunks/ef/ranged/00000000")
+        let bytes = (0..<(256 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 11) }
+        try await store.put(key, bytes, options: .none)
+        try await store.makeDurable([key])
+        var buffer = [UInt8](repeating: 0, count: 300 << 10)
+        let before = buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        buffer = try await store.get(key, ranges: [1000..<70_000, 200_000..<200_016], into: consume buffer)
+        #expect(buffer == Array(bytes[1000..<70_000]) + Array(bytes[200_000..<200_016]))
+        #expect(buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == before)
+    }
+
+    /// A store that implements only whole reads, as a new backend might: the protocol's default
+    /// ranged read must still honour the contract.
+    struct WholeReadsOnly: BlobStore {
+        let base: FileSystemBlobStore
+        var location: String { base.location }
+        func put(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws(BlobStoreError) { try await base.put(key, bytes, options: options) }
+        func makeDurable(_ keys: [BlobKey]) async throws(BlobStoreError) { try await base.makeDurable(keys) }
+        func get(_ key: BlobKey) async throws(BlobStoreError) -> [UInt8] { try await base.get(key) }
+        func size(of key: BlobKey) async throws(BlobStoreError) -> Int? { try await base.size(of: key) }
+        func delete(_ key: BlobKey) async throws(BlobStoreError) { try await base.delete(key) }
+        func list(prefix: String) async throws(BlobStoreError) -> [BlobListing] { try await base.list(prefix: prefix) }
+        func setLegalHold(_ key: BlobKey, on: Bool) async throws(BlobStoreError) { try await base.setLegalHold(key, on: on) }
+        func retainUntil(_ key: BlobKey) async throws(BlobStoreError) -> Date? { try await base.retainUntil(key) }
+        func removeIncompleteWrites(olderThan cutoff: Date) async throws(BlobStoreError) -> Int { try await base.removeIncompleteWrites(olderThan: cutoff) }
+    }
+
+    @Test func theDefaultRangedGetServesRangesFromAWholeRead() async throws {
+        let (base, root) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = WholeReadsOnly(base: base)
+        let key = try BlobKey("chunks/ef/default/00000000")
+        let bytes = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 3) }
+        try await store.put(key, bytes, options: .none)
+        #expect(try await store.get(key, ranges: [4990..<5000, 0..<3], into: [9, 9]) == Array(bytes[4990...]) + [0, 3, 6])
+        await #expect(throws: BlobStoreError.shortBlob(key, range: 4999..<5001, size: 5000)) {
+            try await store.get(key, ranges: [4999..<5001], into: [])
+        }
+    }
+
     @Test func makeDurableRefusesABlobThatWasNeverWritten() async throws {
         let (store, root) = try makeStore()
         defer { try? FileManager.default.removeItem(at: root) }

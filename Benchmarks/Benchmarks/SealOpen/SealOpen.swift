@@ -52,7 +52,7 @@ final class Arena: @unchecked Sendable {
 
     /// The slot of chunk `index` for chunks of `size` plaintext bytes.
     func slot(_ index: Int, size: Int) -> UnsafeMutableRawBufferPointer {
-        let stride = ChunkSealer.sealedSize(plaintextCount: size)
+        let stride = ChunkFormat.current.sealedSize(plaintextCount: size)
         return UnsafeMutableRawBufferPointer(rebasing: raw[(index * stride)..<((index + 1) * stride)])
     }
 
@@ -151,7 +151,7 @@ let benchmarks: @Sendable () -> Void = {
                     _ = try sealSlot(sealer, arena, index: index, size: size)
                 }
             } setup: {
-                try ChunkSealer(key: try DataKey.generate(), algorithm: algorithm, recordingID: Array(repeating: 7, count: 16))
+                try ChunkSealer(key: try DataKey.generate(), algorithm: algorithm, recordingID: Array(repeating: 7, count: 16), format: .current)
             }
 
             Benchmark("open \(name) \(label)") { benchmark, sealer in
@@ -162,7 +162,7 @@ let benchmarks: @Sendable () -> Void = {
                                         into: arena.plaintext(index, size: size))
                 }
             } setup: {
-                let sealer = try ChunkSealer(key: try DataKey.generate(), algorithm: algorithm, recordingID: Array(repeating: 7, count: 16))
+                let sealer = try ChunkSealer(key: try DataKey.generate(), algorithm: algorithm, recordingID: Array(repeating: 7, count: 16), format: .current)
                 try arena.sealAll(sealer, size: size)
                 return sealer
             }
@@ -188,7 +188,7 @@ let benchmarks: @Sendable () -> Void = {
                     blackHole(ChunkDigest.sha256(UnsafeRawBufferPointer(rebasing: arena.slot(index, size: size)[0..<count])))
                 }
             } setup: {
-                try ChunkSealer(key: try DataKey.generate(), algorithm: .aes256gcm, recordingID: Array(repeating: 7, count: 16))
+                try ChunkSealer(key: try DataKey.generate(), algorithm: .aes256gcm, recordingID: Array(repeating: 7, count: 16), format: .current)
             }
         }
         Benchmark("open AES-256-GCM \(label) ×\(cores) cores") { benchmark, sealer in
@@ -197,7 +197,7 @@ let benchmarks: @Sendable () -> Void = {
                                     into: arena.plaintext(index, size: size))
             }
         } setup: {
-            let sealer = try ChunkSealer(key: try DataKey.generate(), algorithm: .aes256gcm, recordingID: Array(repeating: 7, count: 16))
+            let sealer = try ChunkSealer(key: try DataKey.generate(), algorithm: .aes256gcm, recordingID: Array(repeating: 7, count: 16), format: .current)
             try arena.sealAll(sealer, size: size)
             return sealer
         }

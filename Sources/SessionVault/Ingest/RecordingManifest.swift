@@ -7,7 +7,10 @@ public import VaultIndex
 ///
 /// Stored as the exact JSON bytes it was tagged over (keys sorted).
 public struct RecordingManifest: Codable, Sendable, Equatable {
+    /// The chunk format (1 or 2, see ``ChunkFormat``).
     public var format: Int
+    /// Format 2: plaintext bytes per segment. Absent in format 1.
+    public var segmentSize: Int?
     public var recording: RecordingID
     public var algorithm: UInt8
     public var chunkSize: Int
@@ -30,6 +33,9 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
     static func decode(_ bytes: [UInt8]) throws -> RecordingManifest {
         try JSONDecoder().decode(RecordingManifest.self, from: Data(bytes))
     }
+
+    /// The chunk format the manifest names, or nil if this version cannot read it.
+    var chunkFormat: ChunkFormat? { ChunkFormat(version: format, segmentSize: segmentSize) }
 
     /// The digest root of an ordered list of chunk digests.
     static func digestRoot(_ digests: some Sequence<[UInt8]>) -> String {

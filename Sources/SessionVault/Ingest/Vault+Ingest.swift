@@ -15,6 +15,9 @@ public struct IngestRequest: Sendable {
     /// The recording this one is derived from (a review copy), if any.
     public var source: RecordingID?
     public var actor: String
+    /// The chunk format to write: always ``ChunkFormat/current``, except in tests that need a
+    /// recording as an earlier version wrote it.
+    var chunkFormat: ChunkFormat = .current
 
     public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
                 actor: String = Vault.defaultActor) {
@@ -70,7 +73,8 @@ extension Vault {
         let id = RecordingID.random()
         let dataKey = try DataKey.generate()
         let algorithm = config.algorithm
-        let sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes)
+        let format = request.chunkFormat
+        let sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format)
         try await catalog.beginStaging(StagingRecord(id: id, session: request.session, clinician: request.clinician,
                                                      retentionClass: request.retentionClass, startedAt: clock(),
                                                      processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
@@ -88,7 +92,7 @@ extension Vault {
 
             let capturedOn = today()
             let manifest = RecordingManifest(
-                format: 1, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
+                format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
                 byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
                 session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source)
             let manifestBytes = try manifest.encoded()
@@ -177,7 +181,7 @@ extension Vault {
         // Chunks in flight (sealing or being stored), plus the one read ahead: window + 1 chunk buffers.
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
         let headroom = ChunkSealer.headerSize
-        let tailroom = ChunkSealer.tagSize
+        let tailroom = sealer.format.tailroom(plaintextCount: chunkSize)
         let store = self.store
         // The window's buffers go round: read into, sealed in place, stored, recycled.
         let pool = ChunkBufferPool(limit: window + 1)

@@ -81,15 +81,21 @@ extension Vault {
         guard let algorithm = ChunkAlgorithm(rawValue: manifest.algorithm) else {
             throw VaultError.manifestTampered(recording: id, reason: "unknown algorithm \(manifest.algorithm)")
         }
+        // The manifest's tag verified, so an unknown format was written by a newer version, not forged.
+        guard let format = manifest.chunkFormat else {
+            throw VaultError.unsupportedFormat(recording: id, format: manifest.format, segmentSize: manifest.segmentSize)
+        }
         try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
                                                  outcome: "ok", detail: detail))
         return OpenedRecording(record: record, manifest: manifest, role: role.name,
-                               sealer: try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes))
+                               sealer: try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format))
     }
 
     /// Streams `range` (all if nil) of an opened recording into `sink`, fetching and opening up
-    /// to a few chunks ahead in parallel. Only chunks the range touches are read; no byte is
-    /// written before its chunk has been authenticated. Returns the bytes written.
+    /// to a few chunks ahead in parallel. Only chunks the range touches are read and, in format 2,
+    /// only the segments of those chunks that hold it (a 1 MiB range reads at most 1.125 MiB plus
+    /// tags, wherever it falls). No byte is written before its chunk or segment has been
+    /// authenticated. Returns the bytes written.
     @discardableResult
     public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws -> Int64 {
         let manifest = opened.manifest
@@ -112,19 +118,38 @@ extension Vault {
 
         // A child task never throws: its failure waits in `ready` like a result, so the error
         // reported is always that of the lowest-numbered bad chunk, whatever finished first.
-        return try await withThrowingTaskGroup(of: (Int, Result<([UInt8], Int), any Error>).self) { group in
+        // A result is the buffer and where in it the wanted plaintext of that chunk lies.
+        typealias Opened = ([UInt8], Range<Int>)
+        return try await withThrowingTaskGroup(of: (Int, Result<Opened, any Error>).self) { group in
             var nextToStart = first
             var nextToWrite = first
-            var ready: [Int: Result<([UInt8], Int), any Error>] = [:]
+            var ready: [Int: Result<Opened, any Error>] = [:]
             var written: Int64 = 0
             func start(_ index: Int) {
                 let sealedSize = sealedSizes[index]
+                // The chunk's plaintext length from the authenticated manifest, and the part wanted.
+                let chunkStart = Int64(index) * chunkSize
+                let count = Int(min(chunkSize, manifest.byteCount - chunkStart))
+                let part = Int(max(wanted.lowerBound, chunkStart) - chunkStart)..<Int(min(wanted.upperBound, chunkStart + Int64(count)) - chunkStart)
+                let isLast = index == lastIndex
                 group.addTask {
                     do {
-                        let opened = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
-                                                              isLast: index == lastIndex, sealedSize: sealedSize,
-                                                              into: pool.take(count: sealedSize))
-                        return (index, .success(opened))
+                        if sealer.format != .whole, part.count < count {
+                            let span = sealer.format.span(of: part, plaintextCount: count)
+                            let bytes = try await Self.readSegments(store: store, sealer: sealer, recording: id, index: index, isLast: isLast,
+                                                                    plaintextCount: count, span: span,
+                                                                    into: pool.take(count: span.ciphertext.count + span.tags.count))
+                            let offset = part.lowerBound - span.plaintext.lowerBound
+                            return (index, .success((bytes, offset..<(offset + part.count))))
+                        }
+                        let (bytes, opened) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
+                                                                       isLast: isLast, sealedSize: sealedSize,
+                                                                       into: pool.take(count: sealedSize))
+                        guard opened == count else {
+                            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "holds \(opened) bytes, expected \(count)")
+                        }
+                        let headroom = ChunkSealer.headerSize
+                        return (index, .success((bytes, (headroom + part.lowerBound)..<(headroom + part.upperBound))))
                     } catch {
                         return (index, .failure(error))
                     }
@@ -140,18 +165,10 @@ extension Vault {
                     ready[index] = result
                 }
                 guard let result = ready.removeValue(forKey: nextToWrite) else { break }
-                let (bytes, count) = try result.get()
-                let chunkStart = Int64(nextToWrite) * chunkSize
-                let expectedCount = Int(min(chunkSize, manifest.byteCount - chunkStart))
-                guard count == expectedCount else {
-                    throw VaultError.chunkTampered(recording: id, chunk: nextToWrite, reason: "holds \(count) bytes, expected \(expectedCount)")
-                }
-                let from = Int(max(wanted.lowerBound, chunkStart) - chunkStart)
-                let to = Int(min(wanted.upperBound, chunkStart + Int64(count)) - chunkStart)
-                if to > from {
-                    let headroom = ChunkSealer.headerSize
-                    try await sink.write(bytes[(headroom + from)..<(headroom + to)])
-                    written += Int64(to - from)
+                let (bytes, plaintext) = try result.get()
+                if !plaintext.isEmpty {
+                    try await sink.write(bytes[plaintext])
+                    written += Int64(plaintext.count)
                 }
                 pool.recycle(consume bytes)
                 nextToWrite += 1
@@ -186,6 +203,40 @@ extension Vault {
                                 into: UnsafeMutableRawBufferPointer(rebasing: raw[headroom...]))
             }
             return (sealed, count)
+        } catch let error as CryptoError {
+            throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
+        }
+    }
+
+    /// Fetches and opens only the segments `span` of one format-2 chunk of `plaintextCount` bytes:
+    /// their ciphertext and their tags, in one ranged read, without the header or the other
+    /// segments. Returns the buffer with the segments' plaintext (`span.plaintext`) at its start.
+    static func readSegments(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, isLast: Bool,
+                             plaintextCount: Int, span: SegmentSpan, into buffer: consuming [UInt8] = []) async throws -> [UInt8] {
+        let key = try ChunkLayout.key(of: id, index: index)
+        var bytes: [UInt8]
+        do {
+            bytes = try await store.get(key, ranges: [span.ciphertext, span.tags], into: consume buffer)
+        } catch {
+            switch error {
+            case .notFound: throw VaultError.chunkMissing(recording: id, chunk: index)
+            case .shortBlob(_, let range, let size):
+                throw VaultError.chunkTampered(recording: id, chunk: index,
+                                               reason: "blob ends before bytes \(range.lowerBound)..<\(range.upperBound)\(size.map { " (it holds \($0))" } ?? "")")
+            default: throw error
+            }
+        }
+        let cipherCount = span.ciphertext.count
+        guard bytes.count == cipherCount + span.tags.count else {
+            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "read \(bytes.count) bytes, expected \(cipherCount + span.tags.count)")
+        }
+        do {
+            _ = try bytes.withUnsafeMutableBytes { raw in
+                try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
+                                tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: UInt64(index), isLast: isLast,
+                                plaintextCount: plaintextCount, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
+            }
+            return bytes
         } catch let error as CryptoError {
             throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
         }

@@ -4,9 +4,10 @@
 /// | offset | size | field |
 /// |---|---|---|
 /// | 0 | 4 | magic `"SVCK"` |
-/// | 4 | 1 | format version, 1 |
+/// | 4 | 1 | format version, 1 or 2 (``ChunkFormat``) |
 /// | 5 | 1 | algorithm (``ChunkAlgorithm`` raw value) |
-/// | 6 | 2 | reserved, 0 |
+/// | 6 | 1 | format 2: log2 of the segment size (12…24); format 1: reserved, 0 |
+/// | 7 | 1 | reserved, 0 |
 /// | 8 | 16 | recording id |
 /// | 24 | 8 | chunk index |
 /// | 32 | 4 | plaintext length |
@@ -19,8 +20,6 @@
 public struct ChunkHeader: Sendable, Equatable {
     /// The header size in bytes: 40.
     public static let size = 40
-    /// The format version this module writes and accepts.
-    public static let formatVersion: UInt8 = 1
     /// `"SVCK"` as a big-endian integer.
     static let magic: UInt32 = 0x5356_434B
     /// Flag bit 0: this is the recording's last chunk.
@@ -30,7 +29,8 @@ public struct ChunkHeader: Sendable, Equatable {
         static let magic = 0
         static let version = 4
         static let algorithm = 5
-        static let reserved1 = 6
+        static let segmentShift = 6
+        static let reserved1 = 7
         static let recordingID = 8
         static let index = 24
         static let length = 32
@@ -38,6 +38,8 @@ public struct ChunkHeader: Sendable, Equatable {
         static let reserved2 = 37
     }
 
+    /// The format the chunk claims (version byte and, for format 2, segment size).
+    public let format: ChunkFormat
     /// The algorithm the chunk claims to be sealed with.
     public let algorithm: ChunkAlgorithm
     /// The recording id, bytes 0–7 and 8–15 as big-endian integers (no allocation).
@@ -59,7 +61,8 @@ public struct ChunkHeader: Sendable, Equatable {
     var flags: UInt8 { isLast ? Self.lastChunkFlag : 0 }
 
     /// A header for writing; `recordingID` must be 16 bytes.
-    init(algorithm: ChunkAlgorithm, recordingID: RecordingID, index: UInt64, plaintextLength: UInt32, isLast: Bool) {
+    init(format: ChunkFormat, algorithm: ChunkAlgorithm, recordingID: RecordingID, index: UInt64, plaintextLength: UInt32, isLast: Bool) {
+        self.format = format
         self.algorithm = algorithm
         self.recordingIDHigh = recordingID.high
         self.recordingIDLow = recordingID.low
@@ -69,7 +72,8 @@ public struct ChunkHeader: Sendable, Equatable {
     }
 
     /// Parses and structurally validates the first 40 bytes of a sealed chunk: magic, version,
-    /// algorithm (known), reserved bytes (zero) and flags (no unknown bits), in that order.
+    /// algorithm (known), segment size (format 2) or reserved byte 6 (format 1), reserved bytes
+    /// (zero) and flags (no unknown bits), in that order.
     ///
     /// Errors report the index the header itself claims. Whether the chunk is the one a reader expects
     /// (recording, index, last flag, length) is ``ChunkSealer/open(_:index:isLast:into:)``'s job.
@@ -91,32 +95,38 @@ public struct ChunkHeader: Sendable, Equatable {
             )
         }
         let version = bytes[Offset.version]
-        guard version == Self.formatVersion else {
-            throw .chunkHeaderMismatch(
-                index: index,
-                field: "version",
-                expected: "\(Self.formatVersion)",
-                found: "\(version)"
-            )
+        guard version == 1 || version == 2 else {
+            throw .chunkHeaderMismatch(index: index, field: "version", expected: "1 or 2", found: "\(version)")
         }
         let algorithmByte = bytes[Offset.algorithm]
         guard let algorithm = ChunkAlgorithm(rawValue: algorithmByte) else {
             throw .chunkHeaderMismatch(index: index, field: "algorithm", expected: "1 or 2", found: "\(algorithmByte)")
         }
-        let reserved1 = UnsafeRawBufferPointer(rebasing: bytes[Offset.reserved1..<Offset.reserved1 + 2])
+        let shift = bytes[Offset.segmentShift]
+        let format: ChunkFormat
+        if version == 2 {
+            guard ChunkFormat.segmentShifts.contains(shift) else {
+                throw .chunkHeaderMismatch(index: index, field: "segmentSize", expected: "2^12…2^24", found: "2^\(shift)")
+            }
+            format = .segmented(shift: shift)
+        } else {
+            format = .whole
+        }
+        let reserved1 = bytes[Offset.reserved1]
         let reserved2 = UnsafeRawBufferPointer(rebasing: bytes[Offset.reserved2..<Offset.reserved2 + 3])
-        guard reserved1.allSatisfy({ $0 == 0 }), reserved2.allSatisfy({ $0 == 0 }) else {
+        guard reserved1 == 0, version == 2 || shift == 0, reserved2.allSatisfy({ $0 == 0 }) else {
             throw .chunkHeaderMismatch(
                 index: index,
                 field: "reserved",
                 expected: "0000/000000",
-                found: "\(Hex.encode(reserved1))/\(Hex.encode(reserved2))"
+                found: "\(Hex.encode(version == 2 ? [0, reserved1] : [shift, reserved1]))/\(Hex.encode(reserved2))"
             )
         }
         let flags = bytes[Offset.flags]
         guard flags & ~Self.lastChunkFlag == 0 else {
             throw .chunkHeaderMismatch(index: index, field: "flags", expected: "00 or 01", found: Hex.encode([flags]))
         }
+        self.format = format
         self.algorithm = algorithm
         self.recordingIDHigh = Self.load(UInt64.self, bytes, Offset.recordingID)
         self.recordingIDLow = Self.load(UInt64.self, bytes, Offset.recordingID + 8)
@@ -129,9 +139,10 @@ public struct ChunkHeader: Sendable, Equatable {
     func write(into output: UnsafeMutableRawBufferPointer) {
         precondition(output.count >= Self.size)
         output.storeBytes(of: Self.magic.bigEndian, toByteOffset: Offset.magic, as: UInt32.self)
-        output[Offset.version] = Self.formatVersion
+        output[Offset.version] = format.version
         output[Offset.algorithm] = algorithm.rawValue
-        output.storeBytes(of: 0, toByteOffset: Offset.reserved1, as: UInt16.self)
+        if case .segmented(let shift) = format { output[Offset.segmentShift] = shift } else { output[Offset.segmentShift] = 0 }
+        output[Offset.reserved1] = 0
         output.storeBytes(of: recordingIDHigh.bigEndian, toByteOffset: Offset.recordingID, as: UInt64.self)
         output.storeBytes(of: recordingIDLow.bigEndian, toByteOffset: Offset.recordingID + 8, as: UInt64.self)
         output.storeBytes(of: index.bigEndian, toByteOffset: Offset.index, as: UInt64.self)

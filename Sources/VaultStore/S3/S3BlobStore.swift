@@ -172,6 +172,47 @@ public final class S3BlobStore: BlobStore {
         throw failure(response, operation: "get", key: key)
     }
 
+    /// One ranged GET per non-empty range (`Range: bytes=a-b`; S3 serves one range per request).
+    public func get(_ key: BlobKey, ranges: [Range<Int>], into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
+        var out = buffer
+        out.removeAll(keepingCapacity: true)
+        for range in ranges where !range.isEmpty {
+            guard range.lowerBound >= 0 else { throw .shortBlob(key, range: range, size: nil) }
+            var request = S3Request(method: .GET, objectName: objectName(key))
+            request.headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+            request.responseLimit = 1 << 30
+            let response = try await send(request, operation: "get", key: key)
+            switch response.status {
+            case 206, 200:
+                // A 200 is the whole object (a store that ignores Range): take the part asked for.
+                let part: ArraySlice<UInt8>
+                if response.status == 200 {
+                    guard range.upperBound <= response.body.count else { throw .shortBlob(key, range: range, size: response.body.count) }
+                    part = response.body[range]
+                } else {
+                    part = response.body[...]
+                }
+                guard part.count == range.count else {
+                    throw .shortBlob(key, range: range, size: Self.totalSize(contentRange: response.headers.first(name: "content-range")))
+                }
+                out.append(contentsOf: part)
+            case 404:
+                throw .notFound(key)
+            case 416:
+                throw .shortBlob(key, range: range, size: Self.totalSize(contentRange: response.headers.first(name: "content-range")))
+            default:
+                throw failure(response, operation: "get", key: key)
+            }
+        }
+        return out
+    }
+
+    /// The complete length in a `Content-Range: bytes a-b/N` or `bytes */N` header.
+    static func totalSize(contentRange: String?) -> Int? {
+        guard let contentRange, let slash = contentRange.lastIndex(of: "/") else { return nil }
+        return Int(contentRange[contentRange.index(after: slash)...])
+    }
+
     public func size(of key: BlobKey) async throws(BlobStoreError) -> Int? {
         guard let head = try await head(key, versionID: nil) else { return nil }
         guard let text = head.headers.first(name: "content-length"), let size = Int(text) else {
