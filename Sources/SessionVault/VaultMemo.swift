@@ -1,13 +1,16 @@
+import Foundation
 import Synchronization
 import VaultIndex
 
 /// What a vault computes once per process and shares between copies of the vault value:
 /// the parsed retention schedule (a long-running service would otherwise parse it for every
 /// upload) and the verified chunk tables of recently read recordings (a service answering
-/// range requests would otherwise read and hash every chunk row of a recording per request).
+/// range requests would otherwise read and hash every chunk row of a recording per request),
+/// and the unwrapped keys of recently opened recordings (``OpenedKeyCache``).
 final class VaultMemo: Sendable {
     private let planner = Mutex<RetentionPlanner?>(nil)
     private let chunkTables = Mutex(ChunkTableCache(capacity: ChunkTableCache.defaultCapacity))
+    private let openedKeys = Mutex(OpenedKeyCache())
 
     func planner(_ load: () throws -> RetentionPlanner) throws -> RetentionPlanner {
         try planner.withLock { cached in
@@ -21,6 +24,14 @@ final class VaultMemo: Sendable {
     /// The sealed chunk sizes of a recording as verified earlier against the manifest with this tag.
     func verifiedSealedSizes(of id: RecordingID, manifestTag: [UInt8]) -> [Int]? {
         chunkTables.withLock { $0.lookUp(ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
+    }
+
+    func openedKey(_ key: OpenedKeyCache.Key, now: Date) -> OpenedKeyCache.Entry? {
+        openedKeys.withLock { $0.lookUp(key, now: now) }
+    }
+
+    func rememberOpenedKey(_ entry: OpenedKeyCache.Entry, for key: OpenedKeyCache.Key) {
+        openedKeys.withLock { $0.insert(entry, for: key) }
     }
 
     func rememberVerifiedSealedSizes(_ sizes: [Int], of id: RecordingID, manifestTag: [UInt8]) {
