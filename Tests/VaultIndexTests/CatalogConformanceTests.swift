@@ -180,6 +180,23 @@ struct CatalogConformanceTests {
             #expect(try await catalog.auditEntries(after: 2, limit: 10).map(\.sequence) == [3])
         }
     }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func concurrentAuditAppendsFormOneUnbrokenChain(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<100 {
+                    group.addTask { try await catalog.appendAudit(AuditDraft(actor: "user\(n)", action: "get", target: "r\(n)")) }
+                }
+                try await group.waitForAll()
+            }
+            let entries = try await catalog.auditEntries(after: 0, limit: 1000)
+            #expect(entries.map(\.sequence) == Array(1...100))
+            #expect(Set(entries.map(\.draft.actor)) == Set((0..<100).map { "user\($0)" }))
+            #expect(entries.allSatisfy { $0.isSelfConsistent })
+            #expect(zip(entries.dropFirst(), entries).allSatisfy { $0.previousHash == $1.hash })
+        }
+    }
 }
 
 extension RecordingRecord {

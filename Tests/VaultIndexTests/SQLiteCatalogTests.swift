@@ -16,6 +16,29 @@ struct SQLiteCatalogTests {
         await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: SQLiteMigrations.latestVersion)) { try await catalog.migrate() }
     }
 
+    @Test func auditEntriesArrivingDuringACommitShareTheNextOne() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let catalog = try SQLiteCatalog(path: dir.appendingPathComponent("c.sqlite").path)
+        try await catalog.migrate()
+        try await catalog.appendAudit(AuditDraft(actor: "first", action: "get"))
+        #expect(await catalog.auditBatches == 1)
+        // Keep the catalog's queue busy (as a commit waiting on its fsync does) while 50 requests
+        // append: they queue behind it and are then written in one transaction.
+        async let busy: Void = catalog.occupyForTesting(seconds: 1)
+        try await Task.sleep(for: .milliseconds(100))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<50 { group.addTask { try await catalog.appendAudit(AuditDraft(actor: "user\(n)", action: "get")) } }
+            try await group.waitForAll()
+        }
+        await busy
+        let batches = await catalog.auditBatches - 1
+        #expect(batches >= 1 && batches <= 2, "50 entries took \(batches) commits")
+        let entries = try await catalog.auditEntries(after: 0, limit: 100)
+        #expect(entries.count == 51 && entries.allSatisfy { $0.isSelfConsistent })
+    }
+
     @Test func errorsNeverCarryBoundValues() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
