@@ -249,7 +249,9 @@ struct PostgresCatalogTests {
             let killed = ContinuousClock.now
             try await b.execute("SELECT pg_terminate_backend(\(pids[0]))")
             guard case .failure(let error) = await holder.value else { Issue.record("the holder finished normally"); return }
-            #expect(ContinuousClock.now - killed < .seconds(5), "the holder noticed late")
+            // Well before its own 20-s body would end (a liveness bound, not a timing target: it took
+            // 6.4 s once in a full parallel run on this 2-core machine, against 5 s allowed then).
+            #expect(ContinuousClock.now - killed < .seconds(15), "the holder noticed late")
             #expect("\(error)".contains("was lost"), "\(error)")
             var taken: Int?
             for _ in 0..<100 where taken == nil {
