@@ -105,10 +105,18 @@ end
 LUA
 
 echo "== nginx (plain file, sendfile)"
+# CPU time (user + system, clock ticks) of a process and its threads; nginx: master and workers.
+ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+NG_PIDS="$NGINX_PID $(cat /proc/"$NGINX_PID"/task/*/children)"
+HZ=$(getconf CLK_TCK)
+t0=$(ticks $NG_PIDS)
 NG=$(BENCH_TOKEN="" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/ranges.lua" "http://127.0.0.1:$NG_PORT/recording.bin" | grep RESULT)
+NG="$NG cpu_s=$(awk -v a="$(ticks $NG_PIDS)" -v b="$t0" -v hz="$HZ" 'BEGIN { printf "%.2f", (a - b) / hz }')"
 echo "$NG"
 echo "== sessionvault serve (decrypting, audited)"
+t0=$(ticks "$SERVE_PID")
 SV=$(BENCH_TOKEN="$TOKEN" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/ranges.lua" "http://127.0.0.1:$SV_PORT/api/recordings/$ID/content" | grep RESULT)
+SV="$SV cpu_s=$(awk -v a="$(ticks "$SERVE_PID")" -v b="$t0" -v hz="$HZ" 'BEGIN { printf "%.2f", (a - b) / hz }')"
 echo "$SV"
 
 python3 - "$NG" "$SV" <<'PY'
@@ -119,5 +127,7 @@ for name, r in (("nginx", ng), ("sessionvault", sv)):
     if r["non2xx"] or r["errors"]:
         sys.exit(f"{name}: {int(r['non2xx'])} non-2xx answers, {int(r['errors'])} socket errors: the run is not valid")
 ratio = sv["MiB/s"] / ng["MiB/s"] if ng["MiB/s"] else 0
+for name, r in (("nginx", ng), ("sessionvault", sv)):
+    print(f"{name}: {1000 * r['cpu_s'] / max(r['requests'], 1):.2f} ms of CPU per request ({r['cpu_s']:.1f} s in all)")
 print(f"throughput ratio sessionvault/nginx = {ratio:.2f} (target >= 0.70); sessionvault p99 = {sv['p99_ms']:.1f} ms (target < 50 ms)")
 PY
