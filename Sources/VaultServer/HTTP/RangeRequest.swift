@@ -4,14 +4,25 @@ import SessionVault
 /// What a `GET` of content answers, given `Range` and `If-Range` (RFC 9110 §14).
 ///
 /// - no `Range`, a unit other than `bytes`, or an `If-Range` that does not match the strong ETag → 200, whole body;
-/// - several ranges → 200, whole body (a server may ignore `Range`; multipart answers are not produced);
 /// - one satisfiable range → 206 with `Content-Range`;
+/// - two to 16 satisfiable ranges adding up to no more than the recording → 206 `multipart/byteranges`;
+///   more ranges, or overlaps adding up to more → 200, whole body (RFC 9110 lets a server ignore `Range`);
 /// - a malformed or unsatisfiable `bytes` range → 416 with `Content-Range: bytes */SIZE`.
 enum RangeRequest: Equatable {
     case full
     case partial(Range<Int64>)
+    /// Two or more satisfiable ranges, in the order asked: a `multipart/byteranges` answer.
+    case multipart([Range<Int64>])
     case unsatisfiable
 
+    /// The most ranges one request may ask for; a longer list is ignored (the whole body is sent).
+    static let maxRanges = 16
+
+    /// Decides how to answer a `Range` header (RFC 9110 §14). Several ranges are honoured as a
+    /// multipart answer unless they are many (more than ``maxRanges``) or overlap so much that they
+    /// add up to more than the whole recording: then, as the RFC allows, the header is ignored, so a
+    /// client cannot make the service decrypt a recording many times over in one request. Ranges
+    /// that select nothing are dropped; if none is left the answer is 416.
     static func decide(range: String?, ifRange: String?, etag: String, size: Int64) -> RangeRequest {
         guard let range else { return .full }
         if let ifRange, ifRange.trimmingCharacters(in: .whitespaces) != etag { return .full }
@@ -19,9 +30,21 @@ enum RangeRequest: Equatable {
         guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals].trimmingCharacters(in: .whitespaces).lowercased() == "bytes" else {
             return .full
         }
-        let specs = trimmed[trimmed.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false)
-        guard specs.count == 1 else { return .full }
-        guard let spec = try? ByteRangeSpec(parsing: String(specs[0])), let resolved = spec.resolve(size: size) else { return .unsatisfiable }
-        return .partial(resolved)
+        // Empty list elements are allowed and skipped (RFC 9110 §5.6.1); none at all is malformed.
+        let specs = trimmed[trimmed.index(after: equals)...].split(separator: ",").filter { !$0.allSatisfy(\.isWhitespace) }
+        guard !specs.isEmpty else { return .unsatisfiable }
+        guard specs.count <= maxRanges else { return .full }
+        var resolved: [Range<Int64>] = []
+        for text in specs {
+            guard let spec = try? ByteRangeSpec(parsing: String(text)) else { return .unsatisfiable }
+            if let part = spec.resolve(size: size) { resolved.append(part) }
+        }
+        switch resolved.count {
+        case 0: return .unsatisfiable
+        case 1: return .partial(resolved[0])
+        default:
+            guard resolved.reduce(0, { $0 + $1.count }) <= size else { return .full }
+            return .multipart(resolved)
+        }
     }
 }

@@ -87,9 +87,14 @@ struct ContentRoutes: Sendable {
             throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
         }
         var range: Range<Int64> = 0..<size
-        if case .partial(let wanted) = decision {
+        switch decision {
+        case .partial(let wanted):
             range = wanted
             details.append("range \(wanted.lowerBound)-\(wanted.upperBound - 1)")
+        case .multipart(let parts):
+            details.append("ranges " + parts.map { "\($0.lowerBound)-\($0.upperBound - 1)" }.joined(separator: ","))
+        case .full, .unsatisfiable:
+            break
         }
         let opened = try await access.open(record, as: role, purpose: purpose, actor: context.actor,
                                            detail: details.isEmpty ? nil : details.joined(separator: "; "))
@@ -105,6 +110,22 @@ struct ContentRoutes: Sendable {
         if purpose.breakGlass { headers[.breakGlassRecorded] = "true" }
         let vault = self.vault
         let metrics = self.metrics
+        if case .multipart(let parts) = decision {
+            let multipart = MultipartByteRanges(parts: parts, size: size, contentType: record.mediaType)
+            headers[.contentType] = multipart.contentType
+            let body = ResponseBody(contentLength: Int(multipart.contentLength)) { writer in
+                defer { permit.release() }
+                // The framing goes to the writer directly; only plaintext passes the sink (and its metric).
+                var sink = ResponseBodySink(writer: writer, metrics: metrics)
+                for (index, part) in parts.enumerated() {
+                    try await sink.writer.write(ByteBuffer(string: multipart.head(of: index)))
+                    try await vault.stream(opened, range: part, to: &sink)
+                }
+                try await sink.writer.write(ByteBuffer(string: multipart.tail))
+                try await sink.writer.finish(nil)
+            }
+            return Response(status: .partialContent, headers: headers, body: body)
+        }
         let streamRange = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in
             defer { permit.release() }
@@ -119,6 +140,44 @@ struct ContentRoutes: Sendable {
     /// covers every chunk's digest). Content never changes, so neither does the tag.
     static func etag(_ record: RecordingRecord) -> String {
         "\"\(record.id.compactHex)-\(Hex.encode(record.manifestTag.prefix(12)))\""
+    }
+}
+
+/// The framing of a `multipart/byteranges` answer (RFC 9110 §14.6): each part is a boundary line,
+/// its `Content-Type` and `Content-Range`, a blank line and the bytes; a closing boundary ends the
+/// body. Every length is known before the first byte, so the answer carries a `Content-Length`.
+struct MultipartByteRanges {
+    let parts: [Range<Int64>]
+    let size: Int64
+    let partType: String
+    /// 32 random hex digits: cannot occur in a part's headers, and a clash with the bytes of a
+    /// recording is vanishingly unlikely (clients match the delimiter only at line starts, too).
+    let boundary = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+
+    init(parts: [Range<Int64>], size: Int64, contentType: String) {
+        self.parts = parts
+        self.size = size
+        self.partType = contentType
+    }
+
+    var contentType: String { "multipart/byteranges; boundary=\(boundary)" }
+
+    /// What comes before part `index`'s bytes (the line break ending the previous part included).
+    func head(of index: Int) -> String {
+        let part = parts[index]
+        return (index == 0 ? "" : "\r\n") + "--\(boundary)\r\nContent-Type: \(partType)\r\n"
+            + "Content-Range: bytes \(part.lowerBound)-\(part.upperBound - 1)/\(size)\r\n\r\n"
+    }
+
+    /// The closing delimiter, after the last part's bytes.
+    var tail: String { "\r\n--\(boundary)--\r\n" }
+
+    var contentLength: Int64 {
+        var total = Int64(tail.utf8.count)
+        for index in parts.indices {
+            total += Int64(head(of: index).utf8.count) + Int64(parts[index].count)
+        }
+        return total
     }
 }
 
