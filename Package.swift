@@ -126,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VaultServerTests",
-            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex"],
+            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex", "ByteRanges"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,5 +1,4 @@
-import ByteRanges
-import SessionVault
+import Foundation
 
 /// What a `GET` of content answers, given `Range` and `If-Range` (RFC 9110 §14).
 ///
@@ -8,22 +7,25 @@ import SessionVault
 /// - two to 16 satisfiable ranges adding up to no more than the recording → 206 `multipart/byteranges`;
 ///   more ranges, or overlaps adding up to more → 200, whole body (RFC 9110 lets a server ignore `Range`);
 /// - a malformed or unsatisfiable `bytes` range → 416 with `Content-Range: bytes */SIZE`.
-enum RangeRequest: Equatable {
+public enum RangeRequest: Sendable, Hashable {
+    /// 200 with the whole body.
     case full
+    /// 206 with one `Content-Range`.
     case partial(Range<Int64>)
     /// Two or more satisfiable ranges, in the order asked: a `multipart/byteranges` answer.
     case multipart([Range<Int64>])
+    /// 416: the ranges are malformed or select nothing.
     case unsatisfiable
 
     /// The most ranges one request may ask for; a longer list is ignored (the whole body is sent).
-    static let maxRanges = 16
+    public static let maxRanges = 16
 
     /// Decides how to answer a `Range` header (RFC 9110 §14). Several ranges are honoured as a
     /// multipart answer unless they are many (more than ``maxRanges``) or overlap so much that they
     /// add up to more than the whole recording: then, as the RFC allows, the header is ignored, so a
     /// client cannot make the service decrypt a recording many times over in one request. Ranges
     /// that select nothing are dropped; if none is left the answer is 416.
-    static func decide(range: String?, ifRange: String?, etag: String, size: Int64) -> RangeRequest {
+    public static func decide(range: String?, ifRange: String?, etag: String, size: Int64) -> RangeRequest {
         guard let range else { return .full }
         if let ifRange, ifRange.trimmingCharacters(in: .whitespaces) != etag { return .full }
         let trimmed = range.trimmingCharacters(in: .whitespaces)
