@@ -434,12 +434,22 @@ def weighted(rng, pairs):
 
 def range_case(rng, rec):
     """(Range header, If-Range header or None, expectation) where expectation is
-    ('partial', a, b) | ('full',) | ('unsat',)."""
+    ('partial', a, b) | ('multi', [(a, b), ...]) | ('full',) | ('unsat',)."""
     n = rec.size
     kinds = ["cross", "inner", "inner", "open", "suffix", "clip", "beyond", "malformed", "ifrange_ok", "ifrange_bad", "multi"]
     k = rng.choice(kinds)
     if k == "multi":
-        return "bytes=0-0,2-3", None, ("full",)
+        if n < 2:   # one range of the two selects something (n = 1) or none does (n = 0)
+            return "bytes=0-0,2-3", None, (("partial", 0, 0) if n == 1 else ("unsat",))
+        # 2-3 disjoint ranges, in any order: a multipart answer with the parts in the order asked.
+        m = rng.randint(2, 3)
+        if n >= 2 * m:
+            cuts = sorted(rng.sample(range(n), 2 * m))
+            pairs = [(cuts[2 * i], cuts[2 * i + 1]) for i in range(m)]
+        else:       # a tiny recording: single bytes
+            pairs = [(p, p) for p in sorted(rng.sample(range(n), min(m, n)))]
+        rng.shuffle(pairs)
+        return "bytes=" + ",".join(f"{a}-{b}" for a, b in pairs), None, ("multi", pairs)
     if k == "ifrange_bad":
         return "bytes=0-9", '"00000000000000000000000000000000-000000000000000000000000"', ("full",)
     if k == "malformed":
@@ -528,14 +538,14 @@ def read_content(c, rng, rec, user, full):
     where = f"GET content {rh or 'full'}{' If-Range' if ifr else ''} as {user.name if user else 'bad token'}"
     if expect[0] == "full":
         ok = {200}
-    elif expect[0] == "partial":
+    elif expect[0] in ("partial", "multi"):
         ok = {206}
     else:
         ok = {416}
     state0 = M.sweep_state()
     t0 = now()
     # A full body is hashed on the fly; a range is kept to compare byte by byte.
-    rep = get(c, path, headers, keep_body=(expect[0] == "partial"))
+    rep = get(c, path, headers, keep_body=(expect[0] in ("partial", "multi")))
     t1 = now()
     overlap = M.sweep_overlapped(state0)
     verdict = judge_status(rec, user, rep.status, t0, t1, overlap, where, ok)
@@ -563,6 +573,8 @@ def read_content(c, rng, rec, user, full):
         else:
             M.count("downloads_full")
             M.count("bytes_down", rep.length)
+    elif rep.status == 206 and expect[0] == "multi":
+        check_multipart(rec, rep, expect[1], where)
     elif rep.status == 206:
         a, b = expect[1], expect[2]
         cr = rep.headers.get("content-range")
@@ -582,6 +594,43 @@ def read_content(c, rng, rec, user, full):
             fail("header", (rec.id, "416"), f"{where}: 416 with Content-Range {cr!r}, expected 'bytes */{n}'")
         M.count("range_416_as_expected")
     return rep.status
+
+
+def multipart_parts(body, boundary):
+    """The parts of a multipart/byteranges body as ({header: value}, bytes), or None if malformed."""
+    pieces = body.split(b"--" + boundary.encode())
+    if len(pieces) < 3 or pieces[0] != b"" or pieces[-1] != b"--\r\n":
+        return None
+    parts = []
+    for piece in pieces[1:-1]:
+        if not piece.startswith(b"\r\n") or not piece.endswith(b"\r\n"):
+            return None
+        head, sep, data = piece[2:-2].partition(b"\r\n\r\n")
+        if not sep:
+            return None
+        fields = dict(line.split(b": ", 1) for line in head.split(b"\r\n"))
+        parts.append(({k.decode().lower(): v.decode() for k, v in fields.items()}, data))
+    return parts
+
+
+def check_multipart(rec, rep, pairs, where):
+    n = rec.size
+    ctype = rep.headers.get("content-type", "")
+    prefix = "multipart/byteranges; boundary="
+    parts = multipart_parts(rep.body, ctype[len(prefix):]) if ctype.startswith(prefix) else None
+    if parts is None or len(parts) != len(pairs):
+        fail("header", (rec.id, "multipart"), f"{where}: not a multipart/byteranges body of {len(pairs)} parts "
+             f"(Content-Type {ctype!r}, {len(parts) if parts else 0} parts)")
+        return
+    for (fields, data), (a, b) in zip(parts, pairs):
+        if fields.get("content-range") != f"bytes {a}-{b}/{n}":
+            fail("header", (rec.id, "content-range"), f"{where}: part Content-Range {fields.get('content-range')!r}, expected 'bytes {a}-{b}/{n}'")
+            return
+        if data != body_of(rec)[a:b + 1]:
+            fail("corrupt", (rec.id, "multipart"), f"{where}: part bytes {a}-{b} of {rec.id} differ from what was uploaded")
+            return
+    M.count("downloads_multipart")
+    M.count("bytes_down", sum(b + 1 - a for a, b in pairs))   # plaintext only, as /metrics counts it
 
 
 def read_meta(c, rec, user):
@@ -1596,7 +1645,8 @@ def main():
           f"uploads {s['uploads']} ({s['uploads_content_length']} Content-Length, {s['uploads_chunked']} chunked, "
           f"{s['race_probes'] - s['race_probe_refused']} by the race probe, {s['uploads_leak_probe']} by the leak probe) "
           f"+ {s['uploads_refused_as_expected']} refused as expected; "
-          f"downloads {s['downloads_full'] + s['downloads_range']} (full {s['downloads_full']}, range {s['downloads_range']}) "
+          f"downloads {s['downloads_full'] + s['downloads_range'] + s['downloads_multipart']} (full {s['downloads_full']}, "
+          f"range {s['downloads_range']}, multi-range {s['downloads_multipart']}) "
           f"+ {s['range_416_as_expected']} 416, {s['reads_refused_as_expected']} refused and {s['reads_gone_as_expected']} gone as expected, "
           f"{s['reads_cut_by_sweep']} cut by a sweep; metadata {s['metadata_reads']}, listings {s['listings']}; "
           f"withdrawals {s['withdrawals']} (race probes {s['race_probes']}), holds {s['holds']}, "

@@ -110,14 +110,19 @@ import Testing
     /// Opens segments `segments` of a sealed chunk as a ranged reader would; returns the error.
     private func spanError(_ sealer: ChunkSealer, _ sealed: [UInt8], segments: Range<Int>, count: Int, index: UInt64 = 9,
                            isLast: Bool = true, plaintextCount: Int? = nil) -> CryptoError? {
-        let span = Self.format.span(of: (segments.lowerBound * Self.size)..<min(count, segments.upperBound * Self.size), plaintextCount: count)
-        var read = Array(sealed[span.ciphertext]) + Array(sealed[span.tags])
+        // The reader computes where to read from the length it believes, and reads what is there.
+        let believed = plaintextCount ?? count
+        let span = Self.format.span(of: (segments.lowerBound * Self.size)..<min(believed, segments.upperBound * Self.size), plaintextCount: believed)
+        func bytes(_ range: Range<Int>) -> [UInt8] {
+            Array(sealed[range.clamped(to: 0..<sealed.count)]) + [UInt8](repeating: 0, count: max(0, range.upperBound - sealed.count))
+        }
+        var read = bytes(span.ciphertext) + bytes(span.tags)
         let cipherCount = span.ciphertext.count
         let result: Result<Int, CryptoError> = read.withUnsafeMutableBytes { raw in
             Result { () throws(CryptoError) in
                 try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
                                 tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: index, isLast: isLast,
-                                plaintextCount: plaintextCount ?? count, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
+                                plaintextCount: believed, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
             }
         }
         return cryptoError { () throws(CryptoError) in try result.get() }
@@ -174,6 +179,26 @@ import Testing
         let wholeFormat = try Fixture.sealer(algorithm, format: .segmented(shift: 13))
         #expect(cryptoError { () throws(CryptoError) in try wholeFormat.open(sealed, index: 9, isLast: true) }
                 == .chunkHeaderMismatch(index: 9, field: "segmentSize", expected: "8192", found: "4096"))
+    }
+
+    @Test func aSpanMadeForAnotherLengthOrFormatIsRefusedNotTrusted() throws {
+        let sealer = try sealer(.xchacha20poly1305)
+        let count = 3 * Self.size
+        let sealed = try sealer.seal(Fixture.plaintext(count: count), index: 9, isLast: true)
+        for span in [ChunkFormat.segmented(shift: 13).span(of: 0..<8192, plaintextCount: count),
+                     Self.format.span(of: 0..<100, plaintextCount: 5 * Self.size)] {
+            var read = Array(sealed[span.ciphertext.clamped(to: 0..<sealed.count)])
+            read += [UInt8](repeating: 0, count: span.ciphertext.count + span.tags.count - read.count)
+            let cipherCount = span.ciphertext.count
+            let result: Result<Int, CryptoError> = read.withUnsafeMutableBytes { raw in
+                Result { () throws(CryptoError) in
+                    try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
+                                    tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: 9, isLast: true,
+                                    plaintextCount: count, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
+                }
+            }
+            #expect(mismatchedField { () throws(CryptoError) in try result.get() } == "span")
+        }
     }
 
     @Test(arguments: Fixture.algorithms)

@@ -203,6 +203,12 @@ public struct ChunkSealer: Sendable {
         into output: UnsafeMutableRawBufferPointer
     ) throws(CryptoError) -> Int {
         guard plaintextCount <= Self.maxPlaintextCount else { throw .chunkTooLarge(index: index, count: plaintextCount) }
+        // A span made for another format or length would open the wrong bytes: refuse it.
+        guard span.plaintext.lowerBound >= 0, span.plaintext.upperBound <= plaintextCount,
+              format.span(of: span.plaintext, plaintextCount: plaintextCount) == span else {
+            throw .chunkHeaderMismatch(index: index, field: "span", expected: "segments of \(format) for \(plaintextCount) bytes",
+                                       found: "segments \(span.segments), bytes \(span.plaintext)")
+        }
         guard ciphertext.count == span.plaintext.count else {
             throw .chunkTooShort(index: index, count: ciphertext.count)
         }
