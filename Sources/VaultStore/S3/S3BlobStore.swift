@@ -172,39 +172,57 @@ public final class S3BlobStore: BlobStore {
         throw failure(response, operation: "get", key: key)
     }
 
-    /// One ranged GET per non-empty range (`Range: bytes=a-b`; S3 serves one range per request).
+    /// One ranged GET per non-empty range (`Range: bytes=a-b`; S3 serves one range per request), all
+    /// sent at once, so that a chunk's ciphertext and tags cost one round trip, not two. An error is
+    /// that of the first failing range in the order given.
     public func get(_ key: BlobKey, ranges: [Range<Int>], into buffer: consuming [UInt8]) async throws(BlobStoreError) -> [UInt8] {
+        for range in ranges where range.lowerBound < 0 { throw .shortBlob(key, range: range, size: nil) }
+        let parts = await withTaskGroup(of: (Int, Result<[UInt8], BlobStoreError>).self) { group in
+            for (index, range) in ranges.enumerated() where !range.isEmpty {
+                group.addTask {
+                    do throws(BlobStoreError) {
+                        return (index, .success(try await self.get(key, range: range)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results: [Int: Result<[UInt8], BlobStoreError>] = [:]
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
         var out = buffer
         out.removeAll(keepingCapacity: true)
-        for range in ranges where !range.isEmpty {
-            guard range.lowerBound >= 0 else { throw .shortBlob(key, range: range, size: nil) }
-            var request = S3Request(method: .GET, objectName: objectName(key))
-            request.headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
-            request.responseLimit = 1 << 30
-            let response = try await send(request, operation: "get", key: key)
-            switch response.status {
-            case 206, 200:
-                // A 200 is the whole object (a store that ignores Range): take the part asked for.
-                let part: ArraySlice<UInt8>
-                if response.status == 200 {
-                    guard range.upperBound <= response.body.count else { throw .shortBlob(key, range: range, size: response.body.count) }
-                    part = response.body[range]
-                } else {
-                    part = response.body[...]
-                }
-                guard part.count == range.count else {
-                    throw .shortBlob(key, range: range, size: Self.totalSize(contentRange: response.headers.first(name: "content-range")))
-                }
-                out.append(contentsOf: part)
-            case 404:
-                throw .notFound(key)
-            case 416:
-                throw .shortBlob(key, range: range, size: Self.totalSize(contentRange: response.headers.first(name: "content-range")))
-            default:
-                throw failure(response, operation: "get", key: key)
-            }
+        for index in ranges.indices where !ranges[index].isEmpty {
+            guard let part = parts[index] else { continue }
+            out.append(contentsOf: try part.get())
         }
         return out
+    }
+
+    /// One ranged GET: exactly the bytes of `range`, or ``BlobStoreError/shortBlob(_:range:size:)``.
+    func get(_ key: BlobKey, range: Range<Int>) async throws(BlobStoreError) -> [UInt8] {
+        var request = S3Request(method: .GET, objectName: objectName(key))
+        request.headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+        request.responseLimit = 1 << 30
+        let response = try await send(request, operation: "get", key: key)
+        switch response.status {
+        case 206:
+            guard response.body.count == range.count else {
+                throw .shortBlob(key, range: range, size: Self.totalSize(contentRange: response.headers.first(name: "content-range")))
+            }
+            return response.body
+        case 200:
+            // The whole object (a store that ignores Range): take the part asked for.
+            guard range.upperBound <= response.body.count else { throw .shortBlob(key, range: range, size: response.body.count) }
+            return Array(response.body[range])
+        case 404:
+            throw .notFound(key)
+        case 416:
+            throw .shortBlob(key, range: range, size: Self.totalSize(contentRange: response.headers.first(name: "content-range")))
+        default:
+            throw failure(response, operation: "get", key: key)
+        }
     }
 
     /// The complete length in a `Content-Range: bytes a-b/N` or `bytes */N` header.
