@@ -14,6 +14,20 @@ import Testing
         try Fixture.sealer(algorithm, recordingID: recordingID, format: Self.format)
     }
 
+    /// Opens `span` in place from `read` (its ciphertext, then its tags, as a ranged blob read
+    /// returns them), as the vault's range reader does.
+    private func openSpan(_ sealer: ChunkSealer, _ read: inout [UInt8], _ span: SegmentSpan, index: UInt64 = 9, isLast: Bool = true,
+                          plaintextCount: Int) -> Result<Int, CryptoError> {
+        let cipherCount = span.ciphertext.count
+        return read.withUnsafeMutableBytes { raw in
+            Result { () throws(CryptoError) in
+                try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
+                                tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: index, isLast: isLast,
+                                plaintextCount: plaintextCount, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
+            }
+        }
+    }
+
     // MARK: Sizes
 
     @Test func sealedSizeCountsOneTagPerStartedSegmentAndInvertsExactly() {
@@ -94,12 +108,7 @@ import Testing
             #expect(span.plaintext.count < range.count + 2 * Self.size)
             // Only these bytes are read: ciphertext then tags, as a ranged blob read returns them.
             var read = Array(sealed[span.ciphertext]) + Array(sealed[span.tags])
-            let cipherCount = span.ciphertext.count
-            let opened = try read.withUnsafeMutableBytes { raw throws(CryptoError) in
-                try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
-                                tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: 9, isLast: true,
-                                plaintextCount: count, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
-            }
+            let opened = try openSpan(sealer, &read, span, plaintextCount: count).get()
             #expect(opened == span.plaintext.count)
             #expect(Array(read[0..<opened]) == Array(plaintext[span.plaintext]), "range \(range)")
         }
@@ -117,14 +126,7 @@ import Testing
             Array(sealed[range.clamped(to: 0..<sealed.count)]) + [UInt8](repeating: 0, count: max(0, range.upperBound - sealed.count))
         }
         var read = bytes(span.ciphertext) + bytes(span.tags)
-        let cipherCount = span.ciphertext.count
-        let result: Result<Int, CryptoError> = read.withUnsafeMutableBytes { raw in
-            Result { () throws(CryptoError) in
-                try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
-                                tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: index, isLast: isLast,
-                                plaintextCount: believed, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
-            }
-        }
+        let result = openSpan(sealer, &read, span, index: index, isLast: isLast, plaintextCount: believed)
         return cryptoError { () throws(CryptoError) in try result.get() }
     }
 
@@ -189,14 +191,7 @@ import Testing
                      Self.format.span(of: 0..<100, plaintextCount: 5 * Self.size)] {
             var read = Array(sealed[span.ciphertext.clamped(to: 0..<sealed.count)])
             read += [UInt8](repeating: 0, count: span.ciphertext.count + span.tags.count - read.count)
-            let cipherCount = span.ciphertext.count
-            let result: Result<Int, CryptoError> = read.withUnsafeMutableBytes { raw in
-                Result { () throws(CryptoError) in
-                    try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
-                                    tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: 9, isLast: true,
-                                    plaintextCount: count, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
-                }
-            }
+            let result = openSpan(sealer, &read, span, plaintextCount: count)
             #expect(mismatchedField { () throws(CryptoError) in try result.get() } == "span")
         }
     }
