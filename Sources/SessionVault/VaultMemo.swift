@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import VaultIndex
 
@@ -8,15 +11,17 @@ import VaultIndex
 /// range requests would otherwise read and hash every chunk row of a recording per request),
 /// and the unwrapped keys of recently opened recordings (``OpenedKeyCache``).
 final class VaultMemo: Sendable {
-    private let planner = Mutex<RetentionPlanner?>(nil)
+    private let planner = Mutex<(planner: RetentionPlanner, stamp: FileStamp)?>(nil)
     private let chunkTables = Mutex(ChunkTableCache(capacity: ChunkTableCache.defaultCapacity))
     private let openedKeys = Mutex(OpenedKeyCache())
 
-    func planner(_ load: () throws -> RetentionPlanner) throws -> RetentionPlanner {
+    /// The planner parsed from the schedule file whose identity is `stamp`; parsed again when the
+    /// file changes (or cannot be examined: nil, and `load` reports why).
+    func planner(stamp: FileStamp?, _ load: () throws -> RetentionPlanner) throws -> RetentionPlanner {
         try planner.withLock { cached in
-            if let cached { return cached }
+            if let cached, let stamp, cached.stamp == stamp { return cached.planner }
             let loaded = try load()
-            cached = loaded
+            cached = stamp.map { (loaded, $0) }
             return loaded
         }
     }
@@ -36,6 +41,27 @@ final class VaultMemo: Sendable {
 
     func rememberVerifiedSealedSizes(_ sizes: [Int], of id: RecordingID, manifestTag: [UInt8]) {
         chunkTables.withLock { $0.insert(sizes, for: ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
+    }
+}
+
+/// Which version of a file this is: device, inode, size and modification time (to the nanosecond).
+/// An edit in place changes the size or the time; a replacement by rename changes the inode.
+struct FileStamp: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let seconds: Int
+    let nanoseconds: Int
+
+    /// Nil if the file cannot be examined.
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        seconds = info.st_mtim.tv_sec
+        nanoseconds = info.st_mtim.tv_nsec
     }
 }
 

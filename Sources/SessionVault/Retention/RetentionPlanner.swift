@@ -83,15 +83,22 @@ struct RetentionPlanner: Sendable {
 }
 
 extension Vault {
-    /// The retention schedule named in the configuration, parsed on first use (a process sees the
-    /// schedule in force when it first needed it; a changed schedule takes effect on restart).
+    /// The retention schedule named in the configuration. Parsed once and kept while the file is
+    /// unchanged (same inode, size and modification time); a long-running process (the service,
+    /// the sweeper daemon) parses it again at its next use after the file changes. An edited file
+    /// that does not parse is an error for every use until it is mended: nothing is decided on a
+    /// half-read schedule, and the old one is not silently kept either.
     func retentionPlanner() throws -> RetentionPlanner {
-        try memo.planner { try loadRetentionPlanner() }
+        try memo.planner(stamp: FileStamp(path: retentionScheduleURL.path)) { try loadRetentionPlanner() }
+    }
+
+    var retentionScheduleURL: URL {
+        config.retentionSchedule.hasPrefix("/") ? URL(fileURLWithPath: config.retentionSchedule)
+            : layout.root.appendingPathComponent(config.retentionSchedule)
     }
 
     func loadRetentionPlanner() throws -> RetentionPlanner {
-        let url = config.retentionSchedule.hasPrefix("/") ? URL(fileURLWithPath: config.retentionSchedule)
-            : layout.root.appendingPathComponent(config.retentionSchedule)
+        let url = retentionScheduleURL
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw VaultError.config(path: layout.configFile.path, line: nil, message: "retention schedule '\(url.path)' cannot be read")
         }
