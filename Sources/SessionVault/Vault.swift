@@ -99,9 +99,14 @@ public struct Vault: Sendable {
         _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
         try await catalog.setMeta("vault_id", config.vaultID)
         try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: "vault.init", target: config.vaultID))
+        let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, clock: clock)
+        // No recording yet, so every stored due date (none) follows the schedule in place.
+        if let digest = try? vault.currentScheduleDigest() {
+            try await vault.adoptSchedule(digest: digest, actor: Self.defaultActor, reason: "vault created")
+        }
         // The configuration is written last: its presence marks a complete vault.
         try AtomicFile.write(Array(config.tomlText().utf8), to: layout.configFile, mode: 0o644)
-        return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, clock: clock)
+        return vault
     }
 
     /// Opens an existing vault, migrating its catalog if this program knows a newer schema.

@@ -11,6 +11,9 @@ public enum VaultError: Error, CustomStringConvertible {
     case vaultNotFound(path: String)
     case vaultExists(path: String)
     case config(path: String, line: Int?, message: String)
+    /// The retention schedule file is not the one the stored due dates were computed with
+    /// (`recorded` nil: none was ever recorded, e.g. a vault made before this check existed).
+    case scheduleChanged(path: String, recorded: String?, current: String)
     case passphraseMissing(purpose: String)
     case passphraseFile(path: String, reason: String)
     case keyring(path: String, reason: String)
@@ -77,6 +80,10 @@ public enum VaultError: Error, CustomStringConvertible {
             return "role '\(role)' holds no key for recording \(recording) (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))"
         case .manifestTampered(let recording, let reason): return "recording \(recording): manifest failed verification: \(reason)"
         case .chunkTampered(let recording, let chunk, let reason): return "recording \(recording), chunk \(chunk): failed verification: \(reason)"
+        case .scheduleChanged(let path, let recorded, let current):
+            let was = recorded.map { "recorded \($0.prefix(12))" } ?? "none recorded"
+            return "the retention schedule '\(path)' (sha256 \(current.prefix(12))) is not the one the stored due dates follow (\(was)): "
+                + "nothing is destroyed until `sessionvault fsck --repair` has brought every due date into line with it"
         case .unsupportedFormat(let recording, let format, let segmentSize):
             return "recording \(recording): chunk format \(format)\(segmentSize.map { " with \($0)-byte segments" } ?? "") is not one this version reads (formats 1 and 2, segments of 4 KiB to 16 MiB); upgrade sessionvault"
         case .chunkMissing(let recording, let chunk): return "recording \(recording), chunk \(chunk): blob is missing from the store"

@@ -69,6 +69,7 @@ extension Vault {
         }
 
         progress?("retention")
+        let scheduleDigest = try currentScheduleDigest()
         let planner = try retentionPlanner()
         // Keyset pages in id order from the lowest id (a filter without `after` is in creation
         // order, so the first page must have one too, or pages would overlap and skip).
@@ -93,6 +94,19 @@ extension Vault {
         if repair && !corrections.isEmpty {
             try await catalog.updateDueDates(corrections, patient: nil,
                                              audit: AuditDraft(actor: actor, action: "fsck.repair", detail: "\(corrections.count) due dates corrected"))
+        }
+        // Every due date now follows the schedule as parsed above (after a repair) or differs as
+        // reported: the sweeper may destroy by them only in the first case.
+        if try await catalog.meta(Self.scheduleDigestKey) != scheduleDigest {
+            if try currentScheduleDigest() != scheduleDigest {
+                add(.error, "schedule", retentionScheduleURL.lastPathComponent, "changed while fsck was checking due dates: run fsck again")
+            } else if repair {
+                try await adoptSchedule(digest: scheduleDigest, actor: actor, reason: "fsck --repair: \(corrections.count) due dates corrected")
+                add(.repaired, "schedule", retentionScheduleURL.lastPathComponent, "the stored due dates now follow this schedule; sweeps may destroy again")
+            } else {
+                add(.error, "schedule", retentionScheduleURL.lastPathComponent,
+                    "changed since the stored due dates were last checked: sweeps destroy nothing until `fsck --repair`")
+            }
         }
 
         progress?("interrupted work")

@@ -33,6 +33,10 @@ extension Vault {
     /// Works in batches, so memory does not grow with the number due. `now` decides what is due
     /// (e.g. a back-dated or test sweep); the records' timestamps are always the real time.
     ///
+    /// A sweep that would destroy first checks that the stored due dates follow the schedule file as
+    /// it is now, and throws ``VaultError/scheduleChanged(path:recorded:current:)`` if not (see
+    /// `ScheduleAgreement.swift`); a dry run only reports.
+    ///
     /// Only one sweeper acts at a time among every process sharing the catalog (the catalog's
     /// exclusive lock `sweep`); if another holds it, this one returns at once with
     /// ``SweepReport/anotherSweeperActive`` set. A killed sweeper's lock is released with its
@@ -48,6 +52,8 @@ extension Vault {
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
+        // Nothing is destroyed by dates an edited schedule may no longer give (ScheduleAgreement.swift).
+        try await requireDueDatesFollowSchedule()
         let first = report
         if let done = try await catalog.withExclusiveLock("sweep", {
             try await self.sweepHoldingLock(today: today, report: first, batchSize: batchSize, actor: actor, started: started, progress: progress)
