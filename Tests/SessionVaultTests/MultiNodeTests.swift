@@ -50,6 +50,10 @@ struct MultiNodeTests {
         #expect(try cluster.b.expectOK(["ls"]).out.contains(id))
         let got = try cluster.b.expectOK(["get", id, "--as", "clinician"])
         #expect(Array(got.stdout) == bytes)
+        // A range across 64 KiB segment boundaries: only those segments and their tags are fetched
+        // from the object store (two ranged GETs), and they open to exactly those bytes.
+        let ranged = try cluster.b.expectOK(["get", id, "--as", "clinician", "--range", "65530-200000"])
+        #expect(Array(ranged.stdout) == Array(bytes[65530...200000]))
         let refused = try cluster.b.run(["get", id, "--as", "supervisor", "--range", "0-9"])
         #expect(refused.status == 0, "supervision was consented: \(refused.stderr)")
         #expect(try cluster.b.expectOK(["verify"]).status == 0)
