@@ -31,16 +31,16 @@ final class VaultMemo: Sendable {
         chunkTables.withLock { $0.lookUp(ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
     }
 
+    func rememberVerifiedSealedSizes(_ sizes: [Int], of id: RecordingID, manifestTag: [UInt8]) {
+        chunkTables.withLock { $0.insert(sizes, for: ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
+    }
+
     func openedKey(_ key: OpenedKeyCache.Key, now: Date) -> OpenedKeyCache.Entry? {
         openedKeys.withLock { $0.lookUp(key, now: now) }
     }
 
     func rememberOpenedKey(_ entry: OpenedKeyCache.Entry, for key: OpenedKeyCache.Key) {
         openedKeys.withLock { $0.insert(entry, for: key) }
-    }
-
-    func rememberVerifiedSealedSizes(_ sizes: [Int], of id: RecordingID, manifestTag: [UInt8]) {
-        chunkTables.withLock { $0.insert(sizes, for: ChunkTableCache.Key(id: id, manifestTag: manifestTag)) }
     }
 }
 

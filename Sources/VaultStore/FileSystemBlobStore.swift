@@ -108,7 +108,7 @@ public struct FileSystemBlobStore: BlobStore {
             let (fd, size) = try Self.openBlob(filePath, key: key)
             defer { close(fd) }
             return try [UInt8](unsafeUninitializedCapacity: size) { buffer, count throws(BlobStoreError) in
-                count = try Self.readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), path: filePath)
+                count = try Self.readFully(fd, at: 0, into: UnsafeMutableRawBufferPointer(buffer), path: filePath)
             }
         }
     }
@@ -118,7 +118,7 @@ public struct FileSystemBlobStore: BlobStore {
             bytes.resize(to: size)
             var result: Result<Int, BlobStoreError> = .success(0)
             bytes.withUnsafeMutableBytes { raw in
-                result = Result { () throws(BlobStoreError) in try Self.readFully(fd, into: raw, path: filePath) }
+                result = Result { () throws(BlobStoreError) in try Self.readFully(fd, at: 0, into: raw, path: filePath) }
             }
             let done = try result.get()
             // A file that shrank while read: report what is there.
@@ -252,21 +252,6 @@ public struct FileSystemBlobStore: BlobStore {
             throw .io(operation: "fstat", path: filePath, errno: failure)
         }
         return (fd, Int(info.st_size))
-    }
-
-    /// Reads until `buffer` is full or the file ends; returns the bytes read.
-    static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(BlobStoreError) -> Int {
-        var done = 0
-        while done < buffer.count {
-            let n = read(fd, buffer.baseAddress! + done, buffer.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", path: path, errno: errno)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
     }
 
     /// Reads from `offset` (`pread`, the file position untouched) until `buffer` is full or the file

@@ -34,7 +34,7 @@ extension SecureBytes {
 extension ChunkSealer {
     /// Seals into a fresh array of exactly the sealed size.
     func seal(_ plaintext: [UInt8], index: UInt64, isLast: Bool) throws(CryptoError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: sealedSize(plaintextCount: plaintext.count))
+        var output = [UInt8](repeating: 0, count: format.sealedSize(plaintextCount: plaintext.count))
         let result: Result<Int, CryptoError> = plaintext.withUnsafeBytes { input in
             output.withUnsafeMutableBytes { output in
                 Result { () throws(CryptoError) in try seal(input, index: index, isLast: isLast, into: output) }
@@ -47,7 +47,7 @@ extension ChunkSealer {
 
     /// Opens into a fresh array of exactly the plaintext size the sealed length implies.
     func open(_ sealed: [UInt8], index: UInt64, isLast: Bool) throws(CryptoError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: plaintextCount(sealedCount: sealed.count) ?? max(0, sealed.count - Self.headerSize - Self.tagSize))
+        var output = [UInt8](repeating: 0, count: format.plaintextCount(sealedCount: sealed.count) ?? max(0, sealed.count - Self.headerSize - Self.tagSize))
         let result: Result<Int, CryptoError> = sealed.withUnsafeBytes { input in
             output.withUnsafeMutableBytes { output in
                 Result { () throws(CryptoError) in try open(input, index: index, isLast: isLast, into: output) }

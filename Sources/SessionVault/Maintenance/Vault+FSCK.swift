@@ -69,8 +69,9 @@ extension Vault {
         }
 
         progress?("retention")
-        let scheduleDigest = try currentScheduleDigest()
         let planner = try retentionPlanner()
+        // The digest of the very bytes the dates below are checked against.
+        let scheduleDigest = planner.digest
         // Keyset pages in id order from the lowest id (a filter without `after` is in creation
         // order, so the first page must have one too, or pages would overlap and skip).
         var after: RecordingID? = try RecordingID(bytes: [UInt8](repeating: 0, count: 16))

@@ -7,6 +7,8 @@ import VaultIndex
 struct RetentionPlanner: Sendable {
     let schedule: RetentionSchedule
     let path: String
+    /// SHA-256 (hex) of the file's bytes this was parsed from (see `ScheduleAgreement.swift`).
+    let digest: String
     /// The consent scopes the vault knows. A class named like a scope (care, training, ...) is
     /// justified by that scope alone; any other class (e.g. review-copy) by any scope.
     let scopeNames: Set<String>
@@ -99,14 +101,24 @@ extension Vault {
 
     func loadRetentionPlanner() throws -> RetentionPlanner {
         let url = retentionScheduleURL
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+        let bytes = try readRetentionSchedule()
+        guard let text = String(data: Data(bytes), encoding: .utf8) else {
             throw VaultError.config(path: layout.configFile.path, line: nil, message: "retention schedule '\(url.path)' cannot be read")
         }
         do {
             return RetentionPlanner(schedule: try RetentionSchedule.parse(toml: text, source: url.path), path: url.path,
-                                    scopeNames: Set(config.scopes.keys))
+                                    digest: Self.scheduleDigest(of: bytes), scopeNames: Set(config.scopes.keys))
         } catch {
             throw VaultError.config(path: url.path, line: nil, message: error.description)
         }
+    }
+
+    /// The schedule file's bytes, or a configuration error naming it.
+    func readRetentionSchedule() throws -> [UInt8] {
+        let url = retentionScheduleURL
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw VaultError.config(path: layout.configFile.path, line: nil, message: "retention schedule '\(url.path)' cannot be read")
+        }
+        return Array(data)
     }
 }

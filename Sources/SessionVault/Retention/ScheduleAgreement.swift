@@ -14,13 +14,14 @@ extension Vault {
     /// The catalog's `vault_meta` key for the digest.
     static let scheduleDigestKey = "schedule_digest"
 
-    /// SHA-256 (hex) of the schedule file as it is now.
+    /// SHA-256 (hex) of a schedule file's bytes.
+    static func scheduleDigest(of bytes: [UInt8]) -> String {
+        Hex.encode(ChunkDigest.sha256(bytes))
+    }
+
+    /// SHA-256 (hex) of the schedule file as it is now (read afresh: not the parsed, remembered one).
     func currentScheduleDigest() throws -> String {
-        let url = retentionScheduleURL
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw VaultError.config(path: layout.configFile.path, line: nil, message: "retention schedule '\(url.path)' cannot be read")
-        }
-        return Hex.encode(ChunkDigest.sha256(Array(data)))
+        Self.scheduleDigest(of: try readRetentionSchedule())
     }
 
     /// Records that every stored due date agrees with the schedule whose digest is `digest`.

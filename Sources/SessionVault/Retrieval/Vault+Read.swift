@@ -235,9 +235,7 @@ extension Vault {
         } catch {
             switch error {
             case .notFound: throw VaultError.chunkMissing(recording: id, chunk: index)
-            case .shortBlob(_, let range, let size):
-                throw VaultError.chunkTampered(recording: id, chunk: index,
-                                               reason: "blob ends before bytes \(range.lowerBound)..<\(range.upperBound)\(size.map { " (it holds \($0))" } ?? "")")
+            case .shortBlob: throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
             default: throw error
             }
         }

@@ -72,6 +72,12 @@ public enum ChunkFormat: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The plaintext bytes of `segment` within a chunk of `plaintextCount` bytes (all of it in format 1).
+    func segmentRange(_ segment: Int, plaintextCount: Int) -> Range<Int> {
+        guard let size = segmentSize else { return 0..<plaintextCount }
+        return (segment * size)..<min(plaintextCount, (segment + 1) * size)
+    }
+
     /// The bytes after the ciphertext: the tags.
     public func tailroom(plaintextCount: Int) -> Int {
         segmentCount(plaintextCount: plaintextCount) * ChunkSealer.tagSize
@@ -122,7 +128,8 @@ public enum ChunkFormat: Sendable, Hashable, CustomStringConvertible {
         }
         let first = range.lowerBound / size
         let last = (range.upperBound - 1) / size
-        let plaintext = (first * size)..<min(plaintextCount, (last + 1) * size)
+        let plaintext = segmentRange(first, plaintextCount: plaintextCount).lowerBound
+            ..< segmentRange(last, plaintextCount: plaintextCount).upperBound
         return SegmentSpan(
             segments: first..<(last + 1),
             plaintext: plaintext,

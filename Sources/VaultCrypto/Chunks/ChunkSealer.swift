@@ -43,18 +43,8 @@ public struct ChunkSealer: Sendable {
         self.format = format
     }
 
-    /// `headerSize + plaintextCount + tags` in this sealer's format.
-    public func sealedSize(plaintextCount: Int) -> Int {
-        format.sealedSize(plaintextCount: plaintextCount)
-    }
-
-    /// The plaintext size of a sealed chunk of `sealedCount` bytes in this sealer's format, or `nil`
-    /// if no valid chunk has that size.
-    public func plaintextCount(sealedCount: Int) -> Int? {
-        format.plaintextCount(sealedCount: sealedCount)
-    }
-
-    /// Writes header ‖ ciphertext ‖ tags into `output` (must be at least ``sealedSize(plaintextCount:)``)
+    /// Writes header ‖ ciphertext ‖ tags into `output` (must be at least the format's
+    /// ``ChunkFormat/sealedSize(plaintextCount:)``)
     /// and returns the byte count.
     ///
     /// `plaintext` may live inside `output`: the cheapest layout is to read the plaintext straight into
@@ -72,7 +62,7 @@ public struct ChunkSealer: Sendable {
     ) throws(CryptoError) -> Int {
         let count = plaintext.count
         guard count <= Self.maxPlaintextCount else { throw .chunkTooLarge(index: index, count: count) }
-        let sealedCount = sealedSize(plaintextCount: count)
+        let sealedCount = format.sealedSize(plaintextCount: count)
         guard output.count >= sealedCount else { throw .outputTooSmall(needed: sealedCount, got: output.count) }
 
         let headerBytes = UnsafeMutableRawBufferPointer(rebasing: output[0..<Self.headerSize])
@@ -97,12 +87,11 @@ public struct ChunkSealer: Sendable {
             isLast: isLast
         )
         header.write(into: headerBytes)
-        let span = format.span(of: 0..<count, plaintextCount: count)
-        let segments = count == 0 ? 0..<1 : span.segments
+        let segments = 0..<format.segmentCount(plaintextCount: count)
         let tagBase = Self.headerSize + count
         do {
             for segment in segments {
-                let range = segmentRange(segment, plaintextCount: count)
+                let range = format.segmentRange(segment, plaintextCount: count)
                 let tagStart = tagBase + segment * Self.tagSize
                 try ChunkNonce.with(index: index, flags: header.flags, segment: segment, algorithm: algorithm) {
                     (nonce) throws(CryptoError) in
@@ -161,7 +150,7 @@ public struct ChunkSealer: Sendable {
         let ciphertext = UnsafeRawBufferPointer(rebasing: sealed[Self.headerSize..<Self.headerSize + count])
         let headerBytes = UnsafeRawBufferPointer(rebasing: sealed[0..<Self.headerSize])
         let tags = UnsafeRawBufferPointer(rebasing: sealed[(Self.headerSize + count)...])
-        let segments = count == 0 ? 0..<1 : format.span(of: 0..<count, plaintextCount: count).segments
+        let segments = 0..<format.segmentCount(plaintextCount: count)
         let inPlace = UnsafeRawPointer(plaintext.baseAddress) == ciphertext.baseAddress
         if inPlace || !UnsafeRawBufferPointer(plaintext).overlaps(sealed) {
             return try openSegments(segments, ciphertext: ciphertext, tags: tags, header: headerBytes, index: index,
@@ -212,7 +201,7 @@ public struct ChunkSealer: Sendable {
         guard ciphertext.count == span.plaintext.count else {
             throw .chunkTooShort(index: index, count: ciphertext.count)
         }
-        guard tags.count == span.tags.count, tags.count == span.segments.count * Self.tagSize else {
+        guard tags.count == span.tags.count else {
             throw .chunkTooShort(index: index, count: tags.count)
         }
         guard output.count >= ciphertext.count else { throw .outputTooSmall(needed: ciphertext.count, got: output.count) }
@@ -226,12 +215,6 @@ public struct ChunkSealer: Sendable {
                                     into: UnsafeMutableRawBufferPointer(rebasing: output[0..<ciphertext.count]),
                                     offset: span.plaintext.lowerBound)
         }
-    }
-
-    /// The plaintext bytes of `segment` within a chunk of `count` bytes (all of it in format 1).
-    private func segmentRange(_ segment: Int, plaintextCount count: Int) -> Range<Int> {
-        guard let size = format.segmentSize else { return 0..<count }
-        return (segment * size)..<min(count, (segment + 1) * size)
     }
 
     /// Opens consecutive segments. `ciphertext`, `tags` and `output` start at segment
@@ -249,7 +232,7 @@ public struct ChunkSealer: Sendable {
         offset: Int = 0
     ) throws(CryptoError) -> Int {
         for (position, segment) in segments.enumerated() {
-            let range = segmentRange(segment, plaintextCount: count)
+            let range = format.segmentRange(segment, plaintextCount: count)
             let local = (range.lowerBound - offset)..<(range.upperBound - offset)
             let tag = UnsafeRawBufferPointer(rebasing: tags[(position * Self.tagSize)..<((position + 1) * Self.tagSize)])
             let verified = ChunkNonce.with(index: index, flags: flags, segment: segment, algorithm: algorithm) { nonce in
@@ -262,7 +245,7 @@ public struct ChunkSealer: Sendable {
                 throw .segmentAuthenticationFailed(index: index, segment: segment)
             }
         }
-        return segments.isEmpty ? 0 : segmentRange(segments.upperBound - 1, plaintextCount: count).upperBound - offset
+        return segments.isEmpty ? 0 : format.segmentRange(segments.upperBound - 1, plaintextCount: count).upperBound - offset
     }
 
     /// Compares a structurally valid header with what the reader expects.
@@ -301,11 +284,11 @@ public struct ChunkSealer: Sendable {
                 found: "\(header.isLast)"
             )
         }
-        guard sealedSize(plaintextCount: Int(header.plaintextLength)) == sealedCount else {
+        guard format.sealedSize(plaintextCount: Int(header.plaintextLength)) == sealedCount else {
             throw .chunkHeaderMismatch(
                 index: index,
                 field: "length",
-                expected: plaintextCount(sealedCount: sealedCount).map { "\($0)" } ?? "none (sealed size \(sealedCount) fits no chunk)",
+                expected: format.plaintextCount(sealedCount: sealedCount).map { "\($0)" } ?? "none (sealed size \(sealedCount) fits no chunk)",
                 found: "\(header.plaintextLength)"
             )
         }
