@@ -110,23 +110,25 @@ let package = Package(
         ),
 
         // Tests, beside the module they test.
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
+        // Child processes in tests without blocking the cooperative pool (a library only tests use).
+        .target(name: "ChildProcess", path: "Tests/Support/ChildProcess", swiftSettings: swiftSettings),
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "ChildProcess"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",
             dependencies: ["VaultStore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex", "ChildProcess"], swiftSettings: swiftSettings),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "ChildProcess"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SessionVaultTests",
-            dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "ByteRanges"],
+            dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "ByteRanges", "ChildProcess"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "VaultServerTests",
-            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex", "ByteRanges"],
+            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex", "ByteRanges", "ChildProcess"],
             swiftSettings: swiftSettings
         ),
     ]

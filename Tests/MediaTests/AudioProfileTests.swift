@@ -12,13 +12,13 @@ struct AudioProfileTests {
         let input = try await fixtures.recording("audio-\(channels).webm", seconds: 2, audioChannels: channels)
         let output = await fixtures.path("audio-\(channels).opus")
         let report = try await Transcode.file(input, to: output, profile: .audio)
-        try ReviewCopyCheck.audio(output, source: input)
+        try await ReviewCopyCheck.audio(output, source: input)
         #expect(report.framesDecoded == 0 && report.audioPacketsEncoded == 0)
         #expect(report.output.container == "ogg" && report.output.audioChannels == channels)
         // The packets are the source's, byte for byte.
         let (_, sourcePackets, _) = try await demuxAll(try [UInt8](Data(contentsOfFile: input)), chunkSize: 1 << 16)
-        let ours = try FFmpeg.run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "packet=size", "-of", "csv=p=0", output])
-        let sizes = ours.stdout.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Int($0) } }
+        let ours = try await FFmpeg.run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "packet=size", "-of", "csv=p=0", output])
+        let sizes = ours.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Int($0) } }
         #expect(sizes == sourcePackets.filter { $0.track == 2 }.map(\.data.count))
     }
 
@@ -30,7 +30,7 @@ struct AudioProfileTests {
         let output = await fixtures.path("audio-cut.opus")
         let report = try await Transcode.file(cut, to: output, profile: .audio)
         #expect(report.warnings.map(\.code) == [.truncatedInput])
-        #expect(try FFmpeg.decodeErrors(output) == "")
+        #expect(try await FFmpeg.decodeErrors(output) == "")
         #expect((report.output.durationSeconds ?? 0) > 1)
     }
 

@@ -36,7 +36,7 @@ struct MediaProbeTests {
     func ffmpegRecordingFedInSmallChunksGivesCodecsSizeAndDuration() async throws {
         let path = try await Fixtures.shared.recording("probe.webm", size: "320x240", seconds: 2, video: "libvpx-vp9", audioChannels: 1)
         let facts = try #require(probe(try [UInt8](Data(contentsOfFile: path)), chunk: 1000))
-        let reference = try FFmpeg.probe(path)
+        let reference = try await FFmpeg.probe(path)
         #expect(facts.container == "webm")
         #expect(facts.videoCodec == "VP9" && facts.audioCodec == "Opus")
         #expect(facts.width == 320 && facts.height == 240)

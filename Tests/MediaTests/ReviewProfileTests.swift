@@ -17,11 +17,11 @@ struct ReviewProfileTests {
     @Test func vp8WithStereoOpusBecomesA15FpsVP8CopyWithMonoOpus() async throws {
         let input = try await fixtures.recording("vp8-stereo.webm", size: "640x360", seconds: 3)
         let (report, output) = try await review(input, "vp8-stereo.review.webm")
-        try ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 16.0 / 9)
+        try await ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 16.0 / 9)
         #expect(report.framesDecoded == 90)
         #expect(report.framesEncoded == 45)
         #expect(report.framesDropped == 45)
-        #expect(abs(try FFmpeg.countFrames(output) - 45) <= 1)
+        #expect(abs(try await FFmpeg.countFrames(output) - 45) <= 1)
         #expect(report.output.width == 640 && report.output.height == 360)
         #expect(report.warnings.isEmpty)
     }
@@ -30,7 +30,7 @@ struct ReviewProfileTests {
         let input = try await fixtures.recording(
             "vp9-mono.webm", size: "1280x720", seconds: 2, video: "libvpx-vp9", audioChannels: 1, extra: ["-row-mt", "1"])
         let (report, output) = try await review(input, "vp9-mono.review.webm")
-        try ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 16.0 / 9)
+        try await ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 16.0 / 9)
         #expect(report.input.videoCodec == "VP9")
         #expect(report.input.audioChannels == 1)
     }
@@ -38,7 +38,7 @@ struct ReviewProfileTests {
     @Test func oddDimensionsKeepTheAspectRatioWithEvenSizes() async throws {
         let input = try await fixtures.recording("vp8-odd.webm", size: "321x241", seconds: 2)
         let (report, output) = try await review(input, "vp8-odd.review.webm")
-        try ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 321.0 / 241)
+        try await ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 321.0 / 241)
         #expect(report.output.height == 360)
         #expect(report.output.width == 480)
     }
@@ -46,7 +46,7 @@ struct ReviewProfileTests {
     @Test func lowFrameRateInputKeepsEveryFrame() async throws {
         let input = try await fixtures.recording("vp8-10fps.webm", rate: 10, seconds: 2)
         let (report, output) = try await review(input, "vp8-10fps.review.webm")
-        try ReviewCopyCheck.review(output, source: input)
+        try await ReviewCopyCheck.review(output, source: input)
         #expect(report.framesDropped == 0)
         #expect(report.framesEncoded == 20)
     }
@@ -58,7 +58,7 @@ struct ReviewProfileTests {
         try "file '\(first)'\nfile '\(second)'\n".write(toFile: list, atomically: true, encoding: .utf8)
         let input = try await fixtures.file("rc.webm", ["-f", "concat", "-safe", "0", "-i", list, "-c", "copy"])
         let (report, output) = try await review(input, "rc.review.webm")
-        try ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 4.0 / 3)
+        try await ReviewCopyCheck.review(output, source: input, sourcePictureAspect: 4.0 / 3)
         #expect(report.warnings.map(\.code) == [.resolutionChanged])
         #expect(report.framesDecoded == 60)
     }
@@ -68,9 +68,9 @@ struct ReviewProfileTests {
         let live = try await LiveRemuxer.remux(try [UInt8](Data(contentsOfFile: source)), lacing: .xiph)
         let input = await fixtures.path("live-xiph.webm")
         try Data(live).write(to: URL(fileURLWithPath: input))
-        #expect(try FFmpeg.decodeErrors(input) == "")
+        #expect(try await FFmpeg.decodeErrors(input) == "")
         let (report, output) = try await review(input, "live-xiph.review.webm")
-        try ReviewCopyCheck.review(output, source: source)
+        try await ReviewCopyCheck.review(output, source: source)
         #expect(report.framesDecoded == 60)
         #expect(report.warnings.isEmpty)
     }
@@ -81,7 +81,7 @@ struct ReviewProfileTests {
         let input = await fixtures.path("live-ebml.webm")
         try Data(live).write(to: URL(fileURLWithPath: input))
         let (_, output) = try await review(input, "live-ebml.review.webm")
-        try ReviewCopyCheck.review(output, source: source)
+        try await ReviewCopyCheck.review(output, source: source)
         let copy = try await Transcode.file(input, to: await fixtures.path("live-ebml.opus"), profile: .audio)
         let plain = try await Transcode.file(source, to: await fixtures.path("live-source2.opus"), profile: .audio)
         #expect(copy.audioPacketsCopied == plain.audioPacketsCopied)
@@ -110,22 +110,22 @@ struct ReviewProfileTests {
         let input = await fixtures.path("gap.webm")
         try Data(gapped).write(to: URL(fileURLWithPath: input))
         let (report, output) = try await review(input, "gap.review.webm")
-        try ReviewCopyCheck.review(output, source: source)
+        try await ReviewCopyCheck.review(output, source: source)
         #expect(report.warnings.map(\.code) == [.audioGaps])
         // The re-encoded audio still spans the whole recording: about 100 packets of 20 ms.
-        let packets = try FFmpeg.run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "packet=pts", "-of", "csv=p=0", output])
-        #expect(abs(packets.stdout.split(separator: "\n").count - 100) <= 2)
+        let packets = try await FFmpeg.run("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "packet=pts", "-of", "csv=p=0", output])
+        #expect(abs(packets.out.split(separator: "\n").count - 100) <= 2)
         let audioOutput = await fixtures.path("gap.opus")
         let audio = try await Transcode.file(input, to: audioOutput, profile: .audio)
         #expect(audio.warnings.map(\.code) == [.audioGaps])
-        try ReviewCopyCheck.audio(audioOutput, source: source)
+        try await ReviewCopyCheck.audio(audioOutput, source: source)
     }
 
     @Test func reviewCopyMadeByUsIsItselfAValidInput() async throws {
         let input = try await fixtures.recording("vp8-again.webm", seconds: 2)
         let (_, first) = try await review(input, "again-1.webm")
         let (report, second) = try await review(first, "again-2.webm")
-        try ReviewCopyCheck.review(second, source: first)
+        try await ReviewCopyCheck.review(second, source: first)
         #expect(report.framesDropped == 0)
     }
 
@@ -137,17 +137,17 @@ struct ReviewProfileTests {
         let (report, output) = try await review(cut, "cut.review.webm")
         #expect(report.warnings.map(\.code).contains(.truncatedInput))
         #expect(report.framesDecoded > 40 && report.framesDecoded < 90)
-        let probe = try FFmpeg.probe(output)
+        let probe = try await FFmpeg.probe(output)
         #expect(probe.video?.codec_name == "vp8" && probe.audio?.codec_name == "opus")
         let duration = try #require(probe.duration)
         #expect(abs(duration - (report.output.durationSeconds ?? 0)) < 0.07)
-        #expect(try FFmpeg.decodeErrors(output) == "")
+        #expect(try await FFmpeg.decodeErrors(output) == "")
     }
 
     @Test func videoWithoutAudioGivesAVideoOnlyCopy() async throws {
         let input = try await fixtures.recording("vp8-silent.webm", seconds: 2, audioChannels: nil)
         let (report, output) = try await review(input, "vp8-silent.review.webm")
-        try ReviewCopyCheck.review(output, source: input, expectAudio: false)
+        try await ReviewCopyCheck.review(output, source: input, expectAudio: false)
         #expect(report.warnings.map(\.code) == [.missingTrack])
     }
 
@@ -161,7 +161,7 @@ struct ReviewProfileTests {
         }
         let output = await fixtures.path("av1.opus")
         let report = try await Transcode.file(input, to: output, profile: .audio)
-        try ReviewCopyCheck.audio(output, source: input)
+        try await ReviewCopyCheck.audio(output, source: input)
         #expect(report.audioPacketsCopied > 0)
     }
 
@@ -174,6 +174,6 @@ struct ReviewProfileTests {
         }
         let output = await fixtures.path("h264.opus")
         _ = try await Transcode.file(input, to: output, profile: .audio)
-        try ReviewCopyCheck.audio(output, source: input)
+        try await ReviewCopyCheck.audio(output, source: input)
     }
 }

@@ -92,13 +92,13 @@ struct WebMMuxerTests {
     func ffprobeFindsDurationAndCues() async throws {
         let path = await Fixtures.shared.path("muxer-unit.webm")
         try Data(try await mux(.buffered, seconds: 6)).write(to: URL(fileURLWithPath: path))
-        let probe = try FFmpeg.probe(path)
+        let probe = try await FFmpeg.probe(path)
         #expect(abs((probe.duration ?? 0) - 6) < 0.01)
         #expect(probe.video?.width == 320)
         // Seeking through the index lands without scanning errors.
-        let seek = try FFmpeg.run("ffprobe", ["-v", "error", "-read_intervals", "4%+0.5", "-show_entries", "packet=pts_time", "-of", "csv", path])
+        let seek = try await FFmpeg.run("ffprobe", ["-v", "error", "-read_intervals", "4%+0.5", "-show_entries", "packet=pts_time", "-of", "csv", path])
         #expect(seek.status == 0)
-        #expect(seek.stdout.contains("4."))
+        #expect(seek.out.contains("4."))
     }
 
     @Test func duplicateTrackNumbersAreRefused() {

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Runs the built `sessionvault` binary as a child process, as operators and scripts do.
@@ -26,46 +27,33 @@ struct CLI {
         environment = env
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-        var out: String { String(decoding: stdout, as: UTF8.self) }
+    typealias Result = ChildProcess.Output
+
+    /// Runs one command to completion (see ``ChildProcess``: no cooperative-pool thread waits on it).
+    @discardableResult
+    func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) async throws -> Result {
+        try await ChildProcess.run(Self.binary, arguments, environment: environment.merging(extra) { $1 }, stdin: stdin)
     }
 
-    @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.environment = environment.merging(extra) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    /// Starts a command that the test stops or signals itself.
+    func start(_ arguments: [String], stdin: Data? = nil) throws -> ChildProcess.Running {
+        try ChildProcess.Running(Self.binary, arguments, environment: environment, stdin: stdin)
     }
 
     /// A vault with clinician, records-officer and supervisor roles and a care-only session S1.
-    static func prepared() throws -> CLI {
+    static func prepared() async throws -> CLI {
         let cli = CLI()
-        try cli.expectOK(["init", "--chunk-size", "64KiB"])
-        for role in ["clinician", "records-officer", "supervisor"] { try cli.expectOK(["role", "add", role]) }
-        try cli.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"])
+        try await cli.expectOK(["init", "--chunk-size", "64KiB"])
+        for role in ["clinician", "records-officer", "supervisor"] { try await cli.expectOK(["role", "add", role]) }
+        try await cli.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"])
         return cli
     }
 
     @discardableResult
-    func expectOK(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        let result = try run(arguments, stdin: stdin)
-        guard result.status == 0 else {
-            throw CLIFailure(message: "sessionvault \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+    func expectOK(_ arguments: [String], stdin: Data? = nil) async throws -> Result {
+        let result = try await run(arguments, stdin: stdin)
+        guard result.succeeded else {
+            throw CLIFailure(message: "sessionvault \(arguments.joined(separator: " ")) exited \(result.status) (\(result.reason)): \(result.stderr)")
         }
         return result
     }

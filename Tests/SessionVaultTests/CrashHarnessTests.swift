@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -34,151 +35,133 @@ struct CrashHarnessTests {
     /// Starts the CLI, optionally feeds stdin, kills it after `delay` seconds (if still running);
     /// returns whether it was killed.
     @discardableResult
-    static func runAndKill(_ cli: CLI, _ args: [String], stdin: Data? = nil, after delay: Double) throws -> Bool {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = args
-        process.environment = cli.environment
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let stdin {
-            Thread.detachNewThread {
-                // Ignore EPIPE: the child may be dead already.
-                signal(SIGPIPE, SIG_IGN)
-                // The throwing API: the child may die mid-write (EPIPE), which is the point.
-                try? input.fileHandleForWriting.write(contentsOf: stdin)
-                try? input.fileHandleForWriting.close()
-            }
-        } else {
-            try? input.fileHandleForWriting.close()
-        }
-        usleep(UInt32(delay * 1_000_000))
-        let killed = process.isRunning
-        if killed { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return killed
+    static func runAndKill(_ cli: CLI, _ args: [String], stdin: Data? = nil, after delay: Double) async throws -> Bool {
+        let child = try cli.start(args, stdin: stdin)
+        try await Task.sleep(for: .seconds(delay))
+        child.send(SIGKILL)
+        return try await child.finish().reason == .uncaughtSignal
     }
 
     struct Listing: Decodable { var id: String; var session: String }
 
-    static func live(_ cli: CLI) throws -> [Listing] {
-        try JSONDecoder().decode([Listing].self, from: try cli.expectOK(["ls", "--json"]).stdout)
+    static func live(_ cli: CLI) async throws -> [Listing] {
+        try JSONDecoder().decode([Listing].self, from: try await cli.expectOK(["ls", "--json"]).stdout)
     }
 
     /// fsck finds nothing --repair cannot fix, and after repair nothing at all.
-    static func fsckHeals(_ cli: CLI) throws {
-        let repair = try cli.run(["fsck", "--repair", "--grace", "0", "--json"])
+    static func fsckHeals(_ cli: CLI) async throws {
+        let repair = try await cli.run(["fsck", "--repair", "--grace", "0", "--json"])
         #expect(repair.status == 0, "fsck --repair left errors: \(repair.out)")
-        let check = try cli.run(["fsck", "--grace", "0", "--json"])
+        let check = try await cli.run(["fsck", "--grace", "0", "--json"])
         let report = try #require(try JSONSerialization.jsonObject(with: check.stdout) as? [String: Any])
         #expect((report["findings"] as? [Any])?.isEmpty == true, "fsck after repair: \(check.out)")
     }
 
-    @Test func killedIngestsNeverExposeHalfARecording() throws {
+    @Test func killedIngestsNeverExposeHalfARecording() async throws {
         var random = Generator(state: Self.seed)
-        let cli = try CLI.prepared()
+        let cli = try await CLI.prepared()
         defer { cli.remove() }
         var committed: [String: Data] = [:]
         for trial in 0..<Self.trials {
             let input = Data(pseudoRandomBytes(3_000_000, seed: UInt64(trial)))
-            let before = Set(try Self.live(cli).map(\.id))
-            try Self.runAndKill(cli, ["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: input,
+            let before = Set(try await Self.live(cli).map(\.id))
+            try await Self.runAndKill(cli, ["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: input,
                                 after: Double.random(in: 0.01...0.6, using: &random))
-            for listing in try Self.live(cli) where !before.contains(listing.id) {
+            for listing in try await Self.live(cli) where !before.contains(listing.id) {
                 committed[listing.id] = input
             }
             for (id, bytes) in committed {
-                #expect(try cli.expectOK(["get", id, "--as", "clinician"]).stdout == bytes, "recording \(id) after trial \(trial)")
+                #expect(try await cli.expectOK(["get", id, "--as", "clinician"]).stdout == bytes, "recording \(id) after trial \(trial)")
             }
-            try Self.fsckHeals(cli)
+            try await Self.fsckHeals(cli)
         }
     }
 
-    @Test func killedWithdrawalsAreAllOrNothing() throws {
+    @Test func killedWithdrawalsAreAllOrNothing() async throws {
         var random = Generator(state: Self.seed &+ 1)
         for _ in 0..<Self.trials {
-            let cli = try CLI.prepared()
+            let cli = try await CLI.prepared()
             defer { cli.remove() }
-            try cli.expectOK(["role", "add", "trainer"])
-            try cli.expectOK(["consent", "record", "--session", "T1", "--patient", "5556667777", "--scope", "care", "--scope", "training"])
+            try await cli.expectOK(["role", "add", "trainer"])
+            try await cli.expectOK(["consent", "record", "--session", "T1", "--patient", "5556667777", "--scope", "care", "--scope", "training"])
             var ids: [String] = []
             for n in 0..<5 {
-                ids.append(try cli.expectOK(["ingest", "-", "--session", "T1", "--clinician", "dr-a", "--class", "training"], stdin: Data([UInt8(n)])).out
+                ids.append(try await cli.expectOK(["ingest", "-", "--session", "T1", "--clinician", "dr-a", "--class", "training"], stdin: Data([UInt8(n)])).out
                     .trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            try Self.runAndKill(cli, ["consent", "withdraw", "--session", "T1", "--scope", "training"], after: Double.random(in: 0...0.15, using: &random))
-            let show = try cli.expectOK(["consent", "show", "--session", "T1", "--json"]).stdout
+            try await Self.runAndKill(cli, ["consent", "withdraw", "--session", "T1", "--scope", "training"], after: Double.random(in: 0...0.15, using: &random))
+            let show = try await cli.expectOK(["consent", "show", "--session", "T1", "--json"]).stdout
             let withdrawn = (try JSONSerialization.jsonObject(with: show) as? [[String: Any]] ?? []).contains {
                 $0["scope"] as? String == "training" && $0["withdrawnOn"] != nil
             }
-            let readable = try ids.map { try cli.run(["get", $0, "--as", "trainer"]).status == 0 }
+            var readable: [Bool] = []
+            for id in ids { readable.append(try await cli.run(["get", id, "--as", "trainer"]).status == 0) }
             #expect(readable.allSatisfy { $0 == !withdrawn }, "withdrawn=\(withdrawn) but trainer access \(readable)")
-            if !withdrawn { try cli.expectOK(["consent", "withdraw", "--session", "T1", "--scope", "training"]) }
-            #expect(try ids.allSatisfy { try cli.run(["get", $0, "--as", "trainer"]).status != 0 })
-            #expect(try ids.allSatisfy { try cli.run(["get", $0, "--as", "clinician"]).status == 0 })
-            try Self.fsckHeals(cli)
+            if !withdrawn { try await cli.expectOK(["consent", "withdraw", "--session", "T1", "--scope", "training"]) }
+            for id in ids {
+                #expect(try await cli.run(["get", id, "--as", "trainer"]).status != 0)
+                #expect(try await cli.run(["get", id, "--as", "clinician"]).status == 0)
+            }
+            try await Self.fsckHeals(cli)
         }
     }
 
-    @Test func killedRotationsFinishWhenRunAgain() throws {
+    @Test func killedRotationsFinishWhenRunAgain() async throws {
         var random = Generator(state: Self.seed &+ 2)
-        let cli = try CLI.prepared()
+        let cli = try await CLI.prepared()
         defer { cli.remove() }
         var recordings: [String: Data] = [:]
         for n in 0..<20 {
             let data = Data(pseudoRandomBytes(100, seed: UInt64(n)))
-            recordings[try cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: data).out
+            recordings[try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: data).out
                 .trimmingCharacters(in: .whitespacesAndNewlines)] = data
         }
         for _ in 0..<Self.trials {
-            try Self.runAndKill(cli, ["role", "rotate", "clinician"], after: Double.random(in: 0.05...0.5, using: &random))
+            try await Self.runAndKill(cli, ["role", "rotate", "clinician"], after: Double.random(in: 0.05...0.5, using: &random))
             for (id, data) in recordings.prefix(5) {
-                #expect(try cli.expectOK(["get", id, "--as", "clinician"]).stdout == data)
+                #expect(try await cli.expectOK(["get", id, "--as", "clinician"]).stdout == data)
             }
-            try cli.expectOK(["role", "rotate", "clinician"])
-            for (id, data) in recordings { #expect(try cli.expectOK(["get", id, "--as", "clinician"]).stdout == data) }
-            try Self.fsckHeals(cli)
+            try await cli.expectOK(["role", "rotate", "clinician"])
+            for (id, data) in recordings { #expect(try await cli.expectOK(["get", id, "--as", "clinician"]).stdout == data) }
+            try await Self.fsckHeals(cli)
             let keys = try FileManager.default.contentsOfDirectory(atPath: cli.vault.appendingPathComponent("keyring/roles/clinician").path)
             #expect(keys.filter { $0.hasSuffix(".json") }.count == 1)
         }
     }
 
-    @Test func killedSweepsAreFinishedByTheNext() throws {
+    @Test func killedSweepsAreFinishedByTheNext() async throws {
         var random = Generator(state: Self.seed &+ 3)
         for _ in 0..<Self.trials {
-            let cli = try CLI.prepared()
+            let cli = try await CLI.prepared()
             defer { cli.remove() }
-            try cli.expectOK(["consent", "record", "--session", "S2", "--patient", "1112223333", "--scope", "supervision"])
+            try await cli.expectOK(["consent", "record", "--session", "S2", "--patient", "1112223333", "--scope", "supervision"])
             var due: [String] = []
             for n in 0..<12 {
-                due.append(try cli.expectOK(["ingest", "-", "--session", "S2", "--clinician", "dr-b", "--class", "supervision"],
+                due.append(try await cli.expectOK(["ingest", "-", "--session", "S2", "--clinician", "dr-b", "--class", "supervision"],
                                             stdin: Data(pseudoRandomBytes(140_000, seed: UInt64(n)))).out.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            let keep = try cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([9])).out
+            let keep = try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([9])).out
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            try Self.runAndKill(cli, ["sweep", "--now", "2099-01-01"], after: Double.random(in: 0...0.3, using: &random))
+            try await Self.runAndKill(cli, ["sweep", "--now", "2099-01-01"], after: Double.random(in: 0...0.3, using: &random))
             // Whatever is still listed as live must read back whole.
-            for listing in try Self.live(cli) where listing.id != keep {
-                #expect(try cli.run(["get", listing.id, "--as", "supervisor"]).status == 0)
+            for listing in try await Self.live(cli) where listing.id != keep {
+                #expect(try await cli.run(["get", listing.id, "--as", "supervisor"]).status == 0)
             }
-            try cli.expectOK(["sweep", "--now", "2099-01-01"])
-            #expect(try Self.live(cli).map(\.id) == [keep])
-            let records = try cli.expectOK(["destroyed", "ls", "--json"]).stdout
+            try await cli.expectOK(["sweep", "--now", "2099-01-01"])
+            #expect(try await Self.live(cli).map(\.id) == [keep])
+            let records = try await cli.expectOK(["destroyed", "ls", "--json"]).stdout
             #expect((try JSONSerialization.jsonObject(with: records) as? [Any])?.count == due.count)
-            #expect(try cli.expectOK(["get", keep, "--as", "clinician"]).stdout == Data([9]))
-            try Self.fsckHeals(cli)
+            #expect(try await cli.expectOK(["get", keep, "--as", "clinician"]).stdout == Data([9]))
+            try await Self.fsckHeals(cli)
         }
     }
 
-    @Test func killedExportsNeverLeaveABundleThatLooksComplete() throws {
+    @Test func killedExportsNeverLeaveABundleThatLooksComplete() async throws {
         var random = Generator(state: Self.seed &+ 4)
-        let cli = try CLI.prepared()
+        let cli = try await CLI.prepared()
         defer { cli.remove() }
         for n in 0..<3 {
-            try cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data(pseudoRandomBytes(2_000_000, seed: UInt64(n))))
+            try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data(pseudoRandomBytes(2_000_000, seed: UInt64(n))))
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("export-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -187,7 +170,7 @@ struct CrashHarnessTests {
         try Data("patient bundle passphrase\n".utf8).write(to: passphrase)
         for trial in 0..<Self.trials {
             let out = work.appendingPathComponent("bundle-\(trial).age")
-            let killed = try Self.runAndKill(cli, ["export", "subject", "--patient", "9434765919", "--out", out.path,
+            let killed = try await Self.runAndKill(cli, ["export", "subject", "--patient", "9434765919", "--out", out.path,
                                                    "--bundle-passphrase-file", passphrase.path], after: Double.random(in: 0.05...1.5, using: &random))
             if killed {
                 #expect(!FileManager.default.fileExists(atPath: out.path), "a killed export left \(out.lastPathComponent)")
@@ -197,9 +180,9 @@ struct CrashHarnessTests {
                 try FileManager.default.removeItem(at: out)
             }
             try? FileManager.default.removeItem(atPath: out.path + ".partial")
-            try cli.expectOK(["export", "subject", "--patient", "9434765919", "--out", out.path, "--bundle-passphrase-file", passphrase.path])
+            try await cli.expectOK(["export", "subject", "--patient", "9434765919", "--out", out.path, "--bundle-passphrase-file", passphrase.path])
             #expect(FileManager.default.fileExists(atPath: out.path))
-            let verify = try cli.run(["audit", "verify"])
+            let verify = try await cli.run(["audit", "verify"])
             #expect(verify.status == 0, "\(verify.out)")
         }
     }

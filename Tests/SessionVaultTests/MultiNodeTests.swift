@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 @testable import VaultStore
@@ -18,16 +19,16 @@ struct MultiNodeTests {
 
         let bucket: String
 
-        static func make(lock: String) throws -> Cluster {
+        static func make(lock: String) async throws -> Cluster {
             let servers = try SharedBackends.require()
             let database = "mn_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-            try servers.createDatabase(database)
+            try await servers.createDatabase(database)
             let bucket = "mn-" + UUID().uuidString.lowercased().prefix(18)
             let a = CLI(extra: servers.credentials)
-            try a.expectOK(["init", "--chunk-size", "64KiB", "--catalog", servers.postgresURL(database: database),
+            try await a.expectOK(["init", "--chunk-size", "64KiB", "--catalog", servers.postgresURL(database: database),
                             "--blobs", servers.s3URL(bucket: bucket, lock: lock)])
-            for role in ["clinician", "records-officer", "supervisor"] { try a.expectOK(["role", "add", role]) }
-            try a.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care", "--scope", "supervision"])
+            for role in ["clinician", "records-officer", "supervisor"] { try await a.expectOK(["role", "add", role]) }
+            try await a.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care", "--scope", "supervision"])
             // Node B: the same directory (config, keyring, schedule), as DEPLOYMENT.md says to copy it.
             let b = CLI(extra: servers.credentials)
             try FileManager.default.copyItem(at: a.vault, to: b.vault)
@@ -37,118 +38,115 @@ struct MultiNodeTests {
         func remove() {
             a.remove()
             b.remove()
-            try? SharedBackends.current?.dropDatabase(database)
+            // Not awaited (this runs in `defer`): the drop needs nothing from the test, and the server goes at the end of the run.
+            let database = database
+            Task { try? await SharedBackends.current?.dropDatabase(database) }
         }
     }
 
-    @Test func aRecordingIngestedOnOneNodeIsReadOnTheOther() throws {
-        let cluster = try Cluster.make(lock: "compliance")
+    @Test func aRecordingIngestedOnOneNodeIsReadOnTheOther() async throws {
+        let cluster = try await Cluster.make(lock: "compliance")
         defer { cluster.remove() }
         let bytes = pseudoRandomBytes(300_000, seed: 41)
-        let id = try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data(bytes))
+        let id = try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data(bytes))
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try cluster.b.expectOK(["ls"]).out.contains(id))
-        let got = try cluster.b.expectOK(["get", id, "--as", "clinician"])
+        #expect(try await cluster.b.expectOK(["ls"]).out.contains(id))
+        let got = try await cluster.b.expectOK(["get", id, "--as", "clinician"])
         #expect(Array(got.stdout) == bytes)
         // A range across 64 KiB segment boundaries: only those segments and their tags are fetched
         // from the object store (two ranged GETs), and they open to exactly those bytes.
-        let ranged = try cluster.b.expectOK(["get", id, "--as", "clinician", "--range", "65530-200000"])
+        let ranged = try await cluster.b.expectOK(["get", id, "--as", "clinician", "--range", "65530-200000"])
         #expect(Array(ranged.stdout) == Array(bytes[65530...200000]))
-        let refused = try cluster.b.run(["get", id, "--as", "supervisor", "--range", "0-9"])
+        let refused = try await cluster.b.run(["get", id, "--as", "supervisor", "--range", "0-9"])
         #expect(refused.status == 0, "supervision was consented: \(refused.stderr)")
-        #expect(try cluster.b.expectOK(["verify"]).status == 0)
-        #expect(try cluster.a.expectOK(["audit", "verify"]).status == 0)
+        #expect(try await cluster.b.expectOK(["verify"]).status == 0)
+        #expect(try await cluster.a.expectOK(["audit", "verify"]).status == 0)
         // A second `init` on the same catalog is refused: it belongs to this vault already.
         let servers = try SharedBackends.require()
         let intruder = CLI(extra: servers.credentials)
         defer { intruder.remove() }
-        let refused2 = try intruder.run(["init", "--catalog", servers.postgresURL(database: cluster.database),
+        let refused2 = try await intruder.run(["init", "--catalog", servers.postgresURL(database: cluster.database),
                                          "--blobs", servers.s3URL(bucket: cluster.bucket, lock: "compliance")])
         #expect(refused2.status != 0)
         #expect(refused2.stderr.contains("already belongs to vault"), "\(refused2.stderr)")
-        #expect(try cluster.a.expectOK(["get", id, "--as", "clinician"]).stdout == Data(bytes), "nothing of the vault was touched")
+        #expect(try await cluster.a.expectOK(["get", id, "--as", "clinician"]).stdout == Data(bytes), "nothing of the vault was touched")
     }
 
-    @Test func aNodeKilledMidIngestLeavesNothingVisibleWhileTheOtherCarriesOn() throws {
-        let cluster = try Cluster.make(lock: "compliance")
+    @Test func aNodeKilledMidIngestLeavesNothingVisibleWhileTheOtherCarriesOn() async throws {
+        let cluster = try await Cluster.make(lock: "compliance")
         defer { cluster.remove() }
         // Node A ingests from a pipe that keeps it busy, and is killed with SIGKILL part-way.
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"]
-        process.environment = cluster.a.environment
         let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess.Running(CLI.binary, ["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"],
+                                             environment: cluster.a.environment, stdinPipe: input)
+        let writer = input.fileHandleForWriting
+        defer { try? writer.close() }
         let block = Data(pseudoRandomBytes(64 << 10, seed: 5))
-        for _ in 0..<24 { input.fileHandleForWriting.write(block) }
-        Thread.sleep(forTimeInterval: 1.0)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        try await onOwnThread { for _ in 0..<24 { try writer.write(contentsOf: block) } }
+        try await Task.sleep(for: .seconds(1))
+        child.send(SIGKILL)
+        #expect(try await child.finish().reason == .uncaughtSignal)
 
         // Node B goes on: its ingest commits and is the only recording anyone sees.
         let bytes = pseudoRandomBytes(200_000, seed: 42)
-        let id = try cluster.b.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-b", "--class", "care"], stdin: Data(bytes))
+        let id = try await cluster.b.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-b", "--class", "care"], stdin: Data(bytes))
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let listed = try cluster.a.expectOK(["ls", "--json"]).out
+        let listed = try await cluster.a.expectOK(["ls", "--json"]).out
         #expect(listed.components(separatedBy: "\"id\"").count - 1 == 1, "only the committed recording is listed: \(listed)")
         #expect(listed.contains(id))
-        #expect(Array(try cluster.a.expectOK(["get", id, "--as", "clinician"]).stdout) == bytes)
+        #expect(Array(try await cluster.a.expectOK(["get", id, "--as", "clinician"]).stdout) == bytes)
 
         // gc on the other node clears the dead ingest's staging row; its chunks were written under
         // Object Lock, so the store keeps them (unreadable: their key was never stored) until the lock ends.
-        let gc = try cluster.b.expectOK(["gc", "--grace", "0", "--json"]).out
+        let gc = try await cluster.b.expectOK(["gc", "--grace", "0", "--json"]).out
         #expect(gc.contains("\"abandonedIngests\" : [\n    \""), "gc: \(gc)")
         #expect(!gc.contains("\"lockedOrphans\" : 0"), "the killed ingest's chunks are locked: \(gc)")
-        let fsck = try cluster.b.run(["fsck"])
+        let fsck = try await cluster.b.run(["fsck"])
         #expect(fsck.status == 0, "fsck after gc: \(fsck.out) \(fsck.stderr)")
     }
 
-    @Test func aSweeperKilledMidDestructionIsFinishedByTheOtherNode() throws {
-        let cluster = try Cluster.make(lock: "none")
+    @Test func aSweeperKilledMidDestructionIsFinishedByTheOtherNode() async throws {
+        let cluster = try await Cluster.make(lock: "none")
         defer { cluster.remove() }
         var ids: [String] = []
         for seed in 0..<3 {
-            ids.append(try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+            ids.append(try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
                                               stdin: Data(pseudoRandomBytes(150_000, seed: UInt64(60 + seed))))
                 .out.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let crashed = try cluster.a.run(["sweep", "--now", "2199-01-01"], environment: ["SESSIONVAULT_CRASH_AT": "sweep.mid-blobs"])
+        let crashed = try await cluster.a.run(["sweep", "--now", "2199-01-01"], environment: ["SESSIONVAULT_CRASH_AT": "sweep.mid-blobs"])
         #expect(crashed.status != 0, "node A's sweep was meant to die part-way")
         // Crypto-shredded already: no node can decrypt, whatever is left in the store.
-        #expect(try cluster.b.run(["get", ids[0], "--as", "clinician"]).status != 0)
-        let finished = try cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        #expect(try await cluster.b.run(["get", ids[0], "--as", "clinician"]).status != 0)
+        let finished = try await cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
         #expect(!finished.contains("\"anotherSweeperActive\" : true"), "node A's lock died with it: \(finished)")
-        let destroyed = try cluster.b.expectOK(["destroyed", "ls", "--json"]).out
+        let destroyed = try await cluster.b.expectOK(["destroyed", "ls", "--json"]).out
         for id in ids { #expect(destroyed.contains(id)) }
-        #expect(try cluster.a.expectOK(["ls", "--json"]).out.components(separatedBy: "\"id\"").count == 1)
-        let fsck = try cluster.a.run(["fsck"])
+        #expect(try await cluster.a.expectOK(["ls", "--json"]).out.components(separatedBy: "\"id\"").count == 1)
+        let fsck = try await cluster.a.run(["fsck"])
         #expect(fsck.status == 0, "fsck: \(fsck.out) \(fsck.stderr)")
     }
 
-    @Test func objectLockKeepsTheChunksOfARecordingShreddedEarly() throws {
-        let cluster = try Cluster.make(lock: "compliance")
+    @Test func objectLockKeepsTheChunksOfARecordingShreddedEarly() async throws {
+        let cluster = try await Cluster.make(lock: "compliance")
         defer { cluster.remove() }
-        let id = try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+        let id = try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
                                         stdin: Data(pseudoRandomBytes(100_000, seed: 77)))
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
         // Swept as of a date before the lock ends (the lock is in real time): crypto-shredded at once,
         // the chunks refused deletion by the store and kept, the destruction deferred, not lost.
-        let swept = try cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        let swept = try await cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
         #expect(swept.contains(id), "deferred: \(swept)")
-        #expect(try cluster.a.run(["get", id, "--as", "records-officer"]).status != 0)
-        let again = try cluster.a.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        #expect(try await cluster.a.run(["get", id, "--as", "records-officer"]).status != 0)
+        let again = try await cluster.a.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
         #expect(again.contains(id), "still deferred at the next sweep: \(again)")
-        #expect(!(try cluster.a.expectOK(["destroyed", "ls", "--json"]).out.contains(id)), "no destruction record while chunks remain")
+        #expect(!(try await cluster.a.expectOK(["destroyed", "ls", "--json"]).out.contains(id)), "no destruction record while chunks remain")
     }
 
     @Test func legalHoldsReachTheObjectStore() async throws {
-        let cluster = try Cluster.make(lock: "governance")
+        let cluster = try await Cluster.make(lock: "governance")
         defer { cluster.remove() }
-        let id = try cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+        let id = try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
                                         stdin: Data(pseudoRandomBytes(200_000, seed: 8)))
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
         let servers = try SharedBackends.require()
@@ -156,7 +154,7 @@ struct MultiNodeTests {
                                                                          environment: servers.credentials))
         let chunks = try await store.list(prefix: "chunks/")
         #expect(chunks.count == 4, "200,000 bytes in 64KiB chunks")
-        let placed = try cluster.b.expectOK(["hold", "place", "--recording", id, "--reason", "litigation", "--ref", "CASE-7"]).out
+        let placed = try await cluster.b.expectOK(["hold", "place", "--recording", id, "--reason", "litigation", "--ref", "CASE-7"]).out
         let holdID = placed.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         for chunk in chunks {
             let state = try #require(try await store.lockState(chunk.key, versionID: nil))
@@ -168,18 +166,18 @@ struct MultiNodeTests {
             do { try await store.delete(chunk.key) } catch { if case .locked = error { refused = true } }
             #expect(refused)
         }
-        try cluster.a.expectOK(["hold", "release", holdID])
+        try await cluster.a.expectOK(["hold", "release", holdID])
         for chunk in chunks {
             #expect(try await store.lockState(chunk.key, versionID: nil)?.legalHold == false, "released: the legal hold is lifted")
         }
-        let sync = try cluster.a.expectOK(["hold", "sync"]).out
+        let sync = try await cluster.a.expectOK(["hold", "sync"]).out
         #expect(sync.contains("1 recording"), "hold sync: \(sync)")
-        #expect(Array(try cluster.b.expectOK(["get", id, "--as", "clinician"]).stdout) == pseudoRandomBytes(200_000, seed: 8))
+        #expect(Array(try await cluster.b.expectOK(["get", id, "--as", "clinician"]).stdout) == pseudoRandomBytes(200_000, seed: 8))
         try await store.shutdown()
     }
 
-    @Test func anUnreachableObjectStoreIsAClearErrorAndLeavesNothingVisible() throws {
-        let cluster = try Cluster.make(lock: "none")
+    @Test func anUnreachableObjectStoreIsAClearErrorAndLeavesNothingVisible() async throws {
+        let cluster = try await Cluster.make(lock: "none")
         defer { cluster.remove() }
         // Node B's configuration points at a port where nothing listens.
         let config = cluster.b.vault.appendingPathComponent("config.toml")
@@ -189,12 +187,12 @@ struct MultiNodeTests {
                                                   options: .regularExpression)
         #expect(rewritten != text)
         try rewritten.write(to: config, atomically: true, encoding: .utf8)
-        let failed = try cluster.b.run(["ingest", "-", "--session", "S1", "--clinician", "dr-b", "--class", "care"],
+        let failed = try await cluster.b.run(["ingest", "-", "--session", "S1", "--clinician", "dr-b", "--class", "care"],
                                        stdin: Data(pseudoRandomBytes(100_000, seed: 3)))
         #expect(failed.status != 0)
         #expect(failed.stderr.contains("127.0.0.1:\(closedPort)") && failed.stderr.contains("attempt"), "error: \(failed.stderr)")
         #expect(!failed.stderr.contains(SharedBackends.current?.secretKey ?? "no secret"))
-        #expect(try cluster.a.expectOK(["ls", "--json"]).out.components(separatedBy: "\"id\"").count == 1, "nothing visible")
+        #expect(try await cluster.a.expectOK(["ls", "--json"]).out.components(separatedBy: "\"id\"").count == 1, "nothing visible")
     }
 }
 
@@ -242,21 +240,13 @@ struct SharedBackends: Sendable {
         "s3://\(bucket)?endpoint=\(s3Endpoint)&region=\(region)&style=path&lock=\(lock)"
     }
 
-    func psql(_ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CLIFailure(message: "psql \(sql): \(message)") }
+    func psql(_ sql: String) async throws {
+        let result = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/psql"), [postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        guard result.succeeded else { throw CLIFailure(message: "psql \(sql): \(result.stderr)") }
     }
 
-    func createDatabase(_ name: String) throws { try psql("CREATE DATABASE \(name)") }
-    func dropDatabase(_ name: String) throws { try psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+    func createDatabase(_ name: String) async throws { try await psql("CREATE DATABASE \(name)") }
+    func dropDatabase(_ name: String) async throws { try await psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
 
     /// A loopback port with nothing listening (bound, then closed).
     static func closedPort() throws -> Int {

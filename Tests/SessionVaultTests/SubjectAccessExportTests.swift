@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 import VaultCrypto
@@ -11,59 +12,50 @@ struct SubjectAccessExportTests {
     }
 
     @discardableResult
-    static func sh(_ path: String, _ args: [String], cwd: URL? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        if let cwd { process.currentDirectoryURL = cwd }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CLIFailure(message: "\(path) \(args) exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+    static func sh(_ path: String, _ args: [String], cwd: URL? = nil) async throws -> String {
+        let result = try await ChildProcess.run(URL(fileURLWithPath: path), args, currentDirectory: cwd)
+        guard result.succeeded else { throw CLIFailure(message: "\(path) \(args) exited \(result.status): \(result.stderr)") }
+        return result.out
     }
 
-    @Test func theBundleOpensWithAgeAndMatchesItsManifest() throws {
+    @Test func theBundleOpensWithAgeAndMatchesItsManifest() async throws {
         guard let age = Self.tool("age"), let keygen = Self.tool("age-keygen"), let tar = Self.tool("tar") else {
             print("skipping: Debian's age (and tar) are not installed; `make test` installs them")
             return
         }
-        let cli = try CLI.prepared()
+        let cli = try await CLI.prepared()
         defer { cli.remove() }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sar-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
 
-        try cli.expectOK(["consent", "record", "--session", "G1", "--patient", "9434765919", "--scope", "care", "--other-participants"])
-        try cli.expectOK(["consent", "record", "--session", "OTHER", "--patient", "1112223333", "--scope", "care"])
+        try await cli.expectOK(["consent", "record", "--session", "G1", "--patient", "9434765919", "--scope", "care", "--other-participants"])
+        try await cli.expectOK(["consent", "record", "--session", "OTHER", "--patient", "1112223333", "--scope", "care"])
         let first = Data(pseudoRandomBytes(150_000, seed: 1))
         let second = Data(pseudoRandomBytes(70_000, seed: 2))
-        let a = try cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: first).out
+        let a = try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: first).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let b = try cli.expectOK(["ingest", "-", "--session", "G1", "--clinician", "dr-a", "--class", "care"], stdin: second).out
+        let b = try await cli.expectOK(["ingest", "-", "--session", "G1", "--clinician", "dr-a", "--class", "care"], stdin: second).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let other = try cli.expectOK(["ingest", "-", "--session", "OTHER", "--clinician", "dr-a", "--class", "care"], stdin: Data([1])).out
+        let other = try await cli.expectOK(["ingest", "-", "--session", "OTHER", "--clinician", "dr-a", "--class", "care"], stdin: Data([1])).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        try cli.expectOK(["get", a, "--as", "clinician", "--purpose", "care"])
+        try await cli.expectOK(["get", a, "--as", "clinician", "--purpose", "care"])
 
         let identity = work.appendingPathComponent("key.txt")
-        try Self.sh(keygen, ["-o", identity.path])
+        try await Self.sh(keygen, ["-o", identity.path])
         let publicKey = try #require(try String(contentsOf: identity, encoding: .utf8).split(separator: "\n")
             .first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
         let bundle = work.appendingPathComponent("bundle.age")
-        let summary = try cli.expectOK(["export", "subject", "--patient", "943 476 5919", "--out", bundle.path, "--recipient", String(publicKey), "--json"])
+        let summary = try await cli.expectOK(["export", "subject", "--patient", "943 476 5919", "--out", bundle.path, "--recipient", String(publicKey), "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: summary.stdout) as? [String: Any])
         #expect(json["recordings"] as? Int == 2)
         #expect(json["needsRedactionReview"] as? [String] == [b])
 
         let tarFile = work.appendingPathComponent("bundle.tar")
-        try Self.sh(age, ["-d", "-i", identity.path, "-o", tarFile.path, bundle.path])
+        try await Self.sh(age, ["-d", "-i", identity.path, "-o", tarFile.path, bundle.path])
         let extracted = work.appendingPathComponent("x")
         try FileManager.default.createDirectory(at: extracted, withIntermediateDirectories: true)
-        try Self.sh(tar, ["-xf", tarFile.path, "-C", extracted.path])
+        try await Self.sh(tar, ["-xf", tarFile.path, "-C", extracted.path])
 
         struct Manifest: Decodable {
             struct File: Decodable { var path: String; var bytes: Int64; var sha256: String }
@@ -88,13 +80,13 @@ struct SubjectAccessExportTests {
         #expect(FileManager.default.fileExists(atPath: extracted.appendingPathComponent("index.html").path))
 
         // The export is audited and signed.
-        let audit = try cli.expectOK(["audit", "verify", "--json"]).stdout
+        let audit = try await cli.expectOK(["audit", "verify", "--json"]).stdout
         let result = try #require(try JSONSerialization.jsonObject(with: audit) as? [String: Any])
         #expect((result["checkpoints"] as? Int ?? 0) >= 1)
         #expect((result["problems"] as? [Any])?.isEmpty == true)
-        #expect(try cli.expectOK(["audit", "ls"]).out.contains("export.subject"))
+        #expect(try await cli.expectOK(["audit", "ls"]).out.contains("export.subject"))
         // An existing file is never overwritten.
-        let again = try cli.run(["export", "subject", "--patient", "9434765919", "--out", bundle.path, "--recipient", String(publicKey)])
+        let again = try await cli.run(["export", "subject", "--patient", "9434765919", "--out", bundle.path, "--recipient", String(publicKey)])
         #expect(again.status != 0 && again.stderr.contains("already exists"))
     }
 }

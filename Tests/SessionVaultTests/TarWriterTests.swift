@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import SessionVault
 import Testing
@@ -38,7 +39,7 @@ import VaultCrypto
         let path = directory.appendingPathComponent("bundle.tar")
         try Data(archive).write(to: path)
 
-        let listing = try TarTool.run(["-tvf", path.path])
+        let listing = try await TarTool.run(["-tvf", path.path])
         for (name, bytes) in files {
             #expect(listing.contains(name), "listing lacks an entry")
             #expect(listing.contains(" \(bytes.count) 2026-01-01"), "listing lacks a size")
@@ -46,7 +47,7 @@ import VaultCrypto
         #expect(!listing.contains("PaxHeaders"))
         let extracted = directory.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: extracted, withIntermediateDirectories: true)
-        _ = try TarTool.run(["-xf", path.path, "-C", extracted.path])
+        _ = try await TarTool.run(["-xf", path.path, "-C", extracted.path])
         for (name, bytes) in files {
             let data = try Data(contentsOf: extracted.appendingPathComponent(name))
             #expect(Array(data) == bytes)
@@ -107,7 +108,7 @@ import VaultCrypto
         try await tar.write([UInt8](repeating: 7, count: 4096))
         let path = directory.appendingPathComponent("truncated.tar")
         try Data(tar.output.bytes).write(to: path)
-        let listing = try TarTool.run(["-tvf", path.path], allowFailure: true)
+        let listing = try await TarTool.run(["-tvf", path.path], allowFailure: true)
         #expect(listing.contains(" 9663676416 2026-01-01"))
         #expect(listing.contains("big.webm"))
     }
@@ -181,7 +182,7 @@ import VaultCrypto
         let directory = try TarTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.txt")
-        _ = try TarTool.run(["-o", key.path], tool: "/usr/bin/age-keygen")
+        _ = try await TarTool.run(["-o", key.path], tool: "/usr/bin/age-keygen")
         let keyText = try String(contentsOf: key, encoding: .utf8)
         let recipient = try #require(keyText.split(separator: "\n").first { $0.hasPrefix("# public key: ") }?.split(separator: " ").last)
         let content = tarPattern(200_000)
@@ -193,8 +194,8 @@ import VaultCrypto
         let encrypted = directory.appendingPathComponent("bundle.tar.age")
         try Data(try await age.finish().bytes).write(to: encrypted)
         let archive = directory.appendingPathComponent("bundle.tar")
-        _ = try TarTool.run(["-d", "-i", key.path, "-o", archive.path, encrypted.path], tool: "/usr/bin/age")
-        _ = try TarTool.run(["-xf", archive.path, "-C", directory.path])
+        _ = try await TarTool.run(["-d", "-i", key.path, "-o", archive.path, encrypted.path], tool: "/usr/bin/age")
+        _ = try await TarTool.run(["-xf", archive.path, "-C", directory.path])
         #expect(Array(try Data(contentsOf: directory.appendingPathComponent("recordings/R1.webm"))) == content)
     }
 
@@ -253,35 +254,12 @@ private enum TarTool {
     }
 
     /// Runs the tool and returns its stdout.
-    static func run(_ arguments: [String], tool: String = "/usr/bin/tar", allowFailure: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
+    static func run(_ arguments: [String], tool: String = "/usr/bin/tar", allowFailure: Bool = false) async throws -> String {
         var environment = ProcessInfo.processInfo.environment
         environment["TZ"] = "UTC"
         environment["LC_ALL"] = "C.UTF-8"
-        process.environment = environment
-        let stdout = FileManager.default.temporaryDirectory.appendingPathComponent("tar-out-\(UUID().uuidString)")
-        let stderr = FileManager.default.temporaryDirectory.appendingPathComponent("tar-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: stdout)
-            try? FileManager.default.removeItem(at: stderr)
-        }
-        let outHandle = try FileHandle(forWritingTo: stdout)
-        let errHandle = try FileHandle(forWritingTo: stderr)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        let output = try String(contentsOf: stdout, encoding: .utf8)
-        guard process.terminationStatus == 0 || allowFailure else {
-            throw Failure(status: process.terminationStatus, stderr: (try? String(contentsOf: stderr, encoding: .utf8)) ?? "")
-        }
-        return output
+        let result = try await ChildProcess.run(URL(fileURLWithPath: tool), arguments, environment: environment)
+        guard result.status == 0 || allowFailure else { throw Failure(status: result.status, stderr: result.stderr) }
+        return result.out
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -15,13 +16,13 @@ struct AgeRoundTripTests {
     func x25519FileDecryptsWithAge(size: Int) async throws {
         let directory = try AgeTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (identity, recipient) = try AgeTool.generateIdentity(in: directory)
+        let (identity, recipient) = await try AgeTool.generateIdentity(in: directory)
         let plaintext = AgePattern.bytes(size)
         var age = try AgeEncryptor(recipient: .x25519(recipient), output: AgeCollectingSink())
         try await age.writeInPieces(plaintext, pieceSize: 10_007)
         let encrypted = directory.appendingPathComponent("file.age")
         try Data(try await age.finish().bytes).write(to: encrypted)
-        let decrypted = try AgeTool.decrypt(encrypted, identity: identity)
+        let decrypted = await try AgeTool.decrypt(encrypted, identity: identity)
         #expect(decrypted == plaintext)
     }
 
@@ -39,7 +40,7 @@ struct AgeRoundTripTests {
         try await age.writeInPieces(plaintext, pieceSize: 65_536)
         let encrypted = directory.appendingPathComponent("file.age")
         try Data(try await age.finish().bytes).write(to: encrypted)
-        #expect(try AgeTool.decrypt(encrypted, passphrase: passphrase) == plaintext)
+        await #expect(try AgeTool.decrypt(encrypted, passphrase: passphrase) == plaintext)
     }
 
     @Test(.enabled(if: AgeTool.canDrivePrompt, "python3 is needed to type a passphrase at age's terminal prompt"))
@@ -55,7 +56,7 @@ struct AgeRoundTripTests {
         #expect(String(decoding: bytes.prefix(80), as: UTF8.self).contains(" 18\n"))
         let encrypted = directory.appendingPathComponent("file.age")
         try Data(bytes).write(to: encrypted)
-        #expect(try AgeTool.decrypt(encrypted, passphrase: passphrase) == plaintext)
+        await #expect(try AgeTool.decrypt(encrypted, passphrase: passphrase) == plaintext)
     }
 
     @Test(.enabled(if: AgeTool.canDrivePrompt, "python3 is needed to type a passphrase at age's terminal prompt"))
@@ -67,14 +68,14 @@ struct AgeRoundTripTests {
         try await age.write([1, 2, 3])
         let encrypted = directory.appendingPathComponent("file.age")
         try Data(try await age.finish().bytes).write(to: encrypted)
-        let failure = #expect(throws: AgeTool.Failure.self) { try AgeTool.decrypt(encrypted, passphrase: "wrong one") }
+        let failure = await #expect(throws: AgeTool.Failure.self) { try await AgeTool.decrypt(encrypted, passphrase: "wrong one") }
         #expect(failure?.stderr.contains("incorrect passphrase") == true)
     }
 
     @Test func twentyMebibytesStreamToDiskAndDecryptToTheSameDigest() async throws {
         let directory = try AgeTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (identity, recipient) = try AgeTool.generateIdentity(in: directory)
+        let (identity, recipient) = await try AgeTool.generateIdentity(in: directory)
         let encrypted = directory.appendingPathComponent("big.age")
         var age = try AgeEncryptor(recipient: .x25519(recipient), output: try AgeFileSink(creating: encrypted))
         // Generated piece by piece (odd-sized, so pieces straddle chunk boundaries); never held whole.
@@ -94,21 +95,21 @@ struct AgeRoundTripTests {
         let headerSize = size.map { $0 - Int(AgePayloadStream.payloadSize(plaintextCount: UInt64(total))) }
         #expect(headerSize.map { (150..<250).contains($0) } == true)
         let decrypted = directory.appendingPathComponent("big.out")
-        try AgeTool.decrypt(encrypted, identity: identity, to: decrypted)
+        await try AgeTool.decrypt(encrypted, identity: identity, to: decrypted)
         #expect(try AgeTool.sha256(of: decrypted) == digest.finalize())
     }
 
     @Test func tamperedPayloadIsRefusedByAge() async throws {
         let directory = try AgeTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (identity, recipient) = try AgeTool.generateIdentity(in: directory)
+        let (identity, recipient) = await try AgeTool.generateIdentity(in: directory)
         var age = try AgeEncryptor(recipient: .x25519(recipient), output: AgeCollectingSink())
         try await age.write(AgePattern.bytes(100_000))
         var bytes = try await age.finish().bytes
         bytes[bytes.count - 40] ^= 0x01
         let encrypted = directory.appendingPathComponent("file.age")
         try Data(bytes).write(to: encrypted)
-        #expect(throws: AgeTool.Failure.self) { try AgeTool.decrypt(encrypted, identity: identity) }
+        await #expect(throws: AgeTool.Failure.self) { try await AgeTool.decrypt(encrypted, identity: identity) }
     }
 }
 
@@ -208,9 +209,9 @@ enum AgeTool {
     }
 
     /// `age-keygen -o key.txt`; returns the key file and the `# public key: age1…` recipient.
-    static func generateIdentity(in directory: URL) throws -> (identity: URL, recipient: String) {
+    static func generateIdentity(in directory: URL) async throws -> (identity: URL, recipient: String) {
         let key = directory.appendingPathComponent("key.txt")
-        try run(keygen, ["-o", key.path])
+        try await run(keygen, ["-o", key.path])
         let text = try String(contentsOf: key, encoding: .utf8)
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# public key: ") }) else {
             throw Failure(tool: "age-keygen", status: 0, stderr: "no public key line")
@@ -219,22 +220,22 @@ enum AgeTool {
     }
 
     /// `age -d -i IDENTITY -o OUTPUT FILE`.
-    static func decrypt(_ file: URL, identity: URL, to output: URL) throws {
-        try run(age, ["-d", "-i", identity.path, "-o", output.path, file.path])
+    static func decrypt(_ file: URL, identity: URL, to output: URL) async throws {
+        try await run(age, ["-d", "-i", identity.path, "-o", output.path, file.path])
     }
 
     /// `age -d -i IDENTITY`, returning the plaintext.
-    static func decrypt(_ file: URL, identity: URL) throws -> [UInt8] {
+    static func decrypt(_ file: URL, identity: URL) async throws -> [UInt8] {
         let output = file.appendingPathExtension("out")
-        try decrypt(file, identity: identity, to: output)
+        try await decrypt(file, identity: identity, to: output)
         return try contents(of: output)
     }
 
     /// `age -d FILE` run on a pseudo-terminal, with `passphrase` typed at its prompt (age reads
     /// passphrases only from a terminal). The passphrase reaches python through the environment.
-    static func decrypt(_ file: URL, passphrase: String) throws -> [UInt8] {
+    static func decrypt(_ file: URL, passphrase: String) async throws -> [UInt8] {
         let output = file.appendingPathExtension("out")
-        try run(python, ["-c", promptDriver, age, file.path, output.path], environment: ["AGE_TEST_PASSPHRASE": passphrase])
+        try await run(python, ["-c", promptDriver, age, file.path, output.path], environment: ["AGE_TEST_PASSPHRASE": passphrase])
         return try contents(of: output)
     }
 
@@ -256,25 +257,13 @@ enum AgeTool {
         return digest.finalize()
     }
 
-    /// Runs `tool`, waiting for it; throws ``Failure`` with its stderr on a non-zero exit.
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("age-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let errorHandle = try FileHandle(forWritingTo: errors)
-        process.standardError = errorHandle
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try errorHandle.close()
-        guard process.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            throw Failure(tool: URL(fileURLWithPath: tool).lastPathComponent, status: process.terminationStatus, stderr: stderr)
+    /// Runs `tool`, waiting for it (without blocking a cooperative-pool thread: ``ChildProcess``);
+    /// throws ``Failure`` with its stderr on a non-zero exit.
+    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) async throws {
+        let result = try await ChildProcess.run(URL(fileURLWithPath: tool), arguments,
+                                                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        guard result.succeeded else {
+            throw Failure(tool: URL(fileURLWithPath: tool).lastPathComponent, status: result.status, stderr: result.stderr)
         }
     }
 

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 @testable import VaultIndex
@@ -243,7 +244,8 @@ struct PostgresCatalogTests {
                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 """
             var pids: [Int64] = []
-            for _ in 0..<100 where pids.isEmpty {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while pids.isEmpty, ContinuousClock.now < deadline {
                 pids = try await b.integers(lockQuery)
                 if pids.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             }
@@ -273,23 +275,24 @@ struct PostgresCatalogTests {
         try await withCatalogs(1) { catalogs, url in
             let catalog = catalogs[0]
             // Another process takes the lock as PostgresCatalog would, then idles on its connection.
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try #require(Self.psql))
-            process.arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", url]
             let input = Pipe()
-            process.standardInput = input
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let holder = try ChildProcess.Running(URL(fileURLWithPath: try #require(Self.psql)), ["-X", "-q", "-v", "ON_ERROR_STOP=1", url],
+                                                  stdinPipe: input)
+            defer {
+                holder.send(SIGKILL)
+                try? input.fileHandleForWriting.close()
+            }
             input.fileHandleForWriting.write(Data("SELECT pg_advisory_lock(\(LockKeys.exclusiveNamespace), \(LockKeys.objectID("sweep")));\n".utf8))
+            // Polled for up to 30 s: psql may start slowly in a full parallel run.
             var refused = false
-            for _ in 0..<100 where !refused {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !refused, ContinuousClock.now < deadline {
                 refused = try await catalog.withExclusiveLock("sweep") { 1 } == nil
                 if !refused { try await Task.sleep(for: .milliseconds(50)) }
             }
             try #require(refused, "the child process never held the lock")
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            holder.send(SIGKILL)
+            _ = try await holder.finish()
             var taken: Int?
             for _ in 0..<100 where taken == nil {
                 taken = try await catalog.withExclusiveLock("sweep") { 2 }

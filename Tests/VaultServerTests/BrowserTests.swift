@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import SessionVault
 import Testing
@@ -7,17 +8,13 @@ import VaultIndex
 @Suite("Web page in headless Chromium", .serialized)
 struct BrowserTests {
     /// A few seconds of VP8 + Opus WebM made by ffmpeg.
-    static func makeWebM() throws -> [UInt8] {
+    static func makeWebM() async throws -> [UInt8] {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("page-\(UUID().uuidString).webm")
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-f", "lavfi", "-i", "sine=frequency=440",
-                             "-t", "8", "-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus", "-shortest", file.path]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw RawHTTPClient.ClientError(description: "ffmpeg failed") }
+        let made = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/ffmpeg"), [
+            "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "8", "-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus", "-shortest", file.path])
+        guard made.succeeded else { throw RawHTTPClient.ClientError(description: "ffmpeg failed: \(made.stderr)") }
         return Array(try Data(contentsOf: file))
     }
 
@@ -26,7 +23,7 @@ struct BrowserTests {
     func aClinicianSignsInListsRecordingsAndPlaysOneUntilTimeAdvances() async throws {
         let f = try await ServerFixture.make()
         defer { f.remove() }
-        var reader = BufferChunkReader(bytes: try Self.makeWebM())
+        var reader = BufferChunkReader(bytes: try await Self.makeWebM())
         let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
         let token = f.token("alice")
         try await f.withServer { client, _ in

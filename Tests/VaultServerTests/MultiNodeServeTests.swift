@@ -15,9 +15,10 @@ struct MultiNodeServeTests {
             return
         }
         let database = "serve_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        let psql = try ServeProcess.runTool("/usr/bin/psql", [postgres, "-q", "-c", "CREATE DATABASE \(database)"])
+        let psql = try await ServeProcess.runTool("/usr/bin/psql", [postgres, "-q", "-c", "CREATE DATABASE \(database)"])
         try #require(psql.status == 0, "psql: \(psql.stderr)")
-        defer { _ = try? ServeProcess.runTool("/usr/bin/psql", [postgres, "-q", "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"]) }
+        // Not awaited (this runs in `defer`): the drop needs nothing from the test.
+        defer { Task { _ = try? await ServeProcess.runTool("/usr/bin/psql", [postgres, "-q", "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"]) } }
         let catalog = String(postgres[..<postgres.range(of: "/", options: .backwards)!.upperBound]) + database
         let blobs = "s3://serve-\(UUID().uuidString.lowercased().prefix(16))?endpoint=\(endpoint)&region=us-east-1&style=path&lock=compliance"
 
@@ -35,16 +36,16 @@ struct MultiNodeServeTests {
         for arguments in [["init", "--chunk-size", "64KiB", "--catalog", catalog, "--blobs", blobs], ["role", "add", "clinician"],
                           ["role", "add", "records-officer"],
                           ["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"]] {
-            let result = try ServeProcess.run(arguments, environment: envA)
+            let result = try await ServeProcess.run(arguments, environment: envA)
             try #require(result.status == 0, "\(arguments.first ?? ""): \(result.stderr)")
         }
-        let added = try ServeProcess.run(["user", "add", "alice", "--role", "clinician", "--patient", "9434765919"], environment: envA)
+        let added = try await ServeProcess.run(["user", "add", "alice", "--role", "clinician", "--patient", "9434765919"], environment: envA)
         try #require(added.status == 0, "user add: \(added.stderr)")
-        let token = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = added.out.trimmingCharacters(in: .whitespacesAndNewlines)
         try FileManager.default.copyItem(at: rootA, to: rootB)
 
-        let nodeA = try ServeProcess.Server(arguments: [], environment: envA)
-        let nodeB = try ServeProcess.Server(arguments: [], environment: envB)
+        let nodeA = try await ServeProcess.Server.start(arguments: [], environment: envA)
+        let nodeB = try await ServeProcess.Server.start(arguments: [], environment: envB)
         defer {
             nodeA.stop()
             nodeB.stop()
@@ -63,8 +64,8 @@ struct MultiNodeServeTests {
         #expect(range.body == Array(body[65530...131080]))
 
         // Node A dies without warning; node B still serves, takes uploads, and holds the audit of both.
-        kill(nodeA.process.processIdentifier, SIGKILL)
-        nodeA.process.waitUntilExit()
+        nodeA.child.send(SIGKILL)
+        _ = try await nodeA.child.finish()
         #expect(try await b.get("/api/recordings/\(id)/content", headers: auth).body == body)
         let second = try await b.request("POST", "/api/recordings?session=S1&class=care", headers: auth, body: .bytes(Array(body.prefix(1000))))
         #expect(second.status == 201)
@@ -72,8 +73,8 @@ struct MultiNodeServeTests {
         #expect(try listed.json()["count"] as? Int == 2)
         let audit = try await b.get("/api/recordings/\(id)/audit", headers: auth)
         #expect((try audit.json()["count"] as? Int ?? 0) >= 4, "ingest on A, three reads on B")
-        let verify = try ServeProcess.run(["audit", "verify"], environment: envB)
-        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        let verify = try await ServeProcess.run(["audit", "verify"], environment: envB)
+        #expect(verify.status == 0, "\(verify.out) \(verify.stderr)")
     }
 }
 

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -10,66 +11,40 @@ enum FFmpeg {
         ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ChildProcess.Output
 
+    /// Runs `tool` (found on the PATH) to completion, without blocking a cooperative-pool thread
+    /// (``ChildProcess``); output goes to files, not pipes.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        // Output goes to files, not pipes: reading a pipe with FileHandle traps on EINTR.
-        let base = NSTemporaryDirectory() + "media-tool-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: base + ".out")
-            try? FileManager.default.removeItem(atPath: base + ".err")
-        }
-        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        let outData = try Data(contentsOf: URL(fileURLWithPath: base + ".out"))
-        let errData = try Data(contentsOf: URL(fileURLWithPath: base + ".err"))
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+    static func run(_ tool: String, _ arguments: [String]) async throws -> Result {
+        try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [tool] + arguments)
     }
 
     /// Runs ffmpeg quietly and fails the test on a non-zero exit.
-    static func make(_ arguments: [String]) throws {
-        let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments)
+    static func make(_ arguments: [String]) async throws {
+        let result = try await run("ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments)
         guard result.status == 0 else { throw FixtureError.toolFailed("ffmpeg \(arguments.joined(separator: " ")): \(result.stderr)") }
     }
 
     /// Streams and format of a file, as ffprobe reports them.
-    static func probe(_ path: String) throws -> ProbeResult {
-        let result = try run(
+    static func probe(_ path: String) async throws -> ProbeResult {
+        let result = try await run(
             "ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,codec_type,width,height,channels,sample_rate,start_time,r_frame_rate:format=duration", "-of", "json", path])
         guard result.status == 0 else { throw FixtureError.toolFailed("ffprobe \(path): \(result.stderr)") }
-        return try JSONDecoder().decode(ProbeResult.self, from: Data(result.stdout.utf8))
+        return try JSONDecoder().decode(ProbeResult.self, from: result.stdout)
     }
 
     /// Decodes a file fully; returns ffmpeg's error output (empty when clean).
-    static func decodeErrors(_ path: String) throws -> String {
-        let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "null", "-"])
+    static func decodeErrors(_ path: String) async throws -> String {
+        let result = try await run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "null", "-"])
         return result.status == 0 ? result.stderr : "exit \(result.status): \(result.stderr)"
     }
 
     /// The number of video frames ffprobe counts by decoding.
-    static func countFrames(_ path: String) throws -> Int {
-        let result = try run(
+    static func countFrames(_ path: String) async throws -> Int {
+        let result = try await run(
             "ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
-        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        return Int(result.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }
 

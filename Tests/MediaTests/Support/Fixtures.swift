@@ -20,7 +20,7 @@ actor Fixtures {
         if let task = made[name] { return try await task.value }
         let path = directory + "/" + name
         let task = Task { () throws -> String in
-            try FFmpeg.make(arguments + [path])
+            try await FFmpeg.make(arguments + [path])
             return path
         }
         made[name] = task

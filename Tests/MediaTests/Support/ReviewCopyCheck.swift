@@ -8,9 +8,9 @@ import Testing
 enum ReviewCopyCheck {
     static let frame = 1.0 / 15
 
-    static func review(_ output: String, source: String, expectAudio: Bool = true, sourcePictureAspect: Double? = nil) throws {
-        let out = try FFmpeg.probe(output)
-        let src = try FFmpeg.probe(source)
+    static func review(_ output: String, source: String, expectAudio: Bool = true, sourcePictureAspect: Double? = nil) async throws {
+        let out = try await FFmpeg.probe(output)
+        let src = try await FFmpeg.probe(source)
         let video = try #require(out.video)
         #expect(video.codec_name == "vp8")
         let width = try #require(video.width)
@@ -30,7 +30,7 @@ enum ReviewCopyCheck {
             #expect(abs(outOffset - srcOffset) < frame, "audio/video offset \(outOffset) vs source \(srcOffset)")
         }
         try durationMatches(out, src)
-        #expect(try FFmpeg.decodeErrors(output) == "")
+        #expect(try await FFmpeg.decodeErrors(output) == "")
         try layout(of: [UInt8](Data(contentsOfFile: output)))
     }
 
@@ -67,15 +67,15 @@ enum ReviewCopyCheck {
         }
     }
 
-    static func audio(_ output: String, source: String) throws {
-        let out = try FFmpeg.probe(output)
-        let src = try FFmpeg.probe(source)
+    static func audio(_ output: String, source: String) async throws {
+        let out = try await FFmpeg.probe(output)
+        let src = try await FFmpeg.probe(source)
         let audio = try #require(out.audio)
         #expect(audio.codec_name == "opus")
         #expect(out.video == nil)
         #expect(audio.channels == src.audio?.channels)
         try durationMatches(out, src, tolerance: 0.03)
-        #expect(try FFmpeg.decodeErrors(output) == "")
+        #expect(try await FFmpeg.decodeErrors(output) == "")
     }
 
     static func durationMatches(_ out: ProbeResult, _ src: ProbeResult, tolerance: Double = frame) throws {

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// The built `sessionvault` binary, run as operators run it.
@@ -15,66 +16,44 @@ enum ServeProcess {
         return repo.appendingPathComponent(".build/debug/sessionvault")
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ChildProcess.Output
 
     /// Runs a command to completion.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> Result {
-        try runTool(binary.path, arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> Result {
+        try await runTool(binary.path, arguments, environment: environment)
     }
 
-    /// Runs any program (openssl, curl) to completion.
-    static func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    /// Runs any program (openssl, curl) to completion (see ``ChildProcess``: no cooperative-pool
+    /// thread waits on it).
+    static func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await ChildProcess.run(URL(fileURLWithPath: path), arguments,
+                                   environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     /// A running `sessionvault serve`, stopped by SIGTERM (by its own pid) in `stop()`.
-    final class Server {
-        let process = Process()
+    final class Server: Sendable {
+        let child: ChildProcess.Running
         let port: Int
 
-        init(arguments: [String], environment: [String: String]) throws {
-            process.executableURL = ServeProcess.binary
-            process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            var seen = ""
-            var found: Int?
-            let deadline = Date().addingTimeInterval(60)
-            while found == nil, Date() < deadline, process.isRunning || !seen.isEmpty {
-                let data = err.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                seen += String(decoding: data, as: UTF8.self)
-                if let range = seen.range(of: "://127.0.0.1:") {
-                    let digits = seen[range.upperBound...].prefix { $0.isNumber }
-                    found = Int(digits)
-                }
-            }
-            guard let found else {
-                if process.isRunning { process.terminate() }
+        var process: Process { child.process }
+
+        private init(child: ChildProcess.Running, port: Int) {
+            self.child = child
+            self.port = port
+        }
+
+        /// Starts the server and waits (without blocking a thread) until it names its port.
+        static func start(arguments: [String], environment: [String: String]) async throws -> Server {
+            let child = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "127.0.0.1:0"] + arguments,
+                                                 environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+            _ = try await child.waitForStderr(containing: "://127.0.0.1:", timeout: .seconds(60))
+            let seen = child.stderrSoFar
+            guard let range = seen.range(of: "://127.0.0.1:"), let port = Int(seen[range.upperBound...].prefix { $0.isNumber }) else {
+                child.send(SIGKILL)
+                _ = try? await child.finish()
                 throw RawHTTPClient.ClientError(description: "serve did not start: \(seen)")
             }
-            port = found
+            return Server(child: child, port: port)
         }
 
         /// Peak resident memory of the server process, in bytes (VmHWM).
@@ -89,11 +68,12 @@ enum ServeProcess {
             return kib * 1024
         }
 
+        /// Asks the server to stop and waits until it has (blocking, but only for a graceful shutdown:
+        /// it runs in `defer`).
         func stop() {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGTERM)
-                process.waitUntilExit()
-            }
+            guard !child.hasEnded else { return }
+            child.send(SIGTERM)
+            process.waitUntilExit()
         }
     }
 }
