@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import VaultIndex
 
@@ -16,6 +17,10 @@ struct SQLiteCatalogTests {
         await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: SQLiteMigrations.latestVersion)) { try await catalog.migrate() }
     }
 
+    final class Progress: Sendable {
+        let state = Mutex((began: false, submitted: 0))
+    }
+
     @Test func auditEntriesArrivingDuringACommitShareTheNextOne() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -25,11 +30,19 @@ struct SQLiteCatalogTests {
         try await catalog.appendAudit(AuditDraft(actor: "first", action: "get"))
         #expect(await catalog.auditBatches == 1)
         // Keep the catalog's queue busy (as a commit waiting on its fsync does) while 50 requests
-        // append: they queue behind it and are then written in one transaction.
-        async let busy: Void = catalog.occupyForTesting(seconds: 1)
-        try await Task.sleep(for: .milliseconds(100))
+        // append: they queue behind it and are then written in one transaction. The queue is held
+        // until every append has been submitted, however slowly a loaded machine schedules them.
+        let progress = Progress()
+        async let busy: Void = catalog.occupyForTesting(began: { progress.state.withLock { $0.began = true } },
+                                                        until: { progress.state.withLock { $0.submitted } == 50 })
+        while !progress.state.withLock({ $0.began }) { try await Task.sleep(for: .milliseconds(10)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for n in 0..<50 { group.addTask { try await catalog.appendAudit(AuditDraft(actor: "user\(n)", action: "get")) } }
+            for n in 0..<50 {
+                group.addTask {
+                    progress.state.withLock { $0.submitted += 1 }
+                    try await catalog.appendAudit(AuditDraft(actor: "user\(n)", action: "get"))
+                }
+            }
             try await group.waitForAll()
         }
         await busy

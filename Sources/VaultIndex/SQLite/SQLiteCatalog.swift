@@ -361,9 +361,14 @@ public actor SQLiteCatalog: Catalog {
         try result.get()
     }
 
-    /// Blocks this catalog's queue, as a long commit would (tests of the group commit only).
-    func occupyForTesting(seconds: Double) {
-        Thread.sleep(forTimeInterval: seconds)
+    /// Blocks this catalog's queue, as a long commit would, until `until` holds (then 0.2 s more, for
+    /// work that has just been submitted to reach the queue) or 30 s have passed; calls `began` first.
+    /// For tests of the group commit only.
+    func occupyForTesting(began: @Sendable () -> Void, until: @Sendable () -> Bool) {
+        began()
+        let deadline = Date().addingTimeInterval(30)
+        while !until(), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        Thread.sleep(forTimeInterval: 0.2)
     }
 
     /// Writes every waiting audit entry in one transaction and wakes their callers.
