@@ -9,7 +9,7 @@ SWIFT       ?= swift
 BUILD_FLAGS ?= -Xcc -DNDEBUG
 export SESSIONVAULT_CXX_ASSERTS = off
 DEB_PACKAGES := libsodium-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev pkg-config ffmpeg age sqlite3 time chromium chromium-driver \
-                postgresql python3-venv
+                postgresql python3-venv openssl curl
 BIN          = .build/debug/sessionvault
 
 .PHONY: all deps build test demo bench fuzz crash sanitize soak clean help

@@ -39,6 +39,18 @@ struct PostgresConfigurationTests {
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=disable").sslMode == .disable)
     }
 
+    @Test func sslrootcertNamesTheCAFileAndNeedsTLS() throws {
+        let config = try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=verify-full&sslrootcert=%2Fetc%2Fvault%2Fca.pem")
+        #expect(config.sslRootCertificatePath == "/etc/vault/ca.pem" && config.sslMode == .verifyFull)
+        #expect(config.description == "postgres://vault@h:1/d?sslmode=verify-full&sslrootcert=/etc/vault/ca.pem")
+        #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d").sslRootCertificatePath == nil)
+        #expect(throws: CatalogError.open(path: "postgres://vault@h:1/d",
+                                          message: "sslrootcert is set but sslmode=disable turns TLS off; use sslmode=require or verify-full")) {
+            try PostgresConfiguration.parse("postgres://vault@h:1/d?sslrootcert=/ca.pem&sslmode=disable")
+        }
+        #expect(throws: CatalogError.self) { try PostgresConfiguration.parse("postgres://vault@h:1/d?sslrootcert=") }
+    }
+
     @Test(arguments: [
         "mysql://vault@h/d", "postgres://h:5432/d", "postgres://vault@h:5432", "postgres://vault@h:5432/", "postgres://vault@:5432/d",
         "postgres://vault:secret-pw@h:99999/d", "postgres://vault:secret-pw@h:x/d", "postgres://vault:secret-pw@h/d?sslmode=verify-ca",

@@ -93,10 +93,10 @@ public final class PostgresCatalog: Catalog {
         var clientConfiguration = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.user, password: configuration.password,
             database: configuration.database, tls: .disable)
-        switch configuration.sslMode {
-        case .disable: clientConfiguration.tls = .disable
-        case .prefer: clientConfiguration.tls = .prefer(.makeClientConfiguration())
-        case .require, .verifyFull: clientConfiguration.tls = .require(.makeClientConfiguration())
+        switch (configuration.sslMode, try configuration.tlsConfiguration(context: context)) {
+        case (.prefer, let tls?): clientConfiguration.tls = .prefer(tls)
+        case (.require, let tls?), (.verifyFull, let tls?): clientConfiguration.tls = .require(tls)
+        default: clientConfiguration.tls = .disable
         }
         clientConfiguration.options = options
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
@@ -137,11 +137,12 @@ public final class PostgresCatalog: Catalog {
         var connectionConfiguration = PostgresConnection.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.user, password: configuration.password,
             database: configuration.database, tls: .disable)
+        let tls = try configuration.tlsConfiguration(context: context)
         do {
-            switch configuration.sslMode {
-            case .disable: break
-            case .prefer: connectionConfiguration.tls = .prefer(try .init(configuration: .makeClientConfiguration()))
-            case .require, .verifyFull: connectionConfiguration.tls = .require(try .init(configuration: .makeClientConfiguration()))
+            switch (configuration.sslMode, tls) {
+            case (.prefer, let tls?): connectionConfiguration.tls = .prefer(try .init(configuration: tls))
+            case (.require, let tls?), (.verifyFull, let tls?): connectionConfiguration.tls = .require(try .init(configuration: tls))
+            default: break
             }
         } catch {
             throw .open(path: configuration.redactedURL, message: "cannot set up TLS: \(context.scrub("\(error)"))")
@@ -158,7 +159,14 @@ public final class PostgresCatalog: Catalog {
                 throw .open(path: configuration.redactedURL,
                             message: context.scrub("server at \(configuration.endpoint) refused the connection: \(info[.message] ?? "no message") [SQLSTATE \(state)]"))
             }
-            throw .open(path: configuration.redactedURL, message: "cannot connect to \(configuration.endpoint): \(context.describe(error))")
+            let described = context.describe(error)
+            // The commonest TLS mistake, said in words: the server's certificate is not from a trusted CA.
+            let hint = described.contains("CERTIFICATE_VERIFY_FAILED")
+                ? " (the server's certificate was not issued by a CA this node trusts: "
+                    + (configuration.sslRootCertificatePath.map { "not by the CAs in sslrootcert '\($0)'" } ?? "add sslrootcert=PATH-TO-CA.pem to the catalog URL")
+                    + ", and check that the certificate names \(configuration.host))"
+                : ""
+            throw .open(path: configuration.redactedURL, message: "cannot connect to \(configuration.endpoint): \(described)\(hint)")
         } catch {
             throw .open(path: configuration.redactedURL, message: context.scrub("cannot connect to \(configuration.endpoint): \(error)"))
         }
@@ -694,5 +702,31 @@ final class PGTransaction {
         try await connection.insert(into: "audit", columns: ["seq", "time_ms", "actor", "role", "action", "target", "purpose", "outcome",
                                                              "detail", "prev_hash", "hash"], rows: rows)
         head = (sequence, previous)
+    }
+}
+
+extension PostgresConfiguration {
+    /// The TLS settings for this catalog's connections (nil: plain TCP): the server's certificate is
+    /// verified, with its host name, against `sslrootcert`'s CAs or else the system's trust store.
+    /// The CA file is read here, so a missing or empty one is an error naming it, not a failed handshake.
+    func tlsConfiguration(context: PGContext) throws(CatalogError) -> TLSConfiguration? {
+        guard sslMode != .disable else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let path = sslRootCertificatePath {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw .open(path: redactedURL, message: "sslrootcert '\(path)' cannot be read (no such file, or no permission)")
+            }
+            let certificates: [NIOSSLCertificate]
+            do {
+                certificates = try NIOSSLCertificate.fromPEMFile(path)
+            } catch {
+                throw .open(path: redactedURL, message: "sslrootcert '\(path)': cannot read CA certificates (\(context.scrub("\(error)")))")
+            }
+            guard !certificates.isEmpty else {
+                throw .open(path: redactedURL, message: "sslrootcert '\(path)' holds no PEM certificate")
+            }
+            tls.trustRoots = .certificates(certificates)
+        }
+        return tls
     }
 }

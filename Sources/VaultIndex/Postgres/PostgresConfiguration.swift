@@ -2,7 +2,7 @@ import Foundation
 
 /// Where and how ``PostgresCatalog`` connects, parsed from a catalog URL:
 ///
-///     postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-full&pool_max=N&connect_timeout=S&application_name=NAME]
+///     postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-full&sslrootcert=PATH&pool_max=N&connect_timeout=S&application_name=NAME]
 ///
 /// `postgresql://` is accepted too. User, password and database are percent-decoded; an IPv6 host is
 /// written in brackets (`[::1]`). The port defaults to 5432.
@@ -15,6 +15,10 @@ import Foundation
 ///   certificate is verified against the system's trust store and its host name, so `require` is
 ///   as strict as libpq's `verify-full`; libpq's unverified `require` is not offered. Production
 ///   vaults should use `require`.
+/// - `sslrootcert`: a PEM file of the certificate authorities to trust instead of the system's
+///   (as libpq's option of that name), for a server whose certificate an organisation's own CA
+///   issued. It is read when a connection is made; a file that cannot be read or holds no
+///   certificate is a clear error then. Not allowed with `sslmode=disable`.
 /// - `pool_max`: the most connections the catalog's pool opens (default 10), besides the one
 ///   connection each held ``PostgresCatalog/withExclusiveLock(_:_:)`` uses.
 /// - `connect_timeout`: seconds to wait for a TCP connection (default 10).
@@ -34,6 +38,8 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
+    /// The PEM file of trusted certificate authorities (`sslrootcert`); nil: the system's trust store.
+    public var sslRootCertificatePath: String?
     public var poolMaximum: Int
     public var connectTimeoutSeconds: Int
     public var applicationName: String
@@ -57,11 +63,14 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     /// The URL without the password and without options: what errors and logs show.
     public var redactedURL: String { "postgres://\(Self.percentEncode(user))@\(endpoint)/\(Self.percentEncode(database))" }
 
-    public var description: String { redactedURL + "?sslmode=\(sslMode.rawValue)" }
+    public var description: String {
+        redactedURL + "?sslmode=\(sslMode.rawValue)" + (sslRootCertificatePath.map { "&sslrootcert=\($0)" } ?? "")
+    }
     public var debugDescription: String { description + (password == nil ? "" : " (password set)") }
     public var customMirror: Mirror {
         Mirror(self, children: ["host": host, "port": port, "user": user, "password": password == nil ? "(none)" : "(redacted)",
-                                "database": database, "sslMode": sslMode, "poolMaximum": poolMaximum])
+                                "database": database, "sslMode": sslMode, "sslRootCertificatePath": sslRootCertificatePath as Any,
+                                "poolMaximum": poolMaximum])
     }
 
     /// Parses a catalog URL. Errors name the problem and the redacted URL, never the password.
@@ -130,6 +139,9 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
                     throw fail("sslmode '\(value)' is not supported (use \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")))", shown: shown)
                 }
                 config.sslMode = mode
+            case "sslrootcert":
+                guard !value.isEmpty else { throw fail("sslrootcert needs the path of a PEM file of CA certificates", shown: shown) }
+                config.sslRootCertificatePath = value
             case "pool_max":
                 guard let n = Int(value), (1...1000).contains(n) else { throw fail("pool_max '\(value)' is not a number from 1 to 1000", shown: shown) }
                 config.poolMaximum = n
@@ -143,8 +155,11 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
             case "password":
                 throw fail("put the password in the user info or in \(passwordVariable), not in an option", shown: shown)
             default:
-                throw fail("unknown option '\(key)' (known: sslmode, pool_max, connect_timeout, application_name)", shown: shown)
+                throw fail("unknown option '\(key)' (known: sslmode, sslrootcert, pool_max, connect_timeout, application_name)", shown: shown)
             }
+        }
+        if config.sslRootCertificatePath != nil, config.sslMode == .disable {
+            throw fail("sslrootcert is set but sslmode=disable turns TLS off; use sslmode=require or verify-full", shown: shown)
         }
         if config.password == nil, let fromEnvironment = environment[passwordVariable], !fromEnvironment.isEmpty {
             config.password = fromEnvironment

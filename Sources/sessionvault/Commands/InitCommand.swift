@@ -26,7 +26,7 @@ struct InitCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("""
         The catalog: sqlite:PATH (default sqlite:catalog.sqlite, inside the vault directory) or \
-        postgres://USER@HOST:PORT/DATABASE[?sslmode=require] (password in $SESSIONVAULT_PG_PASSWORD).
+        postgres://USER@HOST:PORT/DATABASE[?sslmode=require[&sslrootcert=CA.pem]] (password in $SESSIONVAULT_PG_PASSWORD).
         """, valueName: "URL"))
     var catalog: String?
 

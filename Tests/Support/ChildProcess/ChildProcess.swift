@@ -10,6 +10,11 @@ public import Foundation
 /// continuation resumed by the process's termination handler, output goes to files rather than pipes
 /// (so a child can never block on a full pipe, and Foundation's pipe reads cannot trap on `EINTR`),
 /// and the little blocking work left runs on a thread of its own (``onOwnThread(_:)``).
+///
+/// A child that leaves a daemon behind (a script starting a server) must not let the daemon inherit
+/// its descriptors: with this toolchain's Foundation, the script was never reported as ended (it
+/// stayed an unreaped zombie) while the server it started held a socket it had inherited. Such
+/// scripts close inherited descriptors first (scripts/test-servers/postgres.sh does).
 public enum ChildProcess {
     /// How a child ended, with everything it wrote.
     public struct Output: Sendable {
