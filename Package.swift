@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
@@ -53,6 +54,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,25 +112,25 @@ let package = Package(
         ),
 
         // Tests, beside the module they test.
-        // Child processes in tests without blocking the cooperative pool (a library only tests use).
-        .target(name: "ChildProcess", path: "Tests/Support/ChildProcess", swiftSettings: swiftSettings),
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "ChildProcess"], swiftSettings: swiftSettings),
+        // What several test targets share: child processes that do not block the cooperative pool, a throwaway CA.
+        .target(name: "TestSupport", path: "Tests/Support/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",
-            dependencies: ["VaultStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VaultStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex", "ChildProcess"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "ChildProcess"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SessionVaultTests",
-            dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "ByteRanges", "ChildProcess"],
+            dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "ByteRanges", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "VaultServerTests",
-            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex", "ByteRanges", "ChildProcess"],
+            dependencies: ["VaultServer", "SessionVault", "VaultCrypto", "VaultIndex", "ByteRanges", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,4 @@
-import ChildProcess
+import TestSupport
 import Foundation
 
 /// Runs the built `sessionvault` binary as a child process, as operators and scripts do.

@@ -1,4 +1,4 @@
-import ChildProcess
+import TestSupport
 import Foundation
 import Testing
 @testable import VaultIndex
@@ -11,7 +11,6 @@ struct PostgresTLSTests {
     static let pgInstalled = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).contains {
         FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/pg_ctl")
     }
-    static let openssl = "/usr/bin/openssl"
 
     /// A server with TLS on, the CA that issued its certificate, and a CA that did not.
     struct TLSServer {
@@ -30,27 +29,15 @@ struct PostgresTLSTests {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-            func openssl(_ arguments: [String]) async throws {
-                let result = try await ChildProcess.run(URL(fileURLWithPath: PostgresTLSTests.openssl), arguments)
-                try #require(result.succeeded, "openssl \(arguments.first ?? ""): \(result.stderr)")
-            }
-            let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-            for name in ["ca", "other-ca"] {
-                try await openssl(["req", "-x509"] + curve + ["-keyout", path("\(name).key"), "-out", path("\(name).crt"),
-                                                          "-days", "2", "-subj", "/CN=SessionVault test \(name)"])
-            }
-            try await openssl(["req"] + curve + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost"])
-            try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: path("san.cnf"), atomically: true, encoding: .utf8)
-            try await openssl(["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                               "-CAcreateserial", "-out", path("server.crt"), "-days", "2", "-extfile", path("san.cnf")])
+            let ca = try await TestCA.make(in: directory)
             var environment = ProcessInfo.processInfo.environment
-            environment["SESSIONVAULT_TEST_PG_TLS_CERT"] = path("server.crt")
-            environment["SESSIONVAULT_TEST_PG_TLS_KEY"] = path("server.key")
+            environment["SESSIONVAULT_TEST_PG_TLS_CERT"] = ca.serverCertificate
+            environment["SESSIONVAULT_TEST_PG_TLS_KEY"] = ca.serverKey
             let started = try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [script, "start", path("pg")], environment: environment)
             try #require(started.succeeded, "postgres.sh start: \(started.out) \(started.stderr)")
             let env = try String(contentsOfFile: path("pg/env"), encoding: .utf8)
             let url = try #require(env.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
-            return TLSServer(directory: directory, baseURL: url, ca: path("ca.crt"), otherCA: path("other-ca.crt"), serverKey: path("server.key"))
+            return TLSServer(directory: directory, baseURL: url, ca: ca.caCertificate, otherCA: ca.otherCACertificate, serverKey: ca.serverKey)
         }
 
         func stop() async {
@@ -63,7 +50,7 @@ struct PostgresTLSTests {
         }
     }
 
-    @Test(.enabled(if: pgInstalled && FileManager.default.isExecutableFile(atPath: openssl),
+    @Test(.enabled(if: pgInstalled && TestCA.isAvailable,
                    "needs Debian's postgresql and openssl (make test installs them)"))
     func theServerIsVerifiedAgainstTheGivenCAAndOnlyThatOne() async throws {
         let server = try await TLSServer.start()
@@ -88,7 +75,7 @@ struct PostgresTLSTests {
                     await catalog.close()
                     Issue.record("\(options): a server certificate no trusted CA issued was accepted")
                 } catch {
-                    #expect("\(error)".contains("the server's certificate was not issued by a CA this node trusts"), "\(options): \(error)")
+                    #expect("\(error)".contains("the server's certificate was not issued by a trusted CA"), "\(options): \(error)")
                 }
             }
             // A CA file that is missing, or holds no certificate, is named in the error.

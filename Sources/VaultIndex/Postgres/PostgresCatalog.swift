@@ -162,9 +162,10 @@ public final class PostgresCatalog: Catalog {
             let described = context.describe(error)
             // The commonest TLS mistake, said in words: the server's certificate is not from a trusted CA.
             let hint = described.contains("CERTIFICATE_VERIFY_FAILED")
-                ? " (the server's certificate was not issued by a CA this node trusts: "
-                    + (configuration.sslRootCertificatePath.map { "not by the CAs in sslrootcert '\($0)'" } ?? "add sslrootcert=PATH-TO-CA.pem to the catalog URL")
-                    + ", and check that the certificate names \(configuration.host))"
+                ? " (the server's certificate was not issued by a trusted CA (trusted: "
+                    + (configuration.sslRootCertificatePath.map { "the CAs in sslrootcert '\($0)'" }
+                        ?? "the system's CAs; for an organisation's own CA, add sslrootcert=PATH-TO-CA.pem to the catalog URL")
+                    + "); check also that the certificate names \(configuration.host))"
                 : ""
             throw .open(path: configuration.redactedURL, message: "cannot connect to \(configuration.endpoint): \(described)\(hint)")
         } catch {

@@ -110,7 +110,17 @@ extension S3BlobStore {
             return .failure(TransportFailure(reason: "cancelled", retryable: false))
         } catch {
             if Task.isCancelled { return .failure(TransportFailure(reason: "cancelled", retryable: false)) }
-            return .failure(TransportFailure(reason: Self.describe(error), retryable: true))
+            let reason = Self.describe(error)
+            // An untrusted certificate does not become trusted by asking again.
+            if reason.contains("CERTIFICATE_VERIFY_FAILED") {
+                let trusted = configuration.trustedCAFile.map { "the CAs in ca='\($0)'" }
+                    ?? "the system's CAs; for an organisation's own CA, add ca=PATH-TO-CA.pem to the blob store URL"
+                return .failure(TransportFailure(
+                    reason: "the server's certificate was not issued by a trusted CA (trusted: \(trusted)); "
+                        + "check also that the certificate names \(configuration.endpoint.host ?? "the endpoint's host") (\(reason))",
+                    retryable: false))
+            }
+            return .failure(TransportFailure(reason: reason, retryable: true))
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A blob store in an S3-compatible bucket (AWS S3, SeaweedFS, MinIO, …), signed with AWS
 /// Signature V4.
@@ -44,6 +45,12 @@ public final class S3BlobStore: BlobStore {
         // The store's own retry policy decides: a refused connection fails this attempt at once
         // instead of the pool retrying it quietly until the deadline.
         http.connectionPool.retryConnectionEstablishment = false
+        if let caFile = configuration.trustedCAFile {
+            // The server's certificate and host name are verified as always, against these CAs only.
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            http.tlsConfiguration = tls
+        }
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
     }
 

@@ -16,15 +16,17 @@ extension S3Configuration {
     /// `us-east-1`), `style` (`path`, the default, or `virtual-host`), `lock` (`none`, the default,
     /// `compliance` or `governance`: the bucket has Object Lock and retention is written in that
     /// mode), `timeout` (seconds per request, default 60), `attempts` (default 4) and `backoff-ms`
-    /// (the first retry's longest wait, default 200). Unknown parameters are refused, so that a typo
+    /// (the first retry's longest wait, default 200) and `ca` (a PEM file of the CAs to trust for an
+    /// `https` endpoint instead of the system's; the file is read to check it holds a certificate,
+    /// the only thing here that touches the filesystem). Unknown parameters are refused, so that a typo
     /// cannot silently drop a lock. A PREFIX becomes the key prefix (a trailing `/` is added).
     ///
     /// Credentials never come from the URL: they are read from `environment`, the pair
     /// `SESSIONVAULT_S3_ACCESS_KEY` / `SESSIONVAULT_S3_SECRET_KEY` if either is set, otherwise
     /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
     ///
-    /// A pure function of its arguments (pass `ProcessInfo.processInfo.environment`); errors name what
-    /// is wrong and never repeat a secret.
+    /// A function of its arguments (pass `ProcessInfo.processInfo.environment`) and, for `ca`, of that
+    /// file; errors name what is wrong and never repeat a secret.
     public static func parse(_ url: String, environment: [String: String]) throws(BlobStoreError) -> S3Configuration {
         guard url.hasPrefix("s3://") else {
             throw .invalidConfiguration("an S3 blob store URL starts with s3://, e.g. s3://BUCKET/PREFIX?endpoint=http://127.0.0.1:8333")
@@ -51,10 +53,10 @@ extension S3Configuration {
             guard parameters[name] == nil else { throw .invalidConfiguration("S3 URL parameter '\(name)' is given twice") }
             parameters[name] = value
         }
-        let known: Set<String> = ["endpoint", "region", "style", "lock", "timeout", "attempts", "backoff-ms"]
+        let known: Set<String> = ["endpoint", "region", "style", "lock", "timeout", "attempts", "backoff-ms", "ca"]
         if let unknown = parameters.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidConfiguration(
-                "unknown S3 URL parameter '\(unknown)' (known: endpoint, region, style, lock, timeout, attempts, backoff-ms)")
+                "unknown S3 URL parameter '\(unknown)' (known: endpoint, region, style, lock, timeout, attempts, backoff-ms, ca)")
         }
 
         guard let endpointText = parameters["endpoint"], !endpointText.isEmpty else {
@@ -101,7 +103,7 @@ extension S3Configuration {
         return try S3Configuration(
             endpoint: endpoint, region: parameters["region"] ?? "us-east-1", bucket: String(bucket), keyPrefix: prefix,
             addressingStyle: style, accessKeyID: accessKey, secretAccessKey: secretKey, objectLockMode: lock,
-            requestTimeout: timeout, retryPolicy: retry)
+            requestTimeout: timeout, retryPolicy: retry, trustedCAFile: parameters["ca"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// The first credential pair present in `environment` (see ``credentialVariables``).

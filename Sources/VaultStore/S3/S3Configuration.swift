@@ -66,12 +66,15 @@ public struct S3Configuration: Sendable, Hashable, CustomStringConvertible, Cust
     public var retryPolicy: RetryPolicy
     /// The page size asked of listings (S3 caps it at 1000); small values are for tests.
     public var listPageSize: Int
+    /// A PEM file of the certificate authorities to trust for an `https` endpoint instead of the
+    /// system's (an organisation's own CA); nil: the system's trust store.
+    public var trustedCAFile: String?
 
     public init(
         endpoint: URL, region: String = "us-east-1", bucket: String, keyPrefix: String = "",
         addressingStyle: AddressingStyle = .path, accessKeyID: String, secretAccessKey: String,
         objectLockMode: ObjectLockMode? = nil, requestTimeout: Duration = .seconds(60),
-        retryPolicy: RetryPolicy = .standard, listPageSize: Int = 1000
+        retryPolicy: RetryPolicy = .standard, listPageSize: Int = 1000, trustedCAFile: String? = nil
     ) throws(BlobStoreError) {
         self.endpoint = endpoint
         self.region = region
@@ -84,6 +87,7 @@ public struct S3Configuration: Sendable, Hashable, CustomStringConvertible, Cust
         self.requestTimeout = requestTimeout
         self.retryPolicy = retryPolicy
         self.listPageSize = min(max(1, listPageSize), 1000)
+        self.trustedCAFile = trustedCAFile
         try validate()
     }
 
@@ -110,7 +114,7 @@ public struct S3Configuration: Sendable, Hashable, CustomStringConvertible, Cust
             "endpoint": endpointDescription, "region": region, "bucket": bucket, "keyPrefix": keyPrefix,
             "addressingStyle": addressingStyle, "accessKeyID": accessKeyID, "secretAccessKey": "<redacted>",
             "objectLockMode": objectLockMode as Any, "requestTimeout": requestTimeout, "retryPolicy": retryPolicy,
-            "listPageSize": listPageSize,
+            "listPageSize": listPageSize, "trustedCAFile": trustedCAFile as Any,
         ])
     }
 
@@ -147,6 +151,18 @@ public struct S3Configuration: Sendable, Hashable, CustomStringConvertible, Cust
         guard !accessKeyID.isEmpty else { throw .invalidConfiguration("the S3 access key id is empty") }
         guard !secretAccessKey.isEmpty else { throw .invalidConfiguration("the S3 secret access key is empty") }
         guard requestTimeout > .zero else { throw .invalidConfiguration("the S3 request timeout must be positive") }
+        if let trustedCAFile {
+            guard scheme == "https" else {
+                throw .invalidConfiguration("ca='\(trustedCAFile)' is given but the endpoint \(endpointDescription) is not https://")
+            }
+            // Checked here, so that a wrong path is an error naming it rather than a failed handshake later.
+            guard let text = FileManager.default.contents(atPath: trustedCAFile).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw .invalidConfiguration("ca='\(trustedCAFile)' cannot be read (no such file, or no permission)")
+            }
+            guard text.contains("-----BEGIN CERTIFICATE-----") else {
+                throw .invalidConfiguration("ca='\(trustedCAFile)' holds no PEM certificate")
+            }
+        }
     }
 
     static func isValidBucketName(_ name: String) -> Bool {

@@ -32,7 +32,7 @@ struct InitCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("""
         The blob store: file:PATH (default file:blobs) or \
-        s3://BUCKET[/PREFIX]?endpoint=URL&region=R&style=path|virtual-host&lock=compliance|governance|none \
+        s3://BUCKET[/PREFIX]?endpoint=URL&region=R&style=path|virtual-host&lock=compliance|governance|none[&ca=CA.pem] \
         (credentials in $SESSIONVAULT_S3_ACCESS_KEY and $SESSIONVAULT_S3_SECRET_KEY). A missing bucket is created, \
         with Object Lock when lock= asks for it.
         """, valueName: "URL"))

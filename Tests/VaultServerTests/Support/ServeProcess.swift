@@ -1,4 +1,4 @@
-import ChildProcess
+import TestSupport
 import Foundation
 
 /// The built `sessionvault` binary, run as operators run it.
