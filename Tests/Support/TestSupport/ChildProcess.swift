@@ -92,6 +92,9 @@ public enum ChildProcess {
             }
         }
 
+        /// The output files go with this object if ``finish()`` never ran (a server stopped in `defer`).
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
         /// What the child has written to standard error so far.
         public var stderrSoFar: String {
             (try? String(contentsOf: directory.appendingPathComponent("err"), encoding: .utf8)) ?? ""
