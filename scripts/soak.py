@@ -71,6 +71,11 @@ RACE_PROBE = os.environ.get("SOAK_RACE_PROBE", "1") != "0"
 RSS_MARGIN_MIB = float(os.environ.get("SOAK_RSS_MARGIN_MIB", "32"))
 RSS_MARGIN_PCT = float(os.environ.get("SOAK_RSS_MARGIN_PCT", "25"))
 KEEP = os.environ.get("SOAK_KEEP", "0") == "1"
+# embedded: the vault's own SQLite catalog and file blob store. scaleout: a fresh database on the
+# PostgreSQL server and a fresh bucket on the S3 server that scripts/with-test-servers.sh starts
+# (SESSIONVAULT_TEST_POSTGRES_URL, SESSIONVAULT_TEST_S3_*), as several nodes would share them.
+BACKEND = os.environ.get("SOAK_BACKEND", "embedded")
+S3_LOCK = os.environ.get("SOAK_S3_LOCK", "none")
 HTTP_TIMEOUT = 120
 
 T0 = time.monotonic()
@@ -332,6 +337,7 @@ def pick_size(rng):
 class Env:
     tmp = None
     vault = None
+    catalog_url = None  # scaleout only: the PostgreSQL URL of the soak's own database
     port = None
     server = None
     cli_log = None
@@ -1107,17 +1113,12 @@ def race_probe(c, rng, k):
     pc.send(body[:MIB])
     # Wait until the server's ingest has begun (its staging row exists): read-only look at the catalog.
     staged = False
-    db = sqlite3.connect(f"file:{Env.vault}/catalog.sqlite?mode=ro", uri=True, timeout=30)
-    try:
-        deadline = now() + 60
-        while now() < deadline:
-            n = db.execute("SELECT count(*) FROM recordings WHERE state = 'staging' AND session = ?", (sess.name,)).fetchone()[0]
-            if n:
-                staged = True
-                break
-            time.sleep(0.02)
-    finally:
-        db.close()
+    deadline = now() + 60
+    while now() < deadline:
+        if staging_count(sess.name):
+            staged = True
+            break
+        time.sleep(0.02)
     summary = withdraw(c, sess, probe=True)
     pc.send(body[MIB:])
     r = pc.getresponse()
@@ -1394,9 +1395,64 @@ def kill_server():
         p.wait()
 
 
+def psql_binary():
+    found = shutil.which("psql")
+    if found:
+        return found
+    for d in sorted(os.listdir("/usr/lib/postgresql") if os.path.isdir("/usr/lib/postgresql") else [], reverse=True):
+        candidate = f"/usr/lib/postgresql/{d}/bin/psql"
+        if os.access(candidate, os.X_OK):
+            return candidate
+    raise Fatal("SOAK_BACKEND=scaleout needs psql (Debian's postgresql-client)")
+
+
+def psql(url, sql):
+    p = subprocess.run([psql_binary(), url, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                       capture_output=True, timeout=60)
+    if p.returncode != 0:
+        raise Fatal(f"psql {sql!r}: {p.stderr.decode(errors='replace').strip()}")
+    return p.stdout.decode().strip()
+
+
+def staging_count(session):
+    """How many recordings of `session` are being ingested: a read-only look at the catalog."""
+    if Env.catalog_url:
+        return int(psql(Env.catalog_url, f"SELECT count(*) FROM recordings WHERE state = 'staging' AND session = '{session}'") or 0)
+    db = sqlite3.connect(f"file:{Env.vault}/catalog.sqlite?mode=ro", uri=True, timeout=30)
+    try:
+        return db.execute("SELECT count(*) FROM recordings WHERE state = 'staging' AND session = ?", (session,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def backend_arguments():
+    """`init` arguments for SOAK_BACKEND: none for the embedded default; for scaleout a fresh
+    database and bucket on the test servers (credentials go into this process's environment, which
+    the CLI and the server inherit)."""
+    if BACKEND == "embedded":
+        return []
+    if BACKEND != "scaleout":
+        raise Fatal(f"SOAK_BACKEND={BACKEND!r}: expected embedded or scaleout")
+    env = os.environ
+    base, endpoint = env.get("SESSIONVAULT_TEST_POSTGRES_URL"), env.get("SESSIONVAULT_TEST_S3_ENDPOINT")
+    if not base or not endpoint:
+        raise Fatal("SOAK_BACKEND=scaleout needs SESSIONVAULT_TEST_POSTGRES_URL and SESSIONVAULT_TEST_S3_ENDPOINT: "
+                    "run it under scripts/with-test-servers.sh")
+    name = f"soak_{SEED}_{os.getpid()}"
+    psql(base, f"CREATE DATABASE {name}")
+    path, _, query = base.partition("?")
+    Env.catalog_url = path.rsplit("/", 1)[0] + "/" + name + (("?" + query) if query else "")
+    os.environ["SESSIONVAULT_S3_ACCESS_KEY"] = env["SESSIONVAULT_TEST_S3_ACCESS_KEY"]
+    os.environ["SESSIONVAULT_S3_SECRET_KEY"] = env["SESSIONVAULT_TEST_S3_SECRET_KEY"]
+    region = env.get("SESSIONVAULT_TEST_S3_REGION", "us-east-1")
+    bucket = f"soak-{SEED}-{os.getpid()}"
+    log(f"scale-out backends: catalog {Env.catalog_url}, bucket {bucket} at {endpoint} (lock {S3_LOCK})")
+    return ["--catalog", Env.catalog_url, "--blobs", f"s3://{bucket}?endpoint={endpoint}&region={region}&style=path&lock={S3_LOCK}"]
+
+
 def setup():
     vault_dir = Env.vault
-    cli(["init", "--chunk-size", "256KiB", "--kdf", "interactive"])
+    cli(["init", "--chunk-size", "256KiB", "--kdf", "interactive"] + backend_arguments())
     for role in ("clinician", "records-officer", "supervisor", "trainer"):
         cli(["role", "add", role])
 
@@ -1433,7 +1489,7 @@ def summary_rss(samples):
 
 
 def main():
-    log(f"SessionVault soak: {SECONDS:.0f} s, seed {SEED}, {UPLOADERS} uploaders, {READERS} readers, 1 admin, "
+    log(f"SessionVault soak: {SECONDS:.0f} s, {BACKEND} backends, seed {SEED}, {UPLOADERS} uploaders, {READERS} readers, 1 admin, "
         f"race probe {'on' if RACE_PROBE else 'off'}, binary {BIN}; {os.cpu_count()} CPUs, load average {loadavg()}")
     if not os.access(BIN, os.X_OK):
         raise Fatal(f"{BIN} is not executable")

@@ -24,6 +24,11 @@
 #                      whichever is larger; see docs/RELIABILITY.md "Soak")
 #   SOAK_LEAK_KIB_PER_OP  leak probe limit per request (default 4 KiB, and at least 1 MiB in all)
 #   SOAK_KEEP=1        keep the temporary directory even on success
+#   SOAK_BACKEND       embedded (default: SQLite and files in the vault) or scaleout: a fresh
+#                      database and bucket on the PostgreSQL and S3 servers of
+#                      scripts/with-test-servers.sh, e.g.
+#                        SOAK_BACKEND=scaleout bash scripts/with-test-servers.sh bash scripts/soak.sh
+#   SOAK_S3_LOCK       scaleout only: the bucket's Object Lock mode (none, the default; governance; compliance)
 #
 # Everything listens on 127.0.0.1 on a free port, in a temporary directory that is removed on
 # success and kept (and printed) on failure. Exit status 0 only if every check passed.

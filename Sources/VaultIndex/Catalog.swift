@@ -62,6 +62,8 @@ public protocol Catalog: Sendable {
     func chunks(of id: RecordingID, in range: Range<Int>) async throws(CatalogError) -> [ChunkRecord]
     func wrap(of id: RecordingID, role: String) async throws(CatalogError) -> WrapRecord?
     func wrapRoles(of id: RecordingID) async throws(CatalogError) -> [String]
+    /// Which of `ids` hold a wrap for `role`: one query for a whole listing instead of one per recording.
+    func recordingsWrapped(for role: String, among ids: [RecordingID]) async throws(CatalogError) -> Set<RecordingID>
     /// Which of `ids` the catalog knows in any state other than destroyed (so their blobs are not orphans).
     func knownRecordings(among ids: [RecordingID]) async throws(CatalogError) -> Set<RecordingID>
 

@@ -302,6 +302,8 @@ public struct FileSystemBlobStore: BlobStore {
         } catch let error as BlobStoreError {
             throw error
         } catch {
+            // Not reached: the tasks throw only BlobStoreError, and BlockingIO does not observe
+            // cancellation (an fsync once started is finished). The task group's untyped throws needs it.
             throw .io(operation: "fsync", path: paths.first ?? "", errno: EIO)
         }
     }

@@ -96,6 +96,23 @@ struct CatalogConformanceTests {
     }
 
     @Test(arguments: CatalogBackend.enabled)
+    func recordingsWrappedForARoleAreFoundInOneCall(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let both = RecordingID.random(), clinicianOnly = RecordingID.random(), supervisorOnly = RecordingID.random()
+            try await Self.commit(catalog, both, roles: ["clinician", "supervisor"])
+            try await Self.commit(catalog, clinicianOnly, roles: ["clinician"])
+            try await Self.commit(catalog, supervisorOnly, roles: ["supervisor"])
+            let unknown = RecordingID.random()
+            let all = [both, clinicianOnly, supervisorOnly, unknown]
+            #expect(try await catalog.recordingsWrapped(for: "clinician", among: all) == [both, clinicianOnly])
+            #expect(try await catalog.recordingsWrapped(for: "supervisor", among: all) == [both, supervisorOnly])
+            #expect(try await catalog.recordingsWrapped(for: "trainer", among: all).isEmpty)
+            #expect(try await catalog.recordingsWrapped(for: "clinician", among: []).isEmpty)
+            #expect(try await catalog.recordingsWrapped(for: "clinician", among: [supervisorOnly, both]) == [both])
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
     func discardingStagingRemovesOnlyStaging(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             let staged = RecordingID.random(), committed = RecordingID.random()

@@ -48,20 +48,27 @@ extension Vault {
     /// transcoder and the copy into `sink`; nothing is written to disk unless the sink is a file.
     public func review<Sink: MediaRewritableByteSink>(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, to sink: inout Sink,
                                                        actor: String = Vault.defaultActor) async throws -> ReviewSummary {
-        let opened = try await open(id, as: role, actor: actor, purpose: "review", detail: "profile \(profile.rawValue)")
-        var source = try await RecordingSource(vault: self, opened: opened)
-        let report = try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
-        return ReviewSummary(source: id.description, profile: profile.rawValue, contentType: profile.outputContentType, bytes: report.outputBytes,
-                             facts: report.output, warnings: report.warnings.map(\.description), stored: nil)
+        try await transcodeForReview(id, as: role, profile: profile, actor: actor) { source in
+            try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+        }
     }
 
     /// The same into a forward-only sink (stdout, a network stream): a `review` copy is then held in
     /// memory until its header can be written (about 3 MiB per minute of session).
     public func review<Sink: MediaByteSink>(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, streamingTo sink: inout Sink,
                                              actor: String = Vault.defaultActor) async throws -> ReviewSummary {
+        try await transcodeForReview(id, as: role, profile: profile, actor: actor) { source in
+            try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+        }
+    }
+
+    /// Opens the recording for review (one audited access), runs `transcode` from its decrypted
+    /// stream and summarises the copy. The two `review` overloads differ only in the sink they hand on.
+    private func transcodeForReview(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, actor: String,
+                                    _ transcode: (inout RecordingSource) async throws -> TranscodeReport) async throws -> ReviewSummary {
         let opened = try await open(id, as: role, actor: actor, purpose: "review", detail: "profile \(profile.rawValue)")
         var source = try await RecordingSource(vault: self, opened: opened)
-        let report = try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+        let report = try await transcode(&source)
         return ReviewSummary(source: id.description, profile: profile.rawValue, contentType: profile.outputContentType, bytes: report.outputBytes,
                              facts: report.output, warnings: report.warnings.map(\.description), stored: nil)
     }

@@ -579,6 +579,13 @@ public final class PostgresCatalog: Catalog {
         }
     }
 
+    public func recordingsWrapped(for role: String, among ids: [RecordingID]) async throws(CatalogError) -> Set<RecordingID> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try await query("""
+            SELECT recording_id FROM wraps WHERE role = $1 AND recording_id IN (SELECT decode(h, 'hex') FROM unnest($2::text[]) AS h)
+            """, [.text(role), .hex(ids.map(\.bytes))]) { row throws(CatalogError) in try RecordingID(bytes: row.blob(0)) })
+    }
+
     static func wrapRow(_ row: PGRow) throws(CatalogError) -> WrapRecord {
         WrapRecord(recording: try RecordingID(bytes: row.blob(0)), role: try row.text(1), keyID: try row.text(2), wrapped: try row.blob(3))
     }

@@ -325,6 +325,17 @@ public actor SQLiteCatalog: Catalog {
         try db.query("SELECT role FROM wraps WHERE recording_id = ? ORDER BY role", [.blob(id.bytes)]) { $0.text(0) }
     }
 
+    public func recordingsWrapped(for role: String, among ids: [RecordingID]) throws(CatalogError) -> Set<RecordingID> {
+        var wrapped = Set<RecordingID>()
+        let statement = try db.prepare("SELECT 1 FROM wraps WHERE recording_id = ? AND role = ?")
+        for id in ids {
+            try statement.reset()
+            try statement.bind([.blob(id.bytes), .text(role)])
+            if try statement.step() { wrapped.insert(id) }
+        }
+        return wrapped
+    }
+
     static func wrapRow(_ row: SQLiteRow) throws(CatalogError) -> WrapRecord {
         WrapRecord(recording: try RecordingID(bytes: row.blob(0)), role: row.text(1), keyID: row.text(2), wrapped: row.blob(3))
     }

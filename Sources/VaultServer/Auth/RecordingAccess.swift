@@ -30,10 +30,9 @@ struct RecordingAccess: Sendable {
                 found += try await vault.catalog.recordings(byPatient)
             }
         }
-        var visible: [RecordingRecord] = []
-        for record in found where record.state == .live {
-            if try await vault.catalog.wrapRoles(of: record.id).contains(user.role) { visible.append(record) }
-        }
+        let live = found.filter { $0.state == .live }
+        let wrapped = try await vault.catalog.recordingsWrapped(for: user.role, among: live.map(\.id))
+        let visible = live.filter { wrapped.contains($0.id) }
         return visible.sorted { ($0.createdAt, $0.id.description) > ($1.createdAt, $1.id.description) }
     }
 
