@@ -39,6 +39,14 @@ struct PostgresConfigurationTests {
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=disable").sslMode == .disable)
     }
 
+    @Test func idleTimeoutIsShortByDefaultAndCanBeSet() throws {
+        #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d").idleTimeoutSeconds == 10)
+        #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?idle_timeout=45").idleTimeoutSeconds == 45)
+        for bad in ["0", "1", "x", "3601"] {
+            #expect(throws: CatalogError.self) { try PostgresConfiguration.parse("postgres://vault@h:1/d?idle_timeout=\(bad)") }
+        }
+    }
+
     @Test func sslrootcertNamesTheCAFileAndNeedsTLS() throws {
         let config = try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=verify-full&sslrootcert=%2Fetc%2Fvault%2Fca.pem")
         #expect(config.sslRootCertificatePath == "/etc/vault/ca.pem" && config.sslMode == .verifyFull)
