@@ -47,6 +47,7 @@ test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	bash scripts/with-test-servers.sh $(SWIFT) test --skip-build $(BUILD_FLAGS) 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 	SESSIONVAULT_BIN=$(BIN) SOAK_SECONDS=20 bash scripts/soak.sh
+	SESSIONVAULT_BIN=$(BIN) SOAK_SECONDS=20 SOAK_BACKEND=scaleout bash scripts/with-test-servers.sh bash scripts/soak.sh
 	FUZZ_SECONDS=10 bash scripts/fuzz.sh
 
 demo: build
