@@ -114,6 +114,9 @@ let package = Package(
         // Tests, beside the module they test.
         // What several test targets share: child processes that do not block the cooperative pool, a throwaway CA.
         .target(name: "TestSupport", path: "Tests/Support/TestSupport", swiftSettings: swiftSettings),
+        // Crashes on purpose (SecureBytesTests runs it): a program of its own, not an exit test.
+        .executableTarget(name: "secure-memory-probe", dependencies: ["VaultCrypto"], path: "Tests/Support/SecureMemoryProbe",
+                          swiftSettings: swiftSettings),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VaultCrypto
@@ -52,14 +53,20 @@ import Testing
         #expect(!String(reflecting: try DataKey(bytes: SecureBytes(copying: Fixture.dataKeyBytes))).contains("0x"))
     }
 
-    #if os(Linux) || os(macOS)
-    @Test func writingThroughTheReadOnlyMappingCrashes() async {
-        await #expect(processExitsWith: .signal(SIGSEGV)) {
-            let bytes = try SecureBytes(copying: [1, 2, 3])
-            bytes.withUnsafeBytes {
-                UnsafeMutableRawPointer(mutating: $0.baseAddress!).storeBytes(of: 9, as: UInt8.self)
-            }
+    /// The probe program (Tests/Support/SecureMemoryProbe) beside this test bundle.
+    static let probe: URL? = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("secure-memory-probe")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
         }
+        return nil
+    }()
+
+    @Test func writingThroughTheReadOnlyMappingCrashes() async throws {
+        let probe = try #require(Self.probe, "secure-memory-probe is not built beside the tests (swift build --build-tests builds it)")
+        let result = try await ChildProcess.run(probe, [])
+        #expect(result.reason == .uncaughtSignal && result.status == SIGSEGV, "exit \(result.status) (\(result.reason)): \(result.out)")
     }
-    #endif
 }
