@@ -16,7 +16,8 @@ public import Foundation
 /// stayed an unreaped zombie) while the server it started held a socket it had inherited. Such
 /// scripts close inherited descriptors first (scripts/test-servers/postgres.sh does).
 public enum ChildProcess {
-    /// How a child ended, with everything it wrote.
+    /// How a child ended, with everything it wrote. `status` -1 with reason `.exit`: the child ended
+    /// but its status was lost (see ``Running/finish()``).
     public struct Output: Sendable {
         public var status: Int32
         public var reason: Process.TerminationReason
@@ -120,7 +121,25 @@ public enum ChildProcess {
 
         /// Waits for the child to end and returns what it wrote; removes the files.
         public func finish() async throws -> Output {
+            // A watchdog for a child whose end Foundation never reports (another waiter in this
+            // process reaped it first): once its pid is gone and the handler has still not run
+            // 5 s later, it is reported as status -1 instead of hanging the test run.
+            let ended = self.ended, pid = self.pid
+            let watchdog = Task {
+                var goneSince: ContinuousClock.Instant?
+                while !Task.isCancelled, !ended.isSignalled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    if kill(pid, 0) == 0 { goneSince = nil; continue }
+                    guard errno == ESRCH else { continue }
+                    if let since = goneSince {
+                        if ContinuousClock.now - since > .seconds(5) { ended.signal(status: -1, reason: .exit) }
+                    } else {
+                        goneSince = .now
+                    }
+                }
+            }
             let (status, reason) = await ended.wait()
+            watchdog.cancel()
             defer { try? FileManager.default.removeItem(at: directory) }
             return Output(status: status, reason: reason,
                           stdout: try Data(contentsOf: directory.appendingPathComponent("out")),
@@ -138,6 +157,7 @@ public enum ChildProcess {
 
         func signal(status: Int32, reason: Process.TerminationReason) {
             let waiting = lock.withLock { () -> [CheckedContinuation<(Int32, Process.TerminationReason), Never>] in
+                guard result == nil else { return [] }  // the first end reported wins
                 result = (status, reason)
                 defer { waiters = [] }
                 return waiters
