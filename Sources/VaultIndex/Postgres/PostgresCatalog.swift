@@ -89,10 +89,10 @@ public final class PostgresCatalog: Catalog {
         options.maximumConnections = configuration.poolMaximum
         options.minimumConnections = 0
         options.connectTimeout = .seconds(configuration.connectTimeoutSeconds)
-        // Short pool timers (see PostgresConfiguration's `idle_timeout`): each release of a connection
-        // starts both, and a cancelled one keeps its memory until its deadline.
+        // A short idle timer and no keep-alive (see PostgresConfiguration's `idle_timeout`): each release
+        // of a connection starts the pool's timers, and a cancelled one keeps its memory until its deadline.
         options.connectionIdleTimeout = .seconds(configuration.idleTimeoutSeconds)
-        options.keepAliveBehavior = .init(frequency: .milliseconds(configuration.idleTimeoutSeconds * 500))
+        options.keepAliveBehavior = nil
         options.additionalStartupParameters = [("application_name", configuration.applicationName)]
         var clientConfiguration = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.user, password: configuration.password,

@@ -22,12 +22,16 @@ import Foundation
 /// - `pool_max`: the most connections the catalog's pool opens (default 10), besides the one
 ///   connection each held ``PostgresCatalog/withExclusiveLock(_:_:)`` uses.
 /// - `connect_timeout`: seconds to wait for a TCP connection (default 10).
-/// - `idle_timeout`: seconds a pooled connection may stay unused before it is closed (default 10);
-///   an idle connection is checked with `SELECT 1` after half of that. Kept short on purpose: the
-///   pool starts both timers each time a connection goes back to it, and a timer that is cancelled
-///   still holds its memory (about 200 bytes) until it would have fired (Swift's `Task.sleep` on
-///   this toolchain). Found by the scale-out soak: in 6,000 listing requests, the service's
-///   anonymous memory levelled off at 19 MiB with postgres-nio's 60-s and 30-s defaults, 8 MiB with these.
+/// - `idle_timeout`: seconds a pooled connection may stay unused before it is closed (default 10).
+///   Kept short on purpose: the pool starts its timers each time a connection goes back to it, and
+///   a timer that is cancelled still holds its memory (about 200 bytes) until it would have fired
+///   (Swift's `Task.sleep` on this toolchain). Found by the scale-out soak: in 6,000 listing
+///   requests, the service's anonymous memory levelled off at 19 MiB with postgres-nio's 60-s idle
+///   and 30-s keep-alive timers, 8 MiB with a 10-s idle timer. There is no keep-alive query: an
+///   idle connection is closed before one would matter, and with a 5-s keep-alive a full test run
+///   once hung for good (every PostgreSQL test waiting, no connection open, no timer pending; the
+///   cause inside postgres-nio's pool was not established). A connection that died while idle
+///   fails the one call that leases it.
 /// - `application_name`: shown in `pg_stat_activity` (default `sessionvault`).
 public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public enum SSLMode: String, Sendable, Hashable, CaseIterable {
@@ -48,7 +52,7 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     public var sslRootCertificatePath: String?
     public var poolMaximum: Int
     public var connectTimeoutSeconds: Int
-    /// Seconds an unused pooled connection stays open (`idle_timeout`); keep-alive runs at half of it.
+    /// Seconds an unused pooled connection stays open (`idle_timeout`); no keep-alive query runs.
     public var idleTimeoutSeconds: Int
     public var applicationName: String
 
