@@ -20,14 +20,23 @@ public struct Vault: Sendable {
     public let clock: @Sendable () -> Date
     /// Parsed-once state shared by copies of this vault.
     let memo = VaultMemo()
+    /// The erasure tree every new wrap is sealed under (embedded catalog); nil on PostgreSQL, where
+    /// wraps are still bare (docs/THREAT-MODEL.md, "Erasure").
+    let erasure: ErasureTree?
 
     public init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: nil, clock: clock)
+    }
+
+    init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring, erasure: ErasureTree?,
+         clock: @escaping @Sendable () -> Date) {
         self.layout = layout
         self.config = config
         self.catalog = catalog
         self.store = store
         self.keyring = keyring
+        self.erasure = erasure
         self.clock = clock
     }
 
@@ -99,7 +108,8 @@ public struct Vault: Sendable {
         _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
         try await catalog.setMeta("vault_id", config.vaultID)
         try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: "vault.init", target: config.vaultID))
-        let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, clock: clock)
+        let erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
+        let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: erasure, clock: clock)
         // No recording yet, so every stored due date (none) follows the schedule in place.
         if let digest = try? vault.currentScheduleDigest() {
             try await vault.adoptSchedule(digest: digest, actor: Self.defaultActor, reason: "vault created")
@@ -133,7 +143,15 @@ public struct Vault: Sendable {
             await StorageBackends.close(catalog: catalog)
             throw error
         }
-        return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: Keyring(directory: layout.keyringDirectory), clock: clock)
+        let erasure: ErasureTree?
+        do {
+            erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
+        } catch {
+            await StorageBackends.close(catalog: catalog, store: store)
+            throw error
+        }
+        return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: Keyring(directory: layout.keyringDirectory),
+                     erasure: erasure, clock: clock)
     }
 
     /// Releases the backends' connections (PostgreSQL pool, S3 HTTP client). Call it when done

@@ -48,6 +48,9 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
     case invalidPublicKey(what: String)
     /// A libsodium call that should not fail on validated input returned an error code.
     case sodiumCallFailed(function: String, code: Int32)
+    /// A key sealed under an erasure-tree node (a node key or a tree wrap) does not open: the key it
+    /// was sealed under is gone (erased) or the bytes are corrupt.
+    case erasedOrCorrupt(what: String)
 
     /// A one-line, log-safe explanation.
     public var description: String {
@@ -80,6 +83,8 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
             return "malformed passphrase-sealed secret: \(reason)"
         case .keyDerivationFailed(let opsLimit, let memLimit):
             return "Argon2id failed with opsLimit \(opsLimit), memLimit \(memLimit) bytes (out of memory?)"
+        case .erasedOrCorrupt(let what):
+            return "\(what) does not open: its erasure key is gone (erased) or the bytes are corrupt"
         case .unwrapFailed:
             return "sealed box does not open with this key pair (wrong key or corrupt)"
         case .wrapForOtherRecording:

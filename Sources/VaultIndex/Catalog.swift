@@ -31,6 +31,14 @@ public protocol Catalog: Sendable {
     /// Replaces wraps (same recording and role) in one transaction; a wrap whose recording is no
     /// longer live is skipped. Returns how many were replaced.
     func replaceWraps(_ wraps: [WrapRecord]) async throws(CatalogError) -> Int
+    /// Every wrap, in (recording, role) order, after `after` (keyset pagination), at most `limit`.
+    func wraps(after: (recording: RecordingID, role: String)?, limit: Int) async throws(CatalogError) -> [WrapRecord]
+    /// Makes what deleted rows held unrecoverable from the backend's own files as far as it can
+    /// (SQLite: folds the WAL into the database, whose freed pages `secure_delete` has zeroed, and
+    /// truncates the WAL). Called after a crypto-shred, a withdrawal or a rotation, before it reports
+    /// success. PostgreSQL cannot do this (dead tuples, WAL, archives): there the erasure tree, not
+    /// the catalog, is what makes erasure hold (docs/THREAT-MODEL.md).
+    func purgeDeleted() async throws(CatalogError)
     /// The key ids that some wrap of the role still uses.
     func keyIDsInUse(role: String) async throws(CatalogError) -> Set<String>
 

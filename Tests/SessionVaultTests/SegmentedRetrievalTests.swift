@@ -74,7 +74,8 @@ struct SegmentedRetrievalTests {
         let input = pseudoRandomBytes(3 * Self.chunk)
         let id = try await ingest(t, input)
         let store = CountingStore(t.vault.store)
-        let vault = Vault(layout: t.vault.layout, config: t.vault.config, catalog: t.vault.catalog, store: store, keyring: t.vault.keyring)
+        let vault = Vault(layout: t.vault.layout, config: t.vault.config, catalog: t.vault.catalog, store: store, keyring: t.vault.keyring,
+                          erasure: t.vault.erasure, clock: { Date() })
         let opened = try await vault.open(id, as: try await vault.unlockRole("clinician", passphrase: t.passphrase), actor: "test")
         // 100 bytes across a segment boundary inside chunk 1: two segments and their tags.
         var sink = MemorySink()

@@ -11,6 +11,11 @@ public struct VaultLayout: Sendable {
     public var blobDirectory: URL { root.appendingPathComponent("blobs") }
     public var keyringDirectory: URL { root.appendingPathComponent("keyring") }
     public var retentionDirectory: URL { root.appendingPathComponent("retention") }
+    /// The erasure tree: its sealed nodes (`tree.sqlite`) and its root (`root`, overwritten in place;
+    /// never back it up with history: docs/THREAT-MODEL.md).
+    public var erasureDirectory: URL { root.appendingPathComponent("erasure") }
+    public var erasureTreeFile: URL { erasureDirectory.appendingPathComponent("tree.sqlite") }
+    public var erasureRootFile: URL { erasureDirectory.appendingPathComponent("root") }
 
     /// The vault directory from `--vault`, else `$SESSIONVAULT_DIR`, else `./vault`.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> VaultLayout {

@@ -105,9 +105,7 @@ extension Vault {
                 attempt += 1
                 decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
                                                       capturedOn: capturedOn, consents: gate.consents)
-                let wraps = try gate.roleKeys.map { name, publicKey, keyID in
-                    WrapRecord(recording: id, role: name, keyID: keyID, wrapped: try KeyWrap.wrap(dataKey, recordingID: id.bytes, for: publicKey))
-                }
+                let wraps = try await makeWraps(dataKey, recording: id, roles: gate.roleKeys.map { ($0.0, $0.1, $0.2) })
                 let row = RecordingRecord(
                     id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
                     retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,

@@ -111,11 +111,14 @@ extension Vault {
                     throw VaultError.keyring(path: keyring.roleKeyFile(role: name, keyID: wrap.keyID).path,
                                              reason: "missing: a wrap of recording \(wrap.recording) uses this key")
                 }
-                let dataKey = try KeyWrap.unwrap(wrap.wrapped, recordingID: wrap.recording.bytes, with: oldKey)
-                let newWrap = try KeyWrap.wrap(dataKey, recordingID: wrap.recording.bytes, for: target.publicKey)
-                replacements.append(WrapRecord(recording: wrap.recording, role: name, keyID: target.publicKey.keyID, wrapped: newWrap))
+                let dataKey = try await unwrapDataKey(wrap, with: oldKey)
+                replacements += try await makeWraps(dataKey, recording: wrap.recording, roles: [(name, target.publicKey, target.publicKey.keyID)])
             }
             let replaced = try await catalog.replaceWraps(replacements)
+            // The old wraps are gone from the catalog: their leaves go too, so no copy of them opens.
+            // (A replacement skipped because its recording was destroyed meanwhile left an unused leaf,
+            // which the collector erases.)
+            try await eraseLeaves(of: batch)
             if replaced < replacements.count {
                 // Some recordings stopped being live meanwhile (destroyed): their old wraps are gone with them.
                 let left = try await catalog.wrapsToRotate(role: name, notKeyID: target.publicKey.keyID, limit: 1)

@@ -6,7 +6,7 @@ public struct FSCKFinding: Sendable, Codable, Hashable {
     public enum Severity: String, Sendable, Codable { case error, warning, repaired }
     public var severity: Severity
     /// A short machine-readable kind: `chunk`, `no-wraps`, `stale-wraps`, `audit`, `due-date`, `abandoned-ingest`,
-    /// `interrupted-destruction`, `orphan-blobs`, `stray-key`.
+    /// `interrupted-destruction`, `orphan-blobs`, `stray-key`, `bare-wraps`, `erased-wrap`, `stray-leaves`.
     public var kind: String
     public var subject: String
     public var meaning: String
@@ -55,10 +55,31 @@ extension Vault {
             if repair {
                 let removed = try await catalog.deleteWrapsOfRecordingsNotLive(
                     audit: AuditDraft(actor: actor, action: "fsck.repair", detail: "deleted wraps of recordings that are not live"))
+                try await eraseLeaves(of: stale)
                 add(.repaired, "stale-wraps", subjects.joined(separator: ", "), "\(removed) wraps of destroyed or disposing recordings deleted (crypto-shred finished)")
             } else {
                 add(.error, "stale-wraps", subjects.joined(separator: ", "), "destroyed or disposing recordings still have wraps: their keys were not shredded")
             }
+        }
+
+        progress?("erasure tree")
+        let erasureCheck = try await checkErasure()
+        for wrap in erasureCheck.unopenable {
+            add(.error, "erased-wrap", "recording \(wrap.recording) role \(wrap.role)",
+                "the wrap's erasure leaf is gone or does not open it: no one can use this wrap (an erasure that did not finish, or a catalog restored without its tree)")
+        }
+        if !erasureCheck.bare.isEmpty {
+            if repair {
+                let sealed = try await sealBareWraps(erasureCheck.bare)
+                add(.repaired, "bare-wraps", "\(sealed) wraps", "sealed under the erasure tree; copies of the catalog made before this still hold them bare (rotate the roles to retire the keys that open those)")
+            } else {
+                add(.warning, "bare-wraps", "\(erasureCheck.bare.count) wraps",
+                    "not sealed under the erasure tree (written by an earlier version): deleting them does not erase them from catalog copies; `fsck --repair` seals them")
+            }
+        }
+        if repair, erasure != nil {
+            let collected = try await eraseUnreferencedLeaves(grace: grace)
+            if collected > 0 { add(.repaired, "stray-leaves", "\(collected) leaves", "erasure leaves no wrap refers to (interrupted erasures or ingests) erased") }
         }
 
         progress?("audit")

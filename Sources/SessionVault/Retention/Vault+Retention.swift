@@ -50,6 +50,11 @@ extension Vault {
             return DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule)
         }
         var updates = try recordings.map(dueDate(of:))
+        // The wraps this withdrawal deletes: their erasure leaves go once the catalog has committed.
+        var revokedWraps: [WrapRecord] = []
+        for recording in recordings where recording.state == .live {
+            for role in revoke { if let wrap = try await catalog.wrap(of: recording.id, role: role) { revokedWraps.append(wrap) } }
+        }
         let revoked = try await catalog.withdrawConsent(
             session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
             audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
@@ -64,6 +69,9 @@ extension Vault {
                                                                                      detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
             updates += late
         }
+        // (Wraps of a recording committed during the withdrawal went in its transaction unseen here:
+        // their leaves are erased by the collector, `fsck --repair` or the next sweep.)
+        try await eraseLeaves(of: revokedWraps)
         return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked,
                                  recordings: recordings.map(\.id.description), remainingScopes: remaining,
                                  dueDates: Dictionary(uniqueKeysWithValues: updates.map { ($0.recording.description, $0.dueOn) }))

@@ -75,7 +75,7 @@ extension Vault {
         } else {
             let dataKey: DataKey
             do {
-                dataKey = try KeyWrap.unwrap(wrap.wrapped, recordingID: id.bytes, with: keyPair)
+                dataKey = try await unwrapDataKey(wrap, with: keyPair)
             } catch {
                 try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
                                                          outcome: "failed", detail: "wrap did not open"))

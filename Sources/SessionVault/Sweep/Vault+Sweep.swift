@@ -78,6 +78,8 @@ extension Vault {
             cursor = last.id
             report.resumed += try await finishDisposals(batch, actor: actor, deferred: &deferred)
         }
+        // A sweep killed between a shred and its leaves' erasure left those leaves: erase them now.
+        if report.resumed > 0 { try await eraseUnreferencedLeaves() }
         while true {
             let queued = try await catalog.queueReviews(on: today, at: clock(), limit: batchSize)
             report.queuedForReview += queued
@@ -96,8 +98,16 @@ extension Vault {
             let items = due.map { record in
                 (id: record.id, authorisedBy: approvals[record.id].map { "review approved by \($0)" } ?? "sweeper (schedule)")
             }
+            var shreddedWraps: [WrapRecord] = []
+            for record in due {
+                for role in try await catalog.wrapRoles(of: record.id) {
+                    if let wrap = try await catalog.wrap(of: record.id, role: role) { shreddedWraps.append(wrap) }
+                }
+            }
             let startedIDs = Set(try await catalog.beginDisposal(items, at: clock(), actor: actor))
             CrashPoint.reached("sweep.after-shred")
+            // Crypto-shred, second half: the shredded wraps' leaves, so no copy of the catalog opens them.
+            try await eraseLeaves(of: shreddedWraps.filter { startedIDs.contains($0.recording) })
             var shredded = due.filter { startedIDs.contains($0.id) }
             let authorisers = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.authorisedBy) })
             for index in shredded.indices {

@@ -334,6 +334,20 @@ public final class PostgresCatalog: Catalog {
             """, [.text(role), .text(keyID), .int(Int64(max(0, limit)))], Self.wrapRow)
     }
 
+    public func wraps(after: (recording: RecordingID, role: String)?, limit: Int) async throws(CatalogError) -> [WrapRecord] {
+        guard let after else {
+            return try await query("SELECT recording_id, role, key_id, wrapped FROM wraps ORDER BY recording_id, role LIMIT $1",
+                                   [.int(Int64(max(0, limit)))], Self.wrapRow)
+        }
+        return try await query("""
+            SELECT recording_id, role, key_id, wrapped FROM wraps WHERE (recording_id, role) > ($1, $2) ORDER BY recording_id, role LIMIT $3
+            """, [.bytes(after.recording.bytes), .text(after.role), .int(Int64(max(0, limit)))], Self.wrapRow)
+    }
+
+    /// Nothing to do from a client: dead tuples go at VACUUM, and the WAL and its archive keep what
+    /// they keep. The erasure tree is what makes erasure hold on PostgreSQL.
+    public func purgeDeleted() async throws(CatalogError) {}
+
     public func replaceWraps(_ wraps: [WrapRecord]) async throws(CatalogError) -> Int {
         guard !wraps.isEmpty else { return 0 }
         return try await transaction { (tx) throws(CatalogError) -> Int in

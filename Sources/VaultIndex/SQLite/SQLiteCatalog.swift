@@ -24,10 +24,12 @@ public actor SQLiteCatalog: Catalog {
         // A 16 MiB page cache (default 2 MiB): a sweep touches a dozen B-trees at random keys per
         // recording. Checkpoint every 20,000 WAL pages (80 MiB) rather than 1,000: a sweep batch dirties
         // more than 1,000 pages, so each commit was followed by a checkpoint of pages the next commit
-        // dirties again.
+        // dirties again. secure_delete zeroes what a deleted row (a wrap) leaves in freed space, and
+        // journal_size_limit bounds the WAL after each checkpoint (``purgeDeleted()`` truncates it).
         try db.execute("""
             PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
             PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=20000;
+            PRAGMA secure_delete=ON; PRAGMA journal_size_limit=67108864;
             """)
     }
 
@@ -105,6 +107,22 @@ public actor SQLiteCatalog: Catalog {
     public func wrapsToRotate(role: String, notKeyID keyID: String, limit: Int) throws(CatalogError) -> [WrapRecord] {
         try db.query("SELECT recording_id, role, key_id, wrapped FROM wraps WHERE role = ? AND key_id <> ? LIMIT ?",
                      [.text(role), .text(keyID), .integer(Int64(limit))], Self.wrapRow)
+    }
+
+    public func wraps(after: (recording: RecordingID, role: String)?, limit: Int) throws(CatalogError) -> [WrapRecord] {
+        guard let after else {
+            return try db.query("SELECT recording_id, role, key_id, wrapped FROM wraps ORDER BY recording_id, role LIMIT ?",
+                                [.integer(Int64(limit))], Self.wrapRow)
+        }
+        return try db.query("""
+            SELECT recording_id, role, key_id, wrapped FROM wraps WHERE (recording_id, role) > (?, ?) ORDER BY recording_id, role LIMIT ?
+            """, [.blob(after.recording.bytes), .text(after.role), .integer(Int64(limit))], Self.wrapRow)
+    }
+
+    public func purgeDeleted() throws(CatalogError) {
+        // TRUNCATE waits (busy timeout) for readers of the WAL to finish, then empties it; freed pages
+        // of the database were zeroed when freed (secure_delete).
+        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     public func replaceWraps(_ wraps: [WrapRecord]) throws(CatalogError) -> Int {

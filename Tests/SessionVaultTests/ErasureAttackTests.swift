@@ -1,0 +1,167 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import SessionVault
+import VaultCrypto
+@testable import VaultIndex
+
+/// Erasure tried as an attacker with every file of the vault and every passphrase would: after a
+/// withdrawal, a sweep or a rotation, the wraps that were deleted must not be recoverable from the
+/// catalog's files (WAL, freed pages) nor from a backup taken before (issue: "Erasure that holds").
+@Suite("Erasure holds against file carving and backups", .timeLimit(.minutes(5)))
+struct ErasureAttackTests {
+    /// A copy of the vault directory, as a backup would take it: everything but the erasure root,
+    /// which docs/THREAT-MODEL.md says never to back up with history.
+    static func backup(_ t: TestVault) throws -> URL {
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: t.root, to: target)
+        try FileManager.default.removeItem(at: VaultLayout(root: target).erasureRootFile)
+        return target
+    }
+
+    /// Every file under `directory` that contains `needle`.
+    static func filesContaining(_ needle: [UInt8], under directory: URL) throws -> [String] {
+        var found: [String] = []
+        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
+        while let url = enumerator?.nextObject() as? URL {
+            guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
+            let data = try [UInt8](Data(contentsOf: url))
+            if Self.contains(data, needle) {
+                found.append(url.lastPathComponent)
+            }
+        }
+        return found
+    }
+
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, hay.count >= needle.count else { return false }
+        var index = 0
+        while index <= hay.count - needle.count {
+            if hay[index] == first, hay[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// Tries to get the data key out of `wrap` with `keyPair`, using the node store at `treeFile`
+    /// and the root file at `rootFile` (copied first: opening a tree may tidy its root file).
+    static func dataKey(from wrap: WrapRecord, keyPair: RoleKeyPair, treeFile: URL, rootFile: URL) async -> DataKey? {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("attack-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: treeFile.path + suffix) {
+                try FileManager.default.copyItem(atPath: treeFile.path + suffix, toPath: scratch.appendingPathComponent("tree.sqlite" + suffix).path)
+            }
+            try FileManager.default.copyItem(at: rootFile, to: scratch.appendingPathComponent("root"))
+            let store = try ErasureNodeStore(path: scratch.appendingPathComponent("tree.sqlite").path)
+            let tree = try await ErasureTree.open(store: store, rootPath: scratch.appendingPathComponent("root").path, clock: { Date() })
+            guard let leaf = TreeWrap.leaf(of: wrap.wrapped) else {
+                return try KeyWrap.unwrap(wrap.wrapped, recordingID: wrap.recording.bytes, with: keyPair)
+            }
+            let inner = try TreeWrap.open(wrap.wrapped, leafKey: try await tree.leafKey(leaf), recordingID: wrap.recording.bytes, role: wrap.role)
+            return try KeyWrap.unwrap(inner, recordingID: wrap.recording.bytes, with: keyPair)
+        } catch {
+            return nil
+        }
+    }
+
+    /// The wrap of `role` in the catalog file at `catalogPath` (a backup's).
+    static func wrap(in catalogPath: URL, of id: RecordingID, role: String) async throws -> WrapRecord? {
+        let catalog = try SQLiteCatalog(path: catalogPath.path)
+        return try await catalog.wrap(of: id, role: role)
+    }
+
+    @Test func aWithdrawnScopesWrapIsInNoFileAndABackupTakenBeforeNoLongerOpensIt() async throws {
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
+        defer { t.remove() }
+        let id = try await t.ingest(pseudoRandomBytes(3 * TestVault.chunkSize)).id
+        let layout = t.vault.layout
+        // A second, long-running user of the catalog (as `serve` or the sweeper would be).
+        let service = try await Vault.open(at: layout)
+        defer { Task { await service.close() } }
+        _ = try await service.catalog.recording(id)
+
+        let trainer = try await t.vault.unlockRole("trainer", passphrase: t.passphrase)
+        let clinician = try await t.vault.unlockRole("clinician", passphrase: t.passphrase)
+        let trainerWrap = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
+        let saved = try Self.backup(t)
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let savedLayout = VaultLayout(root: saved)
+        // Control: before the withdrawal the backup, with the root in force, opens the trainer's wrap.
+        let before = await Self.dataKey(from: trainerWrap, keyPair: try #require(trainer.keys.values.first),
+                                        treeFile: savedLayout.erasureTreeFile, rootFile: layout.erasureRootFile)
+        #expect(before != nil)
+
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training")
+        #expect(summary.revokedRoles == ["trainer"])
+
+        // (a) Carving: the deleted wrap's bytes are in no file of the vault.
+        #expect(try Self.filesContaining(trainerWrap.wrapped, under: t.root) == [])
+        // (b) The backup's catalog still holds the wrap, but neither its tree nor the current one opens it.
+        let backedUpWrap = try #require(try await Self.wrap(in: savedLayout.catalogFile, of: id, role: "trainer"))
+        #expect(backedUpWrap.wrapped == trainerWrap.wrapped)
+        for treeFile in [savedLayout.erasureTreeFile, layout.erasureTreeFile] {
+            let key = await Self.dataKey(from: backedUpWrap, keyPair: try #require(trainer.keys.values.first), treeFile: treeFile,
+                                         rootFile: layout.erasureRootFile)
+            #expect(key == nil, "the withdrawn wrap opened from a backup")
+        }
+        // Restoring that backup's catalog with the current tree still serves the roles that kept consent.
+        let clinicianWrap = try #require(try await Self.wrap(in: savedLayout.catalogFile, of: id, role: "clinician"))
+        #expect(await Self.dataKey(from: clinicianWrap, keyPair: try #require(clinician.keys.values.first), treeFile: layout.erasureTreeFile,
+                                   rootFile: layout.erasureRootFile) != nil)
+        #expect(try await t.read(id) == pseudoRandomBytes(3 * TestVault.chunkSize))
+        await #expect(throws: VaultError.self) { _ = try await t.read(id, as: "trainer") }
+    }
+
+    @Test func aSweptRecordingsWrapsOpenFromNoBackup() async throws {
+        let clock = TestClock("2026-01-10")
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "supervisor"], scopes: ["supervision"], clock: clock.function)
+        defer { t.remove() }
+        let id = try await t.ingest(pseudoRandomBytes(2 * TestVault.chunkSize), retentionClass: "supervision").id
+        let service = try await Vault.open(at: t.vault.layout)
+        defer { Task { await service.close() } }
+        _ = try await service.catalog.recording(id)
+        let supervisor = try await t.vault.unlockRole("supervisor", passphrase: t.passphrase)
+        let wraps = try await t.vault.catalog.wrapRoles(of: id)
+        #expect(wraps.contains("supervisor"))
+        let supervisorWrap = try #require(try await t.vault.catalog.wrap(of: id, role: "supervisor"))
+        let saved = try Self.backup(t)
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let savedLayout = VaultLayout(root: saved)
+        #expect(await Self.dataKey(from: supervisorWrap, keyPair: try #require(supervisor.keys.values.first),
+                                   treeFile: savedLayout.erasureTreeFile, rootFile: t.vault.layout.erasureRootFile) != nil)
+
+        clock.set("2030-01-01")
+        #expect(try await t.vault.sweep().destroyed == 1)
+
+        #expect(try Self.filesContaining(supervisorWrap.wrapped, under: t.root) == [])
+        for treeFile in [savedLayout.erasureTreeFile, t.vault.layout.erasureTreeFile] {
+            #expect(await Self.dataKey(from: supervisorWrap, keyPair: try #require(supervisor.keys.values.first), treeFile: treeFile,
+                                       rootFile: t.vault.layout.erasureRootFile) == nil, "a destroyed recording's wrap opened from a backup")
+        }
+    }
+
+    @Test func aRotatedRolesOldWrapOpensFromNoBackupEvenWithTheOldKey() async throws {
+        let t = try await TestVault.make()
+        defer { t.remove() }
+        let id = try await t.ingest(pseudoRandomBytes(TestVault.chunkSize)).id
+        let oldClinician = try await t.vault.unlockRole("clinician", passphrase: t.passphrase)
+        let oldWrap = try #require(try await t.vault.catalog.wrap(of: id, role: "clinician"))
+        let saved = try Self.backup(t)
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let savedLayout = VaultLayout(root: saved)
+
+        _ = try await t.vault.rotateRole("clinician", passphrase: t.passphrase)
+
+        #expect(try Self.filesContaining(oldWrap.wrapped, under: t.root) == [])
+        // The attacker kept the old key file (in the backup's keyring) and knows the passphrase.
+        for treeFile in [savedLayout.erasureTreeFile, t.vault.layout.erasureTreeFile] {
+            #expect(await Self.dataKey(from: oldWrap, keyPair: try #require(oldClinician.keys.values.first), treeFile: treeFile,
+                                       rootFile: t.vault.layout.erasureRootFile) == nil, "a rotated-out wrap opened with the old key")
+        }
+        #expect(try await t.read(id) == pseudoRandomBytes(TestVault.chunkSize))
+    }
+}
