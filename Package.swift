@@ -111,6 +111,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The cost of one erasure in a large tree (Benchmarks/erasure-bench.sh); in this package so it
+        // builds with the vault's own build, without the benchmark framework.
+        .executableTarget(name: "erasure-bench", dependencies: ["SessionVault", "VaultIndex"], path: "Benchmarks/ErasureBench",
+                          swiftSettings: swiftSettings),
+
         // Tests, beside the module they test.
         // What several test targets share: child processes that do not block the cooperative pool, a throwaway CA.
         .target(name: "TestSupport", path: "Tests/Support/TestSupport", swiftSettings: swiftSettings),

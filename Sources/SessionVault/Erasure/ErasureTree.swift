@@ -1,6 +1,6 @@
-import Foundation
-import VaultCrypto
-import VaultIndex
+public import Foundation
+public import VaultCrypto
+public import VaultIndex
 
 /// The vault's erasure tree: every key wrap is sealed under a leaf key of its own (``TreeWrap``);
 /// each node's key is sealed under its parent's; the root lives in ``ErasureRootFile``.
@@ -13,7 +13,7 @@ import VaultIndex
 ///
 /// Shape: 16 children per node, 8 levels below the root (2^32 leaves). Erasing one leaf costs 8 new
 /// keys and at most 8 × 16 re-seals, whatever the number of leaves.
-struct ErasureTree: Sendable {
+@_spi(Benchmarks) public struct ErasureTree: Sendable {
     static let fanOut: UInt64 = 16
     static let depth = 8
     static let generationKey = "generation"
@@ -24,7 +24,7 @@ struct ErasureTree: Sendable {
     let clock: @Sendable () -> Date
 
     /// Opens the tree, creating its root on first use, and wipes a root left behind by a crash.
-    static func open(store: ErasureNodeStore, rootPath: String, clock: @escaping @Sendable () -> Date) async throws -> ErasureTree {
+    public static func open(store: ErasureNodeStore, rootPath: String, clock: @escaping @Sendable () -> Date) async throws -> ErasureTree {
         let tree = ErasureTree(store: store, root: ErasureRootFile(path: rootPath), clock: clock)
         let created = try tree.root.createIfMissing()
         let rootFile = tree.root
@@ -68,7 +68,7 @@ struct ErasureTree: Sendable {
     // MARK: Operations
 
     /// Makes `count` new leaves and returns their numbers and keys.
-    func allocateLeaves(_ count: Int) async throws -> [(leaf: UInt64, key: SecureBytes)] {
+    public func allocateLeaves(_ count: Int) async throws -> [(leaf: UInt64, key: SecureBytes)] {
         guard count > 0 else { return [] }
         let rootFile = root, now = clock()
         return try await store.write { tx in
@@ -102,7 +102,7 @@ struct ErasureTree: Sendable {
 
     /// The key of `leaf`.
     /// - Throws: ``VaultError/crypto(_:)`` with ``CryptoError/erasedOrCorrupt(what:)`` if the leaf was erased.
-    func leafKey(_ leaf: UInt64) async throws -> SecureBytes {
+    public func leafKey(_ leaf: UInt64) async throws -> SecureBytes {
         let rootFile = root
         // A writer may replace the root between this snapshot and the root file read: try again.
         for _ in 0..<5 {
@@ -127,7 +127,7 @@ struct ErasureTree: Sendable {
 
     /// Erases `leaves` (those that exist): after this returns, no copy of the tree opens them. Returns how many existed.
     @discardableResult
-    func erase(_ leaves: Set<UInt64>) async throws -> Int {
+    public func erase(_ leaves: Set<UInt64>) async throws -> Int {
         guard !leaves.isEmpty else { return 0 }
         let rootFile = root, now = clock()
         let (erased, oldGeneration) = try await store.write { tx -> (Int, UInt64) in
