@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Testing
-@testable import SessionVault
+@_spi(Benchmarks) @testable import SessionVault
 import VaultCrypto
 @testable import VaultIndex
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SessionVault
+@_spi(Benchmarks) @testable import SessionVault
 import VaultCrypto
 import VaultIndex
 

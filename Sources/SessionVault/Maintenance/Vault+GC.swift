@@ -20,7 +20,7 @@ public struct GCReport: Sendable, Codable {
 
 extension Vault {
     /// Removes what interrupted ingests left behind: staging recordings whose process is gone
-    /// (or older than `grace`), blobs that no recording in the catalog references, and partial
+    /// (on this host; a writer on another host, once older than `grace`), blobs that no recording in the catalog references, and partial
     /// blob writes. Never touches a blob of a live, disposing or still-running staging recording.
     public func collectGarbage(grace: TimeInterval = 3600, dryRun: Bool = false, actor: String = Vault.defaultActor) async throws -> GCReport {
         var report = GCReport(dryRun: dryRun)
@@ -31,8 +31,12 @@ extension Vault {
         let host = Self.hostName
 
         for staging in try await catalog.stagingRecords() {
-            let writerGone = staging.host == host && !Self.processIsAlive(staging.processID)
-            guard writerGone || staging.startedAt < cutoff else { continue }
+            // On this host the writer's liveness decides, whatever the ingest's age: a live-streamed
+            // session of hours is not lost while its writer runs. (A reused pid keeps the row: the safe
+            // side.) A writer on another host cannot be checked from here, so its age decides.
+            let sameHost = staging.host == host
+            let writerGone = sameHost && !Self.processIsAlive(staging.processID)
+            guard writerGone || (!sameHost && staging.startedAt < cutoff) else { continue }
             report.abandonedIngests.append(staging.id.description)
             if dryRun { continue }
             for blob in try await store.list(prefix: ChunkLayout.directory(of: staging.id)) {
