@@ -164,4 +164,41 @@ struct ErasureAttackTests {
         }
         #expect(try await t.read(id) == pseudoRandomBytes(TestVault.chunkSize))
     }
+
+    @Test func anErasureInterruptedAfterItsCatalogChangeIsFinishedByTheNextSweep() async throws {
+        let clock = TestClock("2026-01-10")
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "supervisor"], scopes: ["supervision"], clock: clock.function)
+        defer { t.remove() }
+        let id = try await t.ingest(pseudoRandomBytes(TestVault.chunkSize), retentionClass: "supervision").id
+        let supervisor = try await t.vault.unlockRole("supervisor", passphrase: t.passphrase)
+        let wrap = try #require(try await t.vault.catalog.wrap(of: id, role: "supervisor"))
+        let saved = try Self.backup(t)
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let savedTree = VaultLayout(root: saved).erasureTreeFile
+        var wraps: [WrapRecord] = []
+        for role in try await t.vault.catalog.wrapRoles(of: id) { wraps.append(try #require(try await t.vault.catalog.wrap(of: id, role: role))) }
+        // A sweep that shredded in the catalog and was killed before erasing the leaves.
+        clock.set("2030-01-01")
+        try await t.vault.markForErasure(wraps)
+        #expect(try await t.vault.catalog.beginDisposal([(id: id, authorisedBy: "sweeper (schedule)")], at: clock.now, actor: "sweeper") == [id])
+        #expect(await Self.dataKey(from: wrap, keyPair: try #require(supervisor.keys.values.first), treeFile: savedTree,
+                                   rootFile: t.vault.layout.erasureRootFile) != nil, "the window the intent log closes")
+        let fsck = try await t.vault.fsck(repair: false)
+        #expect(fsck.findings.contains { $0.kind == "interrupted-erasure" })
+        let report = try await t.vault.sweep()
+        #expect(report.resumed == 1)
+        #expect(await Self.dataKey(from: wrap, keyPair: try #require(supervisor.keys.values.first), treeFile: savedTree,
+                                   rootFile: t.vault.layout.erasureRootFile) == nil)
+    }
+
+    @Test func aWithdrawalTheCatalogRefusesLeavesEveryLeafInPlace() async throws {
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
+        defer { t.remove() }
+        let id = try await t.ingest(pseudoRandomBytes(1000)).id
+        let wrap = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
+        try await t.vault.markForErasure([wrap])
+        // Settling finds the wrap still in the catalog (the change never happened): it is kept.
+        #expect(try await t.vault.settlePendingErasures() == 0)
+        #expect(try await t.read(id, as: "trainer") == pseudoRandomBytes(1000))
+    }
 }

@@ -138,6 +138,7 @@ public import VaultIndex
             var affected: [Set<UInt64>] = Array(repeating: [], count: Self.depth)
             var erased = 0
             for leaf in leaves where leaf < (1 << 32) {
+                try tx.removePending(leaf: leaf)
                 if try tx.delete(Self.nodeID(level: Self.depth, index: leaf)) { erased += 1 }
                 for (offset, index) in Self.path(to: leaf).dropLast().enumerated() { affected[offset + 1].insert(index) }
             }
@@ -185,6 +186,25 @@ public import VaultIndex
             try await store.checkpoint()
         }
         return erased
+    }
+
+    /// Marks leaves for erasure, with the wrap each belongs to, before the change that deletes those wraps.
+    func markPending(_ items: [(leaf: UInt64, recording: [UInt8], role: String)]) async throws {
+        guard !items.isEmpty else { return }
+        try await store.write { tx in
+            for item in items { try tx.addPending(leaf: item.leaf, recording: item.recording, role: item.role) }
+        }
+    }
+
+    /// The leaves marked for erasure and not yet settled.
+    func pending() async throws -> [(leaf: UInt64, recording: [UInt8], role: String)] {
+        try await store.read { tx in try tx.pending().map { ($0.leaf, $0.recording, $0.role) } }
+    }
+
+    /// Unmarks leaves whose wraps the change kept (it was refused or did not touch them).
+    func clearPending(_ leaves: [UInt64]) async throws {
+        guard !leaves.isEmpty else { return }
+        try await store.write { tx in for leaf in leaves { try tx.removePending(leaf: leaf) } }
     }
 
     /// Leaves older than `before` (numbers), for the collector of leaves no wrap refers to.

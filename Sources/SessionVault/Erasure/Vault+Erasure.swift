@@ -50,13 +50,43 @@ extension Vault {
         }
     }
 
+    /// Marks the leaves of wraps a catalog change is about to delete (withdrawal, shred, rotation), so
+    /// that a crash between that change and ``eraseLeaves(of:)`` is finished by ``settlePendingErasures()``.
+    func markForErasure(_ wraps: [WrapRecord]) async throws {
+        guard let erasure else { return }
+        try await erasure.markPending(wraps.compactMap { wrap in
+            TreeWrap.leaf(of: wrap.wrapped).map { ($0, wrap.recording.bytes, wrap.role) }
+        })
+    }
+
     /// Erases the leaves of wraps that the catalog no longer holds (after a withdrawal, a shred or a
-    /// rotation), then purges what the catalog's own files keep of deleted rows.
+    /// rotation), settles every other marked leaf, then purges what the catalog's own files keep of
+    /// deleted rows.
     func eraseLeaves(of removed: [WrapRecord]) async throws {
         if let erasure {
             try await erasure.erase(Set(removed.compactMap { TreeWrap.leaf(of: $0.wrapped) }))
         }
+        try await settlePendingErasures()
         try await catalog.purgeDeleted()
+    }
+
+    /// Finishes or drops every leaf marked for erasure: erased if the catalog no longer holds its wrap
+    /// (the change committed, then the process died), unmarked if it still does (the change was
+    /// refused or rolled back). Returns how many leaves it erased.
+    @discardableResult
+    func settlePendingErasures() async throws -> Int {
+        guard let erasure else { return 0 }
+        var gone = Set<UInt64>(), kept: [UInt64] = []
+        for item in try await erasure.pending() {
+            let recording = try RecordingID(bytes: item.recording)
+            if let wrap = try await catalog.wrap(of: recording, role: item.role), TreeWrap.leaf(of: wrap.wrapped) == item.leaf {
+                kept.append(item.leaf)
+            } else {
+                gone.insert(item.leaf)
+            }
+        }
+        try await erasure.clearPending(kept)
+        return try await erasure.erase(gone)
     }
 
     /// Erases every leaf older than `grace` that no wrap in the catalog refers to: leaves of wraps a

@@ -114,6 +114,7 @@ extension Vault {
                 let dataKey = try await unwrapDataKey(wrap, with: oldKey)
                 replacements += try await makeWraps(dataKey, recording: wrap.recording, roles: [(name, target.publicKey, target.publicKey.keyID)])
             }
+            try await markForErasure(batch)
             let replaced = try await catalog.replaceWraps(replacements)
             // The old wraps are gone from the catalog: their leaves go too, so no copy of them opens.
             // (A replacement skipped because its recording was destroyed meanwhile left an unused leaf,

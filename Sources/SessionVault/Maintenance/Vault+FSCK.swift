@@ -77,7 +77,13 @@ extension Vault {
                     "not sealed under the erasure tree (written by an earlier version): deleting them does not erase them from catalog copies; `fsck --repair` seals them")
             }
         }
+        if !repair, let erasure, case let marked = try await erasure.pending(), !marked.isEmpty {
+            add(.warning, "interrupted-erasure", "\(marked.count) leaves",
+                "marked for erasure by a change that was interrupted: the next sweep or `fsck --repair` finishes it")
+        }
         if repair, erasure != nil {
+            let settled = try await settlePendingErasures()
+            if settled > 0 { add(.repaired, "interrupted-erasure", "\(settled) leaves", "an erasure interrupted after its catalog change is finished") }
             let collected = try await eraseUnreferencedLeaves(grace: grace)
             if collected > 0 { add(.repaired, "stray-leaves", "\(collected) leaves", "erasure leaves no wrap refers to (interrupted erasures or ingests) erased") }
         }

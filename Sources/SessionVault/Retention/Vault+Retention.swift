@@ -55,10 +55,18 @@ extension Vault {
         for recording in recordings where recording.state == .live {
             for role in revoke { if let wrap = try await catalog.wrap(of: recording.id, role: role) { revokedWraps.append(wrap) } }
         }
-        let revoked = try await catalog.withdrawConsent(
+        try await markForErasure(revokedWraps)
+        let revoked: Int
+        do {
+            revoked = try await catalog.withdrawConsent(
             session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
             audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
                               detail: "withdrawn \(withdrawnOn); roles revoked: \(revoke.isEmpty ? "none" : revoke.joined(separator: ","))"))
+        } catch {
+            // Nothing changed in the catalog: the marked leaves are unmarked (their wraps are still there).
+            _ = try? await settlePendingErasures()
+            throw error
+        }
         // A recording committed between the listing above and the withdrawal lost its revoked wraps
         // in that transaction, but its due date was not in `updates`: recompute it now.
         let listed = Set(recordings.map(\.id))

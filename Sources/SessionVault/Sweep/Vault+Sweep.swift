@@ -78,8 +78,9 @@ extension Vault {
             cursor = last.id
             report.resumed += try await finishDisposals(batch, actor: actor, deferred: &deferred)
         }
-        // A sweep killed between a shred and its leaves' erasure left those leaves: erase them now.
-        if report.resumed > 0 { try await eraseUnreferencedLeaves() }
+        // A sweep (or withdrawal, or rotation) killed between its catalog change and its leaves'
+        // erasure left those leaves marked: erase them now.
+        try await settlePendingErasures()
         while true {
             let queued = try await catalog.queueReviews(on: today, at: clock(), limit: batchSize)
             report.queuedForReview += queued
@@ -104,6 +105,7 @@ extension Vault {
                     if let wrap = try await catalog.wrap(of: record.id, role: role) { shreddedWraps.append(wrap) }
                 }
             }
+            try await markForErasure(shreddedWraps)
             let startedIDs = Set(try await catalog.beginDisposal(items, at: clock(), actor: actor))
             CrashPoint.reached("sweep.after-shred")
             // Crypto-shred, second half: the shredded wraps' leaves, so no copy of the catalog opens them.

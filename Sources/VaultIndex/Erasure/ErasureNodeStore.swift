@@ -31,6 +31,7 @@ public actor ErasureNodeStore {
             PRAGMA journal_size_limit=1048576; PRAGMA wal_autocheckpoint=256;
             CREATE TABLE IF NOT EXISTS erasure_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS erasure_nodes (id INTEGER PRIMARY KEY, sealed BLOB NOT NULL, created_at_ms INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS erasure_pending (leaf INTEGER PRIMARY KEY, recording_id BLOB NOT NULL, role TEXT NOT NULL);
             """)
     }
 
@@ -102,6 +103,23 @@ public final class ErasureNodeTransaction {
     public func count(in range: ClosedRange<Int64>) throws(CatalogError) -> Int {
         Int(try db.queryOne("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?",
                             [.integer(range.lowerBound), .integer(range.upperBound)]) { $0.int(0) } ?? 0)
+    }
+
+    /// Leaves marked for erasure before the catalog change that deletes their wraps (an intent log:
+    /// a crash between that change and the erasure leaves them here for the next settlement).
+    public func pending() throws(CatalogError) -> [(leaf: UInt64, recording: [UInt8], role: String)] {
+        try db.query("SELECT leaf, recording_id, role FROM erasure_pending ORDER BY leaf") { (UInt64(bitPattern: $0.int(0)), $0.blob(1), $0.text(2)) }
+    }
+
+    public func addPending(leaf: UInt64, recording: [UInt8], role: String) throws(CatalogError) {
+        try requireWritable()
+        try db.run("INSERT OR REPLACE INTO erasure_pending (leaf, recording_id, role) VALUES (?, ?, ?)",
+                   [.integer(Int64(bitPattern: leaf)), .blob(recording), .text(role)])
+    }
+
+    public func removePending(leaf: UInt64) throws(CatalogError) {
+        try requireWritable()
+        try db.run("DELETE FROM erasure_pending WHERE leaf = ?", [.integer(Int64(bitPattern: leaf))])
     }
 
     /// Inserts or replaces node `id`.
