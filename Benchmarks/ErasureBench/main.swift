@@ -23,10 +23,11 @@ let tree = try await ErasureTree.open(store: store, rootPath: directory.appendin
 let fillStart = Date()
 var made = 0
 while made < leafCount {
-    let batch = min(20_000, leafCount - made)
+    // Small batches: each leaf key handed back is a guarded allocation of its own (several mappings).
+    let batch = min(500, leafCount - made)
     _ = try await tree.allocateLeaves(batch)
     made += batch
-    if made % 200_000 == 0 || made == leafCount {
+    if made % 100_000 == 0 || made == leafCount {
         FileHandle.standardError.write("\rleaves: \(made)/\(leafCount)".data(using: .utf8)!)
     }
 }
