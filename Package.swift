@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "VaultServer",
             dependencies: [
-                "SessionVault", "VaultCrypto", "VaultIndex", "Media", "ByteRanges",
+                "SessionVault", "VaultCrypto", "VaultIndex", "Retention", "Media", "ByteRanges",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "sessionvault",
             dependencies: [
-                "SessionVault", "VaultServer", "Media", "ByteRanges",
+                "SessionVault", "VaultServer", "Retention", "Media", "ByteRanges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,6 +121,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support/TestSupport", swiftSettings: swiftSettings),
         // Crashes on purpose (SecureBytesTests runs it): a program of its own, not an exit test.
         .executableTarget(name: "secure-memory-probe", dependencies: ["VaultCrypto"], path: "Tests/Support/SecureMemoryProbe",
+                          swiftSettings: swiftSettings),
+        // A sweep as of a later day through an injected clock (the soak and the crash tests); the shipped CLI has no such thing.
+        .executableTarget(name: "test-sweep-as-of", dependencies: ["SessionVault", "Retention"], path: "Tests/Support/SweepAsOf",
                           swiftSettings: swiftSettings),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

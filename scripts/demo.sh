@@ -70,17 +70,27 @@ set +e
 echo "exit code: $?"
 set -e
 
-say "13. A legal hold on the first recording, then a sweep as of 2050, when both are due: the held one is kept"
-run "$BIN" hold place --recording "$ID" --reason "complaint under investigation" --ref C-2026-17
+say "13. Two supervision sessions recorded 120 days ago and uploaded late (--captured): both are past their 90 days"
+run "$BIN" consent record --session S-2026-003 --patient "943 476 5919" --scope care --scope supervision
+CAPTURED=$(date -u -d '120 days ago' +%F)
+OLD1=$(run "$BIN" ingest "$SAMPLE" --session S-2026-003 --clinician dr-okafor --class supervision --captured "$CAPTURED")
+OLD2=$(run "$BIN" ingest "$SAMPLE" --session S-2026-003 --clinician dr-okafor --class supervision --captured "$CAPTURED")
+
+say "14. A legal hold on one of them, then today's sweep: the held one is kept, the other destroyed"
+run "$BIN" hold place --recording "$OLD1" --reason "complaint under investigation" --ref C-2026-17
 run "$BIN" sweep --dry-run --now 2050-01-01
-run "$BIN" sweep --now 2050-01-01
+set +e
+"$BIN" sweep --now 2050-01-01 > /dev/null
+echo "a sweep as of another day than today is refused (exit code: $?): time cannot be borrowed"
+set -e
+run "$BIN" sweep
 run "$BIN" destroyed ls
 run "$BIN" ls
 
-say "14. Scrub every stored chunk without any key"
+say "15. Scrub every stored chunk without any key"
 run "$BIN" verify
 
-say "15. Clean up after interrupted ingests (none here)"
+say "16. Clean up after interrupted ingests (none here)"
 run "$BIN" gc --grace 0
 
 say "Done. The demo vault is in ./$DEMO; try \`$BIN --help\`."

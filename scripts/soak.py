@@ -13,7 +13,8 @@ free port, and for SOAK_SECONDS, at the same time:
   admin      CLI commands against the same vault while the server runs: consent for new
              sessions, withdrawal of the training scope (then: the trainer is refused, the
              clinician is not, due dates moved), legal holds, `sweep` (today: must destroy
-             nothing) and `sweep --now <far future>` (must destroy exactly the recordings whose
+             nothing) and a sweep as of a far-future day (the test build's
+             injected-clock driver: the CLI sweeps only as of today) (must destroy exactly the recordings whose
              class or withdrawn consent makes them due, and no other), checked against
              `destroyed ls` and over HTTP; and a probe that withdraws consent while an upload to
              that session is in flight;
@@ -62,6 +63,9 @@ FAR = "2100-01-01"
 PASSPHRASE = "soak passphrase - not for production"
 
 BIN = os.environ.get("SESSIONVAULT_BIN", ".build/debug/sessionvault")
+# The shipped CLI sweeps only as of today; the far-future sweeps go through the test build's
+# injected-clock driver (Tests/Support/SweepAsOf).
+SWEEP_BIN = os.environ.get("SESSIONVAULT_SWEEP_AS_OF_BIN", os.path.join(os.path.dirname(BIN), "test-sweep-as-of"))
 SECONDS = float(os.environ.get("SOAK_SECONDS", "300"))
 SEED = int(os.environ.get("SOAK_SEED") or random.SystemRandom().randrange(1, 2**31))
 UPLOADERS = int(os.environ.get("SOAK_UPLOADERS", "2"))
@@ -344,11 +348,11 @@ class Env:
     cli_lock = threading.Lock()
 
 
-def cli(args, check=True, timeout=300, binary_out=False):
+def cli(args, check=True, timeout=300, binary_out=False, binary=None):
     env = dict(os.environ, SESSIONVAULT_DIR=Env.vault, SESSIONVAULT_PASSPHRASE=PASSPHRASE)
     started = now()
     try:
-        p = subprocess.run([BIN] + args, env=env, capture_output=True, timeout=timeout)
+        p = subprocess.run([binary or BIN] + args, env=env, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise Fatal(f"`sessionvault {' '.join(args)}` did not finish within {timeout} s")
     took = now() - started
@@ -1040,7 +1044,7 @@ def reconcile_sweep(result, s_start, s_end):
                 fail("sweep-kept-due", r.id, f"recording {r.id} ({r.cls}, session {r.session}, {why}) is due as of {FAR} "
                      f"but the sweep did not destroy it")
     if result.get("destroyed") != len(new):
-        fail("sweep", ("count", s_start), f"sweep --now {FAR} said destroyed={result.get('destroyed')} but {len(new)} new destruction records")
+        fail("sweep", ("count", s_start), f"sweep as of {FAR} said destroyed={result.get('destroyed')} but {len(new)} new destruction records")
     M.count("destroyed", len(new))
     return new
 
@@ -1051,7 +1055,7 @@ def far_sweep(c, rng):
         M.sweep_epoch += 1
     try:
         s_start = now()
-        result = cli_json(["sweep", "--now", FAR])
+        result = cli_json(["--as-of", FAR], binary=SWEEP_BIN)
         s_end = now()
         new = reconcile_sweep(result, s_start, s_end)
     finally:
@@ -1586,7 +1590,7 @@ def main():
     with M.lock:
         M.sweep_active = True
     s_start = now()
-    result = cli_json(["sweep", "--now", FAR])
+    result = cli_json(["--as-of", FAR], binary=SWEEP_BIN)
     reconcile_sweep(result, s_start, now())
     M.count("sweeps_far")
     with M.lock:

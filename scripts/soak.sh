@@ -13,6 +13,7 @@
 #
 # Environment (all optional):
 #   SESSIONVAULT_BIN   the CLI to test (default .build/debug/sessionvault)
+#   SESSIONVAULT_SWEEP_AS_OF_BIN  the far-future sweep's driver (default: test-sweep-as-of beside the CLI)
 #   SOAK_SECONDS       how long the concurrent phase runs (default 300)
 #   SOAK_SEED          seed for sizes, ranges, choices and body bytes (default: random, printed)
 #   SOAK_UPLOADERS     upload workers (default 2); SOAK_READERS: download workers (default 3)
@@ -38,6 +39,11 @@ export SESSIONVAULT_BIN="${SESSIONVAULT_BIN:-.build/debug/sessionvault}"
 export SOAK_SECONDS="${SOAK_SECONDS:-300}"
 if [ ! -x "$SESSIONVAULT_BIN" ]; then
     echo "soak: SESSIONVAULT_BIN=$SESSIONVAULT_BIN is not an executable (run \`make build\` first)" >&2
+    exit 2
+fi
+export SESSIONVAULT_SWEEP_AS_OF_BIN="${SESSIONVAULT_SWEEP_AS_OF_BIN:-$(dirname "$SESSIONVAULT_BIN")/test-sweep-as-of}"
+if [ ! -x "$SESSIONVAULT_SWEEP_AS_OF_BIN" ]; then
+    echo "soak: $SESSIONVAULT_SWEEP_AS_OF_BIN (the far-future sweep's test driver) is missing (run \`swift build --build-tests\` first)" >&2
     exit 2
 fi
 command -v python3 >/dev/null || { echo "soak: python3 is required" >&2; exit 2; }

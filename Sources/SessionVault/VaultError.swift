@@ -43,6 +43,10 @@ public enum VaultError: Error, CustomStringConvertible {
     case output(path: String, reason: String)
     case invalidArgument(String)
     case notLive(recording: RecordingID, state: String)
+    /// A sweep that would change something was asked to act as of another day than today.
+    case timeNotBorrowable(asOf: String, today: String)
+    /// A capture date that cannot be: after today, or unreadable.
+    case invalidCaptureDate(String, reason: String)
 
     // Layers below
     case store(BlobStoreError)
@@ -93,6 +97,9 @@ public enum VaultError: Error, CustomStringConvertible {
         case .output(let path, let reason): return "cannot write output '\(path)': \(reason)"
         case .invalidArgument(let message): return message
         case .notLive(let recording, let state): return "recording \(recording) is \(state), not live"
+        case .timeNotBorrowable(let asOf, let today):
+            return "a sweep destroys only as of today (\(today)), never as of \(asOf): a later date is for a dry run only (`sweep --dry-run --now \(asOf)`)"
+        case .invalidCaptureDate(let text, let reason): return "invalid capture date '\(text)': \(reason)"
         case .store(let error): return error.description
         case .legalHoldNotApplied(let recording, let held, let context, let reason):
             return "\(context), but the blob store's legal hold on recording \(recording) could not be \(held ? "set" : "lifted"): \(reason); "

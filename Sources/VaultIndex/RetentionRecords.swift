@@ -72,9 +72,13 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
     public var byteCount: Int64
     /// SHA-256 over every chunk's ciphertext digest (the manifest's digest root).
     public var digestRoot: String
+    /// The day (YYYY-MM-DD) the destruction was decided as of: the day its sweep ran, never a
+    /// borrowed one. Nil on records written before it was kept.
+    public var asOf: String?
 
     public init(recording: RecordingID, patient: String?, retentionClass: String, rule: String?, dueOn: String?, authorisedBy: String,
-                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String) {
+                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String, asOf: String? = nil) {
+        self.asOf = asOf
         self.recording = recording
         self.patient = patient
         self.retentionClass = retentionClass

@@ -7,9 +7,13 @@ final class TestClock: Sendable {
 
     init(_ start: String) { current = Mutex(TestClock.date(start)) }
 
+    init(_ start: Date) { current = Mutex(start) }
+
     var now: Date { current.withLock { $0 } }
 
     func set(_ day: String) { current.withLock { $0 = TestClock.date(day) } }
+
+    func advance(days: Int) { current.withLock { $0 = $0.addingTimeInterval(Double(days) * 86_400) } }
 
     var function: @Sendable () -> Date { { [self] in self.now } }
 

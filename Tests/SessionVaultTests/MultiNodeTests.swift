@@ -3,6 +3,15 @@ import Foundation
 import Testing
 @testable import VaultStore
 
+extension ISO8601DateFormatter {
+    /// YYYY-MM-DD in UTC.
+    static var civilDay: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter
+    }
+}
+
 /// Two nodes (two vault directories, as two machines would hold) sharing one PostgreSQL catalog
 /// and one S3 bucket on the real servers that `scripts/with-test-servers.sh` starts. Every step
 /// runs the `sessionvault` binary as an operator would.
@@ -110,15 +119,15 @@ struct MultiNodeTests {
         defer { cluster.remove() }
         var ids: [String] = []
         for seed in 0..<3 {
-            ids.append(try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
+            ids.append(try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision", "--captured", "2020-01-01"],
                                               stdin: Data(pseudoRandomBytes(150_000, seed: UInt64(60 + seed))))
                 .out.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let crashed = try await cluster.a.run(["sweep", "--now", "2199-01-01"], environment: ["SESSIONVAULT_CRASH_AT": "sweep.mid-blobs"])
+        let crashed = try await cluster.a.run(["sweep"], environment: ["SESSIONVAULT_CRASH_AT": "sweep.mid-blobs"])
         #expect(crashed.status != 0, "node A's sweep was meant to die part-way")
         // Crypto-shredded already: no node can decrypt, whatever is left in the store.
         #expect(try await cluster.b.run(["get", ids[0], "--as", "clinician"]).status != 0)
-        let finished = try await cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        let finished = try await cluster.b.expectOK(["sweep", "--json"]).out
         #expect(!finished.contains("\"anotherSweeperActive\" : true"), "node A's lock died with it: \(finished)")
         let destroyed = try await cluster.b.expectOK(["destroyed", "ls", "--json"]).out
         for id in ids { #expect(destroyed.contains(id)) }
@@ -130,15 +139,26 @@ struct MultiNodeTests {
     @Test func objectLockKeepsTheChunksOfARecordingShreddedEarly() async throws {
         let cluster = try await Cluster.make(lock: "compliance")
         defer { cluster.remove() }
-        let id = try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision"],
-                                        stdin: Data(pseudoRandomBytes(100_000, seed: 77)))
+        let yesterday = ISO8601DateFormatter.civilDay.string(from: Date().addingTimeInterval(-86_400))
+        let id = try await cluster.a.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "supervision",
+                                               "--captured", yesterday], stdin: Data(pseudoRandomBytes(100_000, seed: 77)))
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
-        // Swept as of a date before the lock ends (the lock is in real time): crypto-shredded at once,
-        // the chunks refused deletion by the store and kept, the destruction deferred, not lost.
-        let swept = try await cluster.b.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        // The chunks are locked until 90 days after capture. The schedule is then shortened to one day
+        // (on both nodes, as an operator deploys it) and adopted: the recording is due today, before
+        // its lock ends. Crypto-shredded at once; the chunks refused deletion by the store and kept;
+        // the destruction deferred, not lost.
+        for node in [cluster.a, cluster.b] {
+            let url = node.vault.appendingPathComponent("retention/nhs-mental-health.toml")
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let supervision = try #require(text.range(of: "[class.supervision]"))
+            let rule = try #require(text.range(of: "period = \"90d\"", range: supervision.upperBound..<text.endIndex))
+            try text.replacingCharacters(in: rule, with: "period = \"1d\"").write(to: url, atomically: true, encoding: .utf8)
+        }
+        try await cluster.b.expectOK(["fsck", "--repair"])
+        let swept = try await cluster.b.expectOK(["sweep", "--json"]).out
         #expect(swept.contains(id), "deferred: \(swept)")
         #expect(try await cluster.a.run(["get", id, "--as", "records-officer"]).status != 0)
-        let again = try await cluster.a.expectOK(["sweep", "--now", "2199-01-01", "--json"]).out
+        let again = try await cluster.a.expectOK(["sweep", "--json"]).out
         #expect(again.contains(id), "still deferred at the next sweep: \(again)")
         #expect(!(try await cluster.a.expectOK(["destroyed", "ls", "--json"]).out.contains(id)), "no destruction record while chunks remain")
     }

@@ -10,7 +10,8 @@ struct ScheduleInterlockTests {
     static let day: TimeInterval = 86_400
 
     @Test func anEditedScheduleStopsSweepsUntilFsckRepairHasCorrectedTheDueDates() async throws {
-        let t = try await TestVault.make(scopes: ["care", "supervision"])
+        let clock = TestClock(Date())
+        let t = try await TestVault.make(scopes: ["care", "supervision"], clock: clock.function)
         defer { t.remove() }
         let id = try await t.ingest(pseudoRandomBytes(1000), retentionClass: "supervision").id
         let stored = try #require(try await t.vault.catalog.recording(id)?.dueOn)
@@ -25,16 +26,16 @@ struct ScheduleInterlockTests {
         try text.replacingCharacters(in: rule, with: "period = \"400d\"").write(to: url, atomically: true, encoding: .utf8)
 
         // 100 days on, the stored (old) date has passed, but the sweep refuses to destroy.
-        let later = Date().addingTimeInterval(100 * Self.day)
+        clock.advance(days: 100)
         do {
-            _ = try await t.vault.sweep(now: later)
+            _ = try await t.vault.sweep()
             Issue.record("a sweep ran under an edited schedule")
         } catch let error as VaultError {
             guard case .scheduleChanged(let path, let recorded, let current) = error else { Issue.record("\(error)"); return }
             #expect(path == url.path && recorded != nil && recorded != current)
         }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
-        #expect(try await t.vault.sweep(now: later, dryRun: true).destroyed == 0)   // a dry run still reports
+        #expect(try await t.vault.sweep(dryRun: true).destroyed == 0)   // a dry run still reports
 
         // fsck names both problems; --repair corrects the date and lifts the stop.
         let check = try await t.vault.fsck(repair: false)
@@ -45,8 +46,9 @@ struct ScheduleInterlockTests {
         let corrected = try #require(try await t.vault.catalog.recording(id)?.dueOn)
         #expect(corrected > stored)
         #expect(try await t.vault.fsck(repair: false).findings.filter { $0.kind == "schedule" || $0.kind == "due-date" }.isEmpty)
-        #expect(try await t.vault.sweep(now: later).destroyed == 0)
-        #expect(try await t.vault.sweep(now: Date().addingTimeInterval(401 * Self.day)).destroyed == 1)
+        #expect(try await t.vault.sweep().destroyed == 0)
+        clock.advance(days: 301)
+        #expect(try await t.vault.sweep().destroyed == 1)
         let audit = try await t.vault.catalog.auditEntries(after: 0, limit: 10_000)
         #expect(audit.filter { $0.draft.action == "schedule.adopt" }.count == 2)   // at creation, at the repair
     }

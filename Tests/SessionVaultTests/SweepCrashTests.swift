@@ -30,13 +30,13 @@ struct SweepCrashTests {
             var due: [String] = []
             for n in 0..<(2 + round) {
                 let input = Data(pseudoRandomBytes(150_000, seed: UInt64(n)))
-                due.append(try await cli.expectOK(["ingest", "-", "--session", "S2", "--clinician", "dr-b", "--class", "supervision"], stdin: input).out
+                due.append(try await cli.expectOK(["ingest", "-", "--session", "S2", "--clinician", "dr-b", "--class", "supervision", "--captured", "2020-01-01"], stdin: input).out
                     .trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let keep = try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([42])).out
                 .trimmingCharacters(in: .whitespacesAndNewlines)
 
-            let crashed = try await cli.run(["sweep", "--now", "2099-01-01"], environment: ["SESSIONVAULT_CRASH_AT": point])
+            let crashed = try await cli.run(["sweep"], environment: ["SESSIONVAULT_CRASH_AT": point])
             #expect(crashed.status != 0, "the sweep was meant to die at \(point)")
 
             // Whatever state it died in, nothing due is readable any more once shredding began,
@@ -48,7 +48,7 @@ struct SweepCrashTests {
                 #expect(read.status != 0 && read.stdout.isEmpty)
             }
 
-            let report = try await cli.expectOK(["sweep", "--now", "2099-01-01", "--json"]).stdout
+            let report = try await cli.expectOK(["sweep", "--json"]).stdout
             let json = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any])
             #expect((json["resumed"] as? Int ?? 0) + (json["destroyed"] as? Int ?? 0) == due.count)
 

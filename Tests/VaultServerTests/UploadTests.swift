@@ -52,8 +52,16 @@ struct UploadTests {
             #expect(try await client.request("POST", "/api/recordings?class=care", headers: auth, body: .bytes([1])).status == 400)
             #expect(try await client.request("POST", "/api/recordings?session=S1&class=no-such-class", headers: auth, body: .bytes([1])).status == 400)
             #expect(try await client.request("POST", "/api/recordings?session=bad%20session&class=care", headers: auth, body: .bytes([1])).status == 400)
+            // The capture date: a day after today, or no day at all, is refused; an earlier one is kept.
+            let later = ISO8601DateFormatter.string(from: Date().addingTimeInterval(3 * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
+            let future = try await client.request("POST", "/api/recordings?session=S1&class=care&captured=\(later)", headers: auth, body: .bytes([1]))
+            #expect(future.status == 400 && String(decoding: future.body, as: UTF8.self).contains("after today"))
+            #expect(try await client.request("POST", "/api/recordings?session=S1&class=care&captured=2026-02-30", headers: auth, body: .bytes([1])).status == 400)
+            let late = try await client.request("POST", "/api/recordings?session=S1&class=care&captured=2026-03-02T10:15", headers: auth, body: .bytes([1]))
+            #expect(late.status == 201)
+            #expect(try late.json()["capturedOn"] as? String == "2026-03-02")
             let live = try await f.vault.catalog.recordings(RecordingFilter())
-            #expect(live.count == 2)
+            #expect(live.count == 3, "the fixture's two and the late upload; nothing refused was stored")
             #expect(try await f.vault.catalog.stagingRecords().isEmpty)
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 public import Media
 import VaultCrypto
 public import VaultIndex
-import Retention
+public import Retention
 import VaultStore
 
 /// What to ingest and on whose behalf.
@@ -14,13 +14,17 @@ public struct IngestRequest: Sendable {
     public var chunkSize: Int?
     /// The recording this one is derived from (a review copy), if any.
     public var source: RecordingID?
+    /// The day the session was recorded; today (by the vault's clock) if nil. Retention periods
+    /// counted from capture start here, so a recording uploaded days later is not kept days longer.
+    public var capturedOn: CivilDate?
     public var actor: String
     /// The chunk format to write: always ``ChunkFormat/current``, except in tests that need a
     /// recording as an earlier version wrote it.
     var chunkFormat: ChunkFormat = .current
 
     public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
-                actor: String = Vault.defaultActor) {
+                capturedOn: CivilDate? = nil, actor: String = Vault.defaultActor) {
+        self.capturedOn = capturedOn
         self.session = session
         self.clinician = clinician
         self.retentionClass = retentionClass
@@ -44,12 +48,22 @@ public struct IngestSummary: Sendable, Codable {
     public var wrappedFor: [String]
     public var consentedScopes: [String]
     public var dueOn: String?
+    /// The capture date retention counts from.
+    public var capturedOn: String
     /// Duration, codecs and resolution, when the stream is WebM/Matroska or Ogg.
     public var mediaFacts: MediaFacts?
     public var seconds: Double
 }
 
 extension Vault {
+    /// The capture date of a new recording: the one given, which may not be after today, or today.
+    func captureDate(_ given: CivilDate?) throws -> CivilDate {
+        let today = CivilDate(clock())
+        guard let given else { return today }
+        guard given <= today else { throw VaultError.invalidCaptureDate(given.description, reason: "it is after today (\(today))") }
+        return given
+    }
+
     /// Streams a recording into the vault: chunk → seal (in parallel, bounded window) → blob
     /// (durable) → one catalog transaction. Memory is bounded by the window, whatever the size.
     ///
@@ -66,6 +80,7 @@ extension Vault {
         }
         let retention = try retentionPlanner()
         try retention.requireClass(request.retentionClass)
+        let capturedOn = try captureDate(request.capturedOn).description
 
         var gate = try await consentGate(request, retention: retention)
         let patient = gate.patient
@@ -83,14 +98,15 @@ extension Vault {
             // WORM stores lock each chunk until the earliest day the recording could lawfully be
             // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are
             // unreadable, since the data key was never stored, and gc removes them once unlocked.)
-            let lockUntil = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass, capturedOn: today())?.startOfDayUTC
+            // A recording captured long ago may already be past that day: then there is nothing to lock.
+            let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass, capturedOn: capturedOn)?.startOfDayUTC
+            let lockUntil = earliestDue.flatMap { $0 > clock() ? $0 : nil }
             let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader,
                                                options: BlobPutOptions(retainUntil: lockUntil, legalHold: try await patientIsHeld(patient)),
                                                progress: progress)
             written = result.keys
             try await store.makeDurable(result.keys)
 
-            let capturedOn = today()
             let manifest = RecordingManifest(
                 format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
                 byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
@@ -127,6 +143,7 @@ extension Vault {
             return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
                                  byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
                                  mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
+                                 capturedOn: capturedOn,
                                  mediaFacts: result.mediaFacts,
                                  seconds: Date().timeIntervalSince(started))
         } catch {

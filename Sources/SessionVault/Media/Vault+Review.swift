@@ -2,6 +2,7 @@ import Foundation
 public import Media
 import VaultCrypto
 public import VaultIndex
+import Retention
 
 /// What `review` made.
 public struct ReviewSummary: Sendable, Codable {
@@ -83,7 +84,7 @@ extension Vault {
         let sourceRecord = try await liveRecording(id)
         var reader = BufferChunkReader(bytes: buffer.bytes)
         let ingested = try await ingest(IngestRequest(session: sourceRecord.session, clinician: sourceRecord.clinician, retentionClass: retentionClass,
-                                                      source: id, actor: actor), from: &reader)
+                                                      source: id, capturedOn: CivilDate(sourceRecord.capturedOn), actor: actor), from: &reader)
         summary.stored = ingested.id.description
         return summary
     }

@@ -30,8 +30,11 @@ extension Vault {
     /// 3.   its blobs are deleted (idempotent);
     /// 4.   one transaction writes the destruction record and marks it `destroyed`.
     /// Held recordings are never touched; `review` dispositions are queued instead of destroyed.
-    /// Works in batches, so memory does not grow with the number due. `now` decides what is due
-    /// (e.g. a back-dated or test sweep); the records' timestamps are always the real time.
+    /// Works in batches, so memory does not grow with the number due.
+    ///
+    /// A sweep that changes anything acts only as of today by the vault's clock (the system clock;
+    /// tests inject theirs when they open the vault): time cannot be borrowed to destroy early.
+    /// `asOf` is for a dry run only (what would be due on a later day) and is refused otherwise.
     ///
     /// A sweep that would destroy first checks that the stored due dates follow the schedule file as
     /// it is now, and throws ``VaultError/scheduleChanged(path:recorded:current:)`` if not (see
@@ -41,11 +44,13 @@ extension Vault {
     /// exclusive lock `sweep`); if another holds it, this one returns at once with
     /// ``SweepReport/anotherSweeperActive`` set. A killed sweeper's lock is released with its
     /// process (or its database connection), and the next sweep finishes its work.
-    public func sweep(now: Date? = nil, dryRun: Bool = false, batchSize: Int = 500, actor: String = "sweeper",
+    public func sweep(dryRun: Bool = false, asOf: Date? = nil, batchSize: Int = 500, actor: String = "sweeper",
                       progress: (@Sendable (Int) -> Void)? = nil) async throws -> SweepReport {
         let started = Date()
-        let when = now ?? clock()
-        let today = CivilDate(when).description
+        if let asOf, !dryRun {
+            throw VaultError.timeNotBorrowable(asOf: CivilDate(asOf).description, today: today())
+        }
+        let today = CivilDate(asOf ?? clock()).description
         var report = SweepReport(today: today, dryRun: dryRun)
         report.due = try await catalog.dueSummary(on: today)
         if dryRun {
@@ -186,7 +191,8 @@ extension Vault {
             destruction.append(DestructionRecord(
                 recording: record.id, patient: record.patient, retentionClass: record.retentionClass, rule: record.retentionRule,
                 dueOn: record.dueOn, authorisedBy: record.disposalAuthorisedBy ?? "sweeper", startedAt: record.disposalStartedAt ?? when, destroyedAt: when,
-                chunkCount: record.chunkCount, byteCount: record.byteCount, digestRoot: digestRoot))
+                chunkCount: record.chunkCount, byteCount: record.byteCount, digestRoot: digestRoot,
+                asOf: CivilDate(record.disposalStartedAt ?? when).description))
         }
         if !destruction.isEmpty { try await catalog.finishDisposal(destruction, actor: actor) }
         return destruction.count

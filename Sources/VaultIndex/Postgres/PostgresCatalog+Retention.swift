@@ -203,11 +203,11 @@ extension PostgresCatalog {
             try await tx.connection.insert(
                 into: "destructions",
                 columns: ["recording_id", "patient", "class", "rule", "due_on", "authorised_by", "started_at_ms", "destroyed_at_ms",
-                          "chunk_count", "byte_count", "digest_root"],
+                          "chunk_count", "byte_count", "digest_root", "as_of"],
                 rows: records.map { record in
                     [.bytes(record.recording.bytes), .optional(record.patient), .text(record.retentionClass), .optional(record.rule),
                      .optional(record.dueOn), .text(record.authorisedBy), .int(millis(record.startedAt)), .int(millis(record.destroyedAt)),
-                     .int(Int64(record.chunkCount)), .int(record.byteCount), .text(record.digestRoot)]
+                     .int(Int64(record.chunkCount)), .int(record.byteCount), .text(record.digestRoot), .optional(record.asOf)]
                 })
             let ids = PGValue.hex(records.map(\.recording.bytes))
             let inList = "IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)"
@@ -220,20 +220,21 @@ extension PostgresCatalog {
                 """, [ids])
             try await tx.appendAudit(records.map { record in
                 AuditDraft(actor: actor, action: "destroy", target: record.recording.description,
-                           detail: "class \(record.retentionClass), \(record.chunkCount) chunks, rule \(record.rule ?? "-")")
+                           detail: "class \(record.retentionClass), \(record.chunkCount) chunks, rule \(record.rule ?? "-")"
+                               + (record.asOf.map { ", as of \($0)" } ?? ""))
             })
         }
     }
 
     public func destructionRecords(since: Date?, limit: Int) async throws(CatalogError) -> [DestructionRecord] {
         try await query("""
-            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root
+            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root, as_of
             FROM destructions WHERE destroyed_at_ms >= $1 ORDER BY destroyed_at_ms, recording_id LIMIT $2
             """, [.int(since.map(millis) ?? 0), .int(Int64(max(0, limit)))]) { row throws(CatalogError) in
             DestructionRecord(recording: try RecordingID(bytes: row.blob(0)), patient: try row.optionalText(1), retentionClass: try row.text(2),
                               rule: try row.optionalText(3), dueOn: try row.optionalText(4), authorisedBy: try row.text(5),
                               startedAt: date(try row.int(6)), destroyedAt: date(try row.int(7)), chunkCount: Int(try row.int(8)),
-                              byteCount: try row.int(9), digestRoot: try row.text(10))
+                              byteCount: try row.int(9), digestRoot: try row.text(10), asOf: try row.optionalText(11))
         }
     }
 

@@ -232,6 +232,9 @@ enum PostgresMigrations {
                 WHERE state = 'live' AND due_on IS NOT NULL
             """,
         ]),
+        Migration(name: "0008-destruction-as-of", statements: [
+            "ALTER TABLE destructions ADD COLUMN as_of text COLLATE \"C\"",
+        ]),
     ]
 
     static var latestVersion: Int { all.count }

@@ -178,11 +178,11 @@ extension SQLiteCatalog {
                 }
                 try db.run("""
                     INSERT INTO destructions (recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms,
-                        chunk_count, byte_count, digest_root) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        chunk_count, byte_count, digest_root, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.blob(record.recording.bytes), optional(record.patient), .text(record.retentionClass), optional(record.rule),
                           optional(record.dueOn), .text(record.authorisedBy), .integer(millis(record.startedAt)),
                           .integer(millis(record.destroyedAt)), .integer(Int64(record.chunkCount)), .integer(record.byteCount),
-                          .text(record.digestRoot)])
+                          .text(record.digestRoot), optional(record.asOf)])
                 try db.run("DELETE FROM chunks WHERE recording_id = ?", [.blob(record.recording.bytes)])
                 try db.run("DELETE FROM wraps WHERE recording_id = ?", [.blob(record.recording.bytes)])
                 try db.run("DELETE FROM dispositions WHERE recording_id = ?", [.blob(record.recording.bytes)])
@@ -191,19 +191,21 @@ extension SQLiteCatalog {
                     WHERE id = ?
                     """, [.blob(record.recording.bytes)])
                 try appendAuditInTransaction(AuditDraft(actor: actor, action: "destroy", target: record.recording.description,
-                                                        detail: "class \(record.retentionClass), \(record.chunkCount) chunks, rule \(record.rule ?? "-")"))
+                                                        detail: "class \(record.retentionClass), \(record.chunkCount) chunks, rule \(record.rule ?? "-")"
+                                                            + (record.asOf.map { ", as of \($0)" } ?? "")))
             }
         }
     }
 
     public func destructionRecords(since: Date?, limit: Int) throws(CatalogError) -> [DestructionRecord] {
         try db.query("""
-            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root
+            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root, as_of
             FROM destructions WHERE destroyed_at_ms >= ? ORDER BY destroyed_at_ms, recording_id LIMIT ?
             """, [.integer(since.map(millis) ?? 0), .integer(Int64(limit))]) { (row) throws(CatalogError) in
             DestructionRecord(recording: try RecordingID(bytes: row.blob(0)), patient: row.optionalText(1), retentionClass: row.text(2),
                               rule: row.optionalText(3), dueOn: row.optionalText(4), authorisedBy: row.text(5), startedAt: date(row.int(6)),
-                              destroyedAt: date(row.int(7)), chunkCount: Int(row.int(8)), byteCount: row.int(9), digestRoot: row.text(10))
+                              destroyedAt: date(row.int(7)), chunkCount: Int(row.int(8)), byteCount: row.int(9), digestRoot: row.text(10),
+                              asOf: row.optionalText(11))
         }
     }
 

@@ -68,6 +68,7 @@ struct UploadResultJSON: Codable, Sendable {
     var wrappedFor: [String]
     var consentedScopes: [String]
     var dueOn: String?
+    var capturedOn: String
 }
 
 /// A list with its count.

@@ -18,7 +18,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)
-            case .invalidRange, .invalidName, .invalidArgument, .unknownScope: throw APIError(.badRequest, error.description)
+            case .invalidRange, .invalidName, .invalidArgument, .unknownScope, .invalidCaptureDate, .timeNotBorrowable: throw APIError(.badRequest, error.description)
             case .manifestTampered, .chunkTampered, .chunkMissing:
                 context.logger.error("integrity failure", metadata: ["error": .string(error.description)])
                 throw APIError(.internalServerError, "the recording failed integrity verification; the failure was logged")

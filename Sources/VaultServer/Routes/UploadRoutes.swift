@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import SessionVault
 import VaultIndex
+import Retention
 
-/// `POST /api/recordings?session=S&class=C`: a streaming upload through the same consent gate
+/// `POST /api/recordings?session=S&class=C[&captured=YYYY-MM-DD]`: a streaming upload through the same consent gate
 /// as `sessionvault ingest`. Answers 201 with the new id.
 struct UploadRoutes: Sendable {
     let access: RecordingAccess
@@ -22,6 +23,13 @@ struct UploadRoutes: Sendable {
         guard let session = query.get("session").map({ String($0) }), !session.isEmpty,
               let retentionClass = query.get("class").map({ String($0) }), !retentionClass.isEmpty else {
             throw APIError(.badRequest, "session and class query parameters are required")
+        }
+        var capturedOn: CivilDate? = nil
+        if let captured = query.get("captured").map({ String($0) }) {
+            guard let parsed = CaptureDate.parse(captured) else {
+                throw APIError(.badRequest, "captured must be YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+            }
+            capturedOn = parsed
         }
         let limit = access.configuration.maxUploadBytes
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
@@ -42,14 +50,14 @@ struct UploadRoutes: Sendable {
         let summary: IngestSummary
         do {
             summary = try await vault.ingest(IngestRequest(session: session, clinician: user.name, retentionClass: retentionClass,
-                                                           actor: context.actor), from: &reader)
+                                                           capturedOn: capturedOn, actor: context.actor), from: &reader)
         } catch let error as VaultError {
             switch error {
             case .noConsent, .noActiveScope:
                 try? await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "ingest", target: session,
                                                                 outcome: "refused", detail: "no consent"))
                 throw APIError(.forbidden, error.description)
-            case .invalidName, .invalidArgument, .unknownScope, .config:
+            case .invalidName, .invalidArgument, .unknownScope, .config, .invalidCaptureDate:
                 throw APIError(.badRequest, error.description)
             default:
                 throw error
@@ -57,7 +65,8 @@ struct UploadRoutes: Sendable {
         }
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
                                     byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,
-                                    wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn)
+                                    wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn,
+                                    capturedOn: summary.capturedOn)
         return try JSONResponse.make(body, status: .created, headers: [.location: "/api/recordings/\(summary.id)"])
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SessionVault
+import Retention
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,15 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "The clinician who made the recording.") var clinician: String
     @Option(name: .customLong("class"), help: "The retention class (e.g. care, supervision, training).") var retentionClass: String
     @Option(help: ArgumentHelp("Plaintext bytes per chunk (default: the vault's, 4MiB).", valueName: "SIZE")) var chunkSize: String?
+    @Option(help: ArgumentHelp("The day the session was recorded (retention counts from it); default today, with a warning.",
+                               valueName: "YYYY-MM-DD[THH:MM]")) var captured: String?
     @Flag(help: "Print a JSON summary instead of just the id.") var json = false
+
+    func validate() throws {
+        if let captured, CaptureDate.parse(captured) == nil {
+            throw ValidationError("invalid --captured '\(captured)': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+        }
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -31,9 +40,14 @@ struct IngestCommand: AsyncParsableCommand {
             defer { reader.close() }
             let bar = ProgressBar(label: "ingest", total: reader.knownSize)
             let summary = try await opened.ingest(
-                IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: size),
+                IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: size,
+                              capturedOn: captured.flatMap(CaptureDate.parse)),
                 from: &reader, progress: { bar.update($0) })
             bar.finish()
+            if captured == nil {
+                note("sessionvault: warning: no --captured date given: the capture date is taken as today (\(summary.capturedOn)); "
+                     + "a session recorded earlier is then kept longer than its schedule says")
+            }
             if json { try printJSON(summary) } else { print(summary.id) }
         }
     }

@@ -123,23 +123,32 @@ struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Destroy what the retention schedule says is due (crypto-shredding first); queue reviews; honour holds.",
-        discussion: "Needs no key. Safe to interrupt: the next sweep finishes any destruction it started.")
+        discussion: """
+            Needs no key. Safe to interrupt: the next sweep finishes any destruction it started.
+            A sweep acts only as of today (the system clock): --now shows what a later day would \
+            bring and is accepted with --dry-run only.
+            """)
 
     @OptionGroup var vault: VaultOptions
     @Flag(help: "Report what is due; change nothing.") var dryRun = false
-    @Option(help: ArgumentHelp("Sweep as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: String?
+    @Option(help: ArgumentHelp("With --dry-run: report what is due as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: String?
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if let now {
+            guard ISO8601DateFormatter.civil.date(from: now) != nil else { throw ValidationError("invalid --now '\(now)': expected YYYY-MM-DD") }
+            guard dryRun else {
+                throw ValidationError("--now is for --dry-run only: a sweep that destroys acts as of today, never as of another day")
+            }
+        }
+    }
 
     func run() async throws {
         try await reportingErrors {
             let opened = try await vault.open()
-            var when: Date? = nil
-            if let now {
-                guard let parsed = ISO8601DateFormatter.civil.date(from: now) else { throw VaultError.invalidArgument("invalid --now '\(now)': expected YYYY-MM-DD") }
-                when = parsed.addingTimeInterval(12 * 3600)
-            }
+            let when = now.flatMap { ISO8601DateFormatter.civil.date(from: $0) }?.addingTimeInterval(12 * 3600)
             let bar = ProgressBar(label: "sweep", total: nil)
-            let report = try await opened.sweep(now: when, dryRun: dryRun, progress: { bar.update(Int64($0)) })
+            let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
             bar.finish()
             if json { try printJSON(report); return }
             let dueCount = report.due.reduce(0) { $0 + $1.count }
@@ -213,8 +222,8 @@ struct DestroyedCommand: AsyncParsableCommand {
                 let records = try await vault.open().catalog.destructionRecords(since: since, limit: limit)
                 if json { try printJSON(records); return }
                 if records.isEmpty { print("No destruction records."); return }
-                printTable(header: ["RECORDING", "CLASS", "DUE", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
-                    [r.recording.description, r.retentionClass, r.dueOn ?? "-", ISO8601DateFormatter().string(from: r.destroyedAt), String(r.chunkCount),
+                printTable(header: ["RECORDING", "CLASS", "DUE", "AS OF", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
+                    [r.recording.description, r.retentionClass, r.dueOn ?? "-", r.asOf ?? "-", ISO8601DateFormatter().string(from: r.destroyedAt), String(r.chunkCount),
                      r.authorisedBy, String(r.digestRoot.prefix(16))]
                 })
             }
