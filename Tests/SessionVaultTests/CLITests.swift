@@ -1,6 +1,7 @@
 import TestSupport
 import Foundation
 import Testing
+@testable import VaultIndex
 
 #if canImport(Glibc)
 import Glibc
@@ -87,5 +88,20 @@ struct CLITests {
         let id = try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([7])).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await cli.expectOK(["get", id, "--as", "clinician"]).stdout == Data([7]))
+    }
+
+    @Test func verifyAsARoleReportsARowMovedOntoAnotherPatient() async throws {
+        let cli = try await CLI.prepared()
+        defer { cli.remove() }
+        try await cli.expectOK(["consent", "record", "--session", "S2", "--patient", "4010232137", "--scope", "care"])
+        let id = try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([7])).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let db = try SQLiteConnection(path: cli.vault.appendingPathComponent("catalog.sqlite").path)
+        try db.run("UPDATE recordings SET patient = (SELECT patient FROM consents WHERE session = 'S2')", [])
+        #expect(try await cli.run(["get", id, "--as", "clinician"]).status == 4)
+        let deep = try await cli.run(["verify", "--as", "records-officer"])
+        #expect(deep.status == 4)
+        #expect(deep.out.contains("\(id): catalog row edited: patient differs"), "\(deep.out)")
+        #expect(deep.out.contains("manifests checked as records-officer: 1"))
     }
 }

@@ -144,4 +144,36 @@ struct TamperTests {
         #expect(report.problems.map(\.chunk) == [0, 2])
         #expect(report.problems.map(\.problem) == ["blob missing", "ciphertext digest mismatch (corrupted)"])
     }
+
+    /// An insider once moved Alice's recording onto Bob's care list with `UPDATE recordings SET
+    /// patient = ...`: the manifest did not cover the patient, so the read went through and
+    /// verify/fsck said nothing. The pseudonym is now in the authenticated manifest.
+    @Test func aRecordingMovedOntoAnotherPatientIsRefusedOnReadAndReportedByVerify() async throws {
+        let t = try await TestVault.make()
+        defer { t.remove() }
+        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase)
+        let alice = try await t.ingest(pseudoRandomBytes(1000)).id
+        let bobsPseudonym = try #require(try await t.vault.catalog.consents(session: "S2").first?.patient)
+        #expect(try await t.vault.catalog.recording(alice)?.patient != bobsPseudonym)
+        #expect(try await t.read(alice).count == 1000)
+
+        try sql(t, "UPDATE recordings SET patient = ? WHERE id = ?", [.text(bobsPseudonym), .blob(alice.bytes)])
+        do {
+            _ = try await t.read(alice)
+            Issue.record("a recording moved onto another patient was read")
+        } catch let error as VaultError {
+            guard case .manifestTampered(let recording, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(recording == alice && reason.contains("patient differs"))
+        }
+        // Keyless, verify can only scrub chunks; with the records officer's key it opens every manifest.
+        let officer = try await t.vault.unlockRole("records-officer", passphrase: t.passphrase)
+        let report = try await t.vault.verify(manifestsAs: officer, actor: "test")
+        #expect(report.manifestsChecked == 1 && report.manifestsWithoutPatient == 0)
+        #expect(report.problems.map(\.problem) == ["catalog row edited: patient differs"])
+        #expect(report.problems.first?.recording == alice.description)
+
+        try sql(t, "UPDATE recordings SET patient = (SELECT patient FROM consents WHERE session = 'S1') WHERE id = ?", [.blob(alice.bytes)])
+        #expect(try await t.read(alice).count == 1000)
+        #expect(try await t.vault.verify(manifestsAs: officer, actor: "test").problems.isEmpty)
+    }
 }

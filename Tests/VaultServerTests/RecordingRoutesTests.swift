@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VaultIndex
+@testable import VaultIndex
 import VaultServer
 
 @Suite("Service listing, metadata and audit routes")
@@ -68,6 +68,23 @@ struct RecordingRoutesTests {
             let refusals = try await f.audit(f.recordingB).filter { $0.draft.outcome == "refused" }
             #expect(refusals.count >= 4)
             #expect(refusals.allSatisfy { $0.draft.actor == "user:alice@127.0.0.1" && $0.draft.detail == "patient not on the user's care list" })
+        }
+    }
+
+    /// The attack: `UPDATE recordings SET patient = <Bob's patient>` put Alice's patient's recording on
+    /// Bob's care list and Bob read it (200). The patient is now bound into the authenticated
+    /// manifest, so the edited row is refused when the recording is opened.
+    @Test func aRowMovedOntoAnotherPatientIsNotServedToThatPatientsClinician() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        let bobsPatient = try #require(try await f.vault.catalog.recording(f.recordingB)?.patient)
+        let db = try SQLiteConnection(path: f.root.appendingPathComponent("catalog.sqlite").path)
+        try db.run("UPDATE recordings SET patient = ? WHERE id = ?", [.text(bobsPatient), .blob(f.recordingA.bytes)])
+        try await f.withServer { client, _ in
+            let content = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("bob"))
+            #expect(content.status != 200, "Bob was served a recording moved onto his patient")
+            #expect(content.body.count < f.contentA.count)
+            #expect(!content.text.contains("patient"), "the answer names no detail: \(content.text)")
         }
     }
 

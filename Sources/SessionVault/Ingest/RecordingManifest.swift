@@ -23,6 +23,10 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
     public var retentionClass: String
     public var capturedOn: String
     public var source: RecordingID?
+    /// The patient's pseudonym, so that a row moved onto another patient (and so onto another
+    /// clinician's care list, or out of a subject-access export) is refused on read. Absent in
+    /// manifests written before it was bound (they encode to the same bytes as before).
+    public var patient: String?
 
     func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
@@ -57,6 +61,7 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
         if retentionClass != row.retentionClass { return "retention class differs" }
         if capturedOn != row.capturedOn { return "capture date differs" }
         if source != row.sourceID { return "source recording differs" }
+        if let patient, patient != row.patient { return "patient differs" }
         return nil
     }
 }

@@ -110,7 +110,8 @@ extension Vault {
             let manifest = RecordingManifest(
                 format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
                 byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
-                session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source)
+                session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source,
+                patient: patient)
             let manifestBytes = try manifest.encoded()
             let tag = try ManifestAuthenticator(key: dataKey).tag(manifestBytes)
             // The commit checks, in its transaction, that the consent is still what the wraps were made

@@ -16,12 +16,24 @@ public struct VerifyReport: Sendable, Codable {
     public var chunks = 0
     public var bytes: Int64 = 0
     public var problems: [VerifyProblem] = []
+    /// With a role: manifests opened with its key and checked against their catalog rows.
+    public var manifestsChecked = 0
+    /// With a role: recordings it holds no wrap for (not checked; the records officer holds one for every recording).
+    public var manifestsNotOpenable = 0
+    /// Checked manifests written before the patient pseudonym was bound into them.
+    public var manifestsWithoutPatient = 0
 }
 
 extension Vault {
     /// Scrubs blobs for corruption without any key: every chunk of every live recording (or of
     /// `ids`) is read and its SHA-256 compared with the catalog's digest.
-    public func verify(_ ids: [RecordingID]? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> VerifyReport {
+    ///
+    /// With `role` (unlocked; the records officer's opens every recording), each recording's
+    /// manifest is also opened and checked against its catalog row, as every read checks it: a row
+    /// edited outside the vault (moved onto another patient, session or class) is reported. The
+    /// check opens data keys, not content, and is audited as one entry.
+    public func verify(_ ids: [RecordingID]? = nil, manifestsAs role: UnlockedRole? = nil, actor: String = Vault.defaultActor,
+                       progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> VerifyReport {
         var report = VerifyReport()
         let records: [RecordingRecord]
         if let ids {
@@ -37,6 +49,11 @@ extension Vault {
         let store = self.store
         for (position, record) in records.enumerated() {
             report.recordings += 1
+            if let role, record.state == .live {
+                if let problem = try await checkManifest(record, as: role, report: &report) {
+                    report.problems.append(VerifyProblem(recording: record.id.description, chunk: nil, problem: problem))
+                }
+            }
             let chunks = try await catalog.chunks(of: record.id, in: 0..<max(record.chunkCount, 0))
             if chunks.count != record.chunkCount {
                 report.problems.append(VerifyProblem(recording: record.id.description, chunk: nil,
@@ -80,6 +97,31 @@ extension Vault {
             report.bytes += chunks.reduce(0) { $0 + Int64($1.sealedSize) }
             progress?(position + 1, records.count)
         }
+        if let role {
+            try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "verify.manifests", target: "vault",
+                                                     outcome: report.problems.isEmpty ? "ok" : "problems",
+                                                     detail: "\(report.manifestsChecked) manifests opened and checked against the catalog"))
+        }
         return report
+    }
+
+    /// Opens `record`'s manifest with `role`'s key and compares it with the row; the problem, if any.
+    func checkManifest(_ record: RecordingRecord, as role: UnlockedRole, report: inout VerifyReport) async throws -> String? {
+        guard let wrap = try await catalog.wrap(of: record.id, role: role.name) else {
+            report.manifestsNotOpenable += 1
+            return nil
+        }
+        guard let keyPair = role.keys[wrap.keyID] else { return "role '\(role.name)' key \(wrap.keyID) is not unlocked" }
+        let dataKey: DataKey
+        do {
+            dataKey = try await unwrapDataKey(wrap, with: keyPair)
+        } catch {
+            return "the role's wrap does not open"
+        }
+        report.manifestsChecked += 1
+        guard try ManifestAuthenticator(key: dataKey).verify(record.manifest, tag: record.manifestTag) else { return "manifest tag does not match" }
+        guard let manifest = try? RecordingManifest.decode(record.manifest) else { return "authenticated manifest does not decode" }
+        if manifest.patient == nil { report.manifestsWithoutPatient += 1 }
+        return manifest.check(against: record).map { "catalog row edited: \($0)" }
     }
 }

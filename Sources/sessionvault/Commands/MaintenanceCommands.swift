@@ -31,10 +31,16 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Scrub stored chunks for corruption without any key (SHA-256 of every sealed chunk against the catalog).",
-        discussion: "Exit code 4 if any problem is found.")
+        discussion: """
+            With --as ROLE (its passphrase), also opens each recording's authenticated manifest and checks the catalog row \
+            against it (patient, session, class, sizes, capture date, source): a row edited outside the vault is reported. \
+            The records officer's role opens every recording. Exit code 4 if any problem is found.
+            """)
 
     @OptionGroup var vault: VaultOptions
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "Recording ids (default: every live recording).") var ids: [String] = []
+    @Option(name: .customLong("as"), help: "Also check every manifest this role can open against its catalog row.") var role: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -48,12 +54,18 @@ struct VerifyCommand: AsyncParsableCommand {
                 }
             }
             let bar = ProgressBar(label: "verify", total: nil)
-            let report = try await opened.verify(parsed) { done, _ in bar.update(Int64(done)) }
+            var unlocked: UnlockedRole? = nil
+            if let role { unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'")) }
+            let report = try await opened.verify(parsed, manifestsAs: unlocked) { done, _ in bar.update(Int64(done)) }
             bar.finish()
             if json {
                 try printJSON(report)
             } else {
                 print("verified \(report.recordings) recordings, \(report.chunks) chunks, \(ByteCount.format(report.bytes)): \(report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems")")
+                if let role {
+                    print("manifests checked as \(role): \(report.manifestsChecked)" + (report.manifestsNotOpenable > 0 ? ", \(report.manifestsNotOpenable) not openable by this role" : "")
+                          + (report.manifestsWithoutPatient > 0 ? ", \(report.manifestsWithoutPatient) written before the patient was bound into the manifest" : ""))
+                }
                 for problem in report.problems {
                     print("  recording \(problem.recording)" + (problem.chunk.map { ", chunk \($0)" } ?? "") + ": \(problem.problem)")
                 }
