@@ -13,6 +13,8 @@ final class TestClock: Sendable {
 
     func set(_ day: String) { current.withLock { $0 = TestClock.date(day) } }
 
+    func advance(minutes: Int) { current.withLock { $0 = $0.addingTimeInterval(Double(minutes) * 60) } }
+
     func advance(days: Int) { current.withLock { $0 = $0.addingTimeInterval(Double(days) * 86_400) } }
 
     var function: @Sendable () -> Date { { [self] in self.now } }

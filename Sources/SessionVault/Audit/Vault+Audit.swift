@@ -14,6 +14,13 @@ public struct AuditVerification: Sendable, Codable {
     public var checkpoints = 0
     public var lastCheckpoint: Int64?
     public var problems: [AuditProblem] = []
+    /// Checkpoints read from published files (outside the vault) given to the verification.
+    public var publishedCheckpoints = 0
+    /// The keys checkpoints were verified with came from the vault's own files, which whoever can
+    /// rewrite the vault can replace: give `--public-key` from outside for a verification that holds.
+    public var keysFromVault = true
+    /// When the newest checkpoint was signed (ms since 1970), if any.
+    public var newestCheckpointMillis: Int64?
     /// The first entry where the chain or a signature breaks.
     public var firstBroken: AuditProblem? { problems.min { $0.sequence < $1.sequence } }
 }
@@ -30,16 +37,32 @@ extension Vault {
         return try await checkpointAudit(signing: secrets.auditSigning, reason: reason)
     }
 
-    func checkpointAudit(signing: SigningKeyPair, reason: String) async throws -> AuditCheckpoint? {
+    /// Signs the chain's head with `signing` (a checkpoint signer's key, or the vault's), stores
+    /// the checkpoint in the catalog, appends it to ``checkpointFile`` and publishes it to every
+    /// sink. Every sink is tried; the first failure is thrown after all were tried.
+    @discardableResult
+    public func checkpointAudit(signing: SigningKeyPair, reason: String, publishTo sinks: [any CheckpointSink] = []) async throws -> AuditCheckpoint? {
         guard let head = try await catalog.auditHead() else { return nil }
         let time = Int64((clock().timeIntervalSince1970 * 1000).rounded())
         let message = AuditCheckpoint.message(vaultID: config.vaultID, sequence: head.sequence, headHash: head.hash, timeMillis: time)
         let checkpoint = AuditCheckpoint(sequence: head.sequence, headHash: head.hash, timeMillis: time, publicKey: signing.publicKey,
                                          signature: signing.sign(message), reason: reason)
         try await catalog.addCheckpoint(checkpoint)
-        try appendCheckpointLine(checkpoint)
+        let line = try checkpointLine(checkpoint)
+        var failure: (any Error)? = nil
+        do { try AtomicFile.append(Array((line + "\n").utf8), to: checkpointFile) } catch { failure = error }
+        for sink in sinks {
+            do { try sink.publish(line) } catch { failure = failure ?? VaultError.output(path: sink.description, reason: "\(error)") }
+        }
+        if let failure { throw failure }
         return checkpoint
     }
+
+    /// The sequence of the newest checkpoint in the catalog, if any.
+    func lastCheckpointSequence() async throws -> Int64? { try await catalog.checkpoints().map(\.sequence).max() }
+
+    /// The sequence of the newest audit entry, if any.
+    func auditHeadSequence() async throws -> Int64? { try await catalog.auditHead()?.sequence }
 
     struct CheckpointLine: Codable {
         var vault: String
@@ -51,25 +74,37 @@ extension Vault {
         var reason: String
     }
 
-    func appendCheckpointLine(_ checkpoint: AuditCheckpoint) throws {
+    func checkpointLine(_ checkpoint: AuditCheckpoint) throws -> String {
         let line = CheckpointLine(vault: config.vaultID, sequence: checkpoint.sequence, headHash: Hex.encode(checkpoint.headHash),
                                   timeMillis: checkpoint.timeMillis, publicKey: Hex.encode(checkpoint.publicKey),
                                   signature: Hex.encode(checkpoint.signature), reason: checkpoint.reason)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var bytes = Array(try encoder.encode(line))
-        bytes.append(UInt8(ascii: "\n"))
-        try AtomicFile.append(bytes, to: checkpointFile)
+        return String(decoding: try encoder.encode(line), as: UTF8.self)
     }
 
-    /// Checkpoints from the shipped file (those an insider could not reach if it was copied elsewhere).
-    func checkpointsFromFile() throws -> [AuditCheckpoint] {
-        guard let text = try? String(contentsOf: checkpointFile, encoding: .utf8) else { return [] }
+    /// Checkpoints from a checkpoint file: the vault's own, or one published elsewhere (those an
+    /// insider could not reach). Lines of syslog output are accepted too (the JSON after the
+    /// `sessionvault audit checkpoint ` marker); other syslog lines are skipped.
+    func checkpoints(from file: URL, required: Bool) throws -> [AuditCheckpoint] {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            if !required { return [] }
+            throw VaultError.input(path: file.path, reason: "cannot be read as UTF-8 text")
+        }
+        let marker = "sessionvault audit checkpoint "
         var result: [AuditCheckpoint] = []
-        for (number, line) in text.split(separator: "\n").enumerated() {
+        for (number, rawLine) in text.split(separator: "\n").enumerated() {
+            var line = Substring(rawLine)
+            if let range = line.range(of: marker) { line = line[range.upperBound...] } else if !line.hasPrefix("{") { continue }
             guard let parsed = try? JSONDecoder().decode(CheckpointLine.self, from: Data(line.utf8)),
                   let hash = Hex.decode(parsed.headHash), let key = Hex.decode(parsed.publicKey), let signature = Hex.decode(parsed.signature) else {
-                throw VaultError.config(path: checkpointFile.path, line: number + 1, message: "not a checkpoint line")
+                throw VaultError.config(path: file.path, line: number + 1, message: "not a checkpoint line")
+            }
+            guard parsed.vault == config.vaultID else {
+                throw VaultError.config(path: file.path, line: number + 1, message: "a checkpoint of another vault (\(parsed.vault))")
             }
             result.append(AuditCheckpoint(sequence: parsed.sequence, headHash: hash, timeMillis: parsed.timeMillis, publicKey: key,
                                           signature: signature, reason: parsed.reason))
@@ -77,35 +112,59 @@ extension Vault {
         return result
     }
 
-    /// Walks the whole audit chain and every checkpoint (catalog and file): reports entries that
-    /// were edited, deleted, inserted or reordered, checkpoints whose signature fails, and a tail
-    /// truncated past a signed checkpoint. Needs no passphrase (the signing public key is public).
-    public func verifyAudit() async throws -> AuditVerification {
+    /// Walks the whole audit chain and every checkpoint (catalog, the vault's checkpoint file and
+    /// `published` files from outside the vault): reports entries that were edited, deleted,
+    /// inserted or reordered, checkpoints whose signature fails, a tail truncated past a signed
+    /// checkpoint, and, with `maxAge`, entries left unsigned for longer than that bound. Needs no
+    /// passphrase.
+    ///
+    /// `trustedKeys`: the public keys a checkpoint may be signed with, given from outside the vault.
+    /// Without them the vault's own audit key and its checkpoint signers' keys are used, which
+    /// whoever can rewrite the vault can replace (``AuditVerification/keysFromVault``).
+    public func verifyAudit(trustedKeys: [[UInt8]]? = nil, published: [URL] = [], maxAge: TimeInterval? = nil) async throws -> AuditVerification {
         var result = AuditVerification()
-        let publicKey = try keyring.auditPublicKey()
-        let stored = try await catalog.checkpoints()
-        let shipped = try checkpointsFromFile()
+        let trusted: Set<[UInt8]>
+        if let trustedKeys {
+            trusted = Set(trustedKeys)
+            result.keysFromVault = false
+        } else {
+            trusted = Set([try keyring.auditPublicKey()] + Array(try keyring.auditSignerPublicKeys().values))
+        }
         var bySequence: [Int64: AuditCheckpoint] = [:]
-        for checkpoint in stored { bySequence[checkpoint.sequence] = checkpoint }
-        for checkpoint in shipped {
+        var all: [AuditCheckpoint] = []
+        for checkpoint in try await catalog.checkpoints() { bySequence[checkpoint.sequence] = checkpoint; all.append(checkpoint) }
+        var outside: [(AuditCheckpoint, String)] = try checkpoints(from: checkpointFile, required: false).map { ($0, "the vault's checkpoint file") }
+        for file in published {
+            let found = try checkpoints(from: file, required: true)
+            result.publishedCheckpoints += found.count
+            outside += found.map { ($0, "published checkpoint file \(file.path)") }
+        }
+        for (checkpoint, source) in outside {
+            all.append(checkpoint)
             if let existing = bySequence[checkpoint.sequence] {
-                if existing.headHash != checkpoint.headHash || existing.signature != checkpoint.signature {
-                    result.problems.append(AuditProblem(sequence: checkpoint.sequence, problem: "the catalog's checkpoint differs from the shipped checkpoint file"))
+                // Two signers may sign the same head (different times, signatures); the head itself must agree.
+                if existing.headHash != checkpoint.headHash {
+                    result.problems.append(AuditProblem(sequence: checkpoint.sequence, problem: "the catalog's checkpoint differs from the one in \(source)"))
                 }
             } else {
-                result.problems.append(AuditProblem(sequence: checkpoint.sequence, problem: "a checkpoint in the shipped file is missing from the catalog"))
+                result.problems.append(AuditProblem(sequence: checkpoint.sequence, problem: "a checkpoint in \(source) is missing from the catalog"))
                 bySequence[checkpoint.sequence] = checkpoint
             }
         }
-        for checkpoint in bySequence.values {
+        var reported = Set<Int64>()
+        for checkpoint in all {
             let message = AuditCheckpoint.message(vaultID: config.vaultID, sequence: checkpoint.sequence, headHash: checkpoint.headHash,
                                                   timeMillis: checkpoint.timeMillis)
-            if checkpoint.publicKey != publicKey || !SigningKeyPair.verify(signature: checkpoint.signature, message: message, publicKey: publicKey) {
-                result.problems.append(AuditProblem(sequence: checkpoint.sequence, problem: "checkpoint signature does not verify with the vault's audit key"))
+            if !trusted.contains(checkpoint.publicKey) || !SigningKeyPair.verify(signature: checkpoint.signature, message: message, publicKey: checkpoint.publicKey) {
+                if reported.insert(checkpoint.sequence).inserted {
+                    result.problems.append(AuditProblem(sequence: checkpoint.sequence,
+                                                        problem: "checkpoint signature does not verify with \(trustedKeys == nil ? "the vault's audit keys" : "the given public keys")"))
+                }
             }
         }
         result.checkpoints = bySequence.count
         result.lastCheckpoint = bySequence.keys.max()
+        result.newestCheckpointMillis = all.map(\.timeMillis).max()
 
         var expected: Int64 = 1
         var previous = AuditEntry.genesisHash
@@ -138,9 +197,26 @@ extension Vault {
             }
         }
         let last = expected - 1
-        for sequence in bySequence.keys where sequence > last {
+        if let newest = bySequence.keys.max(), newest > last {
             result.problems.append(AuditProblem(sequence: last + 1,
-                                                problem: "the trail ends at entry \(last) but a signed checkpoint covers entry \(sequence) (truncated)"))
+                                                problem: "the trail ends at entry \(last) but a signed checkpoint covers entry \(newest) (truncated)"))
+        }
+        if let maxAge {
+            let covered = bySequence.keys.max() ?? 0
+            let age = clock().timeIntervalSince1970 - Double(result.newestCheckpointMillis ?? 0) / 1000
+            if last > covered && age > maxAge {
+                result.problems.append(AuditProblem(sequence: covered + 1, problem: "entries \(covered + 1)-\(last) are not covered by a checkpoint and the newest "
+                                                    + (result.newestCheckpointMillis == nil ? "does not exist" : "is \(Int((age / 60).rounded())) minutes old")
+                                                    + " (bound \(Int(maxAge / 60)) minutes): is the signing service running?"))
+            }
+            // A gap in what was published: entries that stayed unsigned for longer than the bound.
+            let published = outside.filter { $0.1 != "the vault's checkpoint file" }.map(\.0).sorted { $0.timeMillis < $1.timeMillis }
+            for (earlier, later) in zip(published, published.dropFirst())
+            where later.sequence > earlier.sequence && Double(later.timeMillis - earlier.timeMillis) / 1000 > maxAge {
+                result.problems.append(AuditProblem(sequence: earlier.sequence + 1,
+                                                    problem: "no checkpoint was published for \(Int((Double(later.timeMillis - earlier.timeMillis) / 60_000).rounded())) minutes "
+                                                    + "while entries \(earlier.sequence + 1)-\(later.sequence) were written (bound \(Int(maxAge / 60)) minutes)"))
+            }
         }
         return result
     }

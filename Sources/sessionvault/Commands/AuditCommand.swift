@@ -7,7 +7,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "The tamper-evident audit trail: list it, verify it, sign checkpoints.",
-        subcommands: [List.self, Verify.self, Checkpoint.self])
+        subcommands: [List.self, Verify.self, Checkpoint.self, Signer.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -66,14 +66,36 @@ struct AuditCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify the hash chain and every signed checkpoint; report the first entry where it breaks.",
-            discussion: "Exit code 4 if the trail was edited, truncated, or a checkpoint does not verify. Needs no passphrase.")
+            discussion: """
+                Exit code 4 if the trail was edited, truncated past a checkpoint, a checkpoint does not verify, or (with \
+                --max-age) entries stayed unsigned for longer than the bound. Needs no passphrase. For a verification an \
+                insider who can rewrite the vault cannot defeat, give the signers' public keys and the published checkpoint \
+                files from outside it: --public-key HEX (repeatable) and --published FILE (repeatable; syslog output is read too).
+                """)
 
         @OptionGroup var vault: VaultOptions
+        @Option(help: ArgumentHelp("A public key checkpoints may be signed with, from outside the vault (64 hex digits; repeatable).", valueName: "HEX"))
+        var publicKey: [String] = []
+        @Option(help: ArgumentHelp("A checkpoint file published outside the vault (repeatable).", valueName: "FILE")) var published: [String] = []
+        @Option(help: ArgumentHelp("Report entries left without a checkpoint for longer than this: e.g. 15m.", valueName: "DURATION"))
+        var maxAge: String?
         @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            for key in publicKey where key.count != 64 || key.contains(where: { !$0.isHexDigit }) {
+                throw ValidationError("invalid --public-key '\(key.prefix(80))': expected 64 hex digits (as `audit signer add` printed)")
+            }
+            if let maxAge, SweeperCommand.parseDuration(maxAge) == nil { throw ValidationError("invalid --max-age '\(maxAge)': use e.g. 15m, 1h") }
+        }
 
         func run() async throws {
             try await reportingErrors {
-                let result = try await vault.open().verifyAudit()
+                let keys = publicKey.isEmpty ? nil : publicKey.map { Array(hexDigits: $0) }
+                let result = try await vault.open().verifyAudit(trustedKeys: keys, published: published.map { URL(fileURLWithPath: $0) },
+                                                                 maxAge: maxAge.flatMap(SweeperCommand.parseDuration))
+                if result.keysFromVault && !json {
+                    note("sessionvault: note: checkpoint keys were read from the vault itself; pass --public-key from outside it for a check an insider cannot defeat")
+                }
                 if json {
                     try printJSON(result)
                 } else if let first = result.firstBroken {
@@ -83,7 +105,8 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                 } else {
                     print("audit trail intact: \(result.entries) entries, \(result.checkpoints) signed checkpoints"
-                          + (result.lastCheckpoint.map { " (last at entry \($0))" } ?? ""))
+                          + (result.lastCheckpoint.map { " (last at entry \($0))" } ?? "")
+                          + (published.isEmpty ? "" : ", \(result.publishedCheckpoints) published checkpoints checked"))
                 }
                 if !result.problems.isEmpty { throw ExitCode(ExitStatus.integrity) }
             }
@@ -109,5 +132,44 @@ struct AuditCommand: AsyncParsableCommand {
                 print("Signed checkpoint at entry \(checkpoint.sequence)")
             }
         }
+    }
+
+    struct Signer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Checkpoint signers: the keys `serve` and `sweeper` sign audit checkpoints with.",
+            subcommands: [Add.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Make a checkpoint signer, sealed under its own passphrase (--passphrase-file or $SESSIONVAULT_PASSPHRASE).",
+                discussion: """
+                    Prints the signer's public key. Keep it outside the vault (with whoever verifies the trail) and give it to \
+                    `audit verify --public-key`: the copy inside the vault is only as trustworthy as the vault's files. Run the \
+                    service with `serve --checkpoint-signer NAME --publish-checkpoints file:/PATH`.
+                    """)
+
+            @OptionGroup var vault: VaultOptions
+            @OptionGroup var passphrase: PassphraseOptions
+            @Argument(help: "The signer's name, e.g. serve-host-a or sweeper.") var name: String
+
+            func run() async throws {
+                try await reportingErrors {
+                    let opened = try await vault.open()
+                    let key = try await opened.addAuditSigner(name, passphrase: try passphrase.read(purpose: "seal checkpoint signer '\(name)'"),
+                                                              actor: Vault.defaultActor)
+                    print(key.map { String(format: "%02x", $0) }.joined())
+                }
+            }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Bytes from hex digits already checked to be an even count of [0-9a-fA-F].
+    init(hexDigits text: String) {
+        var bytes: [UInt8] = []
+        var iterator = text.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() { bytes.append(UInt8(String([high, low]), radix: 16) ?? 0) }
+        self = bytes
     }
 }

@@ -175,6 +175,7 @@ struct SweeperCommand: AsyncParsableCommand {
     @OptionGroup var vault: VaultOptions
     @Option(help: ArgumentHelp("Time between sweeps: e.g. 30s, 10m, 1h.", valueName: "DURATION")) var interval: String = "10m"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @OptionGroup var checkpoints: CheckpointOptions
 
     func run() async throws {
         try await reportingErrors {
@@ -185,8 +186,12 @@ struct SweeperCommand: AsyncParsableCommand {
             var logger = Logger(label: "sessionvault.sweeper") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             let opened = try await vault.open()
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))]
+            if let checkpointer = try checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
+                services.append(.init(service: checkpointer))
+            }
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             await opened.close()

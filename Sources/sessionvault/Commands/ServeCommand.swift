@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Content, review and upload streams served at once; more get 503.") var maxStreams: Int = 128
     @Option(help: "Seconds before an idle or stalled connection is closed.") var idleTimeout: Int64 = 30
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @OptionGroup var checkpoints: CheckpointOptions
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -52,7 +53,13 @@ struct ServeCommand: AsyncParsableCommand {
             let app = try server.makeApplication { bound in
                 note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
             }
-            try await app.runService()
+            if let checkpointer = try checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
+                let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
+                                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
+            } else {
+                try await app.runService()
+            }
             await opened.close()
         }
     }
