@@ -194,13 +194,16 @@ public struct RecordingFilter: Sendable, Hashable {
     public var session: String?
     public var retentionClass: String?
     public var since: Date?
+    /// Only recordings derived from this one (its review copies).
+    public var source: RecordingID?
     public var states: Set<RecordingState>
     public var limit: Int?
     /// Keyset pagination: only ids greater than this, in id order (for walking every recording in batches).
     public var after: RecordingID?
 
     public init(patient: String? = nil, clinician: String? = nil, session: String? = nil, retentionClass: String? = nil,
-                since: Date? = nil, states: Set<RecordingState> = [.live], limit: Int? = nil, after: RecordingID? = nil) {
+                since: Date? = nil, source: RecordingID? = nil, states: Set<RecordingState> = [.live], limit: Int? = nil, after: RecordingID? = nil) {
+        self.source = source
         self.patient = patient
         self.clinician = clinician
         self.session = session

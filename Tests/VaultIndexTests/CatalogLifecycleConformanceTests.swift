@@ -25,6 +25,29 @@ struct CatalogLifecycleConformanceTests {
     static func sortedIDs(_ count: Int) -> [RecordingID] { (0..<count).map { _ in RecordingID.random() }.sorted() }
 
     @Test(arguments: CatalogBackend.enabled)
+    func copiesAreFoundByTheirSourceAndAHoldOnTheSourceHoldsThem(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let ids = Self.sortedIDs(3)
+            let (source, copy, other) = (ids[0], ids[1], ids[2])
+            try await Self.commit(catalog, source, patient: "p1", dueOn: "2020-01-01")
+            try await catalog.beginStaging(C.staging(copy, session: "s1"))
+            var record = C.live(copy, session: "s1", patient: "p1")
+            record.dueOn = "2020-01-01"
+            record.sourceID = source
+            try await catalog.commitRecording(record, chunks: [ChunkRecord(index: 0, sealedSize: 60, digest: [UInt8](repeating: 0, count: 32))],
+                                              wraps: [], audit: C.audit)
+            try await Self.commit(catalog, other, patient: "p1", dueOn: "2020-01-01")
+            #expect(try await catalog.recordings(RecordingFilter(source: source)).map(\.id) == [copy])
+            #expect(try await catalog.recordings(RecordingFilter(source: other)).isEmpty)
+            _ = try await catalog.placeHold(HoldRecord(recording: source, reason: "inquiry", caseRef: "c1", placedBy: "ro", placedAt: Date()),
+                                            audit: C.audit)
+            #expect(try await catalog.isHeld(copy), "a held source holds its copy")
+            #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).map(\.id) == [other])
+            #expect(try await catalog.beginDisposal([(copy, "sweeper")], at: Date(), actor: "sweeper").isEmpty)
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
     func dueRecordingsAreQueuedApprovedShreddedAndDestroyedUnlessHeld(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             let ids = Self.sortedIDs(4)

@@ -27,6 +27,8 @@ struct BrowserTests {
         let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
         let token = f.token("alice")
         try await f.withServer { client, _ in
+            // The clinician asks for the review copy first (a GET never makes one).
+            #expect(try await client.request("POST", "/api/recordings/\(video.id)/review", headers: ["Authorization": "Bearer " + token]).status == 201)
             let page = try await client.get("/")
             #expect(page.header("content-security-policy")?.contains("default-src 'none'") == true)
             let browser = try await WebDriver()
@@ -53,7 +55,7 @@ struct BrowserTests {
                 throw error
             }
             await browser.quit()
-            // The first /review transcoded the WebM and stored the copy; the player's range reads of it are audited.
+            // The player's range reads of the stored copy are audited against the copy.
             let copies = try await f.vault.derivedRecordings(of: video.id)
             #expect(copies.count == 1)
             let copy = try #require(copies.first)

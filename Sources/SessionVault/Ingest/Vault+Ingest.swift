@@ -56,6 +56,18 @@ public struct IngestSummary: Sendable, Codable {
 }
 
 extension Vault {
+    /// `decision` for a copy of `source`: due no later than the source (the sweep also destroys
+    /// copies with their source, whatever their own date).
+    static func notOutliving(_ decision: RetentionPlanner.Outcome, source: RecordingRecord) -> RetentionPlanner.Outcome {
+        guard let sourceDue = source.dueOn else { return decision }
+        var clamped = decision
+        if let own = decision.dueOn, own <= sourceDue { return decision }
+        clamped.dueOn = sourceDue
+        clamped.disposition = "destroy"
+        clamped.rule = "with its source \(source.id) (due \(sourceDue))"
+        return clamped
+    }
+
     /// The capture date of a new recording: the one given, which may not be after today, or today.
     func captureDate(_ given: CivilDate?) throws -> CivilDate {
         let today = CivilDate(clock())
@@ -84,6 +96,15 @@ extension Vault {
 
         var gate = try await consentGate(request, retention: retention)
         let patient = gate.patient
+        // A derived copy belongs to a live source of the same session, and never outlives it.
+        var sourceRecord: RecordingRecord? = nil
+        if let source = request.source {
+            let record = try await liveRecording(source)
+            guard record.session == request.session else {
+                throw VaultError.invalidArgument("a copy of recording \(source) must be in its session '\(record.session)', not '\(request.session)'")
+            }
+            sourceRecord = record
+        }
 
         let id = RecordingID.random()
         let dataKey = try DataKey.generate()
@@ -122,6 +143,7 @@ extension Vault {
                 attempt += 1
                 decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
                                                       capturedOn: capturedOn, consents: gate.consents)
+                if let source = sourceRecord { decision = Self.notOutliving(decision, source: source) }
                 let wraps = try await makeWraps(dataKey, recording: id, roles: gate.roleKeys.map { ($0.0, $0.1, $0.2) })
                 let row = RecordingRecord(
                     id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,

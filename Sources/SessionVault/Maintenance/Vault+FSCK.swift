@@ -110,8 +110,7 @@ extension Vault {
             for recording in batch {
                 let consents = try await catalog.consents(session: recording.session)
                 let patient = try await catalog.patient(recording.patient)
-                let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn,
-                                                 consents: consents)
+                let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: consents)
                 if outcome.dueOn != recording.dueOn {
                     corrections.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
                     add(repair ? .repaired : .warning, "due-date", "recording \(recording.id)",

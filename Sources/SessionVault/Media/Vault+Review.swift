@@ -91,6 +91,7 @@ extension Vault {
 
     /// The stored review copies derived from a recording.
     public func derivedRecordings(of id: RecordingID) async throws -> [RecordingRecord] {
-        try await catalog.recordings(RecordingFilter(session: try await liveRecording(id).session)).filter { $0.sourceID == id }
+        _ = try await liveRecording(id)
+        return try await catalog.recordings(RecordingFilter(source: id, states: [.live]))
     }
 }

@@ -85,6 +85,18 @@ struct RetentionPlanner: Sendable {
 }
 
 extension Vault {
+    /// The outcome the schedule gives `recording` (its session's `consents`, its `patient`); a copy's
+    /// is never later than its live source's, as the schedule gives that source.
+    func scheduledOutcome(of recording: RecordingRecord, planner: RetentionPlanner, patient: PatientRecord?,
+                          consents: [ConsentRecord]) async throws -> RetentionPlanner.Outcome {
+        let own = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: consents)
+        guard let sourceID = recording.sourceID, var source = try await catalog.recording(sourceID), source.state == .live else { return own }
+        // A copy is in its source's session: the same consents and patient.
+        source.dueOn = try planner.decide(retentionClass: source.retentionClass, patient: patient, capturedOn: source.capturedOn,
+                                          consents: consents).dueOn
+        return Self.notOutliving(own, source: source)
+    }
+
     /// The retention schedule named in the configuration. Parsed once and kept while the file is
     /// unchanged (same inode, size and modification time); a long-running process (the service,
     /// the sweeper daemon) parses it again at its next use after the file changes. An edited file

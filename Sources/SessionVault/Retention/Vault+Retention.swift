@@ -45,11 +45,15 @@ extension Vault {
         let recordings = try await catalog.recordings(RecordingFilter(session: session))
         var patient: PatientRecord? = nil
         if let first = consents.first { patient = try await catalog.patient(first.patient) }
-        func dueDate(of recording: RecordingRecord) throws -> DueDateUpdate {
-            let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: after)
-            return DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule)
+        func dueDates(of recordings: [RecordingRecord]) async throws -> [DueDateUpdate] {
+            var updates: [DueDateUpdate] = []
+            for recording in recordings {
+                let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: after)
+                updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+            }
+            return updates
         }
-        var updates = try recordings.map(dueDate(of:))
+        var updates = try await dueDates(of: recordings)
         // The wraps this withdrawal deletes: their erasure leaves go once the catalog has committed.
         var revokedWraps: [WrapRecord] = []
         for recording in recordings where recording.state == .live {
@@ -72,7 +76,7 @@ extension Vault {
         let listed = Set(recordings.map(\.id))
         let missed = try await catalog.recordings(RecordingFilter(session: session)).filter { !listed.contains($0.id) }
         if !missed.isEmpty {
-            let late = try missed.map(dueDate(of:))
+            let late = try await dueDates(of: missed)
             try await catalog.updateDueDates(late, patient: nil, audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
                                                                                      detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
             updates += late
@@ -106,7 +110,7 @@ extension Vault {
         var updates: [DueDateUpdate] = []
         for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
             let consents = try await catalog.consents(session: recording.session)
-            let outcome = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: consents)
+            let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: consents)
             updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
         }
         let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died)].compactMap { name, value in value.map { "\(name) \($0)" } }

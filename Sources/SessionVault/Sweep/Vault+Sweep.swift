@@ -99,11 +99,14 @@ extension Vault {
         var pending: (records: [RecordingRecord], blobs: Task<[RecordingID], any Error>)? = nil
         defer { pending?.blobs.cancel() }
         while true {
-            let due = try await catalog.destroyable(on: today, limit: batchSize)
-            if due.isEmpty { break }
-            let items = due.map { record in
+            let dueAlone = try await catalog.destroyable(on: today, limit: batchSize)
+            if dueAlone.isEmpty { break }
+            var items = dueAlone.map { record in
                 (id: record.id, authorisedBy: approvals[record.id].map { "review approved by \($0)" } ?? "sweeper (schedule)")
             }
+            // Cascade: a recording's review copies go with it, in the same shred transaction, each with a
+            // destruction record of its own (a copy that is itself held stays: the transaction skips it).
+            let due = try await withDerivedCopies(dueAlone, items: &items)
             var shreddedWraps: [WrapRecord] = []
             for record in due {
                 for role in try await catalog.wrapRoles(of: record.id) {
@@ -140,6 +143,21 @@ extension Vault {
         report.deferred = deferred.map(\.description).sorted()
         report.seconds = Date().timeIntervalSince(started)
         return report
+    }
+
+    /// `due` plus the live copies derived from any of them, not already in `due`; `items` gains the
+    /// copies' authorisations, naming their source.
+    func withDerivedCopies(_ due: [RecordingRecord], items: inout [(id: RecordingID, authorisedBy: String)]) async throws -> [RecordingRecord] {
+        var all = due
+        var seen = Set(due.map(\.id))
+        let authorisations = Dictionary(items.map { ($0.id, $0.authorisedBy) }, uniquingKeysWith: { a, _ in a })
+        for record in due {
+            for copy in try await catalog.recordings(RecordingFilter(source: record.id, states: [.live])) where seen.insert(copy.id).inserted {
+                all.append(copy)
+                items.append((id: copy.id, authorisedBy: "with its source \(record.id) (\(authorisations[record.id] ?? "sweeper"))"))
+            }
+        }
+        return all
     }
 
     /// Steps 3 and 4 for recordings already crypto-shredded. Returns how many were finished.

@@ -2,9 +2,12 @@ public import Foundation
 
 extension PostgresCatalog {
     /// SQL that is true when an active hold covers recording `r` (as SQLite's).
+    /// Held: a hold on the recording, on its patient, or on the recording it was derived from (a
+    /// held source holds its review copies).
     static let heldClause = """
         (EXISTS (SELECT 1 FROM holds h WHERE h.released_at_ms IS NULL AND h.recording_id = r.id)
-         OR EXISTS (SELECT 1 FROM holds h WHERE h.released_at_ms IS NULL AND h.patient = r.patient))
+         OR EXISTS (SELECT 1 FROM holds h WHERE h.released_at_ms IS NULL AND h.patient = r.patient)
+         OR (r.source_id IS NOT NULL AND EXISTS (SELECT 1 FROM holds h WHERE h.released_at_ms IS NULL AND h.recording_id = r.source_id)))
         """
 
     // MARK: - Consent withdrawal and due dates

@@ -232,8 +232,9 @@ enum PostgresMigrations {
                 WHERE state = 'live' AND due_on IS NOT NULL
             """,
         ]),
-        Migration(name: "0008-destruction-as-of", statements: [
+        Migration(name: "0008-as-of-and-sources", statements: [
             "ALTER TABLE destructions ADD COLUMN as_of text COLLATE \"C\"",
+            "CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL",
         ]),
     ]
 

@@ -71,6 +71,15 @@ struct UploadResultJSON: Codable, Sendable {
     var capturedOn: String
 }
 
+/// The answer to `POST /api/recordings/{id}/review`.
+struct ReviewCopyJSON: Codable, Sendable {
+    var id: String
+    var source: String
+    /// False when the recording already had a copy.
+    var created: Bool
+    var dueOn: String?
+}
+
 /// A list with its count.
 struct ListJSON<Item: Codable & Sendable>: Codable, Sendable {
     var count: Int

@@ -9,6 +9,7 @@ import VaultIndex
 
 /// `GET /api/recordings/{id}/content` and `GET /api/recordings/{id}/review`: decrypted streams
 /// with Range, ETag and If-Range. Only the chunks a range touches are read and opened.
+/// `POST /api/recordings/{id}/review` makes and stores the review copy (a GET never writes).
 struct ContentRoutes: Sendable {
     let access: RecordingAccess
     let limiter: StreamLimiter
@@ -19,6 +20,7 @@ struct ContentRoutes: Sendable {
     func register(on group: RouterGroup<APIRequestContext>) {
         group.get("recordings/:id/content", use: content)
         group.get("recordings/:id/review", use: review)
+        group.post("recordings/:id/review", use: makeReviewCopy)
     }
 
     @Sendable func content(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -28,9 +30,9 @@ struct ContentRoutes: Sendable {
         return try await serve(record, request: request, context: context, user: user, purpose: purpose, note: nil)
     }
 
-    /// The stored review copy if the recording has one; else, for WebM, a copy transcoded now and
-    /// stored (`X-Review-Source: transcoded`); else (audio-only or unknown media) the original.
-    /// `X-Review-Source` says which.
+    /// The stored review copy if the recording has one whose wrap the caller's role holds
+    /// (`X-Review-Source: derived`), else the original (`original`). Never transcodes or stores
+    /// anything: a copy is made by `POST` (or `sessionvault review --store`).
     @Sendable func review(_ request: Request, context: APIRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let purpose = try AccessPurpose.from(request)
@@ -41,27 +43,34 @@ struct ContentRoutes: Sendable {
            try await vault.catalog.wrapRoles(of: copy.id).contains(user.role) {
             served = copy
             source = "derived"
-        } else if ReviewCopyMaker.canTranscode(original) {
-            try await access.requireWrap(original, user: user, purpose: purpose, actor: context.actor)
-            let role = try await access.unlockedRole(for: user, record: original, purpose: purpose, actor: context.actor)
-            do {
-                let copyID = try await reviewCopies.copy(of: original.id, as: role, actor: context.actor)
-                if let copy = try await vault.catalog.recording(copyID), copy.state == .live {
-                    served = copy
-                    source = "transcoded"
-                }
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                // A recording the transcoder cannot take is still reviewable as it is.
-                access.logger.warning("review transcode failed; serving the original",
-                                      metadata: ["recording": .string(original.id.description), "error": .string(String(describing: type(of: error)))])
-            }
         }
         var response = try await serve(served, request: request, context: context, user: user, purpose: purpose,
                                        note: "review of \(original.id) (\(source))")
         response.headers[.reviewSource] = source
         return response
+    }
+
+    /// Makes the recording's review copy (WebM originals: VP8 640x360 15 fps + Opus) and stores it as
+    /// a derived recording: same session, so the same consent and wraps; class `review-copy`; due no
+    /// later than its source and destroyed with it. 201 with the new copy, 200 with the existing one,
+    /// 422 for media the transcoder does not take.
+    @Sendable func makeReviewCopy(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let purpose = try AccessPurpose.from(request)
+        let original = try await access.resolve(try context.parameters.require("id"), user: user, purpose: purpose, actor: context.actor, action: "review")
+        if let copy = try await RecordingRoutes.reviewCopy(of: original, catalog: vault.catalog) {
+            return try JSONResponse.make(ReviewCopyJSON(id: copy.id.description, source: original.id.description, created: false, dueOn: copy.dueOn),
+                                         status: .ok, headers: [.location: "/api/recordings/\(copy.id)"])
+        }
+        guard ReviewCopyMaker.canTranscode(original) else {
+            throw APIError(.unprocessableContent, "only WebM recordings get a review copy (this one is \(original.mediaType))")
+        }
+        try await access.requireWrap(original, user: user, purpose: purpose, actor: context.actor)
+        let role = try await access.unlockedRole(for: user, record: original, purpose: purpose, actor: context.actor)
+        let copyID = try await reviewCopies.copy(of: original.id, as: role, actor: context.actor)
+        let copy = try await vault.catalog.recording(copyID)
+        return try JSONResponse.make(ReviewCopyJSON(id: copyID.description, source: original.id.description, created: true, dueOn: copy?.dueOn),
+                                     status: .created, headers: [.location: "/api/recordings/\(copyID)"])
     }
 
     func serve(_ record: RecordingRecord, request: Request, context: APIRequestContext, user: UserRecord, purpose: AccessPurpose,

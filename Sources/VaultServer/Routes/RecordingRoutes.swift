@@ -95,8 +95,7 @@ struct RecordingRoutes: Sendable {
 
     /// A stored review copy derived from the recording (the newest), if any.
     static func reviewCopy(of record: RecordingRecord, catalog: any Catalog) async throws -> RecordingRecord? {
-        try await catalog.recordings(RecordingFilter(session: record.session)).filter { $0.sourceID == record.id }
-            .max { $0.createdAt < $1.createdAt }
+        try await catalog.recordings(RecordingFilter(source: record.id)).max { $0.createdAt < $1.createdAt }
     }
 
     static func civilDate(_ text: String) -> Date? {

@@ -2,10 +2,10 @@ import Media
 import SessionVault
 import VaultIndex
 
-/// Makes a recording's review copy on demand, once: the first `/review` of a WebM recording that
-/// has no stored copy transcodes it (Media's review profile) and stores the result as a derived
+/// Makes a recording's review copy when asked (`POST /api/recordings/{id}/review`), once: it
+/// transcodes a WebM recording (Media's review profile) and stores the result as a derived
 /// recording (same session, so the same consent and wraps); concurrent requests wait for that
-/// one transcode instead of starting their own. The stored copy is then served with Range.
+/// one transcode instead of starting their own. `GET /review` then serves the copy with Range.
 actor ReviewCopyMaker {
     let vault: Vault
     var inFlight: [RecordingID: Task<RecordingID, any Error>] = [:]

@@ -1,0 +1,47 @@
+import TestSupport
+import Foundation
+import SessionVault
+import Testing
+@testable import VaultIndex
+
+/// Review copies over HTTP: a GET never writes (it used to transcode and store a copy as a side
+/// effect of reading); a copy is made by POST, once, and dies with its source.
+@Suite("Review copies over HTTP", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "needs ffmpeg (make test installs it)"))
+struct ReviewCopyRoutesTests {
+    @Test func getReviewNeverWritesAndPostMakesTheCopyOnce() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        var reader = BufferChunkReader(bytes: try await BrowserTests.makeWebM())
+        let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
+        let auth = ["Authorization": "Bearer " + f.token("alice")]
+        try await f.withServer { client, _ in
+            let before = try await f.vault.catalog.recordings(RecordingFilter(states: Set(RecordingState.allCases))).count
+            let read = try await client.get("/api/recordings/\(video.id)/review", token: f.token("alice"))
+            #expect(read.status == 200 && read.header("x-review-source") == "original")
+            #expect(try await f.vault.catalog.recordings(RecordingFilter(states: Set(RecordingState.allCases))).count == before,
+                    "a GET stored nothing")
+            #expect(try await f.vault.catalog.stagingRecords().isEmpty)
+
+            let made = try await client.request("POST", "/api/recordings/\(video.id)/review", headers: auth)
+            #expect(made.status == 201)
+            let copyID = try #require(try made.json()["id"] as? String)
+            #expect(made.header("location") == "/api/recordings/\(copyID)")
+            let copyRecordingID = try #require(RecordingID(copyID))
+            let copy = try #require(try await f.vault.catalog.recording(copyRecordingID))
+            #expect(copy.sourceID == video.id && copy.retentionClass == "review-copy" && copy.session == "S1")
+            #expect(copy.capturedOn == video.capturedOn)
+
+            let again = try await client.request("POST", "/api/recordings/\(video.id)/review", headers: auth)
+            let againJSON = try again.json()
+            #expect(again.status == 200 && againJSON["id"] as? String == copyID && againJSON["created"] as? Bool == false)
+            let served = try await client.get("/api/recordings/\(video.id)/review", token: f.token("alice"))
+            #expect(served.header("x-review-source") == "derived" && served.body.count == Int(copy.byteCount))
+
+            // Not WebM: nothing to transcode, nothing stored.
+            let opaque = try await client.request("POST", "/api/recordings/\(f.recordingA)/review", headers: auth)
+            #expect(opaque.status == 422)
+            // Someone else's patient: as if it did not exist.
+            #expect(try await client.request("POST", "/api/recordings/\(video.id)/review", headers: ["Authorization": "Bearer " + f.token("bob")]).status == 404)
+        }
+    }
+}
