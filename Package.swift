@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "sessionvault",
             dependencies: [
-                "SessionVault", "VaultServer", "Retention", "Media", "ByteRanges",
+                "SessionVault", "VaultServer", "VaultCrypto", "Retention", "Media", "ByteRanges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -20,6 +20,14 @@ say "2. Create roles: each gets an X25519 key pair, its secret sealed under a pa
 for role in clinician records-officer supervisor; do run "$BIN" role add "$role"; done
 run "$BIN" role ls
 
+say "2b. The first officer: Rita, records officer, with her own signing key (privileged acts need her proof from now on)"
+run "$BIN" user add rita --role records-officer --officer-key > /dev/null
+export SESSIONVAULT_OFFICER=rita
+set +e
+SESSIONVAULT_OFFICER= "$BIN" hold ls > /dev/null; SESSIONVAULT_OFFICER= "$BIN" role add trainer
+echo "without an officer's proof a privileged act is refused (exit code: $?)"
+set -e
+
 say "3. Record the patient's consent: care only (no supervision, no training)"
 run "$BIN" consent record --session S-2026-001 --patient "943 476 5919" --scope care --evidence "form C-17 signed"
 

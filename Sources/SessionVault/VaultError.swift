@@ -45,6 +45,9 @@ public enum VaultError: Error, CustomStringConvertible {
     case notLive(recording: RecordingID, state: String)
     /// A sweep that would change something was asked to act as of another day than today.
     case timeNotBorrowable(asOf: String, today: String)
+    /// A privileged act without the officer's proof: no such active officer, a role not allowed the
+    /// act, a wrong passphrase, or a key that is not the one recorded for them.
+    case officerRefused(name: String, reason: String)
     /// A capture date that cannot be: after today, or unreadable.
     case invalidCaptureDate(String, reason: String)
 
@@ -100,6 +103,7 @@ public enum VaultError: Error, CustomStringConvertible {
         case .timeNotBorrowable(let asOf, let today):
             return "a sweep destroys only as of today (\(today)), never as of \(asOf): a later date is for a dry run only (`sweep --dry-run --now \(asOf)`)"
         case .invalidCaptureDate(let text, let reason): return "invalid capture date '\(text)': \(reason)"
+        case .officerRefused(let name, let reason): return "officer '\(name)' refused: \(reason)"
         case .store(let error): return error.description
         case .legalHoldNotApplied(let recording, let held, let context, let reason):
             return "\(context), but the blob store's legal hold on recording \(recording) could not be \(held ? "set" : "lifted"): \(reason); "

@@ -118,7 +118,9 @@ public protocol Catalog: Sendable {
     func destructionRecords(since: Date?, limit: Int) async throws(CatalogError) -> [DestructionRecord]
     func dispositions(status: DispositionRecord.Status?) async throws(CatalogError) -> [DispositionRecord]
     /// A records officer's decision on a queued review: approve (destroy at the next sweep) or extend to a new due date.
-    func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date,
+    /// Puts an approved review back in the queue (its approval could not be verified).
+    func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError)
+    func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date, signature: [UInt8]?,
                            audit: AuditDraft) async throws(CatalogError)
 
     // MARK: Audit queries and checkpoints

@@ -41,9 +41,13 @@ public struct DispositionRecord: Sendable, Hashable, Codable {
     public var decidedAt: Date?
     public var extendedUntil: String?
     public var reason: String?
+    /// The deciding officer's public key (32 bytes) followed by their Ed25519 signature over the
+    /// decision (64 bytes); nil for decisions made before they were signed.
+    public var signature: [UInt8]?
 
     public init(recording: RecordingID, status: Status, dueOn: String, rule: String?, queuedAt: Date, decidedBy: String? = nil,
-                decidedAt: Date? = nil, extendedUntil: String? = nil, reason: String? = nil) {
+                decidedAt: Date? = nil, extendedUntil: String? = nil, reason: String? = nil, signature: [UInt8]? = nil) {
+        self.signature = signature
         self.recording = recording
         self.status = status
         self.dueOn = dueOn

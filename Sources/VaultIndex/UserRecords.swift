@@ -16,8 +16,14 @@ public struct UserRecord: Sendable, Hashable {
     public var createdAt: Date
     /// When the token was revoked; a revoked user is refused on their next request.
     public var revokedAt: Date?
+    /// An officer's Ed25519 public key: the user proves privileged acts with the matching secret key
+    /// (sealed under their own passphrase) and signs destruction decisions with it. Nil for users
+    /// who are not officers.
+    public var signingKey: [UInt8]?
 
-    public init(name: String, role: String, tokenHash: [UInt8], patients: [String], createdAt: Date, revokedAt: Date? = nil) {
+    public init(name: String, role: String, tokenHash: [UInt8], patients: [String], createdAt: Date, revokedAt: Date? = nil,
+                signingKey: [UInt8]? = nil) {
+        self.signingKey = signingKey
         self.name = name
         self.role = role
         self.tokenHash = tokenHash

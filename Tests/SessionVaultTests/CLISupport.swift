@@ -24,8 +24,19 @@ struct CLI {
         var env = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         env["SESSIONVAULT_DIR"] = vault.path
         env["SESSIONVAULT_PASSPHRASE"] = passphrase
+        // Whoever runs the suite may have these set for a real vault of theirs.
+        for name in ["SESSIONVAULT_OFFICER", "SESSIONVAULT_OFFICER_PASSPHRASE", "SESSIONVAULT_NEW_OFFICER_PASSPHRASE"] { env[name] = nil }
+        env.merge(extra) { $1 }
         environment = env
     }
+
+    private init(vault: URL, environment: [String: String]) {
+        self.vault = vault
+        self.environment = environment
+    }
+
+    /// The same vault, run with more environment (e.g. acting as an officer).
+    func with(_ extra: [String: String]) -> CLI { CLI(vault: vault, environment: environment.merging(extra) { $1 }) }
 
     typealias Result = ChildProcess.Output
 
@@ -40,11 +51,14 @@ struct CLI {
         try ChildProcess.Running(Self.binary, arguments, environment: environment, stdin: stdin)
     }
 
-    /// A vault with clinician, records-officer and supervisor roles and a care-only session S1.
+    /// A vault with clinician, records-officer and supervisor roles, a records officer `rita` (whose
+    /// passphrase is the vault's here) as whom privileged commands run, and a care-only session S1.
     static func prepared() async throws -> CLI {
-        let cli = CLI()
-        try await cli.expectOK(["init", "--chunk-size", "64KiB"])
-        for role in ["clinician", "records-officer", "supervisor"] { try await cli.expectOK(["role", "add", role]) }
+        let setup = CLI()
+        try await setup.expectOK(["init", "--chunk-size", "64KiB"])
+        for role in ["clinician", "records-officer", "supervisor"] { try await setup.expectOK(["role", "add", role]) }
+        try await setup.expectOK(["user", "add", "rita", "--role", "records-officer", "--officer-key"])
+        let cli = setup.with(["SESSIONVAULT_OFFICER": "rita"])
         try await cli.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"])
         return cli
     }

@@ -153,10 +153,10 @@ struct RetentionSweepTests {
         #expect(report.queuedForReview == 1)
         #expect(try await t.vault.catalog.dispositions(status: .pending).map(\.recording) == [id])
         #expect(try await t.vault.sweep().queuedForReview == 0)
-        try await t.vault.catalog.decideDisposition(id, approve: true, extendUntil: nil, reason: "appraised", by: "ro", at: clock.now,
-                                                    audit: AuditDraft(actor: "ro", action: "disposition.approve"))
+        try await t.vault.decideDisposition(id, approve: true, reason: "appraised", by: try await t.officer())
         #expect(try await t.vault.sweep().destroyed == 1)
-        #expect(try await t.vault.catalog.destructionRecords(since: nil, limit: 5).first?.authorisedBy == "review approved by ro")
+        let authorisation = try #require(try await t.vault.catalog.destructionRecords(since: nil, limit: 5).first?.authorisedBy)
+        #expect(authorisation.hasPrefix("review approved by officer:rita (ed25519 key "), "\(authorisation)")
     }
 
     @Test func anExtendedReviewMovesTheDueDate() async throws {
@@ -165,8 +165,8 @@ struct RetentionSweepTests {
         let id = try await t.ingest([1], retentionClass: "training").id
         clock.set("2029-01-11")
         #expect(try await t.vault.sweep().queuedForReview == 1)
-        try await t.vault.catalog.decideDisposition(id, approve: false, extendUntil: "2030-06-01", reason: "consent renewed", by: "ro", at: clock.now,
-                                                    audit: AuditDraft(actor: "ro", action: "disposition.extend"))
+        try await t.vault.decideDisposition(id, approve: false, extendUntil: "2030-06-01", reason: "consent renewed",
+                                            by: try await t.officer(for: .extendRetention))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         #expect(try await t.vault.catalog.dispositions(status: nil).isEmpty)
         #expect(try await t.vault.sweep().queuedForReview == 0)

@@ -28,6 +28,18 @@ struct TestVault {
 
     func remove() { try? FileManager.default.removeItem(at: root) }
 
+    /// Makes an officer (a user with an officer key sealed under this vault's test passphrase) and
+    /// proves them for `privilege`.
+    @discardableResult
+    func officer(_ name: String = "rita", role: String = "records-officer", for privilege: OfficerPrivilege = .approveDisposal) async throws -> Officer {
+        let key = try vault.createOfficerKey(name, passphrase: passphrase)
+        let token = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        try await vault.catalog.addUser(UserRecord(name: name, role: role, tokenHash: token, patients: [], createdAt: Date(), signingKey: key),
+                                        audit: AuditDraft(actor: "test", action: "user.add", target: "user:" + name))
+        try await vault.requireOfficersFromNowOn()
+        return try await vault.proveOfficer(name, passphrase: passphrase, for: privilege)
+    }
+
     func ingest(_ bytes: [UInt8], session: String = "S1", retentionClass: String = "care", chunkSize: Int? = nil) async throws -> IngestSummary {
         var reader = BufferChunkReader(bytes: bytes)
         return try await vault.ingest(IngestRequest(session: session, clinician: "dr-a", retentionClass: retentionClass, chunkSize: chunkSize),

@@ -69,9 +69,15 @@ struct CatalogLifecycleConformanceTests {
             #expect(try await catalog.queueReviews(on: "2026-01-01", at: Date(), limit: 10) == 1)
             #expect(try await catalog.queueReviews(on: "2026-01-01", at: Date(), limit: 10) == 0)
             #expect(try await catalog.dispositions(status: .pending).map(\.recording) == [review])
-            try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: "done", by: "ro", at: Date(), audit: C.audit)
+            let signature = [UInt8](repeating: 7, count: 96)
+            try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: "done", by: "ro", at: Date(), signature: signature, audit: C.audit)
+            #expect(try await catalog.dispositions(status: .approved).first?.signature == signature)
+            try await catalog.reopenDisposition(review, audit: C.audit)
+            #expect(try await catalog.dispositions(status: .pending).map(\.recording) == [review])
+            #expect(try await catalog.dispositions(status: .pending).first?.signature == nil)
+            try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: "done", by: "ro", at: Date(), signature: signature, audit: C.audit)
             await #expect(throws: CatalogError.self) {
-                try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: nil, by: "ro", at: Date(), audit: C.audit)
+                try await catalog.decideDisposition(review, approve: true, extendUntil: nil, reason: nil, by: "ro", at: Date(), signature: nil, audit: C.audit)
             }
             #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).map(\.id) == [destroy, review])
 
@@ -145,7 +151,7 @@ struct CatalogLifecycleConformanceTests {
             #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).isEmpty)
             #expect(try await catalog.beginDisposal([(ids[1], "sweeper")], at: Date(), actor: "sweeper").isEmpty)
             #expect(try await catalog.queueReviews(on: "2026-01-01", at: Date(), limit: 10) == 1)
-            try await catalog.decideDisposition(ids[0], approve: false, extendUntil: "2030-01-01", reason: "ongoing", by: "ro", at: Date(),
+            try await catalog.decideDisposition(ids[0], approve: false, extendUntil: "2030-01-01", reason: "ongoing", by: "ro", at: Date(), signature: nil,
                                                 audit: C.audit)
             #expect(try await catalog.recording(ids[0])?.dueOn == "2030-01-01")
             #expect(try await catalog.dispositions(status: nil).isEmpty)

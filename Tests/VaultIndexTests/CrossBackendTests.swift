@@ -96,9 +96,9 @@ struct CrossBackendTests {
         note("destroyable", try await catalog.destroyable(on: "2025-01-01", limit: 100).map(\.id).sorted())
         note("queued", try await catalog.queueReviews(on: "2025-01-01", at: at + 9, limit: 100))
         note("pending", try await catalog.dispositions(status: .pending))
-        try await catalog.decideDisposition(id(34), approve: true, extendUntil: nil, reason: "ok", by: "ro", at: at + 10, audit: audit)
+        try await catalog.decideDisposition(id(34), approve: true, extendUntil: nil, reason: "ok", by: "ro", at: at + 10, signature: nil, audit: audit)
         await attempt("decide again") {
-            try await catalog.decideDisposition(id(34), approve: false, extendUntil: "2040-01-01", reason: nil, by: "ro", at: at, audit: audit)
+            try await catalog.decideDisposition(id(34), approve: false, extendUntil: "2040-01-01", reason: nil, by: "ro", at: at, signature: nil, audit: audit)
         }
         try await catalog.releaseHold(hold, by: "ro", at: at + 11, audit: audit)
         let started = try await catalog.beginDisposal([(id(51), "sweeper"), (id(34), "ro"), (id(85), "sweeper"), (id(17), "sweeper")],

@@ -27,8 +27,6 @@ struct BrowserTests {
         let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
         let token = f.token("alice")
         try await f.withServer { client, _ in
-            // The clinician asks for the review copy first (a GET never makes one).
-            #expect(try await client.request("POST", "/api/recordings/\(video.id)/review", headers: ["Authorization": "Bearer " + token]).status == 201)
             let page = try await client.get("/")
             #expect(page.header("content-security-policy")?.contains("default-src 'none'") == true)
             let browser = try await WebDriver()
@@ -41,6 +39,8 @@ struct BrowserTests {
                 #expect(who == "alice (clinician)")
                 let rowText = try await browser.run("return document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"]').textContent") as? String
                 #expect(rowText?.contains("care") == true)
+                // The review copy is made on request (a GET never makes one); the player then streams it.
+                #expect(try await client.request("POST", "/api/recordings/\(video.id)/review", headers: ["Authorization": "Bearer " + token]).status == 201)
                 _ = try await browser.run("document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"] button.play').click(); return true")
                 try await browser.waitUntil("const v = document.getElementById('player'); return v.readyState >= 1")
                 _ = try await browser.run("const v = document.getElementById('player'); v.muted = true; v.play(); return true")

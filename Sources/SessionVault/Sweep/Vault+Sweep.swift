@@ -15,6 +15,8 @@ public struct SweepReport: Sendable, Codable {
     public var queuedForReview = 0
     /// Recordings crypto-shredded whose blobs the store would not delete yet (Object Lock); retried next sweep.
     public var deferred: [String] = []
+    /// Approvals not acted on (unsigned, or a signature that does not verify), put back in the review queue.
+    public var refusedApprovals: [String] = []
     /// True when another sweeper (another process or node sharing the catalog) held the sweep lock,
     /// so this one changed nothing.
     public var anotherSweeperActive = false
@@ -91,8 +93,20 @@ extension Vault {
             report.queuedForReview += queued
             if queued < batchSize { break }
         }
-        let approvals = Dictionary(try await catalog.dispositions(status: .approved).map { ($0.recording, $0.decidedBy ?? "records officer") },
-                                   uniquingKeysWith: { a, _ in a })
+        // An approval is acted on only if its officer's signature verifies; any other goes back to
+        // the review queue (audited), so nothing is destroyed early on an unsigned or altered decision.
+        var approvals: [RecordingID: String] = [:]
+        for decision in try await catalog.dispositions(status: .approved) {
+            switch try await verifyApproval(decision) {
+            case .success(let authorisation):
+                approvals[decision.recording] = authorisation
+            case .failure(let refusal):
+                try await catalog.reopenDisposition(decision.recording, audit: AuditDraft(
+                    actor: actor, action: "disposition.refused", target: decision.recording.description, outcome: "refused",
+                    detail: refusal.reason + "; back in the review queue"))
+                report.refusedApprovals.append("\(decision.recording): \(refusal.reason)")
+            }
+        }
         // Pipelined: the blobs of one batch are deleted (I/O, on BlockingIO's threads) while the next
         // batch is selected and crypto-shredded (SQL). Each recording still goes shred commit ->
         // blobs deleted -> destroyed commit; at most two batches are in memory.
@@ -102,7 +116,7 @@ extension Vault {
             let dueAlone = try await catalog.destroyable(on: today, limit: batchSize)
             if dueAlone.isEmpty { break }
             var items = dueAlone.map { record in
-                (id: record.id, authorisedBy: approvals[record.id].map { "review approved by \($0)" } ?? "sweeper (schedule)")
+                (id: record.id, authorisedBy: approvals[record.id] ?? "sweeper (schedule)")
             }
             // Cascade: a recording's review copies go with it, in the same shred transaction, each with a
             // destruction record of its own (a copy that is itself held stays: the transaction skips it).

@@ -111,21 +111,22 @@ extension PostgresCatalog {
 
     static let userColumns = """
         u.name, u.role, u.token_hash, u.created_at_ms, u.revoked_at_ms,
-        coalesce((SELECT array_agg(p.patient ORDER BY p.patient) FROM user_patients p WHERE p.user_name = u.name), '{}'::text[])
+        coalesce((SELECT array_agg(p.patient ORDER BY p.patient) FROM user_patients p WHERE p.user_name = u.name), '{}'::text[]),
+        u.signing_key
         """
 
     static func userRow(_ row: PGRow) throws(CatalogError) -> UserRecord {
         UserRecord(name: try row.text(0), role: try row.text(1), tokenHash: try row.blob(2), patients: try row.texts(5),
-                   createdAt: date(try row.int(3)), revokedAt: try row.optionalInt(4).map(date))
+                   createdAt: date(try row.int(3)), revokedAt: try row.optionalInt(4).map(date), signingKey: try row.optionalBlob(6))
     }
 
     public func addUser(_ user: UserRecord, audit: AuditDraft) async throws(CatalogError) {
         try await transaction { (tx) throws(CatalogError) in
             let added = try await tx.changes("""
-                INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms, signing_key) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (name) DO NOTHING RETURNING 1
                 """, [.text(user.name), .text(user.role), .bytes(user.tokenHash), .int(millis(user.createdAt)),
-                      .optional(user.revokedAt.map(millis))])
+                      .optional(user.revokedAt.map(millis)), user.signingKey.map { .bytes($0) } ?? .null])
             guard added == 1 else { throw .alreadyExists(what: "user", id: user.name) }
             let patients = Set(user.patients).sorted()
             if !patients.isEmpty {

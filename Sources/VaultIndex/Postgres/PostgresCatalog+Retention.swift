@@ -243,19 +243,30 @@ extension PostgresCatalog {
 
     public func dispositions(status: DispositionRecord.Status?) async throws(CatalogError) -> [DispositionRecord] {
         try await query("""
-            SELECT recording_id, status, due_on, rule, queued_at_ms, decided_by, decided_at_ms, extended_until, reason FROM dispositions
+            SELECT recording_id, status, due_on, rule, queued_at_ms, decided_by, decided_at_ms, extended_until, reason, signature FROM dispositions
             \(status == nil ? "" : "WHERE status = $1") ORDER BY due_on, recording_id
             """, status.map { [.text($0.rawValue)] } ?? []) { row throws(CatalogError) in
             DispositionRecord(recording: try RecordingID(bytes: row.blob(0)),
                               status: DispositionRecord.Status(rawValue: try row.text(1)) ?? .pending,
                               dueOn: try row.text(2), rule: try row.optionalText(3), queuedAt: date(try row.int(4)),
                               decidedBy: try row.optionalText(5), decidedAt: try row.optionalInt(6).map(date),
-                              extendedUntil: try row.optionalText(7), reason: try row.optionalText(8))
+                              extendedUntil: try row.optionalText(7), reason: try row.optionalText(8),
+                              signature: try row.optionalBlob(9))
+        }
+    }
+
+    public func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError) {
+        try await transaction { (tx) throws(CatalogError) in
+            try await tx.run("""
+                UPDATE dispositions SET status = 'pending', decided_by = NULL, decided_at_ms = NULL, reason = NULL, signature = NULL
+                WHERE recording_id = $1 AND status = 'approved'
+                """, [.bytes(id.bytes)])
+            try await tx.appendAudit(audit)
         }
     }
 
     public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date,
-                                  audit: AuditDraft) async throws(CatalogError) {
+                                  signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
         try await transaction { (tx) throws(CatalogError) in
             let status = try await tx.queryOne("SELECT status FROM dispositions WHERE recording_id = $1 FOR UPDATE", [.bytes(id.bytes)]) {
                 row throws(CatalogError) in try row.text(0)
@@ -264,9 +275,10 @@ extension PostgresCatalog {
                 throw .invalidState(recording: id.description, expected: "pending review", found: status ?? "not queued for review")
             }
             try await tx.run("""
-                UPDATE dispositions SET status = $1, decided_by = $2, decided_at_ms = $3, extended_until = $4, reason = $5 WHERE recording_id = $6
+                UPDATE dispositions SET status = $1, decided_by = $2, decided_at_ms = $3, extended_until = $4, reason = $5, signature = $7
+                WHERE recording_id = $6
                 """, [.text(approve ? "approved" : "extended"), .text(by), .int(millis(at)), .optional(extendUntil), .optional(reason),
-                      .bytes(id.bytes)])
+                      .bytes(id.bytes), signature.map { .bytes($0) } ?? .null])
             if !approve, let extendUntil {
                 try await tx.run("UPDATE recordings SET due_on = $1 WHERE id = $2 AND state = 'live'", [.text(extendUntil), .bytes(id.bytes)])
                 // The extension is history; the recording can be queued again when the new date comes.

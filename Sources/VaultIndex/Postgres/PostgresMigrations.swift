@@ -235,6 +235,8 @@ enum PostgresMigrations {
         Migration(name: "0008-as-of-and-sources", statements: [
             "ALTER TABLE destructions ADD COLUMN as_of text COLLATE \"C\"",
             "CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL",
+            "ALTER TABLE users ADD COLUMN signing_key bytea",
+            "ALTER TABLE dispositions ADD COLUMN signature bytea",
         ]),
     ]
 

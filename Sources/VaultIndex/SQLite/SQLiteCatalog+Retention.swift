@@ -214,26 +214,38 @@ extension SQLiteCatalog {
 
     public func dispositions(status: DispositionRecord.Status?) throws(CatalogError) -> [DispositionRecord] {
         try db.query("""
-            SELECT recording_id, status, due_on, rule, queued_at_ms, decided_by, decided_at_ms, extended_until, reason FROM dispositions
+            SELECT recording_id, status, due_on, rule, queued_at_ms, decided_by, decided_at_ms, extended_until, reason, signature FROM dispositions
             \(status == nil ? "" : "WHERE status = ?") ORDER BY due_on, recording_id
             """, status.map { [.text($0.rawValue)] } ?? []) { (row) throws(CatalogError) in
             DispositionRecord(recording: try RecordingID(bytes: row.blob(0)), status: DispositionRecord.Status(rawValue: row.text(1)) ?? .pending,
                               dueOn: row.text(2), rule: row.optionalText(3), queuedAt: date(row.int(4)), decidedBy: row.optionalText(5),
-                              decidedAt: row.optionalInt(6).map(date), extendedUntil: row.optionalText(7), reason: row.optionalText(8))
+                              decidedAt: row.optionalInt(6).map(date), extendedUntil: row.optionalText(7), reason: row.optionalText(8),
+                              signature: row.optionalBlob(9))
+        }
+    }
+
+    public func reopenDisposition(_ id: RecordingID, audit: AuditDraft) throws(CatalogError) {
+        try db.transaction { () throws(CatalogError) in
+            try db.run("""
+                UPDATE dispositions SET status = 'pending', decided_by = NULL, decided_at_ms = NULL, reason = NULL, signature = NULL
+                WHERE recording_id = ? AND status = 'approved'
+                """, [.blob(id.bytes)])
+            try appendAuditInTransaction(audit)
         }
     }
 
     public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date,
-                                  audit: AuditDraft) throws(CatalogError) {
+                                  signature: [UInt8]?, audit: AuditDraft) throws(CatalogError) {
         try db.transaction { () throws(CatalogError) in
             let status = try db.queryOne("SELECT status FROM dispositions WHERE recording_id = ?", [.blob(id.bytes)]) { $0.text(0) }
             guard status == DispositionRecord.Status.pending.rawValue else {
                 throw .invalidState(recording: id.description, expected: "pending review", found: status ?? "not queued for review")
             }
             try db.run("""
-                UPDATE dispositions SET status = ?, decided_by = ?, decided_at_ms = ?, extended_until = ?, reason = ? WHERE recording_id = ?
+                UPDATE dispositions SET status = ?, decided_by = ?, decided_at_ms = ?, extended_until = ?, reason = ?, signature = ?
+                WHERE recording_id = ?
                 """, [.text(approve ? "approved" : "extended"), .text(by), .integer(millis(at)), optional(extendUntil), optional(reason),
-                      .blob(id.bytes)])
+                      signature.map { .blob($0) } ?? .null, .blob(id.bytes)])
             if !approve, let extendUntil {
                 try db.run("UPDATE recordings SET due_on = ? WHERE id = ? AND state = 'live'", [.text(extendUntil), .blob(id.bytes)])
                 // The extension is history; the recording can be queued again when the new date comes.

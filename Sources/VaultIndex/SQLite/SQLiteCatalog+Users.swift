@@ -6,9 +6,9 @@ extension SQLiteCatalog {
             if try db.queryOne("SELECT 1 FROM users WHERE name = ?", [.text(user.name)], { $0.int(0) }) != nil {
                 throw .alreadyExists(what: "user", id: user.name)
             }
-            try db.run("INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?)",
+            try db.run("INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms, signing_key) VALUES (?, ?, ?, ?, ?, ?)",
                        [.text(user.name), .text(user.role), .blob(user.tokenHash), .integer(millis(user.createdAt)),
-                        user.revokedAt.map { .integer(millis($0)) } ?? .null])
+                        user.revokedAt.map { .integer(millis($0)) } ?? .null, user.signingKey.map { .blob($0) } ?? .null])
             for patient in Set(user.patients) {
                 try db.run("INSERT INTO user_patients (user_name, patient) VALUES (?, ?)", [.text(user.name), .text(patient)])
             }
@@ -17,19 +17,19 @@ extension SQLiteCatalog {
     }
 
     public func user(named name: String) throws(CatalogError) -> UserRecord? {
-        guard let row = try db.queryOne("SELECT name, role, token_hash, created_at_ms, revoked_at_ms FROM users WHERE name = ?",
+        guard let row = try db.queryOne("SELECT name, role, token_hash, created_at_ms, revoked_at_ms, signing_key FROM users WHERE name = ?",
                                         [.text(name)], Self.userRow) else { return nil }
         return try withPatients(row)
     }
 
     public func user(tokenHash: [UInt8]) throws(CatalogError) -> UserRecord? {
-        guard let row = try db.queryOne("SELECT name, role, token_hash, created_at_ms, revoked_at_ms FROM users WHERE token_hash = ?",
+        guard let row = try db.queryOne("SELECT name, role, token_hash, created_at_ms, revoked_at_ms, signing_key FROM users WHERE token_hash = ?",
                                         [.blob(tokenHash)], Self.userRow) else { return nil }
         return try withPatients(row)
     }
 
     public func users() throws(CatalogError) -> [UserRecord] {
-        let rows = try db.query("SELECT name, role, token_hash, created_at_ms, revoked_at_ms FROM users ORDER BY name", [], Self.userRow)
+        let rows = try db.query("SELECT name, role, token_hash, created_at_ms, revoked_at_ms, signing_key FROM users ORDER BY name", [], Self.userRow)
         var result: [UserRecord] = []
         for row in rows { result.append(try withPatients(row)) }
         return result
@@ -47,7 +47,7 @@ extension SQLiteCatalog {
 
     static func userRow(_ row: SQLiteRow) -> UserRecord {
         UserRecord(name: row.text(0), role: row.text(1), tokenHash: row.blob(2), patients: [], createdAt: date(row.int(3)),
-                   revokedAt: row.optionalInt(4).map(date))
+                   revokedAt: row.optionalInt(4).map(date), signingKey: row.optionalBlob(5))
     }
 
     func withPatients(_ user: UserRecord) throws(CatalogError) -> UserRecord {

@@ -196,6 +196,8 @@ enum SQLiteMigrations {
         Migration(name: "0008-as-of-and-sources", sql: """
             ALTER TABLE destructions ADD COLUMN as_of TEXT;
             CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL;
+            ALTER TABLE users ADD COLUMN signing_key BLOB;
+            ALTER TABLE dispositions ADD COLUMN signature BLOB;
             """),
     ]
 

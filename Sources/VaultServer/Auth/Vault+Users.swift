@@ -1,6 +1,7 @@
 import Foundation
 public import SessionVault
 public import VaultIndex
+public import VaultCrypto
 
 /// A user just added, with the token to hand over (shown once, never stored).
 public struct NewUser: Sendable {
@@ -11,18 +12,26 @@ public struct NewUser: Sendable {
 extension Vault {
     /// Adds a service user with a new access token. `patientPseudonyms` is the care list (computed
     /// by the caller from identifiers with the vault passphrase). The role must exist.
-    public func addUser(name: String, role: String, patientPseudonyms: [String], actor: String = Vault.defaultActor) async throws -> NewUser {
+    /// With `officerPassphrase`, the user is also an officer: an Ed25519 key is made for them,
+    /// sealed under that passphrase (their own), and its public key recorded with the user.
+    public func addUser(name: String, role: String, patientPseudonyms: [String], officerPassphrase: SecureBytes? = nil,
+                        actor: String = Vault.defaultActor) async throws -> NewUser {
         try Self.validateUserName(name)
         _ = try await requireRole(role)
+        if try await catalog.user(named: name) != nil { throw ServerError.invalidUser("user '\(name)' already exists (revoked names are not reused)") }
         let (token, hash) = try AccessToken.generate()
-        let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock())
+        let signingKey = try officerPassphrase.map { try createOfficerKey(name, passphrase: $0) }
+        let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey)
         do {
             try await catalog.addUser(record, audit: AuditDraft(actor: actor, role: role, action: "user.add", target: "user:" + name,
-                                                                 detail: "care list of \(Set(patientPseudonyms).count) patient(s)"))
+                                                                 detail: "care list of \(Set(patientPseudonyms).count) patient(s)"
+                                                                    + (signingKey.map { "; officer key \(Hex.encode($0))" } ?? "")))
         } catch {
+            if signingKey != nil { removeOfficerKey(name) }
             if case .alreadyExists = error { throw ServerError.invalidUser("user '\(name)' already exists (revoked names are not reused)") }
             throw error
         }
+        if signingKey != nil { try await requireOfficersFromNowOn() }
         return NewUser(record: record, token: token)
     }
 

@@ -14,7 +14,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as VaultError {
             switch error {
-            case .noWrap, .noConsent, .noActiveScope: throw APIError(.forbidden, error.description)
+            case .noWrap, .noConsent, .noActiveScope, .officerRefused: throw APIError(.forbidden, error.description)
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)

@@ -28,14 +28,16 @@ struct ConsentCommand: AsyncParsableCommand {
         @Flag(help: "Other people took part (group or family session): copies need redaction review before release.")
         var otherParticipants = false
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .consent)
                 let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
                 let active = try await opened.recordConsent(
                     ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
-                                   otherParticipants: otherParticipants), vaultPassphrase: secret)
+                                   otherParticipants: otherParticipants), vaultPassphrase: secret, actor: actor)
                 if json { try printJSON(active.map(ConsentView.init)); return }
                 print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
             }

@@ -17,11 +17,13 @@ extension ConsentCommand {
         @Option(help: "The scope to withdraw (e.g. training).") var scope: String
         @Option(help: ArgumentHelp("The date consent was withdrawn (default: today).", valueName: "YYYY-MM-DD")) var date: String?
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
-                let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date)
+                let actor = try await officer.actor(opened, for: .consent)
+                let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, actor: actor)
                 if json { try printJSON(summary); return }
                 print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
                       + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))

@@ -45,7 +45,7 @@ extension AsyncParsableCommand {
 
     static func exitStatus(for error: VaultError) -> Int32 {
         switch error {
-        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable: return ExitStatus.refused
+        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused: return ExitStatus.refused
         case .manifestTampered, .chunkTampered, .chunkMissing: return ExitStatus.integrity
         case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive: return ExitStatus.notFound
         case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure

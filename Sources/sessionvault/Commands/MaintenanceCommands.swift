@@ -91,11 +91,14 @@ struct FSCKCommand: AsyncParsableCommand {
     @Flag(help: "Fix what can be fixed safely.") var repair = false
     @Option(help: ArgumentHelp("Leave alone ingests younger than this many seconds.", valueName: "SECONDS")) var grace: Double = 3600
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var officer: OfficerOptions
 
     func run() async throws {
         try await reportingErrors {
             let opened = try await vault.open()
-            let report = try await opened.fsck(repair: repair, grace: grace, progress: { stage in
+            // --repair adopts the schedule in force and rewrites due dates: a records officer's act.
+            let actor = repair ? try await officer.actor(opened, for: .adoptSchedule) : Vault.defaultActor
+            let report = try await opened.fsck(repair: repair, grace: grace, actor: actor, progress: { stage in
                 if isatty(STDERR_FILENO) != 0 { note("fsck: checking \(stage)...") }
             })
             if json {

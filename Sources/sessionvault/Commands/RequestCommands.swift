@@ -17,11 +17,14 @@ struct RequestCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The day the request was received.", valueName: "YYYY-MM-DD")) var received: String
         @Option(help: "Your reference (no patient identifiers).") var ref: String?
         @Flag(help: "A complex SAR extended by two months (the requester must be told within the first month).") var extended = false
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 guard let type = RequestRecord.Kind(rawValue: kind) else { throw VaultError.invalidArgument("--type must be sar or foi") }
-                let record = try await vault.open().addRequest(kind: type, received: received, extended: extended, reference: ref)
+                let opened = try await vault.open()
+                let record = try await opened.addRequest(kind: type, received: received, extended: extended, reference: ref,
+                                                         actor: try await officer.actor(opened, for: .requests))
                 print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
             }
         }
@@ -54,12 +57,14 @@ struct RequestCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a request answered.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let today = ISO8601DateFormatter.civil.string(from: Date())
-                try await vault.open().catalog.closeRequest(id, on: today, audit: AuditDraft(actor: Vault.defaultActor, action: "request.close",
-                                                                                             target: "request:\(id)"))
+                let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .requests)
+                try await opened.catalog.closeRequest(id, on: today, audit: AuditDraft(actor: actor, action: "request.close", target: "request:\(id)"))
                 print("Closed request \(id)")
             }
         }
@@ -96,6 +101,7 @@ struct ExportCommand: AsyncParsableCommand {
         @Flag(help: "Export a recording's stored review copy (made with `review --store`) instead of the original where one exists.")
         var reviewCopies = false
         @Flag(help: "Print a JSON summary.") var json = false
+        @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
             guard (bundlePassphraseFile == nil) != (recipient == nil) else {
@@ -113,6 +119,7 @@ struct ExportCommand: AsyncParsableCommand {
                 }
                 try ageRecipient.validate()
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .export)
                 _ = try await opened.requireRole(role)
                 let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
                 let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
@@ -122,7 +129,7 @@ struct ExportCommand: AsyncParsableCommand {
                 do {
                     let (summary, finished) = try await opened.exportSubjectAccess(patient: patient, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
                                                                                    recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
-                                                                                   progress: { bar.update($0) })
+                                                                                   actor: actor, progress: { bar.update($0) })
                     try finished.commit()
                     bar.finish()
                     if json { try printJSON(summary); return }
@@ -148,10 +155,12 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "YYYY-MM-DD")) var to: String
         @Option(help: ArgumentHelp("Write CSV here (default: stdout).", valueName: "FILE.csv")) var out: String?
         @Flag(help: "Print JSON instead of CSV.") var json = false
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let report = try await vault.open().foiReport(from: from, to: to)
+                let opened = try await vault.open()
+                let report = try await opened.foiReport(from: from, to: to, actor: try await officer.actor(opened, for: .export))
                 if json {
                     try printJSON(report)
                 } else if let out {

@@ -20,12 +20,14 @@ struct PatientCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: String?
         @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: String?
         @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: String?
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .patientEvent)
                 let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
-                                                                  vaultPassphrase: try passphrase.read(purpose: "look up the patient"))
+                                                                  vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
                 print("Recorded; \(updates.count) recordings' due dates recomputed")
                 for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
             }
@@ -49,6 +51,7 @@ struct HoldCommand: AsyncParsableCommand {
         @Option(help: "The patient whose recordings to hold (identifier).") var patient: String?
         @Option(help: "Why (litigation, inquiry, complaint...).") var reason: String
         @Option(help: "The case reference.") var ref: String
+        @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
             guard (recording == nil) != (patient == nil) else { throw ValidationError("give exactly one of --recording and --patient") }
@@ -57,13 +60,15 @@ struct HoldCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .placeHold)
                 var id: RecordingID? = nil
                 if let recording {
                     guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
                     id = parsed
                 }
                 let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
-                let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref)
+                let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
+                                                       actor: actor)
                 print("Placed hold \(hold)")
             }
         }
@@ -73,10 +78,12 @@ struct HoldCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Release a hold (its recordings follow the schedule again).")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The hold id (from `hold ls`).") var id: Int64
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                try await vault.open().releaseHold(id)
+                let opened = try await vault.open()
+                try await opened.releaseHold(id, actor: try await officer.actor(opened, for: .releaseHold))
                 print("Released hold \(id)")
             }
         }
@@ -259,19 +266,21 @@ struct DispositionCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve destruction of a reviewed recording (the next sweep destroys it).")
+        static let configuration = CommandConfiguration(
+            abstract: "Approve destruction of a reviewed recording (the next sweep destroys it).",
+            discussion: "A records officer's act: --officer NAME and their passphrase. The approval is signed with the officer's key; the sweeper verifies the signature before it destroys anything.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The recording id.") var id: String
         @Option(help: "A note for the record.") var reason: String?
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
                 let opened = try await vault.open()
-                let actor = Vault.defaultActor
-                try await opened.catalog.decideDisposition(recording, approve: true, extendUntil: nil, reason: reason, by: actor, at: Date(),
-                                                           audit: AuditDraft(actor: actor, action: "disposition.approve", target: id, detail: reason))
-                print("Approved destruction of \(id); the next sweep destroys it")
+                let proven = try await officer.require(opened, for: .approveDisposal)
+                try await opened.decideDisposition(recording, approve: true, reason: reason, by: proven)
+                print("Approved destruction of \(id), signed by \(proven.actor); the next sweep destroys it")
             }
         }
     }
@@ -282,6 +291,7 @@ struct DispositionCommand: AsyncParsableCommand {
         @Argument(help: "The recording id.") var id: String
         @Option(help: ArgumentHelp("The new due date.", valueName: "YYYY-MM-DD")) var until: String
         @Option(help: "Why it is kept longer.") var reason: String
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
@@ -290,10 +300,8 @@ struct DispositionCommand: AsyncParsableCommand {
                     throw VaultError.invalidArgument("--until must be a future date YYYY-MM-DD")
                 }
                 let opened = try await vault.open()
-                let actor = Vault.defaultActor
-                try await opened.catalog.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: actor, at: Date(),
-                                                           audit: AuditDraft(actor: actor, action: "disposition.extend", target: id,
-                                                                             detail: "until \(until): \(reason)"))
+                let proven = try await officer.require(opened, for: .extendRetention)
+                try await opened.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: proven)
                 print("Extended \(id) until \(until)")
             }
         }

@@ -15,12 +15,14 @@ struct RoleCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Argument(help: "The role's name, e.g. clinician, supervisor, trainer, records-officer.") var name: String
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .manageRoles)
                 let secret = try passphrase.read(purpose: "protect role '\(name)'s secret key")
-                let key = try await opened.addRole(name, passphrase: secret)
+                let key = try await opened.addRole(name, passphrase: secret, actor: actor)
                 print("Added role '\(name)' (key \(key.keyID))")
             }
         }
@@ -35,12 +37,14 @@ struct RoleCommand: AsyncParsableCommand {
         @OptionGroup var passphrase: PassphraseOptions
         @Flag(help: "Print the result as JSON.") var json = false
         @Argument(help: "The role to rotate.") var name: String
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .manageRoles)
                 let secret = try passphrase.read(purpose: "unlock role '\(name)'")
-                let summary = try await opened.rotateRole(name, passphrase: secret)
+                let summary = try await opened.rotateRole(name, passphrase: secret, actor: actor)
                 if json {
                     try printJSON(summary)
                 } else {

@@ -3,6 +3,7 @@ import Foundation
 import SessionVault
 import VaultIndex
 import VaultServer
+import VaultCrypto
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,21 +25,37 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The role whose key the service uses for this user, e.g. clinician.") var role: String
         @Option(name: .customLong("patient"), help: ArgumentHelp("A patient on the user's care list (repeatable).", valueName: "P"))
         var patients: [String] = []
+        @Flag(help: ArgumentHelp("Make the user an officer: a signing key sealed under their own passphrase (--new-officer-passphrase-file, else $SESSIONVAULT_NEW_OFFICER_PASSPHRASE, else $SESSIONVAULT_PASSPHRASE)."))
+        var officerKey = false
+        @Option(help: ArgumentHelp("The new officer's passphrase file.", valueName: "FILE")) var newOfficerPassphraseFile: String?
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingServerErrors {
                 let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .manageUsers)
+                var officerSecret: SecureBytes? = nil
+                if officerKey {
+                    if let newOfficerPassphraseFile {
+                        officerSecret = try PassphraseSource.file(newOfficerPassphraseFile).read(purpose: "seal the new officer's key")
+                    } else if let value = ProcessInfo.processInfo.environment["SESSIONVAULT_NEW_OFFICER_PASSPHRASE"], !value.isEmpty {
+                        officerSecret = try SecureBytes(copying: Array(value.utf8))
+                    } else {
+                        officerSecret = try PassphraseSource.environment.read(purpose: "seal the new officer's key")
+                    }
+                }
                 var pseudonyms: [String] = []
                 if !patients.isEmpty {
                     let secret = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
                     pseudonyms = try patients.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: secret) }
                 }
-                let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms)
+                let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms, officerPassphrase: officerSecret, actor: actor)
                 if json {
                     try printJSON(["name": name, "role": role, "token": added.token, "patients": String(added.record.patients.count)])
                 } else {
-                    note("Added user '\(name)' (role \(role), \(added.record.patients.count) patient(s) on the care list).")
+                    note("Added user '\(name)' (role \(role), \(added.record.patients.count) patient(s) on the care list"
+                         + (officerKey ? "; an officer: privileged acts need --officer \(name) and their passphrase" : "") + ").")
                     note("Their access token, shown only this once:")
                     print(added.token)
                 }
@@ -77,10 +94,12 @@ struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a user's token; their next request is refused.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The user's name.") var name: String
+        @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingServerErrors {
-                try await vault.open().revokeUser(name: name)
+                let opened = try await vault.open()
+                try await opened.revokeUser(name: name, actor: try await officer.actor(opened, for: .manageUsers))
                 print("Revoked user '\(name)'.")
             }
         }

@@ -1,0 +1,152 @@
+public import Foundation
+public import VaultCrypto
+import VaultIndex
+
+/// A privileged act, and the roles whose officers may do it.
+public enum OfficerPrivilege: String, Sendable, CaseIterable {
+    case approveDisposal = "approve a destruction"
+    case extendRetention = "extend a retention period"
+    case placeHold = "place a legal hold"
+    case releaseHold = "release a legal hold"
+    case patientEvent = "record a patient event"
+    case consent = "record or withdraw consent"
+    case manageRoles = "add or rotate a role"
+    case manageUsers = "add or revoke a user"
+    case export = "export a subject-access or FOI bundle"
+    case requests = "change the request register"
+    case adoptSchedule = "adopt the retention schedule (fsck --repair)"
+
+    /// The user roles whose officers may do it. Consent is recorded by the treating team too.
+    public var allowedRoles: Set<String> {
+        switch self {
+        case .consent: return ["records-officer", "clinician"]
+        default: return ["records-officer"]
+        }
+    }
+}
+
+/// A named member of staff who has proved who they are for one privileged act: their user record
+/// in the catalog (active, with a role allowed the act) and their own Ed25519 key, unlocked with
+/// their own passphrase and matching the public key the catalog holds for them. Only
+/// ``Vault/proveOfficer(_:passphrase:for:)`` makes one, so an operation that takes an `Officer`
+/// cannot be reached without that proof.
+public struct Officer: Sendable {
+    public let name: String
+    public let role: String
+    let signing: SigningKeyPair
+
+    /// How the officer appears in the audit trail and in destruction records.
+    public var actor: String { "officer:" + name }
+    public var publicKey: [UInt8] { signing.publicKey }
+
+    init(name: String, role: String, signing: SigningKeyPair) {
+        self.name = name
+        self.role = role
+        self.signing = signing
+    }
+
+    func sign(_ message: [UInt8]) -> [UInt8] { signing.sign(message) }
+}
+
+extension Keyring {
+    struct OfficerKeyFile: Codable {
+        var format: Int
+        var name: String
+        var publicKey: String
+        var secretKey: PassphraseSealedSecret
+        var createdAt: Date
+    }
+
+    func officerKeyFile(_ name: String) -> URL { directory.appendingPathComponent("officers").appendingPathComponent(name + ".json") }
+
+    func createOfficerKey(name: String, passphrase: SecureBytes, strength: KDFStrength, now: Date) throws -> SigningKeyPair {
+        let url = officerKeyFile(name)
+        guard !FileManager.default.fileExists(atPath: url.path) else {
+            throw VaultError.invalidArgument("officer '\(name)' already has a key (\(url.path))")
+        }
+        let signing = try SigningKeyPair.generate()
+        let file = OfficerKeyFile(format: 1, name: name, publicKey: Hex.encode(signing.publicKey),
+                                  secretKey: try PassphraseSealedSecret.seal(signing.secretKey, passphrase: passphrase, strength: strength,
+                                                                             context: "officer:" + name),
+                                  createdAt: now)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(Array(try Self.encoder().encode(file)), to: url, replace: false)
+        return signing
+    }
+
+    func unlockOfficerKey(name: String, passphrase: SecureBytes) throws -> SigningKeyPair {
+        let url = officerKeyFile(name)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw VaultError.officerRefused(name: name, reason: "no officer key in this keyring (\(url.path))")
+        }
+        let file: OfficerKeyFile = try load(url)
+        do {
+            return try SigningKeyPair(secretKey: try file.secretKey.open(passphrase: passphrase, context: "officer:" + name))
+        } catch let error as CryptoError {
+            if error == .wrongPassphrase { throw VaultError.officerRefused(name: name, reason: "wrong passphrase") }
+            throw VaultError.keyring(path: url.path, reason: error.description)
+        }
+    }
+}
+
+extension Vault {
+    /// Makes an officer key for `name` (sealed under the officer's own passphrase) and returns
+    /// its public key, to be recorded with the user (``UserRecord/signingKey``).
+    public func createOfficerKey(_ name: String, passphrase: SecureBytes) throws -> [UInt8] {
+        try keyring.createOfficerKey(name: name, passphrase: passphrase, strength: config.kdf, now: clock()).publicKey
+    }
+
+    /// Removes an officer key whose user could not be added (so the name can be tried again).
+    public func removeOfficerKey(_ name: String) {
+        try? FileManager.default.removeItem(at: keyring.officerKeyFile(name))
+    }
+
+    /// Whether any active user of the vault is an officer (has a signing key). While none is, the
+    /// first officer may be made without another's proof (bootstrap, audited as such).
+    public func hasOfficers() async throws -> Bool {
+        try await catalog.users().contains { $0.revokedAt == nil && $0.signingKey != nil }
+    }
+
+    /// Proves that `name` may do `privilege`: an active user whose role allows it, whose officer key
+    /// opens with `passphrase` and is the key the catalog holds for them. A refusal is audited.
+    public func proveOfficer(_ name: String, passphrase: SecureBytes, for privilege: OfficerPrivilege) async throws -> Officer {
+        func refuse(_ reason: String) async throws -> Never {
+            try await catalog.appendAudit(AuditDraft(actor: "officer:" + name, action: "officer.proof", target: privilege.rawValue,
+                                                     outcome: "refused", detail: reason))
+            throw VaultError.officerRefused(name: name, reason: reason)
+        }
+        guard let user = try await catalog.user(named: name) else { try await refuse("no such user") }
+        guard user.revokedAt == nil else { try await refuse("the user was revoked") }
+        guard let recorded = user.signingKey else { try await refuse("the user is not an officer (no officer key)") }
+        guard privilege.allowedRoles.contains(user.role) else {
+            try await refuse("role '\(user.role)' may not \(privilege.rawValue) (allowed: \(privilege.allowedRoles.sorted().joined(separator: ", ")))")
+        }
+        let signing: SigningKeyPair
+        do {
+            signing = try keyring.unlockOfficerKey(name: name, passphrase: passphrase)
+        } catch let error as VaultError {
+            if case .officerRefused(_, let reason) = error { try await refuse(reason) }
+            throw error
+        }
+        guard signing.publicKey == recorded else { try await refuse("the officer key does not match the one recorded for the user") }
+        return Officer(name: name, role: user.role, signing: signing)
+    }
+}
+
+extension Vault {
+    static let officersRequiredKey = "officers_required"
+
+    /// Whether privileged acts need an officer's proof: from the first officer on, always (a flag in
+    /// the catalog, so revoking or deleting every officer does not reopen the vault). Before any
+    /// officer exists (a new vault being set up, or one made before officers existed) they are
+    /// allowed unproven and audited as such; approving a destruction never is.
+    public func officersRequired() async throws -> Bool {
+        if try await catalog.meta(Self.officersRequiredKey) == "1" { return true }
+        return try await hasOfficers()
+    }
+
+    /// Records that officers are required from now on (called when the first officer is added).
+    public func requireOfficersFromNowOn() async throws {
+        try await catalog.setMeta(Self.officersRequiredKey, "1")
+    }
+}

@@ -1,0 +1,81 @@
+public import Foundation
+import Retention
+import VaultCrypto
+public import VaultIndex
+
+extension Vault {
+    /// The exact bytes an officer signs for a review decision.
+    static func dispositionMessage(vaultID: String, recording: RecordingID, approve: Bool, dueOn: String, extendUntil: String?,
+                                   decidedAtMillis: Int64, officer: String, reason: String?) -> [UInt8] {
+        var bytes = Array("sessionvault.disposition.v1\u{0}".utf8)
+        bytes += Array(vaultID.utf8) + [0]
+        bytes += recording.bytes
+        bytes += Array((approve ? "approve" : "extend").utf8) + [0]
+        bytes += Array(dueOn.utf8) + [0]
+        bytes += Array((extendUntil ?? "").utf8) + [0]
+        withUnsafeBytes(of: decidedAtMillis.bigEndian) { bytes += $0 }
+        bytes += Array(officer.utf8) + [0]
+        bytes += Array((reason ?? "").utf8)
+        return bytes
+    }
+
+    /// A records officer's decision on a recording waiting for review: approve its destruction
+    /// (the next sweep destroys it, after verifying the signature) or keep it until a later day.
+    /// The decision is signed with the officer's key and the signature kept with it.
+    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String? = nil, reason: String?, by officer: Officer) async throws {
+        guard let pending = try await catalog.dispositions(status: .pending).first(where: { $0.recording == id }) else {
+            throw VaultError.invalidArgument("recording \(id) is not waiting for review (`disposition ls` lists those that are)")
+        }
+        if !approve {
+            guard let extendUntil, let until = CivilDate(extendUntil), until > CivilDate(clock()) else {
+                throw VaultError.invalidArgument("an extension needs a date after today (YYYY-MM-DD)")
+            }
+            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw VaultError.invalidArgument("an extension needs a reason")
+            }
+        }
+        let at = clock()
+        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+        let decidedAt = Date(timeIntervalSince1970: Double(millis) / 1000)
+        let message = Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn,
+                                              extendUntil: approve ? nil : extendUntil, decidedAtMillis: millis, officer: officer.actor, reason: reason)
+        let signature = officer.publicKey + officer.sign(message)
+        let action = approve ? "disposition.approve" : "disposition.extend"
+        let detail = approve ? (reason ?? "approved") : "until \(extendUntil ?? ""): \(reason ?? "")"
+        try await catalog.decideDisposition(id, approve: approve, extendUntil: approve ? nil : extendUntil, reason: reason, by: officer.actor,
+                                            at: decidedAt, signature: signature,
+                                            audit: AuditDraft(actor: officer.actor, role: officer.role, action: action, target: id.description,
+                                                              detail: detail + "; signed"))
+    }
+
+    /// Who authorised the destruction of an approved review, if the approval verifies: signed by
+    /// the officer it names, with the key the catalog holds for that officer, whose role may approve,
+    /// who was not revoked before the decision. Otherwise the reason it does not.
+    func verifyApproval(_ decision: DispositionRecord) async throws -> Result<String, ApprovalRefusal> {
+        guard let by = decision.decidedBy, by.hasPrefix("officer:"), let at = decision.decidedAt else {
+            return .failure(ApprovalRefusal(reason: "approved by '\(decision.decidedBy ?? "nobody")', not by an officer"))
+        }
+        guard let signature = decision.signature, signature.count == 96 else { return .failure(ApprovalRefusal(reason: "the approval is not signed")) }
+        let name = String(by.dropFirst("officer:".count))
+        guard let user = try await catalog.user(named: name), let key = user.signingKey else {
+            return .failure(ApprovalRefusal(reason: "\(by) is not an officer of this vault"))
+        }
+        guard Array(signature.prefix(32)) == key else { return .failure(ApprovalRefusal(reason: "signed with a key that is not \(by)'s")) }
+        guard OfficerPrivilege.approveDisposal.allowedRoles.contains(user.role) else {
+            return .failure(ApprovalRefusal(reason: "\(by) (role \(user.role)) may not approve a destruction"))
+        }
+        if let revoked = user.revokedAt, revoked <= at { return .failure(ApprovalRefusal(reason: "\(by) had been revoked when the approval was made")) }
+        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+        let message = Self.dispositionMessage(vaultID: config.vaultID, recording: decision.recording, approve: true, dueOn: decision.dueOn,
+                                              extendUntil: nil, decidedAtMillis: millis, officer: by, reason: decision.reason)
+        guard SigningKeyPair.verify(signature: Array(signature.suffix(64)), message: message, publicKey: key) else {
+            return .failure(ApprovalRefusal(reason: "the signature does not verify (the decision was altered)"))
+        }
+        return .success("review approved by \(by) (ed25519 key \(Hex.encode(key)), signature \(Hex.encode(Array(signature.suffix(64)))))")
+    }
+}
+
+/// Why an approval was not acted on.
+struct ApprovalRefusal: Error {
+    var reason: String
+}
