@@ -23,8 +23,9 @@ let tree = try await ErasureTree.open(store: store, rootPath: directory.appendin
 let fillStart = Date()
 var made = 0
 while made < leafCount {
-    // Small batches: each leaf key handed back is a guarded allocation of its own (several mappings).
-    let batch = min(500, leafCount - made)
+    // Batches of 5,000: each leaf key handed back is a guarded allocation of its own (several mappings),
+    // and 20,000 at once exhausted the process's mapping count.
+    let batch = min(5000, leafCount - made)
     _ = try await tree.allocateLeaves(batch)
     made += batch
     if made % 100_000 == 0 || made == leafCount {

@@ -92,6 +92,16 @@ struct CivilDateTests {
         #expect(day("2023-01-01").isWeekend && !day("2023-01-02").isWeekend)
     }
 
+    /// A retention period is a minimum: from 29 February, one year is 1 March (the 28th kept the
+    /// record one day short), and so for every month end the months reach.
+    @Test("adds a retention period never short of it",
+          arguments: [("2024-02-29", "1y", "2025-03-01"), ("2024-02-29", "4y", "2028-02-29"), ("2000-02-29", "100y", "2100-03-01"),
+                      ("2025-01-31", "1m", "2025-03-01"), ("2025-03-31", "1m", "2025-05-01"), ("2025-01-31", "1m1d", "2025-03-02"),
+                      ("2025-01-15", "20y", "2045-01-15"), ("2025-01-31", "90d", "2025-05-01")])
+    func retentionPeriodsAreNeverShort(_ start: String, _ period: String, _ expected: String) throws {
+        #expect(day(start).addingAtLeast(try RetentionPeriod.parse(period)) == day(expected))
+    }
+
     @Test(
         "adds years and months with month-end clamping, then days",
         arguments: [

@@ -98,7 +98,7 @@ struct DefaultScheduleTests {
     @Test("examples 6–8: training, 3 years after consent; renewal moves it; withdrawal shortens it")
     func training() throws {
         let first = try decide("training", captured: "2024-03-04", consent: "2024-02-29")
-        #expect(first.dueDate == day("2027-02-28") && first.disposition == .review)
+        #expect(first.dueDate == day("2027-03-01") && first.disposition == .review, "never a day short of 3 years from 29 February")
         #expect(try decide("training", captured: "2024-03-04", consent: "2026-09-01").dueDate == day("2029-09-01"))
         let withdrawn = try decide("training", captured: "2024-03-04", consent: "2024-02-29", withdrawn: "2025-01-20")
         #expect(withdrawn.dueDate == day("2025-02-19") && withdrawn.disposition == .destroy)
@@ -122,9 +122,9 @@ struct DefaultScheduleTests {
         #expect(decision.dueDate == day("2030-03-01") && decision.disposition == .review)
     }
 
-    @Test("example 12: assessment, a year after a leap-day capture")
+    @Test("example 12: assessment, a year after a leap-day capture: 1 March, never a day short")
     func assessment() throws {
-        #expect(try decide("assessment", captured: "2024-02-29").dueDate == day("2025-02-28"))
+        #expect(try decide("assessment", captured: "2024-02-29").dueDate == day("2025-03-01"))
     }
 
     @Test("example 13: a hold keeps any recording")

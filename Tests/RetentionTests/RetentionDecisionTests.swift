@@ -109,9 +109,9 @@ struct RetentionDecisionTests {
         #expect(decision.waitingFor.isEmpty && !decision.held)
     }
 
-    @Test("consent: counts from the consent date, clamping a leap day")
+    @Test("consent: counts from the consent date, never a day short from a leap day")
     func consentTrigger() throws {
-        #expect(try decide("consent", consent: "2024-02-29").dueDate == day("2027-02-28"))
+        #expect(try decide("consent", consent: "2024-02-29").dueDate == day("2027-03-01"))
     }
 
     @Test("consent: waits while no consent date is recorded")
@@ -275,7 +275,7 @@ struct RetentionDecisionTests {
     @Test("the class minimum after capture is a floor under a withdrawal")
     func minimumFloorsWithdrawal() throws {
         let decision = try decide("floored", captured: "2024-08-31", withdrawn: "2024-09-05")
-        #expect(decision.dueDate == day("2025-02-28"))
+        #expect(decision.dueDate == day("2025-03-01"), "6 months from 31 August is never short of them")
         #expect(decision.rule == "floored: minimum 6m after captured (code)")
         // Past the minimum, the grace period decides again.
         #expect(try decide("floored", captured: "2024-01-01", withdrawn: "2024-09-05").dueDate == day("2024-10-05"))

@@ -141,10 +141,13 @@ struct RetentionSweepTests {
         defer { t.remove() }
         let id = try await t.ingest([1], retentionClass: "care").id
         #expect(try await t.vault.catalog.recording(id)?.dueOn == nil)
+        clock.set("2026-03-02")
         _ = try await t.vault.recordPatientEvent(patient: "943 476 5919", discharged: "2026-03-01", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-03-01")
+        clock.set("2027-05-06")
         _ = try await t.vault.recordPatientEvent(patient: "9434765919", lastContact: "2027-05-05", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2047-05-05")
+        clock.set("2030-01-02")
         _ = try await t.vault.recordPatientEvent(patient: "9434765919", died: "2030-01-01", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2040-01-01")
         clock.set("2040-01-02")

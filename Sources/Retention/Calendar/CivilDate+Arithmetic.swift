@@ -25,6 +25,17 @@ extension CivilDate {
         adding(years: period.years, months: period.months, days: period.days)
     }
 
+    /// The date after this one by `period`, never short of it: where the day does not exist in the
+    /// month reached by the years and months, the day after that month's last day is used, so
+    /// `2024-02-29 + 1y = 2025-03-01` (not the 28th, one day short), `2025-01-31 + 1m = 2025-03-01`.
+    /// Retention periods are minimums to keep a record, so they are counted this way; statutory
+    /// response deadlines (``adding(years:months:days:)``) clamp instead.
+    public func addingAtLeast(_ period: RetentionPeriod) -> CivilDate {
+        let clamped = adding(years: period.years, months: period.months)
+        let shortBy = components.day - clamped.components.day
+        return clamped.advanced(by: (shortBy > 0 ? 1 : 0) + period.days)
+    }
+
     /// The number of days from `self` to `other` (negative when `other` is earlier).
     public func days(to other: CivilDate) -> Int {
         other.daysSince1970 - daysSince1970

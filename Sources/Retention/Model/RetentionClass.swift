@@ -21,6 +21,9 @@ public struct RetentionClass: Sendable, Hashable, Codable {
     public var source: String
     /// Longer explanation, if any.
     public var notes: String?
+    /// Whether a recording of this class must be derived from another (a review copy), must not
+    /// be, or may be either.
+    public var derived: DerivedRule = .allowed
 
     /// A class with every property given.
     public init(
@@ -32,8 +35,10 @@ public struct RetentionClass: Sendable, Hashable, Codable {
         disposition: Disposition,
         withdrawalShortens: Bool,
         source: String,
-        notes: String? = nil
+        notes: String? = nil,
+        derived: DerivedRule = .allowed
     ) {
+        self.derived = derived
         self.id = id
         self.title = title
         self.rules = rules
@@ -44,4 +49,15 @@ public struct RetentionClass: Sendable, Hashable, Codable {
         self.source = source
         self.notes = notes
     }
+}
+
+/// The `derived` key of a schedule class: whether its recordings are copies of another.
+public enum DerivedRule: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Only a copy derived from a source recording (e.g. `review-copy`): an original filed under it
+    /// would be destroyed without review when the copy's short period ends.
+    case required
+    /// Only originals.
+    case forbidden
+    /// Either (the default).
+    case allowed
 }

@@ -1,8 +1,9 @@
 /// A length of time in calendar units: whole years, months and days.
 ///
 /// Written as numbers followed by `y`, `m` and `d`, in that order, each at most once:
-/// `"20y"`, `"6m"`, `"30d"`, `"1y6m"`, `"0d"`. Months and years are calendar units, so adding
-/// one to a date follows ``CivilDate/adding(years:months:days:)`` (month ends clamp). Periods
+/// `"20y"`, `"6m"`, `"30d"`, `"1y6m"`, `"0d"`. Months and years are calendar units; a schedule
+/// adds them with ``CivilDate/addingAtLeast(_:)`` (a day missing from the month reached moves to
+/// the next month's first day, so a retention period is never a day short). Periods
 /// are not ordered against each other (`1m` against `30d` depends on the month).
 public struct RetentionPeriod: Sendable, Hashable {
     /// Whole years.

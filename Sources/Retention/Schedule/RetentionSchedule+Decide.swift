@@ -44,7 +44,7 @@ extension RetentionSchedule {
             if retentionClass.withdrawalShortens {
                 // Nothing justifies keeping it any more, so there is nothing left to review.
                 disposition = .destroy
-                let graceDue = withdrawn.adding(withdrawalGrace)
+                let graceDue = withdrawn.addingAtLeast(withdrawalGrace)
                 if decided.map({ graceDue < $0.due }) ?? true {
                     let reason = "\(withdrawalGrace) grace after consent withdrawal (schedule \(name) \(version))"
                     decided = (graceDue, reason)
@@ -68,8 +68,8 @@ extension RetentionSchedule {
                 waitingFor: waiting
             )
         }
-        if let minimum = retentionClass.minimum, facts.capturedAt.adding(minimum) > due {
-            (due, reason) = (facts.capturedAt.adding(minimum), "minimum \(minimum) after captured \(citation)")
+        if let minimum = retentionClass.minimum, facts.capturedAt.addingAtLeast(minimum) > due {
+            (due, reason) = (facts.capturedAt.addingAtLeast(minimum), "minimum \(minimum) after captured \(citation)")
         }
         return RetentionDecision(classID: id, dueDate: due, disposition: disposition, rule: "\(id): \(reason)\(remark)")
     }
@@ -84,7 +84,7 @@ extension RetentionSchedule {
         var waiting: [RetentionTrigger] = []
         for rule in retentionClass.rules {
             if let start = triggerDate(rule.trigger, facts) {
-                known.append((rule, start.adding(rule.period)))
+                known.append((rule, start.addingAtLeast(rule.period)))
             } else if !waiting.contains(rule.trigger) {
                 waiting.append(rule.trigger)
             }

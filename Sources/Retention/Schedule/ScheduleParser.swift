@@ -17,7 +17,7 @@ struct ScheduleParser {
 
     static let scheduleKeys = ["format", "name", "version", "title", "withdrawal-grace"]
     static let classKeys = [
-        "title", "rules", "combine", "minimum", "disposition", "withdrawal-shortens", "source", "notes",
+        "title", "rules", "combine", "minimum", "disposition", "withdrawal-shortens", "source", "notes", "derived",
     ]
     static let ruleKeys = ["after", "period"]
 
@@ -162,6 +162,7 @@ struct ScheduleParser {
         let shortens = boolean(body, "withdrawal-shortens", at: path, in: context)
         let citation = string(body, "source", at: path, in: context)
         let notes = string(body, "notes", at: path, in: context, required: false)
+        let derived: DerivedRule? = choice(body, "derived", at: path, in: context, required: false)
         guard let title, let rules, let disposition, let shortens, let citation else { return nil }
         return RetentionClass(
             id: id,
@@ -172,7 +173,8 @@ struct ScheduleParser {
             disposition: disposition,
             withdrawalShortens: shortens,
             source: citation,
-            notes: notes
+            notes: notes,
+            derived: derived ?? .allowed
         )
     }
 

@@ -87,6 +87,7 @@ title = "Short-lived working copy (e.g. for note-taking or the patient's review)
 rules = [{ after = "captured", period = "90d" }]
 disposition = "destroy"
 withdrawal-shortens = true
+derived = "required"
 source = "NHS RM Code 2021 App. III: audio and video (an original may go once the record holds a copy or summary); local policy"
 """#
 }

@@ -91,7 +91,7 @@ extension Vault {
             throw VaultError.invalidArgument("chunk size \(chunkSize) must be between 64KiB and 64MiB")
         }
         let retention = try retentionPlanner()
-        try retention.requireClass(request.retentionClass)
+        try retention.requireClass(request.retentionClass, derived: request.source != nil)
         let capturedOn = try captureDate(request.capturedOn).description
 
         var gate = try await consentGate(request, retention: retention)

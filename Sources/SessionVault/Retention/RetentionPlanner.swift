@@ -34,11 +34,23 @@ struct RetentionPlanner: Sendable {
         }
     }
 
-    func requireClass(_ id: String) throws {
+    /// The class, checked against whether the recording is derived from another (the class's
+    /// `derived` rule in the schedule).
+    func requireClass(_ id: String, derived: Bool = false) throws {
+        let found: RetentionClass
         do {
-            _ = try schedule.retentionClass(id)
+            found = try schedule.retentionClass(id)
         } catch {
             throw VaultError.invalidArgument("retention class: \(error.description)")
+        }
+        switch (found.derived, derived) {
+        case (.required, false):
+            throw VaultError.invalidArgument("retention class '\(id)' is for copies derived from another recording (a review copy is made "
+                                             + "with `sessionvault review ID --store`); an original filed under it would be destroyed without review")
+        case (.forbidden, true):
+            throw VaultError.invalidArgument("retention class '\(id)' is for original recordings, not copies")
+        default:
+            break
         }
     }
 

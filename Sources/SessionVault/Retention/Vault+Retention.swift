@@ -91,10 +91,21 @@ extension Vault {
 
     /// Records a patient's last contact, discharge or death and moves the due dates of all their
     /// live recordings accordingly, in one transaction.
+    ///
+    /// An event only moves a recorded date later: an earlier one (which could shorten retention) is
+    /// a `correction`, whose reason is audited. A date after today, or a contact or discharge after
+    /// the recorded death, is refused.
     public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
-                                   vaultPassphrase: SecureBytes, actor: String = Vault.defaultActor) async throws -> [DueDateUpdate] {
+                                   correction: String? = nil, vaultPassphrase: SecureBytes,
+                                   actor: String = Vault.defaultActor) async throws -> [DueDateUpdate] {
+        let today = CivilDate(clock())
         for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
-            if let value, CivilDate(value) == nil { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
+            guard let value else { continue }
+            guard let date = CivilDate(value) else { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
+            guard date <= today else { throw VaultError.invalidArgument("\(name) \(value) is after today (\(today)): an event is recorded once it has happened") }
+        }
+        if let correction, correction.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw VaultError.invalidArgument("a correction needs its reason")
         }
         guard lastContact != nil || discharged != nil || died != nil else {
             throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died")
@@ -103,9 +114,21 @@ extension Vault {
         guard var patient = try await catalog.patient(pseudonym) else {
             throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
         }
+        for (name, recorded, given) in [("last contact", patient.lastContact, lastContact), ("discharge", patient.discharged, discharged),
+                                        ("death", patient.died, died)] {
+            if let recorded, let given, given < recorded, correction == nil {
+                throw VaultError.invalidArgument("the recorded \(name) is \(recorded); \(given) is earlier and could shorten retention: "
+                                                 + "record it as a correction, with its reason (--correction REASON)")
+            }
+        }
         if let lastContact { patient.lastContact = lastContact }
         if let discharged { patient.discharged = discharged }
         if let died { patient.died = died }
+        if let death = patient.died {
+            for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged)] {
+                if let value, value > death { throw VaultError.invalidArgument("a \(name) on \(value) is after the death on \(death)") }
+            }
+        }
         let planner = try retentionPlanner()
         var updates: [DueDateUpdate] = []
         for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
@@ -115,8 +138,10 @@ extension Vault {
         }
         let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died)].compactMap { name, value in value.map { "\(name) \($0)" } }
         try await catalog.updateDueDates(updates, patient: patient,
-                                         audit: AuditDraft(actor: actor, action: "patient.event", target: "patient:" + pseudonym.prefix(16),
-                                                           detail: events.joined(separator: ", ") + "; \(updates.count) due dates recomputed"))
+                                         audit: AuditDraft(actor: actor, action: correction == nil ? "patient.event" : "patient.correction",
+                                                           target: "patient:" + pseudonym.prefix(16),
+                                                           detail: events.joined(separator: ", ") + "; \(updates.count) due dates recomputed"
+                                                               + (correction.map { "; correction: \($0)" } ?? "")))
         return updates
     }
 

@@ -57,15 +57,24 @@ struct RequestCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a request answered.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
+        @Option(help: ArgumentHelp("The day it was answered (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
         @OptionGroup var officer: OfficerOptions
+
+        func validate() throws {
+            if let on {
+                guard let day = ISO8601DateFormatter.civil.date(from: on) else { throw ValidationError("invalid --on '\(on)': expected YYYY-MM-DD") }
+                guard day <= Date() else { throw ValidationError("--on \(on) is after today: a request is closed once it has been answered") }
+            }
+        }
 
         func run() async throws {
             try await reportingErrors {
-                let today = ISO8601DateFormatter.civil.string(from: Date())
+                let answered = on ?? ISO8601DateFormatter.civil.string(from: Date())
                 let opened = try await vault.open()
                 let actor = try await officer.actor(opened, for: .requests)
-                try await opened.catalog.closeRequest(id, on: today, audit: AuditDraft(actor: actor, action: "request.close", target: "request:\(id)"))
-                print("Closed request \(id)")
+                try await opened.catalog.closeRequest(id, on: answered, audit: AuditDraft(actor: actor, action: "request.close", target: "request:\(id)",
+                                                                                          detail: "answered \(answered)"))
+                print("Closed request \(id), answered \(answered)")
             }
         }
     }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import Retention
+@testable import SessionVault
+@testable import VaultIndex
+
+/// Governance fidelity (issue #17): what a records officer would trip over.
+@Suite("Governance fidelity")
+struct GovernanceTests {
+    /// A patient event used to overwrite dates: a later event with an earlier date shortened
+    /// retention, and a death in 2099 was accepted.
+    @Test func patientEventsOnlyMoveDatesLaterUnlessCorrectedWithAReason() async throws {
+        let clock = TestClock("2026-01-10")
+        let t = try await TestVault.make(clock: clock.function)
+        defer { t.remove() }
+        let id = try await t.ingest([1]).id
+        clock.set("2026-06-01")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-05-20", vaultPassphrase: t.passphrase)
+        #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-05-20")
+
+        let attempts: [(lastContact: String?, died: String?, expected: String)] = [
+            ("2026-03-01", nil, "could shorten retention"), (nil, "2099-01-01", "after today"), ("2026-05-25", "2026-05-21", "after the death")]
+        for (lastContact, died, expected) in attempts {
+            let args = (lastContact: lastContact, died: died)
+            do {
+                _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: args.lastContact, died: args.died, vaultPassphrase: t.passphrase)
+                Issue.record("accepted \(args)")
+            } catch let error as VaultError {
+                #expect(error.description.contains(expected), "\(error)")
+            }
+        }
+        #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-05-20", "nothing refused changed anything")
+
+        // A records officer's correction, with its reason, may move it earlier; it is audited as such.
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-03-01", correction: "typo in the discharge letter",
+                                                 vaultPassphrase: t.passphrase, actor: "officer:rita")
+        #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-03-01")
+        let entry = try await t.vault.catalog.auditEntries(after: 0, limit: 10_000).last { $0.draft.action == "patient.correction" }
+        #expect(entry?.draft.detail?.contains("correction: typo in the discharge letter") == true && entry?.draft.actor == "officer:rita")
+    }
+
+    /// An original ingested as `review-copy` was destroyed without review at 90 days.
+    @Test func aClassForCopiesRefusesAnOriginalAndTheDefaultScheduleSaysSo() async throws {
+        let t = try await TestVault.make()
+        defer { t.remove() }
+        var reader = BufferChunkReader(bytes: [1, 2, 3])
+        do {
+            _ = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy"), from: &reader)
+            Issue.record("an original was filed as a review copy")
+        } catch let error as VaultError {
+            #expect(error.description.contains("is for copies derived from another recording"), "\(error)")
+        }
+        #expect(try await t.vault.catalog.recordings(RecordingFilter(states: Set(RecordingState.allCases))).isEmpty)
+        #expect(try await t.vault.catalog.stagingRecords().isEmpty)
+        let source = try await t.ingest([4, 5, 6]).id
+        var copy = BufferChunkReader(bytes: [7])
+        let made = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", source: source), from: &copy)
+        #expect(try await t.vault.catalog.recording(made.id)?.sourceID == source)
+    }
+
+    /// `request close` was always today: a request answered on Friday and closed on Monday looked late.
+    @Test func aRequestIsClosedOnTheDayItWasAnsweredNeverLater() async throws {
+        let cli = try await CLI.prepared()
+        defer { cli.remove() }
+        try await cli.expectOK(["request", "add", "--type", "sar", "--received", "2026-11-02"])
+        let future = CivilDate(Date().addingTimeInterval(3 * 86_400)).description
+        let refused = try await cli.run(["request", "close", "1", "--on", future])
+        #expect(refused.status != 0 && refused.stderr.contains("after today"), "\(refused.stderr)")
+        try await cli.expectOK(["request", "close", "1", "--on", "2026-11-27"])
+        let listed = try await cli.expectOK(["request", "ls", "--all", "--json"]).out
+        #expect(listed.contains("2026-11-27"), "\(listed)")
+    }
+}
