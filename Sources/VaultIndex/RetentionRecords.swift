@@ -79,10 +79,20 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
     /// The day (YYYY-MM-DD) the destruction was decided as of: the day its sweep ran, never a
     /// borrowed one. Nil on records written before it was kept.
     public var asOf: String?
+    /// The retention schedule the due date came from: name, version and the SHA-256 of its file.
+    public var schedule: String?
+    /// How it was destroyed (crypto-shredding, erasure of the key tree's leaves, chunk deletion).
+    public var method: String?
+    /// The reviewing officer's reason, for a destruction approved after review.
+    public var reason: String?
 
     public init(recording: RecordingID, patient: String?, retentionClass: String, rule: String?, dueOn: String?, authorisedBy: String,
-                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String, asOf: String? = nil) {
+                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String, asOf: String? = nil,
+                schedule: String? = nil, method: String? = nil, reason: String? = nil) {
         self.asOf = asOf
+        self.schedule = schedule
+        self.method = method
+        self.reason = reason
         self.recording = recording
         self.patient = patient
         self.retentionClass = retentionClass

@@ -50,6 +50,10 @@ struct OfficerTests {
         #expect(try await t.vault.sweep().destroyed == 1)
         let record = try #require(try await t.vault.catalog.destructionRecords(since: nil, limit: 5).first)
         #expect(record.authorisedBy.contains("officer:rita") && record.authorisedBy.contains(Hex.encode(rita.publicKey)))
+        // What a records officer answering "why and how was this destroyed" needs, in the record itself.
+        #expect(record.reason == "appraised: no further value")
+        #expect(record.method?.contains("erasure-tree leaf erased") == true)
+        #expect(record.schedule?.hasPrefix("nhs-mental-health ") == true && record.schedule?.contains("sha256 ") == true, "\(record.schedule ?? "-")")
         // The kept signature verifies on its own, against the officer's public key.
         let hex = try #require(record.authorisedBy.range(of: "signature ").map { String(record.authorisedBy[$0.upperBound...].prefix(128)) })
         #expect(hex.count == 128)

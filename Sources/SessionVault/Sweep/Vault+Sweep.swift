@@ -96,10 +96,12 @@ extension Vault {
         // An approval is acted on only if its officer's signature verifies; any other goes back to
         // the review queue (audited), so nothing is destroyed early on an unsigned or altered decision.
         var approvals: [RecordingID: String] = [:]
+        var reasons: [RecordingID: String] = [:]
         for decision in try await catalog.dispositions(status: .approved) {
             switch try await verifyApproval(decision) {
             case .success(let authorisation):
                 approvals[decision.recording] = authorisation
+                reasons[decision.recording] = decision.reason
             case .failure(let refusal):
                 try await catalog.reopenDisposition(decision.recording, audit: AuditDraft(
                     actor: actor, action: "disposition.refused", target: decision.recording.description, outcome: "refused",
@@ -143,7 +145,8 @@ extension Vault {
             let blobs = Task { try await self.deleteBlobs(of: batch) }
             if let previous = pending {
                 pending = nil
-                report.destroyed += try await recordDestructions(previous.records, locked: try await previous.blobs.value, actor: actor, deferred: &deferred)
+                report.destroyed += try await recordDestructions(previous.records, locked: try await previous.blobs.value, actor: actor,
+                                                                 deferred: &deferred, reasons: reasons)
                 progress?(report.destroyed)
             }
             pending = (batch, blobs)
@@ -151,7 +154,8 @@ extension Vault {
         }
         if let previous = pending {
             pending = nil
-            report.destroyed += try await recordDestructions(previous.records, locked: try await previous.blobs.value, actor: actor, deferred: &deferred)
+            report.destroyed += try await recordDestructions(previous.records, locked: try await previous.blobs.value, actor: actor,
+                                                                 deferred: &deferred, reasons: reasons)
             progress?(report.destroyed)
         }
         report.deferred = deferred.map(\.description).sorted()
@@ -212,8 +216,13 @@ extension Vault {
 
     /// Step 4, after ``deleteBlobs(of:)``: the destruction records of all but the `locked` recordings.
     func recordDestructions(_ records: [RecordingRecord], locked: [RecordingID], actor: String,
-                            deferred: inout Set<RecordingID>) async throws -> Int {
+                            deferred: inout Set<RecordingID>, reasons: [RecordingID: String] = [:]) async throws -> Int {
         let when = clock()
+        let planner = try? retentionPlanner()
+        let schedule = planner.map { "\($0.schedule.name) \($0.schedule.version), sha256 \($0.digest)" }
+        let method = erasure != nil
+            ? "crypto-shred: every key wrap deleted and its erasure-tree leaf erased; every chunk deleted from the blob store"
+            : "crypto-shred: every key wrap deleted (this catalog has no erasure tree); every chunk deleted from the blob store"
         deferred.formUnion(locked)
         CrashPoint.reached("sweep.after-blobs")
         let lockedSet = Set(locked)
@@ -224,7 +233,8 @@ extension Vault {
                 recording: record.id, patient: record.patient, retentionClass: record.retentionClass, rule: record.retentionRule,
                 dueOn: record.dueOn, authorisedBy: record.disposalAuthorisedBy ?? "sweeper", startedAt: record.disposalStartedAt ?? when, destroyedAt: when,
                 chunkCount: record.chunkCount, byteCount: record.byteCount, digestRoot: digestRoot,
-                asOf: CivilDate(record.disposalStartedAt ?? when).description))
+                asOf: CivilDate(record.disposalStartedAt ?? when).description, schedule: schedule, method: method,
+                reason: reasons[record.id]))
         }
         if !destruction.isEmpty { try await catalog.finishDisposal(destruction, actor: actor) }
         return destruction.count

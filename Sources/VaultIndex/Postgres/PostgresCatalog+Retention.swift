@@ -206,11 +206,12 @@ extension PostgresCatalog {
             try await tx.connection.insert(
                 into: "destructions",
                 columns: ["recording_id", "patient", "class", "rule", "due_on", "authorised_by", "started_at_ms", "destroyed_at_ms",
-                          "chunk_count", "byte_count", "digest_root", "as_of"],
+                          "chunk_count", "byte_count", "digest_root", "as_of", "schedule", "method", "reason"],
                 rows: records.map { record in
                     [.bytes(record.recording.bytes), .optional(record.patient), .text(record.retentionClass), .optional(record.rule),
                      .optional(record.dueOn), .text(record.authorisedBy), .int(millis(record.startedAt)), .int(millis(record.destroyedAt)),
-                     .int(Int64(record.chunkCount)), .int(record.byteCount), .text(record.digestRoot), .optional(record.asOf)]
+                     .int(Int64(record.chunkCount)), .int(record.byteCount), .text(record.digestRoot), .optional(record.asOf),
+                     .optional(record.schedule), .optional(record.method), .optional(record.reason)]
                 })
             let ids = PGValue.hex(records.map(\.recording.bytes))
             let inList = "IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)"
@@ -231,13 +232,15 @@ extension PostgresCatalog {
 
     public func destructionRecords(since: Date?, limit: Int) async throws(CatalogError) -> [DestructionRecord] {
         try await query("""
-            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root, as_of
+            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root, as_of,
+                schedule, method, reason
             FROM destructions WHERE destroyed_at_ms >= $1 ORDER BY destroyed_at_ms, recording_id LIMIT $2
             """, [.int(since.map(millis) ?? 0), .int(Int64(max(0, limit)))]) { row throws(CatalogError) in
             DestructionRecord(recording: try RecordingID(bytes: row.blob(0)), patient: try row.optionalText(1), retentionClass: try row.text(2),
                               rule: try row.optionalText(3), dueOn: try row.optionalText(4), authorisedBy: try row.text(5),
                               startedAt: date(try row.int(6)), destroyedAt: date(try row.int(7)), chunkCount: Int(try row.int(8)),
-                              byteCount: try row.int(9), digestRoot: try row.text(10), asOf: try row.optionalText(11))
+                              byteCount: try row.int(9), digestRoot: try row.text(10), asOf: try row.optionalText(11),
+                              schedule: try row.optionalText(12), method: try row.optionalText(13), reason: try row.optionalText(14))
         }
     }
 

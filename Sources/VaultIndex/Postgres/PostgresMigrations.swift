@@ -236,6 +236,7 @@ enum PostgresMigrations {
             "ALTER TABLE destructions ADD COLUMN as_of text COLLATE \"C\"",
             "CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL",
             "ALTER TABLE users ADD COLUMN signing_key bytea",
+            "ALTER TABLE destructions ADD COLUMN schedule text, ADD COLUMN method text, ADD COLUMN reason text",
             "ALTER TABLE dispositions ADD COLUMN signature bytea",
         ]),
     ]

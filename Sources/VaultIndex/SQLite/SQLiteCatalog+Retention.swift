@@ -181,11 +181,12 @@ extension SQLiteCatalog {
                 }
                 try db.run("""
                     INSERT INTO destructions (recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms,
-                        chunk_count, byte_count, digest_root, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        chunk_count, byte_count, digest_root, as_of, schedule, method, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.blob(record.recording.bytes), optional(record.patient), .text(record.retentionClass), optional(record.rule),
                           optional(record.dueOn), .text(record.authorisedBy), .integer(millis(record.startedAt)),
                           .integer(millis(record.destroyedAt)), .integer(Int64(record.chunkCount)), .integer(record.byteCount),
-                          .text(record.digestRoot), optional(record.asOf)])
+                          .text(record.digestRoot), optional(record.asOf), optional(record.schedule), optional(record.method),
+                          optional(record.reason)])
                 try db.run("DELETE FROM chunks WHERE recording_id = ?", [.blob(record.recording.bytes)])
                 try db.run("DELETE FROM wraps WHERE recording_id = ?", [.blob(record.recording.bytes)])
                 try db.run("DELETE FROM dispositions WHERE recording_id = ?", [.blob(record.recording.bytes)])
@@ -202,13 +203,14 @@ extension SQLiteCatalog {
 
     public func destructionRecords(since: Date?, limit: Int) throws(CatalogError) -> [DestructionRecord] {
         try db.query("""
-            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root, as_of
+            SELECT recording_id, patient, class, rule, due_on, authorised_by, started_at_ms, destroyed_at_ms, chunk_count, byte_count, digest_root, as_of,
+                schedule, method, reason
             FROM destructions WHERE destroyed_at_ms >= ? ORDER BY destroyed_at_ms, recording_id LIMIT ?
             """, [.integer(since.map(millis) ?? 0), .integer(Int64(limit))]) { (row) throws(CatalogError) in
             DestructionRecord(recording: try RecordingID(bytes: row.blob(0)), patient: row.optionalText(1), retentionClass: row.text(2),
                               rule: row.optionalText(3), dueOn: row.optionalText(4), authorisedBy: row.text(5), startedAt: date(row.int(6)),
                               destroyedAt: date(row.int(7)), chunkCount: Int(row.int(8)), byteCount: row.int(9), digestRoot: row.text(10),
-                              asOf: row.optionalText(11))
+                              asOf: row.optionalText(11), schedule: row.optionalText(12), method: row.optionalText(13), reason: row.optionalText(14))
         }
     }
 

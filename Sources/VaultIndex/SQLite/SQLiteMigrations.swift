@@ -197,6 +197,9 @@ enum SQLiteMigrations {
             ALTER TABLE destructions ADD COLUMN as_of TEXT;
             CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL;
             ALTER TABLE users ADD COLUMN signing_key BLOB;
+            ALTER TABLE destructions ADD COLUMN schedule TEXT;
+            ALTER TABLE destructions ADD COLUMN method TEXT;
+            ALTER TABLE destructions ADD COLUMN reason TEXT;
             ALTER TABLE dispositions ADD COLUMN signature BLOB;
             """),
     ]
