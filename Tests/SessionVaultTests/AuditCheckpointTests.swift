@@ -108,20 +108,20 @@ struct AuditCheckpointTests {
         _ = try await t.ingest([1])
         try await t.vault.checkpointAudit(signing: signing, reason: "test", publishTo: [sink])
         let bound: TimeInterval = 15 * 60
-        #expect(try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published], maxAge: bound).problems.isEmpty)
+        #expect(try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published.path], maxAge: bound).problems.isEmpty)
 
         _ = try await t.ingest([2])
         clock.advance(minutes: 10)
-        #expect(try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published], maxAge: bound).problems.isEmpty,
+        #expect(try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published.path], maxAge: bound).problems.isEmpty,
                 "10 minutes unsigned is within a 15-minute bound")
         clock.advance(minutes: 10)
-        let stale = try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published], maxAge: bound)
+        let stale = try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published.path], maxAge: bound)
         #expect(stale.problems.contains { $0.problem.contains("not covered by a checkpoint") && $0.problem.contains("20 minutes old") },
                 "\(stale.problems)")
 
         // Signed late: the trail is covered again, but the published record shows the 20-minute gap.
         try await t.vault.checkpointAudit(signing: signing, reason: "test", publishTo: [sink])
-        let late = try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published], maxAge: bound)
+        let late = try await t.vault.verifyAudit(trustedKeys: [signing.publicKey], published: [published.path], maxAge: bound)
         #expect(late.problems.map(\.problem).contains { $0.contains("no checkpoint was published for 20 minutes") }, "\(late.problems)")
         #expect(late.publishedCheckpoints == 2 && !late.keysFromVault)
     }

@@ -2,6 +2,9 @@ import TestSupport
 import Foundation
 import Testing
 @testable import VaultStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ISO8601DateFormatter {
     /// YYYY-MM-DD in UTC.
@@ -163,6 +166,53 @@ struct MultiNodeTests {
         #expect(!(try await cluster.a.expectOK(["destroyed", "ls", "--json"]).out.contains(id)), "no destruction record while chunks remain")
     }
 
+    /// The scale-out deployment has no file outside an insider's reach: checkpoints go to a bucket
+    /// with Object Lock in compliance mode, and a truncated trail is found from that bucket alone.
+    @Test func checkpointsPublishedToAnObjectLockBucketRevealATruncatedTrail() async throws {
+        let cluster = try await Cluster.make(lock: "none")
+        defer { cluster.remove() }
+        let servers = try SharedBackends.require()
+        let bucket = "cp-" + UUID().uuidString.lowercased().prefix(18)
+        let sinkURL = servers.s3URL(bucket: String(bucket), lock: "compliance")
+        let admin = S3BlobStore(configuration: try S3Configuration.parse(sinkURL, environment: servers.credentials))
+        try await admin.createBucket(objectLockEnabled: true)
+
+        let unlocked = try await cluster.a.run(["sweeper", "--checkpoint-signer", "nobody-yet", "--publish-checkpoints",
+                                                servers.s3URL(bucket: String(bucket), lock: "none")])
+        #expect(unlocked.status != 0)
+        let key = try await cluster.a.expectOK(["audit", "signer", "add", "sweeper-a"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let noLock = try await cluster.a.run(["sweeper", "--checkpoint-signer", "sweeper-a", "--publish-checkpoints",
+                                              servers.s3URL(bucket: String(bucket), lock: "none")])
+        #expect(noLock.status != 0 && noLock.stderr.contains("Object Lock in compliance mode"), "\(noLock.stderr)")
+
+        let daemon = try cluster.a.start(["sweeper", "--interval", "1h", "--checkpoint-signer", "sweeper-a", "--checkpoint-every", "1",
+                                          "--checkpoint-interval", "1s", "--publish-checkpoints", sinkURL])
+        try await cluster.b.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([1, 2, 3]))
+        var covered = false
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !covered && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            let check = try await cluster.b.run(["audit", "verify", "--public-key", key, "--published", sinkURL, "--json"])
+            covered = check.status == 0 && check.out.contains("\"publishedCheckpoints\" : ") && !check.out.contains("\"publishedCheckpoints\" : 0")
+        }
+        daemon.send(SIGTERM)
+        _ = try await daemon.finish()
+        #expect(covered, "a checkpoint reached the bucket")
+        let objects = try await admin.list(prefix: "audit-checkpoints/")
+        #expect(!objects.isEmpty)
+        var refused = false
+        let first = try #require(objects.first)
+        do { try await admin.delete(first.key) } catch { if case .locked = error { refused = true } }
+        #expect(refused, "a published checkpoint cannot be deleted")
+
+        // The insider cuts the trail in PostgreSQL and deletes every checkpoint the catalog and the nodes hold.
+        try await servers.psql(database: cluster.database, "DELETE FROM audit WHERE seq > (SELECT max(seq) - 2 FROM audit); DELETE FROM audit_checkpoints;")
+        for node in [cluster.a, cluster.b] { try? FileManager.default.removeItem(at: node.vault.appendingPathComponent("audit-checkpoints.jsonl")) }
+        let found = try await cluster.b.run(["audit", "verify", "--public-key", key, "--published", sinkURL])
+        #expect(found.status == 4 && found.out.contains("truncated"), "\(found.out) \(found.stderr)")
+        try await admin.shutdown()
+    }
+
     @Test func legalHoldsReachTheObjectStore() async throws {
         let cluster = try await Cluster.make(lock: "governance")
         defer { cluster.remove() }
@@ -262,6 +312,12 @@ struct SharedBackends: Sendable {
 
     func psql(_ sql: String) async throws {
         let result = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/psql"), [postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        guard result.succeeded else { throw CLIFailure(message: "psql \(sql): \(result.stderr)") }
+    }
+
+    func psql(database: String, _ sql: String) async throws {
+        let result = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/psql"),
+                                                [postgresURL(database: database), "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
         guard result.succeeded else { throw CLIFailure(message: "psql \(sql): \(result.stderr)") }
     }
 

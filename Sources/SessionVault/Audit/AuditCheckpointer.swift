@@ -48,6 +48,7 @@ public struct AuditCheckpointer: Service {
         if let head = try? await vault.auditHeadSequence(), head > lastSigned.withLock({ $0 }) {
             _ = await checkpoint(reason: "shutdown")
         }
+        for sink in sinks { await sink.close() }
     }
 
     /// Signs and publishes; a failure is logged and retried at the next poll (a sink that is down

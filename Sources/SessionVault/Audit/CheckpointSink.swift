@@ -2,21 +2,31 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import VaultStore
 
 /// Somewhere outside the vault's own files that signed audit checkpoints are published to, so that
 /// an insider who can rewrite the vault (catalog, checkpoint table, `audit-checkpoints.jsonl`) cannot
 /// also rewrite what was published. Each checkpoint is one line of JSON (the format of
 /// `audit-checkpoints.jsonl`).
 public protocol CheckpointSink: Sendable, CustomStringConvertible {
-    func publish(_ line: String) throws
+    func publish(_ line: String) async throws
+    /// Releases what the sink holds open (an S3 sink's HTTP client); called once, after the last publish.
+    func close() async
 }
 
-/// Where checkpoints are published, as given on the command line: `file:/ABSOLUTE/PATH` or `syslog`.
+extension CheckpointSink {
+    public func close() async {}
+}
+
+/// Where checkpoints are published, as given on the command line: `file:/ABSOLUTE/PATH`, `syslog`,
+/// or `s3://BUCKET[/PREFIX]?endpoint=…&lock=compliance` (a bucket with Object Lock).
 public enum CheckpointSinks {
     /// Parses one sink description; `vaultRoot` is refused as a home for a file sink (a copy inside
-    /// the vault is what the insider can already rewrite).
-    public static func parse(_ text: String, vaultRoot: URL) throws -> any CheckpointSink {
+    /// the vault is what the insider can already rewrite), and an S3 bucket without Object Lock in
+    /// compliance mode is refused (its objects could be deleted or overwritten).
+    public static func parse(_ text: String, vaultRoot: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any CheckpointSink {
         if text == "syslog" { return SyslogCheckpointSink() }
+        if text.hasPrefix("s3://") { return try S3CheckpointSink(url: text, environment: environment) }
         if text.hasPrefix("file:") {
             let path = String(text.dropFirst("file:".count))
             guard path.hasPrefix("/") else {
@@ -30,7 +40,7 @@ public enum CheckpointSinks {
             }
             return FileCheckpointSink(path: target)
         }
-        throw VaultError.invalidArgument("unknown checkpoint sink '\(text)': use file:/ABSOLUTE/PATH or syslog")
+        throw VaultError.invalidArgument("unknown checkpoint sink '\(text)': use file:/ABSOLUTE/PATH, syslog or s3://BUCKET?endpoint=…&lock=compliance")
     }
 }
 
@@ -58,4 +68,51 @@ public struct SyslogCheckpointSink: CheckpointSink {
             vsyslog(LOG_AUTHPRIV | LOG_NOTICE, message, arguments)
         }
     }
+}
+
+/// Puts each checkpoint into an S3 bucket with Object Lock in compliance mode, one object per
+/// checkpoint (`audit-checkpoints/<vault>/<sequence>-<time>.json` under the URL's prefix), retained
+/// for eight years: nobody, the bucket's owner included, can delete or overwrite it before then.
+/// For the scale-out deployment, where no node's files are outside an insider's reach.
+public struct S3CheckpointSink: CheckpointSink {
+    let store: S3BlobStore
+    let url: String
+    let retention: TimeInterval
+
+    public var description: String { url.redactingCredentials }
+
+    init(url: String, environment: [String: String], retention: TimeInterval = 8 * 365.25 * 86_400) throws {
+        let configuration: S3Configuration
+        do {
+            configuration = try S3Configuration.parse(url, environment: environment)
+        } catch {
+            throw VaultError.invalidArgument("checkpoint sink '\(url.redactingCredentials)': \(error)")
+        }
+        guard configuration.objectLockMode == .compliance else {
+            throw VaultError.invalidArgument("checkpoint sink '\(url.redactingCredentials)' must be a bucket with Object Lock in compliance mode "
+                                             + "(add lock=compliance): without it the published checkpoints could be deleted")
+        }
+        self.store = S3BlobStore(configuration: configuration)
+        self.url = url
+        self.retention = retention
+    }
+
+    public func publish(_ line: String) async throws {
+        let fields = try JSONDecoder().decode(Vault.CheckpointLine.self, from: Data(line.utf8))
+        let key = try BlobKey("audit-checkpoints/\(fields.vault)/\(String(format: "%016lld", fields.sequence))-\(fields.timeMillis).json")
+        try await store.put(key, Array(line.utf8), options: BlobPutOptions(retainUntil: Date().addingTimeInterval(retention)))
+    }
+
+    /// Every checkpoint line published for `vault`.
+    func lines(vault: String) async throws -> [String] {
+        var lines: [String] = []
+        for listing in try await store.list(prefix: "audit-checkpoints/\(vault)/") {
+            lines.append(String(decoding: try await store.get(listing.key), as: UTF8.self))
+        }
+        return lines
+    }
+
+    func shutdown() async { try? await store.shutdown() }
+
+    public func close() async { await shutdown() }
 }

@@ -52,7 +52,7 @@ extension Vault {
         var failure: (any Error)? = nil
         do { try AtomicFile.append(Array((line + "\n").utf8), to: checkpointFile) } catch { failure = error }
         for sink in sinks {
-            do { try sink.publish(line) } catch { failure = failure ?? VaultError.output(path: sink.description, reason: "\(error)") }
+            do { try await sink.publish(line) } catch { failure = failure ?? VaultError.output(path: sink.description, reason: "\(error)") }
         }
         if let failure { throw failure }
         return checkpoint
@@ -94,6 +94,26 @@ extension Vault {
             if !required { return [] }
             throw VaultError.input(path: file.path, reason: "cannot be read as UTF-8 text")
         }
+        return try checkpoints(inText: text, source: file.path)
+    }
+
+    /// Checkpoints published to `source`: a file (as above) or an S3 checkpoint sink's bucket.
+    func publishedCheckpoints(_ source: String) async throws -> [AuditCheckpoint] {
+        guard source.hasPrefix("s3://") else { return try checkpoints(from: URL(fileURLWithPath: source), required: true) }
+        let sink = try S3CheckpointSink(url: source, environment: ProcessInfo.processInfo.environment)
+        let lines: [String]
+        do {
+            lines = try await sink.lines(vault: config.vaultID)
+        } catch {
+            await sink.shutdown()
+            throw error
+        }
+        await sink.shutdown()
+        return try checkpoints(inText: lines.joined(separator: "\n"), source: source.redactingCredentials)
+    }
+
+    func checkpoints(inText text: String, source: String) throws -> [AuditCheckpoint] {
+        let file = URL(fileURLWithPath: source)
         let marker = "sessionvault audit checkpoint "
         var result: [AuditCheckpoint] = []
         for (number, rawLine) in text.split(separator: "\n").enumerated() {
@@ -121,7 +141,7 @@ extension Vault {
     /// `trustedKeys`: the public keys a checkpoint may be signed with, given from outside the vault.
     /// Without them the vault's own audit key and its checkpoint signers' keys are used, which
     /// whoever can rewrite the vault can replace (``AuditVerification/keysFromVault``).
-    public func verifyAudit(trustedKeys: [[UInt8]]? = nil, published: [URL] = [], maxAge: TimeInterval? = nil) async throws -> AuditVerification {
+    public func verifyAudit(trustedKeys: [[UInt8]]? = nil, published: [String] = [], maxAge: TimeInterval? = nil) async throws -> AuditVerification {
         var result = AuditVerification()
         let trusted: Set<[UInt8]>
         if let trustedKeys {
@@ -134,10 +154,10 @@ extension Vault {
         var all: [AuditCheckpoint] = []
         for checkpoint in try await catalog.checkpoints() { bySequence[checkpoint.sequence] = checkpoint; all.append(checkpoint) }
         var outside: [(AuditCheckpoint, String)] = try checkpoints(from: checkpointFile, required: false).map { ($0, "the vault's checkpoint file") }
-        for file in published {
-            let found = try checkpoints(from: file, required: true)
+        for source in published {
+            let found = try await publishedCheckpoints(source)
             result.publishedCheckpoints += found.count
-            outside += found.map { ($0, "published checkpoint file \(file.path)") }
+            outside += found.map { ($0, "published checkpoints \(source.redactingCredentials)") }
         }
         for (checkpoint, source) in outside {
             all.append(checkpoint)

@@ -76,7 +76,8 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @Option(help: ArgumentHelp("A public key checkpoints may be signed with, from outside the vault (64 hex digits; repeatable).", valueName: "HEX"))
         var publicKey: [String] = []
-        @Option(help: ArgumentHelp("A checkpoint file published outside the vault (repeatable).", valueName: "FILE")) var published: [String] = []
+        @Option(help: ArgumentHelp("Checkpoints published outside the vault: a file, or the s3:// sink's URL (repeatable).", valueName: "FILE|URL"))
+        var published: [String] = []
         @Option(help: ArgumentHelp("Report entries left without a checkpoint for longer than this: e.g. 15m.", valueName: "DURATION"))
         var maxAge: String?
         @Flag(help: "Print JSON.") var json = false
@@ -91,7 +92,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let keys = publicKey.isEmpty ? nil : publicKey.map { Array(hexDigits: $0) }
-                let result = try await vault.open().verifyAudit(trustedKeys: keys, published: published.map { URL(fileURLWithPath: $0) },
+                let result = try await vault.open().verifyAudit(trustedKeys: keys, published: published,
                                                                  maxAge: maxAge.flatMap(SweeperCommand.parseDuration))
                 if result.keysFromVault && !json {
                     note("sessionvault: note: checkpoint keys were read from the vault itself; pass --public-key from outside it for a check an insider cannot defeat")

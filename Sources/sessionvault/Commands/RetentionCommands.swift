@@ -196,7 +196,7 @@ struct SweeperCommand: AsyncParsableCommand {
             logger.logLevel = level
             let opened = try await vault.open()
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))]
-            if let checkpointer = try checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
+            if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
                 services.append(.init(service: checkpointer))
             }
             let group = ServiceGroup(configuration: .init(

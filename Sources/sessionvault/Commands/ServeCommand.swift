@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             let app = try server.makeApplication { bound in
                 note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
             }
-            if let checkpointer = try checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
+            if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
                 let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
                                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
