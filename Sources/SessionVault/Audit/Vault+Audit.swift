@@ -148,7 +148,7 @@ extension Vault {
             trusted = Set(trustedKeys)
             result.keysFromVault = false
         } else {
-            trusted = Set([try keyring.auditPublicKey()] + Array(try keyring.auditSignerPublicKeys().values))
+            trusted = Set([try keyring.auditPublicKey()] + Array(try keyring.signingPublicKeys(.auditSigner).values))
         }
         var bySequence: [Int64: AuditCheckpoint] = [:]
         var all: [AuditCheckpoint] = []

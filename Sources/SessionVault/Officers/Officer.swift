@@ -48,57 +48,16 @@ public struct Officer: Sendable {
     func sign(_ message: [UInt8]) -> [UInt8] { signing.sign(message) }
 }
 
-extension Keyring {
-    struct OfficerKeyFile: Codable {
-        var format: Int
-        var name: String
-        var publicKey: String
-        var secretKey: PassphraseSealedSecret
-        var createdAt: Date
-    }
-
-    func officerKeyFile(_ name: String) -> URL { directory.appendingPathComponent("officers").appendingPathComponent(name + ".json") }
-
-    func createOfficerKey(name: String, passphrase: SecureBytes, strength: KDFStrength, now: Date) throws -> SigningKeyPair {
-        let url = officerKeyFile(name)
-        guard !FileManager.default.fileExists(atPath: url.path) else {
-            throw VaultError.invalidArgument("officer '\(name)' already has a key (\(url.path))")
-        }
-        let signing = try SigningKeyPair.generate()
-        let file = OfficerKeyFile(format: 1, name: name, publicKey: Hex.encode(signing.publicKey),
-                                  secretKey: try PassphraseSealedSecret.seal(signing.secretKey, passphrase: passphrase, strength: strength,
-                                                                             context: "officer:" + name),
-                                  createdAt: now)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(Array(try Self.encoder().encode(file)), to: url, replace: false)
-        return signing
-    }
-
-    func unlockOfficerKey(name: String, passphrase: SecureBytes) throws -> SigningKeyPair {
-        let url = officerKeyFile(name)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw VaultError.officerRefused(name: name, reason: "no officer key in this keyring (\(url.path))")
-        }
-        let file: OfficerKeyFile = try load(url)
-        do {
-            return try SigningKeyPair(secretKey: try file.secretKey.open(passphrase: passphrase, context: "officer:" + name))
-        } catch let error as CryptoError {
-            if error == .wrongPassphrase { throw VaultError.officerRefused(name: name, reason: "wrong passphrase") }
-            throw VaultError.keyring(path: url.path, reason: error.description)
-        }
-    }
-}
-
 extension Vault {
     /// Makes an officer key for `name` (sealed under the officer's own passphrase) and returns
     /// its public key, to be recorded with the user (``UserRecord/signingKey``).
     public func createOfficerKey(_ name: String, passphrase: SecureBytes) throws -> [UInt8] {
-        try keyring.createOfficerKey(name: name, passphrase: passphrase, strength: config.kdf, now: clock()).publicKey
+        try keyring.createSigningKey(.officer, name: name, passphrase: passphrase, strength: config.kdf, now: clock()).publicKey
     }
 
     /// Removes an officer key whose user could not be added (so the name can be tried again).
     public func removeOfficerKey(_ name: String) {
-        try? FileManager.default.removeItem(at: keyring.officerKeyFile(name))
+        try? FileManager.default.removeItem(at: keyring.signingKeyFile(.officer, name))
     }
 
     /// Whether any active user of the vault is an officer (has a signing key). While none is, the
@@ -123,10 +82,12 @@ extension Vault {
         }
         let signing: SigningKeyPair
         do {
-            signing = try keyring.unlockOfficerKey(name: name, passphrase: passphrase)
-        } catch let error as VaultError {
-            if case .officerRefused(_, let reason) = error { try await refuse(reason) }
-            throw error
+            signing = try keyring.unlockSigningKey(.officer, name: name, passphrase: passphrase)
+        } catch let failure as Keyring.SigningKeyFailure {
+            switch failure {
+            case .missing(let path): try await refuse("no officer key in this keyring (\(path))")
+            case .wrongPassphrase: try await refuse("wrong passphrase")
+            }
         }
         guard signing.publicKey == recorded else { try await refuse("the officer key does not match the one recorded for the user") }
         return Officer(name: name, role: user.role, signing: signing)
