@@ -196,14 +196,18 @@ public struct RecordingFilter: Sendable, Hashable {
     public var since: Date?
     /// Only recordings derived from this one (its review copies).
     public var source: RecordingID?
+    /// Only recordings whose due date cannot be determined yet (waiting for a patient event).
+    public var dueUndetermined = false
     public var states: Set<RecordingState>
     public var limit: Int?
     /// Keyset pagination: only ids greater than this, in id order (for walking every recording in batches).
     public var after: RecordingID?
 
     public init(patient: String? = nil, clinician: String? = nil, session: String? = nil, retentionClass: String? = nil,
-                since: Date? = nil, source: RecordingID? = nil, states: Set<RecordingState> = [.live], limit: Int? = nil, after: RecordingID? = nil) {
+                since: Date? = nil, source: RecordingID? = nil, dueUndetermined: Bool = false, states: Set<RecordingState> = [.live],
+                limit: Int? = nil, after: RecordingID? = nil) {
         self.source = source
+        self.dueUndetermined = dueUndetermined
         self.patient = patient
         self.clinician = clinician
         self.session = session

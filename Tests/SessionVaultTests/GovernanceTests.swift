@@ -70,4 +70,26 @@ struct GovernanceTests {
         let listed = try await cli.expectOK(["request", "ls", "--all", "--json"]).out
         #expect(listed.contains("2026-11-27"), "\(listed)")
     }
+
+    /// A recording waiting for a patient event waited silently: nothing listed it.
+    @Test func recordingsWaitingForAPatientEventAreListedOldestFirst() async throws {
+        let cli = try await CLI.prepared()
+        defer { cli.remove() }
+        try await cli.expectOK(["consent", "record", "--session", "S2", "--patient", "1112223333", "--scope", "supervision"])
+        var ids: [String: String] = [:]
+        for captured in ["2026-03-03", "2025-11-20", "2026-01-15"] {
+            ids[captured] = try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care", "--captured", captured],
+                                                   stdin: Data([1])).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await cli.expectOK(["ingest", "-", "--session", "S2", "--clinician", "dr-b", "--class", "supervision"], stdin: Data([2]))
+        let report = try await cli.expectOK(["sweep", "--dry-run", "--waiting", "--json"]).stdout
+        let json = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any])
+        #expect(json["waitingTotal"] as? Int == 3, "the supervision recording has a due date; the care ones wait")
+        let oldest = try #require(json["waitingOldest"] as? [[String: Any]])
+        #expect(oldest.compactMap { $0["id"] as? String } == [ids["2025-11-20"], ids["2026-01-15"], ids["2026-03-03"]].compactMap { $0 })
+        #expect((oldest.first?["rule"] as? String)?.contains("waiting for") == true)
+        let text = try await cli.expectOK(["sweep", "--dry-run", "--waiting"]).out
+        #expect(text.contains("3 recordings wait for a patient event"), "\(text)")
+        #expect(try await cli.run(["sweep", "--waiting"]).stderr.contains("--waiting goes with --dry-run"))
+    }
 }

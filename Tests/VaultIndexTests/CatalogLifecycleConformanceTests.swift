@@ -39,6 +39,10 @@ struct CatalogLifecycleConformanceTests {
             try await Self.commit(catalog, other, patient: "p1", dueOn: "2020-01-01")
             #expect(try await catalog.recordings(RecordingFilter(source: source)).map(\.id) == [copy])
             #expect(try await catalog.recordings(RecordingFilter(source: other)).isEmpty)
+            #expect(try await catalog.recordings(RecordingFilter(dueUndetermined: true)).isEmpty)
+            let waiting = RecordingID.random()
+            try await Self.commit(catalog, waiting, patient: "p2", dueOn: nil)
+            #expect(try await catalog.recordings(RecordingFilter(dueUndetermined: true)).map(\.id) == [waiting])
             _ = try await catalog.placeHold(HoldRecord(recording: source, reason: "inquiry", caseRef: "c1", placedBy: "ro", placedAt: Date()),
                                             audit: C.audit)
             #expect(try await catalog.isHeld(copy), "a held source holds its copy")

@@ -571,6 +571,7 @@ public final class PostgresCatalog: Catalog {
         if let clinician = filter.clinician { clauses.append("clinician = \(b.bind(.text(clinician)))") }
         if let session = filter.session { clauses.append("session = \(b.bind(.text(session)))") }
         if let source = filter.source { clauses.append("source_id = \(b.bind(.bytes(source.bytes)))") }
+        if filter.dueUndetermined { clauses.append("due_on IS NULL") }
         if let retentionClass = filter.retentionClass { clauses.append("class = \(b.bind(.text(retentionClass)))") }
         if let since = filter.since { clauses.append("created_at_ms >= \(b.bind(.int(millis(since))))") }
         if let after = filter.after { clauses.append("id > \(b.bind(.bytes(after.bytes)))") }

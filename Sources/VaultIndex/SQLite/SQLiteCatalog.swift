@@ -319,6 +319,7 @@ public actor SQLiteCatalog: Catalog {
         if let clinician = filter.clinician { clauses.append("clinician = ?"); values.append(.text(clinician)) }
         if let session = filter.session { clauses.append("session = ?"); values.append(.text(session)) }
         if let source = filter.source { clauses.append("source_id = ?"); values.append(.blob(source.bytes)) }
+        if filter.dueUndetermined { clauses.append("due_on IS NULL") }
         if let retentionClass = filter.retentionClass { clauses.append("class = ?"); values.append(.text(retentionClass)) }
         if let since = filter.since { clauses.append("created_at_ms >= ?"); values.append(.integer(millis(since))) }
         if let after = filter.after { clauses.append("id > ?"); values.append(.blob(after.bytes)) }

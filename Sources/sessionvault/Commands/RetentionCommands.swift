@@ -141,9 +141,11 @@ struct SweepCommand: AsyncParsableCommand {
     @OptionGroup var vault: VaultOptions
     @Flag(help: "Report what is due; change nothing.") var dryRun = false
     @Option(help: ArgumentHelp("With --dry-run: report what is due as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: String?
+    @Flag(help: "With --dry-run: also list the recordings waiting for a patient event, oldest first.") var waiting = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
+        if waiting && !dryRun { throw ValidationError("--waiting goes with --dry-run") }
         if let now {
             guard ISO8601DateFormatter.civil.date(from: now) != nil else { throw ValidationError("invalid --now '\(now)': expected YYYY-MM-DD") }
             guard dryRun else {
@@ -159,12 +161,26 @@ struct SweepCommand: AsyncParsableCommand {
             let bar = ProgressBar(label: "sweep", total: nil)
             let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
             bar.finish()
-            if json { try printJSON(report); return }
+            let waitingList = waiting ? try await opened.recordingsWaitingForEvents(limit: 20) : nil
+            if json {
+                if let waitingList {
+                    try printJSON(DryRunWithWaiting(sweep: report, waitingTotal: waitingList.total, waitingOldest: waitingList.oldest))
+                } else {
+                    try printJSON(report)
+                }
+                return
+            }
             let dueCount = report.due.reduce(0) { $0 + $1.count }
             let heldCount = report.due.reduce(0) { $0 + $1.held }
             print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
             for row in report.due {
                 print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
+            }
+            if let waitingList {
+                print("\(waitingList.total) recordings wait for a patient event (no due date yet)\(waitingList.total > 0 ? "; the oldest:" : "")")
+                for item in waitingList.oldest {
+                    print("  \(item.id)  captured \(item.capturedOn)  \(item.retentionClass)  patient \(item.patientPseudonym.prefix(12))  \(item.rule ?? "")")
+                }
             }
             if report.anotherSweeperActive {
                 print("Another sweeper holds the sweep lock (another process or node): nothing changed; it will do the work.")
@@ -174,6 +190,13 @@ struct SweepCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `sweep --dry-run --waiting --json`: the sweep report and the recordings waiting for an event.
+struct DryRunWithWaiting: Encodable {
+    var sweep: SweepReport
+    var waitingTotal: Int
+    var waitingOldest: [WaitingRecording]
 }
 
 struct SweeperCommand: AsyncParsableCommand {
