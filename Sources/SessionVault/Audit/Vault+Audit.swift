@@ -113,7 +113,6 @@ extension Vault {
     }
 
     func checkpoints(inText text: String, source: String) throws -> [AuditCheckpoint] {
-        let file = URL(fileURLWithPath: source)
         let marker = "sessionvault audit checkpoint "
         var result: [AuditCheckpoint] = []
         for (number, rawLine) in text.split(separator: "\n").enumerated() {
@@ -121,10 +120,10 @@ extension Vault {
             if let range = line.range(of: marker) { line = line[range.upperBound...] } else if !line.hasPrefix("{") { continue }
             guard let parsed = try? JSONDecoder().decode(CheckpointLine.self, from: Data(line.utf8)),
                   let hash = Hex.decode(parsed.headHash), let key = Hex.decode(parsed.publicKey), let signature = Hex.decode(parsed.signature) else {
-                throw VaultError.config(path: file.path, line: number + 1, message: "not a checkpoint line")
+                throw VaultError.config(path: source, line: number + 1, message: "not a checkpoint line")
             }
             guard parsed.vault == config.vaultID else {
-                throw VaultError.config(path: file.path, line: number + 1, message: "a checkpoint of another vault (\(parsed.vault))")
+                throw VaultError.config(path: source, line: number + 1, message: "a checkpoint of another vault (\(parsed.vault))")
             }
             result.append(AuditCheckpoint(sequence: parsed.sequence, headHash: hash, timeMillis: parsed.timeMillis, publicKey: key,
                                           signature: signature, reason: parsed.reason))
@@ -154,11 +153,13 @@ extension Vault {
         var all: [AuditCheckpoint] = []
         for checkpoint in try await catalog.checkpoints() { bySequence[checkpoint.sequence] = checkpoint; all.append(checkpoint) }
         var outside: [(AuditCheckpoint, String)] = try checkpoints(from: checkpointFile, required: false).map { ($0, "the vault's checkpoint file") }
+        var publishedOnes: [AuditCheckpoint] = []
         for source in published {
             let found = try await publishedCheckpoints(source)
-            result.publishedCheckpoints += found.count
+            publishedOnes += found
             outside += found.map { ($0, "published checkpoints \(source.redactingCredentials)") }
         }
+        result.publishedCheckpoints = publishedOnes.count
         for (checkpoint, source) in outside {
             all.append(checkpoint)
             if let existing = bySequence[checkpoint.sequence] {
@@ -230,8 +231,8 @@ extension Vault {
                                                     + " (bound \(Int(maxAge / 60)) minutes): is the signing service running?"))
             }
             // A gap in what was published: entries that stayed unsigned for longer than the bound.
-            let published = outside.filter { $0.1 != "the vault's checkpoint file" }.map(\.0).sorted { $0.timeMillis < $1.timeMillis }
-            for (earlier, later) in zip(published, published.dropFirst())
+            let inTime = publishedOnes.sorted { $0.timeMillis < $1.timeMillis }
+            for (earlier, later) in zip(inTime, inTime.dropFirst())
             where later.sequence > earlier.sequence && Double(later.timeMillis - earlier.timeMillis) / 1000 > maxAge {
                 result.problems.append(AuditProblem(sequence: earlier.sequence + 1,
                                                     problem: "no checkpoint was published for \(Int((Double(later.timeMillis - earlier.timeMillis) / 60_000).rounded())) minutes "

@@ -119,8 +119,13 @@ extension Vault {
             return "the role's wrap does not open"
         }
         report.manifestsChecked += 1
-        guard try ManifestAuthenticator(key: dataKey).verify(record.manifest, tag: record.manifestTag) else { return "manifest tag does not match" }
-        guard let manifest = try? RecordingManifest.decode(record.manifest) else { return "authenticated manifest does not decode" }
+        let manifest: RecordingManifest
+        do {
+            manifest = try authenticatedManifest(of: record, dataKey: dataKey)
+        } catch let error as VaultError {
+            guard case .manifestTampered(_, let reason) = error else { throw error }
+            return reason
+        }
         if manifest.patient == nil { report.manifestsWithoutPatient += 1 }
         return manifest.check(against: record).map { "catalog row edited: \($0)" }
     }

@@ -81,14 +81,7 @@ extension Vault {
                                                          outcome: "failed", detail: "wrap did not open"))
                 throw VaultError.manifestTampered(recording: id, reason: "the role's wrap does not open (\(error))")
             }
-            guard try ManifestAuthenticator(key: dataKey).verify(record.manifest, tag: record.manifestTag) else {
-                throw VaultError.manifestTampered(recording: id, reason: "manifest tag does not match")
-            }
-            do {
-                manifest = try RecordingManifest.decode(record.manifest)
-            } catch {
-                throw VaultError.manifestTampered(recording: id, reason: "authenticated manifest does not decode")
-            }
+            manifest = try authenticatedManifest(of: record, dataKey: dataKey)
             guard let algorithm = ChunkAlgorithm(rawValue: manifest.algorithm) else {
                 throw VaultError.manifestTampered(recording: id, reason: "unknown algorithm \(manifest.algorithm)")
             }
@@ -104,6 +97,18 @@ extension Vault {
         try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
                                                  outcome: "ok", detail: detail))
         return OpenedRecording(record: record, manifest: manifest, role: role.name, sealer: sealer)
+    }
+
+    /// The recording's manifest once its tag verifies under `dataKey` (not yet compared with the row).
+    func authenticatedManifest(of record: RecordingRecord, dataKey: DataKey) throws -> RecordingManifest {
+        guard try ManifestAuthenticator(key: dataKey).verify(record.manifest, tag: record.manifestTag) else {
+            throw VaultError.manifestTampered(recording: record.id, reason: "manifest tag does not match")
+        }
+        do {
+            return try RecordingManifest.decode(record.manifest)
+        } catch {
+            throw VaultError.manifestTampered(recording: record.id, reason: "authenticated manifest does not decode")
+        }
     }
 
     /// Streams `range` (all if nil) of an opened recording into `sink`, fetching and opening up

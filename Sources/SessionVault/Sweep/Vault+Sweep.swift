@@ -95,13 +95,11 @@ extension Vault {
         }
         // An approval is acted on only if its officer's signature verifies; any other goes back to
         // the review queue (audited), so nothing is destroyed early on an unsigned or altered decision.
-        var approvals: [RecordingID: String] = [:]
-        var reasons: [RecordingID: String] = [:]
+        var approvals: [RecordingID: (authorisation: String, reason: String?)] = [:]
         for decision in try await catalog.dispositions(status: .approved) {
             switch try await verifyApproval(decision) {
             case .success(let authorisation):
-                approvals[decision.recording] = authorisation
-                reasons[decision.recording] = decision.reason
+                approvals[decision.recording] = (authorisation, decision.reason)
             case .failure(let refusal):
                 try await catalog.reopenDisposition(decision.recording, audit: AuditDraft(
                     actor: actor, action: "disposition.refused", target: decision.recording.description, outcome: "refused",
@@ -109,6 +107,7 @@ extension Vault {
                 report.refusedApprovals.append("\(decision.recording): \(refusal.reason)")
             }
         }
+        let reasons = approvals.compactMapValues(\.reason)
         // Pipelined: the blobs of one batch are deleted (I/O, on BlockingIO's threads) while the next
         // batch is selected and crypto-shredded (SQL). Each recording still goes shred commit ->
         // blobs deleted -> destroyed commit; at most two batches are in memory.
@@ -118,7 +117,7 @@ extension Vault {
             let dueAlone = try await catalog.destroyable(on: today, limit: batchSize)
             if dueAlone.isEmpty { break }
             var items = dueAlone.map { record in
-                (id: record.id, authorisedBy: approvals[record.id] ?? "sweeper (schedule)")
+                (id: record.id, authorisedBy: approvals[record.id]?.authorisation ?? "sweeper (schedule)")
             }
             // Cascade: a recording's review copies go with it, in the same shred transaction, each with a
             // destruction record of its own (a copy that is itself held stays: the transaction skips it).

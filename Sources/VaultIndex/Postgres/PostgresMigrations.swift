@@ -232,7 +232,7 @@ enum PostgresMigrations {
                 WHERE state = 'live' AND due_on IS NOT NULL
             """,
         ]),
-        Migration(name: "0008-as-of-and-sources", statements: [
+        Migration(name: "0008-accountability-and-copies", statements: [
             "ALTER TABLE destructions ADD COLUMN as_of text COLLATE \"C\"",
             "CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL",
             "ALTER TABLE users ADD COLUMN signing_key bytea",

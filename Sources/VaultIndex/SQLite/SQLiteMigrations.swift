@@ -193,7 +193,7 @@ enum SQLiteMigrations {
             CREATE INDEX recordings_due_summary ON recordings(due_on, class, disposition, patient, id)
                 WHERE state = 'live' AND due_on IS NOT NULL;
             """),
-        Migration(name: "0008-as-of-and-sources", sql: """
+        Migration(name: "0008-accountability-and-copies", sql: """
             ALTER TABLE destructions ADD COLUMN as_of TEXT;
             CREATE INDEX recordings_source ON recordings(source_id) WHERE source_id IS NOT NULL;
             ALTER TABLE users ADD COLUMN signing_key BLOB;

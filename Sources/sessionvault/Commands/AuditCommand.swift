@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SessionVault
 import VaultIndex
+import VaultCrypto
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,7 +84,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            for key in publicKey where key.count != 64 || key.contains(where: { !$0.isHexDigit }) {
+            for key in publicKey where key.count != 64 || Hex.decode(key) == nil {
                 throw ValidationError("invalid --public-key '\(key.prefix(80))': expected 64 hex digits (as `audit signer add` printed)")
             }
             if let maxAge, SweeperCommand.parseDuration(maxAge) == nil { throw ValidationError("invalid --max-age '\(maxAge)': use e.g. 15m, 1h") }
@@ -91,7 +92,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let keys = publicKey.isEmpty ? nil : publicKey.map { Array(hexDigits: $0) }
+                let keys = publicKey.isEmpty ? nil : publicKey.compactMap(Hex.decode)
                 let result = try await vault.open().verifyAudit(trustedKeys: keys, published: published,
                                                                  maxAge: maxAge.flatMap(SweeperCommand.parseDuration))
                 if result.keysFromVault && !json {
@@ -158,19 +159,9 @@ struct AuditCommand: AsyncParsableCommand {
                     let opened = try await vault.open()
                     let key = try await opened.addAuditSigner(name, passphrase: try passphrase.read(purpose: "seal checkpoint signer '\(name)'"),
                                                               actor: Vault.defaultActor)
-                    print(key.map { String(format: "%02x", $0) }.joined())
+                    print(Hex.encode(key))
                 }
             }
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Bytes from hex digits already checked to be an even count of [0-9a-fA-F].
-    init(hexDigits text: String) {
-        var bytes: [UInt8] = []
-        var iterator = text.makeIterator()
-        while let high = iterator.next(), let low = iterator.next() { bytes.append(UInt8(String([high, low]), radix: 16) ?? 0) }
-        self = bytes
     }
 }
