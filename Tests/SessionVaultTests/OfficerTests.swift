@@ -54,9 +54,20 @@ struct OfficerTests {
         #expect(record.reason == "appraised: no further value")
         #expect(record.method?.contains("erasure-tree leaf erased") == true)
         #expect(record.schedule?.hasPrefix("nhs-mental-health ") == true && record.schedule?.contains("sha256 ") == true, "\(record.schedule ?? "-")")
-        // The kept signature verifies on its own, against the officer's public key.
-        let hex = try #require(record.authorisedBy.range(of: "signature ").map { String(record.authorisedBy[$0.upperBound...].prefix(128)) })
-        #expect(hex.count == 128)
+        // The kept signature verifies from the destruction record alone, against the officer's public key.
+        func field(_ label: String, _ length: Int) throws -> String {
+            let start = try #require(record.authorisedBy.range(of: label)).upperBound
+            return String(record.authorisedBy[start...].prefix(length))
+        }
+        let millis = try #require(Int64(try field(" at ", 20).prefix { $0.isNumber }))
+        let signature = try #require(Hex.decode(try field("signature ", 128)))
+        let vaultID = t.vault.config.vaultID
+        let message = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn),
+                                               extendUntil: nil, decidedAtMillis: millis, officer: "officer:rita", reason: record.reason)
+        #expect(SigningKeyPair.verify(signature: signature, message: message, publicKey: rita.publicKey))
+        let altered = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn),
+                                               extendUntil: nil, decidedAtMillis: millis, officer: "officer:rita", reason: "something else")
+        #expect(!SigningKeyPair.verify(signature: signature, message: altered, publicKey: rita.publicKey))
     }
 
     @Test func anApprovalAlteredAfterSigningOrByARevokedOfficerIsRefused() async throws {

@@ -159,7 +159,7 @@ struct RetentionSweepTests {
         try await t.vault.decideDisposition(id, approve: true, reason: "appraised", by: try await t.officer())
         #expect(try await t.vault.sweep().destroyed == 1)
         let authorisation = try #require(try await t.vault.catalog.destructionRecords(since: nil, limit: 5).first?.authorisedBy)
-        #expect(authorisation.hasPrefix("review approved by officer:rita (ed25519 key "), "\(authorisation)")
+        #expect(authorisation.hasPrefix("review approved by officer:rita at ") && authorisation.contains(" ms (ed25519 key "), "\(authorisation)")
     }
 
     @Test func anExtendedReviewMovesTheDueDate() async throws {

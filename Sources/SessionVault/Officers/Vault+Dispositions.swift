@@ -71,7 +71,9 @@ extension Vault {
         guard SigningKeyPair.verify(signature: Array(signature.suffix(64)), message: message, publicKey: key) else {
             return .failure(ApprovalRefusal(reason: "the signature does not verify (the decision was altered)"))
         }
-        return .success("review approved by \(by) (ed25519 key \(Hex.encode(key)), signature \(Hex.encode(Array(signature.suffix(64)))))")
+        // Everything the signature covers is in the destruction record (its due date and reason beside
+        // this text), so the record alone lets anyone check the approval later.
+        return .success("review approved by \(by) at \(millis) ms (ed25519 key \(Hex.encode(key)), signature \(Hex.encode(Array(signature.suffix(64)))))")
     }
 }
 
