@@ -28,6 +28,9 @@ public enum VaultError: Error, CustomStringConvertible {
     case noConsent(session: String)
     case consentPatientMismatch(session: String)
     case noActiveScope(session: String, scope: String)
+    /// A consent change gives `roles` access to recordings already stored; re-wrapping their keys
+    /// needs a role that can open them (`holder` nil: none was given; else that role holds no key for `recording`).
+    case consentNeedsKeyHolder(session: String, roles: [String], recordings: Int, holder: String?, recording: RecordingID?)
 
     // Recordings
     case recordingNotFound(String)
@@ -82,6 +85,12 @@ public enum VaultError: Error, CustomStringConvertible {
         case .consentPatientMismatch(let session): return "session '\(session)' already has consent from a different patient"
         case .noActiveScope(let session, let scope):
             return "session '\(session)' has no active consent for scope '\(scope)' (a recording of class '\(scope)' needs it)"
+        case .consentNeedsKeyHolder(let session, let roles, let recordings, let holder, let recording):
+            let gives = "this consent gives role(s) \(roles.joined(separator: ", ")) access to \(recordings) recording(s) of session '\(session)' already stored"
+            if let holder, let recording {
+                return "\(gives), but role '\(holder)' holds no key for recording \(recording) to re-wrap it with; nothing was changed"
+            }
+            return "\(gives): re-wrapping their keys needs a role that can open them; unlock one with --unlock-role (e.g. the records officer's role). Nothing was changed"
         case .recordingNotFound(let id): return "no recording '\(id)'"
         case .noWrap(let role, let recording, let scopes):
             return "role '\(role)' holds no key for recording \(recording) (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))"

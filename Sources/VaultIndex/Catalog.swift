@@ -45,9 +45,11 @@ public protocol Catalog: Sendable {
     // MARK: Patients and consent
     func upsertPatient(_ patient: PatientRecord) async throws(CatalogError)
     func patient(_ pseudonym: String) async throws(CatalogError) -> PatientRecord?
-    /// Records consent scopes; a scope already active for the session is an error.
-    func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError)
     func consents(session: String) async throws(CatalogError) -> [ConsentRecord]
+    /// Applies a consent change (new rows, renewals, the wraps and due dates they give) in one
+    /// transaction with its audit entry; returns how many wraps were added.
+    @discardableResult
+    func changeConsent(_ change: ConsentChange) async throws(CatalogError) -> Int
 
     // MARK: Recordings
     func beginStaging(_ staging: StagingRecord) async throws(CatalogError)
@@ -122,6 +124,8 @@ public protocol Catalog: Sendable {
     func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError)
     func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date, signature: [UInt8]?,
                            audit: AuditDraft) async throws(CatalogError)
+    /// The officers' extensions of a recording's retention, oldest first (kept after they end, as history).
+    func retentionExtensions(of id: RecordingID) async throws(CatalogError) -> [RetentionExtension]
 
     // MARK: Audit queries and checkpoints
     /// Entries matching a filter, in sequence order.
@@ -185,6 +189,11 @@ public protocol Catalog: Sendable {
 }
 
 extension Catalog {
+    /// Records consent scopes; a scope already active for the session is an error.
+    public func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError) {
+        try await changeConsent(ConsentChange(added: consents, audit: audit))
+    }
+
     /// ``commitRecording(_:chunks:wraps:consentedScopes:audit:)`` without the consent check.
     public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord],
                                 audit: AuditDraft) async throws(CatalogError) {

@@ -61,9 +61,14 @@ public struct ConsentRecord: Sendable, Hashable {
     /// The session had other participants (a group or family session): a copy for this patient
     /// needs redaction review before release.
     public var otherParticipants: Bool
+    /// The day a renewal (new evidence for the same scope) replaced this consent; it is history from then on.
+    public var supersededOn: String?
+    /// The consent this one renews (its row id), if it is a renewal rather than consent given afresh.
+    public var renews: Int64?
 
     public init(id: Int64? = nil, session: String, patient: String, scope: String, evidenceSealed: [UInt8]?, givenOn: String,
-                recordedAt: Date, withdrawnOn: String? = nil, withdrawalRecordedAt: Date? = nil, otherParticipants: Bool = false) {
+                recordedAt: Date, withdrawnOn: String? = nil, withdrawalRecordedAt: Date? = nil, otherParticipants: Bool = false,
+                supersededOn: String? = nil, renews: Int64? = nil) {
         self.id = id
         self.session = session
         self.patient = patient
@@ -74,9 +79,35 @@ public struct ConsentRecord: Sendable, Hashable {
         self.withdrawnOn = withdrawnOn
         self.withdrawalRecordedAt = withdrawalRecordedAt
         self.otherParticipants = otherParticipants
+        self.supersededOn = supersededOn
+        self.renews = renews
     }
 
-    public var isActive: Bool { withdrawnOn == nil }
+    /// Neither withdrawn nor replaced by a renewal.
+    public var isActive: Bool { withdrawnOn == nil && supersededOn == nil }
+}
+
+/// One change to a session's consent, applied by the catalog in one transaction: new consent rows,
+/// the wraps the change gives roles on recordings already stored, and the due dates it moves.
+public struct ConsentChange: Sendable {
+    /// The rows to add (one per scope).
+    public var added: [ConsentRecord]
+    /// For a renewal: the day the scopes' active rows end, each replaced by its new row. Nil for
+    /// consent given afresh (a scope with active consent is then refused as a duplicate).
+    public var renewedOn: String?
+    /// Wraps for roles the new consent justifies, on recordings stored before it; a recording no
+    /// longer live, or a wrap already present, is skipped.
+    public var wraps: [WrapRecord]
+    public var dueUpdates: [DueDateUpdate]
+    public var audit: AuditDraft
+
+    public init(added: [ConsentRecord], renewedOn: String? = nil, wraps: [WrapRecord] = [], dueUpdates: [DueDateUpdate] = [], audit: AuditDraft) {
+        self.added = added
+        self.renewedOn = renewedOn
+        self.wraps = wraps
+        self.dueUpdates = dueUpdates
+        self.audit = audit
+    }
 }
 
 /// A recording being written: created before the first chunk, so `gc` can tell an abandoned

@@ -107,6 +107,32 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// A records officer's decision to keep a recording past its scheduled disposal: every later
+/// recomputation of the due date (a patient event, a consent change, a schedule repair) keeps the
+/// recording at least until `untilOn`.
+public struct RetentionExtension: Sendable, Hashable, Codable {
+    public var id: Int64?
+    public var recording: RecordingID
+    /// The civil date (YYYY-MM-DD) the recording is kept until, at least.
+    public var untilOn: String
+    public var reason: String
+    public var decidedBy: String
+    public var decidedAt: Date
+    /// The officer's public key and signature over the decision, as kept with the disposition.
+    public var signature: [UInt8]?
+
+    public init(id: Int64? = nil, recording: RecordingID, untilOn: String, reason: String, decidedBy: String, decidedAt: Date,
+                signature: [UInt8]? = nil) {
+        self.id = id
+        self.recording = recording
+        self.untilOn = untilOn
+        self.reason = reason
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+        self.signature = signature
+    }
+}
+
 /// A recomputed retention outcome for one recording.
 public struct DueDateUpdate: Sendable, Hashable {
     public var recording: RecordingID

@@ -160,6 +160,81 @@ struct CatalogConformanceTests {
     }
 
     @Test(arguments: CatalogBackend.enabled)
+    func aConsentChangeRenewsAddsWrapsAndMovesDueDatesInOneTransaction(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            try await catalog.upsertPatient(PatientRecord(pseudonym: "p1", identifierSealed: [1]))
+            let training = ConsentRecord(session: "s1", patient: "p1", scope: "training", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
+            try await catalog.recordConsents([training], audit: Self.audit)
+            let live = RecordingID.random(), gone = RecordingID.random()
+            try await Self.commit(catalog, live)
+            try await Self.commit(catalog, gone)
+            _ = try await catalog.beginDisposal([(gone, "test")], at: Date(), actor: "test")
+
+            var renewal = training
+            renewal.givenOn = "2026-06-01"
+            renewal.evidenceSealed = [7]
+            let wraps = [live, gone].map { WrapRecord(recording: $0, role: "trainer", keyID: "k", wrapped: [5]) }
+                + [WrapRecord(recording: live, role: "clinician", keyID: "k", wrapped: [6])]
+            let added = try await catalog.changeConsent(ConsentChange(
+                added: [renewal], renewedOn: "2026-06-01", wraps: wraps,
+                dueUpdates: [DueDateUpdate(recording: live, dueOn: "2029-06-01", disposition: "review", rule: "3y after consent")],
+                audit: AuditDraft(actor: "t", action: "consent.renew")))
+            #expect(added == 1, "only the live recording's missing wrap")
+            #expect(try await catalog.wrapRoles(of: live) == ["clinician", "trainer"])
+            #expect(try await catalog.wrap(of: live, role: "clinician")?.wrapped == [9], "a wrap already there is kept")
+            #expect(try await catalog.wrap(of: gone, role: "trainer") == nil)
+            #expect(try await catalog.recording(live)?.dueOn == "2029-06-01")
+            let rows = try await catalog.consents(session: "s1")
+            #expect(rows.count == 2 && rows[0].supersededOn == "2026-06-01" && !rows[0].isActive)
+            #expect(rows[1].renews == rows[0].id && rows[1].isActive && rows[1].evidenceSealed == [7])
+            #expect(try await catalog.auditEntries(after: 0, limit: 100).last?.draft.detail == "1 wraps added")
+
+            // A renewal of a scope with no active consent changes nothing.
+            var research = renewal
+            research.scope = "research"
+            await #expect(throws: CatalogError.notFound(what: "active consent scope 'research' of session", id: "s1")) {
+                try await catalog.changeConsent(ConsentChange(added: [research], renewedOn: "2026-06-02",
+                                                              dueUpdates: [DueDateUpdate(recording: live, dueOn: nil, disposition: nil, rule: nil)],
+                                                              audit: Self.audit))
+            }
+            #expect(try await catalog.recording(live)?.dueOn == "2029-06-01")
+            #expect(try await catalog.consents(session: "s1").count == 2)
+            // Withdrawal ends the renewal, not the superseded row; the scope can then be given again.
+            _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-07-01", recordedAt: Date(),
+                                                  revokeRoles: ["trainer"], dueUpdates: [], audit: Self.audit)
+            #expect(try await catalog.consents(session: "s1").map(\.withdrawnOn) == [nil, "2026-07-01"])
+            try await catalog.recordConsents([training], audit: Self.audit)
+            #expect(try await catalog.consents(session: "s1").filter(\.isActive).count == 1)
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func anOfficersExtensionHoldsAgainstEveryLaterDueDate(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let id = RecordingID.random()
+            try await Self.commit(catalog, id)
+            func due(_ day: String?) async throws {
+                try await catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: day, disposition: "review", rule: "r")], patient: nil, audit: Self.audit)
+            }
+            try await due("2026-01-05")
+            #expect(try await catalog.queueReviews(on: "2026-02-01", at: Date(), limit: 10) == 1)
+            try await catalog.decideDisposition(id, approve: false, extendUntil: "2030-01-01", reason: "teaching cycle", by: "officer:ro", at: Date(),
+                                                signature: [1, 2], audit: Self.audit)
+            #expect(try await catalog.recording(id)?.dueOn == "2030-01-01")
+            try await due("2027-01-01")
+            #expect(try await catalog.recording(id)?.dueOn == "2030-01-01", "an earlier date does not undo the extension")
+            try await due("2031-01-01")
+            #expect(try await catalog.recording(id)?.dueOn == "2031-01-01", "a later one stands")
+            try await due(nil)
+            #expect(try await catalog.recording(id)?.dueOn == nil, "kept until an event: longer than any extension")
+            let kept = try await catalog.retentionExtensions(of: id)
+            #expect(kept.map(\.untilOn) == ["2030-01-01"] && kept[0].reason == "teaching cycle" && kept[0].decidedBy == "officer:ro")
+            #expect(kept[0].signature == [1, 2])
+            #expect(try await catalog.retentionExtensions(of: RecordingID.random()).isEmpty)
+        }
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
     func aCommitChecksTheConsentItsWrapsWereMadeFor(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             try await catalog.upsertPatient(PatientRecord(pseudonym: "p1", identifierSealed: [1]))

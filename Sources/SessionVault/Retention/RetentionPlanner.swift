@@ -99,14 +99,30 @@ struct RetentionPlanner: Sendable {
 extension Vault {
     /// The outcome the schedule gives `recording` (its session's `consents`, its `patient`); a copy's
     /// is never later than its live source's, as the schedule gives that source.
+    ///
+    /// A records officer's extension holds: the due date is never before the latest extension's end
+    /// (the catalog enforces the same when it stores a due date).
     func scheduledOutcome(of recording: RecordingRecord, planner: RetentionPlanner, patient: PatientRecord?,
                           consents: [ConsentRecord]) async throws -> RetentionPlanner.Outcome {
-        let own = try planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: consents)
+        let own = try await extended(
+            planner.decide(retentionClass: recording.retentionClass, patient: patient, capturedOn: recording.capturedOn, consents: consents),
+            of: recording.id)
         guard let sourceID = recording.sourceID, var source = try await catalog.recording(sourceID), source.state == .live else { return own }
         // A copy is in its source's session: the same consents and patient.
-        source.dueOn = try planner.decide(retentionClass: source.retentionClass, patient: patient, capturedOn: source.capturedOn,
-                                          consents: consents).dueOn
+        source.dueOn = try await extended(planner.decide(retentionClass: source.retentionClass, patient: patient, capturedOn: source.capturedOn,
+                                                         consents: consents), of: source.id).dueOn
         return Self.notOutliving(own, source: source)
+    }
+
+    /// The outcome with the recording's latest retention extension applied: kept at least until it ends.
+    func extended(_ outcome: RetentionPlanner.Outcome, of id: RecordingID) async throws -> RetentionPlanner.Outcome {
+        guard let due = outcome.dueOn.flatMap(CivilDate.init) else { return outcome }
+        let extensions = try await catalog.retentionExtensions(of: id).compactMap { e in CivilDate(e.untilOn).map { (until: $0, by: e.decidedBy) } }
+        guard let latest = extensions.max(by: { $0.until < $1.until }), latest.until > due else { return outcome }
+        var kept = outcome
+        kept.dueOn = latest.until.description
+        kept.rule = [outcome.rule, "extended until \(latest.until) by \(latest.by)"].compactMap { $0 }.joined(separator: "; ")
+        return kept
     }
 
     /// The retention schedule named in the configuration. Parsed once and kept while the file is

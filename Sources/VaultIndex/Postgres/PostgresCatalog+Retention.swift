@@ -19,7 +19,7 @@ extension PostgresCatalog {
             try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
             let changed = try await tx.changes("""
                 UPDATE consents SET withdrawn_on = $1, withdrawal_recorded_at_ms = $2
-                WHERE session = $3 AND scope = $4 AND withdrawn_on IS NULL RETURNING 1
+                WHERE session = $3 AND scope = $4 AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING 1
                 """, [.text(withdrawnOn), .int(millis(recordedAt)), .text(session), .text(scope)])
             guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
             var removed = 0
@@ -50,8 +50,14 @@ extension PostgresCatalog {
 
     func applyDueUpdates(_ updates: [DueDateUpdate], in tx: PGTransaction) async throws(CatalogError) {
         for update in updates {
-            try await tx.run("UPDATE recordings SET due_on = $1, disposition = $2, retention_rule = $3 WHERE id = $4 AND state = 'live'",
-                             [.optional(update.dueOn), .optional(update.disposition), .optional(update.rule), .bytes(update.recording.bytes)])
+            // An officer's extension holds against every recomputation, even one computed before the
+            // extension committed: a due date is never set before the latest extension's end.
+            try await tx.run("""
+                UPDATE recordings SET due_on = CASE WHEN $1::text IS NULL THEN NULL
+                        ELSE GREATEST($1::text, (SELECT max(until_on) FROM retention_extensions WHERE recording_id = $4)) END,
+                    disposition = $2, retention_rule = $3
+                WHERE id = $4 AND state = 'live'
+                """, [.optional(update.dueOn), .optional(update.disposition), .optional(update.rule), .bytes(update.recording.bytes)])
             // A new due date supersedes any queued review of the old one.
             try await tx.run("DELETE FROM dispositions WHERE recording_id = $1 AND status = 'pending'", [.bytes(update.recording.bytes)])
         }
@@ -284,10 +290,24 @@ extension PostgresCatalog {
                       .bytes(id.bytes), signature.map { .bytes($0) } ?? .null])
             if !approve, let extendUntil {
                 try await tx.run("UPDATE recordings SET due_on = $1 WHERE id = $2 AND state = 'live'", [.text(extendUntil), .bytes(id.bytes)])
-                // The extension is history; the recording can be queued again when the new date comes.
+                // The extension stays as a decision that later recomputations honour; the review is
+                // history, and the recording can be queued again when the new date comes.
+                try await tx.run("""
+                    INSERT INTO retention_extensions (recording_id, until_on, reason, decided_by, decided_at_ms, signature)
+                    VALUES ($1, $2, $3, $4, $5, $6)
+                    """, [.bytes(id.bytes), .text(extendUntil), .text(reason ?? ""), .text(by), .int(millis(at)), signature.map { .bytes($0) } ?? .null])
                 try await tx.run("DELETE FROM dispositions WHERE recording_id = $1", [.bytes(id.bytes)])
             }
             try await tx.appendAudit(audit)
+        }
+    }
+
+    public func retentionExtensions(of id: RecordingID) async throws(CatalogError) -> [RetentionExtension] {
+        try await query("""
+            SELECT id, until_on, reason, decided_by, decided_at_ms, signature FROM retention_extensions WHERE recording_id = $1 ORDER BY id
+            """, [.bytes(id.bytes)]) { row throws(CatalogError) in
+            RetentionExtension(id: try row.int(0), recording: id, untilOn: try row.text(1), reason: try row.text(2), decidedBy: try row.text(3),
+                               decidedAt: date(try row.int(4)), signature: try row.optionalBlob(5))
         }
     }
 

@@ -403,13 +403,14 @@ public final class PostgresCatalog: Catalog {
         }
     }
 
-    public func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError) {
-        try await transaction { (tx) throws(CatalogError) in
+    @discardableResult
+    public func changeConsent(_ change: ConsentChange) async throws(CatalogError) -> Int {
+        try await transaction { (tx) throws(CatalogError) -> Int in
             // One session's consents are decided one transaction at a time (its patient, its active scopes).
-            for session in Set(consents.map(\.session)).sorted() {
+            for session in Set(change.added.map(\.session)).sorted() {
                 try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
             }
-            for consent in consents {
+            for var consent in change.added {
                 let existing = try await tx.queryOne("SELECT patient FROM consents WHERE session = $1 LIMIT 1", [.text(consent.session)]) {
                     row throws(CatalogError) in try row.text(0)
                 }
@@ -417,12 +418,21 @@ public final class PostgresCatalog: Catalog {
                     throw .invalidState(recording: "session \(consent.session)", expected: "consent for the session's own patient",
                                         found: "consent for a different patient")
                 }
+                if let renewedOn = change.renewedOn {
+                    let active = try await tx.queryOne("""
+                        UPDATE consents SET superseded_on = $3
+                        WHERE session = $1 AND scope = $2 AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING id
+                        """, [.text(consent.session), .text(consent.scope), .text(renewedOn)]) { row throws(CatalogError) in try row.int(0) }
+                    guard let active else { throw .notFound(what: "active consent scope '\(consent.scope)' of session", id: consent.session) }
+                    consent.renews = active
+                }
                 do throws(CatalogError) {
                     try await tx.run("""
-                        INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms, other_participants)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                        INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms, other_participants, renews_id)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                         """, [.text(consent.session), .text(consent.patient), .text(consent.scope), .optional(consent.evidenceSealed),
-                              .text(consent.givenOn), .int(millis(consent.recordedAt)), .bool(consent.otherParticipants)])
+                              .text(consent.givenOn), .int(millis(consent.recordedAt)), .bool(consent.otherParticipants),
+                              consent.renews.map { .int($0) } ?? .null])
                 } catch {
                     if case .constraint = error {
                         throw .alreadyExists(what: "active consent scope '\(consent.scope)' for session", id: consent.session)
@@ -430,20 +440,36 @@ public final class PostgresCatalog: Catalog {
                     throw error
                 }
             }
-            try await tx.appendAudit(audit)
+            var added = 0
+            if !change.wraps.isEmpty {
+                // FOR SHARE: a concurrent beginDisposal either committed (not live: skipped) or waits for us.
+                try await tx.lockRecordings(change.wraps.map(\.recording), mode: "FOR SHARE")
+                for wrap in change.wraps {
+                    added += try await tx.changes("""
+                        INSERT INTO wraps (recording_id, role, key_id, wrapped)
+                        SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM recordings WHERE id = $1 AND state = 'live')
+                        ON CONFLICT (recording_id, role) DO NOTHING RETURNING 1
+                        """, [.bytes(wrap.recording.bytes), .text(wrap.role), .text(wrap.keyID), .bytes(wrap.wrapped)])
+                }
+            }
+            try await applyDueUpdates(change.dueUpdates, in: tx)
+            var entry = change.audit
+            if !change.wraps.isEmpty { entry.detail = [change.audit.detail, "\(added) wraps added"].compactMap { $0 }.joined(separator: "; ") }
+            try await tx.appendAudit(entry)
+            return added
         }
     }
 
     public func consents(session: String) async throws(CatalogError) -> [ConsentRecord] {
         try await query("""
             SELECT id, session, patient, scope, evidence_sealed, given_on, recorded_at_ms, withdrawn_on, withdrawal_recorded_at_ms,
-                other_participants
+                other_participants, superseded_on, renews_id
             FROM consents WHERE session = $1 ORDER BY id
             """, [.text(session)]) { row throws(CatalogError) in
             ConsentRecord(id: try row.int(0), session: try row.text(1), patient: try row.text(2), scope: try row.text(3),
                           evidenceSealed: try row.optionalBlob(4), givenOn: try row.text(5), recordedAt: date(try row.int(6)),
                           withdrawnOn: try row.optionalText(7), withdrawalRecordedAt: try row.optionalInt(8).map(date),
-                          otherParticipants: try row.bool(9))
+                          otherParticipants: try row.bool(9), supersededOn: try row.optionalText(10), renews: try row.optionalInt(11))
         }
     }
 
@@ -489,7 +515,7 @@ public final class PostgresCatalog: Catalog {
                 // withdrawal commits between this check and this commit, so none misses its wraps.
                 try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + recording.session)))")
                 let active = try await tx.query(
-                    "SELECT DISTINCT scope FROM consents WHERE session = $1 AND withdrawn_on IS NULL ORDER BY scope",
+                    "SELECT DISTINCT scope FROM consents WHERE session = $1 AND withdrawn_on IS NULL AND superseded_on IS NULL ORDER BY scope",
                     [.text(recording.session)]) { row throws(CatalogError) in try row.text(0) }
                 let expected = Array(Set(consentedScopes)).sorted()
                 guard active == expected else { throw .consentChanged(session: recording.session, expected: expected, found: active) }

@@ -16,7 +16,8 @@ extension SQLiteCatalog {
                                 dueUpdates: [DueDateUpdate], audit: AuditDraft) throws(CatalogError) -> Int {
         try db.transaction { () throws(CatalogError) -> Int in
             let changed = try db.run("""
-                UPDATE consents SET withdrawn_on = ?, withdrawal_recorded_at_ms = ? WHERE session = ? AND scope = ? AND withdrawn_on IS NULL
+                UPDATE consents SET withdrawn_on = ?, withdrawal_recorded_at_ms = ?
+                WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL
                 """, [.text(withdrawnOn), .integer(millis(recordedAt)), .text(session), .text(scope)])
             guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
             var removed = 0
@@ -42,7 +43,14 @@ extension SQLiteCatalog {
     }
 
     func applyDueUpdates(_ updates: [DueDateUpdate]) throws(CatalogError) {
-        let statement = try db.prepare("UPDATE recordings SET due_on = ?, disposition = ?, retention_rule = ? WHERE id = ? AND state = 'live'")
+        // An officer's extension holds against every recomputation, even one computed before the
+        // extension committed: a due date is never set before the latest extension's end.
+        let statement = try db.prepare("""
+            UPDATE recordings SET due_on = CASE WHEN ?1 IS NULL THEN NULL
+                    ELSE max(?1, coalesce((SELECT max(until_on) FROM retention_extensions WHERE recording_id = ?4), ?1)) END,
+                disposition = ?2, retention_rule = ?3
+            WHERE id = ?4 AND state = 'live'
+            """)
         for update in updates {
             try statement.reset()
             try statement.bind([optional(update.dueOn), optional(update.disposition), optional(update.rule), .blob(update.recording.bytes)])
@@ -250,7 +258,11 @@ extension SQLiteCatalog {
                       signature.map { .blob($0) } ?? .null, .blob(id.bytes)])
             if !approve, let extendUntil {
                 try db.run("UPDATE recordings SET due_on = ? WHERE id = ? AND state = 'live'", [.text(extendUntil), .blob(id.bytes)])
-                // The extension is history; the recording can be queued again when the new date comes.
+                // The extension stays as a decision that later recomputations honour; the review is
+                // history, and the recording can be queued again when the new date comes.
+                try db.run("""
+                    INSERT INTO retention_extensions (recording_id, until_on, reason, decided_by, decided_at_ms, signature) VALUES (?, ?, ?, ?, ?, ?)
+                    """, [.blob(id.bytes), .text(extendUntil), .text(reason ?? ""), .text(by), .integer(millis(at)), signature.map { .blob($0) } ?? .null])
                 try db.run("DELETE FROM dispositions WHERE recording_id = ?", [.blob(id.bytes)])
             }
             try appendAuditInTransaction(audit)
@@ -259,6 +271,15 @@ extension SQLiteCatalog {
 }
 
 extension SQLiteCatalog {
+    public func retentionExtensions(of id: RecordingID) throws(CatalogError) -> [RetentionExtension] {
+        try db.query("""
+            SELECT id, until_on, reason, decided_by, decided_at_ms, signature FROM retention_extensions WHERE recording_id = ? ORDER BY id
+            """, [.blob(id.bytes)]) { row in
+            RetentionExtension(id: row.int(0), recording: id, untilOn: row.text(1), reason: row.text(2), decidedBy: row.text(3),
+                               decidedAt: date(row.int(4)), signature: row.optionalBlob(5))
+        }
+    }
+
     public func liveRecordingsWithoutWraps(limit: Int) throws(CatalogError) -> [RecordingID] {
         try db.query("""
             SELECT r.id FROM recordings r WHERE r.state = 'live' AND NOT EXISTS (SELECT 1 FROM wraps w WHERE w.recording_id = r.id) LIMIT ?

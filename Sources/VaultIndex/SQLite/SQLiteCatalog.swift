@@ -169,21 +169,30 @@ public actor SQLiteCatalog: Catalog {
         }
     }
 
-    public func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) throws(CatalogError) {
-        try db.transaction { () throws(CatalogError) in
-            for consent in consents {
+    @discardableResult
+    public func changeConsent(_ change: ConsentChange) throws(CatalogError) -> Int {
+        try db.transaction { () throws(CatalogError) -> Int in
+            for var consent in change.added {
                 let existing = try db.queryOne("SELECT patient FROM consents WHERE session = ? LIMIT 1", [.text(consent.session)]) { $0.text(0) }
                 if let existing, existing != consent.patient {
                     throw .invalidState(recording: "session \(consent.session)", expected: "consent for the session's own patient",
                                         found: "consent for a different patient")
                 }
+                if let renewedOn = change.renewedOn {
+                    let active = try db.queryOne("""
+                        SELECT id FROM consents WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL
+                        """, [.text(consent.session), .text(consent.scope)]) { $0.int(0) }
+                    guard let active else { throw .notFound(what: "active consent scope '\(consent.scope)' of session", id: consent.session) }
+                    try db.run("UPDATE consents SET superseded_on = ? WHERE id = ?", [.text(renewedOn), .integer(active)])
+                    consent.renews = active
+                }
                 do throws(CatalogError) {
                     try db.run("""
-                        INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms, other_participants)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms, other_participants, renews_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """, [.text(consent.session), .text(consent.patient), .text(consent.scope),
                               consent.evidenceSealed.map { .blob($0) } ?? .null, .text(consent.givenOn), .integer(millis(consent.recordedAt)),
-                              .integer(consent.otherParticipants ? 1 : 0)])
+                              .integer(consent.otherParticipants ? 1 : 0), consent.renews.map { .integer($0) } ?? .null])
                 } catch {
                     if case .constraint = error {
                         throw .alreadyExists(what: "active consent scope '\(consent.scope)' for session", id: consent.session)
@@ -191,19 +200,38 @@ public actor SQLiteCatalog: Catalog {
                     throw error
                 }
             }
-            try appendAuditInTransaction(audit)
+            var added = 0
+            if !change.wraps.isEmpty {
+                let insert = try db.prepare("""
+                    INSERT INTO wraps (recording_id, role, key_id, wrapped)
+                    SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM recordings WHERE id = ? AND state = 'live')
+                    ON CONFLICT (recording_id, role) DO NOTHING
+                    """)
+                for wrap in change.wraps {
+                    try insert.reset()
+                    try insert.bind([.blob(wrap.recording.bytes), .text(wrap.role), .text(wrap.keyID), .blob(wrap.wrapped), .blob(wrap.recording.bytes)])
+                    while try insert.step() {}
+                    added += db.changes
+                }
+            }
+            try applyDueUpdates(change.dueUpdates)
+            var entry = change.audit
+            if !change.wraps.isEmpty { entry.detail = [change.audit.detail, "\(added) wraps added"].compactMap { $0 }.joined(separator: "; ") }
+            try appendAuditInTransaction(entry)
+            return added
         }
     }
 
     public func consents(session: String) throws(CatalogError) -> [ConsentRecord] {
         try db.query("""
             SELECT id, session, patient, scope, evidence_sealed, given_on, recorded_at_ms, withdrawn_on, withdrawal_recorded_at_ms,
-                other_participants
+                other_participants, superseded_on, renews_id
             FROM consents WHERE session = ? ORDER BY id
             """, [.text(session)]) { row in
             ConsentRecord(id: row.int(0), session: row.text(1), patient: row.text(2), scope: row.text(3), evidenceSealed: row.optionalBlob(4),
                           givenOn: row.text(5), recordedAt: date(row.int(6)), withdrawnOn: row.optionalText(7),
-                          withdrawalRecordedAt: row.optionalInt(8).map(date), otherParticipants: row.int(9) != 0)
+                          withdrawalRecordedAt: row.optionalInt(8).map(date), otherParticipants: row.int(9) != 0,
+                          supersededOn: row.optionalText(10), renews: row.optionalInt(11))
         }
     }
 
@@ -242,7 +270,7 @@ public actor SQLiteCatalog: Catalog {
         try db.transaction { () throws(CatalogError) in
             if let consentedScopes {
                 // BEGIN IMMEDIATE: no withdrawal can commit between this check and the commit.
-                let active = try db.query("SELECT DISTINCT scope FROM consents WHERE session = ? AND withdrawn_on IS NULL ORDER BY scope",
+                let active = try db.query("SELECT DISTINCT scope FROM consents WHERE session = ? AND withdrawn_on IS NULL AND superseded_on IS NULL ORDER BY scope",
                                           [.text(recording.session)]) { $0.text(0) }
                 let expected = Array(Set(consentedScopes)).sorted()
                 guard active == expected else { throw .consentChanged(session: recording.session, expected: expected, found: active) }

@@ -202,6 +202,25 @@ enum SQLiteMigrations {
             ALTER TABLE destructions ADD COLUMN reason TEXT;
             ALTER TABLE dispositions ADD COLUMN signature BLOB;
             """),
+        // Consent over time: a renewal supersedes the active row (kept, with the day it was superseded)
+        // and names the row it renews; an officer's extension is a decision every recomputation of a
+        // due date honours until it ends.
+        Migration(name: "0009-consent-renewal-and-extensions", sql: """
+            ALTER TABLE consents ADD COLUMN superseded_on TEXT;
+            ALTER TABLE consents ADD COLUMN renews_id INTEGER REFERENCES consents(id);
+            DROP INDEX consents_active_scope;
+            CREATE UNIQUE INDEX consents_active_scope ON consents(session, scope) WHERE withdrawn_on IS NULL AND superseded_on IS NULL;
+            CREATE TABLE retention_extensions (
+                id INTEGER PRIMARY KEY,
+                recording_id BLOB NOT NULL REFERENCES recordings(id),
+                until_on TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                decided_by TEXT NOT NULL,
+                decided_at_ms INTEGER NOT NULL,
+                signature BLOB
+            );
+            CREATE INDEX retention_extensions_recording ON retention_extensions(recording_id, until_on);
+            """),
     ]
 
     static var latestVersion: Int { all.count }

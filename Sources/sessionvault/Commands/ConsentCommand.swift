@@ -6,15 +6,19 @@ import VaultIndex
 struct ConsentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent",
-        abstract: "Record and show patients' consent, per session and scope.",
-        subcommands: [Record.self, Withdraw.self, Show.self])
+        abstract: "Record, renew, withdraw and list patients' consent, per session and scope.",
+        subcommands: [Record.self, Renew.self, Withdraw.self, List.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record the scopes a patient consented to for a session (before it is ingested).",
+            abstract: "Record the scopes a patient consented to for a session (before it is ingested, or again later).",
             discussion: """
                 The patient identifier (e.g. NHS number) is stored only as a keyed-hash pseudonym and a copy sealed to the
                 records officer; the vault passphrase is needed to compute the pseudonym.
+
+                Consent recorded after the session's recordings were stored (a scope added later, or consent given again
+                after a withdrawal) gives the scope's roles access to those recordings and recomputes their due dates, in
+                one step. Re-wrapping their keys needs a role that can already open them: --unlock-role records-officer.
                 """)
 
         @OptionGroup var vault: VaultOptions
@@ -27,6 +31,12 @@ struct ConsentCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The date consent was given (default: today).", valueName: "YYYY-MM-DD")) var date: String?
         @Flag(help: "Other people took part (group or family session): copies need redaction review before release.")
         var otherParticipants = false
+        @Option(help: ArgumentHelp("A role that can open the session's stored recordings, to re-wrap their keys for the roles this consent allows.",
+                                   valueName: "ROLE"))
+        var unlockRole: String?
+        @Option(help: ArgumentHelp("The --unlock-role's passphrase file (default: the vault passphrase).",
+                                   valueName: "FILE"))
+        var rolePassphraseFile: String?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var officer: OfficerOptions
 
@@ -35,17 +45,50 @@ struct ConsentCommand: AsyncParsableCommand {
                 let opened = try await vault.open()
                 let actor = try await officer.actor(opened, for: .consent)
                 let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
+                var holder: UnlockedRole? = nil
+                if let unlockRole {
+                    let roleSecret = try rolePassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock role '\(unlockRole)'") } ?? secret
+                    holder = try await opened.unlockRole(unlockRole, passphrase: roleSecret)
+                }
                 let active = try await opened.recordConsent(
                     ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
-                                   otherParticipants: otherParticipants), vaultPassphrase: secret, actor: actor)
+                                   otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, actor: actor)
                 if json { try printJSON(active.map(ConsentView.init)); return }
                 print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
             }
         }
     }
 
-    struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the consent history of a session.")
+    struct Renew: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Renew active consent: new evidence for the same scopes; the renewed consent is kept as history.",
+            discussion: """
+                Due dates of the session's recordings are recomputed in the same step. Consent that was withdrawn is not
+                renewed but given again, with `consent record`.
+                """)
+
+        @OptionGroup var vault: VaultOptions
+        @Option(help: "The session id.") var session: String
+        @Option(name: .customLong("scope"), help: "An active scope to renew (repeatable).") var scopes: [String] = []
+        @Option(help: "Where the renewed consent is evidenced (form reference, note of oral consent).") var evidence: String?
+        @Option(help: ArgumentHelp("The date consent was renewed (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let actor = try await officer.actor(opened, for: .consent)
+                let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date, actor: actor)
+                if json { try printJSON(active.map(ConsentView.init)); return }
+                print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Show the consent history of a session, oldest first.",
+                                                        aliases: ["show"])
 
         @OptionGroup var vault: VaultOptions
         @Option(help: "The session id.") var session: String
@@ -54,13 +97,12 @@ struct ConsentCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
-                let rows = try await opened.catalog.consents(session: session).map(ConsentView.init)
+                let rows = try await opened.consentHistory(session: session).map(ConsentView.init)
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("Session \(session) has no recorded consent."); return }
-                for row in rows {
-                    print("\(row.scope.padding(toLength: 12, withPad: " ", startingAt: 0)) given \(row.givenOn)"
-                          + (row.withdrawnOn.map { "  withdrawn \($0)" } ?? "  active") + "  patient \(row.patient.prefix(12))")
-                }
+                printTable(header: ["SCOPE", "GIVEN", "STATUS", "EVIDENCE", "PATIENT"], rows: rows.map { row in
+                    [row.scope, row.givenOn, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
+                })
             }
         }
     }
@@ -73,6 +115,11 @@ struct ConsentView: Encodable {
     var scope: String
     var givenOn: String
     var withdrawnOn: String?
+    /// The day a renewal replaced this consent.
+    var renewedOn: String?
+    /// This consent renews an earlier one (rather than being given afresh).
+    var isRenewal: Bool
+    var active: Bool
     var hasEvidence: Bool
 
     init(_ record: ConsentRecord) {
@@ -81,6 +128,15 @@ struct ConsentView: Encodable {
         scope = record.scope
         givenOn = record.givenOn
         withdrawnOn = record.withdrawnOn
+        renewedOn = record.supersededOn
+        isRenewal = record.renews != nil
+        active = record.isActive
         hasEvidence = record.evidenceSealed != nil
+    }
+
+    /// One word or phrase for the table.
+    var status: String {
+        let state = withdrawnOn.map { "withdrawn \($0)" } ?? renewedOn.map { "renewed \($0)" } ?? "active"
+        return isRenewal ? state + " (renewal)" : state
     }
 }
