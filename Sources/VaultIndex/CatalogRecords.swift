@@ -35,13 +35,17 @@ public struct PatientRecord: Sendable, Hashable {
     public var lastContact: String?
     public var discharged: String?
     public var died: String?
+    /// The month of birth (YYYY-MM): all that is kept of a date of birth, for the children's rule.
+    public var bornMonth: String?
 
-    public init(pseudonym: String, identifierSealed: [UInt8], lastContact: String? = nil, discharged: String? = nil, died: String? = nil) {
+    public init(pseudonym: String, identifierSealed: [UInt8], lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
+                bornMonth: String? = nil) {
         self.pseudonym = pseudonym
         self.identifierSealed = identifierSealed
         self.lastContact = lastContact
         self.discharged = discharged
         self.died = died
+        self.bornMonth = bornMonth
     }
 }
 

@@ -102,7 +102,7 @@ struct DefaultScheduleTests {
         #expect(try decide("training", captured: "2024-03-04", consent: "2026-09-01").dueDate == day("2029-09-01"))
         let withdrawn = try decide("training", captured: "2024-03-04", consent: "2024-02-29", withdrawn: "2025-01-20")
         #expect(withdrawn.dueDate == day("2025-02-19") && withdrawn.disposition == .destroy)
-        #expect(withdrawn.rule == "training: 30d grace after consent withdrawal (schedule nhs-mental-health 2025.1)")
+        #expect(withdrawn.rule == "training: 30d grace after consent withdrawal (schedule nhs-mental-health 2026.1)")
     }
 
     @Test("example 9: supervision, 90 days after capture")

@@ -39,6 +39,41 @@ struct GovernanceTests {
         #expect(entry?.draft.detail?.contains("correction: typo in the discharge letter") == true && entry?.draft.actor == "officer:rita")
     }
 
+    /// Children's records were not modelled: a young child's care recording fell due 20 years after
+    /// discharge, before the 25th birthday the NHS Code requires.
+    @Test func aChildsBirthMonthKeepsTheRecordingToTheTwentyFifthBirthday() async throws {
+        let clock = TestClock("2024-01-10")
+        let t = try await TestVault.make(clock: clock.function)
+        defer { t.remove() }
+        let id = try await t.ingest([1]).id
+        clock.set("2024-06-02")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2024-06-01", vaultPassphrase: t.passphrase)
+        #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2020-03-17", vaultPassphrase: t.passphrase)
+        #expect(try await t.vault.catalog.recording(id)?.dueOn == "2045-03-31")
+        let pseudonym = try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
+        #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "only the month is kept")
+
+        clock.set("2025-02-01")
+        for (born, expected) in [("2025-01", "after the recorded discharge"), ("2030-01", "after today"), ("2020-3", "expected YYYY-MM")] {
+            do {
+                _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: born, vaultPassphrase: t.passphrase)
+                Issue.record("--born \(born) accepted")
+            } catch let error as VaultError {
+                #expect(error.description.contains(expected), "\(error)")
+            }
+        }
+        do {
+            _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", vaultPassphrase: t.passphrase)
+            Issue.record("a changed birth month was accepted without a correction")
+        } catch let error as VaultError {
+            #expect(error.description.contains("--correction"), "\(error)")
+        }
+        #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "nothing refused changed anything")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", correction: "month mistyped", vaultPassphrase: t.passphrase)
+        #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01", "25th birthday 2044-03-31 is before the 20 years")
+    }
+
     /// An original ingested as `review-copy` was destroyed without review at 90 days.
     @Test func aClassForCopiesRefusesAnOriginalAndTheDefaultScheduleSaysSo() async throws {
         let t = try await TestVault.make()

@@ -7,11 +7,14 @@ public struct PatientEvents: Sendable, Hashable, Codable {
     public var discharged: CivilDate?
     /// The patient's death.
     public var died: CivilDate?
+    /// The month the patient was born in, if recorded (for the children's rule).
+    public var bornIn: BirthMonth?
 
     /// Events as known; all `nil` by default.
-    public init(lastContact: CivilDate? = nil, discharged: CivilDate? = nil, died: CivilDate? = nil) {
+    public init(lastContact: CivilDate? = nil, discharged: CivilDate? = nil, died: CivilDate? = nil, bornIn: BirthMonth? = nil) {
         self.lastContact = lastContact
         self.discharged = discharged
         self.died = died
+        self.bornIn = bornIn
     }
 }

@@ -24,6 +24,8 @@ public struct RetentionClass: Sendable, Hashable, Codable {
     /// Whether a recording of this class must be derived from another (a review copy), must not
     /// be, or may be either.
     public var derived: DerivedRule = .allowed
+    /// The rule for patients treated as children, a floor under ``rules``; nil if the class has none.
+    public var children: ChildrenRule?
 
     /// A class with every property given.
     public init(
@@ -36,9 +38,11 @@ public struct RetentionClass: Sendable, Hashable, Codable {
         withdrawalShortens: Bool,
         source: String,
         notes: String? = nil,
-        derived: DerivedRule = .allowed
+        derived: DerivedRule = .allowed,
+        children: ChildrenRule? = nil
     ) {
         self.derived = derived
+        self.children = children
         self.id = id
         self.title = title
         self.rules = rules

@@ -71,6 +71,9 @@ extension RetentionSchedule {
         if let minimum = retentionClass.minimum, facts.capturedAt.addingAtLeast(minimum) > due {
             (due, reason) = (facts.capturedAt.addingAtLeast(minimum), "minimum \(minimum) after captured \(citation)")
         }
+        if let children = retentionClass.children, let floor = Self.childrenFloor(children, facts), floor.due > due {
+            (due, reason) = floor
+        }
         return RetentionDecision(classID: id, dueDate: due, disposition: disposition, rule: "\(id): \(reason)\(remark)")
     }
 
@@ -95,6 +98,26 @@ extension RetentionSchedule {
         case .latest:
             return (waiting.isEmpty ? known.max { $0.due < $1.due } : nil, waiting)
         }
+    }
+
+    /// The children's rule for a patient who could have been under 18 when the recording was made
+    /// (only the birth month is known, so every doubt keeps the recording longer): until the
+    /// `untilBirthday`th birthday, or the `untilBirthdayIf17AtEnd`th if they could have been 17
+    /// when treatment ended or it has not ended yet, or `afterDeath` after death if that is sooner.
+    /// Nil when no birth month is recorded, or the patient was an adult when recorded.
+    static func childrenFloor(_ rule: ChildrenRule, _ facts: RecordingRetentionFacts) -> (due: CivilDate, reason: String)? {
+        guard let born = facts.events.bornIn, born.couldBeUnder(18, on: facts.capturedAt) else { return nil }
+        let end = triggerDate(.lastContact, facts)
+        let seventeenAtEnd = end.map { born.couldBe(17, on: $0) } ?? true
+        let birthday = seventeenAtEnd ? rule.untilBirthdayIf17AtEnd : rule.untilBirthday
+        var due = born.latestBirthday(birthday)
+        var reason = "treated as a child: until the \(birthday)th birthday"
+            + (seventeenAtEnd ? (end == nil ? " (treatment not ended)" : " (17 when treatment ended)") : "")
+        if let afterDeath = rule.afterDeath, let died = facts.events.died, died.addingAtLeast(afterDeath) < due {
+            due = died.addingAtLeast(afterDeath)
+            reason = "treated as a child: \(afterDeath) after death"
+        }
+        return (due, "\(reason) (\(rule.source))")
     }
 
     /// The day a trigger's period starts, or `nil` while its event is unknown.

@@ -17,7 +17,7 @@ struct ScheduleParser {
 
     static let scheduleKeys = ["format", "name", "version", "title", "withdrawal-grace"]
     static let classKeys = [
-        "title", "rules", "combine", "minimum", "disposition", "withdrawal-shortens", "source", "notes", "derived",
+        "title", "rules", "combine", "minimum", "disposition", "withdrawal-shortens", "source", "notes", "derived", "children",
     ]
     static let ruleKeys = ["after", "period"]
 
@@ -163,6 +163,7 @@ struct ScheduleParser {
         let citation = string(body, "source", at: path, in: context)
         let notes = string(body, "notes", at: path, in: context, required: false)
         let derived: DerivedRule? = choice(body, "derived", at: path, in: context, required: false)
+        let children = childrenRule(body, at: path, in: context)
         guard let title, let rules, let disposition, let shortens, let citation else { return nil }
         return RetentionClass(
             id: id,
@@ -174,8 +175,32 @@ struct ScheduleParser {
             withdrawalShortens: shortens,
             source: citation,
             notes: notes,
-            derived: derived ?? .allowed
+            derived: derived ?? .allowed,
+            children: children
         )
+    }
+
+    /// `children = { until-birthday = 25, until-birthday-if-17-at-end = 26, after-death = "8y", source = "..." }`.
+    private mutating func childrenRule(_ body: TOMLTable, at classPath: TOMLPath, in context: String) -> ChildrenRule? {
+        guard let value = body["children"] else { return nil }
+        let path = classPath + [.key("children")]
+        let ruleContext = "`children` of \(context)"
+        guard let table = value.table else {
+            problem(path, "\(ruleContext) must be a table like { until-birthday = 25, until-birthday-if-17-at-end = 26, after-death = \"8y\", "
+                    + "source = \"...\" }, found \(Self.describe(value))")
+            return nil
+        }
+        checkKeys(table, allowed: ["until-birthday", "until-birthday-if-17-at-end", "after-death", "source"], at: path, in: ruleContext)
+        let until = integer(table, "until-birthday", at: path, in: ruleContext)
+        let until17 = integer(table, "until-birthday-if-17-at-end", at: path, in: ruleContext)
+        let afterDeath = period(table, "after-death", at: path, in: ruleContext, required: false)
+        let citation = string(table, "source", at: path, in: ruleContext)
+        guard let until, let until17, let citation else { return nil }
+        guard (18...120).contains(until), (until...120).contains(until17) else {
+            problem(path, "\(ruleContext): birthdays must be from 18 to 120, and until-birthday-if-17-at-end at least until-birthday")
+            return nil
+        }
+        return ChildrenRule(untilBirthday: until, untilBirthdayIf17AtEnd: until17, afterDeath: afterDeath, source: citation)
     }
 
     private mutating func rules(_ body: TOMLTable, at classPath: TOMLPath, in context: String) -> [RetentionRule]? {

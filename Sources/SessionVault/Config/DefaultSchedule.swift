@@ -21,7 +21,7 @@ public enum DefaultSchedule {
 [schedule]
 format = 1
 name = "nhs-mental-health"
-version = "2025.1"
+version = "2026.1"
 title = "NHS England mental-health services (default)"
 # A recording that no remaining consent scope justifies is destroyed this long after the last
 # scope is withdrawn (its uses stop at once; the grace covers backup rotation). Local policy.
@@ -37,14 +37,21 @@ combine = "earliest"
 disposition = "review"
 withdrawal-shortens = false
 source = "NHS RM Code 2021 App. II: mental health records"
+# Patients treated as children (under 18 when recorded, from the birth month given with
+# `patient event --born`): never before the 25th birthday, or the 26th if 17 when treatment
+# ended, or 8 years after death if sooner. A floor under the rules above: the longer applies.
+children = { until-birthday = 25, until-birthday-if-17-at-end = 26, after-death = "8y", source = "NHS RM Code 2021 App. II: children's records" }
 notes = """
 Mental health records, including psychology: 20 years after the last contact (cessation of
 treatment; a discharge counts as a contact), or 10 years after the patient's death if sooner.
 A recording that is the only instance of the record keeps the record's full period (App. III,
 audio and video). Part of the clinical record, so withdrawing consent to recording does not
 shorten it (GMC recordings). Review, not destroy: the records officer appraises it at the end
-of the period (NHS RM Code section 5) and checks the children's rule for patients treated as
-children, which this schedule does not model."""
+of the period (NHS RM Code section 5). Children's records (App. II) are kept until the 25th
+birthday, or the 26th if the patient was 17 at the conclusion of treatment, or 8 years after
+death; for a young child that outlasts the mental-health period, so it is applied as a floor.
+Only the birth month is stored: a birthday counts from the month's last day, and a patient who
+could have been 17 when treatment ended is treated as 17 (the longer period)."""
 
 [class.supervision]
 title = "Recorded for the clinical supervision of the therapist"

@@ -57,7 +57,8 @@ struct RetentionPlanner: Sendable {
     static func civil(_ text: String?) -> CivilDate? { text.flatMap { CivilDate($0) } }
 
     func events(of patient: PatientRecord?) -> PatientEvents {
-        PatientEvents(lastContact: Self.civil(patient?.lastContact), discharged: Self.civil(patient?.discharged), died: Self.civil(patient?.died))
+        PatientEvents(lastContact: Self.civil(patient?.lastContact), discharged: Self.civil(patient?.discharged), died: Self.civil(patient?.died),
+                      bornIn: patient?.bornMonth.flatMap(BirthMonth.init))
     }
 
     func decide(vault: Vault, retentionClass: String, patient: String, capturedOn: String, consents: [ConsentRecord]) async throws -> Outcome {

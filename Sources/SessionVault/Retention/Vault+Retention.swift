@@ -95,10 +95,19 @@ extension Vault {
     /// An event only moves a recorded date later: an earlier one (which could shorten retention) is
     /// a `correction`, whose reason is audited. A date after today, or a contact or discharge after
     /// the recorded death, is refused.
+    ///
+    /// `born` (`YYYY-MM`, or a full date of which only the month is kept) brings in the schedule's
+    /// rule for patients treated as children. A month after today, after a recorded contact or
+    /// after the death is refused; changing a recorded month is a correction.
     public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
-                                   correction: String? = nil, vaultPassphrase: SecureBytes,
+                                   born: String? = nil, correction: String? = nil, vaultPassphrase: SecureBytes,
                                    actor: String = Vault.defaultActor) async throws -> [DueDateUpdate] {
         let today = CivilDate(clock())
+        let bornIn = try born.map { (text) throws -> BirthMonth in
+            guard let month = BirthMonth(text) else { throw VaultError.invalidArgument("invalid --born '\(text)': expected YYYY-MM or YYYY-MM-DD") }
+            guard month.firstDay <= today else { throw VaultError.invalidArgument("--born \(month) is after today (\(today))") }
+            return month
+        }
         for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
             guard let value else { continue }
             guard let date = CivilDate(value) else { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
@@ -107,8 +116,8 @@ extension Vault {
         if let correction, correction.trimmingCharacters(in: .whitespaces).isEmpty {
             throw VaultError.invalidArgument("a correction needs its reason")
         }
-        guard lastContact != nil || discharged != nil || died != nil else {
-            throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died")
+        guard lastContact != nil || discharged != nil || died != nil || born != nil else {
+            throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died, --born")
         }
         let pseudonym = try pseudonym(ofPatient: identifier, vaultPassphrase: vaultPassphrase)
         guard var patient = try await catalog.patient(pseudonym) else {
@@ -121,6 +130,8 @@ extension Vault {
                                                  + "record it as a correction, with its reason (--correction REASON)")
             }
         }
+        let recordedBirth = patient.bornMonth
+        if let bornIn { patient.bornMonth = bornIn.description }
         if let lastContact { patient.lastContact = lastContact }
         if let discharged { patient.discharged = discharged }
         if let died { patient.died = died }
@@ -129,6 +140,17 @@ extension Vault {
                 if let value, value > death { throw VaultError.invalidArgument("a \(name) on \(value) is after the death on \(death)") }
             }
         }
+        if let month = patient.bornMonth.flatMap(BirthMonth.init) {
+            for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged), ("death", patient.died)] {
+                if let value, let day = CivilDate(value), day < month.firstDay {
+                    throw VaultError.invalidArgument("a birth in \(month) is after the recorded \(name) on \(value)")
+                }
+            }
+        }
+        if let bornIn, let recordedBirth, recordedBirth != bornIn.description, correction == nil {
+            throw VaultError.invalidArgument("the recorded birth month is \(recordedBirth); changing it to \(bornIn) could shorten retention: "
+                                             + "record it as a correction, with its reason (--correction REASON)")
+        }
         let planner = try retentionPlanner()
         var updates: [DueDateUpdate] = []
         for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
@@ -136,7 +158,8 @@ extension Vault {
             let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: consents)
             updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
         }
-        let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died)].compactMap { name, value in value.map { "\(name) \($0)" } }
+        let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died), ("born", bornIn?.description)]
+            .compactMap { name, value in value.map { "\(name) \($0)" } }
         try await catalog.updateDueDates(updates, patient: patient,
                                          audit: AuditDraft(actor: actor, action: correction == nil ? "patient.event" : "patient.correction",
                                                            target: "patient:" + pseudonym.prefix(16),

@@ -388,18 +388,18 @@ public final class PostgresCatalog: Catalog {
 
     static func upsertPatient(_ patient: PatientRecord, on connection: PGConnection) async throws(CatalogError) {
         try await connection.run("""
-            INSERT INTO patients (pseudonym, identifier_sealed, last_contact, discharged, died) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO patients (pseudonym, identifier_sealed, last_contact, discharged, died, born_month) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (pseudonym) DO UPDATE SET last_contact = excluded.last_contact,
-                discharged = excluded.discharged, died = excluded.died
+                discharged = excluded.discharged, died = excluded.died, born_month = excluded.born_month
             """, [.text(patient.pseudonym), .bytes(patient.identifierSealed), .optional(patient.lastContact),
-                  .optional(patient.discharged), .optional(patient.died)])
+                  .optional(patient.discharged), .optional(patient.died), .optional(patient.bornMonth)])
     }
 
     public func patient(_ pseudonym: String) async throws(CatalogError) -> PatientRecord? {
-        try await queryOne("SELECT pseudonym, identifier_sealed, last_contact, discharged, died FROM patients WHERE pseudonym = $1",
+        try await queryOne("SELECT pseudonym, identifier_sealed, last_contact, discharged, died, born_month FROM patients WHERE pseudonym = $1",
                            [.text(pseudonym)]) { row throws(CatalogError) in
             PatientRecord(pseudonym: try row.text(0), identifierSealed: try row.blob(1), lastContact: try row.optionalText(2),
-                          discharged: try row.optionalText(3), died: try row.optionalText(4))
+                          discharged: try row.optionalText(3), died: try row.optionalText(4), bornMonth: try row.optionalText(5))
         }
     }
 

@@ -256,6 +256,9 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX retention_extensions_recording ON retention_extensions(recording_id, until_on)",
         ]),
+        Migration(name: "0013-birth-month", statements: [
+            "ALTER TABLE patients ADD COLUMN born_month text COLLATE \"C\"",
+        ]),
     ]
 
     static var latestVersion: Int { all.count }

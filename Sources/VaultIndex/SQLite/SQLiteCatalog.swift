@@ -154,18 +154,18 @@ public actor SQLiteCatalog: Catalog {
 
     func upsertPatientInTransaction(_ patient: PatientRecord) throws(CatalogError) {
         try db.run("""
-            INSERT INTO patients (pseudonym, identifier_sealed, last_contact, discharged, died) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO patients (pseudonym, identifier_sealed, last_contact, discharged, died, born_month) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(pseudonym) DO UPDATE SET last_contact = excluded.last_contact,
-                discharged = excluded.discharged, died = excluded.died
+                discharged = excluded.discharged, died = excluded.died, born_month = excluded.born_month
             """, [.text(patient.pseudonym), .blob(patient.identifierSealed), optional(patient.lastContact),
-                  optional(patient.discharged), optional(patient.died)])
+                  optional(patient.discharged), optional(patient.died), optional(patient.bornMonth)])
     }
 
     public func patient(_ pseudonym: String) throws(CatalogError) -> PatientRecord? {
-        try db.queryOne("SELECT pseudonym, identifier_sealed, last_contact, discharged, died FROM patients WHERE pseudonym = ?",
+        try db.queryOne("SELECT pseudonym, identifier_sealed, last_contact, discharged, died, born_month FROM patients WHERE pseudonym = ?",
                         [.text(pseudonym)]) { row in
             PatientRecord(pseudonym: row.text(0), identifierSealed: row.blob(1), lastContact: row.optionalText(2),
-                          discharged: row.optionalText(3), died: row.optionalText(4))
+                          discharged: row.optionalText(3), died: row.optionalText(4), bornMonth: row.optionalText(5))
         }
     }
 

@@ -221,6 +221,10 @@ enum SQLiteMigrations {
             );
             CREATE INDEX retention_extensions_recording ON retention_extensions(recording_id, until_on);
             """),
+        // The children's rule: only the month of birth is kept (data minimisation).
+        Migration(name: "0013-birth-month", sql: """
+            ALTER TABLE patients ADD COLUMN born_month TEXT;
+            """),
     ]
 
     static var latestVersion: Int { all.count }

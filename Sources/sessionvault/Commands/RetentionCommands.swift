@@ -11,7 +11,7 @@ struct PatientCommand: AsyncParsableCommand {
 
     struct Event: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record a patient's last contact, discharge or death; every due date of theirs is recomputed.",
+            abstract: "Record a patient's last contact, discharge, death or birth month; every due date of theirs is recomputed.",
             discussion: "Needs the vault passphrase (to compute the patient's pseudonym).")
 
         @OptionGroup var vault: VaultOptions
@@ -20,6 +20,8 @@ struct PatientCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: String?
         @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: String?
         @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: String?
+        @Option(help: ArgumentHelp("Date or month of birth: only the month is kept, for the children's retention rule.",
+                                   valueName: "YYYY-MM[-DD]")) var born: String?
         @Option(help: ArgumentHelp("Record an earlier date than the one on record (it may shorten retention): why.", valueName: "REASON"))
         var correction: String?
         @OptionGroup var officer: OfficerOptions
@@ -29,7 +31,7 @@ struct PatientCommand: AsyncParsableCommand {
                 let opened = try await vault.open()
                 let actor = try await officer.actor(opened, for: .patientEvent)
                 let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
-                                                                  correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
+                                                                  born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
                 print("Recorded; \(updates.count) recordings' due dates recomputed")
                 for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
             }
