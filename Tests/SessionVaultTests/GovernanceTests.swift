@@ -74,6 +74,42 @@ struct GovernanceTests {
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01", "25th birthday 2044-03-31 is before the 20 years")
     }
 
+    /// The capture date was always the upload day when none was given, though a WebM file states
+    /// when it was made: a session recorded last month counted its retention from today.
+    @Test func aWebMFilesOwnCreationTimeIsItsCaptureDateWhenNoneIsGiven() async throws {
+        guard let ffmpeg = ReviewIntegrationTests.tool("ffmpeg") else {
+            print("skipping: ffmpeg is not installed; `make test` installs it")
+            return
+        }
+        let clock = TestClock("2026-12-01")
+        let t = try await TestVault.make(scopes: ["supervision"], clock: clock.function)
+        defer { t.remove() }
+        func webm(madeAt: String) async throws -> [UInt8] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("dated-\(UUID().uuidString).webm")
+            defer { try? FileManager.default.removeItem(at: file) }
+            _ = try await ReviewIntegrationTests.run(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=1:size=64x64:rate=5", "-c:v", "libvpx",
+                                                              "-metadata", "creation_time=\(madeAt)", "-f", "webm", file.path])
+            return Array(try Data(contentsOf: file))
+        }
+        func ingest(_ bytes: [UInt8], captured: CivilDate? = nil) async throws -> IngestSummary {
+            var reader = BufferChunkReader(bytes: bytes)
+            return try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "supervision", capturedOn: captured),
+                                            from: &reader)
+        }
+        let dated = try await webm(madeAt: "2026-11-02T09:30:00Z")
+        let fromMedia = try await ingest(dated)
+        #expect(fromMedia.capturedOn == "2026-11-02" && fromMedia.capturedFrom == .media)
+        #expect(fromMedia.dueOn == "2027-01-31", "90 days from the day it was recorded, not from the upload")
+        #expect(fromMedia.mediaFacts?.createdUnixSeconds == 1_793_611_800)
+        let given = try await ingest(dated, captured: CivilDate("2026-11-03"))
+        #expect(given.capturedOn == "2026-11-03" && given.capturedFrom == .given, "a given date wins")
+        // A recorder whose clock is ahead is not believed; nor is a file that states nothing.
+        let ahead = try await ingest(try await webm(madeAt: "2027-03-01T10:00:00Z"))
+        #expect(ahead.capturedOn == "2026-12-01" && ahead.capturedFrom == .uploadDay)
+        let plain = try await ingest([1, 2, 3])
+        #expect(plain.capturedFrom == .uploadDay)
+    }
+
     /// An original ingested as `review-copy` was destroyed without review at 90 days.
     @Test func aClassForCopiesRefusesAnOriginalAndTheDefaultScheduleSaysSo() async throws {
         let t = try await TestVault.make()

@@ -21,6 +21,8 @@ enum MatroskaID {
     static let info: UInt32 = 0x1549_A966
     static let timestampScale: UInt32 = 0x2A_D7B1
     static let duration: UInt32 = 0x4489
+    /// DateUTC: when the file was made, nanoseconds since 2001-01-01T00:00:00 UTC (an 8-byte signed integer).
+    static let dateUTC: UInt32 = 0x4461
     static let muxingApp: UInt32 = 0x4D80
     static let writingApp: UInt32 = 0x5741
 

@@ -8,6 +8,8 @@ struct MatroskaParser {
     private(set) var docType: String?
     /// Info's Duration in nanoseconds, when present.
     private(set) var durationNs: Int64?
+    /// The Segment's DateUTC, in nanoseconds since 2001-01-01T00:00:00 UTC, when the file states one.
+    private(set) var dateUTCNs: Int64?
     /// The published track list, once the Tracks element ended.
     private(set) var tracks: [MediaTrack]?
     /// The latest end time (timestamp plus known duration) of any block seen, in nanoseconds.
@@ -163,6 +165,11 @@ struct MatroskaParser {
                 throw MediaError(.malformed, "TimestampScale \(scale) is out of range", offset: offset)
             }
             timestampScale = Int64(scale)
+        case (ID.info, ID.dateUTC):
+            // An EBML date is exactly 8 bytes (or 0: the epoch itself, which muxers write when they know no date).
+            guard bytes.count == 8 else { throw MediaError(.malformed, "DateUTC has \(bytes.count) bytes, not 8", offset: offset) }
+            let ns = try EBMLValue.signed(bytes, offset: offset)
+            if ns != 0 { dateUTCNs = ns }
         case (ID.info, ID.duration):
             let ticks = try EBMLValue.float(bytes, offset: offset)
             let ns = ticks * Double(timestampScale)

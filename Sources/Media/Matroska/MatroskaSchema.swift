@@ -17,7 +17,7 @@ enum MatroskaSchema {
         switch id {
         case ID.ebml, ID.segment, ID.info, ID.tracks, ID.trackEntry, ID.video, ID.audio, ID.cluster, ID.blockGroup:
             return .master
-        case ID.docType, ID.timestampScale, ID.duration, ID.trackNumber, ID.trackType, ID.codecID,
+        case ID.docType, ID.timestampScale, ID.duration, ID.dateUTC, ID.trackNumber, ID.trackType, ID.codecID,
             ID.codecPrivate, ID.codecDelay, ID.seekPreRoll, ID.defaultDuration, ID.pixelWidth, ID.pixelHeight,
             ID.samplingFrequency, ID.channels, ID.timestamp, ID.blockDuration, ID.referenceBlock,
             ID.discardPadding:
@@ -39,7 +39,7 @@ enum MatroskaSchema {
             ID.docTypeVersion, ID.docTypeReadVersion, ID.seekHead, ID.info, ID.tracks, ID.cluster, ID.cues,
             ID.chapters, ID.tags, ID.attachments:
             return 1
-        case ID.timestampScale, ID.duration, ID.muxingApp, ID.writingApp, ID.trackEntry, ID.timestamp,
+        case ID.timestampScale, ID.duration, ID.dateUTC, ID.muxingApp, ID.writingApp, ID.trackEntry, ID.timestamp,
             ID.position, ID.prevSize, ID.simpleBlock, ID.blockGroup, ID.seek, ID.cuePoint:
             return 2
         case ID.trackNumber, ID.trackUID, ID.trackType, ID.flagLacing, ID.defaultDuration, ID.codecID,

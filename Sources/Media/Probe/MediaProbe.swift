@@ -53,12 +53,19 @@ public struct MediaProbe: Sendable {
         }
     }
 
+    /// When the file says it was made (Matroska/WebM DateUTC), as soon as the Segment Info has passed;
+    /// known before the tracks are, so it can be asked of a file's first bytes.
+    public var createdUnixSeconds: Int64? {
+        guard case .matroska(let parser) = state else { return nil }
+        return parser.dateUTCNs.map(MediaFacts.unixSeconds(matroskaDateNs:))
+    }
+
     /// What is known so far; nil when the input is not (yet recognisably) media.
     public func facts() -> MediaFacts? {
         switch state {
         case .matroska(let parser):
             guard let docType = parser.docType, let tracks = parser.tracks else { return nil }
-            return MediaFacts(docType: docType, tracks: tracks, durationNs: parser.durationNs ?? parser.latestEndNs)
+            return MediaFacts(docType: docType, tracks: tracks, durationNs: parser.durationNs ?? parser.latestEndNs, dateUTCNs: parser.dateUTCNs)
         case .ogg(let probe):
             return probe.facts()
         case .detecting, .unknown:

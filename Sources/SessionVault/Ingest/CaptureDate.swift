@@ -4,6 +4,9 @@ public import Retention
 /// parameter): `YYYY-MM-DD`, or with the local time of day, `YYYY-MM-DDTHH:MM[:SS]`. Retention
 /// counts in whole days, so the time is checked and then not kept.
 public enum CaptureDate {
+    /// A media creation time before this day is taken for a recorder's unset clock, not a capture date.
+    public static let earliestPlausible = CivilDate(daysSince1970: 10_957)  // 2000-01-01
+
     /// The calendar date of `text`, or nil if it is not one of the forms above or names a day or
     /// time that does not exist.
     public static func parse(_ text: String) -> CivilDate? {
@@ -18,4 +21,14 @@ public enum CaptureDate {
         else { return nil }
         return date
     }
+}
+
+/// Where a recording's capture date came from.
+public enum CaptureSource: String, Sendable, Codable {
+    /// `ingest --captured` or the upload's `captured` parameter.
+    case given
+    /// The media's own creation time (WebM/Matroska DateUTC).
+    case media
+    /// Nothing said: the day of the upload.
+    case uploadDay = "upload-day"
 }

@@ -50,6 +50,8 @@ public struct IngestSummary: Sendable, Codable {
     public var dueOn: String?
     /// The capture date retention counts from.
     public var capturedOn: String
+    /// Where the capture date came from.
+    public var capturedFrom: CaptureSource
     /// Duration, codecs and resolution, when the stream is WebM/Matroska or Ogg.
     public var mediaFacts: MediaFacts?
     public var seconds: Double
@@ -68,12 +70,20 @@ extension Vault {
         return clamped
     }
 
-    /// The capture date of a new recording: the one given, which may not be after today, or today.
-    func captureDate(_ given: CivilDate?) throws -> CivilDate {
+    /// The capture date of a new recording: the one given, which may not be after today; else the
+    /// media's own creation time (WebM/Matroska DateUTC) when it names a plausible day (from 2000 to
+    /// today: a recorder whose clock is ahead is not believed); else today, the upload day.
+    func captureDate(_ given: CivilDate?, mediaUnixSeconds: Int64? = nil) throws -> (date: CivilDate, source: CaptureSource) {
         let today = CivilDate(clock())
-        guard let given else { return today }
-        guard given <= today else { throw VaultError.invalidCaptureDate(given.description, reason: "it is after today (\(today))") }
-        return given
+        if let given {
+            guard given <= today else { throw VaultError.invalidCaptureDate(given.description, reason: "it is after today (\(today))") }
+            return (given, .given)
+        }
+        if let seconds = mediaUnixSeconds {
+            let made = CivilDate(Date(timeIntervalSince1970: TimeInterval(seconds)))
+            if made <= today, made >= CaptureDate.earliestPlausible { return (made, .media) }
+        }
+        return (today, .uploadDay)
     }
 
     /// Streams a recording into the vault: chunk → seal (in parallel, bounded window) → blob
@@ -92,7 +102,7 @@ extension Vault {
         }
         let retention = try retentionPlanner()
         try retention.requireClass(request.retentionClass, derived: request.source != nil)
-        let capturedOn = try captureDate(request.capturedOn).description
+        if let given = request.capturedOn { _ = try captureDate(given) }  // a bad date is refused before anything is written
 
         var gate = try await consentGate(request, retention: retention)
         let patient = gate.patient
@@ -120,11 +130,19 @@ extension Vault {
             // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are
             // unreadable, since the data key was never stored, and gc removes them once unlocked.)
             // A recording captured long ago may already be past that day: then there is nothing to lock.
-            let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass, capturedOn: capturedOn)?.startOfDayUTC
-            let lockUntil = earliestDue.flatMap { $0 > clock() ? $0 : nil }
-            let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader,
-                                               options: BlobPutOptions(retainUntil: lockUntil, legalHold: try await patientIsHeld(patient)),
-                                               progress: progress)
+            // The capture date is decided once the first chunk has been read (a WebM file states when it was
+            // made in its first bytes), before any chunk is stored under a lock computed from it.
+            let held = try await patientIsHeld(patient)
+            var capture: (date: CivilDate, source: CaptureSource)? = nil
+            let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader, options: { mediaSeconds in
+                let decided = try self.captureDate(request.capturedOn, mediaUnixSeconds: mediaSeconds)
+                capture = decided
+                let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass,
+                                                                      capturedOn: decided.date.description)?.startOfDayUTC
+                return BlobPutOptions(retainUntil: earliestDue.flatMap { $0 > self.clock() ? $0 : nil }, legalHold: held)
+            }, progress: progress)
+            let captured = try capture ?? captureDate(request.capturedOn)
+            let capturedOn = captured.date.description
             written = result.keys
             try await store.makeDurable(result.keys)
 
@@ -166,7 +184,7 @@ extension Vault {
             return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
                                  byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
                                  mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
-                                 capturedOn: capturedOn,
+                                 capturedOn: capturedOn, capturedFrom: captured.source,
                                  mediaFacts: result.mediaFacts,
                                  seconds: Date().timeIntervalSince(started))
         } catch {
@@ -214,7 +232,11 @@ extension Vault {
 
     /// The pipeline: one reader (this task) feeds sealing tasks, at most `window` in flight; each
     /// seals in place, hashes and writes its own blob. Results are put back in index order.
-    func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader, options: BlobPutOptions,
+    ///
+    /// `options` gives the store options for every chunk; it is called once, after the first chunk
+    /// has been read and before it is stored, with the creation time the media states (if any).
+    func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader,
+                     options makeOptions: (_ mediaUnixSeconds: Int64?) throws -> BlobPutOptions,
                      progress: (@Sendable (Int64) -> Void)?) async throws -> WrittenChunks {
         // Chunks in flight (sealing or being stored), plus the one read ahead: window + 1 chunk buffers.
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
@@ -232,6 +254,7 @@ extension Vault {
             var mediaType = "application/octet-stream"
             // Media facts are learnt from the stream as it passes: no second read.
             var probe = MediaProbe()
+            var options: BlobPutOptions? = nil
             var current = try await reader.nextChunk(size: chunkSize, headroom: headroom, tailroom: tailroom, pool: pool)
             if current.count > 0 {
                 mediaType = MediaSniffer.mediaType(of: current.buffer[headroom..<(headroom + min(current.count, 64))])
@@ -253,6 +276,8 @@ extension Vault {
                 current.buffer.withUnsafeBytes { raw in
                     probe.consume(UnsafeRawBufferPointer(rebasing: raw[headroom..<(headroom + current.count)]))
                 }
+                if options == nil { options = try makeOptions(probe.createdUnixSeconds) }
+                let putOptions = options!
                 byteCount += Int64(current.count)
                 progress?(byteCount)
                 // Hand the buffer to the task as its only owner: were `current` (or a captured copy)
@@ -271,7 +296,7 @@ extension Vault {
                     if sealedCount < buffer.count { buffer.removeLast(buffer.count - sealedCount) }
                     let digest = ChunkDigest.sha256(buffer)
                     let key = try ChunkLayout.key(of: id, index: chunkIndex)
-                    try await store.put(key, buffer, options: options)
+                    try await store.put(key, buffer, options: putOptions)
                     pool.recycle(consume buffer)
                     return (ChunkRecord(index: chunkIndex, sealedSize: sealedCount, digest: digest), key)
                 }

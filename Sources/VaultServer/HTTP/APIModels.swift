@@ -69,6 +69,8 @@ struct UploadResultJSON: Codable, Sendable {
     var consentedScopes: [String]
     var dueOn: String?
     var capturedOn: String
+    /// `given`, `media` (the WebM file's own DateUTC) or `upload-day`.
+    var capturedFrom: String
 }
 
 /// The answer to `POST /api/recordings/{id}/review`.

@@ -66,7 +66,7 @@ struct UploadRoutes: Sendable {
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
                                     byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,
                                     wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn,
-                                    capturedOn: summary.capturedOn)
+                                    capturedOn: summary.capturedOn, capturedFrom: summary.capturedFrom.rawValue)
         return try JSONResponse.make(body, status: .created, headers: [.location: "/api/recordings/\(summary.id)"])
     }
 }

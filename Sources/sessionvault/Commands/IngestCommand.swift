@@ -44,9 +44,12 @@ struct IngestCommand: AsyncParsableCommand {
                               capturedOn: captured.flatMap(CaptureDate.parse)),
                 from: &reader, progress: { bar.update($0) })
             bar.finish()
-            if captured == nil {
-                note("sessionvault: warning: no --captured date given: the capture date is taken as today (\(summary.capturedOn)); "
-                     + "a session recorded earlier is then kept longer than its schedule says")
+            switch summary.capturedFrom {
+            case .given: break
+            case .media: note("sessionvault: the capture date \(summary.capturedOn) is the one the recording itself states (WebM DateUTC)")
+            case .uploadDay:
+                note("sessionvault: warning: no --captured date given and the recording states none: the capture date is taken as today "
+                     + "(\(summary.capturedOn)); a session recorded earlier is then kept longer than its schedule says")
             }
             if json { try printJSON(summary) } else { print(summary.id) }
         }
