@@ -27,7 +27,7 @@ enum ServeProcess {
     /// thread waits on it).
     static func runTool(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         try await ChildProcess.run(URL(fileURLWithPath: path), arguments,
-                                   environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+                                   environment: TestEnvironment.inherited.merging(environment) { $1 })
     }
 
     /// A running `sessionvault serve`, stopped by SIGTERM (by its own pid) in `stop()`.
@@ -45,7 +45,7 @@ enum ServeProcess {
         /// Starts the server and waits (without blocking a thread) until it names its port.
         static func start(arguments: [String], environment: [String: String]) async throws -> Server {
             let child = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "127.0.0.1:0"] + arguments,
-                                                 environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+                                                 environment: TestEnvironment.inherited.merging(environment) { $1 })
             _ = try await child.waitForStderr(containing: "://127.0.0.1:", timeout: .seconds(60))
             let seen = child.stderrSoFar
             guard let range = seen.range(of: "://127.0.0.1:"), let port = Int(seen[range.upperBound...].prefix { $0.isNumber }) else {
