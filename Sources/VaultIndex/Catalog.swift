@@ -86,9 +86,10 @@ public protocol Catalog: Sendable {
     // MARK: Consent withdrawal and retention
     /// Withdraws one active scope of a session and, in the same transaction, deletes the wraps of
     /// `revokeRoles` from the session's live recordings (cryptographic revocation) and stores the
-    /// recomputed due dates. Returns the number of wraps deleted.
+    /// recomputed due dates. Returns the wraps deleted (their erasure leaves go next), including those
+    /// of a recording committed after the caller listed the session's recordings.
     func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
-                         dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> Int
+                         dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord]
     /// Stores recomputed due dates, and the patient's new events if given, with one audit entry, in one transaction.
     func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError)
 

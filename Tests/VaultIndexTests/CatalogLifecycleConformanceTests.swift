@@ -184,7 +184,8 @@ struct CatalogLifecycleConformanceTests {
             try await C.commit(catalog, id, session: "s1", patient: "p1", roles: ["clinician", "trainer"])
             let removed = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-02-01", recordedAt: Date(),
                                                             revokeRoles: ["trainer"], dueUpdates: [], audit: C.audit)
-            #expect(removed == 1)
+            #expect(removed.map(\.role) == ["trainer"] && removed.first?.recording == id && removed.first?.wrapped == [9],
+                    "the deleted wraps are returned, so their erasure leaves can go")
             #expect(try await catalog.wrapRoles(of: id) == ["clinician"])
             await #expect(throws: CatalogError.self) {
                 _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-02-01", recordedAt: Date(),

@@ -60,7 +60,7 @@ extension Vault {
             for role in revoke { if let wrap = try await catalog.wrap(of: recording.id, role: role) { revokedWraps.append(wrap) } }
         }
         try await markForErasure(revokedWraps)
-        let revoked: Int
+        let revoked: [WrapRecord]
         do {
             revoked = try await catalog.withdrawConsent(
             session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
@@ -81,10 +81,10 @@ extension Vault {
                                                                                      detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
             updates += late
         }
-        // (Wraps of a recording committed during the withdrawal went in its transaction unseen here:
-        // their leaves are erased by the collector, `fsck --repair` or the next sweep.)
-        try await eraseLeaves(of: revokedWraps)
-        return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked,
+        // The catalog returns every wrap it deleted, those of a recording committed during the
+        // withdrawal too: all their leaves go now.
+        try await eraseLeaves(of: revokedWraps + revoked)
+        return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked.count,
                                  recordings: recordings.map(\.id.description), remainingScopes: remaining,
                                  dueDates: Dictionary(uniqueKeysWithValues: updates.map { ($0.recording.description, $0.dueOn) }))
     }

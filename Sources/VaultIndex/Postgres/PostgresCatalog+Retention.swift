@@ -13,8 +13,8 @@ extension PostgresCatalog {
     // MARK: - Consent withdrawal and due dates
 
     public func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
-                                dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> Int {
-        try await transaction { (tx) throws(CatalogError) -> Int in
+                                dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
+        try await transaction { (tx) throws(CatalogError) -> [WrapRecord] in
             // The session's consent lock first (see commitRecording): an ingest of this session commits before or after, whole.
             try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
             let changed = try await tx.changes("""
@@ -22,19 +22,19 @@ extension PostgresCatalog {
                 WHERE session = $3 AND scope = $4 AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING 1
                 """, [.text(withdrawnOn), .int(millis(recordedAt)), .text(session), .text(scope)])
             guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
-            var removed = 0
+            var removed: [WrapRecord] = []
             if !revokeRoles.isEmpty {
                 // The session's live recordings first, in id order: a disposal or rotation of them waits, or has committed.
                 try await tx.run("SELECT id FROM recordings WHERE session = $1 AND state = 'live' ORDER BY id FOR UPDATE", [.text(session)])
-                removed = try await tx.changes("""
+                removed = try await tx.query("""
                     DELETE FROM wraps WHERE role = ANY($1::text[])
                       AND recording_id IN (SELECT id FROM recordings WHERE session = $2 AND state = 'live')
-                    RETURNING 1
-                    """, [.texts(revokeRoles), .text(session)])
+                    RETURNING recording_id, role, key_id, wrapped
+                    """, [.texts(revokeRoles), .text(session)], PostgresCatalog.wrapRow)
             }
             try await applyDueUpdates(dueUpdates, in: tx)
             var entry = audit
-            entry.detail = [audit.detail, "\(removed) wraps revoked"].compactMap { $0 }.joined(separator: "; ")
+            entry.detail = [audit.detail, "\(removed.count) wraps revoked"].compactMap { $0 }.joined(separator: "; ")
             try await tx.appendAudit(entry)
             return removed
         }

@@ -13,22 +13,23 @@ extension SQLiteCatalog {
     // MARK: - Consent withdrawal and due dates
 
     public func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
-                                dueUpdates: [DueDateUpdate], audit: AuditDraft) throws(CatalogError) -> Int {
-        try db.transaction { () throws(CatalogError) -> Int in
+                                dueUpdates: [DueDateUpdate], audit: AuditDraft) throws(CatalogError) -> [WrapRecord] {
+        try db.transaction { () throws(CatalogError) -> [WrapRecord] in
             let changed = try db.run("""
                 UPDATE consents SET withdrawn_on = ?, withdrawal_recorded_at_ms = ?
                 WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL
                 """, [.text(withdrawnOn), .integer(millis(recordedAt)), .text(session), .text(scope)])
             guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
-            var removed = 0
+            var removed: [WrapRecord] = []
             for role in revokeRoles {
-                removed += try db.run("""
+                removed += try db.query("""
                     DELETE FROM wraps WHERE role = ? AND recording_id IN (SELECT id FROM recordings WHERE session = ? AND state = 'live')
-                    """, [.text(role), .text(session)])
+                    RETURNING recording_id, role, key_id, wrapped
+                    """, [.text(role), .text(session)], Self.wrapRow)
             }
             try applyDueUpdates(dueUpdates)
             var entry = audit
-            entry.detail = [audit.detail, "\(removed) wraps revoked"].compactMap { $0 }.joined(separator: "; ")
+            entry.detail = [audit.detail, "\(removed.count) wraps revoked"].compactMap { $0 }.joined(separator: "; ")
             try appendAuditInTransaction(entry)
             return removed
         }
