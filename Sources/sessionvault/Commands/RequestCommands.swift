@@ -9,9 +9,9 @@ struct RequestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "The register of subject-access (SAR) and FOI requests, with statutory due dates.",
         discussion: """
-            A SAR is due one calendar month after receipt (UK GDPR Art. 12(3)); FOI on the 20th working day after it (FOIA s.10).
-            `pause` stops the clock while the requester is asked for something and `resume` records the day it arrived: a SAR's
-            clarification pauses it (the days from asking to the answer do not count, Art. 12A); its identity proof or fee restarts
+            A SAR is due one calendar month after receipt (UK GDPR Art. 12(3)); FOI on the 20th working day after it (FOIA s.10). \
+            `pause` stops the clock while the requester is asked for something and `resume` records the day it arrived: a SAR's \
+            clarification pauses it (the days from asking to the answer do not count, Art. 12A); its identity proof or fee restarts \
             the month; an FOI clarification restarts the 20 working days (s.1(3), s.10(6)); an FOI fee pauses them (s.10(2)).
             `extend` adds two months to a SAR or 20 working days to FOI (s.10(3)), once, before the deadline.
             Every change is done by an officer and audited (request.pause, request.resume, request.extend, request.close).
@@ -89,8 +89,8 @@ struct RequestCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stop a request's clock while the requester is asked for clarification, identity proof (SAR only) or a fee.",
             discussion: """
-                --on is the day the requester was asked. SAR: clarification pauses the month (asking day to answer day do not count);
-                identity or fee restarts it when they arrive. FOI: clarification restarts the 20 working days when it arrives; a fee
+                --on is the day the requester was asked. SAR: clarification pauses the month (asking day to answer day do not count); \
+                identity or fee restarts it when they arrive. FOI: clarification restarts the 20 working days when it arrives; a fee \
                 notice pauses them. Refused after the deadline.
                 """)
         @OptionGroup var vault: VaultOptions
