@@ -1,4 +1,5 @@
 import Foundation
+public import Retention
 public import VaultCrypto
 public import VaultIndex
 public import VaultStore
@@ -53,6 +54,12 @@ public enum VaultError: Error, CustomStringConvertible {
     case officerRefused(name: String, reason: String)
     /// A capture date that cannot be: after today, or unreadable.
     case invalidCaptureDate(String, reason: String)
+
+    // The request register
+    /// No request with this id in the register.
+    case requestNotFound(Int64)
+    /// A change to a request's clock that its law does not allow (see ``RequestClock``); nothing changed.
+    case requestRefused(id: Int64, RequestClockError)
 
     // Layers below
     case store(BlobStoreError)
@@ -113,6 +120,8 @@ public enum VaultError: Error, CustomStringConvertible {
             return "a sweep destroys only as of today (\(today)), never as of \(asOf): a later date is for a dry run only (`sweep --dry-run --now \(asOf)`)"
         case .invalidCaptureDate(let text, let reason): return "invalid capture date '\(text)': \(reason)"
         case .officerRefused(let name, let reason): return "officer '\(name)' refused: \(reason)"
+        case .requestNotFound(let id): return "no request \(id) in the register (list them with `sessionvault request ls --all`)"
+        case .requestRefused(let id, let reason): return "request \(id) not changed: \(reason)"
         case .store(let error): return error.description
         case .legalHoldNotApplied(let recording, let held, let context, let reason):
             return "\(context), but the blob store's legal hold on recording \(recording) could not be \(held ? "set" : "lifted"): \(reason); "

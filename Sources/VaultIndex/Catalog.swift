@@ -145,9 +145,21 @@ public protocol Catalog: Sendable {
     func deleteWrapsOfRecordingsNotLive(audit: AuditDraft) async throws(CatalogError) -> Int
 
     // MARK: Requests and aggregate figures
-    func addRequest(_ request: RequestRecord, audit: AuditDraft) async throws(CatalogError) -> Int64
+    /// Registers a request with the changes it starts with (an extension decided at registration),
+    /// in one transaction with `audit` (whose target becomes `request:<id>`); returns its id.
+    func addRequest(_ request: RequestRecord, events: [RequestEvent], audit: AuditDraft) async throws(CatalogError) -> Int64
+    /// Open requests (or all) by due date, then id.
     func requests(openOnly: Bool) async throws(CatalogError) -> [RequestRecord]
-    func closeRequest(_ id: Int64, on: String, audit: AuditDraft) async throws(CatalogError)
+    /// One request, open or closed; nil when there is none with that id.
+    func request(_ id: Int64) async throws(CatalogError) -> RequestRecord?
+    /// A request's changes, in the order they were recorded.
+    func requestEvents(_ id: Int64) async throws(CatalogError) -> [RequestEvent]
+    /// Records a change to an open request: `event` is appended and the request's due date, pause,
+    /// extension and close take the values of `updated`, in one transaction with `audit`; the revision
+    /// goes up by one. Refused with ``CatalogError/notFound(what:id:)`` ("open request") when the
+    /// request does not exist or is closed, and ``CatalogError/changedConcurrently(what:id:)`` when
+    /// its revision is no longer `updated.revision` (someone else changed it meanwhile): nothing is written.
+    func recordRequestEvent(_ event: RequestEvent, updating updated: RequestRecord, audit: AuditDraft) async throws(CatalogError)
     /// Counts per category and month (`YYYY-MM`) for one measure, between two civil dates inclusive.
     /// Aggregates only: no identifier ever leaves this call.
     func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount]
@@ -193,6 +205,11 @@ extension Catalog {
     /// Records consent scopes; a scope already active for the session is an error.
     public func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError) {
         try await changeConsent(ConsentChange(added: consents, audit: audit))
+    }
+
+    /// ``addRequest(_:events:audit:)`` with no change yet.
+    public func addRequest(_ request: RequestRecord, audit: AuditDraft) async throws(CatalogError) -> Int64 {
+        try await addRequest(request, events: [], audit: audit)
     }
 
     /// ``commitRecording(_:chunks:wraps:consentedScopes:audit:)`` without the consent check.

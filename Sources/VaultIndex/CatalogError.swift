@@ -13,6 +13,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case backend(message: String)
     /// A session's active consent scopes changed while a recording was being made (see ``Catalog/commitRecording(_:chunks:wraps:consentedScopes:audit:)``).
     case consentChanged(session: String, expected: [String], found: [String])
+    /// A row changed between the read a change was computed from and its write (optimistic concurrency).
+    case changedConcurrently(what: String, id: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
             return "recording \(recording) is \(found), expected \(expected)"
         case .corruptRow(let table, let id, let reason): return "catalog row \(table)/\(id) is corrupt: \(reason)"
         case .backend(let message): return "catalog backend error: \(message)"
+        case .changedConcurrently(let what, let id): return "\(what) '\(id)' was changed by someone else meanwhile; nothing was written: try again"
         case .consentChanged(let session, let expected, let found):
             return "the consent of session '\(session)' changed during the ingest (scopes \(expected.joined(separator: ",")) became \(found.isEmpty ? "none" : found.joined(separator: ",")))"
         }

@@ -201,6 +201,82 @@ struct CatalogLifecycleConformanceTests {
         }
     }
 
+    static func close(_ catalog: any Catalog, _ id: Int64, on day: String) async throws {
+        var record = try #require(try await catalog.request(id))
+        record.closedOn = day
+        try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .close, on: day, dueOn: record.dueOn, actor: "t", recordedAt: Date()),
+                                             updating: record, audit: AuditDraft(actor: "t", action: "request.close", target: "request:\(id)"))
+    }
+
+    @Test(arguments: CatalogBackend.enabled)
+    func requestChangesKeepTheirHistoryAndAreWrittenOnlyOnTheRevisionTheyWereComputedFrom(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let at = Date(timeIntervalSince1970: 1_780_000_000)
+            let extend = RequestEvent(request: 0, kind: .extend, on: "2026-03-02", reason: "registered extended", dueOn: "2026-06-02", actor: "ro",
+                                      recordedAt: at)
+            let id = try await catalog.addRequest(RequestRecord(kind: .sar, receivedOn: "2026-03-02", dueOn: "2026-06-02", extendedOn: "2026-03-02",
+                                                                revision: 1),
+                                                  events: [extend], audit: AuditDraft(actor: "ro", action: "request.add"))
+            #expect(try await catalog.request(id + 1) == nil)
+            let registered = try #require(try await catalog.request(id))
+            #expect(registered.extendedOn == "2026-03-02" && registered.revision == 1 && registered.pausedOn == nil)
+            var extendHere = extend
+            extendHere.request = id
+            #expect(try await catalog.requestEvents(id).map { var e = $0; e.id = nil; return e } == [extendHere])
+
+            var paused = registered
+            paused.pausedOn = "2026-03-05"
+            paused.pauseReason = "clarification"
+            let pause = RequestEvent(request: id, kind: .pause, on: "2026-03-05", reason: "clarification", dueOn: "2026-06-02", actor: "ro",
+                                     recordedAt: at + 60)
+            try await catalog.recordRequestEvent(pause, updating: paused, audit: AuditDraft(actor: "ro", action: "request.pause", target: "request:\(id)"))
+            let stored = try #require(try await catalog.request(id))
+            #expect(stored.pausedOn == "2026-03-05" && stored.pauseReason == "clarification" && stored.revision == 2)
+            let events = try await catalog.requestEvents(id)
+            #expect(events.map(\.kind) == [.extend, .pause])
+            #expect(events[1].on == "2026-03-05" && events[1].reason == "clarification" && events[1].actor == "ro" && events[1].recordedAt == at + 60)
+            #expect(events[0].id! < events[1].id!)
+
+            // Computed from revision 1, written after revision 2: refused, nothing written.
+            var stale = registered
+            stale.dueOn = "2026-07-01"
+            let head = try await catalog.auditHead()
+            await #expect(throws: CatalogError.changedConcurrently(what: "request", id: String(id))) {
+                try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .resume, on: "2026-03-09", dueOn: "2026-07-01", actor: "ro",
+                                                                  recordedAt: at + 120),
+                                                     updating: stale, audit: AuditDraft(actor: "ro", action: "request.resume", target: "request:\(id)"))
+            }
+            #expect(try await catalog.requestEvents(id).count == 2)
+            #expect(try await catalog.request(id) == stored)
+            #expect(try await catalog.auditHead() == head)
+
+            var resumed = stored
+            resumed.pausedOn = nil
+            resumed.pauseReason = nil
+            resumed.dueOn = "2026-06-06"
+            try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .resume, on: "2026-03-08", reason: "clarification", dueOn: "2026-06-06",
+                                                              actor: "ro", recordedAt: at + 180),
+                                                 updating: resumed, audit: AuditDraft(actor: "ro", action: "request.resume", target: "request:\(id)"))
+            let after = try #require(try await catalog.request(id))
+            #expect(after.pausedOn == nil && after.pauseReason == nil && after.dueOn == "2026-06-06" && after.revision == 3)
+            try await Self.close(catalog, id, on: "2026-04-01")
+            #expect(try await catalog.request(id)?.closedOn == "2026-04-01")
+            #expect(try await catalog.requests(openOnly: true).isEmpty)
+            #expect(try await catalog.requestEvents(id).map(\.kind) == [.extend, .pause, .resume, .close])
+            #expect(try await catalog.auditEntries(matching: AuditFilter(targets: ["request:\(id)"])).map(\.draft.action)
+                    == ["request.add", "request.pause", "request.resume", "request.close"])
+            await #expect(throws: CatalogError.notFound(what: "open request", id: String(id))) {
+                try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .extend, on: "2026-04-02", dueOn: "2026-06-06", actor: "ro",
+                                                                  recordedAt: at), updating: after, audit: C.audit)
+            }
+            await #expect(throws: CatalogError.notFound(what: "open request", id: String(id + 1))) {
+                try await catalog.recordRequestEvent(RequestEvent(request: id + 1, kind: .close, on: "2026-04-02", dueOn: "2026-06-06", actor: "ro",
+                                                                  recordedAt: at), updating: RequestRecord(id: id + 1, kind: .sar, receivedOn: "2026-03-02",
+                                                                                                           dueOn: "2026-06-06"), audit: C.audit)
+            }
+        }
+    }
+
     @Test(arguments: CatalogBackend.enabled)
     func requestsCheckpointsAndConsistencyRepairs(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
@@ -209,9 +285,9 @@ struct CatalogLifecycleConformanceTests {
             let second = try await catalog.addRequest(RequestRecord(kind: .foi, receivedOn: "2026-03-05", dueOn: "2026-04-01"), audit: C.audit)
             #expect(second == first + 1)
             #expect(try await catalog.requests(openOnly: true).map(\.id) == [second, first])
-            try await catalog.closeRequest(second, on: "2026-03-20", audit: C.audit)
+            try await Self.close(catalog, second, on: "2026-03-20")
             await #expect(throws: CatalogError.notFound(what: "open request", id: String(second))) {
-                try await catalog.closeRequest(second, on: "2026-03-21", audit: C.audit)
+                try await Self.close(catalog, second, on: "2026-03-21")
             }
             #expect(try await catalog.requests(openOnly: true).map(\.id) == [first])
             #expect(try await catalog.monthlyCounts(.requests, from: "2026-01-01", to: "2026-12-31")

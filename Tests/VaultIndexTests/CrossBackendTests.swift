@@ -120,8 +120,17 @@ struct CrossBackendTests {
         try await catalog.setMediaFacts(id(68), json: "{\"a\":1}")
         let request = try await catalog.addRequest(RequestRecord(kind: .foi, receivedOn: "2020-05-05", dueOn: "2020-06-02", reference: "F1"), audit: audit)
         _ = try await catalog.addRequest(RequestRecord(kind: .sar, receivedOn: "2020-05-06", dueOn: "2020-06-01"), audit: audit)
-        try await catalog.closeRequest(request, on: "2020-05-20", audit: audit)
+        var paused = try #require(try await catalog.request(request))
+        paused.pausedOn = "2020-05-07"
+        paused.pauseReason = "fee"
+        try await catalog.recordRequestEvent(RequestEvent(request: request, kind: .pause, on: "2020-05-07", reason: "fee", dueOn: "2020-06-02",
+                                                          actor: "ro", recordedAt: at), updating: paused, audit: audit)
+        var closed = try #require(try await catalog.request(request))
+        closed.closedOn = "2020-05-20"
+        try await catalog.recordRequestEvent(RequestEvent(request: request, kind: .close, on: "2020-05-20", reason: "fee", dueOn: "2020-06-02",
+                                                          actor: "ro", recordedAt: at + 1), updating: closed, audit: audit)
         note("requests", try await catalog.requests(openOnly: false))
+        note("request events", try await catalog.requestEvents(request))
         try await catalog.appendAudit(AuditDraft(actor: "u", role: "clinician", action: "get", target: id(68).description, outcome: "ok"))
         try await catalog.appendAudit(AuditDraft(actor: "u", role: nil, action: "get", target: id(68).description, outcome: "refused"))
         for measure in AggregateMeasure.allCases {

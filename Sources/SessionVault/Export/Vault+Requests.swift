@@ -1,29 +1,181 @@
 import Foundation
-import Retention
+public import Retention
 public import VaultIndex
 
+/// The register of subject-access and FOI requests: every change to a request's clock is checked and
+/// its due date recomputed by ``RequestClock`` (Retention), then recorded with its audit entry in one
+/// catalog transaction.
 extension Vault {
     /// Registers a subject-access or FOI request and computes its statutory due date: one
-    /// calendar month for a SAR (three if extended), 20 working days for FOI (weekends and
-    /// England and Wales bank holidays excluded).
+    /// calendar month for a SAR, 20 working days for FOI (weekends and England and Wales bank
+    /// holidays excluded). `extended` takes the extension at once (a complex SAR: three months; FOI:
+    /// 20 more working days), recorded as a change on the day of receipt.
     public func addRequest(kind: RequestRecord.Kind, received: String, extended: Bool = false, reference: String? = nil,
                            actor: String = Vault.defaultActor) async throws -> RequestRecord {
         guard let day = CivilDate(received) else { throw VaultError.invalidArgument("invalid --received '\(received)': expected YYYY-MM-DD") }
-        guard day.startOfDayUTC <= clock() else { throw VaultError.invalidArgument("--received \(received) is in the future") }
-        let due: CivilDate
-        switch kind {
-        case .sar: due = StatutoryDeadline.subjectAccess(received: day, extended: extended)
-        case .foi: due = StatutoryDeadline.foi(received: day)
+        guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("--received \(received) is in the future") }
+        var requestClock = RequestClock(regime: Self.regime(kind), received: day)
+        var events: [RequestEvent] = []
+        if extended {
+            try? requestClock.extend(on: day)  // cannot fail on a new clock, on its day of receipt
+            events.append(RequestEvent(request: 0, kind: .extend, on: day.description, reason: "registered extended",
+                                       dueOn: requestClock.dueOfFinishedStops.description, actor: actor, recordedAt: clock()))
         }
-        var record = RequestRecord(kind: kind, receivedOn: received, dueOn: due.description, reference: reference)
-        record.id = try await catalog.addRequest(record, audit: AuditDraft(actor: actor, action: "request.add", purpose: kind.rawValue,
-                                                                           detail: "received \(received), due \(due)"))
+        let due = requestClock.dueOfFinishedStops
+        var record = RequestRecord(kind: kind, receivedOn: day.description, dueOn: due.description, reference: reference,
+                                   extendedOn: extended ? day.description : nil, revision: Int64(events.count))
+        record.id = try await catalog.addRequest(record, events: events, audit: AuditDraft(actor: actor, action: "request.add", purpose: kind.rawValue,
+                                                                                           detail: "received \(day), due \(due)"
+                                                                                               + (extended ? ", extended" : "")))
         return record
     }
 
-    /// Open requests past their due date on `today`.
-    public func overdueRequests() async throws -> [RequestRecord] {
-        let today = self.today()
-        return try await catalog.requests(openOnly: true).filter { $0.dueOn < today }
+    /// Stops a request's clock on `on` (default today), the day the requester was asked for `reason`.
+    /// A SAR's clarification pauses it; its identity or fee, and an FOI clarification, restart it when
+    /// they arrive; an FOI fee notice pauses it; identity does not apply to FOI (see ``RequestClock``).
+    /// Refused once the deadline has passed. Audited `request.pause`.
+    @discardableResult
+    public func pauseRequest(_ id: Int64, reason: RequestClock.StopReason, on day: String? = nil,
+                             actor: String = Vault.defaultActor) async throws -> RequestStatus {
+        try await changeRequest(id, on: day, kind: .pause, reason: reason.rawValue, action: "request.pause", actor: actor) {
+            (clock, day) throws(RequestClockError) in try clock.stop(reason, on: day)
+        } detail: { before, after, day in
+            "\(reason.rawValue) asked for on \(day); was due \(before.dueOfFinishedStops)"
+        }
+    }
+
+    /// Starts a stopped clock again on `on` (default today), the day the requester supplied what they
+    /// were asked for. Audited `request.resume`.
+    @discardableResult
+    public func resumeRequest(_ id: Int64, on day: String? = nil, actor: String = Vault.defaultActor) async throws -> RequestStatus {
+        try await changeRequest(id, on: day, kind: .resume, reason: nil, action: "request.resume", actor: actor) {
+            (clock, day) throws(RequestClockError) in try clock.resume(on: day)
+        } detail: { before, after, day in
+            "\(before.openStop?.reason.rawValue ?? "information") received on \(day); due \(after.dueOfFinishedStops)"
+        }
+    }
+
+    /// Extends a request's deadline, decided on `on` (default today), for `reason` (no patient
+    /// identifiers): a SAR by two months (three from the relevant time, UK GDPR Art. 12(3)), FOI by
+    /// 20 working days (s.10(3), the ICO's "reasonable" public-interest extension). Once, and not
+    /// after the deadline has passed. Audited `request.extend`.
+    @discardableResult
+    public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, actor: String = Vault.defaultActor) async throws -> RequestStatus {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: \.isNewline) else {
+            throw VaultError.invalidArgument("--reason must say why the deadline is extended: one line of at most 500 characters")
+        }
+        return try await changeRequest(id, on: day, kind: .extend, reason: reason, action: "request.extend", actor: actor) {
+            (clock, day) throws(RequestClockError) in try clock.extend(on: day)
+        } detail: { before, after, day in
+            "extended on \(day): \(reason); due \(before.dueOfFinishedStops) -> \(after.dueOfFinishedStops)"
+        }
+    }
+
+    /// Closes a request on `on` (default today), the day it was answered: not before it was received,
+    /// not after today. A paused request can be closed (a requester who never sent what was asked
+    /// for); the pause stays open in its timeline. Audited `request.close`.
+    @discardableResult
+    public func closeRequest(_ id: Int64, on day: String? = nil, actor: String = Vault.defaultActor) async throws -> RequestStatus {
+        try await changeRequest(id, on: day, kind: .close, reason: nil, action: "request.close", actor: actor) {
+            (clock, day) throws(RequestClockError) in try clock.close(on: day)
+        } detail: { before, after, day in
+            "answered \(day)" + (before.openStop.map { "; closed while paused for \($0.reason.rawValue) since \($0.from)" } ?? "")
+        }
+    }
+
+    /// The register on today's date: open requests (and closed ones with `includeClosed`), overdue
+    /// first, then by days left, then paused, then closed.
+    public func requestRegister(includeClosed: Bool = false) async throws -> [RequestStatus] {
+        let today = CivilDate(clock())
+        return try await catalog.requests(openOnly: !includeClosed).map { record throws(VaultError) in try RequestStatus(record, today: today) }
+            .sorted(by: RequestStatus.registerOrder)
+    }
+
+    /// Open requests past their due date today, the longest overdue first (a paused one is not: its clock is stopped).
+    public func overdueRequests() async throws -> [RequestStatus] {
+        try await requestRegister().filter { $0.state == .overdue }
+    }
+
+    /// A request with every change to its clock, in order.
+    public func requestTimeline(_ id: Int64) async throws -> RequestTimeline {
+        guard let record = try await catalog.request(id) else { throw VaultError.requestNotFound(id) }
+        return RequestTimeline(request: try RequestStatus(record, today: CivilDate(clock())), events: try await catalog.requestEvents(id))
+    }
+
+    // MARK: - One change
+
+    private func changeRequest(
+        _ id: Int64, on text: String?, kind: RequestEvent.Kind, reason: String?, action: String, actor: String,
+        _ change: (inout RequestClock, CivilDate) throws(RequestClockError) -> Void,
+        detail: (_ before: RequestClock, _ after: RequestClock, _ day: CivilDate) -> String
+    ) async throws -> RequestStatus {
+        let today = CivilDate(clock())
+        var day = today
+        if let text {
+            guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --on '\(text)': expected YYYY-MM-DD") }
+            guard parsed <= today else {
+                throw VaultError.invalidArgument("--on \(text) is after today: a change is recorded once it has happened")
+            }
+            day = parsed
+        }
+        guard let record = try await catalog.request(id) else { throw VaultError.requestNotFound(id) }
+        let before = try Self.replay(record, try await catalog.requestEvents(id))
+        var after = before
+        do throws(RequestClockError) {
+            try change(&after, day)
+        } catch {
+            throw VaultError.requestRefused(id: id, error)
+        }
+        var updated = record
+        updated.dueOn = after.dueOfFinishedStops.description
+        updated.pausedOn = after.openStop?.from.description
+        updated.pauseReason = after.openStop?.reason.rawValue
+        updated.extendedOn = after.extendedOn?.description
+        updated.closedOn = after.closedOn?.description
+        let event = RequestEvent(request: id, kind: kind, on: day.description, reason: reason ?? before.openStop?.reason.rawValue,
+                                 dueOn: updated.dueOn, actor: actor, recordedAt: clock())
+        try await catalog.recordRequestEvent(event, updating: updated, audit: AuditDraft(actor: actor, action: action, target: "request:\(id)",
+                                                                                           purpose: record.kind.rawValue,
+                                                                                           detail: detail(before, after, day)))
+        updated.revision += 1
+        return try RequestStatus(updated, today: today)
+    }
+
+    /// The clock of `record` with its recorded changes applied in order; a history its own rules
+    /// refuse is a corrupt catalog.
+    static func replay(_ record: RequestRecord, _ events: [RequestEvent]) throws(VaultError) -> RequestClock {
+        let id = String(record.id ?? 0)
+        guard let received = CivilDate(record.receivedOn) else {
+            throw .catalog(.corruptRow(table: "requests", id: id, reason: "received_on is not a date"))
+        }
+        var clock = RequestClock(regime: regime(record.kind), received: received)
+        for event in events {
+            guard let day = CivilDate(event.on) else {
+                throw .catalog(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "on_day is not a date"))
+            }
+            let stopReason = event.reason.flatMap(RequestClock.StopReason.init(rawValue:))
+            if event.kind == .pause, stopReason == nil {
+                throw .catalog(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "a pause without its reason"))
+            }
+            do throws(RequestClockError) {
+                switch event.kind {
+                case .pause: try clock.stop(stopReason ?? .clarification, on: day)
+                case .resume: try clock.resume(on: day)
+                case .extend: try clock.extend(on: day)
+                case .close: try clock.close(on: day)
+                }
+            } catch {
+                throw .catalog(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "the history breaks its rules: \(error)"))
+            }
+        }
+        return clock
+    }
+
+    static func regime(_ kind: RequestRecord.Kind) -> RequestClock.Regime {
+        switch kind {
+        case .sar: .subjectAccess
+        case .foi: .freedomOfInformation
+        }
     }
 }

@@ -39,39 +39,6 @@ extension PostgresCatalog {
 
     // MARK: - Requests and aggregate figures
 
-    public func addRequest(_ request: RequestRecord, audit: AuditDraft) async throws(CatalogError) -> Int64 {
-        try await transaction { (tx) throws(CatalogError) -> Int64 in
-            let id = try await tx.queryOne("""
-                INSERT INTO requests (type, received_on, due_on, reference, recorded_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id
-                """, [.text(request.kind.rawValue), .text(request.receivedOn), .text(request.dueOn), .optional(request.reference),
-                      .int(millis(clock()))]) { row throws(CatalogError) in try row.int(0) }
-            guard let id else { throw .backend(message: "INSERT INTO requests returned no id") }
-            var entry = audit
-            entry.target = "request:\(id)"
-            try await tx.appendAudit(entry)
-            return id
-        }
-    }
-
-    public func requests(openOnly: Bool) async throws(CatalogError) -> [RequestRecord] {
-        try await query("""
-            SELECT id, type, received_on, due_on, reference, closed_on FROM requests \(openOnly ? "WHERE closed_on IS NULL" : "") ORDER BY due_on, id
-            """) { row throws(CatalogError) in
-            RequestRecord(id: try row.int(0), kind: RequestRecord.Kind(rawValue: try row.text(1)) ?? .sar, receivedOn: try row.text(2),
-                          dueOn: try row.text(3), reference: try row.optionalText(4), closedOn: try row.optionalText(5))
-        }
-    }
-
-    public func closeRequest(_ id: Int64, on: String, audit: AuditDraft) async throws(CatalogError) {
-        try await transaction { (tx) throws(CatalogError) in
-            guard try await tx.changes("UPDATE requests SET closed_on = $1 WHERE id = $2 AND closed_on IS NULL RETURNING 1",
-                                       [.text(on), .int(id)]) == 1 else {
-                throw .notFound(what: "open request", id: String(id))
-            }
-            try await tx.appendAudit(audit)
-        }
-    }
-
     public func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount] {
         // Millisecond bounds for timestamp columns: from 00:00 on `from` to the end of `to` (UTC), as SQLite's.
         let fromMs = civilDayMillis(from)

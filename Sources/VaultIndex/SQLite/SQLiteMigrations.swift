@@ -221,6 +221,37 @@ enum SQLiteMigrations {
             );
             CREATE INDEX retention_extensions_recording ON retention_extensions(recording_id, until_on);
             """),
+        // Request clocks that stop, restart and are extended after registration: the current pause and
+        // extension on the request, every change in request_events for its timeline, and a revision
+        // so that a change is written only on the state it was computed from. A SAR registered
+        // `--extended` before this kept only its due date (three months: at least 89 days after
+        // receipt, where one month is at most 35 with the move to a working day); its extension becomes
+        // a change on the day of receipt so that a due date recomputed from the history keeps it.
+        Migration(name: "0010-request-clocks", sql: """
+            ALTER TABLE requests ADD COLUMN paused_on TEXT;
+            ALTER TABLE requests ADD COLUMN pause_reason TEXT;
+            ALTER TABLE requests ADD COLUMN extended_on TEXT;
+            ALTER TABLE requests ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE request_events (
+                id INTEGER PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES requests(id),
+                kind TEXT NOT NULL CHECK (kind IN ('pause', 'resume', 'extend', 'close')),
+                on_day TEXT NOT NULL,
+                reason TEXT,
+                due_on TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                recorded_at_ms INTEGER NOT NULL
+            );
+            CREATE INDEX request_events_request ON request_events(request_id, id);
+            UPDATE requests SET extended_on = received_on WHERE type = 'sar' AND julianday(due_on) - julianday(received_on) > 60;
+            INSERT INTO request_events (request_id, kind, on_day, reason, due_on, actor, recorded_at_ms)
+                SELECT id, 'extend', received_on, 'registered extended', due_on, 'migration:0010-request-clocks', recorded_at_ms
+                FROM requests WHERE extended_on IS NOT NULL ORDER BY id;
+            INSERT INTO request_events (request_id, kind, on_day, reason, due_on, actor, recorded_at_ms)
+                SELECT id, 'close', closed_on, NULL, due_on, 'migration:0010-request-clocks', recorded_at_ms
+                FROM requests WHERE closed_on IS NOT NULL ORDER BY id;
+            UPDATE requests SET revision = (SELECT count(*) FROM request_events e WHERE e.request_id = requests.id);
+            """),
         // The children's rule: only the month of birth is kept (data minimisation).
         Migration(name: "0013-birth-month", sql: """
             ALTER TABLE patients ADD COLUMN born_month TEXT;

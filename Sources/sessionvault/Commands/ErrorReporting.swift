@@ -12,7 +12,7 @@ enum ExitStatus {
     static let refused: Int32 = 3
     /// Stored data failed verification.
     static let integrity: Int32 = 4
-    /// The recording, role or vault does not exist.
+    /// The recording, role, request or vault does not exist.
     static let notFound: Int32 = 5
 }
 
@@ -47,7 +47,7 @@ extension AsyncParsableCommand {
         switch error {
         case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused: return ExitStatus.refused
         case .manifestTampered, .chunkTampered, .chunkMissing: return ExitStatus.integrity
-        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive: return ExitStatus.notFound
+        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound: return ExitStatus.notFound
         case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure
         default: return ExitStatus.failure
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 import VaultCrypto
 import VaultIndex
@@ -7,16 +8,25 @@ import VaultIndex
 struct RequestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "The register of subject-access (SAR) and FOI requests, with statutory due dates.",
-        subcommands: [Add.self, List.self, Close.self])
+        discussion: """
+            A SAR is due one calendar month after receipt (UK GDPR Art. 12(3)); FOI on the 20th working day after it (FOIA s.10). \
+            `pause` stops the clock while the requester is asked for something and `resume` records the day it arrived: a SAR's \
+            clarification pauses it (the days from asking to the answer do not count, Art. 12A); its identity proof or fee restarts \
+            the month; an FOI clarification restarts the 20 working days (s.1(3), s.10(6)); an FOI fee pauses them (s.10(2)).
+            `extend` adds two months to a SAR or 20 working days to FOI (s.10(3)), once, before the deadline.
+            Every change is done by an officer and audited (request.pause, request.resume, request.extend, request.close).
+            """,
+        subcommands: [Add.self, List.self, Show.self, Pause.self, Resume.self, Extend.self, Close.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register a request: SAR due in one calendar month (3 with --extended), FOI in 20 working days.")
+            abstract: "Register a request: SAR due in one calendar month (3 with --extended), FOI in 20 working days (40 with --extended).")
         @OptionGroup var vault: VaultOptions
         @Option(name: .customLong("type"), help: "sar or foi.") var kind: String
         @Option(help: ArgumentHelp("The day the request was received.", valueName: "YYYY-MM-DD")) var received: String
         @Option(help: "Your reference (no patient identifiers).") var ref: String?
-        @Flag(help: "A complex SAR extended by two months (the requester must be told within the first month).") var extended = false
+        @Flag(help: "Extend at once: a complex SAR by two months (the requester must be told within the first month); FOI by 20 working days.")
+        var extended = false
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
@@ -31,7 +41,8 @@ struct RequestCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List open requests and what is overdue (--all for closed ones).")
+        static let configuration = CommandConfiguration(
+            commandName: "ls", abstract: "List open requests, overdue first, with the days left (--all for closed ones).")
         @OptionGroup var vault: VaultOptions
         @Flag(help: "Include closed requests.") var all = false
         @Flag(help: "Print JSON.") var json = false
@@ -39,44 +50,137 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
-                let rows = try await opened.catalog.requests(openOnly: !all)
-                let today = ISO8601DateFormatter.civil.string(from: Date())
+                let rows = try await opened.requestRegister(includeClosed: all)
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("No requests."); return }
-                printTable(header: ["ID", "TYPE", "RECEIVED", "DUE", "STATUS", "REF"], rows: rows.map { r in
-                    let status = r.closedOn.map { "closed \($0)" } ?? (r.dueOn < today ? "OVERDUE" : "open")
-                    return [String(r.id ?? 0), r.kind.rawValue, r.receivedOn, r.dueOn, status, r.reference ?? ""]
+                printTable(header: ["ID", "TYPE", "RECEIVED", "DUE", "STATUS", "EXTENDED", "REF"], rows: rows.map { r in
+                    [String(r.id), r.kind.rawValue, r.receivedOn.description, r.dueOn.description, describe(r), r.extendedOn?.description ?? "",
+                     r.reference ?? ""]
                 })
-                let overdue = rows.filter { $0.closedOn == nil && $0.dueOn < today }.count
+                let overdue = rows.filter { $0.state == .overdue }.count
                 if overdue > 0 { print("\(overdue) overdue") }
             }
         }
     }
 
-    struct Close: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark a request answered.")
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a request and the timeline of its clock: pauses, extension, close.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
-        @Option(help: ArgumentHelp("The day it was answered (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let timeline = try await opened.requestTimeline(id)
+                if json { try printJSON(timeline); return }
+                let r = timeline.request
+                print("Request \(r.id) (\(r.kind.rawValue.uppercased()))\(r.reference.map { ", ref \($0)" } ?? ""): \(describe(r)), due \(r.dueOn)")
+                var rows = [[r.receivedOn.description, "received", "", "", ""]]
+                for event in timeline.events {
+                    rows.append([event.on, event.kind.rawValue, event.reason ?? "", event.dueOn, event.actor])
+                }
+                printTable(header: ["DAY", "CHANGE", "REASON", "DUE AFTER", "BY"], rows: rows)
+            }
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a request's clock while the requester is asked for clarification, identity proof (SAR only) or a fee.",
+            discussion: """
+                --on is the day the requester was asked. SAR: clarification pauses the month (asking day to answer day do not count); \
+                identity or fee restarts it when they arrive. FOI: clarification restarts the 20 working days when it arrives; a fee \
+                notice pauses them. Refused after the deadline.
+                """)
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The request id.") var id: Int64
+        @Option(help: "What the requester was asked for: clarification, identity or fee.") var reason: String
+        @Option(help: ArgumentHelp("The day the requester was asked (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
         @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
-            if let on {
-                guard let day = ISO8601DateFormatter.civil.date(from: on) else { throw ValidationError("invalid --on '\(on)': expected YYYY-MM-DD") }
-                guard day <= Date() else { throw ValidationError("--on \(on) is after today: a request is closed once it has been answered") }
+            guard RequestClock.StopReason(rawValue: reason) != nil else {
+                throw ValidationError("--reason must be clarification, identity or fee, not '\(reason)'")
             }
         }
 
         func run() async throws {
             try await reportingErrors {
-                let answered = on ?? ISO8601DateFormatter.civil.string(from: Date())
                 let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .requests)
-                try await opened.catalog.closeRequest(id, on: answered, audit: AuditDraft(actor: actor, action: "request.close", target: "request:\(id)",
-                                                                                          detail: "answered \(answered)"))
-                print("Closed request \(id), answered \(answered)")
+                let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on,
+                                                           actor: try await officer.actor(opened, for: .requests))
+                print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
             }
         }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a paused request's clock again: the requester supplied what they were asked for.")
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The request id.") var id: Int64
+        @Option(help: ArgumentHelp("The day it arrived (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let status = try await opened.resumeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
+                print("Resumed request \(id): due \(status.dueOn)")
+            }
+        }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extend a request's deadline once, before it passes: SAR by two months, FOI by 20 working days.",
+            discussion: """
+                SAR: UK GDPR Art. 12(3), complex or numerous requests; tell the requester why within the first month.
+                FOI: s.10(3), time to consider the public interest; the ICO takes 20 further working days as the normal most.
+                """)
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The request id.") var id: Int64
+        @Option(help: "Why the deadline is extended, as told to the requester (no patient identifiers).") var reason: String
+        @Option(help: ArgumentHelp("The day it was decided (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let status = try await opened.extendRequest(id, reason: reason, on: on, actor: try await officer.actor(opened, for: .requests))
+                print("Extended request \(id): due \(status.dueOn)")
+            }
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark a request answered (a paused one can be closed: a requester who never sent what was asked for).")
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The request id.") var id: Int64
+        @Option(help: ArgumentHelp("The day it was answered (default: today; not after today, not before it was received).",
+                                   valueName: "YYYY-MM-DD"))
+        var on: String?
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let opened = try await vault.open()
+                let status = try await opened.closeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
+                print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
+            }
+        }
+    }
+}
+
+/// One line for a request's state: "12 days left", "due today", "OVERDUE by 3 days", "paused (identity) since …".
+private func describe(_ r: RequestStatus) -> String {
+    switch r.state {
+    case .overdue: return "OVERDUE by \(-(r.daysLeft ?? 0)) day\(r.daysLeft == -1 ? "" : "s")"
+    case .open: return r.daysLeft == 0 ? "due today" : "\(r.daysLeft ?? 0) day\(r.daysLeft == 1 ? "" : "s") left"
+    case .paused: return "paused (\(r.pauseReason?.rawValue ?? "?")) since \(r.pausedOn?.description ?? "?")"
+    case .closed: return "closed \(r.closedOn?.description ?? "")"
     }
 }
 
