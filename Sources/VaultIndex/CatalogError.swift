@@ -13,6 +13,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case backend(message: String)
     /// A session's active consent scopes changed while a recording was being made (see ``Catalog/commitRecording(_:chunks:wraps:consentedScopes:audit:)``).
     case consentChanged(session: String, expected: [String], found: [String])
+    /// Someone else changed the row since it was read (optimistic concurrency); read it again.
+    case concurrentChange(what: String, id: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
         case .backend(let message): return "catalog backend error: \(message)"
         case .consentChanged(let session, let expected, let found):
             return "the consent of session '\(session)' changed during the ingest (scopes \(expected.joined(separator: ",")) became \(found.isEmpty ? "none" : found.joined(separator: ",")))"
+        case .concurrentChange(let what, let id): return "\(what) '\(id)' was changed by someone else meanwhile; look at it again and retry"
         }
     }
 }
