@@ -197,3 +197,18 @@ struct SubjectAccessReviewTests {
         }
     }
 }
+
+/// The Art. 15 supplementary information is configurable, key by key, in `config.toml`.
+@Suite("Subject-access notice configuration")
+struct SubjectAccessNoticeConfigTests {
+    @Test func eachKeyReplacesOneParagraphAndUnknownKeysAreRefused() throws {
+        var config = VaultConfig.makeDefault(vaultID: "v")
+        #expect(config.subjectAccess.complaints.contains("ico.org.uk") && config.subjectAccess.complaints.contains("0303 123 1113"))
+        config.subjectAccess.controller = "Northshire MH Trust; DPO: dpo@example.nhs.uk\nline two"
+        let parsed = try VaultConfig.parse(config.tomlText(), path: "config.toml")
+        #expect(parsed.subjectAccess == config.subjectAccess)
+        #expect(parsed.subjectAccess.retention == SubjectAccessNotice.nhsMentalHealthDefault.retention)
+        let bad = config.tomlText().replacingOccurrences(of: "[subject_access]", with: "[subject_access]\nfee = \"none\"")
+        #expect(throws: VaultError.self) { try VaultConfig.parse(bad, path: "config.toml") }
+    }
+}
