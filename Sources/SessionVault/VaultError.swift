@@ -60,6 +60,22 @@ public enum VaultError: Error, CustomStringConvertible {
     case requestNotFound(Int64)
     /// A change to a request's clock that its law does not allow (see ``RequestClock``); nothing changed.
     case requestRefused(id: Int64, RequestClockError)
+    // Subject access
+    /// `export subject` without a review, for a patient whose bundle holds items that need a
+    /// decision first (recordings of sessions with other participants).
+    case subjectAccessReviewRequired(flagged: [String])
+    case accessReviewNotFound(Int64)
+    /// A change the review's state does not allow (signed off, an opinion already recorded, an
+    /// item withheld on a health professional's opinion...), or an item it does not have.
+    case accessReviewRefused(review: Int64, reason: String)
+    /// Sign-off of a review that lacks something; each entry says what.
+    case accessReviewIncomplete(review: Int64, missing: [String])
+    /// Release of a review that was not signed off.
+    case accessReviewNotSignedOff(review: Int64)
+    /// The patient's recordings changed since the review was drafted; each entry says how.
+    case accessReviewStale(review: Int64, changes: [String])
+    /// The signed-off review in the catalog does not verify against the officer's signature.
+    case accessReviewTampered(review: Int64, reason: String)
 
     // Layers below
     case store(BlobStoreError)
@@ -122,6 +138,19 @@ public enum VaultError: Error, CustomStringConvertible {
         case .officerRefused(let name, let reason): return "officer '\(name)' refused: \(reason)"
         case .requestNotFound(let id): return "no request \(id) in the register (list them with `sessionvault request ls --all`)"
         case .requestRefused(let id, let reason): return "request \(id) not changed: \(reason)"
+        case .subjectAccessReviewRequired(let flagged):
+            return "\(flagged.count) recording(s) of this patient had other participants (\(flagged.joined(separator: ", "))): "
+                + "they are released only after a records officer's decision; draft a review with `export subject --patient ... --review`"
+        case .accessReviewNotFound(let id): return "no subject-access review \(id) (`export review ls` lists them)"
+        case .accessReviewRefused(let id, let reason): return "subject-access review \(id): \(reason)"
+        case .accessReviewIncomplete(let id, let missing):
+            return "subject-access review \(id) cannot be signed off yet; it still needs: \(missing.joined(separator: "; "))"
+        case .accessReviewNotSignedOff(let id):
+            return "subject-access review \(id) is a draft, not signed off: nothing is released until an officer signs it off (`export review sign-off \(id)`)"
+        case .accessReviewStale(let id, let changes):
+            return "subject-access review \(id) no longer matches the patient's recordings (\(changes.joined(separator: "; "))): "
+                + "draft a new review with `export subject --patient ... --review`"
+        case .accessReviewTampered(let id, let reason): return "subject-access review \(id) failed verification: \(reason); nothing was released"
         case .store(let error): return error.description
         case .legalHoldNotApplied(let recording, let held, let context, let reason):
             return "\(context), but the blob store's legal hold on recording \(recording) could not be \(held ? "set" : "lifted"): \(reason); "

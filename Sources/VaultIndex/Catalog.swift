@@ -164,6 +164,21 @@ public protocol Catalog: Sendable {
     /// Aggregates only: no identifier ever leaves this call.
     func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount]
 
+    // MARK: Subject-access reviews
+    /// Stores a new review with its items (their order kept) and its audit entry; returns its id.
+    /// The audit entry's target is set to `sar-review:ID`.
+    func addAccessReview(_ review: AccessReviewRecord, audit: AuditDraft) async throws(CatalogError) -> Int64
+    /// The review with its items in their order, or nil.
+    func accessReview(_ id: Int64) async throws(CatalogError) -> AccessReviewRecord?
+    /// Reviews without their items, newest first; only the patient's if `patient` is given.
+    func accessReviews(patient: String?) async throws(CatalogError) -> [AccessReviewRecord]
+    /// Stores the review's opinion, sign-off, signature, release and every item's decision, and
+    /// the audit entry, in one transaction, if the stored revision is still `expectedRevision`;
+    /// the stored revision becomes `expectedRevision + 1`. Otherwise changes nothing and throws
+    /// ``CatalogError/changedConcurrently(what:id:)`` (or ``CatalogError/notFound(what:id:)``).
+    /// The items' list (keys, kinds, recordings, flags) never changes.
+    func updateAccessReview(_ review: AccessReviewRecord, expectedRevision: Int64, audit: AuditDraft) async throws(CatalogError)
+
     // MARK: Users
     /// Adds a service user with their care list; a name already taken (even by a revoked user) is `alreadyExists`.
     func addUser(_ user: UserRecord, audit: AuditDraft) async throws(CatalogError)

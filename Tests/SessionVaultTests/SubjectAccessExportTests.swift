@@ -46,10 +46,19 @@ struct SubjectAccessExportTests {
         let publicKey = try #require(try String(contentsOf: identity, encoding: .utf8).split(separator: "\n")
             .first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
         let bundle = work.appendingPathComponent("bundle.age")
-        let summary = try await cli.expectOK(["export", "subject", "--patient", "943 476 5919", "--out", bundle.path, "--recipient", String(publicKey), "--json"])
+        // G1 had other participants: released only through a signed-off review.
+        let draftJSON = try await cli.expectOK(["export", "subject", "--patient", "943 476 5919", "--review", "--json"]).stdout
+        let draft = try #require(try JSONSerialization.jsonObject(with: draftJSON) as? [String: Any])
+        let id = String(try #require(draft["id"] as? Int))
+        try await cli.expectOK(["export", "review", "include", id, b, "--reason", "every group member consented to release"])
+        try await cli.expectOK(["export", "review", "harm", id, "--professional", "Dr Hale", "--professional-role", "consultant psychiatrist",
+                                "--no-serious-harm"])
+        try await cli.expectOK(["export", "review", "sign-off", id])
+        let summary = try await cli.expectOK(["export", "subject", "--from-review", id, "--out", bundle.path, "--recipient", String(publicKey), "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: summary.stdout) as? [String: Any])
         #expect(json["recordings"] as? Int == 2)
-        #expect(json["needsRedactionReview"] as? [String] == [b])
+        #expect(json["review"] as? Int == Int(id))
+        #expect(json["withheld"] as? Int == 0)
 
         let tarFile = work.appendingPathComponent("bundle.tar")
         try await Self.sh(age, ["-d", "-i", identity.path, "-o", tarFile.path, bundle.path])
@@ -59,8 +68,16 @@ struct SubjectAccessExportTests {
 
         struct Manifest: Decodable {
             struct File: Decodable { var path: String; var bytes: Int64; var sha256: String }
-            struct Recording: Decodable { var id: String; var file: String; var needsRedactionReview: Bool }
+            struct Recording: Decodable { var id: String; var file: String; var otherParticipants: Bool }
             struct Access: Decodable { var action: String; var role: String?; var outcome: String }
+            struct Review: Decodable {
+                struct Professional: Decodable { var name: String; var decision: String }
+                var id: Int
+                var signedOffBy: String
+                var healthProfessional: Professional
+            }
+            var reviewed: Bool
+            var review: Review?
             var files: [File]
             var recordings: [Recording]
             var accessLog: [Access]
@@ -75,9 +92,12 @@ struct SubjectAccessExportTests {
         }
         let recordingA = try #require(manifest.recordings.first { $0.id == a })
         #expect(try Data(contentsOf: extracted.appendingPathComponent(recordingA.file)) == first)
-        #expect(manifest.recordings.first { $0.id == b }?.needsRedactionReview == true)
+        #expect(manifest.recordings.first { $0.id == b }?.otherParticipants == true)
+        #expect(manifest.reviewed && manifest.review?.id == Int(id) && manifest.review?.signedOffBy == "officer:rita")
+        #expect(manifest.review?.healthProfessional.name == "Dr Hale" && manifest.review?.healthProfessional.decision == "no-serious-harm")
         #expect(manifest.accessLog.contains { $0.action == "get" && $0.role == "clinician" && $0.outcome == "ok" })
-        #expect(FileManager.default.fileExists(atPath: extracted.appendingPathComponent("index.html").path))
+        let index = try String(contentsOf: extracted.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("signed off its release") && index.contains("Dr Hale") && index.contains("Nothing was withheld"))
 
         // The export is audited and signed.
         let audit = try await cli.expectOK(["audit", "verify", "--json"]).stdout
@@ -86,7 +106,7 @@ struct SubjectAccessExportTests {
         #expect((result["problems"] as? [Any])?.isEmpty == true)
         #expect(try await cli.expectOK(["audit", "ls"]).out.contains("export.subject"))
         // An existing file is never overwritten.
-        let again = try await cli.run(["export", "subject", "--patient", "9434765919", "--out", bundle.path, "--recipient", String(publicKey)])
+        let again = try await cli.run(["export", "subject", "--from-review", id, "--out", bundle.path, "--recipient", String(publicKey)])
         #expect(again.status != 0 && again.stderr.contains("already exists"))
     }
 }

@@ -28,6 +28,9 @@ public struct VaultConfig: Sendable, Equatable {
     public var alwaysWrap: [String]
     /// Role → passphrase file, for services that unlock several roles at start.
     public var passphraseFiles: [String: String]
+    /// The Art. 15 supplementary information every subject-access bundle carries (`[subject_access]`;
+    /// each key optional, the NHS mental-health default otherwise).
+    public var subjectAccess: SubjectAccessNotice = .nhsMentalHealthDefault
 
     public static let defaultScopes: [String: [String]] = [
         "care": ["clinician", "records-officer"],
@@ -57,7 +60,9 @@ public struct VaultConfig: Sendable, Equatable {
 
     /// The file as written by `init`, with comments for operators.
     public func tomlText() -> String {
-        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func quoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }
         func list(_ values: [String]) -> String { "[" + values.map(quoted).joined(separator: ", ") + "]" }
         var lines = [
             "# SessionVault configuration. Edit with care: see docs/OPERATIONS.md.",
@@ -86,6 +91,15 @@ public struct VaultConfig: Sendable, Equatable {
         for scope in scopes.keys.sorted() { lines.append("\(scope) = \(list(scopes[scope]!))") }
         lines += ["", "# Role -> passphrase file, for `sessionvault serve` to unlock several roles at start.", "[passphrase_files]"]
         for role in passphraseFiles.keys.sorted() { lines.append("\(quoted(role)) = \(quoted(passphraseFiles[role]!))") }
+        lines += ["", "# The information every subject-access bundle gives beside the copy (UK GDPR Art. 15): each key is optional and",
+                  "# replaces the default wording for an NHS mental-health service (see docs/OPERATIONS.md). Keys: "
+                    + SubjectAccessNotice.keys.joined(separator: ", ") + ".",
+                  "[subject_access]"]
+        let defaults = SubjectAccessNotice.nhsMentalHealthDefault
+        for (key, _, text) in subjectAccess.sections {
+            if let fallback = defaults.sections.first(where: { $0.key == key })?.text, fallback == text { continue }
+            lines.append("\(key) = \(quoted(text))")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -132,7 +146,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -165,9 +179,21 @@ public struct VaultConfig: Sendable, Equatable {
                 passphraseFiles[role] = file
             }
         }
+        var notice = SubjectAccessNotice.nhsMentalHealthDefault
+        if let noticeValue = table["subject_access"] {
+            guard let noticeTable = noticeValue.table else { throw fail("subject_access", "'subject_access' must be a table") }
+            for (key, value) in noticeTable {
+                guard let text = value.string, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw fail(key, "subject_access.\(key) must be a non-empty string")
+                }
+                guard notice.set(key, text) else {
+                    throw fail(key, "unknown key 'subject_access.\(key)' (known: \(SubjectAccessNotice.keys.joined(separator: ", ")))")
+                }
+            }
+        }
         return VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
-                           passphraseFiles: passphraseFiles)
+                           passphraseFiles: passphraseFiles, subjectAccess: notice)
     }
 }

@@ -252,6 +252,48 @@ enum SQLiteMigrations {
                 FROM requests WHERE closed_on IS NOT NULL ORDER BY id;
             UPDATE requests SET revision = (SELECT count(*) FROM request_events e WHERE e.request_id = requests.id);
             """),
+        // Subject-access reviews: what a bundle will release, decided item by item, with the health
+        // professional's serious-harm opinion and the officer's signed sign-off.
+        Migration(name: "0012-subject-access-review", sql: """
+            CREATE TABLE sar_reviews (
+                id INTEGER PRIMARY KEY,
+                patient TEXT NOT NULL,
+                review_copies INTEGER NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                revision INTEGER NOT NULL,
+                harm_professional TEXT,
+                harm_professional_role TEXT,
+                harm_given_on TEXT,
+                harm_serious INTEGER,
+                harm_reason TEXT,
+                harm_recorded_by TEXT,
+                harm_recorded_at_ms INTEGER,
+                signed_by TEXT,
+                signed_at_ms INTEGER,
+                signature BLOB,
+                released_by TEXT,
+                released_at_ms INTEGER
+            );
+            CREATE INDEX sar_reviews_patient ON sar_reviews(patient);
+            CREATE TABLE sar_review_items (
+                review_id INTEGER NOT NULL REFERENCES sar_reviews(id),
+                position INTEGER NOT NULL,
+                item_key TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                recording_id BLOB,
+                session TEXT,
+                captured_on TEXT,
+                flag TEXT,
+                decision TEXT NOT NULL CHECK (decision IN ('include', 'exclude', 'pending')),
+                category TEXT,
+                reason TEXT,
+                decided_by TEXT,
+                decided_at_ms INTEGER,
+                PRIMARY KEY (review_id, position),
+                UNIQUE (review_id, item_key)
+            );
+            """),
         // The children's rule: only the month of birth is kept (data minimisation).
         Migration(name: "0013-birth-month", sql: """
             ALTER TABLE patients ADD COLUMN born_month TEXT;

@@ -46,8 +46,10 @@ extension AsyncParsableCommand {
     static func exitStatus(for error: VaultError) -> Int32 {
         switch error {
         case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused: return ExitStatus.refused
-        case .manifestTampered, .chunkTampered, .chunkMissing: return ExitStatus.integrity
-        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound: return ExitStatus.notFound
+        case .subjectAccessReviewRequired, .accessReviewRefused, .accessReviewIncomplete, .accessReviewNotSignedOff, .accessReviewStale:
+            return ExitStatus.refused
+        case .manifestTampered, .chunkTampered, .chunkMissing, .accessReviewTampered: return ExitStatus.integrity
+        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound, .accessReviewNotFound: return ExitStatus.notFound
         case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure
         default: return ExitStatus.failure
         }

@@ -186,37 +186,64 @@ private func describe(_ r: RequestStatus) -> String {
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Answer subject-access and FOI requests.", subcommands: [Subject.self, FOI.self])
+        commandName: "export", abstract: "Answer subject-access and FOI requests.", subcommands: [Subject.self, SubjectAccessReviewCommand.self, FOI.self])
 
     struct Subject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "subject",
             abstract: "Write a patient's subject-access bundle (UK GDPR Art. 15), encrypted so they open it with `age -d`.",
             discussion: """
-                The bundle is an age v1 file holding a tar: every recording of the patient, index.html, and manifest.json with the
-                SHA-256 of every file, the consent history, holds, destruction records and the access log. Recordings of sessions with
-                other participants are listed for redaction review before release. Nothing is decrypted to disk.
+                The bundle is an age v1 file holding a tar: the patient's recordings, index.html, and manifest.json with the SHA-256 of
+                every file, the consent history, holds, destruction records, the access log and the Art. 15 supplementary information
+                ([subject_access] in config.toml). Nothing is decrypted to disk.
+
+                The order a records officer follows (docs/OPERATIONS.md):
+                  1. export subject --patient ID --review       draft: lists every item; other-participant recordings flagged, left out
+                  2. export review include|exclude DRAFT ITEM   decide each flagged item (and exclude any other) with a reason
+                  3. export review harm DRAFT ...               the health professional's serious-harm opinion (required)
+                  4. export review sign-off DRAFT               sign off: refused while anything is missing
+                  5. export subject --from-review DRAFT --out F  release exactly what was signed off
+                Without --review/--from-review the bundle is written at once, unreviewed, only if no recording had other participants
+                (otherwise refused); it then says it was not reviewed and that nothing was withheld.
                 The role passphrase (--passphrase-file / $SESSIONVAULT_PASSPHRASE) unlocks the records officer; the vault passphrase
                 (--vault-passphrase-file, default the same) finds the patient and signs an audit checkpoint.
                 """)
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Option(help: "The patient's identifier (e.g. NHS number).") var patient: String
+        @Option(help: "The patient's identifier (e.g. NHS number); with --from-review, optional (checked against the review's).")
+        var patient: String?
+        @Flag(help: "Draft a review of what the bundle would hold (stored in the catalog; nothing is decrypted or written) instead of writing it.")
+        var review = false
+        @Option(name: .customLong("from-review"), help: ArgumentHelp("Write the bundle of this signed-off review: exactly its included items.",
+                                                                      valueName: "DRAFT"))
+        var fromReview: Int64?
         @Option(name: .customLong("as"), help: "The role that decrypts (the records officer holds a key for every recording).")
         var role: String = "records-officer"
-        @Option(help: ArgumentHelp("The bundle to write (must not exist).", valueName: "FILE.age")) var out: String
+        @Option(help: ArgumentHelp("The bundle to write (must not exist).", valueName: "FILE.age")) var out: String?
         @Option(help: ArgumentHelp("A file holding the passphrase the patient will type at `age -d`.", valueName: "FILE"))
         var bundlePassphraseFile: String?
         @Option(help: ArgumentHelp("Encrypt to the patient's age X25519 public key instead of a passphrase.", valueName: "age1..."))
         var recipient: String?
         @Option(help: ArgumentHelp("The vault passphrase, if it differs from the role's.", valueName: "FILE")) var vaultPassphraseFile: String?
-        @Flag(help: "Export a recording's stored review copy (made with `review --store`) instead of the original where one exists.")
+        @Flag(help: "Export a recording's stored review copy (made with `review --store`) instead of the original where one exists (with --review: the draft records it).")
         var reviewCopies = false
-        @Flag(help: "Print a JSON summary.") var json = false
+        @Flag(help: "Print JSON.") var json = false
         @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
+            if review {
+                guard patient != nil else { throw ValidationError("--review needs --patient") }
+                guard fromReview == nil, out == nil, bundlePassphraseFile == nil, recipient == nil else {
+                    throw ValidationError("--review only drafts: it takes no --from-review, --out, --recipient or --bundle-passphrase-file")
+                }
+                return
+            }
+            if fromReview != nil, reviewCopies {
+                throw ValidationError("--review-copies is decided by the draft; give it with --review")
+            }
+            guard fromReview != nil || patient != nil else { throw ValidationError("give --patient (or --from-review DRAFT)") }
+            guard out != nil else { throw ValidationError("--out FILE.age is required to write a bundle") }
             guard (bundlePassphraseFile == nil) != (recipient == nil) else {
                 throw ValidationError("give exactly one of --bundle-passphrase-file and --recipient")
             }
@@ -224,6 +251,8 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
+                if review { try await draft(); return }
+                let out = out!
                 let ageRecipient: AgeRecipient
                 if let recipient {
                     ageRecipient = .x25519(recipient)
@@ -240,21 +269,43 @@ struct ExportCommand: AsyncParsableCommand {
                 let sink = try FileSink(creating: out)
                 let bar = ProgressBar(label: "export", total: nil, minimum: 0)
                 do {
-                    let (summary, finished) = try await opened.exportSubjectAccess(patient: patient, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
+                    let result: (SubjectAccessSummary, FileSink)
+                    if let fromReview {
+                        result = try await opened.exportSubjectAccess(review: fromReview, patient: patient, recordsOfficer: unlocked,
+                                                                                   vaultPassphrase: vaultSecret,
+                                                                                   recipient: ageRecipient, to: sink, actor: actor,
+                                                                                   progress: { bar.update($0) })
+                    } else {
+                        result = try await opened.exportSubjectAccess(patient: patient!, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
                                                                                    recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
                                                                                    actor: actor, progress: { bar.update($0) })
+                    }
+                    let (summary, finished) = result
                     try finished.commit()
                     bar.finish()
                     if json { try printJSON(summary); return }
                     print("Wrote \(out): \(summary.recordings) recordings, \(ByteCount.format(summary.bytes)) (open with: age -d -o bundle.tar \(out))")
-                    if !summary.needsRedactionReview.isEmpty {
-                        print("Before release, review for other participants: \(summary.needsRedactionReview.joined(separator: ", "))")
+                    if let id = summary.review {
+                        print("Released signed-off review \(id); \(summary.withheld) item(s) withheld")
+                    } else {
+                        print("Not reviewed: every recording of the patient is in the bundle and nothing was withheld")
                     }
                 } catch {
                     sink.abandon()
                     throw error
                 }
             }
+        }
+
+        private func draft() async throws {
+            let opened = try await vault.open()
+            let actor = try await officer.actor(opened, for: .export)
+            let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
+                ?? passphrase.read(purpose: "unlock the vault secrets")
+            let draft = try await opened.draftSubjectAccessReview(patient: patient!, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
+            if json { try printJSON(draft); return }
+            print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
+            SubjectAccessReviewCommand.printReview(draft)
         }
     }
 
