@@ -28,6 +28,8 @@ public struct VaultConfig: Sendable, Equatable {
     public var alwaysWrap: [String]
     /// Role → passphrase file, for services that unlock several roles at start.
     public var passphraseFiles: [String: String]
+    /// Disclosure control for FOI figures (`[foi]`); a file without the table gets the default.
+    public var foi: DisclosureControl = .standard
 
     public static let defaultScopes: [String: [String]] = [
         "care": ["clinician", "records-officer"],
@@ -86,6 +88,14 @@ public struct VaultConfig: Sendable, Equatable {
         for scope in scopes.keys.sorted() { lines.append("\(scope) = \(list(scopes[scope]!))") }
         lines += ["", "# Role -> passphrase file, for `sessionvault serve` to unlock several roles at start.", "[passphrase_files]"]
         for role in passphraseFiles.keys.sorted() { lines.append("\(quoted(role)) = \(quoted(passphraseFiles[role]!))") }
+        lines += [
+            "", "# FOI figures (see docs/OPERATIONS.md): disclosure_control = \"suppress\" (withhold small counts, then enough others",
+            "# that none can be worked out from a total) or \"round5\" (withhold small counts, round all others to the nearest 5);",
+            "# counts from 1 to suppress_below - 1 are withheld (NHS Digital: 8, so 1-7).",
+            "[foi]",
+            "disclosure_control = \(quoted(foi.method.rawValue))",
+            "suppress_below = \(foi.suppressBelow)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -132,7 +142,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files"]
+                                  "always_wrap", "scopes", "passphrase_files", "foi"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -165,9 +175,31 @@ public struct VaultConfig: Sendable, Equatable {
                 passphraseFiles[role] = file
             }
         }
+        var foi = DisclosureControl.standard
+        if let foiValue = table["foi"] {
+            guard let foiTable = foiValue.table else { throw fail("foi", "'foi' must be a table") }
+            for key in foiTable.keys where !["disclosure_control", "suppress_below"].contains(key) {
+                throw fail(key, "unknown key '\(key)' in [foi] (known: disclosure_control, suppress_below)")
+            }
+            if let value = foiTable["disclosure_control"] {
+                let methods = DisclosureControl.Method.allCases.map(\.rawValue).joined(separator: " or ")
+                guard let name = value.string, let method = DisclosureControl.Method(rawValue: name) else {
+                    throw fail("disclosure_control", "[foi] disclosure_control must be \(methods)")
+                }
+                foi.method = method
+            }
+            if let value = foiTable["suppress_below"] {
+                let range = DisclosureControl.allowedThresholds
+                guard let threshold = value.int, range.contains(threshold) else {
+                    throw fail("suppress_below", "[foi] suppress_below must be a whole number from \(range.lowerBound) to \(range.upperBound) "
+                                + "(counts from 1 to suppress_below - 1 are withheld; NHS Digital uses 8)")
+                }
+                foi.suppressBelow = threshold
+            }
+        }
         return VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
-                           passphraseFiles: passphraseFiles)
+                           passphraseFiles: passphraseFiles, foi: foi)
     }
 }
