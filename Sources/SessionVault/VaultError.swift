@@ -54,6 +54,10 @@ public enum VaultError: Error, CustomStringConvertible {
     case officerRefused(name: String, reason: String)
     /// A capture date that cannot be: after today, or unreadable.
     case invalidCaptureDate(String, reason: String)
+    /// An FOI reporting period that cannot be read, or a day range that is not one.
+    case invalidReportingPeriod(String, reason: String)
+    /// FOI figures asked for a period that has not ended yet (its last day is today or later).
+    case reportingPeriodNotEnded(period: String, lastDay: String, today: String)
 
     // The request register
     /// No request with this id in the register.
@@ -135,6 +139,11 @@ public enum VaultError: Error, CustomStringConvertible {
         case .timeNotBorrowable(let asOf, let today):
             return "a sweep destroys only as of today (\(today)), never as of \(asOf): a later date is for a dry run only (`sweep --dry-run --now \(asOf)`)"
         case .invalidCaptureDate(let text, let reason): return "invalid capture date '\(text)': \(reason)"
+        case .invalidReportingPeriod(let text, let reason):
+            return text.isEmpty ? "no reporting period: \(reason)" : "invalid reporting period '\(text)': \(reason)"
+        case .reportingPeriodNotEnded(let period, let lastDay, let today):
+            return "reporting period \(period) has not ended (its last day is \(lastDay), today is \(today)); "
+                + "figures are published only for complete periods"
         case .officerRefused(let name, let reason): return "officer '\(name)' refused: \(reason)"
         case .requestNotFound(let id): return "no request \(id) in the register (list them with `sessionvault request ls --all`)"
         case .requestRefused(let id, let reason): return "request \(id) not changed: \(reason)"

@@ -81,7 +81,7 @@ public struct RequestEvent: Sendable, Hashable, Codable {
 public enum AggregateMeasure: String, Sendable, CaseIterable, Codable {
     /// Recordings made, by retention class.
     case recordings
-    /// Consent scopes given, by scope.
+    /// Consent scopes given, by scope (given afresh or again after a withdrawal; a renewal is not counted).
     case consents
     /// Consent scopes withdrawn, by scope.
     case withdrawals

@@ -31,6 +31,8 @@ public struct VaultConfig: Sendable, Equatable {
     /// The Art. 15 supplementary information every subject-access bundle carries (`[subject_access]`;
     /// each key optional, the NHS mental-health default otherwise).
     public var subjectAccess: SubjectAccessNotice = .nhsMentalHealthDefault
+    /// Disclosure control for FOI figures (`[foi]`); a file without the table gets the default.
+    public var foi: DisclosureControl = .standard
 
     public static let defaultScopes: [String: [String]] = [
         "care": ["clinician", "records-officer"],
@@ -100,6 +102,14 @@ public struct VaultConfig: Sendable, Equatable {
             if let fallback = defaults.sections.first(where: { $0.key == key })?.text, fallback == text { continue }
             lines.append("\(key) = \(quoted(text))")
         }
+        lines += [
+            "", "# FOI figures (see docs/OPERATIONS.md): disclosure_control = \"suppress\" (withhold small counts, then enough others",
+            "# that none can be worked out from a total) or \"round5\" (withhold small counts, round all others to the nearest 5);",
+            "# counts from 1 to suppress_below - 1 are withheld (NHS Digital: 8, so 1-7).",
+            "[foi]",
+            "disclosure_control = \(quoted(foi.method.rawValue))",
+            "suppress_below = \(foi.suppressBelow)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -146,7 +156,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files", "subject_access"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -191,9 +201,31 @@ public struct VaultConfig: Sendable, Equatable {
                 }
             }
         }
+        var foi = DisclosureControl.standard
+        if let foiValue = table["foi"] {
+            guard let foiTable = foiValue.table else { throw fail("foi", "'foi' must be a table") }
+            for key in foiTable.keys where !["disclosure_control", "suppress_below"].contains(key) {
+                throw fail(key, "unknown key '\(key)' in [foi] (known: disclosure_control, suppress_below)")
+            }
+            if let value = foiTable["disclosure_control"] {
+                let methods = DisclosureControl.Method.allCases.map(\.rawValue).joined(separator: " or ")
+                guard let name = value.string, let method = DisclosureControl.Method(rawValue: name) else {
+                    throw fail("disclosure_control", "[foi] disclosure_control must be \(methods)")
+                }
+                foi.method = method
+            }
+            if let value = foiTable["suppress_below"] {
+                let range = DisclosureControl.allowedThresholds
+                guard let threshold = value.int, range.contains(threshold) else {
+                    throw fail("suppress_below", "[foi] suppress_below must be a whole number from \(range.lowerBound) to \(range.upperBound) "
+                                + "(counts from 1 to suppress_below - 1 are withheld; NHS Digital uses 8)")
+                }
+                foi.suppressBelow = threshold
+            }
+        }
         return VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
-                           passphraseFiles: passphraseFiles, subjectAccess: notice)
+                           passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi)
     }
 }

@@ -51,7 +51,7 @@ extension PostgresCatalog {
             sql = "SELECT class, \(month("created_at_ms")), count(*) FROM recordings WHERE state <> 'staging' AND created_at_ms BETWEEN $1 AND $2 GROUP BY 1, 2"
             values = [.int(fromMs), .int(toMs)]
         case .consents:
-            sql = "SELECT scope, substr(given_on, 1, 7), count(*) FROM consents WHERE given_on BETWEEN $1 AND $2 GROUP BY 1, 2"
+            sql = "SELECT scope, substr(given_on, 1, 7), count(*) FROM consents WHERE given_on BETWEEN $1 AND $2 AND renews_id IS NULL GROUP BY 1, 2"
             values = [.text(from), .text(to)]
         case .withdrawals:
             sql = "SELECT scope, substr(withdrawn_on, 1, 7), count(*) FROM consents WHERE withdrawn_on BETWEEN $1 AND $2 GROUP BY 1, 2"

@@ -86,7 +86,7 @@ extension SQLiteCatalog {
             sql = "SELECT class, \(month.replacingOccurrences(of: "%@", with: "created_at_ms")) AS m, count(*) FROM recordings WHERE state <> 'staging' AND created_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
             values = [.integer(fromMs), .integer(toMs)]
         case .consents:
-            sql = "SELECT scope, substr(given_on, 1, 7), count(*) FROM consents WHERE given_on BETWEEN ? AND ? GROUP BY 1, 2"
+            sql = "SELECT scope, substr(given_on, 1, 7), count(*) FROM consents WHERE given_on BETWEEN ? AND ? AND renews_id IS NULL GROUP BY 1, 2"
             values = [.text(from), .text(to)]
         case .withdrawals:
             sql = "SELECT scope, substr(withdrawn_on, 1, 7), count(*) FROM consents WHERE withdrawn_on BETWEEN ? AND ? GROUP BY 1, 2"

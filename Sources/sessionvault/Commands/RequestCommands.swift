@@ -312,26 +312,39 @@ struct ExportCommand: AsyncParsableCommand {
     struct FOI: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "foi",
-            abstract: "Aggregate figures for an FOI answer: no identifiers, counts of 1-4 shown as <5.",
-            discussion: "Recordings made by class, consents and withdrawals by scope, destructions by class, accesses and refusals by role, requests by type; per month.")
+            abstract: "Aggregate figures for an FOI answer over a complete month, quarter, year or financial year, small counts withheld.",
+            discussion: """
+                Recordings made and destroyed by class, consents and withdrawals by scope, accesses and refusals by role, requests by type:
+                per month, with each month's total (category 'all') and, for longer periods, totals over the period.
+                CSV header: measure,category,period,count. Counts from 1 to 7 are shown as [c]; `[foi]` in config.toml chooses the
+                method (suppress: secondary suppression so no withheld count can be worked out from a total; round5: others rounded
+                to the nearest 5) and the threshold. Only periods that have ended are accepted (docs/OPERATIONS.md, "FOI figures").
+                """)
         @OptionGroup var vault: VaultOptions
-        @Option(help: ArgumentHelp("First day.", valueName: "YYYY-MM-DD")) var from: String
-        @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "YYYY-MM-DD")) var to: String
+        @Option(help: ArgumentHelp("The reporting period: a month (2026-11), quarter (2026-Q3), calendar year (2026) or financial year (2026/27, April to March).",
+                                   valueName: "PERIOD"))
+        var period: String?
+        @Option(help: ArgumentHelp("First day; only with --to, and only the first day of a month, quarter, year or financial year (prefer --period).",
+                                   valueName: "YYYY-MM-DD"))
+        var from: String?
+        @Option(help: ArgumentHelp("Last day (inclusive); only the last day of the period that --from starts.", valueName: "YYYY-MM-DD"))
+        var to: String?
         @Option(help: ArgumentHelp("Write CSV here (default: stdout).", valueName: "FILE.csv")) var out: String?
         @Flag(help: "Print JSON instead of CSV.") var json = false
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
+                let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from, to: to)
                 let opened = try await vault.open()
-                let report = try await opened.foiReport(from: from, to: to, actor: try await officer.actor(opened, for: .export))
+                let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
                 if json {
                     try printJSON(report)
                 } else if let out {
                     do { try Data(report.csv().utf8).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting) } catch {
                         throw VaultError.output(path: out, reason: (error as NSError).localizedDescription)
                     }
-                    print("Wrote \(report.figures.count) figures to \(out)")
+                    print("Wrote \(report.figures.count) figures for \(report.period) (\(report.from) to \(report.to)) to \(out); \(opened.config.foi.summary)")
                 } else {
                     print(report.csv(), terminator: "")
                 }
