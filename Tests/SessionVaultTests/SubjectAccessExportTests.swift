@@ -40,6 +40,8 @@ struct SubjectAccessExportTests {
         let other = try await cli.expectOK(["ingest", "-", "--session", "OTHER", "--clinician", "dr-a", "--class", "care"], stdin: Data([1])).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try await cli.expectOK(["get", a, "--as", "clinician", "--purpose", "care"])
+        // Consent over time is part of what the patient gets: the renewal and the consent it renewed.
+        try await cli.expectOK(["consent", "renew", "--session", "S1", "--scope", "care", "--evidence", "form C-29"])
 
         let identity = work.appendingPathComponent("key.txt")
         try await Self.sh(keygen, ["-o", identity.path])
@@ -81,6 +83,8 @@ struct SubjectAccessExportTests {
             var files: [File]
             var recordings: [Recording]
             var accessLog: [Access]
+            struct Consent: Decodable { var session: String; var scope: String; var renewedOn: String?; var isRenewal: Bool? }
+            var consentHistory: [Consent]
         }
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: extracted.appendingPathComponent("manifest.json")))
         #expect(Set(manifest.recordings.map(\.id)) == [a, b])
@@ -96,8 +100,11 @@ struct SubjectAccessExportTests {
         #expect(manifest.reviewed && manifest.review?.id == Int(id) && manifest.review?.signedOffBy == "officer:rita")
         #expect(manifest.review?.healthProfessional.name == "Dr Hale" && manifest.review?.healthProfessional.decision == "no-serious-harm")
         #expect(manifest.accessLog.contains { $0.action == "get" && $0.role == "clinician" && $0.outcome == "ok" })
+        let s1 = manifest.consentHistory.filter { $0.session == "S1" }
+        #expect(s1.count == 2 && s1[0].renewedOn != nil && s1[1].isRenewal == true, "\(s1)")
         let index = try String(contentsOf: extracted.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("signed off its release") && index.contains("Dr Hale") && index.contains("Nothing was withheld"))
+        #expect(index.contains("(renewed)") && index.contains("renewed 20"), "the index shows the renewal")
 
         // The export is audited and signed.
         let audit = try await cli.expectOK(["audit", "verify", "--json"]).stdout

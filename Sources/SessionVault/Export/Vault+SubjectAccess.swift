@@ -54,6 +54,10 @@ public struct SubjectAccessManifest: Codable, Sendable {
         public var scope: String
         public var givenOn: String
         public var withdrawnOn: String?
+        /// The day a renewal replaced this consent (the renewal is the next entry for the scope).
+        public var renewedOn: String?
+        /// This consent renews an earlier one.
+        public var isRenewal: Bool?
     }
 
     public struct Access: Codable, Sendable {
@@ -221,7 +225,8 @@ extension Vault {
             generatedAt: now, vault: config.vaultID, reviewed: reviewEntry != nil, review: reviewEntry, withheld: withheld,
             supplementaryInformation: config.subjectAccess, purposes: Self.purposeDescriptions, recordings: entries,
             consentHistory: included.contains(AccessReviewItem.Kind.consentHistory.rawValue)
-                ? contents.consents.map { .init(session: $0.session, scope: $0.scope, givenOn: $0.givenOn, withdrawnOn: $0.withdrawnOn) } : [],
+                ? contents.consents.map { .init(session: $0.session, scope: $0.scope, givenOn: $0.givenOn, withdrawnOn: $0.withdrawnOn,
+                                                   renewedOn: $0.supersededOn, isRenewal: $0.renews != nil) } : [],
             holds: contents.holds.filter { h in h.patient != nil || recordings.contains { $0.id == h.recording } }.count,
             destructions: included.contains(AccessReviewItem.Kind.destructionRecords.rawValue)
                 ? contents.destructions.map { .init(recording: $0.recording.description, retentionClass: $0.retentionClass, rule: $0.rule,
@@ -330,9 +335,11 @@ extension Vault {
         }
         html += "</table><h2>Consent</h2>"
         if released.contains(AccessReviewItem.Kind.consentHistory.rawValue) {
-            html += "<table><tr><th>Session</th><th>Purpose</th><th>Given</th><th>Withdrawn</th></tr>"
+            html += "<table><tr><th>Session</th><th>Purpose</th><th>Given</th><th>Ended</th></tr>"
             for c in manifest.consentHistory {
-                html += "<tr><td>\(esc(c.session))</td><td>\(esc(c.scope))</td><td>\(esc(c.givenOn))</td><td>\(esc(c.withdrawnOn ?? "-"))</td></tr>"
+                let given = c.givenOn + (c.isRenewal == true ? " (renewed)" : "")
+                let ended = c.withdrawnOn.map { "withdrawn \($0)" } ?? c.renewedOn.map { "renewed \($0)" } ?? "-"
+                html += "<tr><td>\(esc(c.session))</td><td>\(esc(c.scope))</td><td>\(esc(given))</td><td>\(esc(ended))</td></tr>"
             }
             html += "</table>"
         } else {
