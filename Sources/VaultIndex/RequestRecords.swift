@@ -81,9 +81,9 @@ public struct RequestEvent: Sendable, Hashable, Codable {
 public enum AggregateMeasure: String, Sendable, CaseIterable, Codable {
     /// Recordings made, by retention class.
     case recordings
-    /// Consent scopes given, by scope (given afresh or again after a withdrawal; a renewal is not counted).
+    /// Consent scopes given (afresh or again after a withdrawal; not renewals), by scope, in the month recorded.
     case consents
-    /// Consent scopes withdrawn, by scope.
+    /// Consent scopes withdrawn, by scope, in the month the withdrawal was recorded.
     case withdrawals
     /// Recordings destroyed, by retention class.
     case destructions
@@ -91,7 +91,7 @@ public enum AggregateMeasure: String, Sendable, CaseIterable, Codable {
     case accesses
     /// Refused accesses, by role.
     case refusals
-    /// Requests received, by type (sar, foi).
+    /// Requests registered, by type (sar, foi), in the month they were recorded.
     case requests
 }
 

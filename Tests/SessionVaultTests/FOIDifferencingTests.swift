@@ -16,6 +16,7 @@ struct FOIDifferencingTests {
         var n = 0
         func consent(_ scopes: [String], on day: String) async throws {
             n += 1
+            clock.set(day)  // recorded the day it was given (FOI counts by the day recorded)
             try await t.vault.recordConsent(ConsentRequest(session: "S\(n)", patientIdentifier: "P\(n)", scopes: scopes, givenOn: day),
                                             vaultPassphrase: t.passphrase)
         }
@@ -30,8 +31,26 @@ struct FOIDifferencingTests {
         for _ in 0..<8 { try await consent(["care"], on: "2026-06-09") }
         try await consent(["research"], on: "2026-06-10")
         // One subject-access request, the only request that year.
+        clock.set("2026-03-15")
         _ = try await t.vault.addRequest(kind: .sar, received: "2026-03-15")
+        clock.set("2027-05-15")
         return t
+    }
+
+    /// A consent given on paper in March and recorded in May, or a request registered late, used to
+    /// change March's figures after they were published: two exports of March, before and after,
+    /// differed by exactly that one patient.
+    @Test func anEntryRecordedLateLeavesAPublishedPeriodAsItWas() async throws {
+        let t = try await Self.populatedVault()
+        defer { t.remove() }
+        let march = ReportingPeriod("2026-03")!
+        let before = try await t.vault.foiReport(period: march)
+        try await t.vault.recordConsent(ConsentRequest(session: "LATE", patientIdentifier: "P-late", scopes: ["research"], givenOn: "2026-03-20"),
+                                        vaultPassphrase: t.passphrase)
+        _ = try await t.vault.addRequest(kind: .foi, received: "2026-03-20")
+        let after = try await t.vault.foiReport(period: march)
+        #expect(after.figures == before.figures)
+        #expect(after.csv() == before.csv())
     }
 
     /// Day windows an operator could have asked for with `--from/--to` around the target's day.

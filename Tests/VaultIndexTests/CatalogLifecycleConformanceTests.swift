@@ -290,8 +290,15 @@ struct CatalogLifecycleConformanceTests {
                 try await Self.close(catalog, second, on: "2026-03-21")
             }
             #expect(try await catalog.requests(openOnly: true).map(\.id) == [first])
-            #expect(try await catalog.monthlyCounts(.requests, from: "2026-01-01", to: "2026-12-31")
-                    == [MonthlyCount(category: "foi", month: "2026-03", count: 1), MonthlyCount(category: "sar", month: "2026-03", count: 1)])
+            // Counted in the month they were recorded (the catalog's clock), not the month received.
+            let now = Date()
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            let recordedMonth = formatter.string(from: now)
+            let day = ISO8601DateFormatter.string(from: now, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            #expect(try await catalog.monthlyCounts(.requests, from: day, to: day)
+                    == [MonthlyCount(category: "foi", month: recordedMonth, count: 1), MonthlyCount(category: "sar", month: recordedMonth, count: 1)])
             #expect(try await catalog.auditEntries(matching: AuditFilter(targets: ["request:\(first)"])).map(\.draft.action) == ["request.add"])
 
             let head = try #require(try await catalog.auditHead())

@@ -50,12 +50,13 @@ extension PostgresCatalog {
         case .recordings:
             sql = "SELECT class, \(month("created_at_ms")), count(*) FROM recordings WHERE state <> 'staging' AND created_at_ms BETWEEN $1 AND $2 GROUP BY 1, 2"
             values = [.int(fromMs), .int(toMs)]
+        // Counted in the month they were recorded, as SQLite's (see there).
         case .consents:
-            sql = "SELECT scope, substr(given_on, 1, 7), count(*) FROM consents WHERE given_on BETWEEN $1 AND $2 AND renews_id IS NULL GROUP BY 1, 2"
-            values = [.text(from), .text(to)]
+            sql = "SELECT scope, \(month("recorded_at_ms")), count(*) FROM consents WHERE recorded_at_ms BETWEEN $1 AND $2 AND renews_id IS NULL GROUP BY 1, 2"
+            values = [.int(fromMs), .int(toMs)]
         case .withdrawals:
-            sql = "SELECT scope, substr(withdrawn_on, 1, 7), count(*) FROM consents WHERE withdrawn_on BETWEEN $1 AND $2 GROUP BY 1, 2"
-            values = [.text(from), .text(to)]
+            sql = "SELECT scope, \(month("withdrawal_recorded_at_ms")), count(*) FROM consents WHERE withdrawal_recorded_at_ms BETWEEN $1 AND $2 GROUP BY 1, 2"
+            values = [.int(fromMs), .int(toMs)]
         case .destructions:
             sql = "SELECT class, \(month("destroyed_at_ms")), count(*) FROM destructions WHERE destroyed_at_ms BETWEEN $1 AND $2 GROUP BY 1, 2"
             values = [.int(fromMs), .int(toMs)]
@@ -66,8 +67,8 @@ extension PostgresCatalog {
                 """
             values = [.text(measure == .accesses ? "ok" : "refused"), .int(fromMs), .int(toMs)]
         case .requests:
-            sql = "SELECT type, substr(received_on, 1, 7), count(*) FROM requests WHERE received_on BETWEEN $1 AND $2 GROUP BY 1, 2"
-            values = [.text(from), .text(to)]
+            sql = "SELECT type, \(month("recorded_at_ms")), count(*) FROM requests WHERE recorded_at_ms BETWEEN $1 AND $2 GROUP BY 1, 2"
+            values = [.int(fromMs), .int(toMs)]
         }
         return try await query(sql + " ORDER BY 2, 1", values) { row throws(CatalogError) in
             MonthlyCount(category: try row.text(0), month: try row.text(1), count: Int(try row.int(2)))

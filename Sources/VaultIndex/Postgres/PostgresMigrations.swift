@@ -334,8 +334,11 @@ enum PostgresMigrations {
             )
             """,
         ]),
-        Migration(name: "0013-birth-month", statements: [
+        Migration(name: "0013-birth-month-and-recorded-times", statements: [
             "ALTER TABLE patients ADD COLUMN born_month text COLLATE \"C\"",
+            "CREATE INDEX consents_recorded ON consents(recorded_at_ms)",
+            "CREATE INDEX consents_withdrawal_recorded ON consents(withdrawal_recorded_at_ms) WHERE withdrawal_recorded_at_ms IS NOT NULL",
+            "CREATE INDEX requests_recorded ON requests(recorded_at_ms)",
         ]),
     ]
 

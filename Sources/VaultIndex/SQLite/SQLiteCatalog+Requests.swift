@@ -85,12 +85,15 @@ extension SQLiteCatalog {
         case .recordings:
             sql = "SELECT class, \(month.replacingOccurrences(of: "%@", with: "created_at_ms")) AS m, count(*) FROM recordings WHERE state <> 'staging' AND created_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
             values = [.integer(fromMs), .integer(toMs)]
+        // Consents, withdrawals and requests count in the month they were recorded in the vault (the
+        // clock's, which no one can set back), not the month they were given, withdrawn or received:
+        // an entry recorded late then cannot change the figures of a period already published.
         case .consents:
-            sql = "SELECT scope, substr(given_on, 1, 7), count(*) FROM consents WHERE given_on BETWEEN ? AND ? AND renews_id IS NULL GROUP BY 1, 2"
-            values = [.text(from), .text(to)]
+            sql = "SELECT scope, \(month.replacingOccurrences(of: "%@", with: "recorded_at_ms")), count(*) FROM consents WHERE recorded_at_ms BETWEEN ? AND ? AND renews_id IS NULL GROUP BY 1, 2"
+            values = [.integer(fromMs), .integer(toMs)]
         case .withdrawals:
-            sql = "SELECT scope, substr(withdrawn_on, 1, 7), count(*) FROM consents WHERE withdrawn_on BETWEEN ? AND ? GROUP BY 1, 2"
-            values = [.text(from), .text(to)]
+            sql = "SELECT scope, \(month.replacingOccurrences(of: "%@", with: "withdrawal_recorded_at_ms")), count(*) FROM consents WHERE withdrawal_recorded_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
+            values = [.integer(fromMs), .integer(toMs)]
         case .destructions:
             sql = "SELECT class, \(month.replacingOccurrences(of: "%@", with: "destroyed_at_ms")), count(*) FROM destructions WHERE destroyed_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
             values = [.integer(fromMs), .integer(toMs)]
@@ -98,8 +101,8 @@ extension SQLiteCatalog {
             sql = "SELECT coalesce(role, '-'), \(month.replacingOccurrences(of: "%@", with: "time_ms")), count(*) FROM audit WHERE action = 'get' AND outcome = ? AND time_ms BETWEEN ? AND ? GROUP BY 1, 2"
             values = [.text(measure == .accesses ? "ok" : "refused"), .integer(fromMs), .integer(toMs)]
         case .requests:
-            sql = "SELECT type, substr(received_on, 1, 7), count(*) FROM requests WHERE received_on BETWEEN ? AND ? GROUP BY 1, 2"
-            values = [.text(from), .text(to)]
+            sql = "SELECT type, \(month.replacingOccurrences(of: "%@", with: "recorded_at_ms")), count(*) FROM requests WHERE recorded_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
+            values = [.integer(fromMs), .integer(toMs)]
         }
         return try db.query(sql + " ORDER BY 2, 1", values) { row in MonthlyCount(category: row.text(0), month: row.text(1), count: Int(row.int(2))) }
     }

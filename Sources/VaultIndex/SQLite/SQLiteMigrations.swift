@@ -294,9 +294,13 @@ enum SQLiteMigrations {
                 UNIQUE (review_id, item_key)
             );
             """),
-        // The children's rule: only the month of birth is kept (data minimisation).
-        Migration(name: "0013-birth-month", sql: """
+        // The children's rule: only the month of birth is kept (data minimisation). FOI figures count
+        // consents, withdrawals and requests by when they were recorded.
+        Migration(name: "0013-birth-month-and-recorded-times", sql: """
             ALTER TABLE patients ADD COLUMN born_month TEXT;
+            CREATE INDEX consents_recorded ON consents(recorded_at_ms);
+            CREATE INDEX consents_withdrawal_recorded ON consents(withdrawal_recorded_at_ms) WHERE withdrawal_recorded_at_ms IS NOT NULL;
+            CREATE INDEX requests_recorded ON requests(recorded_at_ms);
             """),
     ]
 
