@@ -110,8 +110,9 @@ public protocol Catalog: Sendable {
     /// Queues live, unheld recordings due on `today` whose disposition is `review`; returns how many were queued.
     func queueReviews(on today: String, at: Date, limit: Int) async throws(CatalogError) -> Int
     /// Step 1+2 of destruction, in one transaction per batch: each recording still live and unheld
-    /// becomes `disposing` and loses every wrap (crypto-shredding). Returns the ids that started.
-    func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID]
+    /// becomes `disposing` and loses every wrap (crypto-shredding). Returns the ids that started and
+    /// every wrap deleted, whenever it was written (their erasure leaves go next).
+    func startDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> DisposalStart
     /// Recordings whose disposal started but did not finish (a crash or a locked blob).
     /// In id order, only ids greater than `after` (keyset pagination: recordings a WORM store keeps
     /// for now stay `disposing`, and must not hide the ones after them).
@@ -217,6 +218,11 @@ public protocol Catalog: Sendable {
 }
 
 extension Catalog {
+    /// ``startDisposal(_:at:actor:)``, returning the ids that started.
+    public func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID] {
+        try await startDisposal(items, at: at, actor: actor).started
+    }
+
     /// Records consent scopes; a scope already active for the session is an error.
     public func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError) {
         try await changeConsent(ConsentChange(added: consents, audit: audit))

@@ -162,3 +162,14 @@ public struct DueSummary: Sendable, Hashable, Codable {
         self.held = held
     }
 }
+
+/// What the start of a disposal did: the recordings now `disposing`, and the wraps it deleted.
+public struct DisposalStart: Sendable, Hashable {
+    public var started: [RecordingID]
+    public var shreddedWraps: [WrapRecord]
+
+    public init(started: [RecordingID] = [], shreddedWraps: [WrapRecord] = []) {
+        self.started = started
+        self.shreddedWraps = shreddedWraps
+    }
+}

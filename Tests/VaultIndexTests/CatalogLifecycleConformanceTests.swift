@@ -85,9 +85,12 @@ struct CatalogLifecycleConformanceTests {
             }
             #expect(try await catalog.destroyable(on: "2026-01-01", limit: 10).map(\.id) == [destroy, review])
 
-            let started = try await catalog.beginDisposal([(held, "sweeper"), (destroy, "sweeper"), (review, "ro"), (destroy, "sweeper")],
-                                                          at: Date(timeIntervalSince1970: 1_900_000_000), actor: "sweeper")
+            let wrapsBefore = Set(try await catalog.wraps(after: nil, limit: 1000).filter { [destroy, review].contains($0.recording) })
+            let start = try await catalog.startDisposal([(held, "sweeper"), (destroy, "sweeper"), (review, "ro"), (destroy, "sweeper")],
+                                                        at: Date(timeIntervalSince1970: 1_900_000_000), actor: "sweeper")
+            let started = start.started
             #expect(started == [destroy, review])
+            #expect(!wrapsBefore.isEmpty && Set(start.shreddedWraps) == wrapsBefore, "every wrap deleted is returned, for its erasure leaf")
             #expect(try await catalog.wrapRoles(of: destroy).isEmpty)
             #expect(try await catalog.wrapRoles(of: held) == ["clinician"])
             let disposing = try await catalog.disposing(limit: 10)

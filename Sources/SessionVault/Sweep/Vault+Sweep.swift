@@ -129,10 +129,13 @@ extension Vault {
                 }
             }
             try await markForErasure(shreddedWraps)
-            let startedIDs = Set(try await catalog.beginDisposal(items, at: clock(), actor: actor))
+            let start = try await catalog.startDisposal(items, at: clock(), actor: actor)
+            let startedIDs = Set(start.started)
             CrashPoint.reached("sweep.after-shred")
-            // Crypto-shred, second half: the shredded wraps' leaves, so no copy of the catalog opens them.
-            try await eraseLeaves(of: shreddedWraps.filter { startedIDs.contains($0.recording) })
+            // Crypto-shred, second half: the shredded wraps' leaves, so no copy of the catalog opens them;
+            // with those the catalog deleted that were written after the listing above (a rotation or a
+            // consent given again meanwhile).
+            try await eraseLeaves(of: shreddedWraps.filter { startedIDs.contains($0.recording) } + start.shreddedWraps)
             var shredded = due.filter { startedIDs.contains($0.id) }
             let authorisers = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.authorisedBy) })
             for index in shredded.indices {

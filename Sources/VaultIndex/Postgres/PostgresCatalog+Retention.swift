@@ -158,9 +158,9 @@ extension PostgresCatalog {
         }
     }
 
-    public func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID] {
-        guard !items.isEmpty else { return [] }
-        return try await transaction { (tx) throws(CatalogError) -> [RecordingID] in
+    public func startDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> DisposalStart {
+        guard !items.isEmpty else { return DisposalStart() }
+        return try await transaction { (tx) throws(CatalogError) -> DisposalStart in
             // Lock every recording first (id order), then decide in later statements: a recording that another
             // node is disposing (or holding) right now is seen in the state that node commits.
             let states = try await tx.lockRecordings(items.map(\.id), mode: "FOR UPDATE")
@@ -169,7 +169,7 @@ extension PostgresCatalog {
             for item in items where states[item.id] == RecordingState.live.rawValue && seen.insert(item.id).inserted {
                 candidates.append(item)
             }
-            guard !candidates.isEmpty else { return [] }
+            guard !candidates.isEmpty else { return DisposalStart() }
             let marked = Set(try await tx.query("""
                 UPDATE recordings r SET state = 'disposing', disposal_started_ms = $1, disposal_authorised_by = v.authorised_by
                 FROM unnest($2::text[], $3::text[]) AS v(recording_hex, authorised_by)
@@ -179,15 +179,17 @@ extension PostgresCatalog {
                 try RecordingID(bytes: row.blob(0))
             })
             let started = candidates.filter { marked.contains($0.id) }
-            guard !started.isEmpty else { return [] }
+            guard !started.isEmpty else { return DisposalStart() }
             // Crypto-shredding: every wrap of every started recording.
-            try await tx.run("DELETE FROM wraps WHERE recording_id IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)",
-                             [.hex(started.map(\.id.bytes))])
+            let shredded = try await tx.query("""
+                DELETE FROM wraps WHERE recording_id IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)
+                RETURNING recording_id, role, key_id, wrapped
+                """, [.hex(started.map(\.id.bytes))], PostgresCatalog.wrapRow)
             try await tx.appendAudit(started.map { item in
                 AuditDraft(actor: actor, action: "destroy.shred", target: item.id.description,
                            detail: "every wrap deleted; authorised by \(item.authorisedBy)")
             })
-            return started.map(\.id)
+            return DisposalStart(started: started.map(\.id), shreddedWraps: shredded)
         }
     }
 

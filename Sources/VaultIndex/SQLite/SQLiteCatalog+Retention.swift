@@ -147,14 +147,15 @@ extension SQLiteCatalog {
         }
     }
 
-    public func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) throws(CatalogError) -> [RecordingID] {
-        try db.transaction { () throws(CatalogError) -> [RecordingID] in
+    public func startDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) throws(CatalogError) -> DisposalStart {
+        try db.transaction { () throws(CatalogError) -> DisposalStart in
             var started: [RecordingID] = []
+            var shredded: [WrapRecord] = []
             let mark = try db.prepare("""
                 UPDATE recordings AS r SET state = 'disposing', disposal_started_ms = ?, disposal_authorised_by = ?
                 WHERE r.id = ? AND r.state = 'live' AND NOT \(Self.heldClause)
                 """)
-            let shred = try db.prepare("DELETE FROM wraps WHERE recording_id = ?")
+            let shred = try db.prepare("DELETE FROM wraps WHERE recording_id = ? RETURNING recording_id, role, key_id, wrapped")
             for (id, authorisedBy) in items {
                 try mark.reset()
                 try mark.bind([.integer(millis(at)), .text(authorisedBy), .blob(id.bytes)])
@@ -162,12 +163,12 @@ extension SQLiteCatalog {
                 guard db.changes == 1 else { continue }
                 try shred.reset()
                 try shred.bind([.blob(id.bytes)])
-                while try shred.step() {}
+                while try shred.step() { shredded.append(try Self.wrapRow(SQLiteRow(statement: shred))) }
                 try appendAuditInTransaction(AuditDraft(actor: actor, action: "destroy.shred", target: id.description,
                                                         detail: "every wrap deleted; authorised by \(authorisedBy)"))
                 started.append(id)
             }
-            return started
+            return DisposalStart(started: started, shreddedWraps: shredded)
         }
     }
 
