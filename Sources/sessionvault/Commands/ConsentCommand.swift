@@ -13,11 +13,11 @@ struct ConsentCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record the scopes a patient consented to for a session (before it is ingested, or again later).",
             discussion: """
-                The patient identifier (e.g. NHS number) is stored only as a keyed-hash pseudonym and a copy sealed to the
+                The patient identifier (e.g. NHS number) is stored only as a keyed-hash pseudonym and a copy sealed to the \
                 records officer; the vault passphrase is needed to compute the pseudonym.
 
-                Consent recorded after the session's recordings were stored (a scope added later, or consent given again
-                after a withdrawal) gives the scope's roles access to those recordings and recomputes their due dates, in
+                Consent recorded after the session's recordings were stored (a scope added later, or consent given again \
+                after a withdrawal) gives the scope's roles access to those recordings and recomputes their due dates, in \
                 one step. Re-wrapping their keys needs a role that can already open them: --unlock-role records-officer.
                 """)
 
@@ -63,7 +63,7 @@ struct ConsentCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Renew active consent: new evidence for the same scopes; the renewed consent is kept as history.",
             discussion: """
-                Due dates of the session's recordings are recomputed in the same step. Consent that was withdrawn is not
+                Due dates of the session's recordings are recomputed in the same step. Consent that was withdrawn is not \
                 renewed but given again, with `consent record`.
                 """)
 

@@ -9,9 +9,9 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
         commandName: "review",
         abstract: "Review a subject-access draft before release: decide items, record the serious-harm opinion, sign off.",
         discussion: """
-            A draft (`export subject --patient ID --review`) lists every item the bundle would hold: each recording and the logs
-            (consent-history, access-log, destruction-records). Recordings of sessions with other participants are flagged and left out
-            until an officer decides. Each decision is made by a proven officer (--officer / $SESSIONVAULT_OFFICER), with a reason,
+            A draft (`export subject --patient ID --review`) lists every item the bundle would hold: each recording and the logs \
+            (consent-history, access-log, destruction-records). Recordings of sessions with other participants are flagged and left out \
+            until an officer decides. Each decision is made by a proven officer (--officer / $SESSIONVAULT_OFFICER), with a reason, \
             audited, and cannot change once the draft is signed off. An ITEM is a recording id (or 8+ of its first characters) or a log's name.
             """,
         subcommands: [List.self, Show.self, Include.self, Exclude.self, Harm.self, SignOff.self])
@@ -121,10 +121,10 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record the appropriate health professional's serious-harm opinion (required before sign-off).",
             discussion: """
-                DPA 2018 Sch. 3 Part 2: health data may be withheld where disclosure would be likely to cause serious harm to the physical
-                or mental health of the patient or another individual; a controller that is not a health professional consults the
-                appropriate one (usually the clinician responsible for the patient's care) and may rely on an opinion for six months.
-                Give --no-serious-harm, or --withhold ITEM (repeatable) with --reason. Recorded once per review: a changed opinion needs
+                DPA 2018 Sch. 3 Part 2: health data may be withheld where disclosure would be likely to cause serious harm to the physical \
+                or mental health of the patient or another individual; a controller that is not a health professional consults the \
+                appropriate one (usually the clinician responsible for the patient's care) and may rely on an opinion for six months. \
+                Give --no-serious-harm, or --withhold ITEM (repeatable) with --reason. Recorded once per review: a changed opinion needs \
                 a new review.
                 """)
         @OptionGroup var vault: VaultOptions
