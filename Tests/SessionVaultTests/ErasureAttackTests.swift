@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Testing
+import TestSupport
 @_spi(Benchmarks) @testable import SessionVault
 import VaultCrypto
 @testable import VaultIndex
@@ -189,6 +190,33 @@ struct ErasureAttackTests {
         #expect(report.resumed == 1)
         #expect(await Self.dataKey(from: wrap, keyPair: try #require(supervisor.keys.values.first), treeFile: savedTree,
                                    rootFile: t.vault.layout.erasureRootFile) == nil)
+    }
+
+    /// A real SIGKILL between a withdrawal's (or a rotation's) catalog change and the erasure of the
+    /// deleted wraps' leaves: a backup taken before opens the old wrap only until `fsck --repair`
+    /// finishes the erasure from the intent log.
+    @Test(arguments: ["withdraw.after-commit", "rotate.after-replace"])
+    func aProcessKilledBeforeItsErasureLeavesNoWrapOpenAfterRepair(point: String) async throws {
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
+        defer { t.remove() }
+        let id = try await t.ingest(pseudoRandomBytes(1000)).id
+        let wrap = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
+        let trainer = try #require(try await t.vault.unlockRole("trainer", passphrase: t.passphrase).keys.values.first)
+        let saved = try Self.backup(t)
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let savedTree = VaultLayout(root: saved).erasureTreeFile
+        let environment = TestEnvironment.inherited.merging(["SESSIONVAULT_DIR": t.root.path,
+                                                             "SESSIONVAULT_PASSPHRASE": "correct horse battery staple"]) { $1 }
+        let arguments = point.hasPrefix("withdraw") ? ["consent", "withdraw", "--session", "S1", "--scope", "training"] : ["role", "rotate", "trainer"]
+        let killed = try await ChildProcess.run(CLI.binary, arguments, environment: environment.merging(["SESSIONVAULT_CRASH_AT": point]) { $1 })
+        #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.status) \(killed.stderr)")
+        #expect(try await t.vault.catalog.wrap(of: id, role: "trainer")?.wrapped != wrap.wrapped, "the catalog change committed")
+        #expect(await Self.dataKey(from: wrap, keyPair: trainer, treeFile: savedTree, rootFile: t.vault.layout.erasureRootFile) != nil,
+                "the window the intent log closes")
+        let repaired = try await ChildProcess.run(CLI.binary, ["fsck", "--repair"], environment: environment)
+        #expect(repaired.stdout.isEmpty == false || repaired.stderr.isEmpty == false)
+        #expect(await Self.dataKey(from: wrap, keyPair: trainer, treeFile: savedTree, rootFile: t.vault.layout.erasureRootFile) == nil,
+                "fsck --repair: \(repaired.out) \(repaired.stderr)")
     }
 
     @Test func aWithdrawalTheCatalogRefusesLeavesEveryLeafInPlace() async throws {
