@@ -10,7 +10,7 @@ import VaultIndex
 @Suite("FOI differencing attacks")
 struct FOIDifferencingTests {
     /// A vault in May 2027 whose consents and requests fall in 2026.
-    static func populatedVault() async throws -> TestVault {
+    static func populatedVault() async throws -> (TestVault, TestClock) {
         let clock = TestClock("2027-05-15")
         let t = try await TestVault.make(roles: ["clinician", "records-officer", "supervisor", "researcher"], scopes: [], clock: clock.function)
         var n = 0
@@ -34,14 +34,14 @@ struct FOIDifferencingTests {
         clock.set("2026-03-15")
         _ = try await t.vault.addRequest(kind: .sar, received: "2026-03-15")
         clock.set("2027-05-15")
-        return t
+        return (t, clock)
     }
 
     /// A consent given on paper in March and recorded in May, or a request registered late, used to
     /// change March's figures after they were published: two exports of March, before and after,
     /// differed by exactly that one patient.
     @Test func anEntryRecordedLateLeavesAPublishedPeriodAsItWas() async throws {
-        let t = try await Self.populatedVault()
+        let (t, clock) = try await Self.populatedVault()
         defer { t.remove() }
         let march = ReportingPeriod("2026-03")!
         let before = try await t.vault.foiReport(period: march)
@@ -51,6 +51,11 @@ struct FOIDifferencingTests {
         let after = try await t.vault.foiReport(period: march)
         #expect(after.figures == before.figures)
         #expect(after.csv() == before.csv())
+        // They are counted, in the month they were recorded (May 2027, exported once it has ended).
+        clock.set("2027-06-01")
+        let may = try await t.vault.foiReport(period: ReportingPeriod("2027-05")!)
+        #expect(may.figures.contains { $0.measure == "consents" && $0.category == "research" && $0.count == DisclosureControl.withheld })
+        #expect(may.figures.contains { $0.measure == "requests" && $0.category == "foi" && $0.count == DisclosureControl.withheld })
     }
 
     /// Day windows an operator could have asked for with `--from/--to` around the target's day.
@@ -66,7 +71,7 @@ struct FOIDifferencingTests {
 
     @Test(arguments: [DisclosureControl.standard, DisclosureControl(method: .round5, suppressBelow: 8)])
     func noSuppressedCountCanBeRecoveredFromEveryExportTheToolAllows(control: DisclosureControl) async throws {
-        let t = try await Self.populatedVault()
+        let (t, _) = try await Self.populatedVault()
         defer { t.remove() }
         var reports: [FOIReport] = []
         for period in Self.periods { reports.append(try await t.vault.foiReport(period: ReportingPeriod(period)!, control: control)) }

@@ -72,6 +72,9 @@ struct FOIDisclosureControlTests {
         // Two small cells that add up to 2 would both be 1: a third cell goes.
         #expect(table([1, 1, 30, 40]) == (["[c]", "[c]", "[c]", "40"], "72"))
         #expect(table([3, 2, 30]) == (["[c]", "[c]", "30"], "35"))
+        // Three 7s beside an 8: withheld alone they add up to 21, which only 7 + 7 + 7 can make (a primary
+        // count is at most 7), so the 8 goes too.
+        #expect(table([7, 7, 7, 8]) == (["[c]", "[c]", "[c]", "[c]"], "29"))
         // 8 + 1 = 9: withholding the 8 too would leave 9 − (at least 8) = 1, so the total goes instead.
         #expect(table([8, 1]) == (["[c]", "[c]"], "[c]"))
         // A small total: everything under it is small too.
@@ -93,7 +96,8 @@ struct FOIDisclosureControlTests {
         let custom = old + "\n[foi]\ndisclosure_control = \"round5\"\nsuppress_below = 10\n"
         #expect(try VaultConfig.parse(custom, path: "c").foi == DisclosureControl(method: .round5, suppressBelow: 10))
         for (bad, words) in [("disclosure_control = \"hide\"", "suppress or round5"), ("suppress_below = 1", "from 2 to 100"),
-                             ("suppress_below = \"8\"", "whole number"), ("threshold = 8", "unknown key 'threshold'")] {
+                             ("suppress_below = \"8\"", "whole number"), ("threshold = 8", "unknown key 'threshold'"),
+                             ("disclosure_control = \"round5\"\nsuppress_below = 2", "must be at least 3")] {
             let refusal = Self.refusal(old + "\n[foi]\n" + bad + "\n")
             #expect(refusal?.message.contains(words) == true, "\(bad): \(String(describing: refusal))")
             #expect(refusal?.line != nil)

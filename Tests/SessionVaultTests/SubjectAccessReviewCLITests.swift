@@ -78,9 +78,14 @@ struct SubjectAccessReviewCLITests {
         // it must not say that anything was reviewed.
         let bundle = setup.work.appendingPathComponent("group.age")
         let result = try await setup.cli.run(["export", "subject", "--patient", "9434765919", "--out", bundle.path, "--recipient", key])
-        if result.succeeded, let dir = try await setup.open(bundle, identity: identity) {
+        if result.succeeded {
+            let dir = try #require(try await setup.open(bundle, identity: identity))
             let index = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
-            #expect(!index.lowercased().contains("reviewed"), "an unreviewed bundle claims a review")
+            for claim in ["reviewed", "went through", "signed off"] {
+                #expect(!index.lowercased().contains(claim), "an unreviewed bundle claims a review: '\(claim)'")
+            }
+        } else {
+            #expect(result.stderr.contains("--review"), "refused, pointing to the review: \(result.stderr)")
         }
 
         // A patient with no group session: the unreviewed bundle says plainly that it was not reviewed.
@@ -90,7 +95,7 @@ struct SubjectAccessReviewCLITests {
         try await setup.cli.expectOK(["export", "subject", "--patient", "1112223333", "--out", plain.path, "--recipient", key])
         let dir = try #require(try await setup.open(plain, identity: identity))
         let index = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
-        #expect(!index.lowercased().contains("reviewed"))
+        for claim in ["reviewed", "went through", "signed off"] { #expect(!index.lowercased().contains(claim)) }
         #expect(index.contains("without a review"))
         #expect(index.contains("ico.org.uk") && index.contains("0303 123 1113"), "the Art. 15 information names the ICO")
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("manifest.json"))) as? [String: Any])
@@ -152,5 +157,29 @@ struct SubjectAccessReviewCLITests {
         #expect(result.status == 3)
         #expect(result.stderr.contains("\(added) (session S1") && result.stderr.contains("added since the draft"))
         #expect(!FileManager.default.fileExists(atPath: bundle.path))
+    }
+
+    /// A withheld recording must not be named anywhere in the bundle: before, every access to it
+    /// (its id and times) was copied into the access log, telling the patient it exists.
+    @Test func aWithheldRecordingIsNamedNowhereInTheBundle() async throws {
+        let setup = try await Setup.make()
+        defer { setup.remove() }
+        guard let (identity, key) = try await setup.identity() else { print("skipping: age is not installed"); return }
+        try await setup.cli.expectOK(["get", setup.group, "--as", "clinician", "--purpose", "care"])
+        try await setup.cli.expectOK(["get", setup.plain, "--as", "clinician", "--purpose", "care"])
+        let id = String(try await setup.draft())
+        try await setup.cli.expectOK(["export", "review", "exclude", id, setup.group, "--category", "third-party",
+                                      "--reason", "DPA 2018 Sch. 2 Part 3 para 16: other group members did not consent"])
+        try await setup.cli.expectOK(["export", "review", "harm", id, "--professional", "Dr Hale", "--professional-role", "consultant psychiatrist",
+                                      "--no-serious-harm"])
+        try await setup.cli.expectOK(["export", "review", "sign-off", id])
+        let bundle = setup.work.appendingPathComponent("withheld.age")
+        try await setup.cli.expectOK(["export", "subject", "--from-review", id, "--out", bundle.path, "--recipient", key])
+        let dir = try #require(try await setup.open(bundle, identity: identity))
+        let manifest = try String(contentsOf: dir.appendingPathComponent("manifest.json"), encoding: .utf8)
+        let index = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(manifest.contains(setup.plain), "the released recording and its accesses are there")
+        #expect(!manifest.contains(setup.group) && !index.contains(setup.group), "the withheld recording is named in the bundle")
+        #expect(index.contains("What was withheld"))
     }
 }

@@ -293,15 +293,13 @@ struct CatalogLifecycleConformanceTests {
                 try await Self.close(catalog, second, on: "2026-03-21")
             }
             #expect(try await catalog.requests(openOnly: true).map(\.id) == [first])
-            // Counted in the month they were recorded (the catalog's clock), not the month received.
-            let now = Date()
+            // Counted in the month they were recorded (the catalog's clock: this month), not the month received.
+            let counts = try await catalog.monthlyCounts(.requests, from: "2000-01-01", to: "2099-12-31")
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM"
             formatter.timeZone = TimeZone(identifier: "UTC")
-            let recordedMonth = formatter.string(from: now)
-            let day = ISO8601DateFormatter.string(from: now, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-            #expect(try await catalog.monthlyCounts(.requests, from: day, to: day)
-                    == [MonthlyCount(category: "foi", month: recordedMonth, count: 1), MonthlyCount(category: "sar", month: recordedMonth, count: 1)])
+            #expect(counts.map(\.category) == ["foi", "sar"] && counts.allSatisfy { $0.count == 1 }, "\(counts)")
+            #expect(counts.allSatisfy { $0.month == formatter.string(from: Date()) && $0.month != "2026-03" }, "\(counts)")
             #expect(try await catalog.auditEntries(matching: AuditFilter(targets: ["request:\(first)"])).map(\.draft.action) == ["request.add"])
 
             let head = try #require(try await catalog.auditHead())

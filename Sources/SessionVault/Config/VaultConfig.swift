@@ -222,6 +222,10 @@ public struct VaultConfig: Sendable, Equatable {
                 }
                 foi.suppressBelow = threshold
             }
+            if foi.method == .round5, foi.suppressBelow < 3 {
+                throw fail("suppress_below", "[foi] with disclosure_control = \"round5\", suppress_below must be at least 3 (NHS Digital uses 8): "
+                            + "below that a 2 would round to 0 and every \(DisclosureControl.withheld) would be a 1")
+            }
         }
         return VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),

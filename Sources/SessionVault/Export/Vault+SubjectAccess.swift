@@ -24,6 +24,8 @@ public struct SubjectAccessManifest: Codable, Sendable {
         /// The consent records other participants in the session. In a bundle this is true only for a
         /// recording an officer decided to release (``SubjectAccessManifest/review``).
         public var otherParticipants: Bool
+        /// The file is the recording's review copy (smaller, or audio only), given instead of the original.
+        public var isReviewCopy: Bool?
     }
 
     /// How the bundle was prepared: the signed-off review it releases.
@@ -188,6 +190,10 @@ extension Vault {
                                                             progress: (@Sendable (Int64) -> Void)?) async throws -> (SubjectAccessSummary, Output) {
         let included = Set(items.filter { $0.decision == .include }.map(\.key))
         let recordings = contents.recordings.filter { included.contains($0.id.description) }
+        // An access to a withheld recording would name it (and a copy's, its source): such entries are
+        // left out of the access log with the recording.
+        let withheldIDs = Set(contents.recordings.filter { !included.contains($0.id.description) }
+            .flatMap { [$0.id.description] + ($0.sourceID.map { [$0.description] } ?? []) })
         let now = clock()
         var tar = TarWriter(output: try AgeEncryptor(recipient: recipient, output: output))
         var files: [SubjectAccessManifest.File] = []
@@ -208,7 +214,8 @@ extension Vault {
             entries.append(.init(id: record.id.description, file: name, session: record.session, capturedOn: record.capturedOn,
                                  retentionClass: record.retentionClass, mediaType: record.mediaType, bytes: record.byteCount, dueOn: record.dueOn,
                                  retentionRule: record.retentionRule, heldForLegalReasons: held,
-                                 otherParticipants: contents.groupSessions.contains(record.session)))
+                                 otherParticipants: contents.groupSessions.contains(record.session),
+                                 isReviewCopy: record.sourceID != nil))
         }
         var withheld: [SubjectAccessManifest.Withheld] = []
         for category in SubjectAccessExclusion.allCases {
@@ -232,7 +239,7 @@ extension Vault {
                 ? contents.destructions.map { .init(recording: $0.recording.description, retentionClass: $0.retentionClass, rule: $0.rule,
                                                     destroyedAt: $0.destroyedAt) } : [],
             accessLog: included.contains(AccessReviewItem.Kind.accessLog.rawValue)
-                ? contents.accessLog.map { .init(time: $0.time, actor: $0.draft.actor, role: $0.draft.role, action: $0.draft.action, recording: $0.draft.target,
+                ? contents.accessLog.filter { !withheldIDs.contains($0.draft.target ?? "") }.map { .init(time: $0.time, actor: $0.draft.actor, role: $0.draft.role, action: $0.draft.action, recording: $0.draft.target,
                                                  purpose: $0.draft.purpose, outcome: $0.draft.outcome) } : [],
             files: files)
         let index = Array(Self.indexHTML(manifestBase, released: included).utf8)
@@ -310,14 +317,18 @@ extension Vault {
             let professional = review.healthProfessional
             html += "<p>Before release, records officer \(esc(officer)) went through what this bundle would hold and signed off its release on "
                 + "\(day.string(from: review.signedOffAt)) (review \(review.id)).</p>"
-            html += "<p>\(esc(professional.name)) (\(esc(professional.role))), a health professional, was asked on \(esc(professional.opinionGivenOn)) "
-                + "whether releasing this information would be likely to cause serious harm to your physical or mental health or anyone else's. "
+            html += "<p>\(esc(professional.name)) (\(esc(professional.role))), a health professional, gave their opinion on \(esc(professional.opinionGivenOn)) "
+                + "on whether releasing this information would be likely to cause serious harm to your physical or mental health or anyone else's. "
                 + (professional.decision == "serious-harm"
                     ? "Their opinion was that releasing some of it would; that part was withheld (see below).</p>"
                     : "Their opinion was that it would not.</p>")
         } else {
             html += "<p>This copy was prepared without a review of each item: it holds every recording of yours held in the vault, and nothing "
                 + "was withheld.</p>"
+        }
+        if manifest.recordings.contains(where: { $0.isReviewCopy == true }) {
+            html += "<p>Some recordings are given as their review copy (smaller, or sound only) rather than the original; they are marked "
+                + "below. You may ask us for the originals.</p>"
         }
         if manifest.withheld.isEmpty {
             if manifest.review != nil { html += "<p>Nothing was withheld.</p>" }
@@ -329,7 +340,8 @@ extension Vault {
         html += "<h2>Recordings</h2><table><tr><th>File</th><th>Date</th><th>Purpose</th><th>Kept until</th><th>Note</th></tr>"
         for r in manifest.recordings {
             let note = [r.otherParticipants ? "Other people took part in this session; a records officer decided to release it to you." : nil,
-                        r.heldForLegalReasons ? "Kept under a legal hold." : nil].compactMap { $0 }.joined(separator: " ")
+                        r.heldForLegalReasons ? "Kept under a legal hold." : nil,
+                        r.isReviewCopy == true ? "Review copy (smaller, or sound only), not the original." : nil].compactMap { $0 }.joined(separator: " ")
             html += "<tr><td><a href=\"\(esc(r.file))\">\(esc(r.file))</a></td><td>\(esc(r.capturedOn))</td><td>\(esc(manifest.purposes[r.retentionClass] ?? r.retentionClass))</td>"
                 + "<td>\(esc(r.dueOn ?? "to be decided (depends on the end of your care)"))</td><td>\(esc(note))</td></tr>"
         }

@@ -10,10 +10,10 @@
 ///
 /// - The only equation linking a month's figures is "cells add up to the total". With the total
 ///   published, a single withheld cell could be worked out by subtraction, so at least two are
-///   withheld; and the withheld cells must add up to enough that none is pinned by the bounds an
-///   attacker knows (every withheld count is at least 1; a primary one is below the threshold; a
-///   secondary one, chosen as the next smallest, is at least the threshold). When that cannot be
-///   met, the total is withheld too, which removes the equation.
+///   withheld; and no primary cell may be pinned by the bounds an attacker knows (a primary count
+///   is from 1 to below the threshold; a secondary one, chosen as the next smallest, is from the
+///   threshold to the smallest count still published). When that cannot be met, the total is
+///   withheld too, which removes the equation.
 /// - Zeros are published (a zero identifies nobody) and never chosen for secondary suppression,
 ///   so a withheld figure is known to be at least 1 and nothing more.
 public struct FOIMonthTable: Sendable, Equatable {
@@ -72,16 +72,25 @@ public struct FOIMonthTable: Sendable, Equatable {
         }
     }
 
-    /// With the total published: at least two withheld cells, and their sum (which the total
-    /// reveals) leaves every primary cell at least two possible values even to an attacker who
-    /// knows that secondary cells are at least `threshold` and that every withheld cell is at least 1.
+    /// With the total published, the withheld cells' sum is known. Protected when every primary cell
+    /// keeps at least two possible values under every bound an attacker can read from the rules: a
+    /// primary count is from 1 to `threshold - 1`; a secondary one is at least `threshold` (it is not
+    /// small and not zero) and at most the smallest count still published (secondaries are chosen
+    /// smallest first). Lower bounds alone are not enough: 7, 7, 7 withheld beside a published 8
+    /// add up to 21, which only 7 + 7 + 7 can make.
     static func isProtected(_ counts: [Int], primary: [Bool], secondary: [Bool], threshold: Int) -> Bool {
-        let primaries = primary.filter { $0 }.count
-        let secondaries = secondary.filter { $0 }.count
-        guard primaries + secondaries >= 2 else { return primaries == 0 }
-        let withheldSum = counts.indices.reduce(0) { $0 + (primary[$1] || secondary[$1] ? counts[$1] : 0) }
-        let othersAtLeast = (primaries - 1) + secondaries * threshold
-        return withheldSum - othersAtLeast >= 2
+        let withheld = counts.indices.filter { primary[$0] || secondary[$0] }
+        guard withheld.count >= 2 else { return !primary.contains(true) }
+        let sum = withheld.reduce(0) { $0 + counts[$1] }
+        let smallestPublished = counts.indices.filter { !withheld.contains($0) && counts[$0] > 0 }.map { counts[$0] }.min() ?? sum
+        func bounds(_ i: Int) -> (low: Int, high: Int) { primary[i] ? (1, threshold - 1) : (threshold, max(threshold, smallestPublished)) }
+        for i in withheld where primary[i] {
+            let others = withheld.filter { $0 != i }
+            let low = max(bounds(i).low, sum - others.reduce(0) { $0 + bounds($1).high })
+            let high = min(bounds(i).high, sum - others.reduce(0) { $0 + bounds($1).low })
+            if high - low < 1 { return false }
+        }
+        return true
     }
 
     /// Rounds to the nearest multiple of 5 (a count is never halfway, so no tie rule is needed).
