@@ -181,9 +181,9 @@ extension Vault {
         let patientRow = try await catalog.patient(patient)
         var updates: [DueDateUpdate] = []
         for recording in recordings {
-            let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patientRow, consents: after)
-            if outcome.dueOn != recording.dueOn || outcome.rule != recording.retentionRule || outcome.disposition != recording.disposition {
-                updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+            let update = try await scheduledUpdate(of: recording, planner: planner, patient: patientRow, consents: after)
+            if update.dueOn != recording.dueOn || update.rule != recording.retentionRule || update.disposition != recording.disposition {
+                updates.append(update)
             }
         }
         return (wraps, updates)

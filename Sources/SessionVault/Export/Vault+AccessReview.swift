@@ -159,10 +159,13 @@ extension Vault {
         let changes = contents.changes(since: review)
         guard changes.isEmpty else { throw VaultError.accessReviewStale(review: id, changes: changes) }
 
-        let millis = Int64((clock().timeIntervalSince1970 * 1000).rounded())
         review.signedBy = officer.actor
-        review.signedAt = Date(timeIntervalSince1970: Double(millis) / 1000)
-        review.signature = officer.publicKey + officer.sign(Self.accessReviewMessage(vaultID: config.vaultID, review: review, signedAtMillis: millis))
+        let signing = review
+        let signed = officer.signDecision(at: clock()) { millis in
+            Self.accessReviewMessage(vaultID: config.vaultID, review: signing, signedAtMillis: millis)
+        }
+        review.signedAt = signed.at
+        review.signature = signed.signature
         let included = review.items.filter { $0.decision == .include }.count
         try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
             actor: officer.actor, role: officer.role, action: "sar.review.sign-off", target: "sar-review:\(id)", purpose: "subject-access",
@@ -196,26 +199,11 @@ extension Vault {
     }
 
     func verifySignOff(_ review: AccessReviewRecord) async throws {
-        let id = review.id ?? 0
-        guard let by = review.signedBy, by.hasPrefix("officer:"), let at = review.signedAt,
-              let signature = review.signature, signature.count == 96 else {
-            throw VaultError.accessReviewTampered(review: id, reason: "the sign-off is not an officer's signature")
+        let verified = try await verifyOfficerSignature(by: review.signedBy, at: review.signedAt, signature: review.signature,
+                                                        privilege: .export) { millis in
+            Self.accessReviewMessage(vaultID: config.vaultID, review: review, signedAtMillis: millis)
         }
-        let name = String(by.dropFirst("officer:".count))
-        guard let user = try await catalog.user(named: name), let key = user.signingKey, Array(signature.prefix(32)) == key else {
-            throw VaultError.accessReviewTampered(review: id, reason: "not signed with the key recorded for \(by)")
-        }
-        guard OfficerPrivilege.export.allowedRoles.contains(user.role) else {
-            throw VaultError.accessReviewTampered(review: id, reason: "\(by) (role \(user.role)) may not sign off a release")
-        }
-        if let revoked = user.revokedAt, revoked <= at {
-            throw VaultError.accessReviewTampered(review: id, reason: "\(by) had been revoked when the review was signed off")
-        }
-        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
-        let message = Self.accessReviewMessage(vaultID: config.vaultID, review: review, signedAtMillis: millis)
-        guard SigningKeyPair.verify(signature: Array(signature.suffix(64)), message: message, publicKey: key) else {
-            throw VaultError.accessReviewTampered(review: id, reason: "the signature does not verify: a decision was changed after the sign-off")
-        }
+        if case .failure(let refusal) = verified { throw VaultError.accessReviewTampered(review: review.id ?? 0, reason: refusal.reason) }
     }
 
     /// The exact bytes an officer signs to sign off a review: every field that decides what is

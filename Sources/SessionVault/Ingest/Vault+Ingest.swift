@@ -141,7 +141,7 @@ extension Vault {
                                                                       capturedOn: decided.date.description)?.startOfDayUTC
                 return BlobPutOptions(retainUntil: earliestDue.flatMap { $0 > self.clock() ? $0 : nil }, legalHold: held)
             }, progress: progress)
-            let captured = try capture ?? captureDate(request.capturedOn)
+            guard let captured = capture else { preconditionFailure("writeChunks asks for the store options before it stores a chunk") }
             let capturedOn = captured.date.description
             written = result.keys
             try await store.makeDurable(result.keys)

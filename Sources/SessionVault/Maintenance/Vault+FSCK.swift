@@ -110,9 +110,9 @@ extension Vault {
             for recording in batch {
                 let consents = try await catalog.consents(session: recording.session)
                 let patient = try await catalog.patient(recording.patient)
-                let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: consents)
+                let outcome = try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents)
                 if outcome.dueOn != recording.dueOn {
-                    corrections.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+                    corrections.append(outcome)
                     add(repair ? .repaired : .warning, "due-date", "recording \(recording.id)",
                         "due date \(recording.dueOn ?? "none") does not match the schedule (\(outcome.dueOn ?? "none"))")
                 }

@@ -34,12 +34,10 @@ extension Vault {
                 throw VaultError.invalidArgument("an extension needs a reason")
             }
         }
-        let at = clock()
-        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
-        let decidedAt = Date(timeIntervalSince1970: Double(millis) / 1000)
-        let message = Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn,
-                                              extendUntil: approve ? nil : extendUntil, decidedAtMillis: millis, officer: officer.actor, reason: reason)
-        let signature = officer.publicKey + officer.sign(message)
+        let (decidedAt, signature) = officer.signDecision(at: clock()) { millis in
+            Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn,
+                                    extendUntil: approve ? nil : extendUntil, decidedAtMillis: millis, officer: officer.actor, reason: reason)
+        }
         let action = approve ? "disposition.approve" : "disposition.extend"
         let detail = approve ? (reason ?? "approved") : "until \(extendUntil ?? ""): \(reason ?? "")"
         try await catalog.decideDisposition(id, approve: approve, extendUntil: approve ? nil : extendUntil, reason: reason, by: officer.actor,
@@ -51,33 +49,19 @@ extension Vault {
     /// Who authorised the destruction of an approved review, if the approval verifies: signed by
     /// the officer it names, with the key the catalog holds for that officer, whose role may approve,
     /// who was not revoked before the decision. Otherwise the reason it does not.
-    func verifyApproval(_ decision: DispositionRecord) async throws -> Result<String, ApprovalRefusal> {
-        guard let by = decision.decidedBy, by.hasPrefix("officer:"), let at = decision.decidedAt else {
-            return .failure(ApprovalRefusal(reason: "approved by '\(decision.decidedBy ?? "nobody")', not by an officer"))
-        }
-        guard let signature = decision.signature, signature.count == 96 else { return .failure(ApprovalRefusal(reason: "the approval is not signed")) }
-        let name = String(by.dropFirst("officer:".count))
-        guard let user = try await catalog.user(named: name), let key = user.signingKey else {
-            return .failure(ApprovalRefusal(reason: "\(by) is not an officer of this vault"))
-        }
-        guard Array(signature.prefix(32)) == key else { return .failure(ApprovalRefusal(reason: "signed with a key that is not \(by)'s")) }
-        guard OfficerPrivilege.approveDisposal.allowedRoles.contains(user.role) else {
-            return .failure(ApprovalRefusal(reason: "\(by) (role \(user.role)) may not approve a destruction"))
-        }
-        if let revoked = user.revokedAt, revoked <= at { return .failure(ApprovalRefusal(reason: "\(by) had been revoked when the approval was made")) }
-        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
-        let message = Self.dispositionMessage(vaultID: config.vaultID, recording: decision.recording, approve: true, dueOn: decision.dueOn,
-                                              extendUntil: nil, decidedAtMillis: millis, officer: by, reason: decision.reason)
-        guard SigningKeyPair.verify(signature: Array(signature.suffix(64)), message: message, publicKey: key) else {
-            return .failure(ApprovalRefusal(reason: "the signature does not verify (the decision was altered)"))
+    func verifyApproval(_ decision: DispositionRecord) async throws -> Result<String, OfficerSignatureRefusal> {
+        let by = decision.decidedBy ?? "nobody"
+        let verified = try await verifyOfficerSignature(by: decision.decidedBy, at: decision.decidedAt, signature: decision.signature,
+                                                        privilege: .approveDisposal) { millis in
+            Self.dispositionMessage(vaultID: config.vaultID, recording: decision.recording, approve: true, dueOn: decision.dueOn,
+                                    extendUntil: nil, decidedAtMillis: millis, officer: by, reason: decision.reason)
         }
         // Everything the signature covers is in the destruction record (its due date and reason beside
         // this text), so the record alone lets anyone check the approval later.
-        return .success("review approved by \(by) at \(millis) ms (ed25519 key \(Hex.encode(key)), signature \(Hex.encode(Array(signature.suffix(64)))))")
+        return verified.map { key in
+            let millis = Self.signatureMillis(decision.decidedAt ?? Date(timeIntervalSince1970: 0))
+            return "review approved by \(by) at \(millis) ms (ed25519 key \(Hex.encode(key)), signature \(Hex.encode(Array((decision.signature ?? []).suffix(64)))))"
+        }
     }
 }
 
-/// Why an approval was not acted on.
-struct ApprovalRefusal: Error {
-    var reason: String
-}

@@ -115,6 +115,13 @@ extension Vault {
         return Self.notOutliving(own, source: source)
     }
 
+    /// ``scheduledOutcome(of:planner:patient:consents:)`` as the catalog update that stores it.
+    func scheduledUpdate(of recording: RecordingRecord, planner: RetentionPlanner, patient: PatientRecord?,
+                         consents: [ConsentRecord]) async throws -> DueDateUpdate {
+        let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: consents)
+        return DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule)
+    }
+
     /// The outcome with the recording's latest retention extension applied: kept at least until it ends.
     func extended(_ outcome: RetentionPlanner.Outcome, of id: RecordingID) async throws -> RetentionPlanner.Outcome {
         guard let due = outcome.dueOn.flatMap(CivilDate.init) else { return outcome }

@@ -48,8 +48,7 @@ extension Vault {
         func dueDates(of recordings: [RecordingRecord]) async throws -> [DueDateUpdate] {
             var updates: [DueDateUpdate] = []
             for recording in recordings {
-                let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: after)
-                updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+                updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: after))
             }
             return updates
         }
@@ -156,8 +155,7 @@ extension Vault {
         var updates: [DueDateUpdate] = []
         for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
             let consents = try await catalog.consents(session: recording.session)
-            let outcome = try await scheduledOutcome(of: recording, planner: planner, patient: patient, consents: consents)
-            updates.append(DueDateUpdate(recording: recording.id, dueOn: outcome.dueOn, disposition: outcome.disposition, rule: outcome.rule))
+            updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents))
         }
         let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died), ("born", bornIn?.description)]
             .compactMap { name, value in value.map { "\(name) \($0)" } }
