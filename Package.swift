@@ -42,6 +42,12 @@ let package = Package(
         .systemLibrary(name: "CYUV", providers: [.apt(["libyuv-dev"])]),
 
         // Libraries, by layer.
+        // The shared model: identities, records and audit entries every layer above speaks.
+        .target(
+            name: "VaultModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "VaultCrypto",
             dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")],
@@ -63,7 +69,7 @@ let package = Package(
         .target(
             name: "VaultIndex",
             dependencies: [
-                "CSQLite",
+                "VaultModel", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,7 +87,7 @@ let package = Package(
         .target(
             name: "SessionVault",
             dependencies: [
-                "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "Media",
+                "VaultModel", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "Media",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

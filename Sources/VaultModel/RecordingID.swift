@@ -5,8 +5,9 @@ public struct RecordingID: Hashable, Sendable, Comparable, Codable, CustomString
     /// The 16 bytes that the chunk format binds into every chunk's associated data.
     public let bytes: [UInt8]
 
-    public init(bytes: [UInt8]) throws(CatalogError) {
-        guard bytes.count == 16 else { throw .corruptRow(table: "recordings", id: "?", reason: "recording id of \(bytes.count) bytes") }
+    /// The identity these bytes are, or nil when they are not 16 bytes long.
+    public init?(exactly bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
         self.bytes = bytes
     }
 
@@ -17,7 +18,7 @@ public struct RecordingID: Hashable, Sendable, Comparable, Codable, CustomString
         return RecordingID(uncheckedBytes: bytes)
     }
 
-    init(uncheckedBytes: [UInt8]) { self.bytes = uncheckedBytes }
+    package init(uncheckedBytes: [UInt8]) { self.bytes = uncheckedBytes }
 
     /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` or 32 hex digits.
     public init?(_ description: String) {
@@ -68,7 +69,7 @@ public struct RecordingID: Hashable, Sendable, Comparable, Codable, CustomString
 }
 
 extension String {
-    func leftPadded(to width: Int) -> String {
+    package func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -40,6 +40,15 @@ public struct AuditEntry: Sendable, Hashable {
     public var previousHash: [UInt8]
     public var hash: [UInt8]
 
+    /// An entry as the catalog stored it; only a catalog makes one.
+    package init(sequence: Int64, timeMillis: Int64, draft: AuditDraft, previousHash: [UInt8], hash: [UInt8]) {
+        self.sequence = sequence
+        self.timeMillis = timeMillis
+        self.draft = draft
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
     public var time: Date { Date(timeIntervalSince1970: TimeInterval(timeMillis) / 1000) }
 
     /// The hash that precedes the first entry.
