@@ -45,7 +45,10 @@ let package = Package(
         // The shared model: identities, records and audit entries every layer above speaks.
         .target(
             name: "VaultModel",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -56,6 +59,7 @@ let package = Package(
         .target(
             name: "VaultStore",
             dependencies: [
+                "VaultModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

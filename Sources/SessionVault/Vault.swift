@@ -13,8 +13,8 @@ public import VaultStore
 public struct Vault: Sendable {
     public let layout: VaultLayout
     public let config: VaultConfig
-    public let catalog: any Catalog
-    public let store: any BlobStore
+    package let catalog: any Catalog
+    package let store: any BlobStore
     public let keyring: Keyring
     /// The current time; injected so retention and sweeps are testable without waiting.
     public let clock: @Sendable () -> Date

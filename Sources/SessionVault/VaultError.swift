@@ -33,6 +33,14 @@ public enum VaultError: Error, CustomStringConvertible {
     /// needs a role that can open them (`holder` nil: none was given; else that role holds no key for `recording`).
     case consentNeedsKeyHolder(session: String, roles: [String], recordings: Int, holder: String?, recording: RecordingID?)
 
+    // Service users
+    /// A user of this name exists, or once did (revoked names are not reused).
+    case userExists(String)
+    /// No active user of this name.
+    case noSuchUser(String)
+    /// An upload to a session whose patient is not on the uploader's care list.
+    case notOnCareList(session: String)
+
     // Recordings
     case recordingNotFound(String)
     case noWrap(role: String, recording: RecordingID, scopes: [String])
@@ -82,10 +90,10 @@ public enum VaultError: Error, CustomStringConvertible {
     case accessReviewTampered(review: Int64, reason: String)
 
     // Layers below
-    case store(BlobStoreError)
+    case storeFailed(BlobStoreError)
     /// The catalog recorded a hold change but the blob store's legal hold could not be made to match.
     case legalHoldNotApplied(recording: RecordingID, held: Bool, context: String, reason: String)
-    case catalog(CatalogError)
+    case catalogFailed(CatalogError)
     case crypto(CryptoError)
 
     public var description: String {
@@ -118,6 +126,9 @@ public enum VaultError: Error, CustomStringConvertible {
                 return "\(gives), but role '\(holder)' holds no key for recording \(recording) to re-wrap it with; nothing was changed"
             }
             return "\(gives): re-wrapping their keys needs a role that can open them; unlock one with --unlock-role (e.g. the records officer's role). Nothing was changed"
+        case .userExists(let name): return "user '\(name)' already exists (revoked names are not reused)"
+        case .noSuchUser(let name): return "no active user '\(name)'"
+        case .notOnCareList(let session): return "session '\(session.prefix(64))' is not for a patient on your care list"
         case .recordingNotFound(let id): return "no recording '\(id)'"
         case .noWrap(let role, let recording, let scopes):
             return "role '\(role)' holds no key for recording \(recording) (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))"
@@ -160,12 +171,27 @@ public enum VaultError: Error, CustomStringConvertible {
             return "subject-access review \(id) no longer matches the patient's recordings (\(changes.joined(separator: "; "))): "
                 + "draft a new review with `export subject --patient ... --review`"
         case .accessReviewTampered(let id, let reason): return "subject-access review \(id) failed verification: \(reason); nothing was released"
-        case .store(let error): return error.description
+        case .storeFailed(let error): return error.description
         case .legalHoldNotApplied(let recording, let held, let context, let reason):
             return "\(context), but the blob store's legal hold on recording \(recording) could not be \(held ? "set" : "lifted"): \(reason); "
                 + "run `sessionvault hold sync` when the store is reachable"
-        case .catalog(let error): return error.description
+        case .catalogFailed(let error): return error.description
         case .crypto(let error): return error.description
+        }
+    }
+}
+
+extension VaultError {
+    /// The vault's view of an error from a layer below it: a catalog, blob-store or crypto
+    /// failure becomes ``catalogFailed(_:)``, ``storeFailed(_:)`` or ``crypto(_:)`` (a vault error is itself);
+    /// nil for anything else. Front ends use this so they need not know the layers below.
+    public init?(wrapping error: any Error) {
+        switch error {
+        case let error as VaultError: self = error
+        case let error as CatalogError: self = .catalogFailed(error)
+        case let error as BlobStoreError: self = .storeFailed(error)
+        case let error as CryptoError: self = .crypto(error)
+        default: return nil
         }
     }
 }

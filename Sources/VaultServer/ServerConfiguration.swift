@@ -1,3 +1,5 @@
+public import SessionVault
+
 /// How the HTTP service runs: where it listens and the limits that protect it.
 public struct ServerConfiguration: Sendable {
     /// The address to bind; port 0 lets the OS choose (tests).
@@ -14,12 +16,12 @@ public struct ServerConfiguration: Sendable {
     /// or body is arriving) is closed, and so is one whose client reads nothing of a response for
     /// this long.
     public var idleTimeoutSeconds: Int64
-    /// Roles whose users see every recording their role holds a wrap of (no care list).
-    public var unrestrictedRoles: Set<String>
+    /// Which patients' recordings each user may reach (the care list, and the roles that need none).
+    public var carePolicy: CarePolicy
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
                 maxUploadBytes: Int64 = 16 << 30, maxConcurrentStreams: Int = 128, idleTimeoutSeconds: Int64 = 30,
-                unrestrictedRoles: Set<String> = ["records-officer"]) {
+                carePolicy: CarePolicy = CarePolicy()) {
         self.host = host
         self.port = port
         self.tlsCertificatePath = tlsCertificatePath
@@ -27,7 +29,7 @@ public struct ServerConfiguration: Sendable {
         self.maxUploadBytes = maxUploadBytes
         self.maxConcurrentStreams = maxConcurrentStreams
         self.idleTimeoutSeconds = idleTimeoutSeconds
-        self.unrestrictedRoles = unrestrictedRoles
+        self.carePolicy = carePolicy
     }
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).

@@ -41,16 +41,16 @@ public struct VaultHTTPServer: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMappingMiddleware())
-        SystemRoutes(catalog: vault.catalog, metrics: metrics).register(on: router)
-        let access = RecordingAccess(vault: vault, keychain: keychain, configuration: configuration, logger: logger)
-        let api = router.group("api").add(middleware: TokenAuthMiddleware(catalog: vault.catalog))
+        SystemRoutes(vault: vault, metrics: metrics).register(on: router)
+        let access = RecordingAccess(vault: vault, keychain: keychain, policy: configuration.carePolicy, logger: logger)
+        let api = router.group("api").add(middleware: TokenAuthMiddleware(vault: vault))
         api.get("whoami") { _, context -> Response in
             let user = try context.requireUser()
             return try JSONResponse.make(["name": user.name, "role": user.role])
         }
         RecordingRoutes(access: access).register(on: api)
         ContentRoutes(access: access, limiter: limiter, metrics: metrics, reviewCopies: reviewCopies).register(on: api)
-        UploadRoutes(access: access, limiter: limiter, metrics: metrics).register(on: api)
+        UploadRoutes(access: access, maxUploadBytes: configuration.maxUploadBytes, limiter: limiter, metrics: metrics).register(on: api)
         return router
     }
 

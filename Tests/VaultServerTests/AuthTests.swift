@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SessionVault
 import VaultServer
 
 @Suite("Service authentication")

@@ -13,7 +13,7 @@ extension Vault {
         do {
             store = try ErasureNodeStore(path: layout.erasureTreeFile.path)
         } catch {
-            throw VaultError.catalog(error)
+            throw VaultError.catalogFailed(error)
         }
         return try await ErasureTree.open(store: store, rootPath: layout.erasureRootFile.path, clock: clock)
     }

@@ -36,7 +36,7 @@ public struct RequestStatus: Sendable, Hashable, Codable {
         func day(_ text: String?, _ column: String) throws(VaultError) -> CivilDate? {
             guard let text else { return nil }
             guard let day = CivilDate(text) else {
-                throw .catalog(.corruptRow(table: "requests", id: String(id), reason: "\(column) is not a date"))
+                throw .catalogFailed(.corruptRow(table: "requests", id: String(id), reason: "\(column) is not a date"))
             }
             return day
         }

@@ -147,16 +147,16 @@ extension Vault {
     static func replay(_ record: RequestRecord, _ events: [RequestEvent]) throws(VaultError) -> RequestClock {
         let id = String(record.id ?? 0)
         guard let received = CivilDate(record.receivedOn) else {
-            throw .catalog(.corruptRow(table: "requests", id: id, reason: "received_on is not a date"))
+            throw .catalogFailed(.corruptRow(table: "requests", id: id, reason: "received_on is not a date"))
         }
         var clock = RequestClock(regime: regime(record.kind), received: received)
         for event in events {
             guard let day = CivilDate(event.on) else {
-                throw .catalog(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "on_day is not a date"))
+                throw .catalogFailed(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "on_day is not a date"))
             }
             let stopReason = event.reason.flatMap(RequestClock.StopReason.init(rawValue:))
             if event.kind == .pause, stopReason == nil {
-                throw .catalog(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "a pause without its reason"))
+                throw .catalogFailed(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "a pause without its reason"))
             }
             do throws(RequestClockError) {
                 switch event.kind {
@@ -166,7 +166,7 @@ extension Vault {
                 case .close: try clock.close(on: day)
                 }
             } catch {
-                throw .catalog(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "the history breaks its rules: \(error)"))
+                throw .catalogFailed(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "the history breaks its rules: \(error)"))
             }
         }
         return clock

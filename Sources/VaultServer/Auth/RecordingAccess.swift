@@ -1,101 +1,71 @@
 import Foundation
 import Logging
 import SessionVault
-import VaultIndex
 
-/// Who may see which recording: a user sees a live recording if its patient is on their care
-/// list (or their role is unrestricted, e.g. the records officer) and their role holds a wrap of
-/// it; break-glass lifts the care list (never the wrap), with a stated reason, flagged in the
-/// audit trail. A recording the user may not see is answered exactly like one that does not exist.
+/// The service's side of reaching a recording: the vault decides (care list, break-glass, wraps)
+/// and audits; this answers in HTTP's words. A recording the caller may not reach is answered
+/// exactly like one that does not exist.
 struct RecordingAccess: Sendable {
     let vault: Vault
     let keychain: RoleKeychain
-    let configuration: ServerConfiguration
+    let policy: CarePolicy
     let logger: Logger
 
-    func onCareList(_ user: UserRecord, patient: String) -> Bool {
-        configuration.unrestrictedRoles.contains(user.role) || user.patients.contains(patient)
-    }
-
-    /// Live recordings the user may see (care list and wrap), newest first.
-    func visibleRecordings(for user: UserRecord, filter: RecordingFilter) async throws -> [RecordingRecord] {
-        var found: [RecordingRecord] = []
-        if configuration.unrestrictedRoles.contains(user.role) {
-            found = try await vault.catalog.recordings(filter)
-        } else {
-            let patients = filter.patient.map { user.patients.contains($0) ? [$0] : [] } ?? user.patients
-            for patient in patients {
-                var byPatient = filter
-                byPatient.patient = patient
-                found += try await vault.catalog.recordings(byPatient)
-            }
-        }
-        let live = found.filter { $0.state == .live }
-        let wrapped = try await vault.catalog.recordingsWrapped(for: user.role, among: live.map(\.id))
-        let visible = live.filter { wrapped.contains($0.id) }
-        return visible.sorted { ($0.createdAt, $0.id.description) > ($1.createdAt, $1.id.description) }
-    }
-
-    /// The live recording `idText` if the user may reach it (care list or break-glass), else a 404
-    /// that says nothing more. Refusals of a real recording are audited.
-    func resolve(_ idText: String, user: UserRecord, purpose: AccessPurpose, actor: String, action: String) async throws -> RecordingRecord {
-        guard let id = RecordingID(idText) else { throw APIError.notFound(idText) }
-        guard let record = try await vault.catalog.recording(id), record.state == .live else {
-            try await vault.catalog.appendAudit(AuditDraft(actor: actor, role: user.role, action: action, target: id.description,
-                                                           purpose: purpose.text, outcome: "refused", detail: "no such live recording"))
+    /// The live recording `idText` if the caller may reach it (care list or break-glass), else a
+    /// 404 that says nothing more. A break-glass reach is also logged as a warning.
+    func resolve(_ idText: String, request: StaffRequest, action: String) async throws -> RecordingRecord {
+        let record: RecordingRecord
+        do {
+            record = try await vault.reach(idText, for: request, action: action, policy: policy)
+        } catch VaultError.recordingNotFound {
             throw APIError.notFound(idText)
         }
-        if !onCareList(user, patient: record.patient) {
-            guard purpose.breakGlass else {
-                try await vault.catalog.appendAudit(AuditDraft(actor: actor, role: user.role, action: action, target: id.description,
-                                                               purpose: purpose.text, outcome: "refused", detail: "patient not on the user's care list"))
-                throw APIError.notFound(idText)
-            }
-            logger.warning("break-glass access", metadata: ["user": .string(user.name), "recording": .string(id.description), "action": .string(action)])
+        if request.breakGlass, !policy.covers(request.user, patient: record.patient) {
+            logger.warning("break-glass access", metadata: ["user": .string(request.user.name), "recording": .string(record.id.description),
+                                                            "action": .string(action)])
         }
         return record
     }
 
-    /// Checks that the user's role holds a wrap (audited refusal → 403 naming the consented scopes).
-    func requireWrap(_ record: RecordingRecord, user: UserRecord, purpose: AccessPurpose, actor: String) async throws {
+    /// Runs a vault call about a reached recording, answering a missing wrap with a 403 naming the
+    /// consented scopes, unless the recording has been shredded since it was reached (then it no
+    /// longer exists: 404).
+    func answering<T>(_ record: RecordingRecord, _ body: () async throws -> T) async throws -> T {
         do {
-            _ = try await vault.requireWrap(record.id, role: user.role, actor: actor, purpose: purpose.text)
+            return try await body()
         } catch let error as VaultError {
-            throw try await answer(error, for: record)
+            switch error {
+            case .noWrap(let role, _, let scopes):
+                try await requireStillLive(record)
+                throw APIError(.forbidden, "role '\(role)' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
+            case .notLive, .recordingNotFound:
+                throw APIError.notFound(record.id.description)
+            default:
+                throw error
+            }
         }
     }
 
-    /// Opens the recording as `role` (unwrap, manifest check, audit). A wrap gone since the checks
-    /// is answered as ``requireWrap(_:user:purpose:actor:)`` answers it.
-    func open(_ record: RecordingRecord, as role: UnlockedRole, purpose: AccessPurpose, actor: String, detail: String?) async throws -> OpenedRecording {
-        do {
-            return try await vault.open(record.id, as: role, actor: actor, purpose: purpose.text, detail: detail)
-        } catch let error as VaultError {
-            throw try await answer(error, for: record)
-        }
+    /// Checks that the caller's role holds a wrap (audited refusal → 403 naming the consented scopes).
+    func requireWrap(_ record: RecordingRecord, request: StaffRequest) async throws {
+        try await answering(record) { _ = try await vault.requireWrap(record.id, role: request.user.role, actor: request.actor, purpose: request.purpose) }
     }
 
-    /// A 404 if the recording is no longer live. A sweep may shred a recording between the checks
-    /// of a request and its answer; shredding deletes the wraps and leaves the live state in one
-    /// transaction, so what was read of its wraps before this check returned is complete.
+    /// Opens the recording as `role` (unwrap, manifest check, audit).
+    func open(_ record: RecordingRecord, as role: UnlockedRole, request: StaffRequest, detail: String?) async throws -> OpenedRecording {
+        try await answering(record) { try await vault.open(record.id, as: role, actor: request.actor, purpose: request.purpose, detail: detail) }
+    }
+
+    /// A 404 if the recording is no longer live (a sweep may shred it while a request is answered).
     func requireStillLive(_ record: RecordingRecord) async throws {
-        if try await vault.catalog.recording(record.id)?.state != .live { throw APIError.notFound(record.id.description) }
+        if try await !vault.isLive(record.id) { throw APIError.notFound(record.id.description) }
     }
 
-    /// How a refusal from the vault is answered: a missing wrap is a 403 naming the consented
-    /// scopes, unless the recording has been shredded since it was resolved (then it no longer exists).
-    private func answer(_ error: VaultError, for record: RecordingRecord) async throws -> any Error {
-        guard case .noWrap(let role, _, let scopes) = error else { return error }
-        try await requireStillLive(record)
-        return APIError(.forbidden, "role '\(role)' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
-    }
-
-    /// The user's unlocked role, or an audited 403 if this service does not hold it.
-    func unlockedRole(for user: UserRecord, record: RecordingRecord, purpose: AccessPurpose, actor: String) async throws -> UnlockedRole {
-        guard let role = keychain.roles[user.role] else {
-            try await vault.catalog.appendAudit(AuditDraft(actor: actor, role: user.role, action: "get", target: record.id.description,
-                                                           purpose: purpose.text, outcome: "refused", detail: "role not unlocked on this service"))
-            throw APIError(.forbidden, "role '\(user.role)' is not unlocked on this service")
+    /// The caller's unlocked role, or an audited 403 if this service does not hold it.
+    func unlockedRole(for record: RecordingRecord, request: StaffRequest) async throws -> UnlockedRole {
+        guard let role = keychain.roles[request.user.role] else {
+            try await vault.recordRefusal("get", target: record.id.description, by: request, reason: "role not unlocked on this service")
+            throw APIError(.forbidden, "role '\(request.user.role)' is not unlocked on this service")
         }
         return role
     }

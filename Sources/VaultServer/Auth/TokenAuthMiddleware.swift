@@ -1,27 +1,25 @@
 import Foundation
 import Hummingbird
-import VaultIndex
+import SessionVault
 
 /// Authenticates every `/api` request: `Authorization: Bearer svt_...`, or for GET requests the
-/// `svt_session` cookie the web page sets (a `<video>` element cannot send headers).
-///
-/// The token is hashed and looked up by hash, then the stored hash is compared again in
-/// constant time; a revoked user is refused on the very next request.
+/// `svt_session` cookie the web page sets (a `<video>` element cannot send headers). The vault
+/// decides whether the token names an active user; a revoked user is refused on the very next request.
 struct TokenAuthMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     static let cookieName = "svt_session"
 
-    let catalog: any Catalog
+    let vault: Vault
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = Self.presentedToken(request), AccessToken.isWellFormed(token) else { throw APIError.unauthorized }
+        guard let token = Self.presentedToken(request) else { throw APIError.unauthorized }
         let user: UserRecord?
         do {
-            user = try await catalog.user(tokenHash: AccessToken.hash(token))
+            user = try await vault.authenticate(token: token)
         } catch {
             throw APIError(.serviceUnavailable, "the catalog is unavailable")
         }
-        guard let user, user.isActive, AccessToken.matches(storedHash: user.tokenHash, token: token) else { throw APIError.unauthorized }
+        guard let user else { throw APIError.unauthorized }
         var context = context
         context.user = user
         return try await next(request, context)

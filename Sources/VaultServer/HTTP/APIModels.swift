@@ -1,5 +1,5 @@
+import SessionVault
 import Foundation
-import VaultIndex
 
 /// One recording in `GET /api/recordings`.
 struct RecordingSummaryJSON: Codable, Sendable {

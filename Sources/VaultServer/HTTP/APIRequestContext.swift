@@ -1,6 +1,6 @@
 public import Hummingbird
 import NIOCore
-public import VaultIndex
+public import SessionVault
 
 /// The request context of the service: Hummingbird's core storage, the client's address and,
 /// once the auth middleware has run, the authenticated user.

@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import SessionVault
-import VaultIndex
 
 /// Turns the vault's typed errors into HTTP answers. Integrity failures and internal errors are
 /// logged (their descriptions carry ids and reasons, never keys, tokens or identifiers) and
@@ -12,9 +11,17 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
             throw error
-        } catch let error as VaultError {
+        } catch let error as ServerError {
+            throw APIError(.badRequest, error.description)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let thrown {
+            guard let error = VaultError(wrapping: thrown) else {
+                context.logger.error("request failed", metadata: ["error": .string(String(describing: type(of: thrown)))])
+                throw APIError(.internalServerError, "internal error")
+            }
             switch error {
-            case .noWrap, .noConsent, .noActiveScope, .officerRefused: throw APIError(.forbidden, error.description)
+            case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList: throw APIError(.forbidden, error.description)
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)
@@ -22,20 +29,13 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             case .manifestTampered, .chunkTampered, .chunkMissing:
                 context.logger.error("integrity failure", metadata: ["error": .string(error.description)])
                 throw APIError(.internalServerError, "the recording failed integrity verification; the failure was logged")
+            case .catalogFailed:
+                context.logger.error("catalog error", metadata: ["error": .string(error.description)])
+                throw APIError(.serviceUnavailable, "the catalog is unavailable")
             default:
                 context.logger.error("request failed", metadata: ["error": .string(error.description)])
                 throw APIError(.internalServerError, "internal error")
             }
-        } catch let error as ServerError {
-            throw APIError(.badRequest, error.description)
-        } catch let error as CatalogError {
-            context.logger.error("catalog error", metadata: ["error": .string(error.description)])
-            throw APIError(.serviceUnavailable, "the catalog is unavailable")
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            context.logger.error("request failed", metadata: ["error": .string(String(describing: type(of: error)))])
-            throw APIError(.internalServerError, "internal error")
         }
     }
 }

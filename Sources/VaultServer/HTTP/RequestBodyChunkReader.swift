@@ -1,7 +1,6 @@
 import Hummingbird
 import NIOCore
 import SessionVault
-import VaultStore
 
 /// Adapts a streaming request body to the vault's ``ChunkReader``: network buffers are copied
 /// into one chunk buffer at a time, so an upload of any size holds at most the ingest window in

@@ -5,7 +5,6 @@ import Hummingbird
 import NIOCore
 import SessionVault
 import VaultCrypto
-import VaultIndex
 
 /// `GET /api/recordings/{id}/content` and `GET /api/recordings/{id}/review`: decrypted streams
 /// with Range, ETag and If-Range. Only the chunks a range touches are read and opened.
@@ -24,28 +23,24 @@ struct ContentRoutes: Sendable {
     }
 
     @Sendable func content(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let purpose = try AccessPurpose.from(request)
-        let record = try await access.resolve(try context.parameters.require("id"), user: user, purpose: purpose, actor: context.actor, action: "get")
-        return try await serve(record, request: request, context: context, user: user, purpose: purpose, note: nil)
+        let staff = try context.staffRequest(request)
+        let record = try await access.resolve(try context.parameters.require("id"), request: staff, action: "get")
+        return try await serve(record, request: request, staff: staff, note: nil)
     }
 
     /// The stored review copy if the recording has one whose wrap the caller's role holds
     /// (`X-Review-Source: derived`), else the original (`original`). Never transcodes or stores
     /// anything: a copy is made by `POST` (or `sessionvault review --store`).
     @Sendable func review(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let purpose = try AccessPurpose.from(request)
-        let original = try await access.resolve(try context.parameters.require("id"), user: user, purpose: purpose, actor: context.actor, action: "get")
+        let staff = try context.staffRequest(request)
+        let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: "get")
         var served = original
         var source = "original"
-        if let copy = try await RecordingRoutes.reviewCopy(of: original, catalog: vault.catalog),
-           try await vault.catalog.wrapRoles(of: copy.id).contains(user.role) {
+        if let copy = try await vault.reviewCopy(of: original.id), try await vault.holdsWrap(copy.id, role: staff.user.role) {
             served = copy
             source = "derived"
         }
-        var response = try await serve(served, request: request, context: context, user: user, purpose: purpose,
-                                       note: "review of \(original.id) (\(source))")
+        var response = try await serve(served, request: request, staff: staff, note: "review of \(original.id) (\(source))")
         response.headers[.reviewSource] = source
         return response
     }
@@ -55,45 +50,41 @@ struct ContentRoutes: Sendable {
     /// later than its source and destroyed with it. 201 with the new copy, 200 with the existing one,
     /// 422 for media the transcoder does not take.
     @Sendable func makeReviewCopy(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let purpose = try AccessPurpose.from(request)
-        let original = try await access.resolve(try context.parameters.require("id"), user: user, purpose: purpose, actor: context.actor, action: "review")
-        if let copy = try await RecordingRoutes.reviewCopy(of: original, catalog: vault.catalog) {
+        let staff = try context.staffRequest(request)
+        let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: "review")
+        if let copy = try await vault.reviewCopy(of: original.id) {
             return try JSONResponse.make(ReviewCopyJSON(id: copy.id.description, source: original.id.description, created: false, dueOn: copy.dueOn),
                                          status: .ok, headers: [.location: "/api/recordings/\(copy.id)"])
         }
         guard ReviewCopyMaker.canTranscode(original) else {
             throw APIError(.unprocessableContent, "only WebM recordings get a review copy (this one is \(original.mediaType))")
         }
-        try await access.requireWrap(original, user: user, purpose: purpose, actor: context.actor)
-        let role = try await access.unlockedRole(for: user, record: original, purpose: purpose, actor: context.actor)
+        try await access.requireWrap(original, request: staff)
+        let role = try await access.unlockedRole(for: original, request: staff)
         let copyID = try await reviewCopies.copy(of: original.id, as: role, actor: context.actor)
-        let copy = try await vault.catalog.recording(copyID)
+        let copy = try? await vault.liveRecording(copyID)
         return try JSONResponse.make(ReviewCopyJSON(id: copyID.description, source: original.id.description, created: true, dueOn: copy?.dueOn),
                                      status: .created, headers: [.location: "/api/recordings/\(copyID)"])
     }
 
-    func serve(_ record: RecordingRecord, request: Request, context: APIRequestContext, user: UserRecord, purpose: AccessPurpose,
-               note: String?) async throws -> Response {
-        try await access.requireWrap(record, user: user, purpose: purpose, actor: context.actor)
-        let role = try await access.unlockedRole(for: user, record: record, purpose: purpose, actor: context.actor)
+    func serve(_ record: RecordingRecord, request: Request, staff: StaffRequest, note: String?) async throws -> Response {
+        try await access.requireWrap(record, request: staff)
+        let role = try await access.unlockedRole(for: record, request: staff)
         let etag = Self.etag(record)
         let size = record.byteCount
         let decision = RangeRequest.decide(range: request.headers[.range], ifRange: request.headers[.ifRange], etag: etag, size: size)
         var details: [String] = []
-        if purpose.breakGlass { details.append("break-glass") }
+        if staff.breakGlass { details.append("break-glass") }
         if let note { details.append(note) }
         if case .unsatisfiable = decision {
-            try await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "get", target: record.id.description,
-                                                           purpose: purpose.text, outcome: "refused",
-                                                           detail: (details + ["range not satisfiable"]).joined(separator: "; ")))
+            try await vault.recordRefusal("get", target: record.id.description, by: staff,
+                                          reason: (details + ["range not satisfiable"]).joined(separator: "; "))
             throw APIError(.rangeNotSatisfiable, "range not satisfiable (the recording has \(size) bytes)",
                            headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"])
         }
         guard let permit = limiter.acquire() else {
-            try await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "get", target: record.id.description,
-                                                           purpose: purpose.text, outcome: "refused",
-                                                           detail: (details + ["too many concurrent streams"]).joined(separator: "; ")))
+            try await vault.recordRefusal("get", target: record.id.description, by: staff,
+                                          reason: (details + ["too many concurrent streams"]).joined(separator: "; "))
             throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
         }
         var range: Range<Int64> = 0..<size
@@ -106,8 +97,7 @@ struct ContentRoutes: Sendable {
         case .full, .unsatisfiable:
             break
         }
-        let opened = try await access.open(record, as: role, purpose: purpose, actor: context.actor,
-                                           detail: details.isEmpty ? nil : details.joined(separator: "; "))
+        let opened = try await access.open(record, as: role, request: staff, detail: details.isEmpty ? nil : details.joined(separator: "; "))
         var headers: HTTPFields = [
             .contentType: record.mediaType, .acceptRanges: "bytes", .eTag: etag, .cacheControl: "private, no-store",
             .xContentTypeOptions: "nosniff",
@@ -117,7 +107,7 @@ struct ContentRoutes: Sendable {
             status = .partialContent
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
         }
-        if purpose.breakGlass { headers[.breakGlassRecorded] = "true" }
+        if staff.breakGlass { headers[.breakGlassRecorded] = "true" }
         let vault = self.vault
         let metrics = self.metrics
         if case .multipart(let parts) = decision {

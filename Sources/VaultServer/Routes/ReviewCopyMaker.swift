@@ -1,6 +1,5 @@
 import Media
 import SessionVault
-import VaultIndex
 
 /// Makes a recording's review copy when asked (`POST /api/recordings/{id}/review`), once: it
 /// transcodes a WebM recording (Media's review profile) and stores the result as a derived

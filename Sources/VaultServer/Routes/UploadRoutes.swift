@@ -2,13 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SessionVault
-import VaultIndex
 import Retention
 
 /// `POST /api/recordings?session=S&class=C[&captured=YYYY-MM-DD]`: a streaming upload through the same consent gate
 /// as `sessionvault ingest`. Answers 201 with the new id.
 struct UploadRoutes: Sendable {
     let access: RecordingAccess
+    let maxUploadBytes: Int64
     let limiter: StreamLimiter
     let metrics: ServerMetrics
     var vault: Vault { access.vault }
@@ -18,7 +18,7 @@ struct UploadRoutes: Sendable {
     }
 
     @Sendable func upload(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let user = try context.requireUser()
+        let staff = StaffRequest(user: try context.requireUser(), actor: context.actor)
         let query = request.uri.queryParameters
         guard let session = query.get("session").map({ String($0) }), !session.isEmpty,
               let retentionClass = query.get("class").map({ String($0) }), !retentionClass.isEmpty else {
@@ -31,17 +31,12 @@ struct UploadRoutes: Sendable {
             }
             capturedOn = parsed
         }
-        let limit = access.configuration.maxUploadBytes
+        let limit = maxUploadBytes
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit {
             throw APIError(.contentTooLarge, "the upload exceeds the limit of \(limit) bytes")
         }
         // The uploader must care for the session's patient (the consent gate itself is the vault's).
-        let consents = try await vault.catalog.consents(session: session).filter(\.isActive)
-        if let patient = consents.first?.patient, !access.onCareList(user, patient: patient) {
-            try await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "ingest", target: session,
-                                                           outcome: "refused", detail: "session's patient not on the user's care list"))
-            throw APIError(.forbidden, "session '\(session.prefix(64))' is not for a patient on your care list")
-        }
+        try await vault.requireCare(ofSession: session, for: staff, policy: access.policy)
         guard let permit = limiter.acquire() else {
             throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
         }
@@ -49,13 +44,12 @@ struct UploadRoutes: Sendable {
         var reader = RequestBodyChunkReader(body: request.body, limit: limit, metrics: metrics)
         let summary: IngestSummary
         do {
-            summary = try await vault.ingest(IngestRequest(session: session, clinician: user.name, retentionClass: retentionClass,
+            summary = try await vault.ingest(IngestRequest(session: session, clinician: staff.user.name, retentionClass: retentionClass,
                                                            capturedOn: capturedOn, actor: context.actor), from: &reader)
         } catch let error as VaultError {
             switch error {
             case .noConsent, .noActiveScope:
-                try? await vault.catalog.appendAudit(AuditDraft(actor: context.actor, role: user.role, action: "ingest", target: session,
-                                                                outcome: "refused", detail: "no consent"))
+                try? await vault.recordRefusal("ingest", target: session, by: staff, reason: "no consent", statingPurpose: false)
                 throw APIError(.forbidden, error.description)
             case .invalidName, .invalidArgument, .unknownScope, .config, .invalidCaptureDate:
                 throw APIError(.badRequest, error.description)

@@ -1,6 +1,5 @@
 import Foundation
 public import SessionVault
-import VaultIndex
 
 /// The role keys a running service holds, unlocked once at start.
 public struct RoleKeychain: Sendable {
@@ -19,7 +18,7 @@ public struct RoleKeychain: Sendable {
             let path = file.hasPrefix("/") ? file : vault.layout.root.appendingPathComponent(file).path
             unlocked[role] = try await unlockOne(vault: vault, role: role, source: .file(path))
         }
-        let needed = Set(try await vault.catalog.users().filter(\.isActive).map(\.role)).subtracting(unlocked.keys).sorted()
+        let needed = Set(try await vault.users().filter(\.isActive).map(\.role)).subtracting(unlocked.keys).sorted()
         if !needed.isEmpty {
             guard let single else { throw ServerError.noPassphrase(roles: needed) }
             for role in needed {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SessionVault
-import VaultIndex
 import VaultCrypto
 
 struct AuditCommand: AsyncParsableCommand {

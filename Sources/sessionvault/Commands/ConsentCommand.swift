@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SessionVault
-import VaultIndex
 
 struct ConsentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import SessionVault
 import VaultCrypto
-import VaultIndex
-import VaultStore
 
 /// Exit codes that scripts can rely on.
 enum ExitStatus {
@@ -22,24 +20,16 @@ extension AsyncParsableCommand {
     func reportingErrors(_ body: () async throws -> Void) async throws {
         do {
             try await body()
-        } catch let error as VaultError {
-            note("sessionvault: error: \(error.description)")
-            throw ExitCode(Self.exitStatus(for: error))
-        } catch let error as CryptoError {
-            note("sessionvault: error: \(error.description)")
-            throw ExitCode(error == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure)
-        } catch let error as CatalogError {
-            note("sessionvault: error: \(error.description)")
-            throw ExitCode(ExitStatus.failure)
-        } catch let error as BlobStoreError {
-            note("sessionvault: error: \(error.description)")
-            throw ExitCode(ExitStatus.failure)
         } catch let error as AgeError {
             note("sessionvault: error: \(error.description)")
             throw ExitCode(ExitStatus.failure)
         } catch let error as TarWriterError {
             note("sessionvault: error: \(error.description)")
             throw ExitCode(ExitStatus.failure)
+        } catch {
+            guard let vaultError = VaultError(wrapping: error) else { throw error }
+            note("sessionvault: error: \(vaultError.description)")
+            throw ExitCode(Self.exitStatus(for: vaultError))
         }
     }
 
@@ -49,7 +39,7 @@ extension AsyncParsableCommand {
         case .subjectAccessReviewRequired, .accessReviewRefused, .accessReviewIncomplete, .accessReviewNotSignedOff, .accessReviewStale:
             return ExitStatus.refused
         case .manifestTampered, .chunkTampered, .chunkMissing, .accessReviewTampered: return ExitStatus.integrity
-        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound, .accessReviewNotFound: return ExitStatus.notFound
+        case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound, .accessReviewNotFound, .noSuchUser: return ExitStatus.notFound
         case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure
         default: return ExitStatus.failure
         }

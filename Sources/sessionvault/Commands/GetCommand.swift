@@ -3,8 +3,6 @@ import ArgumentParser
 import Foundation
 import SessionVault
 import VaultCrypto
-import VaultIndex
-import VaultStore
 
 #if canImport(Glibc)
 import Glibc

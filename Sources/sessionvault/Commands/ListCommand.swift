@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Media
 import SessionVault
-import VaultIndex
 
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,7 +46,7 @@ struct ListCommand: AsyncParsableCommand {
                 }
                 filter.since = date
             }
-            let rows = try await opened.catalog.recordings(filter).map { r in
+            let rows = try await opened.recordings(matching: filter).map { r in
                 Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
                     retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
                     dueOn: r.dueOn, source: r.sourceID?.description,

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SessionVault
-import VaultIndex
 
 struct GCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

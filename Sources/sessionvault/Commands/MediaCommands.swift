@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Media
 import SessionVault
-import VaultIndex
 
 #if canImport(Glibc)
 import Glibc

@@ -3,7 +3,6 @@ import Foundation
 import Retention
 import SessionVault
 import VaultCrypto
-import VaultIndex
 
 struct RequestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SessionVault
-import VaultIndex
 
 struct PatientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -117,7 +116,7 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let holds = try await vault.open().catalog.holds(includeReleased: all)
+                let holds = try await vault.open().holds(includeReleased: all)
                 if json { try printJSON(holds); return }
                 if holds.isEmpty { print("No holds."); return }
                 printTable(header: ["ID", "ON", "REF", "REASON", "PLACED", "BY", "RELEASED"], rows: holds.map { hold in
@@ -258,7 +257,7 @@ struct DestroyedCommand: AsyncParsableCommand {
                     guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
                     return date
                 }
-                let records = try await vault.open().catalog.destructionRecords(since: since, limit: limit)
+                let records = try await vault.open().destructionRecords(since: since, limit: limit)
                 if json { try printJSON(records); return }
                 if records.isEmpty { print("No destruction records."); return }
                 printTable(header: ["RECORDING", "CLASS", "DUE", "AS OF", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
@@ -284,7 +283,7 @@ struct DispositionCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let rows = try await vault.open().catalog.dispositions(status: all ? nil : .pending)
+                let rows = try await vault.open().dispositions(status: all ? nil : .pending)
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("No recordings waiting for review."); return }
                 printTable(header: ["RECORDING", "STATUS", "DUE", "RULE"], rows: rows.map { [$0.recording.description, $0.status.rawValue, $0.dueOn, $0.rule ?? "-"] })

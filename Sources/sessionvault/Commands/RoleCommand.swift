@@ -66,7 +66,7 @@ struct RoleCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let opened = try await vault.open()
-                let rows = try await opened.catalog.roles().map { role in
+                let rows = try await opened.roles().map { role in
                     Row(name: role.name, keyID: role.keyID, createdAt: role.createdAt,
                         scopes: opened.config.scopes.filter { $0.value.contains(role.name) }.keys.sorted()
                             + (opened.config.alwaysWrap.contains(role.name) ? ["(every recording)"] : []))

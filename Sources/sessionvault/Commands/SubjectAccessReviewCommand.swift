@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SessionVault
-import VaultIndex
 
 /// `export review ...`: the decisions on a subject-access draft made by `export subject --review`.
 struct SubjectAccessReviewCommand: AsyncParsableCommand {

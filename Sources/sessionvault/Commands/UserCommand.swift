@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import SessionVault
-import VaultIndex
-import VaultServer
 import VaultCrypto
 
 struct UserCommand: AsyncParsableCommand {
@@ -32,7 +30,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
-            try await reportingServerErrors {
+            try await reportingErrors {
                 let opened = try await vault.open()
                 let actor = try await officer.actor(opened, for: .manageUsers)
                 var officerSecret: SecureBytes? = nil
@@ -77,8 +75,8 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingServerErrors {
-                let users = try await vault.open().catalog.users()
+            try await reportingErrors {
+                let users = try await vault.open().users()
                 let rows = users.map { Row(name: $0.name, role: $0.role, patients: $0.patients.count, createdAt: $0.createdAt, revokedAt: $0.revokedAt) }
                 if json { return try printJSON(rows) }
                 let formatter = ISO8601DateFormatter()
@@ -97,7 +95,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
-            try await reportingServerErrors {
+            try await reportingErrors {
                 let opened = try await vault.open()
                 try await opened.revokeUser(name: name, actor: try await officer.actor(opened, for: .manageUsers))
                 print("Revoked user '\(name)'.")

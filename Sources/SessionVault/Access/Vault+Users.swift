@@ -1,7 +1,6 @@
 import Foundation
-public import SessionVault
-public import VaultIndex
 public import VaultCrypto
+import VaultIndex
 
 /// A user just added, with the token to hand over (shown once, never stored).
 public struct NewUser: Sendable {
@@ -18,7 +17,7 @@ extension Vault {
                         actor: String = Vault.defaultActor) async throws -> NewUser {
         try Self.validateUserName(name)
         _ = try await requireRole(role)
-        if try await catalog.user(named: name) != nil { throw ServerError.invalidUser("user '\(name)' already exists (revoked names are not reused)") }
+        if try await catalog.user(named: name) != nil { throw VaultError.userExists(name) }
         let (token, hash) = try AccessToken.generate()
         let signingKey = try officerPassphrase.map { try createOfficerKey(name, passphrase: $0) }
         let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey)
@@ -28,7 +27,7 @@ extension Vault {
                                                                     + (signingKey.map { "; officer key \(Hex.encode($0))" } ?? "")))
         } catch {
             if signingKey != nil { removeOfficerKey(name) }
-            if case .alreadyExists = error { throw ServerError.invalidUser("user '\(name)' already exists (revoked names are not reused)") }
+            if case .alreadyExists = error { throw VaultError.userExists(name) }
             throw error
         }
         if signingKey != nil { try await requireOfficersFromNowOn() }
@@ -40,7 +39,7 @@ extension Vault {
         do {
             try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: "user.revoke", target: "user:" + name))
         } catch {
-            if case .notFound = error { throw ServerError.invalidUser("no active user '\(name)'") }
+            if case .notFound = error { throw VaultError.noSuchUser(name) }
             throw error
         }
     }
@@ -49,7 +48,7 @@ extension Vault {
     static func validateUserName(_ name: String) throws {
         let allowed = name.utf8.allSatisfy { c in (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 45 }
         guard !name.isEmpty, name.utf8.count <= 64, allowed, name.first != "-" else {
-            throw ServerError.invalidUser("invalid user name '\(name)': use 1-64 lowercase letters, digits and '-', not starting with '-'")
+            throw VaultError.invalidName(what: "user name", value: name, rule: "use 1-64 lowercase letters, digits and '-', not starting with '-'")
         }
     }
 }
