@@ -33,8 +33,8 @@ struct ConsentOverTimeTests {
             try await t.vault.recordConsent(again, vaultPassphrase: t.passphrase)
             Issue.record("consent given again without a key holder was accepted")
         } catch let error as VaultError {
-            guard case .consentNeedsKeyHolder(let session, let roles, let count, nil, nil) = error else { Issue.record("\(error)"); return }
-            #expect(session == "S1" && roles == ["trainer"] && count == 1)
+            #expect(error.code == .consentNeedsKeyHolder && error.recording == nil && error.reason == nil, "\(error)")
+            #expect(error.subject == "S1" && error.names == ["trainer"] && error.message.contains("access to 1 recording(s)"))
         }
         #expect(try await t.vault.catalog.consents(session: "S1").filter(\.isActive).map(\.scope) == ["care"])
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-31")

@@ -106,8 +106,8 @@ struct OfficerTests {
                 _ = try await t.vault.proveOfficer(name, passphrase: passphrase, for: privilege)
                 Issue.record("\(name) proved for \(privilege)")
             } catch let error as VaultError {
-                guard case .officerRefused(let who, let reason) = error else { Issue.record("\(error)"); continue }
-                #expect(who == name && reason.contains(expected), "\(reason)")
+                guard error.code == .officerRefused, let reason = error.reason else { Issue.record("\(error)"); continue }
+                #expect(error.subject == name && reason.contains(expected), "\(reason)")
             }
         }
         let refusals = try await t.vault.catalog.auditEntries(after: 0, limit: 10_000).filter { $0.draft.action == "officer.proof" }

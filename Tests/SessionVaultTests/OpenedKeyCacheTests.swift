@@ -78,8 +78,7 @@ struct OpenedKeyCacheTests {
             _ = try await t.read(id)
             Issue.record("an edited manifest was served from the memo")
         } catch let error as VaultError {
-            guard case .manifestTampered(let recording, _) = error else { Issue.record("\(error)"); return }
-            #expect(recording == id)
+            #expect(error.code == .manifestTampered && error.recording == id, "\(error)")
         }
     }
 }

@@ -15,8 +15,8 @@ struct RequestRegisterTests {
         do {
             try await body()
             Issue.record("the change was not refused")
-        } catch let VaultError.requestRefused(_, reason) {
-            return reason
+        } catch let error as VaultError where error.code == .requestRefused {
+            return error.cause as? RequestClockError
         } catch {
             Issue.record("refused otherwise: \(error)")
         }
@@ -99,8 +99,8 @@ struct RequestRegisterTests {
         do {
             try await t.vault.closeRequest(id, on: "2026-05-02")
             Issue.record("closed after today")
-        } catch VaultError.invalidArgument(let message) {
-            #expect(message.contains("after today"))
+        } catch let error as VaultError where error.code == .invalidArgument {
+            #expect(error.message.contains("after today"))
         }
         try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02")
         #expect(await Self.refusal { try await t.vault.resumeRequest(id, on: "2026-04-01") }
@@ -114,8 +114,8 @@ struct RequestRegisterTests {
         do {
             try await t.vault.pauseRequest(99, reason: .fee)
             Issue.record("paused a request that does not exist")
-        } catch VaultError.requestNotFound(let missing) {
-            #expect(missing == 99)
+        } catch let error as VaultError where error.code == .requestNotFound {
+            #expect(error.number == 99)
         }
     }
 

@@ -31,8 +31,8 @@ struct ScheduleInterlockTests {
             _ = try await t.vault.sweep()
             Issue.record("a sweep ran under an edited schedule")
         } catch let error as VaultError {
-            guard case .scheduleChanged(let path, let recorded, let current) = error else { Issue.record("\(error)"); return }
-            #expect(path == url.path && recorded != nil && recorded != current)
+            #expect(error.code == .scheduleChanged && error.subject == url.path, "\(error)")
+            #expect(error.names.count == 2 && error.names[0] != error.names[1], "a recorded schedule that differs from the current one")
         }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
         #expect(try await t.vault.sweep(dryRun: true).destroyed == 0)   // a dry run still reports

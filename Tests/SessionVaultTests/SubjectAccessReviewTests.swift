@@ -75,8 +75,9 @@ struct SubjectAccessReviewTests {
         #expect(!review.isSignedOff)
 
         await expectError("sign-off of an undecided draft", { _ = try await s.vault.signOffSubjectAccessReview(id, by: s.officer) }) { error in
-            guard case .accessReviewIncomplete(let review, let missing) = error else { return false }
-            return review == id && missing.count == 2 && missing[0].contains(s.group.description) && missing[1].contains("serious-harm")
+            guard error.code == .accessReviewIncomplete else { return false }
+            let missing = error.names
+            return error.number == id && missing.count == 2 && missing[0].contains(s.group.description) && missing[1].contains("serious-harm")
         }
         let entries = try await s.vault.auditLog(actor: s.officer.actor)
         #expect(entries.contains { $0.draft.action == "sar.review.draft" && $0.draft.target == "sar-review:\(id)" })
@@ -95,12 +96,10 @@ struct SubjectAccessReviewTests {
             try await s.vault.decideSubjectAccessItem(review: id, item: s.plain.description, include: false, category: .otherExemption, reason: "late",
                                                       by: s.officer)
         }) { error in
-            guard case .accessReviewRefused(let review, _) = error else { return false }
-            return review == id
+            return error.code == .accessReviewRefused && error.number == id
         }
         await expectError("a second sign-off", { _ = try await s.vault.signOffSubjectAccessReview(id, by: s.officer) }) { error in
-            guard case .accessReviewRefused = error else { return false }
-            return true
+            return error.code == .accessReviewRefused
         }
     }
 
@@ -112,8 +111,7 @@ struct SubjectAccessReviewTests {
             try await s.vault.decideSubjectAccessItem(review: id, item: s.plain.description, include: false, category: .seriousHarm, reason: "x",
                                                       by: s.officer)
         }) { error in
-            guard case .accessReviewRefused = error else { return false }
-            return true
+            return error.code == .accessReviewRefused
         }
         _ = try await s.vault.recordHarmOpinion(review: id, professional: "Dr Hale", professionalRole: "consultant psychiatrist",
                                                 withhold: [String(s.plain.description.prefix(8))], reason: "would be likely to cause serious harm",
@@ -123,14 +121,12 @@ struct SubjectAccessReviewTests {
         await expectError("an officer overriding the opinion", {
             try await s.vault.decideSubjectAccessItem(review: id, item: s.plain.description, include: true, reason: "x", by: s.officer)
         }) { error in
-            guard case .accessReviewRefused(_, let reason) = error else { return false }
-            return reason.contains("serious-harm")
+            return error.code == .accessReviewRefused && error.reason?.contains("serious-harm") == true
         }
         await expectError("a second opinion on the same draft", {
             _ = try await s.vault.recordHarmOpinion(review: id, professional: "Dr Other", professionalRole: "GP", reason: nil, by: s.officer)
         }) { error in
-            guard case .accessReviewRefused = error else { return false }
-            return true
+            return error.code == .accessReviewRefused
         }
     }
 
@@ -141,12 +137,10 @@ struct SubjectAccessReviewTests {
         try await s.vault.decideSubjectAccessItem(review: id, item: s.group.description, include: true, reason: "all consented", by: s.officer)
         _ = try await s.vault.recordHarmOpinion(review: id, professional: "Dr Hale", professionalRole: "consultant psychiatrist", reason: nil, by: s.officer)
         await expectError("release of a draft", { try await s.release(id) }) { error in
-            guard case .accessReviewNotSignedOff(let review) = error else { return false }
-            return review == id
+            return error.code == .accessReviewNotSignedOff && error.number == id
         }
         await expectError("release of a review that does not exist", { try await s.release(id + 99) }) { error in
-            guard case .accessReviewNotFound = error else { return false }
-            return true
+            return error.code == .accessReviewNotFound
         }
         #expect(try await s.vault.auditLog(actor: s.officer.actor).contains { $0.draft.action == "export.subject" } == false)
     }
@@ -157,8 +151,9 @@ struct SubjectAccessReviewTests {
         let id = try await s.signedOff()
         _ = try await s.vault.catalog.beginDisposal([(s.plain, "test")], at: Date(), actor: "test")
         await expectError("release of a stale review", { try await s.release(id) }) { error in
-            guard case .accessReviewStale(let review, let changes) = error else { return false }
-            return review == id && changes.count == 1 && changes[0].contains(s.plain.description) && changes[0].contains("no longer in the vault")
+            guard error.code == .accessReviewStale else { return false }
+            let changes = error.names
+            return error.number == id && changes.count == 1 && changes[0].contains(s.plain.description) && changes[0].contains("no longer in the vault")
         }
     }
 
@@ -172,8 +167,7 @@ struct SubjectAccessReviewTests {
         review.items[index].category = nil
         try await s.vault.catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(actor: "intruder", action: "x"))
         await expectError("release of an altered review", { try await s.release(id) }) { error in
-            guard case .accessReviewTampered(let review, _) = error else { return false }
-            return review == id
+            return error.code == .accessReviewTampered && error.number == id
         }
     }
 
@@ -186,14 +180,12 @@ struct SubjectAccessReviewTests {
             _ = try await s.vault.recordHarmOpinion(review: early, professional: "Dr Hale", professionalRole: "consultant psychiatrist",
                                                     givenOn: "2025-07-09", reason: nil, by: s.officer)
         }) { error in
-            guard case .invalidArgument(let message) = error else { return false }
-            return message.contains("6 months")
+            return error.code == .invalidArgument && error.message.contains("6 months")
         }
         let id = try await s.signedOff()
         clock.set("2026-07-11")
         await expectError("release on an expired opinion", { try await s.release(id) }) { error in
-            guard case .accessReviewRefused(let review, let reason) = error else { return false }
-            return review == id && reason.contains("2026-01-10")
+            return error.code == .accessReviewRefused && error.number == id && error.reason?.contains("2026-01-10") == true
         }
     }
 }

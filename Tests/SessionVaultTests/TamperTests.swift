@@ -22,12 +22,12 @@ struct TamperTests {
             let bytes = try await t.read(id, range: range)
             Issue.record("read succeeded with \(bytes.count) bytes")
         } catch let error as VaultError {
-            switch error {
-            case .chunkTampered(let recording, let chunk, _), .chunkMissing(let recording, let chunk):
-                #expect(recording == id)
-                if let expected { #expect(chunk == expected) }
-            case .manifestTampered(let recording, _):
-                #expect(recording == id)
+            switch error.code {
+            case .chunkTampered, .chunkMissing:
+                #expect(error.recording == id)
+                if let expected { #expect(error.chunk == expected) }
+            case .manifestTampered:
+                #expect(error.recording == id)
                 #expect(expected == nil)
             default:
                 Issue.record("unexpected error \(error)")
@@ -162,8 +162,7 @@ struct TamperTests {
             _ = try await t.read(alice)
             Issue.record("a recording moved onto another patient was read")
         } catch let error as VaultError {
-            guard case .manifestTampered(let recording, let reason) = error else { Issue.record("\(error)"); return }
-            #expect(recording == alice && reason.contains("patient differs"))
+            #expect(error.code == .manifestTampered && error.recording == alice && error.reason?.contains("patient differs") == true, "\(error)")
         }
         // Keyless, verify can only scrub chunks; with the records officer's key it opens every manifest.
         let officer = try await t.vault.unlockRole("records-officer", passphrase: t.passphrase)

@@ -123,8 +123,8 @@ extension Vault {
         do {
             manifest = try authenticatedManifest(of: record, dataKey: dataKey)
         } catch let error as VaultError {
-            guard case .manifestTampered(_, let reason) = error else { throw error }
-            return reason
+            guard error.code == .manifestTampered else { throw error }
+            return error.reason ?? error.message
         }
         if manifest.patient == nil { report.manifestsWithoutPatient += 1 }
         return manifest.check(against: record).map { "catalog row edited: \($0)" }

@@ -17,7 +17,7 @@ struct RecordingAccess: Sendable {
         let record: RecordingRecord
         do {
             record = try await vault.reach(idText, for: request, action: action, policy: policy)
-        } catch VaultError.recordingNotFound {
+        } catch let error as VaultError where error.code == .recordingNotFound {
             throw APIError.notFound(idText)
         }
         if request.breakGlass, !policy.covers(request.user, patient: record.patient) {
@@ -34,10 +34,11 @@ struct RecordingAccess: Sendable {
         do {
             return try await body()
         } catch let error as VaultError {
-            switch error {
-            case .noWrap(let role, _, let scopes):
+            switch error.code {
+            case .noWrap:
                 try await requireStillLive(record)
-                throw APIError(.forbidden, "role '\(role)' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
+                let scopes = error.names
+                throw APIError(.forbidden, "role '\(error.subject ?? "")' holds no key for this recording (consented scopes: \(scopes.isEmpty ? "none" : scopes.joined(separator: ", ")))")
             case .notLive, .recordingNotFound:
                 throw APIError.notFound(record.id.description)
             default:

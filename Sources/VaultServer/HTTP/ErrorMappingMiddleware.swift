@@ -20,7 +20,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": .string(String(describing: type(of: thrown)))])
                 throw APIError(.internalServerError, "internal error")
             }
-            switch error {
+            switch error.code {
             case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList: throw APIError(.forbidden, error.description)
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")

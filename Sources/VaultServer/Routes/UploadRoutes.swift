@@ -46,16 +46,10 @@ struct UploadRoutes: Sendable {
         do {
             summary = try await vault.ingest(IngestRequest(session: session, clinician: staff.user.name, retentionClass: retentionClass,
                                                            capturedOn: capturedOn, actor: context.actor), from: &reader)
-        } catch let error as VaultError {
-            switch error {
-            case .noConsent, .noActiveScope:
-                try? await vault.recordRefusal("ingest", target: session, by: staff, reason: "no consent", statingPurpose: false)
-                throw APIError(.forbidden, error.description)
-            case .invalidName, .invalidArgument, .unknownScope, .config, .invalidCaptureDate:
-                throw APIError(.badRequest, error.description)
-            default:
-                throw error
-            }
+        } catch let error as VaultError where [.noConsent, .noActiveScope].contains(error.code) {
+            // Statuses are ErrorMappingMiddleware's; a refused upload is also put in the audit trail.
+            try? await vault.recordRefusal("ingest", target: session, by: staff, reason: "no consent", statingPurpose: false)
+            throw error
         }
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
                                     byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,

@@ -33,7 +33,7 @@ public struct RoleKeychain: Sendable {
             let passphrase = try source.read(purpose: "unlock role '\(role)'")
             return try await vault.unlockRole(role, passphrase: passphrase)
         } catch let error as VaultError {
-            if case .passphraseMissing = error { throw ServerError.noPassphrase(roles: [role]) }
+            if error.code == .passphraseMissing { throw ServerError.noPassphrase(roles: [role]) }
             throw ServerError.roleUnlock(role: role, reason: error.description)
         } catch {
             throw ServerError.roleUnlock(role: role, reason: "\(error)")

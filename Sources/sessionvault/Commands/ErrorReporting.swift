@@ -28,19 +28,45 @@ extension AsyncParsableCommand {
             throw ExitCode(ExitStatus.failure)
         } catch {
             guard let vaultError = VaultError(wrapping: error) else { throw error }
-            note("sessionvault: error: \(vaultError.description)")
+            note("sessionvault: error: \(Self.wording(of: vaultError))")
             throw ExitCode(Self.exitStatus(for: vaultError))
         }
     }
 
+    /// The vault's sentence, plus the command that helps where there is one.
+    static func wording(of error: VaultError) -> String {
+        let subject = error.subject ?? ""
+        switch error.code {
+        case .vaultNotFound:
+            return "\(error.message) (create one with `sessionvault init --vault \(subject)`, or set SESSIONVAULT_DIR)"
+        case .passphraseMissing: return "\(error.message): set SESSIONVAULT_PASSPHRASE or pass --passphrase-file FILE"
+        case .unknownRole where error.names.isEmpty: return error.message.replacingOccurrences(of: "(no roles yet)", with: "(no roles yet: `sessionvault role add NAME`)")
+        case .roleExists: return "\(error.message) (use `sessionvault role rotate \(subject)` for a new key)"
+        case .scopeRoleMissing: return "\(error.message): run `sessionvault role add \(subject)`"
+        case .noConsent: return "\(error.message); record it first with `sessionvault consent record --session \(subject) ...`"
+        case .consentNeedsKeyHolder where error.recording == nil:
+            return error.message.replacingOccurrences(of: "open them. Nothing", with: "open them; unlock one with --unlock-role (e.g. the records officer's role). Nothing")
+        case .scheduleChanged: return error.message.replacingOccurrences(of: "until a repair has", with: "until `sessionvault fsck --repair` has")
+        case .timeNotBorrowable: return "\(error.message) (`sweep --dry-run --now \(subject)`)"
+        case .requestNotFound: return "\(error.message) (list them with `sessionvault request ls --all`)"
+        case .subjectAccessReviewRequired: return "\(error.message); draft a review with `export subject --patient ... --review`"
+        case .accessReviewNotFound: return "\(error.message) (`export review ls` lists them)"
+        case .accessReviewNotSignedOff: return "\(error.message) (`export review sign-off \(error.number ?? 0)`)"
+        case .accessReviewStale: return "\(error.message): draft a new review with `export subject --patient ... --review`"
+        case .legalHoldNotApplied: return "\(error.message); run `sessionvault hold sync` when the store is reachable"
+        default: return error.message
+        }
+    }
+
     static func exitStatus(for error: VaultError) -> Int32 {
-        switch error {
-        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused: return ExitStatus.refused
+        switch error.code {
+        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused, .notOnCareList:
+            return ExitStatus.refused
         case .subjectAccessReviewRequired, .accessReviewRefused, .accessReviewIncomplete, .accessReviewNotSignedOff, .accessReviewStale:
             return ExitStatus.refused
         case .manifestTampered, .chunkTampered, .chunkMissing, .accessReviewTampered: return ExitStatus.integrity
         case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound, .accessReviewNotFound, .noSuchUser: return ExitStatus.notFound
-        case .crypto(let inner): return inner == .wrongPassphrase ? ExitStatus.refused : ExitStatus.failure
+        case .crypto: return error.isWrongPassphrase ? ExitStatus.refused : ExitStatus.failure
         default: return ExitStatus.failure
         }
     }
