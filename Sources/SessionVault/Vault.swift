@@ -66,92 +66,96 @@ public struct Vault: Sendable {
     /// Creates a vault in an empty or missing directory: configuration, catalog (migrated),
     /// blob directory and keyring with the vault's own secrets sealed under `passphrase`.
     public static func create(at layout: VaultLayout, options: CreateOptions = CreateOptions(), passphrase: SecureBytes,
-                              clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Vault {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: layout.configFile.path) || fm.fileExists(atPath: layout.catalogFile.path) {
-            throw VaultError.vaultExists(path: layout.root.path)
-        }
-        guard VaultConfig.chunkSizeRange.contains(options.chunkSize) else {
-            throw VaultError.invalidArgument("chunk size \(options.chunkSize) must be between 64KiB and 64MiB")
-        }
-        guard options.algorithm.isAvailable else { throw VaultError.crypto(.algorithmUnavailable(options.algorithm)) }
-        try fm.createDirectory(at: layout.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var config = VaultConfig.makeDefault(vaultID: UUID().uuidString.lowercased(), chunkSize: options.chunkSize,
-                                             algorithm: options.algorithm, kdf: options.kdf)
-        if let schedule = options.schedule {
-            config.retentionSchedule = "retention/" + schedule.name
-            try AtomicFile.write(Array(schedule.text.utf8), to: layout.root.appendingPathComponent(config.retentionSchedule), mode: 0o644)
-        }
-        if let url = options.catalog { config.catalog = url }
-        if let url = options.blobs { config.blobs = url }
-        // Backends first: a catalog that already belongs to a vault, or an unreachable store, is
-        // refused before any secret is made.
-        let environment = ProcessInfo.processInfo.environment
-        let store = try await StorageBackends.createStore(config.blobs, layout: layout, environment: environment)
-        let catalog: any Catalog
-        do {
-            catalog = try await StorageBackends.openCatalog(config.catalog, layout: layout, environment: environment, clock: clock)
-        } catch {
-            await StorageBackends.close(store: store)
-            throw error
-        }
-        do {
-            try await catalog.migrate()
-            if let existing = try await catalog.meta("vault_id") {
-                throw VaultError.config(path: config.catalog.redactingCredentials, line: nil, message: "this catalog already belongs to vault \(existing)")
+                              clock: @escaping @Sendable () -> Date = { Date() }) async throws(VaultError) -> Vault {
+        try await vaultBoundary {
+            let fm = FileManager.default
+            if fm.fileExists(atPath: layout.configFile.path) || fm.fileExists(atPath: layout.catalogFile.path) {
+                throw VaultError.vaultExists(path: layout.root.path)
             }
-        } catch {
-            await StorageBackends.close(catalog: catalog, store: store)
-            throw error
+            guard VaultConfig.chunkSizeRange.contains(options.chunkSize) else {
+                throw VaultError.invalidArgument("chunk size \(options.chunkSize) must be between 64KiB and 64MiB")
+            }
+            guard options.algorithm.isAvailable else { throw VaultError.crypto(.algorithmUnavailable(options.algorithm)) }
+            try fm.createDirectory(at: layout.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            var config = VaultConfig.makeDefault(vaultID: UUID().uuidString.lowercased(), chunkSize: options.chunkSize,
+                                                 algorithm: options.algorithm, kdf: options.kdf)
+            if let schedule = options.schedule {
+                config.retentionSchedule = "retention/" + schedule.name
+                try AtomicFile.write(Array(schedule.text.utf8), to: layout.root.appendingPathComponent(config.retentionSchedule), mode: 0o644)
+            }
+            if let url = options.catalog { config.catalog = url }
+            if let url = options.blobs { config.blobs = url }
+            // Backends first: a catalog that already belongs to a vault, or an unreachable store, is
+            // refused before any secret is made.
+            let environment = ProcessInfo.processInfo.environment
+            let store = try await StorageBackends.createStore(config.blobs, layout: layout, environment: environment)
+            let catalog: any Catalog
+            do {
+                catalog = try await StorageBackends.openCatalog(config.catalog, layout: layout, environment: environment, clock: clock)
+            } catch {
+                await StorageBackends.close(store: store)
+                throw error
+            }
+            do {
+                try await catalog.migrate()
+                if let existing = try await catalog.meta("vault_id") {
+                    throw VaultError.config(path: config.catalog.redactingCredentials, line: nil, message: "this catalog already belongs to vault \(existing)")
+                }
+            } catch {
+                await StorageBackends.close(catalog: catalog, store: store)
+                throw error
+            }
+            let keyring = Keyring(directory: layout.keyringDirectory)
+            _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
+            try await catalog.setMeta("vault_id", config.vaultID)
+            try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: .vaultInit, target: config.vaultID))
+            let erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
+            let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: erasure, clock: clock)
+            // No recording yet, so every stored due date (none) follows the schedule in place.
+            if let digest = try? vault.currentScheduleDigest() {
+                try await vault.adoptSchedule(digest: digest, actor: Self.defaultActor, reason: "vault created")
+            }
+            // The configuration is written last: its presence marks a complete vault.
+            try AtomicFile.write(Array(config.tomlText().utf8), to: layout.configFile, mode: 0o644)
+            return vault
         }
-        let keyring = Keyring(directory: layout.keyringDirectory)
-        _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
-        try await catalog.setMeta("vault_id", config.vaultID)
-        try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: "vault.init", target: config.vaultID))
-        let erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
-        let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: erasure, clock: clock)
-        // No recording yet, so every stored due date (none) follows the schedule in place.
-        if let digest = try? vault.currentScheduleDigest() {
-            try await vault.adoptSchedule(digest: digest, actor: Self.defaultActor, reason: "vault created")
-        }
-        // The configuration is written last: its presence marks a complete vault.
-        try AtomicFile.write(Array(config.tomlText().utf8), to: layout.configFile, mode: 0o644)
-        return vault
     }
 
     /// Opens an existing vault, migrating its catalog if this program knows a newer schema.
-    public static func open(at layout: VaultLayout, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Vault {
-        let configPath = layout.configFile.path
-        guard FileManager.default.fileExists(atPath: configPath) else { throw VaultError.vaultNotFound(path: layout.root.path) }
-        let text: String
-        do {
-            text = try String(contentsOf: layout.configFile, encoding: .utf8)
-        } catch {
-            throw VaultError.config(path: configPath, line: nil, message: "cannot be read as UTF-8 text")
-        }
-        let config = try VaultConfig.parse(text, path: configPath)
-        let environment = ProcessInfo.processInfo.environment
-        let catalog = try await StorageBackends.openCatalog(config.catalog, layout: layout, environment: environment, clock: clock)
-        let store: any BlobStore
-        do {
-            try await catalog.migrate()
-            if let id = try await catalog.meta("vault_id"), id != config.vaultID {
-                throw VaultError.config(path: configPath, line: nil, message: "vault_id \(config.vaultID) does not match the catalog's (\(id))")
+    public static func open(at layout: VaultLayout, clock: @escaping @Sendable () -> Date = { Date() }) async throws(VaultError) -> Vault {
+        try await vaultBoundary {
+            let configPath = layout.configFile.path
+            guard FileManager.default.fileExists(atPath: configPath) else { throw VaultError.vaultNotFound(path: layout.root.path) }
+            let text: String
+            do {
+                text = try String(contentsOf: layout.configFile, encoding: .utf8)
+            } catch {
+                throw VaultError.config(path: configPath, line: nil, message: "cannot be read as UTF-8 text")
             }
-            store = try StorageBackends.openStore(config.blobs, layout: layout, environment: environment)
-        } catch {
-            await StorageBackends.close(catalog: catalog)
-            throw error
+            let config = try VaultConfig.parse(text, path: configPath)
+            let environment = ProcessInfo.processInfo.environment
+            let catalog = try await StorageBackends.openCatalog(config.catalog, layout: layout, environment: environment, clock: clock)
+            let store: any BlobStore
+            do {
+                try await catalog.migrate()
+                if let id = try await catalog.meta("vault_id"), id != config.vaultID {
+                    throw VaultError.config(path: configPath, line: nil, message: "vault_id \(config.vaultID) does not match the catalog's (\(id))")
+                }
+                store = try StorageBackends.openStore(config.blobs, layout: layout, environment: environment)
+            } catch {
+                await StorageBackends.close(catalog: catalog)
+                throw error
+            }
+            let erasure: ErasureTree?
+            do {
+                erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
+            } catch {
+                await StorageBackends.close(catalog: catalog, store: store)
+                throw error
+            }
+            return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: Keyring(directory: layout.keyringDirectory),
+                         erasure: erasure, clock: clock)
         }
-        let erasure: ErasureTree?
-        do {
-            erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
-        } catch {
-            await StorageBackends.close(catalog: catalog, store: store)
-            throw error
-        }
-        return Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: Keyring(directory: layout.keyringDirectory),
-                     erasure: erasure, clock: clock)
     }
 
     /// Releases the backends' connections (PostgreSQL pool, S3 HTTP client). Call it when done

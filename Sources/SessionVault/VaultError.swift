@@ -37,3 +37,36 @@ extension VaultError {
         code == .wrongPassphrase || (cause as? CryptoError) == .wrongPassphrase
     }
 }
+
+/// Runs the body of a public `Vault` operation and reports any failure as a ``VaultError``: the
+/// vault's own errors pass unchanged, a lower layer's is wrapped with it as the cause, and so is
+/// anything else (a reader's or sink's failure), so callers branch on one type.
+func vaultBoundary<T>(_ body: () async throws -> T) async throws(VaultError) -> T {
+    do {
+        return try await body()
+    } catch {
+        throw VaultError(boundary: error)
+    }
+}
+
+/// ``vaultBoundary(_:)`` for synchronous operations.
+func vaultBoundary<T>(_ body: () throws -> T) throws(VaultError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw VaultError(boundary: error)
+    }
+}
+
+extension VaultError {
+    /// Any error as the vault reports it (see ``vaultBoundary(_:)``).
+    init(boundary error: any Error) {
+        if let known = VaultError(wrapping: error) {
+            self = known
+        } else if error is CancellationError {
+            self = VaultError(.cancelled, "the operation was cancelled", cause: error)
+        } else {
+            self = VaultError(.unexpected, "\(error)", cause: error)
+        }
+    }
+}

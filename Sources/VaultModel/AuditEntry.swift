@@ -7,7 +7,7 @@ public struct AuditDraft: Sendable, Hashable {
     public var actor: String
     /// The role whose key or authority was used, if any.
     public var role: String?
-    /// What was done: `ingest`, `get`, `consent.record`, `role.rotate`, ...
+    /// What was done, as stored: an ``AuditAction``'s raw value (`ingest`, `get`, `consent.record`, ...).
     public var action: String
     /// What it was done to: a recording id, a session, a role name. Never a clear patient identifier.
     public var target: String?
@@ -18,8 +18,15 @@ public struct AuditDraft: Sendable, Hashable {
     /// Extra context (byte range, reason for refusal). Never secrets or clear identifiers.
     public var detail: String?
 
-    public init(actor: String, role: String? = nil, action: String, target: String? = nil, purpose: String? = nil,
+    /// A draft of `action` by `actor`.
+    public init(actor: String, role: String? = nil, action: AuditAction, target: String? = nil, purpose: String? = nil,
                 outcome: String = "ok", detail: String? = nil) {
+        self.init(actor: actor, role: role, recordedAction: action.rawValue, target: target, purpose: purpose, outcome: outcome, detail: detail)
+    }
+
+    /// A draft as the trail stored it (its action as written, which may be one an older version wrote).
+    package init(actor: String, role: String? = nil, recordedAction action: String, target: String? = nil, purpose: String? = nil,
+                 outcome: String = "ok", detail: String? = nil) {
         self.actor = actor
         self.role = role
         self.action = action

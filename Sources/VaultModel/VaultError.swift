@@ -39,6 +39,10 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
         /// The catalog recorded a hold change but the blob store's legal hold could not be made to match.
         case legalHoldNotApplied
         case catalogFailed, crypto
+        /// The task was cancelled.
+        case cancelled
+        /// A failure of something the vault was handed (a reader, a sink) that it has no code for; the cause says what.
+        case unexpected
     }
 
     /// What kind of failure this is.

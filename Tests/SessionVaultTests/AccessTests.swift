@@ -70,7 +70,7 @@ struct AccessTests {
             #expect(error.description == "wrong passphrase for role 'clinician'")
         }
         await #expect(throws: VaultError.self) {
-            try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "1", scopes: ["care"]), vaultPassphrase: wrong)
+            try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "1", scopes: ["care"]), vaultPassphrase: wrong, actor: "test")
         }
     }
 
@@ -128,7 +128,7 @@ struct AccessTests {
         let id = try await t.ingest(input).id
         let chunkBefore = try Data(contentsOf: t.chunkFile(id, 0))
         let oldKey = try #require(try await t.vault.catalog.role(named: "clinician")).keyID
-        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase)
+        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, actor: "test")
         #expect(summary.rewrapped == 1)
         #expect(summary.retiredKeyIDs == [oldKey])
         #expect(summary.newKeyID != oldKey)
@@ -149,9 +149,9 @@ struct AccessTests {
         let newKey = try RoleKeyPair.generate()
         try t.vault.keyring.storeRoleKey(role: "clinician", keyPair: newKey, passphrase: t.passphrase, strength: .interactive, now: Date())
         try await t.vault.catalog.setRoleKey("clinician", publicKey: newKey.publicKey.bytes, keyID: newKey.publicKey.keyID,
-                                             audit: AuditDraft(actor: "t", action: "role.rotate.begin"))
+                                             audit: AuditDraft(actor: "t", action: .roleRotateBegin))
         #expect(try await t.read(a) == [1])
-        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase)
+        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, actor: "test")
         #expect(summary.newKeyID == newKey.publicKey.keyID)
         #expect(summary.rewrapped == 2)
         #expect(try await t.read(a) == [1])

@@ -64,7 +64,7 @@ struct AuditTrailTests {
         try sql(t, "UPDATE audit SET seq = seq + 1000 WHERE seq > 2; UPDATE audit SET seq = seq - 999 WHERE seq > 1000")
         let db = try SQLiteConnection(path: t.catalogPath)
         let previous = try #require(try db.queryOne("SELECT hash FROM audit WHERE seq = 2") { $0.blob(0) })
-        let forged = AuditDraft(actor: "intruder", action: "get", target: "x")
+        let forged = AuditDraft(actor: "intruder", action: .get, target: "x")
         let hash = AuditEntry.computeHash(sequence: 3, timeMillis: 0, draft: forged, previousHash: previous)
         try db.run("INSERT INTO audit (seq, time_ms, actor, action, target, outcome, prev_hash, hash) VALUES (3, 0, 'intruder', 'get', 'x', 'ok', ?, ?)",
                    [.blob(previous), .blob(hash)])
@@ -97,7 +97,7 @@ struct AuditTrailTests {
         try db.execute("UPDATE audit SET detail = 'rewritten' WHERE seq = 2; DELETE FROM audit_checkpoints")
         var previous = AuditEntry.genesisHash
         let entries = try db.query("SELECT seq, time_ms, actor, role, action, target, purpose, outcome, detail FROM audit ORDER BY seq") { row in
-            (row.int(0), row.int(1), AuditDraft(actor: row.text(2), role: row.optionalText(3), action: row.text(4), target: row.optionalText(5),
+            (row.int(0), row.int(1), AuditDraft(actor: row.text(2), role: row.optionalText(3), recordedAction: row.text(4), target: row.optionalText(5),
                                                 purpose: row.optionalText(6), outcome: row.text(7), detail: row.optionalText(8)))
         }
         for (sequence, time, draft) in entries {

@@ -51,13 +51,13 @@ struct BorrowedTimeTests {
         defer { t.remove() }
         let id = try await t.ingest(pseudoRandomBytes(1000), retentionClass: "supervision").id
         do {
-            _ = try await t.vault.sweep(asOf: Date().addingTimeInterval(400 * 86_400))
+            _ = try await t.vault.sweep(asOf: Date().addingTimeInterval(400 * 86_400), actor: "test")
             Issue.record("a sweep as of a later day ran")
         } catch let error as VaultError {
             #expect(error.code == .timeNotBorrowable && error.names == [Self.today], "\(error)")
         }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
-        #expect(try await t.vault.sweep(dryRun: true, asOf: Date().addingTimeInterval(400 * 86_400)).due.map(\.count) == [1])
+        #expect(try await t.vault.sweep(dryRun: true, asOf: Date().addingTimeInterval(400 * 86_400), actor: "test").due.map(\.count) == [1])
     }
 
     @Test func aRecordingCapturedEarlierIsDueByItsCaptureDateAndItsDestructionSaysAsOfWhen() async throws {

@@ -22,7 +22,7 @@ struct CascadeTests {
         let t = try await TestVault.make(scopes: ["care", "supervision"], clock: clock.function)
         let source = try await t.ingest(pseudoRandomBytes(2 * TestVault.chunkSize), retentionClass: "supervision").id
         var reader = BufferChunkReader(bytes: pseudoRandomBytes(1000, seed: 9))
-        let copy = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", source: source), from: &reader).id
+        let copy = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", source: source, actor: "test"), from: &reader).id
         try sql(t, "UPDATE recordings SET due_on = '2031-01-01' WHERE id = ?", [.blob(copy.bytes)])
         return Setup(t: t, clock: clock, source: source, copy: copy)
     }
@@ -39,7 +39,7 @@ struct CascadeTests {
         let s = try await setUp()
         defer { s.t.remove() }
         s.clock.set("2026-04-10")
-        let report = try await s.t.vault.sweep()
+        let report = try await s.t.vault.sweep(actor: "test")
         #expect(report.destroyed == 2)
         #expect(try await state(s.t, s.source) == .destroyed)
         #expect(try await state(s.t, s.copy) == .destroyed, "the copy went with its source, years before its own date")
@@ -50,20 +50,20 @@ struct CascadeTests {
         #expect(try await s.t.vault.catalog.wrapRoles(of: s.copy).isEmpty)
         #expect(try await s.t.vault.store.list(prefix: "chunks/").isEmpty, "no chunk of either is left")
         await #expect(throws: VaultError.self) { try await s.t.read(s.copy) }
-        #expect(try await s.t.vault.fsck(repair: false).findings.isEmpty)
+        #expect(try await s.t.vault.fsck(repair: false, actor: "test").findings.isEmpty)
     }
 
     @Test func aHeldSourceHoldsItsCopies() async throws {
         let s = try await setUp()
         defer { s.t.remove() }
         try sql(s.t, "UPDATE recordings SET due_on = '2026-02-01' WHERE id = ?", [.blob(s.copy.bytes)])   // the copy due on its own
-        let hold = try await s.t.vault.placeHold(recording: s.source, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1")
+        let hold = try await s.t.vault.placeHold(recording: s.source, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", actor: "test")
         s.clock.set("2026-04-10")
-        #expect(try await s.t.vault.sweep().destroyed == 0)
+        #expect(try await s.t.vault.sweep(actor: "test").destroyed == 0)
         #expect(try await state(s.t, s.copy) == .live)
         #expect(try await s.t.read(s.copy).count == 1000)
-        try await s.t.vault.releaseHold(hold)
-        #expect(try await s.t.vault.sweep().destroyed == 2)
+        try await s.t.vault.releaseHold(hold, actor: "test")
+        #expect(try await s.t.vault.sweep(actor: "test").destroyed == 2)
     }
 
     @Test func aNewCopyIsNeverDueAfterItsSource() async throws {
@@ -73,17 +73,17 @@ struct CascadeTests {
         let source = try await t.ingest(pseudoRandomBytes(1000), retentionClass: "supervision")
         var reader = BufferChunkReader(bytes: pseudoRandomBytes(100))
         // A copy kept as a care record (20 years) still goes when its supervision source goes.
-        let copy = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", source: source.id), from: &reader)
+        let copy = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", source: source.id, actor: "test"), from: &reader)
         #expect(copy.dueOn == source.dueOn)
         #expect(try await t.vault.catalog.recording(copy.id)?.retentionRule == "with its source \(source.id) (due \(source.dueOn ?? ""))")
         // fsck agrees (it would otherwise "repair" the copy back to 20 years).
-        #expect(try await t.vault.fsck(repair: false).findings.filter { $0.kind == "due-date" }.isEmpty)
+        #expect(try await t.vault.fsck(repair: false, actor: "test").findings.filter { $0.kind == "due-date" }.isEmpty)
 
         // A copy must be of a live recording of its own session.
-        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase)
+        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, actor: "test")
         var other = BufferChunkReader(bytes: [1])
         await #expect(throws: VaultError.self) {
-            _ = try await t.vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "care", source: source.id), from: &other)
+            _ = try await t.vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "care", source: source.id, actor: "test"), from: &other)
         }
     }
 }

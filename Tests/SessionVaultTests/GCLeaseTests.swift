@@ -17,7 +17,7 @@ struct GCLeaseTests {
         // No process has this pid (above any pid_max): its writer is gone.
         try await t.vault.catalog.beginStaging(StagingRecord(id: dead, session: "S1", clinician: "dr-a", retentionClass: "care", startedAt: Date(),
                                                              processID: Int32.max, host: Vault.hostName))
-        let report = try await t.vault.collectGarbage(grace: 3600)
+        let report = try await t.vault.collectGarbage(grace: 3600, actor: "test")
         #expect(report.abandonedIngests == [dead.description])
         let left = try await t.vault.catalog.stagingRecords().map(\.id)
         #expect(left == [live])

@@ -15,7 +15,7 @@ struct GovernanceTests {
         defer { t.remove() }
         let id = try await t.ingest([1]).id
         clock.set("2026-06-01")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-05-20", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-05-20", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-05-20")
 
         let attempts: [(lastContact: String?, died: String?, expected: String)] = [
@@ -23,7 +23,7 @@ struct GovernanceTests {
         for (lastContact, died, expected) in attempts {
             let args = (lastContact: lastContact, died: died)
             do {
-                _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: args.lastContact, died: args.died, vaultPassphrase: t.passphrase)
+                _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: args.lastContact, died: args.died, vaultPassphrase: t.passphrase, actor: "test")
                 Issue.record("accepted \(args)")
             } catch let error as VaultError {
                 #expect(error.description.contains(expected), "\(error)")
@@ -47,9 +47,9 @@ struct GovernanceTests {
         defer { t.remove() }
         let id = try await t.ingest([1]).id
         clock.set("2024-06-02")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2024-06-01", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2024-06-01", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2020-03-17", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2020-03-17", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2045-03-31")
         let pseudonym = try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "only the month is kept")
@@ -57,20 +57,20 @@ struct GovernanceTests {
         clock.set("2025-02-01")
         for (born, expected) in [("2025-01", "after the recorded discharge"), ("2030-01", "after today"), ("2020-3", "expected YYYY-MM")] {
             do {
-                _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: born, vaultPassphrase: t.passphrase)
+                _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: born, vaultPassphrase: t.passphrase, actor: "test")
                 Issue.record("--born \(born) accepted")
             } catch let error as VaultError {
                 #expect(error.description.contains(expected), "\(error)")
             }
         }
         do {
-            _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", vaultPassphrase: t.passphrase)
+            _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", vaultPassphrase: t.passphrase, actor: "test")
             Issue.record("a changed birth month was accepted without a correction")
         } catch let error as VaultError {
             #expect(error.description.contains("--correction"), "\(error)")
         }
         #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "nothing refused changed anything")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", correction: "month mistyped", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", correction: "month mistyped", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01", "25th birthday 2044-03-31 is before the 20 years")
     }
 
@@ -93,7 +93,7 @@ struct GovernanceTests {
         }
         func ingest(_ bytes: [UInt8], captured: CivilDate? = nil) async throws -> IngestSummary {
             var reader = BufferChunkReader(bytes: bytes)
-            return try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "supervision", capturedOn: captured),
+            return try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "supervision", capturedOn: captured, actor: "test"),
                                             from: &reader)
         }
         let dated = try await webm(madeAt: "2026-11-02T09:30:00Z")
@@ -116,7 +116,7 @@ struct GovernanceTests {
         defer { t.remove() }
         var reader = BufferChunkReader(bytes: [1, 2, 3])
         do {
-            _ = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy"), from: &reader)
+            _ = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", actor: "test"), from: &reader)
             Issue.record("an original was filed as a review copy")
         } catch let error as VaultError {
             #expect(error.description.contains("is for copies derived from another recording"), "\(error)")
@@ -125,7 +125,7 @@ struct GovernanceTests {
         #expect(try await t.vault.catalog.stagingRecords().isEmpty)
         let source = try await t.ingest([4, 5, 6]).id
         var copy = BufferChunkReader(bytes: [7])
-        let made = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", source: source), from: &copy)
+        let made = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", source: source, actor: "test"), from: &copy)
         #expect(try await t.vault.catalog.recording(made.id)?.sourceID == source)
     }
 

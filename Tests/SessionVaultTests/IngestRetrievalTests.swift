@@ -80,7 +80,7 @@ struct IngestRetrievalTests {
         defer { t.remove() }
         let total: Int64 = 2 << 30
         var reader = PatternChunkReader(total: total)
-        let summary = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", chunkSize: 8 << 20), from: &reader)
+        let summary = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", chunkSize: 8 << 20, actor: "test"), from: &reader)
         #expect(summary.byteCount == total)
         #expect(summary.chunkCount == 256)
         let unlocked = try await t.vault.unlockRole("clinician", passphrase: t.passphrase)

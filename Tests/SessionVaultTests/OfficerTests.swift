@@ -18,7 +18,7 @@ struct OfficerTests {
                                          clock: clock.function)
         let id = try await t.ingest([1, 2, 3], retentionClass: "training").id
         clock.set("2029-01-11")
-        #expect(try await t.vault.sweep().queuedForReview == 1)
+        #expect(try await t.vault.sweep(actor: "test").queuedForReview == 1)
         return (t, clock, id)
     }
 
@@ -32,8 +32,8 @@ struct OfficerTests {
         try await t.officer()
         // As the old CLI did (or anyone with the catalog): approved, by a name, with no signature.
         try await t.vault.catalog.decideDisposition(id, approve: true, extendUntil: nil, reason: "ok", by: "cli:anyone", at: Date(), signature: nil,
-                                                    audit: AuditDraft(actor: "cli:anyone", action: "disposition.approve"))
-        let report = try await t.vault.sweep()
+                                                    audit: AuditDraft(actor: "cli:anyone", action: .dispositionApprove))
+        let report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 0)
         #expect(report.refusedApprovals.count == 1 && report.refusedApprovals[0].contains("not by an officer"), "\(report.refusedApprovals)")
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
@@ -47,7 +47,7 @@ struct OfficerTests {
         defer { t.remove() }
         let rita = try await t.officer()
         try await t.vault.decideDisposition(id, approve: true, reason: "appraised: no further value", by: rita)
-        #expect(try await t.vault.sweep().destroyed == 1)
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         let record = try #require(try await t.vault.catalog.destructionRecords(since: nil, limit: 5).first)
         #expect(record.authorisedBy.contains("officer:rita") && record.authorisedBy.contains(Hex.encode(rita.publicKey)))
         // What a records officer answering "why and how was this destroyed" needs, in the record itself.
@@ -76,13 +76,13 @@ struct OfficerTests {
         let rita = try await t.officer()
         try await t.vault.decideDisposition(id, approve: true, reason: "appraised", by: rita)
         try sql(t, "UPDATE dispositions SET reason = 'something else' WHERE recording_id = ?", [.blob(id.bytes)])
-        var report = try await t.vault.sweep()
+        var report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 0 && report.refusedApprovals.first?.contains("does not verify") == true, "\(report.refusedApprovals)")
 
         // Signed properly this time, but the officer had been revoked before the decision.
         try await t.vault.decideDisposition(id, approve: true, reason: "appraised", by: rita)
         try sql(t, "UPDATE users SET revoked_at_ms = 0 WHERE name = 'rita'")
-        report = try await t.vault.sweep()
+        report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 0 && report.refusedApprovals.first?.contains("revoked") == true, "\(report.refusedApprovals)")
 
         // An insider swaps in a key of their own for rita: signatures by it are not rita's recorded key.

@@ -52,38 +52,38 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-04-10")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-02").id)
-        try await t.vault.pauseRequest(sar, reason: .identity, on: "2026-03-03")
-        #expect(try await t.vault.resumeRequest(sar, on: "2026-03-31").dueOn == CivilDate("2026-04-30"))
-        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-03-27").id)
-        #expect(await Self.refusal { try await t.vault.pauseRequest(foi, reason: .identity, on: "2026-03-30") }
+        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-02", actor: "test").id)
+        try await t.vault.pauseRequest(sar, reason: .identity, on: "2026-03-03", actor: "test")
+        #expect(try await t.vault.resumeRequest(sar, on: "2026-03-31", actor: "test").dueOn == CivilDate("2026-04-30"))
+        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-03-27", actor: "test").id)
+        #expect(await Self.refusal { try await t.vault.pauseRequest(foi, reason: .identity, on: "2026-03-30", actor: "test") }
                 == .notApplicable(reason: .identity, regime: .freedomOfInformation))
-        try await t.vault.pauseRequest(foi, reason: .clarification, on: "2026-03-30")
-        #expect(try await t.vault.resumeRequest(foi, on: "2026-04-02").dueOn == CivilDate("2026-05-05"))
+        try await t.vault.pauseRequest(foi, reason: .clarification, on: "2026-03-30", actor: "test")
+        #expect(try await t.vault.resumeRequest(foi, on: "2026-04-02", actor: "test").dueOn == CivilDate("2026-05-05"))
     }
 
     @Test func anExtensionIsRefusedAfterTheDeadlineOrASecondTimeAndNeedsAReason() async throws {
         let clock = TestClock("2026-02-06")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let late = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-05").id)
-        #expect(await Self.refusal { try await t.vault.extendRequest(late, reason: "complex") }
+        let late = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-05", actor: "test").id)
+        #expect(await Self.refusal { try await t.vault.extendRequest(late, reason: "complex", actor: "test") }
                 == .overdue(day: CivilDate("2026-02-06")!, due: CivilDate("2026-02-05")!))
-        #expect(await Self.refusal { try await t.vault.pauseRequest(late, reason: .clarification) }
+        #expect(await Self.refusal { try await t.vault.pauseRequest(late, reason: .clarification, actor: "test") }
                 == .overdue(day: CivilDate("2026-02-06")!, due: CivilDate("2026-02-05")!))
         // On the deadline day it is not yet overdue.
-        #expect(try await t.vault.extendRequest(late, reason: "complex", on: "2026-02-05").dueOn == CivilDate("2026-04-07"))
+        #expect(try await t.vault.extendRequest(late, reason: "complex", on: "2026-02-05", actor: "test").dueOn == CivilDate("2026-04-07"))
 
-        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-20").id)
-        await #expect(throws: VaultError.self) { try await t.vault.extendRequest(sar, reason: "  ") }
-        let extended = try await t.vault.extendRequest(sar, reason: "records held by three services")
+        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-20", actor: "test").id)
+        await #expect(throws: VaultError.self) { try await t.vault.extendRequest(sar, reason: "  ", actor: "test") }
+        let extended = try await t.vault.extendRequest(sar, reason: "records held by three services", actor: "test")
         #expect(extended.dueOn == CivilDate("2026-04-20") && extended.extendedOn == CivilDate("2026-02-06"))
-        #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again") } == .alreadyExtended(on: CivilDate("2026-02-06")!))
+        #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again", actor: "test") } == .alreadyExtended(on: CivilDate("2026-02-06")!))
         #expect(try await t.vault.requestTimeline(sar).events.map(\.kind) == [.extend])
 
-        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-20").id)
+        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-20", actor: "test").id)
         #expect(try await t.vault.requestTimeline(foi).request.dueOn == CivilDate("2026-02-17"))
-        #expect(try await t.vault.extendRequest(foi, reason: "public interest test").dueOn == CivilDate("2026-03-17"))
+        #expect(try await t.vault.extendRequest(foi, reason: "public interest test", actor: "test").dueOn == CivilDate("2026-03-17"))
         let audit = try await t.vault.catalog.auditEntries(matching: AuditFilter(targets: ["request:\(foi)"]))
         #expect(audit.last?.draft.action == "request.extend")
         #expect(audit.last?.draft.detail == "extended on 2026-02-06: public interest test; due 2026-02-17 -> 2026-03-17")
@@ -93,26 +93,26 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-05-01")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-04-01").id)
-        #expect(await Self.refusal { try await t.vault.closeRequest(id, on: "2026-03-31") }
+        let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-04-01", actor: "test").id)
+        #expect(await Self.refusal { try await t.vault.closeRequest(id, on: "2026-03-31", actor: "test") }
                 == .beforeReceipt(day: CivilDate("2026-03-31")!, received: CivilDate("2026-04-01")!))
         do {
-            try await t.vault.closeRequest(id, on: "2026-05-02")
+            try await t.vault.closeRequest(id, on: "2026-05-02", actor: "test")
             Issue.record("closed after today")
         } catch let error as VaultError where error.code == .invalidArgument {
             #expect(error.message.contains("after today"))
         }
-        try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02")
-        #expect(await Self.refusal { try await t.vault.resumeRequest(id, on: "2026-04-01") }
+        try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02", actor: "test")
+        #expect(await Self.refusal { try await t.vault.resumeRequest(id, on: "2026-04-01", actor: "test") }
                 == .outOfOrder(day: CivilDate("2026-04-01")!, latest: CivilDate("2026-04-02")!))
         // The requester never sent proof of identity: the request is closed while paused.
-        let closed = try await t.vault.closeRequest(id, on: "2026-04-30")
+        let closed = try await t.vault.closeRequest(id, on: "2026-04-30", actor: "test")
         #expect(closed.state == .closed && closed.closedOn == CivilDate("2026-04-30"))
-        #expect(await Self.refusal { try await t.vault.resumeRequest(id) } == .closed(on: CivilDate("2026-04-30")!))
+        #expect(await Self.refusal { try await t.vault.resumeRequest(id, actor: "test") } == .closed(on: CivilDate("2026-04-30")!))
         let audit = try await t.vault.catalog.auditEntries(matching: AuditFilter(targets: ["request:\(id)"]))
         #expect(audit.last?.draft.detail == "answered 2026-04-30; closed while paused for identity since 2026-04-02")
         do {
-            try await t.vault.pauseRequest(99, reason: .fee)
+            try await t.vault.pauseRequest(99, reason: .fee, actor: "test")
             Issue.record("paused a request that does not exist")
         } catch let error as VaultError where error.code == .requestNotFound {
             #expect(error.number == 99)
@@ -123,13 +123,13 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-03-10")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let open = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-09").id)  // due 9 April
-        let soon = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-10").id)  // due today
-        let overdue = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-05").id)  // due 2 February
-        let paused = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-20").id)
-        try await t.vault.pauseRequest(paused, reason: .fee, on: "2026-02-21")
-        let closed = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-02").id)
-        try await t.vault.closeRequest(closed, on: "2026-01-30")
+        let open = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-09", actor: "test").id)  // due 9 April
+        let soon = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-10", actor: "test").id)  // due today
+        let overdue = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-05", actor: "test").id)  // due 2 February
+        let paused = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-20", actor: "test").id)
+        try await t.vault.pauseRequest(paused, reason: .fee, on: "2026-02-21", actor: "test")
+        let closed = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-02", actor: "test").id)
+        try await t.vault.closeRequest(closed, on: "2026-01-30", actor: "test")
 
         let register = try await t.vault.requestRegister()
         #expect(register.map(\.id) == [overdue, soon, open, paused])

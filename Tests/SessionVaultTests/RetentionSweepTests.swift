@@ -22,12 +22,12 @@ struct RetentionSweepTests {
         let summary = try await t.ingest(pseudoRandomBytes(3 * TestVault.chunkSize), retentionClass: "supervision")
         #expect(summary.dueOn == "2026-04-10")
         clock.set("2026-04-09")
-        #expect(try await t.vault.sweep().destroyed == 0)
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
         clock.set("2026-04-10")
-        let dry = try await t.vault.sweep(dryRun: true)
+        let dry = try await t.vault.sweep(dryRun: true, actor: "test")
         #expect(dry.due.map(\.count) == [1])
         #expect(try await state(t, summary.id) == .live)
-        let report = try await t.vault.sweep()
+        let report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 1)
         #expect(try await state(t, summary.id) == .destroyed)
         #expect(try await t.vault.store.list(prefix: "chunks/").isEmpty)
@@ -46,20 +46,20 @@ struct RetentionSweepTests {
         let a = try await t.ingest([1], retentionClass: "supervision").id
         let b = try await t.ingest([2], retentionClass: "supervision").id
         await #expect(throws: VaultError.self) { try await t.ingest([3], retentionClass: "training") }
-        let recordingHold = try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1")
-        let patientHold = try await t.vault.placeHold(recording: nil, patient: "9434765919", vaultPassphrase: t.passphrase, reason: "inquiry", caseRef: "I-9")
+        let recordingHold = try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", actor: "test")
+        let patientHold = try await t.vault.placeHold(recording: nil, patient: "9434765919", vaultPassphrase: t.passphrase, reason: "inquiry", caseRef: "I-9", actor: "test")
         clock.set("2030-01-01")
-        let report = try await t.vault.sweep()
+        let report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 0)
         #expect(report.due.first?.held == 2)
-        try await t.vault.releaseHold(patientHold)
-        #expect(try await t.vault.sweep().destroyed == 1)
+        try await t.vault.releaseHold(patientHold, actor: "test")
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         #expect(try await state(t, b) == .destroyed)
         #expect(try await state(t, a) == .live)
-        try await t.vault.releaseHold(recordingHold)
-        #expect(try await t.vault.sweep().destroyed == 1)
+        try await t.vault.releaseHold(recordingHold, actor: "test")
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         await #expect(throws: VaultError.self) {
-            try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "late", caseRef: "X")
+            try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "late", caseRef: "X", actor: "test")
         }
     }
 
@@ -86,9 +86,9 @@ struct RetentionSweepTests {
         let vault = t.vault
         let bytes = pseudoRandomBytes(3 * TestVault.chunkSize, seed: 11)
         var reader = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
-            _ = try await vault.withdrawConsent(session: "S1", scope: "training")
+            _ = try await vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
         })
-        let summary = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care"), from: &reader)
+        let summary = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", actor: "test"), from: &reader)
         #expect(summary.wrappedFor == ["clinician", "records-officer"], "no wrap for the role whose consent was withdrawn mid-upload")
         #expect(try await vault.catalog.wrapRoles(of: summary.id) == ["clinician", "records-officer"])
         await #expect(throws: VaultError.self) { try await t.read(summary.id, as: "trainer") }
@@ -96,12 +96,12 @@ struct RetentionSweepTests {
 
         // A training recording whose only justifying scope is withdrawn mid-upload is refused, and nothing stays.
         try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "9434765919", scopes: ["care", "training"]),
-                                      vaultPassphrase: t.passphrase)
+                                      vaultPassphrase: t.passphrase, actor: "test")
         var second = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
-            _ = try await vault.withdrawConsent(session: "S2", scope: "training")
+            _ = try await vault.withdrawConsent(session: "S2", scope: "training", actor: "test")
         })
         await #expect(throws: VaultError.self) {
-            _ = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "training"), from: &second)
+            _ = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "training", actor: "test"), from: &second)
         }
         #expect(try await vault.catalog.recordings(RecordingFilter(session: "S2")).isEmpty)
         #expect(try await vault.catalog.stagingRecords().isEmpty)
@@ -114,7 +114,7 @@ struct RetentionSweepTests {
         #expect(try await t.vault.catalog.wrapRoles(of: id) == ["clinician", "records-officer", "trainer"])
         #expect(try await t.read(id, as: "trainer") == [1, 2, 3])
         clock.set("2026-02-01")
-        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training")
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
         #expect(summary.revokedRoles == ["trainer"])
         #expect(summary.wrapsRevoked == 1)
         #expect(summary.remainingScopes == ["care"])
@@ -123,14 +123,14 @@ struct RetentionSweepTests {
         #expect(try await t.read(id, as: "clinician") == [1, 2, 3])
         // The training class shortens on withdrawal: due after the 30-day grace.
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-03")
-        await #expect(throws: VaultError.self) { try await t.vault.withdrawConsent(session: "S1", scope: "training") }
+        await #expect(throws: VaultError.self) { try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test") }
     }
 
     @Test func withdrawingTheLastScopeOfACareRecordingKeepsItForTheRecord() async throws {
         let (t, _) = try await make(scopes: ["care"])
         defer { t.remove() }
         let id = try await t.ingest([1], retentionClass: "care").id
-        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "care")
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "care", actor: "test")
         #expect(summary.revokedRoles == ["clinician"])
         #expect(try await t.vault.catalog.wrapRoles(of: id) == ["records-officer"])
         #expect(try await t.vault.catalog.recording(id)?.dueOn == nil)
@@ -142,22 +142,22 @@ struct RetentionSweepTests {
         let id = try await t.ingest([1], retentionClass: "care").id
         #expect(try await t.vault.catalog.recording(id)?.dueOn == nil)
         clock.set("2026-03-02")
-        _ = try await t.vault.recordPatientEvent(patient: "943 476 5919", discharged: "2026-03-01", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "943 476 5919", discharged: "2026-03-01", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-03-01")
         clock.set("2027-05-06")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", lastContact: "2027-05-05", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", lastContact: "2027-05-05", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2047-05-05")
         clock.set("2030-01-02")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", died: "2030-01-01", vaultPassphrase: t.passphrase)
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", died: "2030-01-01", vaultPassphrase: t.passphrase, actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2040-01-01")
         clock.set("2040-01-02")
-        let report = try await t.vault.sweep()
+        let report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 0)
         #expect(report.queuedForReview == 1)
         #expect(try await t.vault.catalog.dispositions(status: .pending).map(\.recording) == [id])
-        #expect(try await t.vault.sweep().queuedForReview == 0)
+        #expect(try await t.vault.sweep(actor: "test").queuedForReview == 0)
         try await t.vault.decideDisposition(id, approve: true, reason: "appraised", by: try await t.officer())
-        #expect(try await t.vault.sweep().destroyed == 1)
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         let authorisation = try #require(try await t.vault.catalog.destructionRecords(since: nil, limit: 5).first?.authorisedBy)
         #expect(authorisation.hasPrefix("review approved by officer:rita at ") && authorisation.contains(" ms (ed25519 key "), "\(authorisation)")
     }
@@ -167,12 +167,12 @@ struct RetentionSweepTests {
         defer { t.remove() }
         let id = try await t.ingest([1], retentionClass: "training").id
         clock.set("2029-01-11")
-        #expect(try await t.vault.sweep().queuedForReview == 1)
+        #expect(try await t.vault.sweep(actor: "test").queuedForReview == 1)
         try await t.vault.decideDisposition(id, approve: false, extendUntil: "2030-06-01", reason: "consent renewed",
                                             by: try await t.officer(for: .extendRetention))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         #expect(try await t.vault.catalog.dispositions(status: nil).isEmpty)
-        #expect(try await t.vault.sweep().queuedForReview == 0)
+        #expect(try await t.vault.sweep(actor: "test").queuedForReview == 0)
     }
 
     @Test func aDryRunChangesNothing() async throws {
@@ -181,7 +181,7 @@ struct RetentionSweepTests {
         let id = try await t.ingest([1], retentionClass: "supervision").id
         clock.set("2027-01-01")
         let auditBefore = try await t.vault.catalog.auditEntries(after: 0, limit: 1000).count
-        let report = try await t.vault.sweep(dryRun: true)
+        let report = try await t.vault.sweep(dryRun: true, actor: "test")
         #expect(report.due.reduce(0) { $0 + $1.count } == 1)
         #expect(report.destroyed == 0)
         #expect(try await state(t, id) == .live)
@@ -200,7 +200,7 @@ struct RetentionSweepTests {
         try FileManager.default.moveItem(at: keyring, to: hidden)
         let sweeperVault = try await Vault.open(at: VaultLayout(root: t.root), clock: clock.function)
         clock.set("2027-01-01")
-        #expect(try await sweeperVault.sweep().destroyed == 1)
+        #expect(try await sweeperVault.sweep(actor: "test").destroyed == 1)
         #expect(try await state(t, due) == .destroyed)
         await #expect(throws: VaultError.self) { try await sweeperVault.unlockRole("clinician", passphrase: t.passphrase) }
         try FileManager.default.moveItem(at: hidden, to: keyring)

@@ -16,7 +16,7 @@ struct ScheduleInterlockTests {
         let id = try await t.ingest(pseudoRandomBytes(1000), retentionClass: "supervision").id
         let stored = try #require(try await t.vault.catalog.recording(id)?.dueOn)
         // A fresh vault's dates follow its schedule: a sweep runs (nothing is due yet).
-        #expect(try await t.vault.sweep().destroyed == 0)
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
 
         // Supervision copies are now kept 400 days instead of 90.
         let url = t.vault.retentionScheduleURL
@@ -28,27 +28,27 @@ struct ScheduleInterlockTests {
         // 100 days on, the stored (old) date has passed, but the sweep refuses to destroy.
         clock.advance(days: 100)
         do {
-            _ = try await t.vault.sweep()
+            _ = try await t.vault.sweep(actor: "test")
             Issue.record("a sweep ran under an edited schedule")
         } catch let error as VaultError {
             #expect(error.code == .scheduleChanged && error.subject == url.path, "\(error)")
             #expect(error.names.count == 2 && error.names[0] != error.names[1], "a recorded schedule that differs from the current one")
         }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
-        #expect(try await t.vault.sweep(dryRun: true).destroyed == 0)   // a dry run still reports
+        #expect(try await t.vault.sweep(dryRun: true, actor: "test").destroyed == 0)   // a dry run still reports
 
         // fsck names both problems; --repair corrects the date and lifts the stop.
-        let check = try await t.vault.fsck(repair: false)
+        let check = try await t.vault.fsck(repair: false, actor: "test")
         #expect(check.findings.contains { $0.kind == "schedule" && $0.severity == .error })
         #expect(check.findings.contains { $0.kind == "due-date" && $0.subject.contains(id.description) })
-        let repaired = try await t.vault.fsck(repair: true)
+        let repaired = try await t.vault.fsck(repair: true, actor: "test")
         #expect(repaired.findings.contains { $0.kind == "schedule" && $0.severity == .repaired })
         let corrected = try #require(try await t.vault.catalog.recording(id)?.dueOn)
         #expect(corrected > stored)
-        #expect(try await t.vault.fsck(repair: false).findings.filter { $0.kind == "schedule" || $0.kind == "due-date" }.isEmpty)
-        #expect(try await t.vault.sweep().destroyed == 0)
+        #expect(try await t.vault.fsck(repair: false, actor: "test").findings.filter { $0.kind == "schedule" || $0.kind == "due-date" }.isEmpty)
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
         clock.advance(days: 301)
-        #expect(try await t.vault.sweep().destroyed == 1)
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         let audit = try await t.vault.catalog.auditEntries(after: 0, limit: 10_000)
         #expect(audit.filter { $0.draft.action == "schedule.adopt" }.count == 2)   // at creation, at the repair
     }
@@ -59,8 +59,8 @@ struct ScheduleInterlockTests {
         // As a vault made before the check existed.
         let db = try SQLiteConnection(path: t.catalogPath)
         try db.run("DELETE FROM vault_meta WHERE key = ?", [.text(Vault.scheduleDigestKey)])
-        await #expect(throws: VaultError.self) { _ = try await t.vault.sweep() }
-        _ = try await t.vault.fsck(repair: true)
-        #expect(try await t.vault.sweep().destroyed == 0)
+        await #expect(throws: VaultError.self) { _ = try await t.vault.sweep(actor: "test") }
+        _ = try await t.vault.fsck(repair: true, actor: "test")
+        #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
     }
 }

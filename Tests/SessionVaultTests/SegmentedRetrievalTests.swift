@@ -46,7 +46,7 @@ struct SegmentedRetrievalTests {
 
     func ingest(_ t: TestVault, _ input: [UInt8], format: ChunkFormat = .current) async throws -> RecordingID {
         var reader = BufferChunkReader(bytes: input)
-        var request = IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", chunkSize: Self.chunk)
+        var request = IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", chunkSize: Self.chunk, actor: "test")
         request.chunkFormat = format
         return try await t.vault.ingest(request, from: &reader).id
     }
@@ -148,7 +148,7 @@ struct SegmentedRetrievalTests {
         #expect(try await t.read(id) == input)
         let from = Self.chunk - 7
         #expect(try await t.read(id, range: Int64(from)..<Int64(from + 1000)) == Array(input[from..<(from + 1000)]))
-        let report = try await t.vault.verify()
+        let report = try await t.vault.verify(actor: "test")
         #expect(report.problems.isEmpty)
     }
 }

@@ -20,7 +20,7 @@ struct SubjectAccessReviewTests {
         static func make(clock: TestClock = TestClock(Date())) async throws -> Setup {
             let t = try await TestVault.make(clock: clock.function)
             _ = try await t.vault.recordConsent(ConsentRequest(session: "G1", patientIdentifier: "9434765919", scopes: ["care"], otherParticipants: true),
-                                                vaultPassphrase: t.passphrase)
+                                                vaultPassphrase: t.passphrase, actor: "test")
             let plain = try await t.ingest(pseudoRandomBytes(3000, seed: 1), session: "S1").id
             let group = try await t.ingest(pseudoRandomBytes(3000, seed: 2), session: "G1").id
             let officer = try await t.officer(for: .export)
@@ -165,7 +165,7 @@ struct SubjectAccessReviewTests {
         let index = try #require(review.items.firstIndex { $0.key == s.group.description })
         review.items[index].decision = .include
         review.items[index].category = nil
-        try await s.vault.catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(actor: "intruder", action: "x"))
+        try await s.vault.catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(actor: "intruder", recordedAction: "x"))
         await expectError("release of an altered review", { try await s.release(id) }) { error in
             return error.code == .accessReviewTampered && error.number == id
         }

@@ -127,20 +127,20 @@ struct TamperTests {
         defer { t.remove() }
         try sql(t, "UPDATE chunks SET digest = ? WHERE recording_id = ? AND idx = 0", [.blob([UInt8](repeating: 0, count: 32)), .blob(id.bytes)])
         try await expectTampered(t, id)
-        let report = try await t.vault.verify([id])
+        let report = try await t.vault.verify([id], actor: "test")
         #expect(report.problems.map(\.chunk) == [0])
     }
 
     @Test func verifyFindsCorruptionWithoutAnyKey() async throws {
         let (t, id, _) = try await setUp()
         defer { t.remove() }
-        #expect(try await t.vault.verify().problems.isEmpty)
+        #expect(try await t.vault.verify(actor: "test").problems.isEmpty)
         let file = t.chunkFile(id, 2)
         var bytes = try [UInt8](Data(contentsOf: file))
         bytes[bytes.count - 1] ^= 0x80
         try Data(bytes).write(to: file)
         try FileManager.default.removeItem(at: t.chunkFile(id, 0))
-        let report = try await t.vault.verify()
+        let report = try await t.vault.verify(actor: "test")
         #expect(report.problems.map(\.chunk) == [0, 2])
         #expect(report.problems.map(\.problem) == ["blob missing", "ciphertext digest mismatch (corrupted)"])
     }
@@ -151,7 +151,7 @@ struct TamperTests {
     @Test func aRecordingMovedOntoAnotherPatientIsRefusedOnReadAndReportedByVerify() async throws {
         let t = try await TestVault.make()
         defer { t.remove() }
-        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase)
+        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, actor: "test")
         let alice = try await t.ingest(pseudoRandomBytes(1000)).id
         let bobsPseudonym = try #require(try await t.vault.catalog.consents(session: "S2").first?.patient)
         #expect(try await t.vault.catalog.recording(alice)?.patient != bobsPseudonym)

@@ -19,9 +19,9 @@ struct TestVault {
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
                                            passphrase: passphrase, clock: clock)
-        for role in roles { try await vault.addRole(role, passphrase: passphrase) }
+        for role in roles { try await vault.addRole(role, passphrase: passphrase, actor: "test") }
         if !scopes.isEmpty {
-            try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase)
+            try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase, actor: "test")
         }
         return TestVault(vault: vault, root: root, passphrase: passphrase)
     }
@@ -35,14 +35,14 @@ struct TestVault {
         let key = try vault.createOfficerKey(name, passphrase: passphrase)
         let token = (0..<32).map { _ in UInt8.random(in: 0...255) }
         try await vault.catalog.addUser(UserRecord(name: name, role: role, tokenHash: token, patients: [], createdAt: Date(), signingKey: key),
-                                        audit: AuditDraft(actor: "test", action: "user.add", target: "user:" + name))
+                                        audit: AuditDraft(actor: "test", action: .userAdd, target: "user:" + name))
         try await vault.requireOfficersFromNowOn()
         return try await vault.proveOfficer(name, passphrase: passphrase, for: privilege)
     }
 
     func ingest(_ bytes: [UInt8], session: String = "S1", retentionClass: String = "care", chunkSize: Int? = nil) async throws -> IngestSummary {
         var reader = BufferChunkReader(bytes: bytes)
-        return try await vault.ingest(IngestRequest(session: session, clinician: "dr-a", retentionClass: retentionClass, chunkSize: chunkSize),
+        return try await vault.ingest(IngestRequest(session: session, clinician: "dr-a", retentionClass: retentionClass, chunkSize: chunkSize, actor: "test"),
                                       from: &reader)
     }
 

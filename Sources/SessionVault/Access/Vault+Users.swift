@@ -14,33 +14,37 @@ extension Vault {
     /// With `officerPassphrase`, the user is also an officer: an Ed25519 key is made for them,
     /// sealed under that passphrase (their own), and its public key recorded with the user.
     public func addUser(name: String, role: String, patientPseudonyms: [String], officerPassphrase: SecureBytes? = nil,
-                        actor: String = Vault.defaultActor) async throws -> NewUser {
-        try Self.validateUserName(name)
-        _ = try await requireRole(role)
-        if try await catalog.user(named: name) != nil { throw VaultError.userExists(name) }
-        let (token, hash) = try AccessToken.generate()
-        let signingKey = try officerPassphrase.map { try createOfficerKey(name, passphrase: $0) }
-        let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey)
-        do {
-            try await catalog.addUser(record, audit: AuditDraft(actor: actor, role: role, action: "user.add", target: "user:" + name,
-                                                                 detail: "care list of \(Set(patientPseudonyms).count) patient(s)"
-                                                                    + (signingKey.map { "; officer key \(Hex.encode($0))" } ?? "")))
-        } catch {
-            if signingKey != nil { removeOfficerKey(name) }
-            if case .alreadyExists = error { throw VaultError.userExists(name) }
-            throw error
+                        actor: String) async throws(VaultError) -> NewUser {
+        try await vaultBoundary {
+            try Self.validateUserName(name)
+            _ = try await requireRole(role)
+            if try await catalog.user(named: name) != nil { throw VaultError.userExists(name) }
+            let (token, hash) = try AccessToken.generate()
+            let signingKey = try officerPassphrase.map { try createOfficerKey(name, passphrase: $0) }
+            let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey)
+            do {
+                try await catalog.addUser(record, audit: AuditDraft(actor: actor, role: role, action: .userAdd, target: "user:" + name,
+                                                                     detail: "care list of \(Set(patientPseudonyms).count) patient(s)"
+                                                                        + (signingKey.map { "; officer key \(Hex.encode($0))" } ?? "")))
+            } catch {
+                if signingKey != nil { removeOfficerKey(name) }
+                if case .alreadyExists? = error as? CatalogError { throw VaultError.userExists(name) }
+                throw error
+            }
+            if signingKey != nil { try await requireOfficersFromNowOn() }
+            return NewUser(record: record, token: token)
         }
-        if signingKey != nil { try await requireOfficersFromNowOn() }
-        return NewUser(record: record, token: token)
     }
 
     /// Revokes a user's token at once; their next request is refused.
-    public func revokeUser(name: String, actor: String = Vault.defaultActor) async throws {
-        do {
-            try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: "user.revoke", target: "user:" + name))
-        } catch {
-            if case .notFound = error { throw VaultError.noSuchUser(name) }
-            throw error
+    public func revokeUser(name: String, actor: String) async throws(VaultError) {
+        try await vaultBoundary {
+            do {
+                try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: .userRevoke, target: "user:" + name))
+            } catch {
+                if case .notFound? = error as? CatalogError { throw VaultError.noSuchUser(name) }
+                throw error
+            }
         }
     }
 

@@ -57,37 +57,39 @@ extension Vault {
     /// no longer applies once consent is active again. Without `keyHolder` such a change is refused.
     @discardableResult
     public func recordConsent(_ request: ConsentRequest, vaultPassphrase: SecureBytes, keyHolder: UnlockedRole? = nil,
-                              actor: String = Vault.defaultActor) async throws -> [ConsentRecord] {
-        try Self.validateSession(request.session)
-        let identifier = request.patientIdentifier.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !identifier.isEmpty else { throw VaultError.invalidArgument("the patient identifier is empty") }
-        try validateScopes(request.scopes)
-        let givenOn = try consentDate(request.givenOn)
-        let records = try await recordsRole()
-        let recordsKey = try RolePublicKey(bytes: records.publicKey)
-        let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-        let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
-        if try await catalog.patient(pseudonym) == nil {
-            let sealed = try Array(identifier.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) }
-            try await catalog.upsertPatient(PatientRecord(pseudonym: pseudonym, identifierSealed: sealed))
+                              actor: String) async throws(VaultError) -> [ConsentRecord] {
+        try await vaultBoundary {
+            try Self.validateSession(request.session)
+            let identifier = request.patientIdentifier.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !identifier.isEmpty else { throw VaultError.invalidArgument("the patient identifier is empty") }
+            try validateScopes(request.scopes)
+            let givenOn = try consentDate(request.givenOn)
+            let records = try await recordsRole()
+            let recordsKey = try RolePublicKey(bytes: records.publicKey)
+            let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
+            let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
+            if try await catalog.patient(pseudonym) == nil {
+                let sealed = try Array(identifier.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) }
+                try await catalog.upsertPatient(PatientRecord(pseudonym: pseudonym, identifierSealed: sealed))
+            }
+            let existing = try await catalog.consents(session: request.session)
+            if let other = existing.first, other.patient != pseudonym { throw VaultError.consentPatientMismatch(session: request.session) }
+            let evidence = try request.evidence.map { text in try Array(text.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) } }
+            let now = clock()
+            let rows = Array(Set(request.scopes)).sorted().map { scope in
+                ConsentRecord(session: request.session, patient: pseudonym, scope: scope, evidenceSealed: evidence, givenOn: givenOn, recordedAt: now,
+                              otherParticipants: request.otherParticipants)
+            }
+            // (The catalog re-checks the patient and the active scopes inside its transaction, against a concurrent writer.)
+            let change = try await consentEffects(session: request.session, before: existing, after: existing + rows, patient: pseudonym,
+                                                  keyHolder: keyHolder)
+            try await catalog.changeConsent(ConsentChange(
+                added: rows, wraps: change.wraps, dueUpdates: change.dueUpdates,
+                audit: AuditDraft(actor: actor, action: .consentRecord, target: request.session,
+                                  detail: "scopes \(rows.map(\.scope).joined(separator: ",")) given \(givenOn)"
+                                      + (change.dueUpdates.isEmpty ? "" : "; due dates of \(change.dueUpdates.count) recording(s) recomputed"))))
+            return try await catalog.consents(session: request.session).filter { $0.isActive }
         }
-        let existing = try await catalog.consents(session: request.session)
-        if let other = existing.first, other.patient != pseudonym { throw VaultError.consentPatientMismatch(session: request.session) }
-        let evidence = try request.evidence.map { text in try Array(text.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) } }
-        let now = clock()
-        let rows = Array(Set(request.scopes)).sorted().map { scope in
-            ConsentRecord(session: request.session, patient: pseudonym, scope: scope, evidenceSealed: evidence, givenOn: givenOn, recordedAt: now,
-                          otherParticipants: request.otherParticipants)
-        }
-        // (The catalog re-checks the patient and the active scopes inside its transaction, against a concurrent writer.)
-        let change = try await consentEffects(session: request.session, before: existing, after: existing + rows, patient: pseudonym,
-                                              keyHolder: keyHolder)
-        try await catalog.changeConsent(ConsentChange(
-            added: rows, wraps: change.wraps, dueUpdates: change.dueUpdates,
-            audit: AuditDraft(actor: actor, action: "consent.record", target: request.session,
-                              detail: "scopes \(rows.map(\.scope).joined(separator: ",")) given \(givenOn)"
-                                  + (change.dueUpdates.isEmpty ? "" : "; due dates of \(change.dueUpdates.count) recording(s) recomputed"))))
-        return try await catalog.consents(session: request.session).filter { $0.isActive }
     }
 
     /// Renews active consent: new evidence for the same scopes, given on `givenOn` (today if nil).
@@ -95,41 +97,43 @@ extension Vault {
     /// the same transaction. Needs no passphrase: the evidence is sealed to the records officer.
     @discardableResult
     public func renewConsent(session: String, scopes: [String], evidence: String?, givenOn: String? = nil,
-                             actor: String = Vault.defaultActor) async throws -> [ConsentRecord] {
-        try Self.validateSession(session)
-        try validateScopes(scopes)
-        let day = try consentDate(givenOn)
-        let existing = try await catalog.consents(session: session)
-        var renewed: [ConsentRecord] = []
-        for scope in Array(Set(scopes)).sorted() {
-            guard let active = existing.first(where: { $0.isActive && $0.scope == scope }) else {
-                throw VaultError.noActiveScope(session: session, scope: scope)
+                             actor: String) async throws(VaultError) -> [ConsentRecord] {
+        try await vaultBoundary {
+            try Self.validateSession(session)
+            try validateScopes(scopes)
+            let day = try consentDate(givenOn)
+            let existing = try await catalog.consents(session: session)
+            var renewed: [ConsentRecord] = []
+            for scope in Array(Set(scopes)).sorted() {
+                guard let active = existing.first(where: { $0.isActive && $0.scope == scope }) else {
+                    throw VaultError.noActiveScope(session: session, scope: scope)
+                }
+                guard let previous = CivilDate(active.givenOn), let renewal = CivilDate(day), renewal >= previous else {
+                    throw VaultError.invalidArgument("renewal date \(day) is before the consent it renews (scope '\(scope)', given \(active.givenOn))")
+                }
+                renewed.append(active)
             }
-            guard let previous = CivilDate(active.givenOn), let renewal = CivilDate(day), renewal >= previous else {
-                throw VaultError.invalidArgument("renewal date \(day) is before the consent it renews (scope '\(scope)', given \(active.givenOn))")
+            let records = try RolePublicKey(bytes: try await recordsRole().publicKey)
+            let sealed = try evidence.map { text in try Array(text.utf8).withUnsafeBytes { try SealedBox.seal($0, to: records) } }
+            let now = clock()
+            let rows = renewed.map { old in
+                ConsentRecord(session: session, patient: old.patient, scope: old.scope, evidenceSealed: sealed, givenOn: day, recordedAt: now,
+                              otherParticipants: old.otherParticipants, renews: old.id)
             }
-            renewed.append(active)
+            let renewedIDs = Set(renewed.compactMap(\.id))
+            let after = existing.map { row -> ConsentRecord in
+                guard let id = row.id, renewedIDs.contains(id) else { return row }
+                var superseded = row
+                superseded.supersededOn = day
+                return superseded
+            } + rows
+            let change = try await consentEffects(session: session, before: existing, after: after, patient: renewed[0].patient, keyHolder: nil)
+            try await catalog.changeConsent(ConsentChange(
+                added: rows, renewedOn: day, wraps: change.wraps, dueUpdates: change.dueUpdates,
+                audit: AuditDraft(actor: actor, action: .consentRenew, target: session,
+                                  detail: "scopes \(rows.map(\.scope).joined(separator: ",")) renewed \(day)")))
+            return try await catalog.consents(session: session).filter { $0.isActive }
         }
-        let records = try RolePublicKey(bytes: try await recordsRole().publicKey)
-        let sealed = try evidence.map { text in try Array(text.utf8).withUnsafeBytes { try SealedBox.seal($0, to: records) } }
-        let now = clock()
-        let rows = renewed.map { old in
-            ConsentRecord(session: session, patient: old.patient, scope: old.scope, evidenceSealed: sealed, givenOn: day, recordedAt: now,
-                          otherParticipants: old.otherParticipants, renews: old.id)
-        }
-        let renewedIDs = Set(renewed.compactMap(\.id))
-        let after = existing.map { row -> ConsentRecord in
-            guard let id = row.id, renewedIDs.contains(id) else { return row }
-            var superseded = row
-            superseded.supersededOn = day
-            return superseded
-        } + rows
-        let change = try await consentEffects(session: session, before: existing, after: after, patient: renewed[0].patient, keyHolder: nil)
-        try await catalog.changeConsent(ConsentChange(
-            added: rows, renewedOn: day, wraps: change.wraps, dueUpdates: change.dueUpdates,
-            audit: AuditDraft(actor: actor, action: "consent.renew", target: session,
-                              detail: "scopes \(rows.map(\.scope).joined(separator: ",")) renewed \(day)")))
-        return try await catalog.consents(session: session).filter { $0.isActive }
     }
 
     func validateScopes(_ scopes: [String]) throws {
@@ -190,13 +194,17 @@ extension Vault {
     }
 
     /// A session's consent history, oldest first: given, renewed and withdrawn scopes (pseudonymous; the evidence stays sealed).
-    public func consentHistory(session: String) async throws -> [ConsentRecord] {
-        try Self.validateSession(session)
-        return try await catalog.consents(session: session)
+    public func consentHistory(session: String) async throws(VaultError) -> [ConsentRecord] {
+        try await vaultBoundary {
+            try Self.validateSession(session)
+            return try await catalog.consents(session: session)
+        }
     }
 
     /// The patient's pseudonym (needs the vault passphrase).
-    public func pseudonym(ofPatient identifier: String, vaultPassphrase: SecureBytes) throws -> String {
-        try keyring.unlockVaultSecrets(passphrase: vaultPassphrase).pseudonymKey.pseudonym(of: identifier)
+    public func pseudonym(ofPatient identifier: String, vaultPassphrase: SecureBytes) throws(VaultError) -> String {
+        try vaultBoundary {
+            try keyring.unlockVaultSecrets(passphrase: vaultPassphrase).pseudonymKey.pseudonym(of: identifier)
+        }
     }
 }

@@ -17,30 +17,36 @@ extension Vault {
     /// sessions that had other participants flagged and left out until an officer decides.
     /// Nothing is decrypted.
     public func draftSubjectAccessReview(patient identifier: String, vaultPassphrase: SecureBytes, reviewCopies: Bool = false,
-                                         actor: String) async throws -> AccessReviewRecord {
-        let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-        let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
-        guard try await catalog.patient(pseudonym) != nil else {
-            throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
+                                         actor: String) async throws(VaultError) -> AccessReviewRecord {
+        try await vaultBoundary {
+            let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
+            let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
+            guard try await catalog.patient(pseudonym) != nil else {
+                throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
+            }
+            let contents = try await subjectAccessContents(pseudonym: pseudonym, reviewCopies: reviewCopies)
+            var review = AccessReviewRecord(patient: pseudonym, reviewCopies: reviewCopies, createdBy: actor, createdAt: clock(), items: contents.items)
+            let flagged = review.items.filter { $0.flag != nil }.count
+            review.id = try await catalog.addAccessReview(review, audit: AuditDraft(
+                actor: actor, action: .subjectAccessReviewDraft, purpose: "subject-access",
+                detail: "patient:\(pseudonym.prefix(16)); \(contents.recordings.count) recordings, \(flagged) flagged\(reviewCopies ? ", review copies" : "")"))
+            return review
         }
-        let contents = try await subjectAccessContents(pseudonym: pseudonym, reviewCopies: reviewCopies)
-        var review = AccessReviewRecord(patient: pseudonym, reviewCopies: reviewCopies, createdBy: actor, createdAt: clock(), items: contents.items)
-        let flagged = review.items.filter { $0.flag != nil }.count
-        review.id = try await catalog.addAccessReview(review, audit: AuditDraft(
-            actor: actor, action: "sar.review.draft", purpose: "subject-access",
-            detail: "patient:\(pseudonym.prefix(16)); \(contents.recordings.count) recordings, \(flagged) flagged\(reviewCopies ? ", review copies" : "")"))
-        return review
     }
 
     /// A review with its items.
-    public func subjectAccessReview(_ id: Int64) async throws -> AccessReviewRecord {
-        guard let review = try await catalog.accessReview(id) else { throw VaultError.accessReviewNotFound(id) }
-        return review
+    public func subjectAccessReview(_ id: Int64) async throws(VaultError) -> AccessReviewRecord {
+        try await vaultBoundary {
+            guard let review = try await catalog.accessReview(id) else { throw VaultError.accessReviewNotFound(id) }
+            return review
+        }
     }
 
     /// Reviews, newest first (without their items).
-    public func subjectAccessReviews() async throws -> [AccessReviewRecord] {
-        try await catalog.accessReviews(patient: nil)
+    public func subjectAccessReviews() async throws(VaultError) -> [AccessReviewRecord] {
+        try await vaultBoundary {
+            try await catalog.accessReviews(patient: nil)
+        }
     }
 
     /// An officer's decision on one item of a draft: include it (a flagged item needs a reason), or
@@ -48,39 +54,41 @@ extension Vault {
     /// An item withheld on a health professional's opinion cannot be changed here.
     @discardableResult
     public func decideSubjectAccessItem(review id: Int64, item: String, include: Bool, category: SubjectAccessExclusion? = nil, reason: String,
-                                        by officer: Officer) async throws -> AccessReviewItem {
-        var review = try await draftToChange(id)
-        let index = try itemIndex(item, in: review)
-        let current = review.items[index]
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty else { throw VaultError.invalidArgument("a decision needs a reason (--reason)") }
-        if current.category == SubjectAccessExclusion.seriousHarm.rawValue {
-            throw VaultError.accessReviewRefused(review: id, reason: "item \(current.key) is withheld on the health professional's serious-harm opinion; "
-                                                 + "only a new review (with a new opinion) can release it")
-        }
-        if include {
-            guard category == nil else { throw VaultError.invalidArgument("--category is for an exclusion") }
-        } else {
-            guard let category else {
-                throw VaultError.invalidArgument("an exclusion needs --category (\(Self.officerCategories.map(\.rawValue).joined(separator: ", ")))")
+                                        by officer: Officer) async throws(VaultError) -> AccessReviewItem {
+        try await vaultBoundary {
+            var review = try await draftToChange(id)
+            let index = try itemIndex(item, in: review)
+            let current = review.items[index]
+            let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty else { throw VaultError.invalidArgument("a decision needs a reason (--reason)") }
+            if current.category == SubjectAccessExclusion.seriousHarm.rawValue {
+                throw VaultError.accessReviewRefused(review: id, reason: "item \(current.key) is withheld on the health professional's serious-harm opinion; "
+                                                     + "only a new review (with a new opinion) can release it")
             }
-            guard category != .seriousHarm else {
-                throw VaultError.accessReviewRefused(review: id, reason: "withholding for serious harm needs a health professional's opinion: "
-                                                     + "record it with `export review harm \(id) ... --withhold \(current.key)`")
+            if include {
+                guard category == nil else { throw VaultError.invalidArgument("--category is for an exclusion") }
+            } else {
+                guard let category else {
+                    throw VaultError.invalidArgument("an exclusion needs --category (\(Self.officerCategories.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard category != .seriousHarm else {
+                    throw VaultError.accessReviewRefused(review: id, reason: "withholding for serious harm needs a health professional's opinion: "
+                                                         + "record it with `export review harm \(id) ... --withhold \(current.key)`")
+                }
             }
+            var decided = current
+            decided.decision = include ? .include : .exclude
+            decided.category = include ? nil : category?.rawValue
+            decided.reason = reason
+            decided.decidedBy = officer.actor
+            decided.decidedAt = clock()
+            review.items[index] = decided
+            let action: AuditAction = include ? .subjectAccessReviewInclude : .subjectAccessReviewExclude
+            try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
+                actor: officer.actor, role: officer.role, action: action, target: "sar-review:\(id)", purpose: "subject-access",
+                detail: "\(current.key)\(current.flag.map { " (\($0))" } ?? "")\(include ? "" : " [\(category!.rawValue)]"): \(reason)"))
+            return decided
         }
-        var decided = current
-        decided.decision = include ? .include : .exclude
-        decided.category = include ? nil : category?.rawValue
-        decided.reason = reason
-        decided.decidedBy = officer.actor
-        decided.decidedAt = clock()
-        review.items[index] = decided
-        let action = include ? "sar.review.include" : "sar.review.exclude"
-        try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
-            actor: officer.actor, role: officer.role, action: action, target: "sar-review:\(id)", purpose: "subject-access",
-            detail: "\(current.key)\(current.flag.map { " (\($0))" } ?? "")\(include ? "" : " [\(category!.rawValue)]"): \(reason)"))
-        return decided
     }
 
     /// The categories an officer may exclude with directly (serious harm needs the opinion).
@@ -91,87 +99,91 @@ extension Vault {
     /// serious harm (`withhold` empty), or serious harm from the items in `withhold`, which are then
     /// withheld. Once per review: a changed opinion means a new review.
     public func recordHarmOpinion(review id: Int64, professional: String, professionalRole: String, givenOn: String? = nil, withhold: [String] = [],
-                                  reason: String?, by officer: Officer) async throws -> AccessReviewRecord {
-        var review = try await draftToChange(id)
-        let professional = professional.trimmingCharacters(in: .whitespacesAndNewlines)
-        let professionalRole = professionalRole.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !professional.isEmpty, !professionalRole.isEmpty else {
-            throw VaultError.invalidArgument("name the health professional (--professional) and their role (--professional-role)")
+                                  reason: String?, by officer: Officer) async throws(VaultError) -> AccessReviewRecord {
+        try await vaultBoundary {
+            var review = try await draftToChange(id)
+            let professional = professional.trimmingCharacters(in: .whitespacesAndNewlines)
+            let professionalRole = professionalRole.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !professional.isEmpty, !professionalRole.isEmpty else {
+                throw VaultError.invalidArgument("name the health professional (--professional) and their role (--professional-role)")
+            }
+            if let existing = review.harm {
+                throw VaultError.accessReviewRefused(review: id, reason: "the serious-harm opinion of \(existing.professional) was already recorded; "
+                                                     + "a changed opinion needs a new review")
+            }
+            let today = CivilDate(clock())
+            let given: CivilDate
+            if let givenOn {
+                guard let day = CivilDate(givenOn) else { throw VaultError.invalidArgument("invalid --given-on '\(givenOn)': expected YYYY-MM-DD") }
+                given = day
+            } else {
+                given = today
+            }
+            guard given <= today else { throw VaultError.invalidArgument("--given-on \(given) is after today") }
+            guard given.adding(months: Self.harmOpinionValidity) >= today else {
+                throw VaultError.invalidArgument("an opinion given on \(given) is more than \(Self.harmOpinionValidity) months old: ask for a current one")
+            }
+            let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let indices = try Set(withhold.map { try itemIndex($0, in: review) })
+            if !indices.isEmpty {
+                guard let reason, !reason.isEmpty else { throw VaultError.invalidArgument("withholding for serious harm needs a reason (--reason)") }
+            }
+            let now = clock()
+            for index in indices.sorted() {
+                review.items[index].decision = .exclude
+                review.items[index].category = SubjectAccessExclusion.seriousHarm.rawValue
+                review.items[index].reason = reason
+                review.items[index].decidedBy = officer.actor
+                review.items[index].decidedAt = now
+            }
+            review.harm = HarmOpinion(professional: professional, professionalRole: professionalRole, givenOn: given.description,
+                                      seriousHarm: !indices.isEmpty, reason: reason.flatMap { $0.isEmpty ? nil : $0 }, recordedBy: officer.actor,
+                                      recordedAt: now)
+            let outcome = indices.isEmpty ? "no serious harm" : "serious harm: withhold \(indices.sorted().map { review.items[$0].key }.joined(separator: ", "))"
+            try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
+                actor: officer.actor, role: officer.role, action: .subjectAccessReviewHarm, target: "sar-review:\(id)", purpose: "subject-access",
+                detail: "opinion of \(professional) (\(professionalRole)) given \(given): \(outcome)"))
+            review.revision += 1
+            return review
         }
-        if let existing = review.harm {
-            throw VaultError.accessReviewRefused(review: id, reason: "the serious-harm opinion of \(existing.professional) was already recorded; "
-                                                 + "a changed opinion needs a new review")
-        }
-        let today = CivilDate(clock())
-        let given: CivilDate
-        if let givenOn {
-            guard let day = CivilDate(givenOn) else { throw VaultError.invalidArgument("invalid --given-on '\(givenOn)': expected YYYY-MM-DD") }
-            given = day
-        } else {
-            given = today
-        }
-        guard given <= today else { throw VaultError.invalidArgument("--given-on \(given) is after today") }
-        guard given.adding(months: Self.harmOpinionValidity) >= today else {
-            throw VaultError.invalidArgument("an opinion given on \(given) is more than \(Self.harmOpinionValidity) months old: ask for a current one")
-        }
-        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let indices = try Set(withhold.map { try itemIndex($0, in: review) })
-        if !indices.isEmpty {
-            guard let reason, !reason.isEmpty else { throw VaultError.invalidArgument("withholding for serious harm needs a reason (--reason)") }
-        }
-        let now = clock()
-        for index in indices.sorted() {
-            review.items[index].decision = .exclude
-            review.items[index].category = SubjectAccessExclusion.seriousHarm.rawValue
-            review.items[index].reason = reason
-            review.items[index].decidedBy = officer.actor
-            review.items[index].decidedAt = now
-        }
-        review.harm = HarmOpinion(professional: professional, professionalRole: professionalRole, givenOn: given.description,
-                                  seriousHarm: !indices.isEmpty, reason: reason.flatMap { $0.isEmpty ? nil : $0 }, recordedBy: officer.actor,
-                                  recordedAt: now)
-        let outcome = indices.isEmpty ? "no serious harm" : "serious harm: withhold \(indices.sorted().map { review.items[$0].key }.joined(separator: ", "))"
-        try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
-            actor: officer.actor, role: officer.role, action: "sar.review.harm", target: "sar-review:\(id)", purpose: "subject-access",
-            detail: "opinion of \(professional) (\(professionalRole)) given \(given): \(outcome)"))
-        review.revision += 1
-        return review
     }
 
     /// Signs off a draft for release: every flagged item decided, a current serious-harm opinion
     /// recorded, and the patient's recordings unchanged since the draft. The officer signs the
     /// decisions with their key; the release verifies that signature, so a decision altered in the
     /// catalog afterwards is not released.
-    public func signOffSubjectAccessReview(_ id: Int64, by officer: Officer) async throws -> AccessReviewRecord {
-        var review = try await draftToChange(id)
-        var missing: [String] = []
-        let pending = review.items.filter { $0.decision == .pending }.map(\.key)
-        if !pending.isEmpty {
-            missing.append("a decision (include or exclude, with a reason) on flagged item(s) \(pending.joined(separator: ", "))")
-        }
-        if let harm = review.harm {
-            if let problem = harmOpinionProblem(harm) { missing.append(problem) }
-        } else {
-            missing.append("the health professional's serious-harm opinion (`export review harm \(id)`): the bundle holds health data")
-        }
-        guard missing.isEmpty else { throw VaultError.accessReviewIncomplete(review: id, missing: missing) }
-        let contents = try await subjectAccessContents(pseudonym: review.patient, reviewCopies: review.reviewCopies)
-        let changes = contents.changes(since: review)
-        guard changes.isEmpty else { throw VaultError.accessReviewStale(review: id, changes: changes) }
+    public func signOffSubjectAccessReview(_ id: Int64, by officer: Officer) async throws(VaultError) -> AccessReviewRecord {
+        try await vaultBoundary {
+            var review = try await draftToChange(id)
+            var missing: [String] = []
+            let pending = review.items.filter { $0.decision == .pending }.map(\.key)
+            if !pending.isEmpty {
+                missing.append("a decision (include or exclude, with a reason) on flagged item(s) \(pending.joined(separator: ", "))")
+            }
+            if let harm = review.harm {
+                if let problem = harmOpinionProblem(harm) { missing.append(problem) }
+            } else {
+                missing.append("the health professional's serious-harm opinion (`export review harm \(id)`): the bundle holds health data")
+            }
+            guard missing.isEmpty else { throw VaultError.accessReviewIncomplete(review: id, missing: missing) }
+            let contents = try await subjectAccessContents(pseudonym: review.patient, reviewCopies: review.reviewCopies)
+            let changes = contents.changes(since: review)
+            guard changes.isEmpty else { throw VaultError.accessReviewStale(review: id, changes: changes) }
 
-        review.signedBy = officer.actor
-        let signing = review
-        let signed = officer.signDecision(at: clock()) { millis in
-            Self.accessReviewMessage(vaultID: config.vaultID, review: signing, signedAtMillis: millis)
+            review.signedBy = officer.actor
+            let signing = review
+            let signed = officer.signDecision(at: clock()) { millis in
+                Self.accessReviewMessage(vaultID: config.vaultID, review: signing, signedAtMillis: millis)
+            }
+            review.signedAt = signed.at
+            review.signature = signed.signature
+            let included = review.items.filter { $0.decision == .include }.count
+            try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
+                actor: officer.actor, role: officer.role, action: .subjectAccessReviewSignOff, target: "sar-review:\(id)", purpose: "subject-access",
+                detail: "\(included) of \(review.items.count) items to be released; signed"))
+            review.revision += 1
+            return review
         }
-        review.signedAt = signed.at
-        review.signature = signed.signature
-        let included = review.items.filter { $0.decision == .include }.count
-        try await catalog.updateAccessReview(review, expectedRevision: review.revision, audit: AuditDraft(
-            actor: officer.actor, role: officer.role, action: "sar.review.sign-off", target: "sar-review:\(id)", purpose: "subject-access",
-            detail: "\(included) of \(review.items.count) items to be released; signed"))
-        review.revision += 1
-        return review
     }
 
     /// A signed-off review that may be released now, with the contents to release: signed, the

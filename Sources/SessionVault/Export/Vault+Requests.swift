@@ -11,23 +11,25 @@ extension Vault {
     /// holidays excluded). `extended` takes the extension at once (a complex SAR: three months; FOI:
     /// 20 more working days), recorded as a change on the day of receipt.
     public func addRequest(kind: RequestRecord.Kind, received: String, extended: Bool = false, reference: String? = nil,
-                           actor: String = Vault.defaultActor) async throws -> RequestRecord {
-        guard let day = CivilDate(received) else { throw VaultError.invalidArgument("invalid --received '\(received)': expected YYYY-MM-DD") }
-        guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("--received \(received) is in the future") }
-        var requestClock = RequestClock(regime: Self.regime(kind), received: day)
-        var events: [RequestEvent] = []
-        if extended {
-            try? requestClock.extend(on: day)  // cannot fail on a new clock, on its day of receipt
-            events.append(RequestEvent(request: 0, kind: .extend, on: day.description, reason: "registered extended",
-                                       dueOn: requestClock.dueOfFinishedStops.description, actor: actor, recordedAt: clock()))
+                           actor: String) async throws(VaultError) -> RequestRecord {
+        try await vaultBoundary {
+            guard let day = CivilDate(received) else { throw VaultError.invalidArgument("invalid --received '\(received)': expected YYYY-MM-DD") }
+            guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("--received \(received) is in the future") }
+            var requestClock = RequestClock(regime: Self.regime(kind), received: day)
+            var events: [RequestEvent] = []
+            if extended {
+                try? requestClock.extend(on: day)  // cannot fail on a new clock, on its day of receipt
+                events.append(RequestEvent(request: 0, kind: .extend, on: day.description, reason: "registered extended",
+                                           dueOn: requestClock.dueOfFinishedStops.description, actor: actor, recordedAt: clock()))
+            }
+            let due = requestClock.dueOfFinishedStops
+            var record = RequestRecord(kind: kind, receivedOn: day.description, dueOn: due.description, reference: reference,
+                                       extendedOn: extended ? day.description : nil, revision: Int64(events.count))
+            record.id = try await catalog.addRequest(record, events: events, audit: AuditDraft(actor: actor, action: .requestAdd, purpose: kind.rawValue,
+                                                                                               detail: "received \(day), due \(due)"
+                                                                                                   + (extended ? ", extended" : "")))
+            return record
         }
-        let due = requestClock.dueOfFinishedStops
-        var record = RequestRecord(kind: kind, receivedOn: day.description, dueOn: due.description, reference: reference,
-                                   extendedOn: extended ? day.description : nil, revision: Int64(events.count))
-        record.id = try await catalog.addRequest(record, events: events, audit: AuditDraft(actor: actor, action: "request.add", purpose: kind.rawValue,
-                                                                                           detail: "received \(day), due \(due)"
-                                                                                               + (extended ? ", extended" : "")))
-        return record
     }
 
     /// Stops a request's clock on `on` (default today), the day the requester was asked for `reason`.
@@ -36,22 +38,26 @@ extension Vault {
     /// Refused once the deadline has passed. Audited `request.pause`.
     @discardableResult
     public func pauseRequest(_ id: Int64, reason: RequestClock.StopReason, on day: String? = nil,
-                             actor: String = Vault.defaultActor) async throws -> RequestStatus {
-        try await changeRequest(id, on: day, kind: .pause, reason: reason.rawValue, action: "request.pause", actor: actor) {
-            (clock, day) throws(RequestClockError) in try clock.stop(reason, on: day)
-        } detail: { before, after, day in
-            "\(reason.rawValue) asked for on \(day); was due \(before.dueOfFinishedStops)"
+                             actor: String) async throws(VaultError) -> RequestStatus {
+        try await vaultBoundary {
+            try await changeRequest(id, on: day, kind: .pause, reason: reason.rawValue, action: .requestPause, actor: actor) {
+                (clock, day) throws(RequestClockError) in try clock.stop(reason, on: day)
+            } detail: { before, after, day in
+                "\(reason.rawValue) asked for on \(day); was due \(before.dueOfFinishedStops)"
+            }
         }
     }
 
     /// Starts a stopped clock again on `on` (default today), the day the requester supplied what they
     /// were asked for. Audited `request.resume`.
     @discardableResult
-    public func resumeRequest(_ id: Int64, on day: String? = nil, actor: String = Vault.defaultActor) async throws -> RequestStatus {
-        try await changeRequest(id, on: day, kind: .resume, reason: nil, action: "request.resume", actor: actor) {
-            (clock, day) throws(RequestClockError) in try clock.resume(on: day)
-        } detail: { before, after, day in
-            "\(before.openStop?.reason.rawValue ?? "information") received on \(day); due \(after.dueOfFinishedStops)"
+    public func resumeRequest(_ id: Int64, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
+        try await vaultBoundary {
+            try await changeRequest(id, on: day, kind: .resume, reason: nil, action: .requestResume, actor: actor) {
+                (clock, day) throws(RequestClockError) in try clock.resume(on: day)
+            } detail: { before, after, day in
+                "\(before.openStop?.reason.rawValue ?? "information") received on \(day); due \(after.dueOfFinishedStops)"
+            }
         }
     }
 
@@ -60,15 +66,17 @@ extension Vault {
     /// 20 working days (s.10(3), the ICO's "reasonable" public-interest extension). Once, and not
     /// after the deadline has passed. Audited `request.extend`.
     @discardableResult
-    public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, actor: String = Vault.defaultActor) async throws -> RequestStatus {
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: \.isNewline) else {
-            throw VaultError.invalidArgument("--reason must say why the deadline is extended: one line of at most 500 characters")
-        }
-        return try await changeRequest(id, on: day, kind: .extend, reason: reason, action: "request.extend", actor: actor) {
-            (clock, day) throws(RequestClockError) in try clock.extend(on: day)
-        } detail: { before, after, day in
-            "extended on \(day): \(reason); due \(before.dueOfFinishedStops) -> \(after.dueOfFinishedStops)"
+    public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
+        try await vaultBoundary {
+            let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: \.isNewline) else {
+                throw VaultError.invalidArgument("--reason must say why the deadline is extended: one line of at most 500 characters")
+            }
+            return try await changeRequest(id, on: day, kind: .extend, reason: reason, action: .requestExtend, actor: actor) {
+                (clock, day) throws(RequestClockError) in try clock.extend(on: day)
+            } detail: { before, after, day in
+                "extended on \(day): \(reason); due \(before.dueOfFinishedStops) -> \(after.dueOfFinishedStops)"
+            }
         }
     }
 
@@ -76,37 +84,45 @@ extension Vault {
     /// not after today. A paused request can be closed (a requester who never sent what was asked
     /// for); the pause stays open in its timeline. Audited `request.close`.
     @discardableResult
-    public func closeRequest(_ id: Int64, on day: String? = nil, actor: String = Vault.defaultActor) async throws -> RequestStatus {
-        try await changeRequest(id, on: day, kind: .close, reason: nil, action: "request.close", actor: actor) {
-            (clock, day) throws(RequestClockError) in try clock.close(on: day)
-        } detail: { before, after, day in
-            "answered \(day)" + (before.openStop.map { "; closed while paused for \($0.reason.rawValue) since \($0.from)" } ?? "")
+    public func closeRequest(_ id: Int64, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
+        try await vaultBoundary {
+            try await changeRequest(id, on: day, kind: .close, reason: nil, action: .requestClose, actor: actor) {
+                (clock, day) throws(RequestClockError) in try clock.close(on: day)
+            } detail: { before, after, day in
+                "answered \(day)" + (before.openStop.map { "; closed while paused for \($0.reason.rawValue) since \($0.from)" } ?? "")
+            }
         }
     }
 
     /// The register on today's date: open requests (and closed ones with `includeClosed`), overdue
     /// first, then by days left, then paused, then closed.
-    public func requestRegister(includeClosed: Bool = false) async throws -> [RequestStatus] {
-        let today = CivilDate(clock())
-        return try await catalog.requests(openOnly: !includeClosed).map { record throws(VaultError) in try RequestStatus(record, today: today) }
-            .sorted(by: RequestStatus.registerOrder)
+    public func requestRegister(includeClosed: Bool = false) async throws(VaultError) -> [RequestStatus] {
+        try await vaultBoundary {
+            let today = CivilDate(clock())
+            return try await catalog.requests(openOnly: !includeClosed).map { record throws(VaultError) in try RequestStatus(record, today: today) }
+                .sorted(by: RequestStatus.registerOrder)
+        }
     }
 
     /// Open requests past their due date today, the longest overdue first (a paused one is not: its clock is stopped).
-    public func overdueRequests() async throws -> [RequestStatus] {
-        try await requestRegister().filter { $0.state == .overdue }
+    public func overdueRequests() async throws(VaultError) -> [RequestStatus] {
+        try await vaultBoundary {
+            try await requestRegister().filter { $0.state == .overdue }
+        }
     }
 
     /// A request with every change to its clock, in order.
-    public func requestTimeline(_ id: Int64) async throws -> RequestTimeline {
-        guard let record = try await catalog.request(id) else { throw VaultError.requestNotFound(id) }
-        return RequestTimeline(request: try RequestStatus(record, today: CivilDate(clock())), events: try await catalog.requestEvents(id))
+    public func requestTimeline(_ id: Int64) async throws(VaultError) -> RequestTimeline {
+        try await vaultBoundary {
+            guard let record = try await catalog.request(id) else { throw VaultError.requestNotFound(id) }
+            return RequestTimeline(request: try RequestStatus(record, today: CivilDate(clock())), events: try await catalog.requestEvents(id))
+        }
     }
 
     // MARK: - One change
 
     private func changeRequest(
-        _ id: Int64, on text: String?, kind: RequestEvent.Kind, reason: String?, action: String, actor: String,
+        _ id: Int64, on text: String?, kind: RequestEvent.Kind, reason: String?, action: AuditAction, actor: String,
         _ change: (inout RequestClock, CivilDate) throws(RequestClockError) -> Void,
         detail: (_ before: RequestClock, _ after: RequestClock, _ day: CivilDate) -> String
     ) async throws -> RequestStatus {

@@ -144,24 +144,26 @@ extension Vault {
     /// as that smaller copy; otherwise originals are exported and derived copies left out.
     public func exportSubjectAccess<Output: ByteSink>(patient identifier: String, recordsOfficer: UnlockedRole, vaultPassphrase: SecureBytes,
                                                       recipient: AgeRecipient, to output: Output, reviewCopies: Bool = false,
-                                                      actor: String = Vault.defaultActor,
-                                                      progress: (@Sendable (Int64) -> Void)? = nil) async throws -> (SubjectAccessSummary, Output) {
-        try recipient.validate()
-        let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-        let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
-        guard try await catalog.patient(pseudonym) != nil else {
-            throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
+                                                      actor: String,
+                                                      progress: (@Sendable (Int64) -> Void)? = nil) async throws(VaultError) -> (SubjectAccessSummary, Output) {
+        try await vaultBoundary {
+            try recipient.validate()
+            let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
+            let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
+            guard try await catalog.patient(pseudonym) != nil else {
+                throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
+            }
+            let contents = try await subjectAccessContents(pseudonym: pseudonym, reviewCopies: reviewCopies)
+            let flagged = contents.items.filter { $0.flag != nil }.map(\.key)
+            guard flagged.isEmpty else {
+                try await catalog.appendAudit(AuditDraft(actor: actor, role: recordsOfficer.name, action: .exportSubject, target: "patient:" + pseudonym.prefix(16),
+                                                         purpose: "subject-access", outcome: "refused",
+                                                         detail: "\(flagged.count) recordings with other participants need a review"))
+                throw VaultError.subjectAccessReviewRequired(flagged: flagged)
+            }
+            return try await writeSubjectAccessBundle(contents, items: contents.items, review: nil, recordsOfficer: recordsOfficer,
+                                                      signing: secrets.auditSigning, recipient: recipient, to: output, actor: actor, progress: progress)
         }
-        let contents = try await subjectAccessContents(pseudonym: pseudonym, reviewCopies: reviewCopies)
-        let flagged = contents.items.filter { $0.flag != nil }.map(\.key)
-        guard flagged.isEmpty else {
-            try await catalog.appendAudit(AuditDraft(actor: actor, role: recordsOfficer.name, action: "export.subject", target: "patient:" + pseudonym.prefix(16),
-                                                     purpose: "subject-access", outcome: "refused",
-                                                     detail: "\(flagged.count) recordings with other participants need a review"))
-            throw VaultError.subjectAccessReviewRequired(flagged: flagged)
-        }
-        return try await writeSubjectAccessBundle(contents, items: contents.items, review: nil, recordsOfficer: recordsOfficer,
-                                                  signing: secrets.auditSigning, recipient: recipient, to: output, actor: actor, progress: progress)
     }
 
     /// Writes the bundle of a signed-off review: exactly the items it included, with the officer who
@@ -172,16 +174,18 @@ extension Vault {
     /// With `patient`, refuses a review of another patient.
     public func exportSubjectAccess<Output: ByteSink>(review id: Int64, patient identifier: String? = nil, recordsOfficer: UnlockedRole,
                                                       vaultPassphrase: SecureBytes,
-                                                      recipient: AgeRecipient, to output: Output, actor: String = Vault.defaultActor,
-                                                      progress: (@Sendable (Int64) -> Void)? = nil) async throws -> (SubjectAccessSummary, Output) {
-        try recipient.validate()
-        let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-        if let identifier, try await subjectAccessReview(id).patient != secrets.pseudonymKey.pseudonym(of: identifier) {
-            throw VaultError.invalidArgument("review \(id) is not of the patient given with --patient")
+                                                      recipient: AgeRecipient, to output: Output, actor: String,
+                                                      progress: (@Sendable (Int64) -> Void)? = nil) async throws(VaultError) -> (SubjectAccessSummary, Output) {
+        try await vaultBoundary {
+            try recipient.validate()
+            let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
+            if let identifier, try await subjectAccessReview(id).patient != secrets.pseudonymKey.pseudonym(of: identifier) {
+                throw VaultError.invalidArgument("review \(id) is not of the patient given with --patient")
+            }
+            let (review, contents) = try await releasableReview(id)
+            return try await writeSubjectAccessBundle(contents, items: review.items, review: review, recordsOfficer: recordsOfficer,
+                                                      signing: secrets.auditSigning, recipient: recipient, to: output, actor: actor, progress: progress)
         }
-        let (review, contents) = try await releasableReview(id)
-        return try await writeSubjectAccessBundle(contents, items: review.items, review: review, recordsOfficer: recordsOfficer,
-                                                  signing: secrets.auditSigning, recipient: recipient, to: output, actor: actor, progress: progress)
     }
 
     private func writeSubjectAccessBundle<Output: ByteSink>(_ contents: SubjectAccessContents, items: [AccessReviewItem], review: AccessReviewRecord?,
@@ -259,7 +263,7 @@ extension Vault {
         let finalOutput = try await age.finish()
 
         let withheldCount = withheld.reduce(0) { $0 + $1.count }
-        let audit = AuditDraft(actor: actor, role: recordsOfficer.name, action: "export.subject", target: "patient:" + contents.pseudonym.prefix(16),
+        let audit = AuditDraft(actor: actor, role: recordsOfficer.name, action: .exportSubject, target: "patient:" + contents.pseudonym.prefix(16),
                                purpose: "subject-access",
                                detail: "\(entries.count) recordings, \(written) bytes; " + (review.map { "review \($0.id ?? 0) signed off by \($0.signedBy ?? "?"), \(withheldCount) items withheld" } ?? "not reviewed, nothing withheld"))
         if var released = review {

@@ -23,7 +23,7 @@ public struct IngestRequest: Sendable {
     var chunkFormat: ChunkFormat = .current
 
     public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
-                capturedOn: CivilDate? = nil, actor: String = Vault.defaultActor) {
+                capturedOn: CivilDate? = nil, actor: String) {
         self.capturedOn = capturedOn
         self.session = session
         self.clinician = clinician
@@ -92,105 +92,107 @@ extension Vault {
     /// Nothing is visible before the final commit. A crash leaves a staging row and orphan blobs
     /// that `gc` removes; a failure removes them at once.
     public func ingest(_ request: IngestRequest, from reader: inout some ChunkReader,
-                       progress: (@Sendable (Int64) -> Void)? = nil) async throws -> IngestSummary {
-        let started = Date()
-        try Self.validateSession(request.session)
-        try Self.validateName(request.clinician, what: "clinician")
-        let chunkSize = request.chunkSize ?? config.chunkSize
-        guard VaultConfig.chunkSizeRange.contains(chunkSize) else {
-            throw VaultError.invalidArgument("chunk size \(chunkSize) must be between 64KiB and 64MiB")
-        }
-        let retention = try retentionPlanner()
-        try retention.requireClass(request.retentionClass, derived: request.source != nil)
-        if let given = request.capturedOn { _ = try captureDate(given) }  // a bad date is refused before anything is written
-
-        var gate = try await consentGate(request, retention: retention)
-        let patient = gate.patient
-        // A derived copy belongs to a live source of the same session, and never outlives it.
-        var sourceRecord: RecordingRecord? = nil
-        if let source = request.source {
-            let record = try await liveRecording(source)
-            guard record.session == request.session else {
-                throw VaultError.invalidArgument("a copy of recording \(source) must be in its session '\(record.session)', not '\(request.session)'")
+                       progress: (@Sendable (Int64) -> Void)? = nil) async throws(VaultError) -> IngestSummary {
+        try await vaultBoundary {
+            let started = Date()
+            try Self.validateSession(request.session)
+            try Self.validateName(request.clinician, what: "clinician")
+            let chunkSize = request.chunkSize ?? config.chunkSize
+            guard VaultConfig.chunkSizeRange.contains(chunkSize) else {
+                throw VaultError.invalidArgument("chunk size \(chunkSize) must be between 64KiB and 64MiB")
             }
-            sourceRecord = record
-        }
+            let retention = try retentionPlanner()
+            try retention.requireClass(request.retentionClass, derived: request.source != nil)
+            if let given = request.capturedOn { _ = try captureDate(given) }  // a bad date is refused before anything is written
 
-        let id = RecordingID.random()
-        let dataKey = try DataKey.generate()
-        let algorithm = config.algorithm
-        let format = request.chunkFormat
-        let sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format)
-        try await catalog.beginStaging(StagingRecord(id: id, session: request.session, clinician: request.clinician,
-                                                     retentionClass: request.retentionClass, startedAt: clock(),
-                                                     processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
-        var written: [BlobKey] = []
-        do {
-            // WORM stores lock each chunk until the earliest day the recording could lawfully be
-            // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are
-            // unreadable, since the data key was never stored, and gc removes them once unlocked.)
-            // A recording captured long ago may already be past that day: then there is nothing to lock.
-            // The capture date is decided once the first chunk has been read (a WebM file states when it was
-            // made in its first bytes), before any chunk is stored under a lock computed from it.
-            let held = try await patientIsHeld(patient)
-            var capture: (date: CivilDate, source: CaptureSource)? = nil
-            let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader, options: { mediaSeconds in
-                let decided = try self.captureDate(request.capturedOn, mediaUnixSeconds: mediaSeconds)
-                capture = decided
-                let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass,
-                                                                      capturedOn: decided.date.description)?.startOfDayUTC
-                return BlobPutOptions(retainUntil: earliestDue.flatMap { $0 > self.clock() ? $0 : nil }, legalHold: held)
-            }, progress: progress)
-            guard let captured = capture else { preconditionFailure("writeChunks asks for the store options before it stores a chunk") }
-            let capturedOn = captured.date.description
-            written = result.keys
-            try await store.makeDurable(result.keys)
-
-            let manifest = RecordingManifest(
-                format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
-                byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
-                session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source,
-                patient: patient)
-            let manifestBytes = try manifest.encoded()
-            let tag = try ManifestAuthenticator(key: dataKey).tag(manifestBytes)
-            // The commit checks, in its transaction, that the consent is still what the wraps were made
-            // for; a withdrawal (or new scope) during the upload means: recompute and commit again.
-            var decision: RetentionPlanner.Outcome
-            var attempt = 0
-            while true {
-                attempt += 1
-                decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
-                                                      capturedOn: capturedOn, consents: gate.consents)
-                if let source = sourceRecord { decision = Self.notOutliving(decision, source: source) }
-                let wraps = try await makeWraps(dataKey, recording: id, roles: gate.roleKeys.map { ($0.0, $0.1, $0.2) })
-                let row = RecordingRecord(
-                    id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
-                    retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
-                    chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
-                    capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
-                    sourceID: request.source, mediaFacts: try result.mediaFacts.map(Self.factsJSON))
-                do {
-                    try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps, consentedScopes: gate.scopes,
-                                                      audit: AuditDraft(actor: request.actor, action: "ingest", target: id.description,
-                                                                        purpose: gate.scopes.joined(separator: ","),
-                                                                        detail: "session \(request.session), \(result.byteCount) bytes, \(result.chunks.count) chunks, wrapped for \(gate.roleKeys.map(\.0).joined(separator: ","))"))
-                    break
-                } catch {
-                    guard case .consentChanged = error, attempt < 5 else { throw error }
-                    gate = try await consentGate(request, retention: retention)
+            var gate = try await consentGate(request, retention: retention)
+            let patient = gate.patient
+            // A derived copy belongs to a live source of the same session, and never outlives it.
+            var sourceRecord: RecordingRecord? = nil
+            if let source = request.source {
+                let record = try await liveRecording(source)
+                guard record.session == request.session else {
+                    throw VaultError.invalidArgument("a copy of recording \(source) must be in its session '\(record.session)', not '\(request.session)'")
                 }
+                sourceRecord = record
             }
-            let roleKeys = gate.roleKeys, scopes = gate.scopes
-            return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
-                                 byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
-                                 mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
-                                 capturedOn: capturedOn, capturedFrom: captured.source,
-                                 mediaFacts: result.mediaFacts,
-                                 seconds: Date().timeIntervalSince(started))
-        } catch {
-            // Best effort: remove what this ingest wrote. If this fails too (or the process dies), gc finishes it.
-            await discardFailedIngest(id: id, keys: written, actor: request.actor, reason: "\(error)")
-            throw error
+
+            let id = RecordingID.random()
+            let dataKey = try DataKey.generate()
+            let algorithm = config.algorithm
+            let format = request.chunkFormat
+            let sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format)
+            try await catalog.beginStaging(StagingRecord(id: id, session: request.session, clinician: request.clinician,
+                                                         retentionClass: request.retentionClass, startedAt: clock(),
+                                                         processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
+            var written: [BlobKey] = []
+            do {
+                // WORM stores lock each chunk until the earliest day the recording could lawfully be
+                // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are
+                // unreadable, since the data key was never stored, and gc removes them once unlocked.)
+                // A recording captured long ago may already be past that day: then there is nothing to lock.
+                // The capture date is decided once the first chunk has been read (a WebM file states when it was
+                // made in its first bytes), before any chunk is stored under a lock computed from it.
+                let held = try await patientIsHeld(patient)
+                var capture: (date: CivilDate, source: CaptureSource)? = nil
+                let result = try await writeChunks(id: id, sealer: sealer, chunkSize: chunkSize, reader: &reader, options: { mediaSeconds in
+                    let decided = try self.captureDate(request.capturedOn, mediaUnixSeconds: mediaSeconds)
+                    capture = decided
+                    let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass,
+                                                                          capturedOn: decided.date.description)?.startOfDayUTC
+                    return BlobPutOptions(retainUntil: earliestDue.flatMap { $0 > self.clock() ? $0 : nil }, legalHold: held)
+                }, progress: progress)
+                guard let captured = capture else { preconditionFailure("writeChunks asks for the store options before it stores a chunk") }
+                let capturedOn = captured.date.description
+                written = result.keys
+                try await store.makeDurable(result.keys)
+
+                let manifest = RecordingManifest(
+                    format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
+                    byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
+                    session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source,
+                    patient: patient)
+                let manifestBytes = try manifest.encoded()
+                let tag = try ManifestAuthenticator(key: dataKey).tag(manifestBytes)
+                // The commit checks, in its transaction, that the consent is still what the wraps were made
+                // for; a withdrawal (or new scope) during the upload means: recompute and commit again.
+                var decision: RetentionPlanner.Outcome
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    decision = try await retention.decide(vault: self, retentionClass: request.retentionClass, patient: patient,
+                                                          capturedOn: capturedOn, consents: gate.consents)
+                    if let source = sourceRecord { decision = Self.notOutliving(decision, source: source) }
+                    let wraps = try await makeWraps(dataKey, recording: id, roles: gate.roleKeys.map { ($0.0, $0.1, $0.2) })
+                    let row = RecordingRecord(
+                        id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
+                        retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
+                        chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
+                        capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
+                        sourceID: request.source, mediaFacts: try result.mediaFacts.map(Self.factsJSON))
+                    do {
+                        try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps, consentedScopes: gate.scopes,
+                                                          audit: AuditDraft(actor: request.actor, action: .ingest, target: id.description,
+                                                                            purpose: gate.scopes.joined(separator: ","),
+                                                                            detail: "session \(request.session), \(result.byteCount) bytes, \(result.chunks.count) chunks, wrapped for \(gate.roleKeys.map(\.0).joined(separator: ","))"))
+                        break
+                    } catch {
+                        guard case .consentChanged? = error as? CatalogError, attempt < 5 else { throw error }
+                        gate = try await consentGate(request, retention: retention)
+                    }
+                }
+                let roleKeys = gate.roleKeys, scopes = gate.scopes
+                return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
+                                     byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
+                                     mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
+                                     capturedOn: capturedOn, capturedFrom: captured.source,
+                                     mediaFacts: result.mediaFacts,
+                                     seconds: Date().timeIntervalSince(started))
+            } catch {
+                // Best effort: remove what this ingest wrote. If this fails too (or the process dies), gc finishes it.
+                await discardFailedIngest(id: id, keys: written, actor: request.actor, reason: "\(error)")
+                throw error
+            }
         }
     }
 
@@ -319,7 +321,7 @@ extension Vault {
         // Blobs written by tasks that had not reported back are found by listing the recording's directory.
         if let listed = try? await store.list(prefix: ChunkLayout.directory(of: id)) { toDelete.formUnion(listed.map(\.key)) }
         for key in toDelete { try? await store.delete(key) }
-        try? await catalog.discardStaging(id, audit: AuditDraft(actor: actor, action: "ingest", target: id.description, outcome: "failed",
+        try? await catalog.discardStaging(id, audit: AuditDraft(actor: actor, action: .ingest, target: id.description, outcome: "failed",
                                                                  detail: String(reason.prefix(300))))
     }
 

@@ -22,58 +22,60 @@ extension Vault {
     /// Removes what interrupted ingests left behind: staging recordings whose process is gone
     /// (on this host; a writer on another host, once older than `grace`), blobs that no recording in the catalog references, and partial
     /// blob writes. Never touches a blob of a live, disposing or still-running staging recording.
-    public func collectGarbage(grace: TimeInterval = 3600, dryRun: Bool = false, actor: String = Vault.defaultActor) async throws -> GCReport {
-        var report = GCReport(dryRun: dryRun)
-        let now = clock()
-        let cutoff = now.addingTimeInterval(-grace)
-        // File times are the real clock's, whatever clock the vault runs on.
-        let fileCutoff = Date().addingTimeInterval(-grace)
-        let host = Self.hostName
+    public func collectGarbage(grace: TimeInterval = 3600, dryRun: Bool = false, actor: String) async throws(VaultError) -> GCReport {
+        try await vaultBoundary {
+            var report = GCReport(dryRun: dryRun)
+            let now = clock()
+            let cutoff = now.addingTimeInterval(-grace)
+            // File times are the real clock's, whatever clock the vault runs on.
+            let fileCutoff = Date().addingTimeInterval(-grace)
+            let host = Self.hostName
 
-        for staging in try await catalog.stagingRecords() {
-            // On this host the writer's liveness decides, whatever the ingest's age: a live-streamed
-            // session of hours is not lost while its writer runs. (A reused pid keeps the row: the safe
-            // side.) A writer on another host cannot be checked from here, so its age decides.
-            let sameHost = staging.host == host
-            let writerGone = sameHost && !Self.processIsAlive(staging.processID)
-            guard writerGone || (!sameHost && staging.startedAt < cutoff) else { continue }
-            report.abandonedIngests.append(staging.id.description)
-            if dryRun { continue }
-            for blob in try await store.list(prefix: ChunkLayout.directory(of: staging.id)) {
-                if try await deleteUnlessLocked(blob.key) == false { report.lockedOrphans += 1 }
+            for staging in try await catalog.stagingRecords() {
+                // On this host the writer's liveness decides, whatever the ingest's age: a live-streamed
+                // session of hours is not lost while its writer runs. (A reused pid keeps the row: the safe
+                // side.) A writer on another host cannot be checked from here, so its age decides.
+                let sameHost = staging.host == host
+                let writerGone = sameHost && !Self.processIsAlive(staging.processID)
+                guard writerGone || (!sameHost && staging.startedAt < cutoff) else { continue }
+                report.abandonedIngests.append(staging.id.description)
+                if dryRun { continue }
+                for blob in try await store.list(prefix: ChunkLayout.directory(of: staging.id)) {
+                    if try await deleteUnlessLocked(blob.key) == false { report.lockedOrphans += 1 }
+                }
+                try await catalog.discardStaging(staging.id, audit: AuditDraft(actor: actor, action: .gcDiscardStaging, target: staging.id.description,
+                                                                              detail: writerGone ? "writer process gone" : "older than grace period"))
             }
-            try await catalog.discardStaging(staging.id, audit: AuditDraft(actor: actor, action: "gc.discard-staging", target: staging.id.description,
-                                                                          detail: writerGone ? "writer process gone" : "older than grace period"))
-        }
 
-        for shard in ChunkLayout.shards {
-            let blobs = try await store.list(prefix: shard)
-            if blobs.isEmpty { continue }
-            var byRecording: [RecordingID: [BlobListing]] = [:]
-            for blob in blobs {
-                guard let (id, _) = ChunkLayout.parse(blob.key) else { continue }
-                byRecording[id, default: []].append(blob)
-            }
-            let known = try await catalog.knownRecordings(among: Array(byRecording.keys))
-            for (id, listings) in byRecording where !known.contains(id) {
-                for blob in listings where blob.modified <= fileCutoff {
-                    if !dryRun, try await deleteUnlessLocked(blob.key) == false {
-                        report.lockedOrphans += 1
-                        continue
+            for shard in ChunkLayout.shards {
+                let blobs = try await store.list(prefix: shard)
+                if blobs.isEmpty { continue }
+                var byRecording: [RecordingID: [BlobListing]] = [:]
+                for blob in blobs {
+                    guard let (id, _) = ChunkLayout.parse(blob.key) else { continue }
+                    byRecording[id, default: []].append(blob)
+                }
+                let known = try await catalog.knownRecordings(among: Array(byRecording.keys))
+                for (id, listings) in byRecording where !known.contains(id) {
+                    for blob in listings where blob.modified <= fileCutoff {
+                        if !dryRun, try await deleteUnlessLocked(blob.key) == false {
+                            report.lockedOrphans += 1
+                            continue
+                        }
+                        report.orphanBlobs += 1
+                        report.orphanBytes += Int64(blob.size)
                     }
-                    report.orphanBlobs += 1
-                    report.orphanBytes += Int64(blob.size)
                 }
             }
-        }
-        if !dryRun {
-            report.incompleteWrites = try await store.removeIncompleteWrites(olderThan: fileCutoff)
-            if !report.abandonedIngests.isEmpty || report.orphanBlobs > 0 || report.incompleteWrites > 0 {
-                try await catalog.appendAudit(AuditDraft(actor: actor, action: "gc", detail:
-                    "\(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs, \(report.incompleteWrites) partial writes"))
+            if !dryRun {
+                report.incompleteWrites = try await store.removeIncompleteWrites(olderThan: fileCutoff)
+                if !report.abandonedIngests.isEmpty || report.orphanBlobs > 0 || report.incompleteWrites > 0 {
+                    try await catalog.appendAudit(AuditDraft(actor: actor, action: .gc, detail:
+                        "\(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs, \(report.incompleteWrites) partial writes"))
+                }
             }
+            return report
         }
-        return report
     }
 
     /// Deletes a blob; false if the store refuses because it is locked (WORM retention or legal hold).

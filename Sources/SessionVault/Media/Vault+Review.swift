@@ -27,16 +27,18 @@ struct BufferSink: MediaRewritableByteSink {
 
 extension Vault {
     /// Reads a recording's media facts by streaming it (as `role`) through the probe, and stores them.
-    public func probe(_ id: RecordingID, as role: UnlockedRole, actor: String = Vault.defaultActor) async throws -> MediaFacts? {
-        let opened = try await open(id, as: role, actor: actor, purpose: "probe")
-        var source = try await RecordingSource(vault: self, opened: opened)
-        var probe = MediaProbe()
-        while let bytes = try await source.read(maxCount: 1 << 20) {
-            bytes.withUnsafeBytes { probe.consume($0) }
+    public func probe(_ id: RecordingID, as role: UnlockedRole, actor: String) async throws(VaultError) -> MediaFacts? {
+        try await vaultBoundary {
+            let opened = try await open(id, as: role, actor: actor, purpose: "probe")
+            var source = try await RecordingSource(vault: self, opened: opened)
+            var probe = MediaProbe()
+            while let bytes = try await source.read(maxCount: 1 << 20) {
+                bytes.withUnsafeBytes { probe.consume($0) }
+            }
+            let facts = probe.facts()
+            if let facts { try await catalog.setMediaFacts(id, json: try Self.factsJSON(facts)) }
+            return facts
         }
-        let facts = probe.facts()
-        if let facts { try await catalog.setMediaFacts(id, json: try Self.factsJSON(facts)) }
-        return facts
     }
 
     static func factsJSON(_ facts: MediaFacts) throws -> String {
@@ -48,18 +50,22 @@ extension Vault {
     /// Makes a review copy of a recording, streaming it decrypted from the store into the
     /// transcoder and the copy into `sink`; nothing is written to disk unless the sink is a file.
     public func review<Sink: MediaRewritableByteSink>(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, to sink: inout Sink,
-                                                       actor: String = Vault.defaultActor) async throws -> ReviewSummary {
-        try await transcodeForReview(id, as: role, profile: profile, actor: actor) { source in
-            try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+                                                       actor: String) async throws(VaultError) -> ReviewSummary {
+        try await vaultBoundary {
+            try await transcodeForReview(id, as: role, profile: profile, actor: actor) { source in
+                try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+            }
         }
     }
 
     /// The same into a forward-only sink (stdout, a network stream): a `review` copy is then held in
     /// memory until its header can be written (about 3 MiB per minute of session).
     public func review<Sink: MediaByteSink>(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, streamingTo sink: inout Sink,
-                                             actor: String = Vault.defaultActor) async throws -> ReviewSummary {
-        try await transcodeForReview(id, as: role, profile: profile, actor: actor) { source in
-            try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+                                             actor: String) async throws(VaultError) -> ReviewSummary {
+        try await vaultBoundary {
+            try await transcodeForReview(id, as: role, profile: profile, actor: actor) { source in
+                try await ReviewTranscoder(profile: profile).run(source: &source, sink: &sink)
+            }
         }
     }
 
@@ -78,20 +84,24 @@ extension Vault {
     /// the same consent and wraps), retention class `review-copy`, linked to its source. The copy
     /// is held in memory on its way in (a review copy is a few MiB per hour of session).
     public func reviewAndStore(_ id: RecordingID, as role: UnlockedRole, profile: ReviewProfile, retentionClass: String = "review-copy",
-                               actor: String = Vault.defaultActor) async throws -> ReviewSummary {
-        var buffer = BufferSink()
-        var summary = try await review(id, as: role, profile: profile, to: &buffer, actor: actor)
-        let sourceRecord = try await liveRecording(id)
-        var reader = BufferChunkReader(bytes: buffer.bytes)
-        let ingested = try await ingest(IngestRequest(session: sourceRecord.session, clinician: sourceRecord.clinician, retentionClass: retentionClass,
-                                                      source: id, capturedOn: CivilDate(sourceRecord.capturedOn), actor: actor), from: &reader)
-        summary.stored = ingested.id.description
-        return summary
+                               actor: String) async throws(VaultError) -> ReviewSummary {
+        try await vaultBoundary {
+            var buffer = BufferSink()
+            var summary = try await review(id, as: role, profile: profile, to: &buffer, actor: actor)
+            let sourceRecord = try await liveRecording(id)
+            var reader = BufferChunkReader(bytes: buffer.bytes)
+            let ingested = try await ingest(IngestRequest(session: sourceRecord.session, clinician: sourceRecord.clinician, retentionClass: retentionClass,
+                                                          source: id, capturedOn: CivilDate(sourceRecord.capturedOn), actor: actor), from: &reader)
+            summary.stored = ingested.id.description
+            return summary
+        }
     }
 
     /// The stored review copies derived from a recording.
-    public func derivedRecordings(of id: RecordingID) async throws -> [RecordingRecord] {
-        _ = try await liveRecording(id)
-        return try await catalog.recordings(RecordingFilter(source: id, states: [.live]))
+    public func derivedRecordings(of id: RecordingID) async throws(VaultError) -> [RecordingRecord] {
+        try await vaultBoundary {
+            _ = try await liveRecording(id)
+            return try await catalog.recordings(RecordingFilter(source: id, states: [.live]))
+        }
     }
 }

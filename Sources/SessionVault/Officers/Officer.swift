@@ -51,8 +51,10 @@ public struct Officer: Sendable {
 extension Vault {
     /// Makes an officer key for `name` (sealed under the officer's own passphrase) and returns
     /// its public key, to be recorded with the user (``UserRecord/signingKey``).
-    public func createOfficerKey(_ name: String, passphrase: SecureBytes) throws -> [UInt8] {
-        try keyring.createSigningKey(.officer, name: name, passphrase: passphrase, strength: config.kdf, now: clock()).publicKey
+    public func createOfficerKey(_ name: String, passphrase: SecureBytes) throws(VaultError) -> [UInt8] {
+        try vaultBoundary {
+            try keyring.createSigningKey(.officer, name: name, passphrase: passphrase, strength: config.kdf, now: clock()).publicKey
+        }
     }
 
     /// Removes an officer key whose user could not be added (so the name can be tried again).
@@ -62,35 +64,39 @@ extension Vault {
 
     /// Whether any active user of the vault is an officer (has a signing key). While none is, the
     /// first officer may be made without another's proof (bootstrap, audited as such).
-    public func hasOfficers() async throws -> Bool {
-        try await catalog.users().contains { $0.revokedAt == nil && $0.signingKey != nil }
+    public func hasOfficers() async throws(VaultError) -> Bool {
+        try await vaultBoundary {
+            try await catalog.users().contains { $0.revokedAt == nil && $0.signingKey != nil }
+        }
     }
 
     /// Proves that `name` may do `privilege`: an active user whose role allows it, whose officer key
     /// opens with `passphrase` and is the key the catalog holds for them. A refusal is audited.
-    public func proveOfficer(_ name: String, passphrase: SecureBytes, for privilege: OfficerPrivilege) async throws -> Officer {
-        func refuse(_ reason: String) async throws -> Never {
-            try await catalog.appendAudit(AuditDraft(actor: "officer:" + name, action: "officer.proof", target: privilege.rawValue,
-                                                     outcome: "refused", detail: reason))
-            throw VaultError.officerRefused(name: name, reason: reason)
-        }
-        guard let user = try await catalog.user(named: name) else { try await refuse("no such user") }
-        guard user.revokedAt == nil else { try await refuse("the user was revoked") }
-        guard let recorded = user.signingKey else { try await refuse("the user is not an officer (no officer key)") }
-        guard privilege.allowedRoles.contains(user.role) else {
-            try await refuse("role '\(user.role)' may not \(privilege.rawValue) (allowed: \(privilege.allowedRoles.sorted().joined(separator: ", ")))")
-        }
-        let signing: SigningKeyPair
-        do {
-            signing = try keyring.unlockSigningKey(.officer, name: name, passphrase: passphrase)
-        } catch let failure as Keyring.SigningKeyFailure {
-            switch failure {
-            case .missing(let path): try await refuse("no officer key in this keyring (\(path))")
-            case .wrongPassphrase: try await refuse("wrong passphrase")
+    public func proveOfficer(_ name: String, passphrase: SecureBytes, for privilege: OfficerPrivilege) async throws(VaultError) -> Officer {
+        try await vaultBoundary {
+            func refuse(_ reason: String) async throws -> Never {
+                try await catalog.appendAudit(AuditDraft(actor: "officer:" + name, action: .officerProof, target: privilege.rawValue,
+                                                         outcome: "refused", detail: reason))
+                throw VaultError.officerRefused(name: name, reason: reason)
             }
+            guard let user = try await catalog.user(named: name) else { try await refuse("no such user") }
+            guard user.revokedAt == nil else { try await refuse("the user was revoked") }
+            guard let recorded = user.signingKey else { try await refuse("the user is not an officer (no officer key)") }
+            guard privilege.allowedRoles.contains(user.role) else {
+                try await refuse("role '\(user.role)' may not \(privilege.rawValue) (allowed: \(privilege.allowedRoles.sorted().joined(separator: ", ")))")
+            }
+            let signing: SigningKeyPair
+            do {
+                signing = try keyring.unlockSigningKey(.officer, name: name, passphrase: passphrase)
+            } catch let failure as Keyring.SigningKeyFailure {
+                switch failure {
+                case .missing(let path): try await refuse("no officer key in this keyring (\(path))")
+                case .wrongPassphrase: try await refuse("wrong passphrase")
+                }
+            }
+            guard signing.publicKey == recorded else { try await refuse("the officer key does not match the one recorded for the user") }
+            return Officer(name: name, role: user.role, signing: signing)
         }
-        guard signing.publicKey == recorded else { try await refuse("the officer key does not match the one recorded for the user") }
-        return Officer(name: name, role: user.role, signing: signing)
     }
 }
 
@@ -101,13 +107,17 @@ extension Vault {
     /// the catalog, so revoking or deleting every officer does not reopen the vault). Before any
     /// officer exists (a new vault being set up, or one made before officers existed) they are
     /// allowed unproven and audited as such; approving a destruction never is.
-    public func officersRequired() async throws -> Bool {
-        if try await catalog.meta(Self.officersRequiredKey) == "1" { return true }
-        return try await hasOfficers()
+    public func officersRequired() async throws(VaultError) -> Bool {
+        try await vaultBoundary {
+            if try await catalog.meta(Self.officersRequiredKey) == "1" { return true }
+            return try await hasOfficers()
+        }
     }
 
     /// Records that officers are required from now on (called when the first officer is added).
-    public func requireOfficersFromNowOn() async throws {
-        try await catalog.setMeta(Self.officersRequiredKey, "1")
+    public func requireOfficersFromNowOn() async throws(VaultError) {
+        try await vaultBoundary {
+            try await catalog.setMeta(Self.officersRequiredKey, "1")
+        }
     }
 }

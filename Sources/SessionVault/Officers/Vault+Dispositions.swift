@@ -22,28 +22,30 @@ extension Vault {
     /// A records officer's decision on a recording waiting for review: approve its destruction
     /// (the next sweep destroys it, after verifying the signature) or keep it until a later day.
     /// The decision is signed with the officer's key and the signature kept with it.
-    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String? = nil, reason: String?, by officer: Officer) async throws {
-        guard let pending = try await catalog.dispositions(status: .pending).first(where: { $0.recording == id }) else {
-            throw VaultError.invalidArgument("recording \(id) is not waiting for review (`disposition ls` lists those that are)")
-        }
-        if !approve {
-            guard let extendUntil, let until = CivilDate(extendUntil), until > CivilDate(clock()) else {
-                throw VaultError.invalidArgument("an extension needs a date after today (YYYY-MM-DD)")
+    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String? = nil, reason: String?, by officer: Officer) async throws(VaultError) {
+        try await vaultBoundary {
+            guard let pending = try await catalog.dispositions(status: .pending).first(where: { $0.recording == id }) else {
+                throw VaultError.invalidArgument("recording \(id) is not waiting for review (`disposition ls` lists those that are)")
             }
-            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw VaultError.invalidArgument("an extension needs a reason")
+            if !approve {
+                guard let extendUntil, let until = CivilDate(extendUntil), until > CivilDate(clock()) else {
+                    throw VaultError.invalidArgument("an extension needs a date after today (YYYY-MM-DD)")
+                }
+                guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw VaultError.invalidArgument("an extension needs a reason")
+                }
             }
+            let (decidedAt, signature) = officer.signDecision(at: clock()) { millis in
+                Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn,
+                                        extendUntil: approve ? nil : extendUntil, decidedAtMillis: millis, officer: officer.actor, reason: reason)
+            }
+            let action: AuditAction = approve ? .dispositionApprove : .dispositionExtend
+            let detail = approve ? (reason ?? "approved") : "until \(extendUntil ?? ""): \(reason ?? "")"
+            try await catalog.decideDisposition(id, approve: approve, extendUntil: approve ? nil : extendUntil, reason: reason, by: officer.actor,
+                                                at: decidedAt, signature: signature,
+                                                audit: AuditDraft(actor: officer.actor, role: officer.role, action: action, target: id.description,
+                                                                  detail: detail + "; signed"))
         }
-        let (decidedAt, signature) = officer.signDecision(at: clock()) { millis in
-            Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn,
-                                    extendUntil: approve ? nil : extendUntil, decidedAtMillis: millis, officer: officer.actor, reason: reason)
-        }
-        let action = approve ? "disposition.approve" : "disposition.extend"
-        let detail = approve ? (reason ?? "approved") : "until \(extendUntil ?? ""): \(reason ?? "")"
-        try await catalog.decideDisposition(id, approve: approve, extendUntil: approve ? nil : extendUntil, reason: reason, by: officer.actor,
-                                            at: decidedAt, signature: signature,
-                                            audit: AuditDraft(actor: officer.actor, role: officer.role, action: action, target: id.description,
-                                                              detail: detail + "; signed"))
     }
 
     /// Who authorised the destruction of an approved review, if the approval verifies: signed by

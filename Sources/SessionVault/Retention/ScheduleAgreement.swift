@@ -27,17 +27,19 @@ extension Vault {
     /// Records that every stored due date agrees with the schedule whose digest is `digest`.
     func adoptSchedule(digest: String, actor: String, reason: String) async throws {
         try await catalog.setMeta(Self.scheduleDigestKey, digest)
-        try await catalog.appendAudit(AuditDraft(actor: actor, action: "schedule.adopt", target: retentionScheduleURL.lastPathComponent,
+        try await catalog.appendAudit(AuditDraft(actor: actor, action: .scheduleAdopt, target: retentionScheduleURL.lastPathComponent,
                                                  detail: "sha256 \(digest); \(reason)"))
     }
 
     /// Throws ``VaultError/scheduleChanged(path:recorded:current:)`` unless the stored due dates
     /// agree with the schedule file as it is now.
-    public func requireDueDatesFollowSchedule() async throws {
-        let current = try currentScheduleDigest()
-        let recorded = try await catalog.meta(Self.scheduleDigestKey)
-        guard recorded == current else {
-            throw VaultError.scheduleChanged(path: retentionScheduleURL.path, recorded: recorded, current: current)
+    public func requireDueDatesFollowSchedule() async throws(VaultError) {
+        try await vaultBoundary {
+            let current = try currentScheduleDigest()
+            let recorded = try await catalog.meta(Self.scheduleDigestKey)
+            guard recorded == current else {
+                throw VaultError.scheduleChanged(path: retentionScheduleURL.path, recorded: recorded, current: current)
+            }
         }
     }
 }

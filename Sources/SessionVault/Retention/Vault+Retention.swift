@@ -21,72 +21,74 @@ extension Vault {
     /// session's recordings (from then on those roles cannot decrypt), and due dates are
     /// recomputed (a recording no remaining scope justifies becomes due after the schedule's grace
     /// period, unless its class keeps it).
-    public func withdrawConsent(session: String, scope: String, on date: String? = nil, actor: String = Vault.defaultActor) async throws -> WithdrawalSummary {
-        try Self.validateSession(session)
-        let withdrawnOn = try date.map { (text) throws -> String in
-            guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
-            guard parsed <= CivilDate(clock()) else { throw VaultError.invalidArgument("withdrawal date \(text) is in the future") }
-            return text
-        } ?? today()
-        let consents = try await catalog.consents(session: session)
-        guard consents.contains(where: { $0.isActive && $0.scope == scope }) else { throw VaultError.noActiveScope(session: session, scope: scope) }
-        let now = clock()
-        let after = consents.map { consent -> ConsentRecord in
-            guard consent.isActive, consent.scope == scope else { return consent }
-            var withdrawn = consent
-            withdrawn.withdrawnOn = withdrawnOn
-            withdrawn.withdrawalRecordedAt = now
-            return withdrawn
-        }
-        let remaining = Array(Set(after.filter(\.isActive).map(\.scope))).sorted()
-        let keep = Set(config.roles(forScopes: remaining))
-        let revoke = config.roles(forScopes: [scope]).filter { !keep.contains($0) }
-        let planner = try retentionPlanner()
-        let recordings = try await catalog.recordings(RecordingFilter(session: session))
-        var patient: PatientRecord? = nil
-        if let first = consents.first { patient = try await catalog.patient(first.patient) }
-        func dueDates(of recordings: [RecordingRecord]) async throws -> [DueDateUpdate] {
-            var updates: [DueDateUpdate] = []
-            for recording in recordings {
-                updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: after))
+    public func withdrawConsent(session: String, scope: String, on date: String? = nil, actor: String) async throws(VaultError) -> WithdrawalSummary {
+        try await vaultBoundary {
+            try Self.validateSession(session)
+            let withdrawnOn = try date.map { (text) throws -> String in
+                guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
+                guard parsed <= CivilDate(clock()) else { throw VaultError.invalidArgument("withdrawal date \(text) is in the future") }
+                return text
+            } ?? today()
+            let consents = try await catalog.consents(session: session)
+            guard consents.contains(where: { $0.isActive && $0.scope == scope }) else { throw VaultError.noActiveScope(session: session, scope: scope) }
+            let now = clock()
+            let after = consents.map { consent -> ConsentRecord in
+                guard consent.isActive, consent.scope == scope else { return consent }
+                var withdrawn = consent
+                withdrawn.withdrawnOn = withdrawnOn
+                withdrawn.withdrawalRecordedAt = now
+                return withdrawn
             }
-            return updates
+            let remaining = Array(Set(after.filter(\.isActive).map(\.scope))).sorted()
+            let keep = Set(config.roles(forScopes: remaining))
+            let revoke = config.roles(forScopes: [scope]).filter { !keep.contains($0) }
+            let planner = try retentionPlanner()
+            let recordings = try await catalog.recordings(RecordingFilter(session: session))
+            var patient: PatientRecord? = nil
+            if let first = consents.first { patient = try await catalog.patient(first.patient) }
+            func dueDates(of recordings: [RecordingRecord]) async throws -> [DueDateUpdate] {
+                var updates: [DueDateUpdate] = []
+                for recording in recordings {
+                    updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: after))
+                }
+                return updates
+            }
+            var updates = try await dueDates(of: recordings)
+            // The wraps this withdrawal deletes: their erasure leaves go once the catalog has committed.
+            var revokedWraps: [WrapRecord] = []
+            for recording in recordings where recording.state == .live {
+                for role in revoke { if let wrap = try await catalog.wrap(of: recording.id, role: role) { revokedWraps.append(wrap) } }
+            }
+            try await markForErasure(revokedWraps)
+            let revoked: [WrapRecord]
+            do {
+                revoked = try await catalog.withdrawConsent(
+                session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
+                audit: AuditDraft(actor: actor, action: .consentWithdraw, target: session, purpose: scope,
+                                  detail: "withdrawn \(withdrawnOn); roles revoked: \(revoke.isEmpty ? "none" : revoke.joined(separator: ","))"))
+            } catch {
+                // Nothing changed in the catalog: the marked leaves are unmarked (their wraps are still there).
+                _ = try? await settlePendingErasures()
+                throw error
+            }
+            // A recording committed between the listing above and the withdrawal lost its revoked wraps
+            // in that transaction, but its due date was not in `updates`: recompute it now.
+            let listed = Set(recordings.map(\.id))
+            let missed = try await catalog.recordings(RecordingFilter(session: session)).filter { !listed.contains($0.id) }
+            if !missed.isEmpty {
+                let late = try await dueDates(of: missed)
+                try await catalog.updateDueDates(late, patient: nil, audit: AuditDraft(actor: actor, action: .consentWithdraw, target: session, purpose: scope,
+                                                                                         detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
+                updates += late
+            }
+            CrashPoint.reached("withdraw.after-commit")
+            // The catalog returns every wrap it deleted, those of a recording committed during the
+            // withdrawal too: all their leaves go now.
+            try await eraseLeaves(of: revokedWraps + revoked)
+            return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked.count,
+                                     recordings: recordings.map(\.id.description), remainingScopes: remaining,
+                                     dueDates: Dictionary(uniqueKeysWithValues: updates.map { ($0.recording.description, $0.dueOn) }))
         }
-        var updates = try await dueDates(of: recordings)
-        // The wraps this withdrawal deletes: their erasure leaves go once the catalog has committed.
-        var revokedWraps: [WrapRecord] = []
-        for recording in recordings where recording.state == .live {
-            for role in revoke { if let wrap = try await catalog.wrap(of: recording.id, role: role) { revokedWraps.append(wrap) } }
-        }
-        try await markForErasure(revokedWraps)
-        let revoked: [WrapRecord]
-        do {
-            revoked = try await catalog.withdrawConsent(
-            session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
-            audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
-                              detail: "withdrawn \(withdrawnOn); roles revoked: \(revoke.isEmpty ? "none" : revoke.joined(separator: ","))"))
-        } catch {
-            // Nothing changed in the catalog: the marked leaves are unmarked (their wraps are still there).
-            _ = try? await settlePendingErasures()
-            throw error
-        }
-        // A recording committed between the listing above and the withdrawal lost its revoked wraps
-        // in that transaction, but its due date was not in `updates`: recompute it now.
-        let listed = Set(recordings.map(\.id))
-        let missed = try await catalog.recordings(RecordingFilter(session: session)).filter { !listed.contains($0.id) }
-        if !missed.isEmpty {
-            let late = try await dueDates(of: missed)
-            try await catalog.updateDueDates(late, patient: nil, audit: AuditDraft(actor: actor, action: "consent.withdraw", target: session, purpose: scope,
-                                                                                     detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
-            updates += late
-        }
-        CrashPoint.reached("withdraw.after-commit")
-        // The catalog returns every wrap it deleted, those of a recording committed during the
-        // withdrawal too: all their leaves go now.
-        try await eraseLeaves(of: revokedWraps + revoked)
-        return WithdrawalSummary(session: session, scope: scope, withdrawnOn: withdrawnOn, revokedRoles: revoke, wrapsRevoked: revoked.count,
-                                 recordings: recordings.map(\.id.description), remainingScopes: remaining,
-                                 dueDates: Dictionary(uniqueKeysWithValues: updates.map { ($0.recording.description, $0.dueOn) }))
     }
 
     /// Records a patient's last contact, discharge or death and moves the due dates of all their
@@ -101,107 +103,113 @@ extension Vault {
     /// after the death is refused; changing a recorded month is a correction.
     public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
                                    born: String? = nil, correction: String? = nil, vaultPassphrase: SecureBytes,
-                                   actor: String = Vault.defaultActor) async throws -> [DueDateUpdate] {
-        let today = CivilDate(clock())
-        let bornIn = try born.map { (text) throws -> BirthMonth in
-            guard let month = BirthMonth(text) else { throw VaultError.invalidArgument("invalid --born '\(text)': expected YYYY-MM or YYYY-MM-DD") }
-            guard month.firstDay <= today else { throw VaultError.invalidArgument("--born \(month) is after today (\(today))") }
-            return month
-        }
-        for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
-            guard let value else { continue }
-            guard let date = CivilDate(value) else { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
-            guard date <= today else { throw VaultError.invalidArgument("\(name) \(value) is after today (\(today)): an event is recorded once it has happened") }
-        }
-        if let correction, correction.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw VaultError.invalidArgument("a correction needs its reason")
-        }
-        guard lastContact != nil || discharged != nil || died != nil || born != nil else {
-            throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died, --born")
-        }
-        let pseudonym = try pseudonym(ofPatient: identifier, vaultPassphrase: vaultPassphrase)
-        guard var patient = try await catalog.patient(pseudonym) else {
-            throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
-        }
-        for (name, recorded, given) in [("last contact", patient.lastContact, lastContact), ("discharge", patient.discharged, discharged),
-                                        ("death", patient.died, died)] {
-            if let recorded, let given, given < recorded, correction == nil {
-                throw VaultError.invalidArgument("the recorded \(name) is \(recorded); \(given) is earlier and could shorten retention: "
-                                                 + "record it as a correction, with its reason (--correction REASON)")
+                                   actor: String) async throws(VaultError) -> [DueDateUpdate] {
+        try await vaultBoundary {
+            let today = CivilDate(clock())
+            let bornIn = try born.map { (text) throws -> BirthMonth in
+                guard let month = BirthMonth(text) else { throw VaultError.invalidArgument("invalid --born '\(text)': expected YYYY-MM or YYYY-MM-DD") }
+                guard month.firstDay <= today else { throw VaultError.invalidArgument("--born \(month) is after today (\(today))") }
+                return month
             }
-        }
-        let recordedBirth = patient.bornMonth
-        if let bornIn { patient.bornMonth = bornIn.description }
-        if let lastContact { patient.lastContact = lastContact }
-        if let discharged { patient.discharged = discharged }
-        if let died { patient.died = died }
-        if let death = patient.died {
-            for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged)] {
-                if let value, value > death { throw VaultError.invalidArgument("a \(name) on \(value) is after the death on \(death)") }
+            for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
+                guard let value else { continue }
+                guard let date = CivilDate(value) else { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
+                guard date <= today else { throw VaultError.invalidArgument("\(name) \(value) is after today (\(today)): an event is recorded once it has happened") }
             }
-        }
-        if let month = patient.bornMonth.flatMap(BirthMonth.init) {
-            for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged), ("death", patient.died)] {
-                if let value, let day = CivilDate(value), day < month.firstDay {
-                    throw VaultError.invalidArgument("a birth in \(month) is after the recorded \(name) on \(value)")
+            if let correction, correction.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw VaultError.invalidArgument("a correction needs its reason")
+            }
+            guard lastContact != nil || discharged != nil || died != nil || born != nil else {
+                throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died, --born")
+            }
+            let pseudonym = try pseudonym(ofPatient: identifier, vaultPassphrase: vaultPassphrase)
+            guard var patient = try await catalog.patient(pseudonym) else {
+                throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
+            }
+            for (name, recorded, given) in [("last contact", patient.lastContact, lastContact), ("discharge", patient.discharged, discharged),
+                                            ("death", patient.died, died)] {
+                if let recorded, let given, given < recorded, correction == nil {
+                    throw VaultError.invalidArgument("the recorded \(name) is \(recorded); \(given) is earlier and could shorten retention: "
+                                                     + "record it as a correction, with its reason (--correction REASON)")
                 }
             }
+            let recordedBirth = patient.bornMonth
+            if let bornIn { patient.bornMonth = bornIn.description }
+            if let lastContact { patient.lastContact = lastContact }
+            if let discharged { patient.discharged = discharged }
+            if let died { patient.died = died }
+            if let death = patient.died {
+                for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged)] {
+                    if let value, value > death { throw VaultError.invalidArgument("a \(name) on \(value) is after the death on \(death)") }
+                }
+            }
+            if let month = patient.bornMonth.flatMap(BirthMonth.init) {
+                for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged), ("death", patient.died)] {
+                    if let value, let day = CivilDate(value), day < month.firstDay {
+                        throw VaultError.invalidArgument("a birth in \(month) is after the recorded \(name) on \(value)")
+                    }
+                }
+            }
+            if let bornIn, let recordedBirth, recordedBirth != bornIn.description, correction == nil {
+                throw VaultError.invalidArgument("the recorded birth month is \(recordedBirth); changing it to \(bornIn) could shorten retention: "
+                                                 + "record it as a correction, with its reason (--correction REASON)")
+            }
+            let planner = try retentionPlanner()
+            var updates: [DueDateUpdate] = []
+            for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
+                let consents = try await catalog.consents(session: recording.session)
+                updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents))
+            }
+            let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died), ("born", bornIn?.description)]
+                .compactMap { name, value in value.map { "\(name) \($0)" } }
+            try await catalog.updateDueDates(updates, patient: patient,
+                                             audit: AuditDraft(actor: actor, action: correction == nil ? .patientEvent : .patientCorrection,
+                                                               target: "patient:" + pseudonym.prefix(16),
+                                                               detail: events.joined(separator: ", ") + "; \(updates.count) due dates recomputed"
+                                                                   + (correction.map { "; correction: \($0)" } ?? "")))
+            return updates
         }
-        if let bornIn, let recordedBirth, recordedBirth != bornIn.description, correction == nil {
-            throw VaultError.invalidArgument("the recorded birth month is \(recordedBirth); changing it to \(bornIn) could shorten retention: "
-                                             + "record it as a correction, with its reason (--correction REASON)")
-        }
-        let planner = try retentionPlanner()
-        var updates: [DueDateUpdate] = []
-        for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
-            let consents = try await catalog.consents(session: recording.session)
-            updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents))
-        }
-        let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died), ("born", bornIn?.description)]
-            .compactMap { name, value in value.map { "\(name) \($0)" } }
-        try await catalog.updateDueDates(updates, patient: patient,
-                                         audit: AuditDraft(actor: actor, action: correction == nil ? "patient.event" : "patient.correction",
-                                                           target: "patient:" + pseudonym.prefix(16),
-                                                           detail: events.joined(separator: ", ") + "; \(updates.count) due dates recomputed"
-                                                               + (correction.map { "; correction: \($0)" } ?? "")))
-        return updates
     }
 
     /// Places a legal hold on one recording or on all of a patient's recordings (present and future).
     public func placeHold(recording: RecordingID?, patient: String?, vaultPassphrase: SecureBytes?, reason: String, caseRef: String,
-                          actor: String = Vault.defaultActor) async throws -> Int64 {
-        guard (recording == nil) != (patient == nil) else { throw VaultError.invalidArgument("give exactly one of --recording and --patient") }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, !caseRef.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw VaultError.invalidArgument("a hold needs a --reason and a case --ref")
-        }
-        var pseudonym: String? = nil
-        if let patient {
-            guard let vaultPassphrase else { throw VaultError.passphraseMissing(purpose: "look up the patient to hold") }
-            pseudonym = try self.pseudonym(ofPatient: patient, vaultPassphrase: vaultPassphrase)
-        }
-        if let recording, try await catalog.recording(recording) == nil { throw VaultError.recordingNotFound(recording.description) }
-        let hold = HoldRecord(recording: recording, patient: pseudonym, reason: reason, caseRef: caseRef, placedBy: actor, placedAt: clock())
-        let id: Int64
-        do {
-            id = try await catalog.placeHold(hold, audit: AuditDraft(actor: actor, action: "hold.place",
-                                                                     target: recording?.description ?? "patient:" + (pseudonym ?? "").prefix(16),
-                                                                     purpose: caseRef))
-        } catch {
-            if case .invalidState(_, _, let found) = error, let recording {
-                throw VaultError.notLive(recording: recording, state: found)
+                          actor: String) async throws(VaultError) -> Int64 {
+        try await vaultBoundary {
+            guard (recording == nil) != (patient == nil) else { throw VaultError.invalidArgument("give exactly one of --recording and --patient") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, !caseRef.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw VaultError.invalidArgument("a hold needs a --reason and a case --ref")
             }
-            throw error
+            var pseudonym: String? = nil
+            if let patient {
+                guard let vaultPassphrase else { throw VaultError.passphraseMissing(purpose: "look up the patient to hold") }
+                pseudonym = try self.pseudonym(ofPatient: patient, vaultPassphrase: vaultPassphrase)
+            }
+            if let recording, try await catalog.recording(recording) == nil { throw VaultError.recordingNotFound(recording.description) }
+            let hold = HoldRecord(recording: recording, patient: pseudonym, reason: reason, caseRef: caseRef, placedBy: actor, placedAt: clock())
+            let id: Int64
+            do {
+                id = try await catalog.placeHold(hold, audit: AuditDraft(actor: actor, action: .holdPlace,
+                                                                         target: recording?.description ?? "patient:" + (pseudonym ?? "").prefix(16),
+                                                                         purpose: caseRef))
+            } catch {
+                if case .invalidState(_, _, let found)? = error as? CatalogError, let recording {
+                    throw VaultError.notLive(recording: recording, state: found)
+                }
+                throw error
+            }
+            // The catalog is the authority (the sweeper never destroys a held recording); the store's
+            // legal hold adds WORM protection underneath it.
+            try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is placed in the catalog")
+            return id
         }
-        // The catalog is the authority (the sweeper never destroys a held recording); the store's
-        // legal hold adds WORM protection underneath it.
-        try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is placed in the catalog")
-        return id
     }
 
-    public func releaseHold(_ id: Int64, actor: String = Vault.defaultActor) async throws {
-        try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: "hold.release", target: "hold:\(id)"))
-        if let hold = try await catalog.holds(includeReleased: true).first(where: { $0.id == id }) {
-            try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is released in the catalog")
+    public func releaseHold(_ id: Int64, actor: String) async throws(VaultError) {
+        try await vaultBoundary {
+            try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: .holdRelease, target: "hold:\(id)"))
+            if let hold = try await catalog.holds(includeReleased: true).first(where: { $0.id == id }) {
+                try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is released in the catalog")
+            }
         }
     }
 
@@ -209,13 +217,15 @@ extension Vault {
     /// released) ever covered: after an interrupted `hold place` or `hold release`, or a restore.
     /// Returns how many recordings were checked.
     @discardableResult
-    public func syncAllLegalHolds() async throws -> Int {
-        var ids = Set<RecordingID>()
-        for hold in try await catalog.holds(includeReleased: true) {
-            ids.formUnion(try await recordings(coveredBy: hold))
+    public func syncAllLegalHolds() async throws(VaultError) -> Int {
+        try await vaultBoundary {
+            var ids = Set<RecordingID>()
+            for hold in try await catalog.holds(includeReleased: true) {
+                ids.formUnion(try await recordings(coveredBy: hold))
+            }
+            try await syncLegalHolds(ids.sorted { $0.description < $1.description }, context: "the catalog's holds are unchanged")
+            return ids.count
         }
-        try await syncLegalHolds(ids.sorted { $0.description < $1.description }, context: "the catalog's holds are unchanged")
-        return ids.count
     }
 
     func recordings(coveredBy hold: HoldRecord) async throws -> [RecordingID] {

@@ -27,16 +27,20 @@ extension Vault {
     }
 
     /// The live recording, or `recordingNotFound`.
-    public func liveRecording(_ id: RecordingID) async throws -> RecordingRecord {
-        guard let record = try await catalog.recording(id) else { throw VaultError.recordingNotFound(id.description) }
-        guard record.state == .live else { throw VaultError.notLive(recording: id, state: record.state.rawValue) }
-        return record
+    public func liveRecording(_ id: RecordingID) async throws(VaultError) -> RecordingRecord {
+        try await vaultBoundary {
+            guard let record = try await catalog.recording(id) else { throw VaultError.recordingNotFound(id.description) }
+            guard record.state == .live else { throw VaultError.notLive(recording: id, state: record.state.rawValue) }
+            return record
+        }
     }
 
     /// Checks that `role` holds a wrap of the recording, without unlocking anything. A refusal
     /// is audited and names the consented scopes.
-    public func requireWrap(_ id: RecordingID, role: String, actor: String, purpose: String? = nil) async throws -> WrapRecord {
-        try await liveRecordingAndWrap(id, role: role, actor: actor, purpose: purpose).wrap
+    public func requireWrap(_ id: RecordingID, role: String, actor: String, purpose: String? = nil) async throws(VaultError) -> WrapRecord {
+        try await vaultBoundary {
+            try await liveRecordingAndWrap(id, role: role, actor: actor, purpose: purpose).wrap
+        }
     }
 
     /// The live recording and `role`'s wrap of it (see ``requireWrap(_:role:actor:purpose:)``).
@@ -45,7 +49,7 @@ extension Vault {
         let record = try await liveRecording(id)
         guard let wrap = try await catalog.wrap(of: id, role: role) else {
             let scopes = try await activeScopes(session: record.session)
-            try await catalog.appendAudit(AuditDraft(actor: actor, role: role, action: "get", target: id.description, purpose: purpose,
+            try await catalog.appendAudit(AuditDraft(actor: actor, role: role, action: .get, target: id.description, purpose: purpose,
                                                      outcome: "refused", detail: "no wrap for role"))
             throw VaultError.noWrap(role: role, recording: id, scopes: scopes)
         }
@@ -59,44 +63,46 @@ extension Vault {
     /// through the same wrap recently reuses what that unwrap and verification produced
     /// (``OpenedKeyCache``): same wrap bytes, same manifest, same result, without the X25519
     /// unwrap, the MAC and three guarded allocations per request.
-    public func open(_ id: RecordingID, as role: UnlockedRole, actor: String, purpose: String? = nil, detail: String? = nil) async throws -> OpenedRecording {
-        let (record, wrap) = try await liveRecordingAndWrap(id, role: role.name, actor: actor, purpose: purpose)
-        guard let keyPair = role.keys[wrap.keyID] else {
-            throw VaultError.keyring(path: keyring.roleKeyFile(role: role.name, keyID: wrap.keyID).path,
-                                     reason: "role '\(role.name)' key \(wrap.keyID) (used by this recording's wrap) is not unlocked")
+    public func open(_ id: RecordingID, as role: UnlockedRole, actor: String, purpose: String? = nil, detail: String? = nil) async throws(VaultError) -> OpenedRecording {
+        try await vaultBoundary {
+            let (record, wrap) = try await liveRecordingAndWrap(id, role: role.name, actor: actor, purpose: purpose)
+            guard let keyPair = role.keys[wrap.keyID] else {
+                throw VaultError.keyring(path: keyring.roleKeyFile(role: role.name, keyID: wrap.keyID).path,
+                                         reason: "role '\(role.name)' key \(wrap.keyID) (used by this recording's wrap) is not unlocked")
+            }
+            let memoKey = OpenedKeyCache.Key(id: id, role: role.name, keyID: wrap.keyID, wrapped: wrap.wrapped,
+                                             manifest: record.manifest, manifestTag: record.manifestTag)
+            let manifest: RecordingManifest
+            let sealer: ChunkSealer
+            if let known = memo.openedKey(memoKey, now: clock()) {
+                manifest = known.manifest
+                sealer = known.sealer
+            } else {
+                let dataKey: DataKey
+                do {
+                    dataKey = try await unwrapDataKey(wrap, with: keyPair)
+                } catch {
+                    try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: .get, target: id.description, purpose: purpose,
+                                                             outcome: "failed", detail: "wrap did not open"))
+                    throw VaultError.manifestTampered(recording: id, reason: "the role's wrap does not open (\(error))")
+                }
+                manifest = try authenticatedManifest(of: record, dataKey: dataKey)
+                guard let algorithm = ChunkAlgorithm(rawValue: manifest.algorithm) else {
+                    throw VaultError.manifestTampered(recording: id, reason: "unknown algorithm \(manifest.algorithm)")
+                }
+                // The manifest's tag verified, so an unknown format was written by a newer version, not forged.
+                guard let format = manifest.chunkFormat else {
+                    throw VaultError.unsupportedFormat(recording: id, format: manifest.format, segmentSize: manifest.segmentSize)
+                }
+                sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format)
+                memo.rememberOpenedKey(OpenedKeyCache.Entry(manifest: manifest, sealer: sealer, lastUse: clock()), for: memoKey)
+            }
+            // The row's other columns are checked against the manifest every time.
+            if let mismatch = manifest.check(against: record) { throw VaultError.manifestTampered(recording: id, reason: "catalog row edited: \(mismatch)") }
+            try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: .get, target: id.description, purpose: purpose,
+                                                     outcome: "ok", detail: detail))
+            return OpenedRecording(record: record, manifest: manifest, role: role.name, sealer: sealer)
         }
-        let memoKey = OpenedKeyCache.Key(id: id, role: role.name, keyID: wrap.keyID, wrapped: wrap.wrapped,
-                                         manifest: record.manifest, manifestTag: record.manifestTag)
-        let manifest: RecordingManifest
-        let sealer: ChunkSealer
-        if let known = memo.openedKey(memoKey, now: clock()) {
-            manifest = known.manifest
-            sealer = known.sealer
-        } else {
-            let dataKey: DataKey
-            do {
-                dataKey = try await unwrapDataKey(wrap, with: keyPair)
-            } catch {
-                try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
-                                                         outcome: "failed", detail: "wrap did not open"))
-                throw VaultError.manifestTampered(recording: id, reason: "the role's wrap does not open (\(error))")
-            }
-            manifest = try authenticatedManifest(of: record, dataKey: dataKey)
-            guard let algorithm = ChunkAlgorithm(rawValue: manifest.algorithm) else {
-                throw VaultError.manifestTampered(recording: id, reason: "unknown algorithm \(manifest.algorithm)")
-            }
-            // The manifest's tag verified, so an unknown format was written by a newer version, not forged.
-            guard let format = manifest.chunkFormat else {
-                throw VaultError.unsupportedFormat(recording: id, format: manifest.format, segmentSize: manifest.segmentSize)
-            }
-            sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format)
-            memo.rememberOpenedKey(OpenedKeyCache.Entry(manifest: manifest, sealer: sealer, lastUse: clock()), for: memoKey)
-        }
-        // The row's other columns are checked against the manifest every time.
-        if let mismatch = manifest.check(against: record) { throw VaultError.manifestTampered(recording: id, reason: "catalog row edited: \(mismatch)") }
-        try await catalog.appendAudit(AuditDraft(actor: actor, role: role.name, action: "get", target: id.description, purpose: purpose,
-                                                 outcome: "ok", detail: detail))
-        return OpenedRecording(record: record, manifest: manifest, role: role.name, sealer: sealer)
     }
 
     /// The recording's manifest once its tag verifies under `dataKey` (not yet compared with the row).
@@ -117,87 +123,89 @@ extension Vault {
     /// tags, wherever it falls). No byte is written before its chunk or segment has been
     /// authenticated. Returns the bytes written.
     @discardableResult
-    public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws -> Int64 {
-        let manifest = opened.manifest
-        let id = opened.record.id
-        let sealedSizes = try await verifiedSealedSizes(opened)
-        let wanted = range ?? 0..<manifest.byteCount
-        guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
-            throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
-        }
-        if wanted.isEmpty && manifest.byteCount > 0 { return 0 }
-        let chunkSize = Int64(manifest.chunkSize)
-        let first = Int(wanted.lowerBound / chunkSize)
-        let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
-        let lastIndex = manifest.chunkCount - 1
-        let sealer = opened.sealer
-        let store = self.store
-        let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
-        // Each chunk's buffer goes back to the pool once written out, for the chunk after next.
-        let pool = ChunkBufferPool(limit: window + 1)
+    public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws(VaultError) -> Int64 {
+        try await vaultBoundary {
+            let manifest = opened.manifest
+            let id = opened.record.id
+            let sealedSizes = try await verifiedSealedSizes(opened)
+            let wanted = range ?? 0..<manifest.byteCount
+            guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
+                throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
+            }
+            if wanted.isEmpty && manifest.byteCount > 0 { return 0 }
+            let chunkSize = Int64(manifest.chunkSize)
+            let first = Int(wanted.lowerBound / chunkSize)
+            let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
+            let lastIndex = manifest.chunkCount - 1
+            let sealer = opened.sealer
+            let store = self.store
+            let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
+            // Each chunk's buffer goes back to the pool once written out, for the chunk after next.
+            let pool = ChunkBufferPool(limit: window + 1)
 
-        // A child task never throws: its failure waits in `ready` like a result, so the error
-        // reported is always that of the lowest-numbered bad chunk, whatever finished first.
-        // A result is the buffer and where in it the wanted plaintext of that chunk lies.
-        typealias Opened = ([UInt8], Range<Int>)
-        return try await withThrowingTaskGroup(of: (Int, Result<Opened, any Error>).self) { group in
-            var nextToStart = first
-            var nextToWrite = first
-            var ready: [Int: Result<Opened, any Error>] = [:]
-            var written: Int64 = 0
-            func start(_ index: Int) {
-                let sealedSize = sealedSizes[index]
-                // The chunk's plaintext length from the authenticated manifest, and the part wanted.
-                let chunkStart = Int64(index) * chunkSize
-                let count = Int(min(chunkSize, manifest.byteCount - chunkStart))
-                let part = Int(max(wanted.lowerBound, chunkStart) - chunkStart)..<Int(min(wanted.upperBound, chunkStart + Int64(count)) - chunkStart)
-                let isLast = index == lastIndex
-                group.addTask {
-                    do {
-                        if sealer.format != .whole, part.count < count {
-                            let span = sealer.format.span(of: part, plaintextCount: count)
-                            let bytes = try await Self.readSegments(store: store, sealer: sealer, recording: id, index: index, isLast: isLast,
-                                                                    plaintextCount: count, span: span,
-                                                                    into: pool.take(count: span.ciphertext.count + span.tags.count))
-                            let offset = part.lowerBound - span.plaintext.lowerBound
-                            return (index, .success((bytes, offset..<(offset + part.count))))
+            // A child task never throws: its failure waits in `ready` like a result, so the error
+            // reported is always that of the lowest-numbered bad chunk, whatever finished first.
+            // A result is the buffer and where in it the wanted plaintext of that chunk lies.
+            typealias Opened = ([UInt8], Range<Int>)
+            return try await withThrowingTaskGroup(of: (Int, Result<Opened, any Error>).self) { group in
+                var nextToStart = first
+                var nextToWrite = first
+                var ready: [Int: Result<Opened, any Error>] = [:]
+                var written: Int64 = 0
+                func start(_ index: Int) {
+                    let sealedSize = sealedSizes[index]
+                    // The chunk's plaintext length from the authenticated manifest, and the part wanted.
+                    let chunkStart = Int64(index) * chunkSize
+                    let count = Int(min(chunkSize, manifest.byteCount - chunkStart))
+                    let part = Int(max(wanted.lowerBound, chunkStart) - chunkStart)..<Int(min(wanted.upperBound, chunkStart + Int64(count)) - chunkStart)
+                    let isLast = index == lastIndex
+                    group.addTask {
+                        do {
+                            if sealer.format != .whole, part.count < count {
+                                let span = sealer.format.span(of: part, plaintextCount: count)
+                                let bytes = try await Self.readSegments(store: store, sealer: sealer, recording: id, index: index, isLast: isLast,
+                                                                        plaintextCount: count, span: span,
+                                                                        into: pool.take(count: span.ciphertext.count + span.tags.count))
+                                let offset = part.lowerBound - span.plaintext.lowerBound
+                                return (index, .success((bytes, offset..<(offset + part.count))))
+                            }
+                            let (bytes, opened) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
+                                                                           isLast: isLast, sealedSize: sealedSize,
+                                                                           into: pool.take(count: sealedSize))
+                            guard opened == count else {
+                                throw VaultError.chunkTampered(recording: id, chunk: index, reason: "holds \(opened) bytes, expected \(count)")
+                            }
+                            let headroom = ChunkSealer.headerSize
+                            return (index, .success((bytes, (headroom + part.lowerBound)..<(headroom + part.upperBound))))
+                        } catch {
+                            return (index, .failure(error))
                         }
-                        let (bytes, opened) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
-                                                                       isLast: isLast, sealedSize: sealedSize,
-                                                                       into: pool.take(count: sealedSize))
-                        guard opened == count else {
-                            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "holds \(opened) bytes, expected \(count)")
-                        }
-                        let headroom = ChunkSealer.headerSize
-                        return (index, .success((bytes, (headroom + part.lowerBound)..<(headroom + part.upperBound))))
-                    } catch {
-                        return (index, .failure(error))
                     }
                 }
-            }
-            while nextToStart <= last && nextToStart < nextToWrite + window {
-                start(nextToStart)
-                nextToStart += 1
-            }
-            while nextToWrite <= last {
-                while ready[nextToWrite] == nil {
-                    guard let (index, result) = try await group.next() else { break }
-                    ready[index] = result
-                }
-                guard let result = ready.removeValue(forKey: nextToWrite) else { break }
-                let (bytes, plaintext) = try result.get()
-                if !plaintext.isEmpty {
-                    try await sink.write(bytes[plaintext])
-                    written += Int64(plaintext.count)
-                }
-                pool.recycle(consume bytes)
-                nextToWrite += 1
-                if nextToStart <= last {
+                while nextToStart <= last && nextToStart < nextToWrite + window {
                     start(nextToStart)
                     nextToStart += 1
                 }
+                while nextToWrite <= last {
+                    while ready[nextToWrite] == nil {
+                        guard let (index, result) = try await group.next() else { break }
+                        ready[index] = result
+                    }
+                    guard let result = ready.removeValue(forKey: nextToWrite) else { break }
+                    let (bytes, plaintext) = try result.get()
+                    if !plaintext.isEmpty {
+                        try await sink.write(bytes[plaintext])
+                        written += Int64(plaintext.count)
+                    }
+                    pool.recycle(consume bytes)
+                    nextToWrite += 1
+                    if nextToStart <= last {
+                        start(nextToStart)
+                        nextToStart += 1
+                    }
+                }
+                return written
             }
-            return written
         }
     }
 

@@ -20,7 +20,7 @@ public struct SweeperService: Service {
         logger.info("sweeper started", metadata: ["interval": "\(interval)", "vault": "\(vault.config.vaultID)"])
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let report = try await vault.sweep()
+                let report = try await vault.sweep(actor: "sweeper")
                 if report.anotherSweeperActive {
                     logger.info("another sweeper holds the sweep lock; this tick does nothing")
                 } else {

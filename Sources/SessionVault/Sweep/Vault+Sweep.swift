@@ -46,30 +46,32 @@ extension Vault {
     /// exclusive lock `sweep`); if another holds it, this one returns at once with
     /// ``SweepReport/anotherSweeperActive`` set. A killed sweeper's lock is released with its
     /// process (or its database connection), and the next sweep finishes its work.
-    public func sweep(dryRun: Bool = false, asOf: Date? = nil, batchSize: Int = 500, actor: String = "sweeper",
-                      progress: (@Sendable (Int) -> Void)? = nil) async throws -> SweepReport {
-        let started = Date()
-        if let asOf, !dryRun {
-            throw VaultError.timeNotBorrowable(asOf: CivilDate(asOf).description, today: today())
-        }
-        let today = CivilDate(asOf ?? clock()).description
-        var report = SweepReport(today: today, dryRun: dryRun)
-        report.due = try await catalog.dueSummary(on: today)
-        if dryRun {
+    public func sweep(dryRun: Bool = false, asOf: Date? = nil, batchSize: Int = 500, actor: String,
+                      progress: (@Sendable (Int) -> Void)? = nil) async throws(VaultError) -> SweepReport {
+        try await vaultBoundary {
+            let started = Date()
+            if let asOf, !dryRun {
+                throw VaultError.timeNotBorrowable(asOf: CivilDate(asOf).description, today: today())
+            }
+            let today = CivilDate(asOf ?? clock()).description
+            var report = SweepReport(today: today, dryRun: dryRun)
+            report.due = try await catalog.dueSummary(on: today)
+            if dryRun {
+                report.seconds = Date().timeIntervalSince(started)
+                return report
+            }
+            // Nothing is destroyed by dates an edited schedule may no longer give (ScheduleAgreement.swift).
+            try await requireDueDatesFollowSchedule()
+            let first = report
+            if let done = try await catalog.withExclusiveLock("sweep", {
+                try await self.sweepHoldingLock(today: today, report: first, batchSize: batchSize, actor: actor, started: started, progress: progress)
+            }) {
+                return done
+            }
+            report.anotherSweeperActive = true
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
-        // Nothing is destroyed by dates an edited schedule may no longer give (ScheduleAgreement.swift).
-        try await requireDueDatesFollowSchedule()
-        let first = report
-        if let done = try await catalog.withExclusiveLock("sweep", {
-            try await self.sweepHoldingLock(today: today, report: first, batchSize: batchSize, actor: actor, started: started, progress: progress)
-        }) {
-            return done
-        }
-        report.anotherSweeperActive = true
-        report.seconds = Date().timeIntervalSince(started)
-        return report
     }
 
     func sweepHoldingLock(today: String, report first: SweepReport, batchSize: Int, actor: String, started: Date,
@@ -102,7 +104,7 @@ extension Vault {
                 approvals[decision.recording] = (authorisation, decision.reason)
             case .failure(let refusal):
                 try await catalog.reopenDisposition(decision.recording, audit: AuditDraft(
-                    actor: actor, action: "disposition.refused", target: decision.recording.description, outcome: "refused",
+                    actor: actor, action: .dispositionRefused, target: decision.recording.description, outcome: "refused",
                     detail: refusal.reason + "; back in the review queue"))
                 report.refusedApprovals.append("\(decision.recording): \(refusal.reason)")
             }

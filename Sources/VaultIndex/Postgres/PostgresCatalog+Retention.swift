@@ -186,7 +186,7 @@ extension PostgresCatalog {
                 RETURNING recording_id, role, key_id, wrapped
                 """, [.hex(started.map(\.id.bytes))], PostgresCatalog.wrapRow)
             try await tx.appendAudit(started.map { item in
-                AuditDraft(actor: actor, action: "destroy.shred", target: item.id.description,
+                AuditDraft(actor: actor, action: .destroyShred, target: item.id.description,
                            detail: "every wrap deleted; authorised by \(item.authorisedBy)")
             })
             return DisposalStart(started: started.map(\.id), shreddedWraps: shredded)
@@ -231,7 +231,7 @@ extension PostgresCatalog {
                 WHERE id \(inList)
                 """, [ids])
             try await tx.appendAudit(records.map { record in
-                AuditDraft(actor: actor, action: "destroy", target: record.recording.description,
+                AuditDraft(actor: actor, action: .destroy, target: record.recording.description,
                            detail: "class \(record.retentionClass), \(record.chunkCount) chunks, rule \(record.rule ?? "-")"
                                + (record.asOf.map { ", as of \($0)" } ?? ""))
             })

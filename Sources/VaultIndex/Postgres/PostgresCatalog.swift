@@ -664,7 +664,7 @@ public final class PostgresCatalog: Catalog {
 
     static func auditRow(_ row: PGRow) throws(CatalogError) -> AuditEntry {
         AuditEntry(sequence: try row.int(0), timeMillis: try row.int(1),
-                   draft: AuditDraft(actor: try row.text(2), role: try row.optionalText(3), action: try row.text(4),
+                   draft: AuditDraft(actor: try row.text(2), role: try row.optionalText(3), recordedAction: try row.text(4),
                                      target: try row.optionalText(5), purpose: try row.optionalText(6), outcome: try row.text(7),
                                      detail: try row.optionalText(8)),
                    previousHash: try row.blob(9), hash: try row.blob(10))

@@ -27,7 +27,7 @@ extension SQLiteCatalog {
 
     static func auditRow(_ row: SQLiteRow) -> AuditEntry {
         AuditEntry(sequence: row.int(0), timeMillis: row.int(1),
-                   draft: AuditDraft(actor: row.text(2), role: row.optionalText(3), action: row.text(4), target: row.optionalText(5),
+                   draft: AuditDraft(actor: row.text(2), role: row.optionalText(3), recordedAction: row.text(4), target: row.optionalText(5),
                                      purpose: row.optionalText(6), outcome: row.text(7), detail: row.optionalText(8)),
                    previousHash: row.blob(9), hash: row.blob(10))
     }

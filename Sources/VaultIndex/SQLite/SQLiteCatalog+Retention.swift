@@ -164,7 +164,7 @@ extension SQLiteCatalog {
                 try shred.reset()
                 try shred.bind([.blob(id.bytes)])
                 while try shred.step() { shredded.append(try Self.wrapRow(SQLiteRow(statement: shred))) }
-                try appendAuditInTransaction(AuditDraft(actor: actor, action: "destroy.shred", target: id.description,
+                try appendAuditInTransaction(AuditDraft(actor: actor, action: .destroyShred, target: id.description,
                                                         detail: "every wrap deleted; authorised by \(authorisedBy)"))
                 started.append(id)
             }
@@ -204,7 +204,7 @@ extension SQLiteCatalog {
                     UPDATE recordings SET state = 'destroyed', manifest = NULL, manifest_tag = NULL, media_facts = NULL, due_on = NULL
                     WHERE id = ?
                     """, [.blob(record.recording.bytes)])
-                try appendAuditInTransaction(AuditDraft(actor: actor, action: "destroy", target: record.recording.description,
+                try appendAuditInTransaction(AuditDraft(actor: actor, action: .destroy, target: record.recording.description,
                                                         detail: "class \(record.retentionClass), \(record.chunkCount) chunks, rule \(record.rule ?? "-")"
                                                             + (record.asOf.map { ", as of \($0)" } ?? "")))
             }

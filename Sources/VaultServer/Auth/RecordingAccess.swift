@@ -13,7 +13,7 @@ struct RecordingAccess: Sendable {
 
     /// The live recording `idText` if the caller may reach it (care list or break-glass), else a
     /// 404 that says nothing more. A break-glass reach is also logged as a warning.
-    func resolve(_ idText: String, request: StaffRequest, action: String) async throws -> RecordingRecord {
+    func resolve(_ idText: String, request: StaffRequest, action: AuditAction) async throws -> RecordingRecord {
         let record: RecordingRecord
         do {
             record = try await vault.reach(idText, for: request, action: action, policy: policy)
@@ -22,7 +22,7 @@ struct RecordingAccess: Sendable {
         }
         if request.breakGlass, !policy.covers(request.user, patient: record.patient) {
             logger.warning("break-glass access", metadata: ["user": .string(request.user.name), "recording": .string(record.id.description),
-                                                            "action": .string(action)])
+                                                            "action": .string(action.rawValue)])
         }
         return record
     }
@@ -65,7 +65,7 @@ struct RecordingAccess: Sendable {
     /// The caller's unlocked role, or an audited 403 if this service does not hold it.
     func unlockedRole(for record: RecordingRecord, request: StaffRequest) async throws -> UnlockedRole {
         guard let role = keychain.roles[request.user.role] else {
-            try await vault.recordRefusal("get", target: record.id.description, by: request, reason: "role not unlocked on this service")
+            try await vault.recordRefusal(.get, target: record.id.description, by: request, reason: "role not unlocked on this service")
             throw APIError(.forbidden, "role '\(request.user.role)' is not unlocked on this service")
         }
         return role

@@ -20,7 +20,11 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": .string(String(describing: type(of: thrown)))])
                 throw APIError(.internalServerError, "internal error")
             }
+            // The vault reports a failure of what the service handed it (the upload's body reader,
+            // a response's writer) with that failure as the cause: answer it as the cause says.
+            if let answer = error.cause as? any HTTPResponseError { throw answer }
             switch error.code {
+            case .cancelled: throw CancellationError()
             case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList: throw APIError(.forbidden, error.description)
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")

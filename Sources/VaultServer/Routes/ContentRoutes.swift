@@ -24,7 +24,7 @@ struct ContentRoutes: Sendable {
 
     @Sendable func content(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
-        let record = try await access.resolve(try context.parameters.require("id"), request: staff, action: "get")
+        let record = try await access.resolve(try context.parameters.require("id"), request: staff, action: .get)
         return try await serve(record, request: request, staff: staff, note: nil)
     }
 
@@ -33,7 +33,7 @@ struct ContentRoutes: Sendable {
     /// anything: a copy is made by `POST` (or `sessionvault review --store`).
     @Sendable func review(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
-        let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: "get")
+        let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: .get)
         var served = original
         var source = "original"
         if let copy = try await vault.reviewCopy(of: original.id), try await vault.holdsWrap(copy.id, role: staff.user.role) {
@@ -51,7 +51,7 @@ struct ContentRoutes: Sendable {
     /// 422 for media the transcoder does not take.
     @Sendable func makeReviewCopy(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
-        let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: "review")
+        let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: .review)
         if let copy = try await vault.reviewCopy(of: original.id) {
             return try JSONResponse.make(ReviewCopyJSON(id: copy.id.description, source: original.id.description, created: false, dueOn: copy.dueOn),
                                          status: .ok, headers: [.location: "/api/recordings/\(copy.id)"])
@@ -77,13 +77,13 @@ struct ContentRoutes: Sendable {
         if staff.breakGlass { details.append("break-glass") }
         if let note { details.append(note) }
         if case .unsatisfiable = decision {
-            try await vault.recordRefusal("get", target: record.id.description, by: staff,
+            try await vault.recordRefusal(.get, target: record.id.description, by: staff,
                                           reason: (details + ["range not satisfiable"]).joined(separator: "; "))
             throw APIError(.rangeNotSatisfiable, "range not satisfiable (the recording has \(size) bytes)",
                            headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"])
         }
         guard let permit = limiter.acquire() else {
-            try await vault.recordRefusal("get", target: record.id.description, by: staff,
+            try await vault.recordRefusal(.get, target: record.id.description, by: staff,
                                           reason: (details + ["too many concurrent streams"]).joined(separator: "; "))
             throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
         }

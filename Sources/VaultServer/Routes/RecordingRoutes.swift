@@ -40,7 +40,7 @@ struct RecordingRoutes: Sendable {
     @Sendable func detail(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
         let idText = try context.parameters.require("id")
-        let record = try await access.resolve(idText, request: staff, action: "metadata")
+        let record = try await access.resolve(idText, request: staff, action: .metadata)
         let detail = try await access.answering(record) { try await vault.recordingDetail(record, for: staff) }
         let today = vault.clock()
         let id = record.id.description
@@ -59,7 +59,7 @@ struct RecordingRoutes: Sendable {
     /// Who accessed the recording (the audit entries that name it).
     @Sendable func auditTrail(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
-        let record = try await access.resolve(try context.parameters.require("id"), request: staff, action: "audit.view")
+        let record = try await access.resolve(try context.parameters.require("id"), request: staff, action: .auditView)
         let entries = try await access.answering(record) { try await vault.auditTrail(of: record, for: staff) }.map { entry in
             AuditEntryJSON(sequence: entry.sequence, time: entry.time, actor: entry.draft.actor, role: entry.draft.role, action: entry.draft.action,
                            purpose: entry.draft.purpose, outcome: entry.draft.outcome, detail: entry.draft.detail,

@@ -48,7 +48,7 @@ struct UploadRoutes: Sendable {
                                                            capturedOn: capturedOn, actor: context.actor), from: &reader)
         } catch let error as VaultError where [.noConsent, .noActiveScope].contains(error.code) {
             // Statuses are ErrorMappingMiddleware's; a refused upload is also put in the audit trail.
-            try? await vault.recordRefusal("ingest", target: session, by: staff, reason: "no consent", statingPurpose: false)
+            try? await vault.recordRefusal(.ingest, target: session, by: staff, reason: "no consent", statingPurpose: false)
             throw error
         }
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,

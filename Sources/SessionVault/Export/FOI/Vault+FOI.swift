@@ -79,49 +79,53 @@ extension Vault {
     /// Builds the FOI figures for a reporting period that has ended, under the configured
     /// disclosure control (`control` overrides it, for tests), and audits the export with the
     /// period and the method.
-    public func foiReport(period: ReportingPeriod, control: DisclosureControl? = nil, actor: String = Vault.defaultActor) async throws -> FOIReport {
-        let today = CivilDate(clock())
-        guard period.hasEnded(before: today) else {
-            throw VaultError.reportingPeriodNotEnded(period: period.description, lastDay: period.last.description, today: today.description)
-        }
-        let control = control ?? config.foi
-        let months = period.months
-        var figures: [FOIFigure] = []
-        for measure in AggregateMeasure.allCases {
-            let rows = try await catalog.monthlyCounts(measure, from: period.first.description, to: period.last.description)
-            let categories = Set(rows.map(\.category)).sorted()
-            var byMonth: [String: [String: Int]] = [:]
-            for row in rows { byMonth[row.month, default: [:]][row.category, default: 0] += row.count }
-            var tables: [FOIMonthTable] = []
-            for month in months {
-                let counts = categories.map { (category: $0, count: byMonth[month.description]?[$0] ?? 0) }
-                let table = FOIMonthTable(counts: counts, control: control)
-                tables.append(table)
-                for (index, entry) in counts.enumerated() {
-                    figures.append(FOIFigure(measure: measure.rawValue, category: entry.category, period: month.description, count: table.cells[index].text))
+    public func foiReport(period: ReportingPeriod, control: DisclosureControl? = nil, actor: String) async throws(VaultError) -> FOIReport {
+        try await vaultBoundary {
+            let today = CivilDate(clock())
+            guard period.hasEnded(before: today) else {
+                throw VaultError.reportingPeriodNotEnded(period: period.description, lastDay: period.last.description, today: today.description)
+            }
+            let control = control ?? config.foi
+            let months = period.months
+            var figures: [FOIFigure] = []
+            for measure in AggregateMeasure.allCases {
+                let rows = try await catalog.monthlyCounts(measure, from: period.first.description, to: period.last.description)
+                let categories = Set(rows.map(\.category)).sorted()
+                var byMonth: [String: [String: Int]] = [:]
+                for row in rows { byMonth[row.month, default: [:]][row.category, default: 0] += row.count }
+                var tables: [FOIMonthTable] = []
+                for month in months {
+                    let counts = categories.map { (category: $0, count: byMonth[month.description]?[$0] ?? 0) }
+                    let table = FOIMonthTable(counts: counts, control: control)
+                    tables.append(table)
+                    for (index, entry) in counts.enumerated() {
+                        figures.append(FOIFigure(measure: measure.rawValue, category: entry.category, period: month.description, count: table.cells[index].text))
+                    }
+                    figures.append(FOIFigure(measure: measure.rawValue, category: FOIReport.allCategories, period: month.description,
+                                             count: table.publishedTotal.text))
                 }
-                figures.append(FOIFigure(measure: measure.rawValue, category: FOIReport.allCategories, period: month.description,
-                                         count: table.publishedTotal.text))
+                guard months.count > 1 else { continue }
+                // Totals over the period: a sum of published month figures, or rounded from the true sum.
+                for (index, category) in categories.enumerated() {
+                    let published = Self.periodTotal(tables.map { ($0.counts[index].count, $0.cells[index]) }, control: control)
+                    figures.append(FOIFigure(measure: measure.rawValue, category: category, period: period.description, count: published.text))
+                }
+                let published = Self.periodTotal(tables.map { ($0.total, $0.publishedTotal) }, control: control)
+                figures.append(FOIFigure(measure: measure.rawValue, category: FOIReport.allCategories, period: period.description, count: published.text))
             }
-            guard months.count > 1 else { continue }
-            // Totals over the period: a sum of published month figures, or rounded from the true sum.
-            for (index, category) in categories.enumerated() {
-                let published = Self.periodTotal(tables.map { ($0.counts[index].count, $0.cells[index]) }, control: control)
-                figures.append(FOIFigure(measure: measure.rawValue, category: category, period: period.description, count: published.text))
-            }
-            let published = Self.periodTotal(tables.map { ($0.total, $0.publishedTotal) }, control: control)
-            figures.append(FOIFigure(measure: measure.rawValue, category: FOIReport.allCategories, period: period.description, count: published.text))
+            try await catalog.appendAudit(AuditDraft(actor: actor, action: .exportFOI, purpose: "foi",
+                                                     detail: "period \(period) (\(period.first) to \(period.last)); \(control.summary); \(figures.count) figures"))
+            return FOIReport(period: period.description, from: period.first.description, to: period.last.description, method: control.method.rawValue,
+                             suppressBelow: control.suppressBelow, withheld: DisclosureControl.withheld, figures: figures)
         }
-        try await catalog.appendAudit(AuditDraft(actor: actor, action: "export.foi", purpose: "foi",
-                                                 detail: "period \(period) (\(period.first) to \(period.last)); \(control.summary); \(figures.count) figures"))
-        return FOIReport(period: period.description, from: period.first.description, to: period.last.description, method: control.method.rawValue,
-                         suppressBelow: control.suppressBelow, withheld: DisclosureControl.withheld, figures: figures)
     }
 
     /// Builds the FOI figures for `--from/--to`, accepted only when they bound a reporting period
     /// exactly (see ``ReportingPeriod/resolve(period:from:to:)``).
-    public func foiReport(from: String, to: String, actor: String = Vault.defaultActor) async throws -> FOIReport {
-        try await foiReport(period: ReportingPeriod.resolve(period: nil, from: from, to: to), actor: actor)
+    public func foiReport(from: String, to: String, actor: String) async throws(VaultError) -> FOIReport {
+        try await vaultBoundary {
+            try await foiReport(period: ReportingPeriod.resolve(period: nil, from: from, to: to), actor: actor)
+        }
     }
 
     /// A total over several months. Under `suppress` it is published only when every month's figure
