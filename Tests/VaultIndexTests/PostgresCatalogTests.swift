@@ -146,9 +146,9 @@ struct PostgresCatalogTests {
         try await withCatalogs(1) { catalogs, _ in
             let catalog = catalogs[0]
             try await catalog.migrate()
-            #expect(try await catalog.schemaVersion() == PostgresMigrations.latestVersion)
+            #expect(try await catalog.schemaVersion() == CatalogMigrations.latestVersion)
             try await catalog.execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)")
-            await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: PostgresMigrations.latestVersion)) { try await catalog.migrate() }
+            await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: CatalogMigrations.latestVersion)) { try await catalog.migrate() }
         }
     }
 
@@ -160,7 +160,7 @@ struct PostgresCatalogTests {
                 try await group.waitForAll()
             }
             #expect(try await catalogs[1].integers("SELECT version FROM schema_migrations ORDER BY version")
-                    == (1...Int64(PostgresMigrations.latestVersion)).map { $0 })
+                    == (1...Int64(CatalogMigrations.latestVersion)).map { $0 })
             #expect(try await catalogs[2].integers("SELECT count(*) FROM pg_indexes WHERE indexname = 'recordings_due_summary'") == [1])
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import VaultIndex
+@_spi(Testing) @testable import VaultIndex
 
 @Suite("SQLiteCatalog")
 struct SQLiteCatalogTests {
@@ -14,7 +14,7 @@ struct SQLiteCatalogTests {
         try await catalog.migrate()
         let raw = try SQLiteConnection(path: path)
         try raw.run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)")
-        await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: SQLiteMigrations.latestVersion)) { try await catalog.migrate() }
+        await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: CatalogMigrations.latestVersion)) { try await catalog.migrate() }
     }
 
     final class Progress: Sendable {

@@ -10,6 +10,7 @@ enum PGValue: Sendable {
     case text(String)
     case bytes([UInt8])
     case bool(Bool)
+    case double(Double)
     case texts([String])
     case ints([Int64])
 
@@ -43,7 +44,7 @@ struct PGStatementBuilder {
 
 /// One result row, read by column position. Decoding failures become ``CatalogError/corruptRow(table:id:reason:)``
 /// naming the column and types, never the data.
-struct PGRow {
+struct PGRow: SQLRowReading {
     let cells: PostgresRandomAccessRow
 
     private func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type) throws(CatalogError) -> T? {
@@ -88,7 +89,7 @@ struct PGConnection {
     let context: PGContext
 
     @discardableResult
-    func query<T>(_ sql: String, _ values: [PGValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
+    nonisolated(nonsending) func query<T>(_ sql: String, _ values: [PGValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
         var binds = PostgresBindings(capacity: values.count)
         do {
             for value in values {
@@ -98,6 +99,7 @@ struct PGConnection {
                 case .text(let v): binds.append(v)
                 case .bytes(let v): try binds.append(Data(v))
                 case .bool(let v): binds.append(v)
+                case .double(let v): binds.append(v)
                 case .texts(let v): binds.append(v)
                 case .ints(let v): binds.append(v)
                 }
@@ -210,5 +212,45 @@ struct PGContext: Sendable {
         var text = error.code.description
         if let underlying = error.underlying { text += ": \(underlying)" }
         return scrub(text)
+    }
+}
+
+extension PGValue {
+    init(_ value: SQLValue) {
+        switch value {
+        case .null: self = .null
+        case .integer(let v): self = .int(v)
+        case .real(let v): self = .double(v)
+        case .text(let v): self = .text(v)
+        case .blob(let v): self = .bytes(v)
+        case .bool(let v): self = .bool(v)
+        }
+    }
+}
+
+/// The catalog's rules on PostgreSQL: a pooled ``PGConnection`` as an ``SQLSession``, inside the
+/// transaction ``PostgresCatalog/write(_:)`` began (or none, for reads).
+struct PGSession: SQLSession {
+    let connection: PGConnection
+
+    var dialect: SQLDialect { .postgres }
+
+    nonisolated(nonsending) func query<T>(_ sql: String, _ values: [SQLValue], _ map: (any SQLRowReading) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
+        try await connection.query(dialect.render(sql), values.map(PGValue.init)) { (row) throws(CatalogError) in try map(row) }
+    }
+
+    /// Multi-row `INSERT ... VALUES`: one round trip per 60,000 parameters.
+    nonisolated(nonsending) func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws(CatalogError) {
+        try await connection.insert(into: table, columns: columns, rows: rows.map { $0.map(PGValue.init) })
+    }
+
+    /// Transaction-level advisory locks (``LockKeys``), released at commit or rollback.
+    nonisolated(nonsending) func take(_ lock: CatalogLock) async throws(CatalogError) {
+        switch lock {
+        case .auditChain:
+            try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.namespace), \(LockKeys.audit))")
+        case .consents(let session):
+            try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
+        }
     }
 }
