@@ -16,7 +16,8 @@ import PostgresNIO
 /// and frees its advisory locks when the sockets close); `close()` is the tidy way out.
 ///
 /// ## Transactions and concurrency
-/// Each ``Catalog`` method is one transaction at READ COMMITTED (set explicitly, whatever the
+/// The rules are the ones SQLite runs (``CatalogTransaction``, over a ``PGSession``); what differs
+/// is asked of ``SQLDialect`` and ``CatalogLock``. Each ``Catalog`` method is one transaction at READ COMMITTED (set explicitly, whatever the
 /// server's default), on one pooled connection. Where SQLite relied on its single writer:
 /// - **Audit chain**: an append takes the transaction-level advisory lock ``LockKeys/audit`` before
 ///   it reads the chain head, then inserts; the lock is held to commit, so appends from every node

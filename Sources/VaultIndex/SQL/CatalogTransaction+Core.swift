@@ -59,12 +59,27 @@ extension CatalogTransaction {
         // Hold the recordings (FOR SHARE: a concurrent beginDisposal waits, or has committed and is
         // seen as not live by the update below).
         try await lockRecordings(wraps.map(\.recording), .share)
+        let live = "EXISTS (SELECT 1 FROM recordings r WHERE r.id = wraps.recording_id AND r.state = 'live')"
+        guard Set(wraps.map { "\($0.recording.compactHex)/\($0.role)" }).count == wraps.count else {
+            // The same wrap twice: one update each, in order.
+            var replaced = 0
+            for wrap in wraps {
+                replaced += try await changes("UPDATE wraps SET key_id = ?, wrapped = ? WHERE recording_id = ? AND role = ? AND \(live) RETURNING 1",
+                                              [.text(wrap.keyID), .blob(wrap.wrapped), .blob(wrap.recording.bytes), .text(wrap.role)])
+            }
+            return replaced
+        }
+        // One statement per 1,000 wraps (a VALUES list's columns are column1... on both backends).
         var replaced = 0
-        for wrap in wraps {
+        var start = 0
+        while start < wraps.count {
+            let batch = wraps[start..<min(wraps.count, start + 1000)]
             replaced += try await changes("""
-                UPDATE wraps SET key_id = ?, wrapped = ? WHERE recording_id = ? AND role = ?
-                AND EXISTS (SELECT 1 FROM recordings r WHERE r.id = wraps.recording_id AND r.state = 'live') RETURNING 1
-                """, [.text(wrap.keyID), .blob(wrap.wrapped), .blob(wrap.recording.bytes), .text(wrap.role)])
+                UPDATE wraps SET key_id = v.column3, wrapped = v.column4
+                FROM (VALUES \(Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", "))) AS v
+                WHERE wraps.recording_id = v.column1 AND wraps.role = v.column2 AND \(live) RETURNING 1
+                """, batch.flatMap { wrap -> [SQLValue] in [.blob(wrap.recording.bytes), .text(wrap.role), .text(wrap.keyID), .blob(wrap.wrapped)] })
+            start += batch.count
         }
         return replaced
     }

@@ -156,15 +156,21 @@ extension CatalogTransaction {
         // Lock every recording first (id order), then decide in later statements: a recording that another
         // node is disposing (or holding) right now is seen in the state that node commits.
         let states = try await lockRecordings(items.map(\.id), .update)
-        var started: [(id: RecordingID, authorisedBy: String)] = []
+        var candidates: [(id: RecordingID, authorisedBy: String)] = []
         var seen = Set<RecordingID>()
         for item in items where states[item.id] == RecordingState.live.rawValue && seen.insert(item.id).inserted {
-            let marked = try await changes("""
-                UPDATE recordings AS r SET state = 'disposing', disposal_started_ms = ?, disposal_authorised_by = ?
-                WHERE r.id = ? AND r.state = 'live' AND NOT \(Self.heldClause) RETURNING 1
-                """, [.millis(at), .text(item.authorisedBy), .blob(item.id.bytes)])
-            if marked == 1 { started.append(item) }
+            candidates.append(item)
         }
+        // One statement per authoriser (a sweep's batch has one), not one per recording.
+        var marked = Set<RecordingID>()
+        for authorisedBy in Set(candidates.map(\.authorisedBy)).sorted() {
+            let ids: [SQLValue] = candidates.filter { $0.authorisedBy == authorisedBy }.map { .blob($0.id.bytes) }
+            marked.formUnion(try await query(in: ids, { """
+                UPDATE recordings AS r SET state = 'disposing', disposal_started_ms = ?, disposal_authorised_by = ?
+                WHERE r.id IN \($0) AND r.state = 'live' AND NOT \(Self.heldClause) RETURNING id
+                """ }, [.millis(at), .text(authorisedBy)]) { row throws(CatalogError) in try row.recordingID(0) })
+        }
+        let started = candidates.filter { marked.contains($0.id) }
         guard !started.isEmpty else { return DisposalStart() }
         // Crypto-shredding: every wrap of every started recording.
         let shredded = try await query(in: started.map { .blob($0.id.bytes) },
