@@ -25,4 +25,14 @@ struct SQLDialectTests {
         #expect(statements.allSatisfy { !$0.contains(";") && !$0.contains("BLOB") && !$0.contains("WITHOUT ROWID") })
         #expect(statements.count == 17)
     }
+
+    /// A catalog records only the number of migrations it has run: the released ones must keep their
+    /// places, or an existing catalog would be migrated again or refused.
+    @Test func releasedMigrationsKeepTheirNamesAndOrder() {
+        #expect(CatalogMigrations.all.map(\.name) == [
+            "0001-core", "0002-retention", "0003-audit-checkpoints", "0004-requests", "0005-consent-participants", "0006-users",
+            "0007-due-summary-index", "0008-accountability-and-copies", "0009-consent-renewal-and-extensions", "0010-request-clocks",
+            "0012-subject-access-review", "0013-birth-month-and-recorded-times",
+        ])
+    }
 }

@@ -191,12 +191,8 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// One statement on a pooled connection.
-    func query<T: Sendable>(_ sql: String, _ values: [PGValue] = [], _ map: @escaping (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
-        try await withConnection { (connection) throws(CatalogError) in try await connection.query(sql, values, map) }
-    }
-
-    func queryOne<T: Sendable>(_ sql: String, _ values: [PGValue] = [], _ map: @escaping (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> T? {
-        try await query(sql, values, map).first
+    func query<T: Sendable>(_ sql: String, _ map: @escaping (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
+        try await withConnection { (connection) throws(CatalogError) in try await connection.query(sql, [], map) }
     }
 
     /// Runs `body`'s reads on one pooled connection, each statement on its own snapshot (no transaction).
