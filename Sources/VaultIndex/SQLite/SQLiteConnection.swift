@@ -88,11 +88,6 @@ final class SQLiteConnection {
         try query(sql, values, map).first
     }
 
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
-    /// Rows changed by the last statement.
-    var changes: Int { Int(sqlite3_changes64(handle)) }
-
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`, so writers queue up front instead of
     /// deadlocking on upgrade); rolls back on any error.
     func transaction<T>(_ body: () throws(CatalogError) -> T) throws(CatalogError) -> T {
@@ -139,12 +134,6 @@ final class SQLiteStatement {
         }
     }
 
-    /// Makes the statement ready to run again with new bindings.
-    func reset() throws(CatalogError) {
-        sqlite3_reset(handle)
-        guard sqlite3_clear_bindings(handle) == SQLITE_OK else { throw .sqlite(code: SQLITE_ERROR, message: connection.lastMessage, sql: sql) }
-    }
-
     /// Advances; true while a row is available.
     func step() throws(CatalogError) -> Bool {
         let rc = sqlite3_step(handle)
@@ -168,8 +157,6 @@ struct SQLiteRow: SQLRowReading {
     func int(_ column: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(column)) }
 
     func optionalInt(_ column: Int) -> Int64? { isNull(column) ? nil : int(column) }
-
-    func double(_ column: Int) -> Double { sqlite3_column_double(statement.handle, Int32(column)) }
 
     func bool(_ column: Int) -> Bool { int(column) != 0 }
 
