@@ -22,7 +22,7 @@ struct AccessReviewConformanceTests {
         try await backend.withCatalog { catalog in
             let recording = RecordingID.random()
             let before = try await catalog.auditHead()?.sequence ?? 0
-            let id = try await catalog.addAccessReview(Self.draft(recording), audit: AuditDraft(actor: "officer:rita", action: "sar.review.draft"))
+            let id = try await catalog.addAccessReview(Self.draft(recording), audit: AuditDraft(actor: "officer:rita", recordedAction: "sar.review.draft"))
             let audited = try await catalog.auditEntries(after: before, limit: 10)
             #expect(audited.map(\.draft.action) == ["sar.review.draft"])
             #expect(audited.first?.draft.target == "sar-review:\(id)")
@@ -49,7 +49,7 @@ struct AccessReviewConformanceTests {
             stored.signedBy = "officer:rita"
             stored.signedAt = decidedAt
             stored.signature = [UInt8](repeating: 7, count: 96)
-            try await catalog.updateAccessReview(stored, expectedRevision: 0, audit: AuditDraft(actor: "officer:rita", action: "sar.review.sign-off"))
+            try await catalog.updateAccessReview(stored, expectedRevision: 0, audit: AuditDraft(actor: "officer:rita", recordedAction: "sar.review.sign-off"))
             var updated = try #require(try await catalog.accessReview(id))
             #expect(updated.revision == 1)
             stored.revision = 1

@@ -5,7 +5,7 @@ import VaultIndex
 /// The contract of ``Catalog``, checked on every backend.
 @Suite("Catalog conformance")
 struct CatalogConformanceTests {
-    static let audit = AuditDraft(actor: "test", action: "test")
+    static let audit = AuditDraft(actor: "test", recordedAction: "test")
 
     static func staging(_ id: RecordingID, session: String = "s1") -> StagingRecord {
         StagingRecord(id: id, session: session, clinician: "dr-a", retentionClass: "care", startedAt: Date(), processID: 1, host: "h")
@@ -178,7 +178,7 @@ struct CatalogConformanceTests {
             let added = try await catalog.changeConsent(ConsentChange(
                 added: [renewal], renewedOn: "2026-06-01", wraps: wraps,
                 dueUpdates: [DueDateUpdate(recording: live, dueOn: "2029-06-01", disposition: "review", rule: "3y after consent")],
-                audit: AuditDraft(actor: "t", action: "consent.renew")))
+                audit: AuditDraft(actor: "t", recordedAction: "consent.renew")))
             #expect(added == 1, "only the live recording's missing wrap")
             #expect(try await catalog.wrapRoles(of: live) == ["clinician", "trainer"])
             #expect(try await catalog.wrap(of: live, role: "clinician")?.wrapped == [9], "a wrap already there is kept")
@@ -260,9 +260,9 @@ struct CatalogConformanceTests {
     @Test(arguments: CatalogBackend.enabled)
     func everyChangeExtendsOneUnbrokenAuditChain(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
-            try await catalog.addRole(RoleRecord(name: "r", publicKey: [1], keyID: "k", createdAt: Date()), audit: AuditDraft(actor: "a", action: "role.add"))
+            try await catalog.addRole(RoleRecord(name: "r", publicKey: [1], keyID: "k", createdAt: Date()), audit: AuditDraft(actor: "a", recordedAction: "role.add"))
             try await Self.commit(catalog, RecordingID.random())
-            try await catalog.appendAudit(AuditDraft(actor: "b", action: "get", outcome: "refused"))
+            try await catalog.appendAudit(AuditDraft(actor: "b", recordedAction: "get", outcome: "refused"))
             let entries = try await catalog.auditEntries(after: 0, limit: 100)
             #expect(entries.map(\.sequence) == [1, 2, 3])
             #expect(entries.map(\.draft.action) == ["role.add", "test", "get"])
@@ -278,7 +278,7 @@ struct CatalogConformanceTests {
         try await backend.withCatalog { catalog in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<100 {
-                    group.addTask { try await catalog.appendAudit(AuditDraft(actor: "user\(n)", action: "get", target: "r\(n)")) }
+                    group.addTask { try await catalog.appendAudit(AuditDraft(actor: "user\(n)", recordedAction: "get", target: "r\(n)")) }
                 }
                 try await group.waitForAll()
             }

@@ -208,7 +208,7 @@ struct CatalogLifecycleConformanceTests {
         var record = try #require(try await catalog.request(id))
         record.closedOn = day
         try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .close, on: day, dueOn: record.dueOn, actor: "t", recordedAt: Date()),
-                                             updating: record, audit: AuditDraft(actor: "t", action: "request.close", target: "request:\(id)"))
+                                             updating: record, audit: AuditDraft(actor: "t", recordedAction: "request.close", target: "request:\(id)"))
     }
 
     @Test(arguments: CatalogBackend.enabled)
@@ -219,7 +219,7 @@ struct CatalogLifecycleConformanceTests {
                                       recordedAt: at)
             let id = try await catalog.addRequest(RequestRecord(kind: .sar, receivedOn: "2026-03-02", dueOn: "2026-06-02", extendedOn: "2026-03-02",
                                                                 revision: 1),
-                                                  events: [extend], audit: AuditDraft(actor: "ro", action: "request.add"))
+                                                  events: [extend], audit: AuditDraft(actor: "ro", recordedAction: "request.add"))
             #expect(try await catalog.request(id + 1) == nil)
             let registered = try #require(try await catalog.request(id))
             #expect(registered.extendedOn == "2026-03-02" && registered.revision == 1 && registered.pausedOn == nil)
@@ -232,7 +232,7 @@ struct CatalogLifecycleConformanceTests {
             paused.pauseReason = "clarification"
             let pause = RequestEvent(request: id, kind: .pause, on: "2026-03-05", reason: "clarification", dueOn: "2026-06-02", actor: "ro",
                                      recordedAt: at + 60)
-            try await catalog.recordRequestEvent(pause, updating: paused, audit: AuditDraft(actor: "ro", action: "request.pause", target: "request:\(id)"))
+            try await catalog.recordRequestEvent(pause, updating: paused, audit: AuditDraft(actor: "ro", recordedAction: "request.pause", target: "request:\(id)"))
             let stored = try #require(try await catalog.request(id))
             #expect(stored.pausedOn == "2026-03-05" && stored.pauseReason == "clarification" && stored.revision == 2)
             let events = try await catalog.requestEvents(id)
@@ -247,7 +247,7 @@ struct CatalogLifecycleConformanceTests {
             await #expect(throws: CatalogError.changedConcurrently(what: "request", id: String(id))) {
                 try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .resume, on: "2026-03-09", dueOn: "2026-07-01", actor: "ro",
                                                                   recordedAt: at + 120),
-                                                     updating: stale, audit: AuditDraft(actor: "ro", action: "request.resume", target: "request:\(id)"))
+                                                     updating: stale, audit: AuditDraft(actor: "ro", recordedAction: "request.resume", target: "request:\(id)"))
             }
             #expect(try await catalog.requestEvents(id).count == 2)
             #expect(try await catalog.request(id) == stored)
@@ -259,7 +259,7 @@ struct CatalogLifecycleConformanceTests {
             resumed.dueOn = "2026-06-06"
             try await catalog.recordRequestEvent(RequestEvent(request: id, kind: .resume, on: "2026-03-08", reason: "clarification", dueOn: "2026-06-06",
                                                               actor: "ro", recordedAt: at + 180),
-                                                 updating: resumed, audit: AuditDraft(actor: "ro", action: "request.resume", target: "request:\(id)"))
+                                                 updating: resumed, audit: AuditDraft(actor: "ro", recordedAction: "request.resume", target: "request:\(id)"))
             let after = try #require(try await catalog.request(id))
             #expect(after.pausedOn == nil && after.pauseReason == nil && after.dueOn == "2026-06-06" && after.revision == 3)
             try await Self.close(catalog, id, on: "2026-04-01")
@@ -284,7 +284,7 @@ struct CatalogLifecycleConformanceTests {
     func requestsCheckpointsAndConsistencyRepairs(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             let first = try await catalog.addRequest(RequestRecord(kind: .sar, receivedOn: "2026-03-02", dueOn: "2026-04-02", reference: "r1"),
-                                                     audit: AuditDraft(actor: "t", action: "request.add"))
+                                                     audit: AuditDraft(actor: "t", recordedAction: "request.add"))
             let second = try await catalog.addRequest(RequestRecord(kind: .foi, receivedOn: "2026-03-05", dueOn: "2026-04-01"), audit: C.audit)
             #expect(second == first + 1)
             #expect(try await catalog.requests(openOnly: true).map(\.id) == [second, first])

@@ -18,7 +18,7 @@ struct CrossBackendTests {
         func attempt(_ label: String, _ body: () async throws -> Void) async {
             do { try await body(); t.append("\(label): ok") } catch { t.append("\(label): \(error)") }
         }
-        let audit = AuditDraft(actor: "cli:ann", role: "records-officer", action: "x", target: nil, purpose: "care", detail: "d")
+        let audit = AuditDraft(actor: "cli:ann", role: "records-officer", recordedAction: "x", target: nil, purpose: "care", detail: "d")
         try await catalog.setMeta("vault_id", "v1")
         note("meta", try await catalog.meta("vault_id") as Any)
         try await catalog.addRole(RoleRecord(name: "clinician", publicKey: [1, 2], keyID: "k1", createdAt: at), audit: audit)
@@ -61,7 +61,7 @@ struct CrossBackendTests {
             try await catalog.commitRecording(record, chunks: [ChunkRecord(index: 0, sealedSize: 10, digest: [1]), ChunkRecord(index: 1, sealedSize: 5, digest: [2])],
                                               wraps: [WrapRecord(recording: id, role: "clinician", keyID: "k1", wrapped: [UInt8(n)]),
                                                       WrapRecord(recording: id, role: "Supervisor", keyID: n % 2 == 0 ? "k0" : "k1", wrapped: [0])],
-                                              audit: AuditDraft(actor: "dr", action: "ingest", target: id.description))
+                                              audit: AuditDraft(actor: "dr", recordedAction: "ingest", target: id.description))
         }
         await attempt("commit twice") { try await catalog.commitRecording(RecordingRecord(
             id: id(17), state: .live, session: "s", patient: "p", clinician: "c", retentionClass: "adult", mediaType: "", byteCount: 0,
@@ -131,8 +131,8 @@ struct CrossBackendTests {
                                                           actor: "ro", recordedAt: at + 1), updating: closed, audit: audit)
         note("requests", try await catalog.requests(openOnly: false))
         note("request events", try await catalog.requestEvents(request))
-        try await catalog.appendAudit(AuditDraft(actor: "u", role: "clinician", action: "get", target: id(68).description, outcome: "ok"))
-        try await catalog.appendAudit(AuditDraft(actor: "u", role: nil, action: "get", target: id(68).description, outcome: "refused"))
+        try await catalog.appendAudit(AuditDraft(actor: "u", role: "clinician", recordedAction: "get", target: id(68).description, outcome: "ok"))
+        try await catalog.appendAudit(AuditDraft(actor: "u", role: nil, recordedAction: "get", target: id(68).description, outcome: "refused"))
         for measure in AggregateMeasure.allCases {
             note("counts \(measure)", try await catalog.monthlyCounts(measure, from: "2020-01-01", to: "2030-12-31"))
         }

@@ -146,9 +146,9 @@ struct PostgresCatalogTests {
         try await withCatalogs(1) { catalogs, _ in
             let catalog = catalogs[0]
             try await catalog.migrate()
-            #expect(try await catalog.schemaVersion() == PostgresMigrations.latestVersion)
+            #expect(try await catalog.schemaVersion() == CatalogMigrations.latestVersion)
             try await catalog.execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)")
-            await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: PostgresMigrations.latestVersion)) { try await catalog.migrate() }
+            await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: CatalogMigrations.latestVersion)) { try await catalog.migrate() }
         }
     }
 
@@ -160,7 +160,7 @@ struct PostgresCatalogTests {
                 try await group.waitForAll()
             }
             #expect(try await catalogs[1].integers("SELECT version FROM schema_migrations ORDER BY version")
-                    == (1...Int64(PostgresMigrations.latestVersion)).map { $0 })
+                    == (1...Int64(CatalogMigrations.latestVersion)).map { $0 })
             #expect(try await catalogs[2].integers("SELECT count(*) FROM pg_indexes WHERE indexname = 'recordings_due_summary'") == [1])
         }
     }
@@ -174,7 +174,7 @@ struct PostgresCatalogTests {
                     for worker in 0..<4 {
                         group.addTask {
                             for n in 0..<perWorker {
-                                try await catalog.appendAudit(AuditDraft(actor: "node\(node)", action: "get", target: "w\(worker)-\(n)"))
+                                try await catalog.appendAudit(AuditDraft(actor: "node\(node)", recordedAction: "get", target: "w\(worker)-\(n)"))
                             }
                         }
                     }
@@ -329,7 +329,7 @@ struct PostgresCatalogTests {
             let secret = "943-476-5919-secret-pseudonym"
             let consent = ConsentRecord(session: "s", patient: secret, scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
             do {
-                try await catalog.recordConsents([consent], audit: AuditDraft(actor: "t", action: "t"))
+                try await catalog.recordConsents([consent], audit: AuditDraft(actor: "t", recordedAction: "t"))
                 Issue.record("expected a failure (no patient row)")
             } catch {
                 #expect(!"\(error)".contains(secret))

@@ -34,11 +34,11 @@ struct RequestClockMigrationTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("c.sqlite").path
-        let index = try #require(SQLiteMigrations.all.firstIndex { $0.name == "0010-request-clocks" })
+        let index = try #require(CatalogMigrations.all.firstIndex { $0.name == "0010-request-clocks" })
         let raw = try SQLiteConnection(path: path)
         try raw.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)")
-        for (offset, migration) in SQLiteMigrations.all[..<index].enumerated() {
-            try raw.execute(migration.sql)
+        for (offset, migration) in CatalogMigrations.all[..<index].enumerated() {
+            try raw.execute(migration.script(.sqlite))
             try raw.run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, 0)", [.integer(Int64(offset + 1)), .text(migration.name)])
         }
         try raw.execute(Self.before)
@@ -52,12 +52,12 @@ struct RequestClockMigrationTests {
         try await PostgresTestServer.withDatabase { url in
             let catalog = try await PostgresTestServer.catalog(url)
             do {
-                let index = try #require(PostgresMigrations.all.firstIndex { $0.name == "0010-request-clocks" })
+                let index = try #require(CatalogMigrations.all.firstIndex { $0.name == "0010-request-clocks" })
                 try await catalog.execute("""
                     CREATE TABLE schema_migrations (version bigint PRIMARY KEY, name text COLLATE "C" NOT NULL, applied_at_ms bigint NOT NULL)
                     """)
-                for (offset, migration) in PostgresMigrations.all[..<index].enumerated() {
-                    for statement in migration.statements { try await catalog.execute(statement) }
+                for (offset, migration) in CatalogMigrations.all[..<index].enumerated() {
+                    for statement in migration.statements(.postgres) { try await catalog.execute(statement) }
                     try await catalog.execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (\(offset + 1), '\(migration.name)', 0)")
                 }
                 try await catalog.execute(Self.before)

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import VaultIndex
+@_spi(Testing) @testable import VaultIndex
 
 @Suite("SQLiteCatalog")
 struct SQLiteCatalogTests {
@@ -14,7 +14,7 @@ struct SQLiteCatalogTests {
         try await catalog.migrate()
         let raw = try SQLiteConnection(path: path)
         try raw.run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (999, 'future', 0)")
-        await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: SQLiteMigrations.latestVersion)) { try await catalog.migrate() }
+        await #expect(throws: CatalogError.schemaTooNew(found: 999, supported: CatalogMigrations.latestVersion)) { try await catalog.migrate() }
     }
 
     final class Progress: Sendable {
@@ -27,7 +27,7 @@ struct SQLiteCatalogTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let catalog = try SQLiteCatalog(path: dir.appendingPathComponent("c.sqlite").path)
         try await catalog.migrate()
-        try await catalog.appendAudit(AuditDraft(actor: "first", action: "get"))
+        try await catalog.appendAudit(AuditDraft(actor: "first", recordedAction: "get"))
         #expect(await catalog.auditBatches == 1)
         // Keep the catalog's queue busy (as a commit waiting on its fsync does) while 50 requests
         // append: they queue behind it and are then written in one transaction. The queue is held
@@ -40,7 +40,7 @@ struct SQLiteCatalogTests {
             for n in 0..<50 {
                 group.addTask {
                     progress.state.withLock { $0.submitted += 1 }
-                    try await catalog.appendAudit(AuditDraft(actor: "user\(n)", action: "get"))
+                    try await catalog.appendAudit(AuditDraft(actor: "user\(n)", recordedAction: "get"))
                 }
             }
             try await group.waitForAll()
@@ -62,7 +62,7 @@ struct SQLiteCatalogTests {
         let consent = ConsentRecord(session: "s", patient: secret, scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
         do {
             // No patient row: the foreign key fails.
-            try await catalog.recordConsents([consent], audit: AuditDraft(actor: "t", action: "t"))
+            try await catalog.recordConsents([consent], audit: AuditDraft(actor: "t", recordedAction: "t"))
             Issue.record("expected a failure")
         } catch {
             #expect(!"\(error)".contains(secret))

@@ -10,7 +10,7 @@ struct UserCatalogTests {
                    createdAt: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
-    static func audit(_ action: String, _ target: String) -> AuditDraft { AuditDraft(actor: "test", action: action, target: target) }
+    static func audit(_ action: String, _ target: String) -> AuditDraft { AuditDraft(actor: "test", recordedAction: action, target: target) }
 
     @Test(arguments: CatalogBackend.enabled)
     func addedUserIsFoundByNameAndByTokenHashWithSortedCareList(_ backend: CatalogBackend) async throws {

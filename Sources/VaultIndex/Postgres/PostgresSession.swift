@@ -2,48 +2,9 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A value bound to a PostgreSQL statement. Byte strings that travel in arrays are sent as hex text
-/// and decoded in SQL (`decode(x, 'hex')`), so no NIO buffer type appears here.
-enum PGValue: Sendable {
-    case null
-    case int(Int64)
-    case text(String)
-    case bytes([UInt8])
-    case bool(Bool)
-    case texts([String])
-    case ints([Int64])
-
-    static func optional(_ text: String?) -> PGValue { text.map { .text($0) } ?? .null }
-    static func optional(_ int: Int64?) -> PGValue { int.map { .int($0) } ?? .null }
-    static func optional(_ bytes: [UInt8]?) -> PGValue { bytes.map { .bytes($0) } ?? .null }
-    /// Byte strings as a text array of hex, for `decode(unnest($n::text[]), 'hex')`.
-    static func hex(_ values: [[UInt8]]) -> PGValue { .texts(values.map(hexString)) }
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-/// Numbers placeholders (`$1`, `$2`, ...) while a statement is assembled from optional clauses.
-struct PGStatementBuilder {
-    var values: [PGValue] = []
-
-    mutating func bind(_ value: PGValue) -> String {
-        values.append(value)
-        return "$\(values.count)"
-    }
-}
-
 /// One result row, read by column position. Decoding failures become ``CatalogError/corruptRow(table:id:reason:)``
 /// naming the column and types, never the data.
-struct PGRow {
+struct PGRow: SQLRowReading {
     let cells: PostgresRandomAccessRow
 
     private func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type) throws(CatalogError) -> T? {
@@ -77,7 +38,6 @@ struct PGRow {
     func blob(_ column: Int) throws(CatalogError) -> [UInt8] { try required(optionalBlob(column), column) }
     func optionalBlob(_ column: Int) throws(CatalogError) -> [UInt8]? { try decode(column, as: Data.self).map { [UInt8]($0) } }
     func bool(_ column: Int) throws(CatalogError) -> Bool { try required(decode(column, as: Bool.self), column) }
-    func texts(_ column: Int) throws(CatalogError) -> [String] { try decode(column, as: [String].self) ?? [] }
 }
 
 /// One connection (leased from the pool, or a catalog's dedicated lock connection) with typed,
@@ -88,18 +48,17 @@ struct PGConnection {
     let context: PGContext
 
     @discardableResult
-    func query<T>(_ sql: String, _ values: [PGValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
+    nonisolated(nonsending) func query<T>(_ sql: String, _ values: [SQLValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
         var binds = PostgresBindings(capacity: values.count)
         do {
             for value in values {
                 switch value {
                 case .null: binds.appendNull()
-                case .int(let v): binds.append(v)
+                case .integer(let v): binds.append(v)
+                case .real(let v): binds.append(v)
                 case .text(let v): binds.append(v)
-                case .bytes(let v): try binds.append(Data(v))
+                case .blob(let v): try binds.append(Data(v))
                 case .bool(let v): binds.append(v)
-                case .texts(let v): binds.append(v)
-                case .ints(let v): binds.append(v)
                 }
             }
         } catch {
@@ -123,7 +82,7 @@ struct PGConnection {
         return result
     }
 
-    func queryOne<T>(_ sql: String, _ values: [PGValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> T? {
+    func queryOne<T>(_ sql: String, _ values: [SQLValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> T? {
         try await query(sql, values, map).first
     }
 
@@ -134,30 +93,25 @@ struct PGConnection {
     }
 
     /// Runs a statement and discards any rows.
-    func run(_ sql: String, _ values: [PGValue] = []) async throws(CatalogError) {
+    func run(_ sql: String, _ values: [SQLValue] = []) async throws(CatalogError) {
         try await query(sql, values) { _ in () }
     }
 
-    /// Runs a statement that ends in `RETURNING ...`; returns how many rows it returned (= changed).
-    func changes(_ sql: String, _ values: [PGValue] = []) async throws(CatalogError) -> Int {
-        try await query(sql, values) { _ in () }.count
-    }
-
     /// Inserts rows with one multi-row `INSERT ... VALUES` per batch (at most 60,000 parameters each).
-    func insert(into table: String, columns: [String], rows: [[PGValue]]) async throws(CatalogError) {
+    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws(CatalogError) {
         guard !rows.isEmpty else { return }
         let perRow = columns.count
         let batch = max(1, 60_000 / perRow)
         var start = 0
         while start < rows.count {
             let slice = rows[start..<min(rows.count, start + batch)]
-            var builder = PGStatementBuilder()
+            var values: [SQLValue] = []
             var tuples: [String] = []
             tuples.reserveCapacity(slice.count)
             for row in slice {
-                tuples.append("(" + row.map { builder.bind($0) }.joined(separator: ", ") + ")")
+                tuples.append("(" + row.map { values.append($0); return "$\(values.count)" }.joined(separator: ", ") + ")")
             }
-            try await run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))", builder.values)
+            try await run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))", values)
             start += batch
         }
     }
@@ -210,5 +164,32 @@ struct PGContext: Sendable {
         var text = error.code.description
         if let underlying = error.underlying { text += ": \(underlying)" }
         return scrub(text)
+    }
+}
+
+/// The catalog's rules on PostgreSQL: a pooled ``PGConnection`` as an ``SQLSession``, inside the
+/// transaction ``PostgresCatalog/write(_:)`` began (or none, for reads).
+struct PGSession: SQLSession {
+    let connection: PGConnection
+
+    var dialect: SQLDialect { .postgres }
+
+    nonisolated(nonsending) func query<T>(_ sql: String, _ values: [SQLValue], _ map: (any SQLRowReading) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
+        try await connection.query(dialect.render(sql), values) { (row) throws(CatalogError) in try map(row) }
+    }
+
+    /// Multi-row `INSERT ... VALUES`: one round trip per 60,000 parameters.
+    nonisolated(nonsending) func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws(CatalogError) {
+        try await connection.insert(into: table, columns: columns, rows: rows)
+    }
+
+    /// Transaction-level advisory locks (``LockKeys``), released at commit or rollback.
+    nonisolated(nonsending) func take(_ lock: CatalogLock) async throws(CatalogError) {
+        switch lock {
+        case .auditChain:
+            try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.namespace), \(LockKeys.audit))")
+        case .consents(let session):
+            try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
+        }
     }
 }

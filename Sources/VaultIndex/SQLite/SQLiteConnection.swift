@@ -1,15 +1,6 @@
 import CSQLite
 import Foundation
 
-/// A value bound to, or read from, an SQL statement.
-enum SQLValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-    case blob([UInt8])
-}
-
 /// One SQLite connection. Not thread-safe by itself: exactly one actor owns it.
 ///
 /// Every return code is checked; statements are finalized by ``SQLiteStatement``'s deinit.
@@ -97,11 +88,6 @@ final class SQLiteConnection {
         try query(sql, values, map).first
     }
 
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
-    /// Rows changed by the last statement.
-    var changes: Int { Int(sqlite3_changes64(handle)) }
-
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`, so writers queue up front instead of
     /// deadlocking on upgrade); rolls back on any error.
     func transaction<T>(_ body: () throws(CatalogError) -> T) throws(CatalogError) -> T {
@@ -138,6 +124,7 @@ final class SQLiteStatement {
             switch value {
             case .null: rc = sqlite3_bind_null(handle, index)
             case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
+            case .bool(let v): rc = sqlite3_bind_int64(handle, index, v ? 1 : 0)
             case .real(let v): rc = sqlite3_bind_double(handle, index, v)
             case .text(let v): rc = csqlite_bind_text_transient(handle, index, v, -1)
             case .blob(let v):
@@ -145,12 +132,6 @@ final class SQLiteStatement {
             }
             guard rc == SQLITE_OK else { throw .sqlite(code: rc, message: connection.lastMessage, sql: sql) }
         }
-    }
-
-    /// Makes the statement ready to run again with new bindings.
-    func reset() throws(CatalogError) {
-        sqlite3_reset(handle)
-        guard sqlite3_clear_bindings(handle) == SQLITE_OK else { throw .sqlite(code: SQLITE_ERROR, message: connection.lastMessage, sql: sql) }
     }
 
     /// Advances; true while a row is available.
@@ -167,30 +148,30 @@ final class SQLiteStatement {
     }
 }
 
-/// The current row of a statement.
-struct SQLiteRow {
+/// The current row of a statement. A NULL reads as 0, "" or no bytes where a value is expected.
+struct SQLiteRow: SQLRowReading {
     let statement: SQLiteStatement
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement.handle, column) == SQLITE_NULL }
+    func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(column)) == SQLITE_NULL }
 
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement.handle, column) }
+    func int(_ column: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(column)) }
 
-    func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+    func optionalInt(_ column: Int) -> Int64? { isNull(column) ? nil : int(column) }
 
-    func double(_ column: Int32) -> Double { sqlite3_column_double(statement.handle, column) }
+    func bool(_ column: Int) -> Bool { int(column) != 0 }
 
-    func text(_ column: Int32) -> String {
-        guard let pointer = sqlite3_column_text(statement.handle, column) else { return "" }
+    func text(_ column: Int) -> String {
+        guard let pointer = sqlite3_column_text(statement.handle, Int32(column)) else { return "" }
         return String(cString: pointer)
     }
 
-    func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+    func optionalText(_ column: Int) -> String? { isNull(column) ? nil : text(column) }
 
-    func blob(_ column: Int32) -> [UInt8] {
-        let count = Int(sqlite3_column_bytes(statement.handle, column))
-        guard count > 0, let pointer = sqlite3_column_blob(statement.handle, column) else { return [] }
+    func blob(_ column: Int) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement.handle, Int32(column)))
+        guard count > 0, let pointer = sqlite3_column_blob(statement.handle, Int32(column)) else { return [] }
         return [UInt8](UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
-    func optionalBlob(_ column: Int32) -> [UInt8]? { isNull(column) ? nil : blob(column) }
+    func optionalBlob(_ column: Int) -> [UInt8]? { isNull(column) ? nil : blob(column) }
 }
