@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+
+/// An HTTP/1.1 client for the service on 127.0.0.1:`port` (in-process or a `serve` child):
+/// HummingbirdTesting's `TestClient`, one connection per request as a browser or script would
+/// open, so a response that closes its connection (a 413) leaves the next request unaffected.
+/// Bodies produced by a generator go through AsyncHTTPClient, which streams them without holding
+/// them (chunked when the request says `Transfer-Encoding: chunked`).
+struct HTTPTestClient: Sendable {
+    let port: Int
+
+    struct Response: Sendable {
+        var status: Int
+        /// By lower-case name.
+        var headers: [String: String]
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? { headers[name.lowercased()] }
+        func json() throws -> [String: Any] { try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] ?? [:] }
+    }
+
+    enum Body: Sendable {
+        case none
+        case bytes([UInt8])
+        /// `total` bytes produced `block` at a time by `make(offset, count)`.
+        case generated(total: Int64, block: Int, make: @Sendable (Int64, Int) -> [UInt8])
+    }
+
+    struct ClientError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Generous: a full parallel run on 2 cores can stall the service for seconds.
+    static let timeout: Duration = .seconds(120)
+
+    func get(_ path: String, token: String? = nil, headers: [String: String] = [:]) async throws -> Response {
+        var all = headers
+        if let token { all["Authorization"] = "Bearer " + token }
+        return try await request("GET", path, headers: all)
+    }
+
+    func request(_ method: String, _ path: String, headers: [String: String] = [:], body: Body = .none) async throws -> Response {
+        switch body {
+        case .none: return try await send(method, path, headers: headers, body: nil)
+        case .bytes(let bytes): return try await send(method, path, headers: headers, body: ByteBuffer(bytes: bytes))
+        case .generated(let total, let block, let make): return try await stream(method, path, headers: headers, total: total, block: block, make: make)
+        }
+    }
+
+    private func send(_ method: String, _ path: String, headers: [String: String], body: ByteBuffer?) async throws -> Response {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            guard let name = HTTPFields.Element.Name(name) else { throw ClientError(description: "bad header name \(name)") }
+            fields[name] = value
+        }
+        let request = TestClient.Request(path, method: HTTPRequest.Method(method) ?? .get, authority: "127.0.0.1:\(port)", headers: fields, body: body)
+        let response = try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: Self.timeout)) { client in
+            try await client.execute(request)
+        }
+        var byName: [String: String] = [:]
+        for field in response.headers { byName[field.name.canonicalName] = field.value }
+        return Response(status: response.status.code, headers: byName, body: response.body.map { Array($0.readableBytesView) } ?? [])
+    }
+
+    private func stream(_ method: String, _ path: String, headers: [String: String], total: Int64, block: Int,
+                        make: @escaping @Sendable (Int64, Int) -> [UInt8]) async throws -> Response {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method == "POST" ? .POST : method == "PUT" ? .PUT : .RAW(value: method)
+        let chunked = headers.contains { $0.key.lowercased() == "transfer-encoding" && $0.value.lowercased() == "chunked" }
+        for (name, value) in headers where name.lowercased() != "transfer-encoding" { request.headers.add(name: name, value: value) }
+        let pieces = GeneratedBody(total: total, block: block, make: make)
+        request.body = .stream(pieces, length: chunked ? .unknown : .known(total))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(Self.timeout.components.seconds)))
+        var byName: [String: String] = [:]
+        for (name, value) in response.headers { byName[name.lowercased()] = value }
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return Response(status: Int(response.status.code), headers: byName, body: Array(body.readableBytesView))
+    }
+}
+
+/// `total` bytes as buffers of `block` bytes, made on demand.
+struct GeneratedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let total: Int64
+    let block: Int
+    let make: @Sendable (Int64, Int) -> [UInt8]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let body: GeneratedBody
+        var offset: Int64 = 0
+
+        mutating func next() async -> ByteBuffer? {
+            guard offset < body.total else { return nil }
+            let count = Int(Swift.min(Int64(body.block), body.total - offset))
+            defer { offset += Int64(count) }
+            return ByteBuffer(bytes: body.make(offset, count))
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
+}
