@@ -11,7 +11,7 @@ import VaultCrypto
 /// Erasure tried as an attacker with every file of the vault and every passphrase would: after a
 /// withdrawal, a sweep or a rotation, the wraps that were deleted must not be recoverable from the
 /// catalog's files (WAL, freed pages) nor from a backup taken before (issue: "Erasure that holds").
-@Suite("Erasure holds against file carving and backups", .timeLimit(.minutes(5)))
+@Suite("Erasure holds against file carving and backups", .timeLimit(.minutes(30)))
 struct ErasureAttackTests {
     /// A copy of the vault directory, as a backup would take it: everything but the erasure root,
     /// which docs/THREAT-MODEL.md says never to back up with history.

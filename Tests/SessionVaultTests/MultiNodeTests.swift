@@ -21,7 +21,7 @@ extension ISO8601DateFormatter {
 ///
 /// Skipped (with a printed reason) without the servers' variables, unless
 /// `SESSIONVAULT_REQUIRE_SERVERS=1`, which `make test` sets: then a missing server fails.
-@Suite("Several nodes on PostgreSQL and S3", .serialized, .enabled(if: SharedBackends.shouldRun), .timeLimit(.minutes(10)))
+@Suite("Several nodes on PostgreSQL and S3", .serialized, .enabled(if: SharedBackends.shouldRun), .timeLimit(.minutes(30)))
 struct MultiNodeTests {
     /// A vault on fresh backends, set up on node A and copied to node B.
     struct Cluster {

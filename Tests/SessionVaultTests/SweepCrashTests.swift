@@ -9,7 +9,7 @@ import Glibc
 /// A sweep killed (SIGKILL) at each step of a destruction leaves a state the next sweep
 /// finishes: never a recording that is listed and readable but half-destroyed, never a
 /// destroyed recording without its destruction record.
-@Suite("Sweep crash safety", .serialized, .timeLimit(.minutes(10)))
+@Suite("Sweep crash safety", .serialized, .timeLimit(.minutes(30)))
 struct SweepCrashTests {
     static let crashPoints = ["sweep.after-shred", "sweep.mid-blobs", "sweep.after-blobs"]
 

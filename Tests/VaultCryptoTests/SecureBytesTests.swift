@@ -4,7 +4,7 @@ import Testing
 
 @testable import VaultCrypto
 
-@Suite(.timeLimit(.minutes(10))) struct SecureBytesTests {
+@Suite(.timeLimit(.minutes(30))) struct SecureBytesTests {
     @Test func copyingKeepsCountAndContents() throws {
         let bytes = try SecureBytes(copying: [1, 2, 3, 250])
         #expect(bytes.count == 4)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VaultServer
 
-@Suite("Service authentication", .timeLimit(.minutes(10)))
+@Suite("Service authentication", .timeLimit(.minutes(30)))
 struct AuthTests {
     @Test func everyAPIRouteNeedsAValidBearerToken() async throws {
         let f = try await ServerFixture.make()

@@ -5,7 +5,7 @@ import Testing
 import VaultIndex
 
 /// The web page in a real browser: headless Chromium (Debian's) driven by chromedriver.
-@Suite("Web page in headless Chromium", .serialized, .timeLimit(.minutes(10)))
+@Suite("Web page in headless Chromium", .serialized, .timeLimit(.minutes(30)))
 struct BrowserTests {
     /// A few seconds of VP8 + Opus WebM made by ffmpeg.
     static func makeWebM() async throws -> [UInt8] {

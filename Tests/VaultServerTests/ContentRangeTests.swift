@@ -6,7 +6,7 @@ import Glibc
 import Testing
 import VaultServer
 
-@Suite("Service content streaming with Range", .timeLimit(.minutes(10)))
+@Suite("Service content streaming with Range", .timeLimit(.minutes(30)))
 struct ContentRangeTests {
     @Test func theWholeRecordingIsStreamedWithValidators() async throws {
         let f = try await ServerFixture.make()

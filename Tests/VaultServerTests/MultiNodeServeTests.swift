@@ -5,7 +5,7 @@ import Testing
 /// sharing one PostgreSQL catalog and one S3 bucket on the servers `scripts/with-test-servers.sh`
 /// starts: an upload to one node is served by the other, and when one node is killed the other
 /// carries on. Skipped without those servers unless `SESSIONVAULT_REQUIRE_SERVERS=1` (as in `make test`).
-@Suite("Two serve nodes on PostgreSQL and S3", .serialized, .enabled(if: TestServers.shouldRun), .timeLimit(.minutes(10)))
+@Suite("Two serve nodes on PostgreSQL and S3", .serialized, .enabled(if: TestServers.shouldRun), .timeLimit(.minutes(30)))
 struct MultiNodeServeTests {
     static let environment = ProcessInfo.processInfo.environment
 

@@ -3,7 +3,7 @@ import Testing
 @testable import VaultIndex
 import VaultServer
 
-@Suite("Service listing, metadata and audit routes", .timeLimit(.minutes(10)))
+@Suite("Service listing, metadata and audit routes", .timeLimit(.minutes(30)))
 struct RecordingRoutesTests {
     static func ids(_ response: HTTPTestClient.Response) throws -> [String] {
         let items = try response.json()["items"] as? [[String: Any]] ?? []

@@ -5,7 +5,7 @@ import VaultCrypto
 import VaultIndex
 
 /// `sessionvault serve` and `sessionvault user` as separate processes.
-@Suite("serve and user commands", .serialized, .timeLimit(.minutes(10)))
+@Suite("serve and user commands", .serialized, .timeLimit(.minutes(30)))
 struct ServeCommandTests {
     static let passphrase = "serve command passphrase"
 

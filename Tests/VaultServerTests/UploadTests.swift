@@ -6,7 +6,7 @@ import VaultCrypto
 import VaultIndex
 import VaultServer
 
-@Suite("Service uploads", .timeLimit(.minutes(10)))
+@Suite("Service uploads", .timeLimit(.minutes(30)))
 struct UploadTests {
     /// Deterministic bytes for any offset, so a generator needs no memory.
     @Sendable static func pattern(_ offset: Int64, _ count: Int) -> [UInt8] {

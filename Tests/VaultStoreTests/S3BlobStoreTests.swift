@@ -5,7 +5,7 @@ import Testing
 
 /// What only an S3 store does, against the real server in `SESSIONVAULT_TEST_S3_ENDPOINT`
 /// (SeaweedFS in `make test`): Object Lock, legal holds, signatures, paging, prefixes, uploads.
-@Suite("S3BlobStore against a real server", .enabled(if: S3TestEnvironment.shouldRun, "no S3 test server configured"), .timeLimit(.minutes(10)))
+@Suite("S3BlobStore against a real server", .enabled(if: S3TestEnvironment.shouldRun, "no S3 test server configured"), .timeLimit(.minutes(30)))
 struct S3BlobStoreTests {
     let key = try! BlobKey("chunks/4f/rec/00000000")
 
