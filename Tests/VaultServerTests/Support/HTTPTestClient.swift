@@ -3,13 +3,19 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 
-/// An HTTP/1.1 client for the service on 127.0.0.1:`port` (in-process or a `serve` child):
-/// HummingbirdTesting's `TestClient`, one connection per request as a browser or script would
-/// open, so a response that closes its connection (a 413) leaves the next request unaffected.
-/// Bodies produced by a generator go through AsyncHTTPClient, which streams them without holding
-/// them (chunked when the request says `Transfer-Encoding: chunked`).
+/// An HTTP/1.1 client for the service on 127.0.0.1:`port`.
+///
+/// The route tests (the service in-process, ``ServerFixture``) use HummingbirdTesting's
+/// `TestClient`, one connection per request, so a response that closes its connection (a 413)
+/// leaves the next request unaffected. Another process (`serve` children, chromedriver) is reached
+/// through AsyncHTTPClient, which outlasts a loaded machine: a `TestClient` request to a `serve`
+/// child failed with "I/O on closed channel" in full runs on 2 shared cores. Bodies produced by a
+/// generator always go through AsyncHTTPClient, which streams them without holding them (chunked
+/// when the request says `Transfer-Encoding: chunked`).
 struct HTTPTestClient: Sendable {
     let port: Int
+    /// HummingbirdTesting's client (route tests) or AsyncHTTPClient (other processes).
+    var inProcess = false
 
     struct Response: Sendable {
         var status: Int
@@ -43,8 +49,11 @@ struct HTTPTestClient: Sendable {
 
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: Body = .none) async throws -> Response {
         switch body {
-        case .none: return try await send(method, path, headers: headers, body: nil)
-        case .bytes(let bytes): return try await send(method, path, headers: headers, body: ByteBuffer(bytes: bytes))
+        case .none where inProcess: return try await send(method, path, headers: headers, body: nil)
+        case .bytes(let bytes) where inProcess: return try await send(method, path, headers: headers, body: ByteBuffer(bytes: bytes))
+        case .none: return try await stream(method, path, headers: headers, total: 0, block: 1, make: { _, _ in [] }, hasBody: false)
+        case .bytes(let bytes):
+            return try await stream(method, path, headers: headers, total: Int64(bytes.count), block: max(bytes.count, 1), make: { _, _ in bytes })
         case .generated(let total, let block, let make): return try await stream(method, path, headers: headers, total: total, block: block, make: make)
         }
     }
@@ -76,13 +85,14 @@ struct HTTPTestClient: Sendable {
     }
 
     private func stream(_ method: String, _ path: String, headers: [String: String], total: Int64, block: Int,
-                        make: @escaping @Sendable (Int64, Int) -> [UInt8]) async throws -> Response {
+                        make: @escaping @Sendable (Int64, Int) -> [UInt8], hasBody: Bool = true) async throws -> Response {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method == "POST" ? .POST : method == "PUT" ? .PUT : .RAW(value: method)
+        request.method = method == "POST" ? .POST : method == "PUT" ? .PUT : method == "GET" ? .GET : method == "DELETE" ? .DELETE : .RAW(value: method)
         let chunked = headers.contains { $0.key.lowercased() == "transfer-encoding" && $0.value.lowercased() == "chunked" }
         for (name, value) in headers where name.lowercased() != "transfer-encoding" { request.headers.add(name: name, value: value) }
-        let pieces = GeneratedBody(total: total, block: block, make: make)
-        request.body = .stream(pieces, length: chunked ? .unknown : .known(total))
+        if hasBody {
+            request.body = .stream(GeneratedBody(total: total, block: block, make: make), length: chunked ? .unknown : .known(total))
+        }
         // A deadline for the whole exchange, upload included: a 160 MiB upload on a loaded machine
         // takes minutes. The suite's time limit bounds a hang.
         let response = try await HTTPClient.shared.execute(request, timeout: .minutes(30))

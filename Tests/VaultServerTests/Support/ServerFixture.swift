@@ -73,7 +73,7 @@ struct ServerFixture {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw HTTPTestClient.ClientError(description: "server did not start") }
             do {
-                try await body(HTTPTestClient(port: port), server)
+                try await body(HTTPTestClient(port: port, inProcess: true), server)
             } catch {
                 group.cancelAll()
                 throw error
