@@ -59,7 +59,7 @@ import traceback
 # The caller's own SessionVault settings (their vault, officer, passphrases) never reach the
 # processes under test: the soak sets what it needs itself.
 for _name in list(os.environ):
-    if _name.startswith("SESSIONVAULT_") and (_name in ("SESSIONVAULT_DIR", "SESSIONVAULT_OFFICER", "SESSIONVAULT_CONFIG", "SESSIONVAULT_CRASH_AT")
+    if _name.startswith("SESSIONVAULT_") and (_name in ("SESSIONVAULT_DIR", "SESSIONVAULT_OFFICER", "SESSIONVAULT_CONFIG")
                                               or "PASSPHRASE" in _name or "TOKEN" in _name):
         del os.environ[_name]
 

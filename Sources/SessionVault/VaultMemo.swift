@@ -9,11 +9,20 @@ import VaultIndex
 /// the parsed retention schedule (a long-running service would otherwise parse it for every
 /// upload) and the verified chunk tables of recently read recordings (a service answering
 /// range requests would otherwise read and hash every chunk row of a recording per request),
-/// and the unwrapped keys of recently opened recordings (``OpenedKeyCache``).
+/// and the unwrapped keys of recently opened recordings (``OpenedKeyCache``); and the crash
+/// tests' ``FaultInjector``, if one was installed.
 final class VaultMemo: Sendable {
     private let planner = Mutex<(planner: RetentionPlanner, stamp: FileStamp)?>(nil)
     private let chunkTables = Mutex(ChunkTableCache(capacity: ChunkTableCache.defaultCapacity))
     private let openedKeys = Mutex(OpenedKeyCache())
+    private let faults = Mutex<FaultInjector?>(nil)
+
+    /// The injector ``Vault/open(at:clock:faults:)`` installed; nil in the shipped program.
+    var faultInjector: FaultInjector? { faults.withLock { $0 } }
+
+    func installFaultInjector(_ injector: FaultInjector) {
+        faults.withLock { $0 = injector }
+    }
 
     /// The planner parsed from the schedule file whose identity is `stamp`; parsed again when the
     /// file changes (or cannot be examined: nil, and `load` reports why).

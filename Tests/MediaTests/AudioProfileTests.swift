@@ -3,7 +3,7 @@ import Testing
 @testable import Media
 
 /// The `audio` profile: Opus copied packet by packet into Ogg, checked with ffprobe.
-@Suite(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason))
+@Suite(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason), .timeLimit(.minutes(30)))
 struct AudioProfileTests {
     let fixtures = Fixtures.shared
 

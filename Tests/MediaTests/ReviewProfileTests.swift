@@ -4,7 +4,7 @@ import Testing
 
 /// The `review` profile on inputs made by ffmpeg and by our own muxer, checked with ffprobe and
 /// decoded in full by ffmpeg.
-@Suite(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason))
+@Suite(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason), .timeLimit(.minutes(30)))
 struct ReviewProfileTests {
     let fixtures = Fixtures.shared
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Corrupted real recordings go through both profiles: a copy with warnings or a typed error,
 /// never a crash or a hang.
-@Suite(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason))
+@Suite(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason), .timeLimit(.minutes(30)))
 struct TranscoderFuzzTests {
     func corruptions(of bytes: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
         var generator = SeededGenerator(seed: seed)

@@ -14,7 +14,7 @@ import Glibc
 /// own file) hid everything, and the verification key came from the vault's own files. Now the
 /// long-running processes sign checkpoints themselves, publish them outside the vault, and
 /// `audit verify --public-key --published` checks the trail against what was published.
-@Suite("Audit checkpoints that hold", .serialized)
+@Suite("Audit checkpoints that hold", .serialized, .timeLimit(.minutes(30)))
 struct AuditCheckpointTests {
     func work() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("published-\(UUID().uuidString)")

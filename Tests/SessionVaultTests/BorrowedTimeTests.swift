@@ -7,7 +7,7 @@ import Retention
 /// Time cannot be borrowed: an insider with a shell once ran `sweep --now 2046-12-05` and destroyed
 /// a clinical record twenty years early, "authorised by sweeper (schedule)". A sweep that changes
 /// anything now acts only as of today; a later day is for a dry run only.
-@Suite("Time cannot be borrowed", .serialized)
+@Suite("Time cannot be borrowed", .serialized, .timeLimit(.minutes(30)))
 struct BorrowedTimeTests {
     struct Listing: Decodable { var id: String }
     struct Destruction: Decodable { var recording: String; var asOf: String?; var dueOn: String? }

@@ -6,18 +6,7 @@ struct CLI {
     let vault: URL
     let environment: [String: String]
 
-    static var binary: URL {
-        if let explicit = ProcessInfo.processInfo.environment["SESSIONVAULT_BIN"] { return URL(fileURLWithPath: explicit) }
-        // `swift test` runs from the build products directory's test bundle; the CLI sits beside it.
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("sessionvault")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.appendingPathComponent(".build/debug/sessionvault")
-    }
+    static var binary: URL { BuiltProduct.sessionvault }
 
     init(passphrase: String = "cli test passphrase", extra: [String: String] = [:]) {
         vault = FileManager.default.temporaryDirectory.appendingPathComponent("cli-vault-\(UUID().uuidString)")
@@ -42,6 +31,13 @@ struct CLI {
     @discardableResult
     func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) async throws -> Result {
         try await ChildProcess.run(Self.binary, arguments, environment: environment.merging(extra) { $1 }, stdin: stdin)
+    }
+
+    /// Runs one write path (`sweep`, `consent-withdraw SESSION SCOPE`, `role-rotate ROLE`) on this
+    /// vault through `test-crash-at`, which kills itself with SIGKILL at crash point `point`
+    /// (the shipped CLI has no such hook). It exits 3 if the path never reached the point.
+    func runKilled(at point: String, _ arguments: [String]) async throws -> Result {
+        try await ChildProcess.run(BuiltProduct.crashAt, [point] + arguments, environment: environment)
     }
 
     /// Starts a command that the test stops or signals itself.

@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("Command line", .serialized)
+@Suite("Command line", .serialized, .timeLimit(.minutes(30)))
 struct CLITests {
     @Test func ingestThenGetRoundTripsThroughFilesAndPipes() async throws {
         let cli = try await CLI.prepared()

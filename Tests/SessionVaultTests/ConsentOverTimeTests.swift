@@ -5,7 +5,7 @@ import Retention
 @testable import VaultIndex
 
 /// Consent over time and extensions that stick (issue #17 items 1 and 5).
-@Suite("Consent over time")
+@Suite("Consent over time", .timeLimit(.minutes(30)))
 struct ConsentOverTimeTests {
     func make(scopes: [String]) async throws -> (TestVault, TestClock) {
         let clock = TestClock("2026-01-10")

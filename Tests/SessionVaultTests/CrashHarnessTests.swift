@@ -13,7 +13,7 @@ import Glibc
 ///
 /// `SESSIONVAULT_CRASH_TRIALS` sets the number of trials per operation (default 2; the full run,
 /// `make crash`, uses 40 per operation = 200 in all). `SESSIONVAULT_CRASH_SEED` fixes the random seed.
-@Suite("Crash harness", .serialized)
+@Suite("Crash harness", .serialized, .timeLimit(.minutes(120)))
 struct CrashHarnessTests {
     static let trials = Int(ProcessInfo.processInfo.environment["SESSIONVAULT_CRASH_TRIALS"] ?? "") ?? 2
 

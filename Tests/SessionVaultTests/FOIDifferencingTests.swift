@@ -1,7 +1,7 @@
 import Foundation
 import Retention
 import Testing
-@testable import SessionVault
+@_spi(Testing) @testable import SessionVault
 import VaultIndex
 
 /// The differencing attack on FOI figures: one patient's research consent is the only difference

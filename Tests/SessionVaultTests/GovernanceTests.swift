@@ -5,7 +5,7 @@ import Retention
 @testable import VaultIndex
 
 /// Governance fidelity (issue #17): what a records officer would trip over.
-@Suite("Governance fidelity")
+@Suite("Governance fidelity", .timeLimit(.minutes(30)))
 struct GovernanceTests {
     /// A patient event used to overwrite dates: a later event with an earlier date shortened
     /// retention, and a death in 2099 was accepted.

@@ -21,7 +21,7 @@ extension ISO8601DateFormatter {
 ///
 /// Skipped (with a printed reason) without the servers' variables, unless
 /// `SESSIONVAULT_REQUIRE_SERVERS=1`, which `make test` sets: then a missing server fails.
-@Suite("Several nodes on PostgreSQL and S3", .serialized, .enabled(if: SharedBackends.shouldRun))
+@Suite("Several nodes on PostgreSQL and S3", .serialized, .enabled(if: SharedBackends.shouldRun), .timeLimit(.minutes(30)))
 struct MultiNodeTests {
     /// A vault on fresh backends, set up on node A and copied to node B.
     struct Cluster {
@@ -95,7 +95,16 @@ struct MultiNodeTests {
         defer { try? writer.close() }
         let block = Data(pseudoRandomBytes(64 << 10, seed: 5))
         try await onOwnThread { for _ in 0..<24 { try writer.write(contentsOf: block) } }
-        try await Task.sleep(for: .seconds(1))
+        // Killed once some of its chunks are in the bucket (what gc must then find), however long
+        // a loaded machine takes to get there.
+        let servers = try SharedBackends.require()
+        let bucket = S3BlobStore(configuration: try S3Configuration.parse(servers.s3URL(bucket: cluster.bucket, lock: "compliance"),
+                                                                          environment: servers.credentials))
+        let stored = try await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
+            try await !bucket.list(prefix: "chunks/").isEmpty
+        }
+        try await bucket.shutdown()
+        #expect(stored, "the ingest stored no chunk within a minute")
         child.send(SIGKILL)
         #expect(try await child.finish().reason == .uncaughtSignal)
 
@@ -126,8 +135,8 @@ struct MultiNodeTests {
                                               stdin: Data(pseudoRandomBytes(150_000, seed: UInt64(60 + seed))))
                 .out.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let crashed = try await cluster.a.run(["sweep"], environment: ["SESSIONVAULT_CRASH_AT": "sweep.mid-blobs"])
-        #expect(crashed.status != 0, "node A's sweep was meant to die part-way")
+        let crashed = try await cluster.a.runKilled(at: "sweep.mid-blobs", ["sweep"])
+        #expect(crashed.reason == .uncaughtSignal && crashed.status == SIGKILL, "node A's sweep was meant to die part-way: \(crashed.stderr)")
         // Crypto-shredded already: no node can decrypt, whatever is left in the store.
         #expect(try await cluster.b.run(["get", ids[0], "--as", "clinician"]).status != 0)
         let finished = try await cluster.b.expectOK(["sweep", "--json"]).out

@@ -9,7 +9,7 @@ import VaultCrypto
 /// release` needed no passphrase either. Now a privileged act needs a named officer's proof (their
 /// own key, under their own passphrase), an approval is signed with that key, and the sweeper
 /// verifies the signature before it destroys anything.
-@Suite("Officers and signed decisions", .serialized)
+@Suite("Officers and signed decisions", .serialized, .timeLimit(.minutes(30)))
 struct OfficerTests {
     /// A training recording (review at the end of its period) queued for review.
     func queued() async throws -> (TestVault, TestClock, RecordingID) {

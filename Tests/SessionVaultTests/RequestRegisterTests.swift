@@ -6,7 +6,7 @@ import VaultIndex
 
 /// The request register after registration: clocks that stop and restart, extensions, closes, the
 /// timeline, and the register's order (issue #17 item 10).
-@Suite("The request register")
+@Suite("The request register", .timeLimit(.minutes(30)))
 struct RequestRegisterTests {
     static let officer = "officer:rita"
 

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Review copies made from the encrypted store, checked with ffprobe and decoded by ffmpeg.
-@Suite("Review copies from the vault", .serialized)
+@Suite("Review copies from the vault", .serialized, .timeLimit(.minutes(30)))
 struct ReviewIntegrationTests {
     static func tool(_ name: String) -> String? {
         ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -4,7 +4,7 @@ import Testing
 import VaultCrypto
 
 /// The subject-access bundle opens with Debian's `age` and every file matches the manifest.
-@Suite("Subject-access export", .serialized)
+@Suite("Subject-access export", .serialized, .timeLimit(.minutes(30)))
 struct SubjectAccessExportTests {
     static func tool(_ name: String) -> String? {
         for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }

@@ -5,7 +5,7 @@ import Testing
 /// A subject-access release a records officer can sign off (issue #17 item 9), from the command
 /// line: the bundle claims no review that did not happen, a group session is not released without
 /// a decision, a draft is not released before sign-off, and a draft that went stale is refused.
-@Suite("Subject-access review (CLI)", .serialized)
+@Suite("Subject-access review (CLI)", .serialized, .timeLimit(.minutes(30)))
 struct SubjectAccessReviewCLITests {
     /// A patient (9434765919) with a care session S1 and a group session G1, one recording each.
     struct Setup {

@@ -7,7 +7,7 @@ import VaultCrypto
 @testable import SessionVault
 
 /// The export's tar writer, checked byte by byte and against GNU tar.
-@Suite struct TarWriterTests {
+@Suite(.timeLimit(.minutes(30))) struct TarWriterTests {
     static let mtime = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
 
     @Test func gnuTarListsAndExtractsWhatWasWritten() async throws {

@@ -8,7 +8,7 @@ import Testing
 ///
 /// Skipped, with the reason, when `age` (or, for passphrases, `python3`, which drives age's terminal
 /// prompt through a pseudo-terminal) is not installed.
-@Suite(.enabled(if: AgeTool.isAvailable, "the age binary is not installed (apt-get install -y age)"))
+@Suite(.enabled(if: AgeTool.isAvailable, "the age binary is not installed (apt-get install -y age)"), .timeLimit(.minutes(30)))
 struct AgeRoundTripTests {
     static let sizes = [0, 1, 65535, 65536, 65537, 3 * 65536 + 5]
 

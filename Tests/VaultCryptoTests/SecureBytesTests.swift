@@ -4,7 +4,7 @@ import Testing
 
 @testable import VaultCrypto
 
-@Suite struct SecureBytesTests {
+@Suite(.timeLimit(.minutes(30))) struct SecureBytesTests {
     @Test func copyingKeepsCountAndContents() throws {
         let bytes = try SecureBytes(copying: [1, 2, 3, 250])
         #expect(bytes.count == 4)
@@ -54,15 +54,7 @@ import Testing
     }
 
     /// The probe program (Tests/Support/SecureMemoryProbe) beside this test bundle.
-    static let probe: URL? = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("secure-memory-probe")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return nil
-    }()
+    static let probe: URL? = BuiltProduct.find("secure-memory-probe")
 
     @Test func writingThroughTheReadOnlyMappingCrashes() async throws {
         let probe = try #require(Self.probe, "secure-memory-probe is not built beside the tests (swift build --build-tests builds it)")

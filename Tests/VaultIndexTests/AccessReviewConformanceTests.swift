@@ -4,7 +4,7 @@ import VaultIndex
 
 /// Subject-access reviews (migration 0012-subject-access-review): stored whole, read back in order,
 /// and changed only at the revision the change was decided on, with its audit entry.
-@Suite("Catalog access-review conformance")
+@Suite("Catalog access-review conformance", .timeLimit(.minutes(30)))
 struct AccessReviewConformanceTests {
     typealias C = CatalogConformanceTests
 

@@ -3,7 +3,7 @@ import Testing
 import VaultIndex
 
 /// The contract of ``Catalog``, checked on every backend.
-@Suite("Catalog conformance")
+@Suite("Catalog conformance", .timeLimit(.minutes(30)))
 struct CatalogConformanceTests {
     static let audit = AuditDraft(actor: "test", recordedAction: "test")
 

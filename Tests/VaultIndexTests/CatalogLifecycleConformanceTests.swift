@@ -4,7 +4,7 @@ import VaultIndex
 
 /// Retention, holds, disposal, requests, fsck and the exclusive lock: the rest of the ``Catalog``
 /// contract, checked on every backend.
-@Suite("Catalog lifecycle conformance")
+@Suite("Catalog lifecycle conformance", .timeLimit(.minutes(30)))
 struct CatalogLifecycleConformanceTests {
     typealias C = CatalogConformanceTests
     struct Boom: Error {}

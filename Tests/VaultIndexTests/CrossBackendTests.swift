@@ -5,7 +5,7 @@ import VaultIndex
 /// The same calls, with the same clock, give the same answers on every backend: records, orders,
 /// counts, errors and the audit chain down to each hash (so `verifyAudit` and checkpoints behave
 /// the same whichever catalog a vault uses).
-@Suite("Catalog backends agree")
+@Suite("Catalog backends agree", .timeLimit(.minutes(30)))
 struct CrossBackendTests {
     static func id(_ n: UInt8) -> RecordingID { try! RecordingID(bytes: [UInt8](repeating: n, count: 16)) }
 

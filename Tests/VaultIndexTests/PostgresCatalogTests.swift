@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Parsing catalog URLs and failing to connect: no server needed.
-@Suite("PostgreSQL configuration")
+@Suite("PostgreSQL configuration", .timeLimit(.minutes(30)))
 struct PostgresConfigurationTests {
     @Test func aFullURLIsParsedAndPercentDecoded() throws {
         let config = try PostgresConfiguration.parse(
@@ -123,7 +123,7 @@ struct PostgresConfigurationTests {
 /// What only a shared PostgreSQL server can show: several catalog instances (pools, as on several
 /// nodes) working on one database at once.
 @Suite("PostgresCatalog", .enabled(if: PostgresTestServer.url != nil || PostgresTestServer.required,
-                                   "SESSIONVAULT_TEST_POSTGRES_URL is unset (scripts/test-servers/postgres.sh start DIR; source DIR/env)"))
+                                   "SESSIONVAULT_TEST_POSTGRES_URL is unset (scripts/test-servers/postgres.sh start DIR; source DIR/env)"), .timeLimit(.minutes(30)))
 struct PostgresCatalogTests {
     typealias C = CatalogConformanceTests
 

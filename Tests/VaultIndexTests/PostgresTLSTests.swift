@@ -6,7 +6,7 @@ import Testing
 /// TLS to PostgreSQL with an organisation's own certificate authority (`sslrootcert`), against a
 /// real server this suite starts (scripts/test-servers/postgres.sh, on 127.0.0.1) with a
 /// certificate that a throwaway CA made by openssl issued.
-@Suite("PostgreSQL over TLS", .serialized)
+@Suite("PostgreSQL over TLS", .serialized, .timeLimit(.minutes(30)))
 struct PostgresTLSTests {
     static let pgInstalled = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).contains {
         FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/pg_ctl")

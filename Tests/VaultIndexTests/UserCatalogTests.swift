@@ -3,7 +3,7 @@ import Testing
 import VaultIndex
 
 /// The users part of the ``Catalog`` contract, checked on every backend.
-@Suite("User catalog")
+@Suite("User catalog", .timeLimit(.minutes(30)))
 struct UserCatalogTests {
     static func user(_ name: String, hash: UInt8, patients: [String] = ["p2", "p1"]) -> UserRecord {
         UserRecord(name: name, role: "clinician", tokenHash: [UInt8](repeating: hash, count: 32), patients: patients,

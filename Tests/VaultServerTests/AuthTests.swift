@@ -3,7 +3,7 @@ import Testing
 import SessionVault
 import VaultServer
 
-@Suite("Service authentication")
+@Suite("Service authentication", .timeLimit(.minutes(30)))
 struct AuthTests {
     @Test func everyAPIRouteNeedsAValidBearerToken() async throws {
         let f = try await ServerFixture.make()

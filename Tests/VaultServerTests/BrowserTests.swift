@@ -5,7 +5,7 @@ import Testing
 import VaultIndex
 
 /// The web page in a real browser: headless Chromium (Debian's) driven by chromedriver.
-@Suite("Web page in headless Chromium", .serialized)
+@Suite("Web page in headless Chromium", .serialized, .timeLimit(.minutes(30)))
 struct BrowserTests {
     /// A few seconds of VP8 + Opus WebM made by ffmpeg.
     static func makeWebM() async throws -> [UInt8] {
@@ -14,7 +14,7 @@ struct BrowserTests {
         let made = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/ffmpeg"), [
             "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-f", "lavfi", "-i", "sine=frequency=440",
             "-t", "8", "-c:v", "libvpx", "-b:v", "200k", "-c:a", "libopus", "-shortest", file.path])
-        guard made.succeeded else { throw RawHTTPClient.ClientError(description: "ffmpeg failed: \(made.stderr)") }
+        guard made.succeeded else { throw HTTPTestClient.ClientError(description: "ffmpeg failed: \(made.stderr)") }
         return Array(try Data(contentsOf: file))
     }
 

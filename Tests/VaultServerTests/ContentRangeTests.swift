@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,7 +6,7 @@ import Glibc
 import Testing
 import VaultServer
 
-@Suite("Service content streaming with Range")
+@Suite("Service content streaming with Range", .timeLimit(.minutes(30)))
 struct ContentRangeTests {
     @Test func theWholeRecordingIsStreamedWithValidators() async throws {
         let f = try await ServerFixture.make()
@@ -197,19 +198,11 @@ struct ContentRangeTests {
             let stalled = try StalledReader(port: client.port)
             defer { stalled.close() }
             try stalled.send("GET /api/recordings/\(f.recordingA)/content HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(f.token("alice"))\r\n\r\n")
-            var waited = 0
-            while server.activeStreams == 0, waited < 100 {
-                try await Task.sleep(for: .milliseconds(50))
-                waited += 1
-            }
+            _ = try await eventually(timeout: .seconds(30)) { server.activeStreams > 0 }
             #expect(server.activeStreams == 1, "the stalled request holds the only stream")
             #expect(try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": "bytes=0-9"]).status == 503)
             // The connection is closed once no write has completed for the idle timeout (1 s here).
-            waited = 0
-            while server.activeStreams > 0, waited < 200 {
-                try await Task.sleep(for: .milliseconds(50))
-                waited += 1
-            }
+            _ = try await eventually(timeout: .seconds(60)) { server.activeStreams == 0 }
             #expect(server.activeStreams == 0, "the stalled stream gave its permit back")
             let response = try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice"), headers: ["Range": "bytes=0-9"])
             #expect(response.status == 206)
@@ -224,8 +217,10 @@ struct ContentRangeTests {
             for _ in 0..<3 {
                 #expect(try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice")).status == 200)
             }
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(server.activeStreams == 0)
+            // A permit is released when the body has been written out, which can come a moment
+            // after the client has read the last byte.
+            let released = try await eventually(timeout: .seconds(30)) { server.activeStreams == 0 }
+            #expect(released)
         }
     }
 }
@@ -235,7 +230,7 @@ final class StalledReader: Sendable {
     let fd: Int32
 
     init(port: Int) throws {
-        fd = try RawHTTPClient.connect(port: port) { fd in
+        fd = try StalledReader.connect(port: port) { fd in
             var size: Int32 = 4096
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -244,9 +239,29 @@ final class StalledReader: Sendable {
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
-            throw RawHTTPClient.ClientError(description: "send failed")
+            throw HTTPTestClient.ClientError(description: "send failed")
         }
     }
 
     func close() { Glibc.close(fd) }
+
+    /// A TCP socket connected to 127.0.0.1:`port`, with `configure` applied before connecting.
+    static func connect(port: Int, configure: (Int32) -> Void = { _ in }) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HTTPTestClient.ClientError(description: "socket failed") }
+        configure(fd)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let failure = errno
+            Glibc.close(fd)
+            throw HTTPTestClient.ClientError(description: "connect failed: \(failure)")
+        }
+        return fd
+    }
 }

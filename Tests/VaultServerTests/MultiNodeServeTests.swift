@@ -5,7 +5,7 @@ import Testing
 /// sharing one PostgreSQL catalog and one S3 bucket on the servers `scripts/with-test-servers.sh`
 /// starts: an upload to one node is served by the other, and when one node is killed the other
 /// carries on. Skipped without those servers unless `SESSIONVAULT_REQUIRE_SERVERS=1` (as in `make test`).
-@Suite("Two serve nodes on PostgreSQL and S3", .serialized, .enabled(if: TestServers.shouldRun))
+@Suite("Two serve nodes on PostgreSQL and S3", .serialized, .enabled(if: TestServers.shouldRun), .timeLimit(.minutes(30)))
 struct MultiNodeServeTests {
     static let environment = ProcessInfo.processInfo.environment
 
@@ -52,12 +52,12 @@ struct MultiNodeServeTests {
         }
         let auth = ["Authorization": "Bearer " + token]
         let body = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
-        let uploaded = try await RawHTTPClient(port: nodeA.port).request("POST", "/api/recordings?session=S1&class=care", headers: auth,
+        let uploaded = try await HTTPTestClient(port: nodeA.port).request("POST", "/api/recordings?session=S1&class=care", headers: auth,
                                                                          body: .bytes(body))
         #expect(uploaded.status == 201)
         let id = try #require(try uploaded.json()["id"] as? String)
 
-        let b = RawHTTPClient(port: nodeB.port)
+        let b = HTTPTestClient(port: nodeB.port)
         #expect(try await b.get("/api/recordings/\(id)/content", headers: auth).body == body)
         let range = try await b.get("/api/recordings/\(id)/content", headers: auth.merging(["Range": "bytes=65530-131080"]) { $1 })
         #expect(range.status == 206)

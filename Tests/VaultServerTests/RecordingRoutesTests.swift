@@ -3,9 +3,9 @@ import Testing
 @testable import VaultIndex
 import VaultServer
 
-@Suite("Service listing, metadata and audit routes")
+@Suite("Service listing, metadata and audit routes", .timeLimit(.minutes(30)))
 struct RecordingRoutesTests {
-    static func ids(_ response: RawHTTPClient.Response) throws -> [String] {
+    static func ids(_ response: HTTPTestClient.Response) throws -> [String] {
         let items = try response.json()["items"] as? [[String: Any]] ?? []
         return items.compactMap { $0["id"] as? String }
     }

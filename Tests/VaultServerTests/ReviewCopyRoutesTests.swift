@@ -6,7 +6,7 @@ import Testing
 
 /// Review copies over HTTP: a GET never writes (it used to transcode and store a copy as a side
 /// effect of reading); a copy is made by POST, once, and dies with its source.
-@Suite("Review copies over HTTP", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "needs ffmpeg (make test installs it)"))
+@Suite("Review copies over HTTP", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "needs ffmpeg (make test installs it)"), .timeLimit(.minutes(30)))
 struct ReviewCopyRoutesTests {
     @Test func getReviewNeverWritesAndPostMakesTheCopyOnce() async throws {
         let f = try await ServerFixture.make()

@@ -5,7 +5,7 @@ import VaultCrypto
 import VaultIndex
 
 /// `sessionvault serve` and `sessionvault user` as separate processes.
-@Suite("serve and user commands", .serialized)
+@Suite("serve and user commands", .serialized, .timeLimit(.minutes(30)))
 struct ServeCommandTests {
     static let passphrase = "serve command passphrase"
 
@@ -16,7 +16,7 @@ struct ServeCommandTests {
         for arguments in [["init", "--chunk-size", chunk], ["role", "add", "clinician"], ["role", "add", "records-officer"],
                           ["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"]] {
             let result = try await ServeProcess.run(arguments, environment: env)
-            guard result.status == 0 else { throw RawHTTPClient.ClientError(description: "\(arguments): \(result.stderr)") }
+            guard result.status == 0 else { throw HTTPTestClient.ClientError(description: "\(arguments): \(result.stderr)") }
         }
         return (root, env)
     }
@@ -93,7 +93,7 @@ struct ServeCommandTests {
         let token = added.out.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServeProcess.Server.start(arguments: [], environment: env)
         defer { server.stop() }
-        let client = RawHTTPClient(port: server.port)
+        let client = HTTPTestClient(port: server.port)
         #expect(try await client.get("/healthz").status == 200)
         let before = try #require(server.residentBytes)
         let total: Int64 = 160 << 20

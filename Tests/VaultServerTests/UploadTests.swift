@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import SessionVault
 import Testing
@@ -5,7 +6,7 @@ import VaultCrypto
 import VaultIndex
 import VaultServer
 
-@Suite("Service uploads")
+@Suite("Service uploads", .timeLimit(.minutes(30)))
 struct UploadTests {
     /// Deterministic bytes for any offset, so a generator needs no memory.
     @Sendable static func pattern(_ offset: Int64, _ count: Int) -> [UInt8] {
@@ -106,12 +107,8 @@ struct UploadTests {
             }
             // A stream's slot is given back when its body has been written out, which can come a
             // moment after the client has read the last byte (seen under AddressSanitizer).
-            var waited = 0
-            while server.activeStreams != 0 && waited < 100 {
-                try await Task.sleep(for: .milliseconds(50))
-                waited += 1
-            }
-            #expect(server.activeStreams == 0)
+            let released = try await eventually(timeout: .seconds(30)) { server.activeStreams == 0 }
+            #expect(released)
         }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 import VaultStore
 
 /// The contract of ``BlobStore``, checked on every backend.
-@Suite("BlobStore conformance")
+@Suite("BlobStore conformance", .timeLimit(.minutes(30)))
 struct BlobStoreConformanceTests {
     @Test(arguments: BlobStoreBackend.tested)
     func putThenGetReturnsTheSameBytes(_ backend: BlobStoreBackend) async throws {

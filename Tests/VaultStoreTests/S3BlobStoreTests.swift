@@ -1,10 +1,11 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import VaultStore
 
 /// What only an S3 store does, against the real server in `SESSIONVAULT_TEST_S3_ENDPOINT`
 /// (SeaweedFS in `make test`): Object Lock, legal holds, signatures, paging, prefixes, uploads.
-@Suite("S3BlobStore against a real server", .enabled(if: S3TestEnvironment.shouldRun, "no S3 test server configured"))
+@Suite("S3BlobStore against a real server", .enabled(if: S3TestEnvironment.shouldRun, "no S3 test server configured"), .timeLimit(.minutes(30)))
 struct S3BlobStoreTests {
     let key = try! BlobKey("chunks/4f/rec/00000000")
 
@@ -41,8 +42,18 @@ struct S3BlobStoreTests {
             } catch {
                 guard case .locked? = error as? BlobStoreError else { throw error }
             }
-            try await Task.sleep(for: .seconds(max(0, until.timeIntervalSinceNow) + 1.5))
-            try await store.delete(key)
+            // Deletable once the lock has ended by the server's clock (which need not agree with
+            // ours to the second): retried until it has.
+            let deleted = try await eventually(timeout: .seconds(max(0, until.timeIntervalSinceNow) + 60), every: .milliseconds(250)) {
+                do {
+                    try await store.delete(key)
+                    return true
+                } catch {
+                    guard case .locked? = error as? BlobStoreError else { throw error }
+                    return false
+                }
+            }
+            #expect(deleted, "still locked a minute after its retain-until date")
             #expect(try await store.size(of: key) == nil)
             // Every version and delete marker is gone, not just hidden.
             #expect(try await store.listVersions(of: key).isEmpty)

@@ -3,7 +3,7 @@ import Testing
 @testable import VaultStore
 
 /// How requests are addressed: what is sent is exactly what is signed.
-@Suite("S3 request addressing")
+@Suite("S3 request addressing", .timeLimit(.minutes(30)))
 struct S3RequestTargetTests {
     func store(_ endpoint: String, style: S3Configuration.AddressingStyle, prefix: String = "") throws -> S3BlobStore {
         S3BlobStore(

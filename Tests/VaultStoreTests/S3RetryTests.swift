@@ -3,7 +3,7 @@ import Testing
 @testable import VaultStore
 
 /// How the S3 store retries, against loopback sockets that fail on purpose (no S3 server needed).
-@Suite("S3BlobStore retries")
+@Suite("S3BlobStore retries", .timeLimit(.minutes(30)))
 struct S3RetryTests {
     let key = try! BlobKey("chunks/77/rec/00000000")
 

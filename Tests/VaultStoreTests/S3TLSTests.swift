@@ -6,7 +6,7 @@ import Testing
 /// HTTPS to the object store with an organisation's own certificate authority (`ca=` in the blob
 /// store URL), against a real SeaweedFS this suite starts (scripts/test-servers/seaweedfs.sh, on
 /// 127.0.0.1) serving a certificate that a throwaway CA made by openssl issued.
-@Suite("S3 over HTTPS", .serialized)
+@Suite("S3 over HTTPS", .serialized, .timeLimit(.minutes(30)))
 struct S3TLSTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/test-servers/seaweedfs.sh").path

@@ -1,10 +1,10 @@
 /// Checks TOML text for input that makes the bundled toml++ (inside TOMLKit) abort on an internal
 /// assertion instead of reporting a syntax error, so such text is refused with a line number first.
 ///
-/// Found by fuzzing (`make fuzz`, FuzzSchedule): a table header whose name does not start with a
-/// bare-key character or a quote, e.g. `[a` at the end of a line or `[` followed by a newline,
-/// aborted the process in builds with C assertions enabled. Each crash found becomes a case here
-/// and a regression test.
+/// toml++ asserts instead of failing on a table header whose name does not start with a bare-key
+/// character or a quote (`[a` at the end of a line, `[` followed by a newline), so in builds with
+/// C assertions enabled such a schedule would abort the process rather than be refused. Every
+/// such input known (docs/RELIABILITY.md, "Fuzzing") is a case here and a regression test.
 public enum TOMLPreflight {
     /// The first problem as (line, message), or nil if the text is safe to hand to the parser.
     public static func problem(in text: String) -> (line: Int, message: String)? {

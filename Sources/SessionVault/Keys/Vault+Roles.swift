@@ -123,7 +123,7 @@ extension Vault {
                 }
                 try await markForErasure(batch)
                 let replaced = try await catalog.replaceWraps(replacements)
-                CrashPoint.reached("rotate.after-replace")
+                reached(.rotateAfterReplace)
                 // The old wraps are gone from the catalog: their leaves go too, so no copy of them opens.
                 // (A replacement skipped because its recording was destroyed meanwhile left an unused leaf,
                 // which the collector erases.)

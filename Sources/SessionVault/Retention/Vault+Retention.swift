@@ -81,7 +81,7 @@ extension Vault {
                                                                                          detail: "due dates of \(late.count) recording(s) committed during the withdrawal"))
                 updates += late
             }
-            CrashPoint.reached("withdraw.after-commit")
+            reached(.withdrawAfterCommit)
             // The catalog returns every wrap it deleted, those of a recording committed during the
             // withdrawal too: all their leaves go now.
             try await eraseLeaves(of: revokedWraps + revoked)

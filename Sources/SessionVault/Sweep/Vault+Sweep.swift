@@ -133,7 +133,7 @@ extension Vault {
             try await markForErasure(shreddedWraps)
             let start = try await catalog.startDisposal(items, at: clock(), actor: actor)
             let startedIDs = Set(start.started)
-            CrashPoint.reached("sweep.after-shred")
+            reached(.sweepAfterShred)
             // Crypto-shred, second half: the shredded wraps' leaves, so no copy of the catalog opens them;
             // with those the catalog deleted that were written after the listing above (a rotation or a
             // consent given again meanwhile).
@@ -191,6 +191,7 @@ extension Vault {
     /// blobs the store would not delete yet (Object Lock).
     func deleteBlobs(of records: [RecordingRecord]) async throws -> [RecordingID] {
         let store = self.store
+        let faults = memo.faultInjector
         return try await withThrowingTaskGroup(of: RecordingID?.self) { group in
             var locked: [RecordingID] = []
             var inFlight = 0
@@ -203,7 +204,7 @@ extension Vault {
                     do {
                         for index in 0..<max(record.chunkCount, 1) {
                             try await store.delete(try ChunkLayout.key(of: record.id, index: index))
-                            CrashPoint.reached("sweep.mid-blobs")
+                            faults?.reached(.sweepMidBlobs)
                         }
                         return nil
                     } catch let error as BlobStoreError {
@@ -228,7 +229,7 @@ extension Vault {
             ? "crypto-shred: every key wrap deleted and its erasure-tree leaf erased; every chunk deleted from the blob store"
             : "crypto-shred: every key wrap deleted (this catalog has no erasure tree); every chunk deleted from the blob store"
         deferred.formUnion(locked)
-        CrashPoint.reached("sweep.after-blobs")
+        reached(.sweepAfterBlobs)
         let lockedSet = Set(locked)
         var destruction: [DestructionRecord] = []
         for record in records where !lockedSet.contains(record.id) {

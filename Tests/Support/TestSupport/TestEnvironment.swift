@@ -14,6 +14,6 @@ public enum TestEnvironment {
     public static func isCallerState(_ name: String) -> Bool {
         guard name.hasPrefix("SESSIONVAULT_") else { return false }
         return name == "SESSIONVAULT_DIR" || name == "SESSIONVAULT_OFFICER" || name.contains("PASSPHRASE") || name.contains("TOKEN")
-            || name == "SESSIONVAULT_CONFIG" || name == "SESSIONVAULT_CRASH_AT"
+            || name == "SESSIONVAULT_CONFIG"
     }
 }

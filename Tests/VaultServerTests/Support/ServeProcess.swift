@@ -3,18 +3,7 @@ import Foundation
 
 /// The built `sessionvault` binary, run as operators run it.
 enum ServeProcess {
-    static var binary: URL {
-        if let explicit = ProcessInfo.processInfo.environment["SESSIONVAULT_BIN"] { return URL(fileURLWithPath: explicit) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("sessionvault")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return repo.appendingPathComponent(".build/debug/sessionvault")
-    }
+    static var binary: URL { BuiltProduct.sessionvault }
 
     typealias Result = ChildProcess.Output
 
@@ -51,7 +40,7 @@ enum ServeProcess {
             guard let range = seen.range(of: "://127.0.0.1:"), let port = Int(seen[range.upperBound...].prefix { $0.isNumber }) else {
                 child.send(SIGKILL)
                 _ = try? await child.finish()
-                throw RawHTTPClient.ClientError(description: "serve did not start: \(seen)")
+                throw HTTPTestClient.ClientError(description: "serve did not start: \(seen)")
             }
             return Server(child: child, port: port)
         }

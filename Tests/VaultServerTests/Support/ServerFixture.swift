@@ -61,7 +61,7 @@ struct ServerFixture {
 
     /// Runs the service on 127.0.0.1:0 for the duration of `body`, then stops it.
     func withServer(_ configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
-                    _ body: @Sendable (RawHTTPClient, VaultHTTPServer) async throws -> Void) async throws {
+                    _ body: @Sendable (HTTPTestClient, VaultHTTPServer) async throws -> Void) async throws {
         var configuration = configuration
         configuration.port = 0
         configuration.host = "127.0.0.1"
@@ -71,9 +71,9 @@ struct ServerFixture {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw RawHTTPClient.ClientError(description: "server did not start") }
+            guard let port = await iterator.next() else { throw HTTPTestClient.ClientError(description: "server did not start") }
             do {
-                try await body(RawHTTPClient(port: port), server)
+                try await body(HTTPTestClient(port: port, inProcess: true), server)
             } catch {
                 group.cancelAll()
                 throw error

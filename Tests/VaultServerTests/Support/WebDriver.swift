@@ -14,7 +14,7 @@ final class WebDriver {
     }
 
     let process = Process()
-    let client: RawHTTPClient
+    let client: HTTPTestClient
     var session = ""
 
     init() async throws {
@@ -24,7 +24,7 @@ final class WebDriver {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        client = RawHTTPClient(port: port)
+        client = HTTPTestClient(port: port)
         for _ in 0..<100 {
             if let status = try? await client.get("/status"), status.status == 200 { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -37,7 +37,7 @@ final class WebDriver {
         ]]]
         let created = try await command("POST", "/session", capabilities)
         session = (created["sessionId"] as? String) ?? ""
-        guard !session.isEmpty else { throw RawHTTPClient.ClientError(description: "no WebDriver session: \(created)") }
+        guard !session.isEmpty else { throw HTTPTestClient.ClientError(description: "no WebDriver session: \(created)") }
     }
 
     /// Runs a WebDriver command and returns its `value` object.
@@ -47,7 +47,7 @@ final class WebDriver {
         let response = try await client.request(method, path, headers: data == nil ? [:] : ["Content-Type": "application/json"],
                                                 body: data.map { .bytes($0) } ?? .none)
         let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
-        if response.status >= 400 { throw RawHTTPClient.ClientError(description: "WebDriver \(path): \(response.text.prefix(500))") }
+        if response.status >= 400 { throw HTTPTestClient.ClientError(description: "WebDriver \(path): \(response.text.prefix(500))") }
         if let value = json["value"] as? [String: Any] { return value }
         return ["value": json["value"] ?? NSNull(), "sessionId": json["sessionId"] ?? NSNull()]
     }
@@ -66,7 +66,7 @@ final class WebDriver {
             if (try await run(script)) as? Bool == true { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw RawHTTPClient.ClientError(description: "timed out waiting for: \(script)")
+        throw HTTPTestClient.ClientError(description: "timed out waiting for: \(script)")
     }
 
     func quit() async {
@@ -90,7 +90,7 @@ final class WebDriver {
                 return getsockname(fd, pointer, &length)
             }
         }
-        guard bound == 0 else { throw RawHTTPClient.ClientError(description: "no free port") }
+        guard bound == 0 else { throw HTTPTestClient.ClientError(description: "no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -77,15 +77,20 @@ extension ReportingPeriod {
 
 extension Vault {
     /// Builds the FOI figures for a reporting period that has ended, under the configured
-    /// disclosure control (`control` overrides it, for tests), and audits the export with the
-    /// period and the method.
-    public func foiReport(period: ReportingPeriod, control: DisclosureControl? = nil, actor: String) async throws(VaultError) -> FOIReport {
+    /// disclosure control, and audits the export with the period and the method.
+    public func foiReport(period: ReportingPeriod, actor: String) async throws(VaultError) -> FOIReport {
+        try await foiReport(period: period, control: config.foi, actor: actor)
+    }
+
+    /// ``foiReport(period:actor:)`` under `control` instead of the configured disclosure control,
+    /// for the tests that attack each control. Not public: publishing under a weaker control than
+    /// the configuration's would bypass the operator's choice.
+    @_spi(Testing) public func foiReport(period: ReportingPeriod, control: DisclosureControl, actor: String) async throws(VaultError) -> FOIReport {
         try await vaultBoundary {
             let today = CivilDate(clock())
             guard period.hasEnded(before: today) else {
                 throw VaultError.reportingPeriodNotEnded(period: period.description, lastDay: period.last.description, today: today.description)
             }
-            let control = control ?? config.foi
             let months = period.months
             var figures: [FOIFigure] = []
             for measure in AggregateMeasure.allCases {

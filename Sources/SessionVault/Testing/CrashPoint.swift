@@ -1,0 +1,15 @@
+/// Named points in multi-step write paths: after each, a crash must leave a state the next run
+/// finishes (docs/OPERATIONS.md, "Crash safety, by write path"). A ``FaultInjector`` is told
+/// when one is reached; the shipped program installs none.
+@_spi(Testing) public enum CrashPoint: String, CaseIterable, Sendable {
+    /// A sweep's destruction, after the catalog shredded the wraps and before their erasure-tree leaves are erased.
+    case sweepAfterShred = "sweep.after-shred"
+    /// A sweep's destruction, after each chunk deleted from the blob store.
+    case sweepMidBlobs = "sweep.mid-blobs"
+    /// A sweep's destruction, after every chunk is deleted and before the destruction records are written.
+    case sweepAfterBlobs = "sweep.after-blobs"
+    /// A consent withdrawal, after its catalog transaction and before the revoked wraps' leaves are erased.
+    case withdrawAfterCommit = "withdraw.after-commit"
+    /// A role rotation, after a batch of wraps is replaced and before the old wraps' leaves are erased.
+    case rotateAfterReplace = "rotate.after-replace"
+}
