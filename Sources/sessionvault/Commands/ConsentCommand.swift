@@ -41,19 +41,20 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .consent)
-                let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
-                var holder: UnlockedRole? = nil
-                if let unlockRole {
-                    let roleSecret = try rolePassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock role '\(unlockRole)'") } ?? secret
-                    holder = try await opened.unlockRole(unlockRole, passphrase: roleSecret)
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .consent)
+                    let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
+                    var holder: UnlockedRole? = nil
+                    if let unlockRole {
+                        let roleSecret = try rolePassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock role '\(unlockRole)'") } ?? secret
+                        holder = try await opened.unlockRole(unlockRole, passphrase: roleSecret)
+                    }
+                    let active = try await opened.recordConsent(
+                        ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
+                                       otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, actor: actor)
+                    if json { try printJSON(active.map(ConsentView.init)); return }
+                    print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
                 }
-                let active = try await opened.recordConsent(
-                    ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
-                                   otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, actor: actor)
-                if json { try printJSON(active.map(ConsentView.init)); return }
-                print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
             }
         }
     }
@@ -76,11 +77,12 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .consent)
-                let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date, actor: actor)
-                if json { try printJSON(active.map(ConsentView.init)); return }
-                print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .consent)
+                    let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date, actor: actor)
+                    if json { try printJSON(active.map(ConsentView.init)); return }
+                    print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
+                }
             }
         }
     }
@@ -95,13 +97,14 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let rows = try await opened.consentHistory(session: session).map(ConsentView.init)
-                if json { try printJSON(rows); return }
-                if rows.isEmpty { print("Session \(session) has no recorded consent."); return }
-                printTable(header: ["SCOPE", "GIVEN", "STATUS", "EVIDENCE", "PATIENT"], rows: rows.map { row in
-                    [row.scope, row.givenOn, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
-                })
+                try await vault.withVault { opened in
+                    let rows = try await opened.consentHistory(session: session).map(ConsentView.init)
+                    if json { try printJSON(rows); return }
+                    if rows.isEmpty { print("Session \(session) has no recorded consent."); return }
+                    printTable(header: ["SCOPE", "GIVEN", "STATUS", "EVIDENCE", "PATIENT"], rows: rows.map { row in
+                        [row.scope, row.givenOn, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
+                    })
+                }
             }
         }
     }

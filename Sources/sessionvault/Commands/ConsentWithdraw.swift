@@ -21,15 +21,16 @@ extension ConsentCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .consent)
-                let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, actor: actor)
-                if json { try printJSON(summary); return }
-                print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
-                      + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
-                print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
-                for id in summary.recordings {
-                    print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .consent)
+                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, actor: actor)
+                    if json { try printJSON(summary); return }
+                    print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
+                          + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
+                    print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
+                    for id in summary.recordings {
+                        print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                    }
                 }
             }
         }

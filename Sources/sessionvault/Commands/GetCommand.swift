@@ -37,31 +37,32 @@ struct GetCommand: AsyncParsableCommand {
                     throw VaultError.invalidRange(error.text)
                 }
             }
-            let opened = try await vault.open()
-            let actor = Vault.defaultActor
-            // Refuse before asking for any secret if the role holds no key.
-            _ = try await opened.requireWrap(recordingID, role: role, actor: actor, purpose: purpose)
-            let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-            let recording = try await opened.open(recordingID, as: unlocked, actor: actor, purpose: purpose, detail: range.map { "range \($0)" })
-            var byteRange: Range<Int64>? = nil
-            if let spec {
-                guard let resolved = spec.resolve(size: recording.byteCount) else {
-                    throw VaultError.rangeNotSatisfiable(range: spec.description, size: recording.byteCount)
+            try await vault.withVault { opened in
+                let actor = Vault.defaultActor
+                // Refuse before asking for any secret if the role holds no key.
+                _ = try await opened.requireWrap(recordingID, role: role, actor: actor, purpose: purpose)
+                let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+                let recording = try await opened.open(recordingID, as: unlocked, actor: actor, purpose: purpose, detail: range.map { "range \($0)" })
+                var byteRange: Range<Int64>? = nil
+                if let spec {
+                    guard let resolved = spec.resolve(size: recording.byteCount) else {
+                        throw VaultError.rangeNotSatisfiable(range: spec.description, size: recording.byteCount)
+                    }
+                    byteRange = resolved
                 }
-                byteRange = resolved
-            }
-            if let output {
-                var sink = try FileSink(creating: output)
-                do {
+                if let output {
+                    var sink = try FileSink(creating: output)
+                    do {
+                        try await opened.stream(recording, range: byteRange, to: &sink)
+                        try sink.commit()
+                    } catch {
+                        sink.abandon()
+                        throw error
+                    }
+                } else {
+                    var sink = FileSink(descriptor: STDOUT_FILENO, name: "stdout")
                     try await opened.stream(recording, range: byteRange, to: &sink)
-                    try sink.commit()
-                } catch {
-                    sink.abandon()
-                    throw error
                 }
-            } else {
-                var sink = FileSink(descriptor: STDOUT_FILENO, name: "stdout")
-                try await opened.stream(recording, range: byteRange, to: &sink)
             }
         }
     }

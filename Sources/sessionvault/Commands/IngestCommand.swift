@@ -30,28 +30,29 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            var size: Int? = nil
-            if let chunkSize {
-                guard let parsed = ByteCount.parse(chunkSize) else { throw VaultError.invalidArgument("invalid --chunk-size '\(chunkSize)' (e.g. 4MiB)") }
-                size = parsed
+            try await vault.withVault { opened in
+                var size: Int? = nil
+                if let chunkSize {
+                    guard let parsed = ByteCount.parse(chunkSize) else { throw VaultError.invalidArgument("invalid --chunk-size '\(chunkSize)' (e.g. 4MiB)") }
+                    size = parsed
+                }
+                var reader = try FileChunkReader(path: input)
+                defer { reader.close() }
+                let bar = ProgressBar(label: "ingest", total: reader.knownSize)
+                let summary = try await opened.ingest(
+                    IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: size,
+                                  capturedOn: captured.flatMap(CaptureDate.parse)),
+                    from: &reader, progress: { bar.update($0) })
+                bar.finish()
+                switch summary.capturedFrom {
+                case .given: break
+                case .media: note("sessionvault: the capture date \(summary.capturedOn) is the one the recording itself states (WebM DateUTC)")
+                case .uploadDay:
+                    note("sessionvault: warning: no --captured date given and the recording states none: the capture date is taken as today "
+                         + "(\(summary.capturedOn)); a session recorded earlier is then kept longer than its schedule says")
+                }
+                if json { try printJSON(summary) } else { print(summary.id) }
             }
-            var reader = try FileChunkReader(path: input)
-            defer { reader.close() }
-            let bar = ProgressBar(label: "ingest", total: reader.knownSize)
-            let summary = try await opened.ingest(
-                IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: size,
-                              capturedOn: captured.flatMap(CaptureDate.parse)),
-                from: &reader, progress: { bar.update($0) })
-            bar.finish()
-            switch summary.capturedFrom {
-            case .given: break
-            case .media: note("sessionvault: the capture date \(summary.capturedOn) is the one the recording itself states (WebM DateUTC)")
-            case .uploadDay:
-                note("sessionvault: warning: no --captured date given and the recording states none: the capture date is taken as today "
-                     + "(\(summary.capturedOn)); a session recorded earlier is then kept longer than its schedule says")
-            }
-            if json { try printJSON(summary) } else { print(summary.id) }
         }
     }
 }

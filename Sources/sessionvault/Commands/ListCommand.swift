@@ -35,33 +35,34 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            var filter = RecordingFilter(clinician: clinician, session: session, retentionClass: retentionClass)
-            if let patient {
-                filter.patient = try opened.pseudonym(ofPatient: patient, vaultPassphrase: try passphrase.read(purpose: "look up a patient"))
-            }
-            if let since {
-                guard let date = ISO8601DateFormatter.civil.date(from: since) else {
-                    throw VaultError.invalidArgument("invalid --since '\(since)': expected YYYY-MM-DD")
+            try await vault.withVault { opened in
+                var filter = RecordingFilter(clinician: clinician, session: session, retentionClass: retentionClass)
+                if let patient {
+                    filter.patient = try opened.pseudonym(ofPatient: patient, vaultPassphrase: try passphrase.read(purpose: "look up a patient"))
                 }
-                filter.since = date
+                if let since {
+                    guard let date = ISO8601DateFormatter.civil.date(from: since) else {
+                        throw VaultError.invalidArgument("invalid --since '\(since)': expected YYYY-MM-DD")
+                    }
+                    filter.since = date
+                }
+                let rows = try await opened.recordings(matching: filter).map { r in
+                    Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
+                        retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
+                        dueOn: r.dueOn, source: r.sourceID?.description,
+                        media: r.mediaFacts.flatMap { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) })
+                }
+                if json { try printJSON(rows); return }
+                if rows.isEmpty { print("No recordings match."); return }
+                let header = ["ID", "CREATED (UTC)", "SESSION", "PATIENT", "CLINICIAN", "CLASS", "SIZE", "TYPE", "DUE"]
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+                let table = rows.map { row in
+                    [row.id, formatter.string(from: row.createdAt), row.session, String(row.patient.prefix(12)), row.clinician, row.retentionClass,
+                     ByteCount.format(row.byteCount), row.mediaType, row.dueOn ?? "-"]
+                }
+                printTable(header: header, rows: table)
             }
-            let rows = try await opened.recordings(matching: filter).map { r in
-                Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
-                    retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
-                    dueOn: r.dueOn, source: r.sourceID?.description,
-                    media: r.mediaFacts.flatMap { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) })
-            }
-            if json { try printJSON(rows); return }
-            if rows.isEmpty { print("No recordings match."); return }
-            let header = ["ID", "CREATED (UTC)", "SESSION", "PATIENT", "CLINICIAN", "CLASS", "SIZE", "TYPE", "DUE"]
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-            let table = rows.map { row in
-                [row.id, formatter.string(from: row.createdAt), row.session, String(row.patient.prefix(12)), row.clinician, row.retentionClass,
-                 ByteCount.format(row.byteCount), row.mediaType, row.dueOn ?? "-"]
-            }
-            printTable(header: header, rows: table)
         }
     }
 }

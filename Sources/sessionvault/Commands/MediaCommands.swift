@@ -37,40 +37,41 @@ struct ReviewCommand: AsyncParsableCommand {
         try await reportingErrors {
             guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
             let chosen = ReviewProfile(rawValue: profile)!
-            let opened = try await vault.open()
-            _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "review")
-            let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-            let summary: ReviewSummary
-            do {
-                if store {
-                    summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen)
-                } else if let output {
-                    var sink = try RewritableFileSink(creating: output)
-                    do {
-                        summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink)
-                        try sink.commit()
-                    } catch {
-                        sink.abandon()
-                        throw error
+            try await vault.withVault { opened in
+                _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "review")
+                let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+                let summary: ReviewSummary
+                do {
+                    if store {
+                        summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen)
+                    } else if let output {
+                        var sink = try RewritableFileSink(creating: output)
+                        do {
+                            summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink)
+                            try sink.commit()
+                        } catch {
+                            sink.abandon()
+                            throw error
+                        }
+                    } else {
+                        guard isatty(STDOUT_FILENO) == 0 else {
+                            throw VaultError.invalidArgument("refusing to write media to a terminal: use -o FILE, --store, or a pipe")
+                        }
+                        var sink = StdoutMediaSink()
+                        summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink)
                     }
-                } else {
-                    guard isatty(STDOUT_FILENO) == 0 else {
-                        throw VaultError.invalidArgument("refusing to write media to a terminal: use -o FILE, --store, or a pipe")
-                    }
-                    var sink = StdoutMediaSink()
-                    summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink)
+                } catch let error as MediaError {
+                    throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(error.description)")
                 }
-            } catch let error as MediaError {
-                throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(error.description)")
-            }
-            for warning in summary.warnings { note("sessionvault: warning: \(warning)") }
-            if json { try printJSON(summary); return }
-            if store || output != nil {
-                let facts = summary.facts
-                print("Review copy (\(summary.contentType), \(ByteCount.format(summary.bytes))"
-                      + (facts.width.map { ", \($0)x\(facts.height ?? 0)" } ?? "")
-                      + (facts.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "") + ")"
-                      + (summary.stored.map { " stored as \($0)" } ?? " written to \(output ?? "")"))
+                for warning in summary.warnings { note("sessionvault: warning: \(warning)") }
+                if json { try printJSON(summary); return }
+                if store || output != nil {
+                    let facts = summary.facts
+                    print("Review copy (\(summary.contentType), \(ByteCount.format(summary.bytes))"
+                          + (facts.width.map { ", \($0)x\(facts.height ?? 0)" } ?? "")
+                          + (facts.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "") + ")"
+                          + (summary.stored.map { " stored as \($0)" } ?? " written to \(output ?? "")"))
+                }
             }
         }
     }
@@ -89,17 +90,18 @@ struct ProbeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-            let opened = try await vault.open()
-            _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
-            let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-            guard let facts = try await opened.probe(recording, as: unlocked) else {
-                print("Not a recognised media stream (WebM, Matroska or Ogg).")
-                return
+            try await vault.withVault { opened in
+                _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
+                let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+                guard let facts = try await opened.probe(recording, as: unlocked) else {
+                    print("Not a recognised media stream (WebM, Matroska or Ogg).")
+                    return
+                }
+                if json { try printJSON(facts); return }
+                print("container \(facts.container), video \(facts.videoCodec ?? "none")"
+                      + (facts.width.map { " \($0)x\(facts.height ?? 0)" } ?? "") + ", audio \(facts.audioCodec ?? "none")"
+                      + (facts.audioChannels.map { " \($0) ch" } ?? "") + (facts.durationSeconds.map { String(format: ", %.2f s", $0) } ?? ""))
             }
-            if json { try printJSON(facts); return }
-            print("container \(facts.container), video \(facts.videoCodec ?? "none")"
-                  + (facts.width.map { " \($0)x\(facts.height ?? 0)" } ?? "") + ", audio \(facts.audioCodec ?? "none")"
-                  + (facts.audioChannels.map { " \($0) ch" } ?? "") + (facts.durationSeconds.map { String(format: ", %.2f s", $0) } ?? ""))
         }
     }
 }

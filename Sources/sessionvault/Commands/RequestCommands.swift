@@ -31,10 +31,11 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let type = RequestRecord.Kind(rawValue: kind) else { throw VaultError.invalidArgument("--type must be sar or foi") }
-                let opened = try await vault.open()
-                let record = try await opened.addRequest(kind: type, received: received, extended: extended, reference: ref,
-                                                         actor: try await officer.actor(opened, for: .requests))
-                print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
+                try await vault.withVault { opened in
+                    let record = try await opened.addRequest(kind: type, received: received, extended: extended, reference: ref,
+                                                             actor: try await officer.actor(opened, for: .requests))
+                    print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
+                }
             }
         }
     }
@@ -48,16 +49,17 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let rows = try await opened.requestRegister(includeClosed: all)
-                if json { try printJSON(rows); return }
-                if rows.isEmpty { print("No requests."); return }
-                printTable(header: ["ID", "TYPE", "RECEIVED", "DUE", "STATUS", "EXTENDED", "REF"], rows: rows.map { r in
-                    [String(r.id), r.kind.rawValue, r.receivedOn.description, r.dueOn.description, describe(r), r.extendedOn?.description ?? "",
-                     r.reference ?? ""]
-                })
-                let overdue = rows.filter { $0.state == .overdue }.count
-                if overdue > 0 { print("\(overdue) overdue") }
+                try await vault.withVault { opened in
+                    let rows = try await opened.requestRegister(includeClosed: all)
+                    if json { try printJSON(rows); return }
+                    if rows.isEmpty { print("No requests."); return }
+                    printTable(header: ["ID", "TYPE", "RECEIVED", "DUE", "STATUS", "EXTENDED", "REF"], rows: rows.map { r in
+                        [String(r.id), r.kind.rawValue, r.receivedOn.description, r.dueOn.description, describe(r), r.extendedOn?.description ?? "",
+                         r.reference ?? ""]
+                    })
+                    let overdue = rows.filter { $0.state == .overdue }.count
+                    if overdue > 0 { print("\(overdue) overdue") }
+                }
             }
         }
     }
@@ -70,16 +72,17 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let timeline = try await opened.requestTimeline(id)
-                if json { try printJSON(timeline); return }
-                let r = timeline.request
-                print("Request \(r.id) (\(r.kind.rawValue.uppercased()))\(r.reference.map { ", ref \($0)" } ?? ""): \(describe(r)), due \(r.dueOn)")
-                var rows = [[r.receivedOn.description, "received", "", "", ""]]
-                for event in timeline.events {
-                    rows.append([event.on, event.kind.rawValue, event.reason ?? "", event.dueOn, event.actor])
+                try await vault.withVault { opened in
+                    let timeline = try await opened.requestTimeline(id)
+                    if json { try printJSON(timeline); return }
+                    let r = timeline.request
+                    print("Request \(r.id) (\(r.kind.rawValue.uppercased()))\(r.reference.map { ", ref \($0)" } ?? ""): \(describe(r)), due \(r.dueOn)")
+                    var rows = [[r.receivedOn.description, "received", "", "", ""]]
+                    for event in timeline.events {
+                        rows.append([event.on, event.kind.rawValue, event.reason ?? "", event.dueOn, event.actor])
+                    }
+                    printTable(header: ["DAY", "CHANGE", "REASON", "DUE AFTER", "BY"], rows: rows)
                 }
-                printTable(header: ["DAY", "CHANGE", "REASON", "DUE AFTER", "BY"], rows: rows)
             }
         }
     }
@@ -106,10 +109,11 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on,
-                                                           actor: try await officer.actor(opened, for: .requests))
-                print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
+                try await vault.withVault { opened in
+                    let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on,
+                                                               actor: try await officer.actor(opened, for: .requests))
+                    print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
+                }
             }
         }
     }
@@ -124,9 +128,10 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.resumeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
-                print("Resumed request \(id): due \(status.dueOn)")
+                try await vault.withVault { opened in
+                    let status = try await opened.resumeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
+                    print("Resumed request \(id): due \(status.dueOn)")
+                }
             }
         }
     }
@@ -146,9 +151,10 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.extendRequest(id, reason: reason, on: on, actor: try await officer.actor(opened, for: .requests))
-                print("Extended request \(id): due \(status.dueOn)")
+                try await vault.withVault { opened in
+                    let status = try await opened.extendRequest(id, reason: reason, on: on, actor: try await officer.actor(opened, for: .requests))
+                    print("Extended request \(id): due \(status.dueOn)")
+                }
             }
         }
     }
@@ -165,9 +171,10 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.closeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
-                print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
+                try await vault.withVault { opened in
+                    let status = try await opened.closeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
+                    print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
+                }
             }
         }
     }
@@ -259,52 +266,54 @@ struct ExportCommand: AsyncParsableCommand {
                     ageRecipient = .scrypt(passphrase: try PassphraseSource.file(bundlePassphraseFile!).read(purpose: "protect the bundle"))
                 }
                 try ageRecipient.validate()
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .export)
-                _ = try await opened.requireRole(role)
-                let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
-                let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
-                let unlocked = try await opened.unlockRole(role, passphrase: roleSecret)
-                let sink = try FileSink(creating: out)
-                let bar = ProgressBar(label: "export", total: nil, minimum: 0)
-                do {
-                    let result: (SubjectAccessSummary, FileSink)
-                    if let fromReview {
-                        result = try await opened.exportSubjectAccess(review: fromReview, patient: patient, recordsOfficer: unlocked,
-                                                                                   vaultPassphrase: vaultSecret,
-                                                                                   recipient: ageRecipient, to: sink, actor: actor,
-                                                                                   progress: { bar.update($0) })
-                    } else {
-                        result = try await opened.exportSubjectAccess(patient: patient!, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
-                                                                                   recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
-                                                                                   actor: actor, progress: { bar.update($0) })
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .export)
+                    _ = try await opened.requireRole(role)
+                    let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
+                    let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
+                    let unlocked = try await opened.unlockRole(role, passphrase: roleSecret)
+                    let sink = try FileSink(creating: out)
+                    let bar = ProgressBar(label: "export", total: nil, minimum: 0)
+                    do {
+                        let result: (SubjectAccessSummary, FileSink)
+                        if let fromReview {
+                            result = try await opened.exportSubjectAccess(review: fromReview, patient: patient, recordsOfficer: unlocked,
+                                                                                       vaultPassphrase: vaultSecret,
+                                                                                       recipient: ageRecipient, to: sink, actor: actor,
+                                                                                       progress: { bar.update($0) })
+                        } else {
+                            result = try await opened.exportSubjectAccess(patient: patient!, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
+                                                                                       recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
+                                                                                       actor: actor, progress: { bar.update($0) })
+                        }
+                        let (summary, finished) = result
+                        try finished.commit()
+                        bar.finish()
+                        if json { try printJSON(summary); return }
+                        print("Wrote \(out): \(summary.recordings) recordings, \(ByteCount.format(summary.bytes)) (open with: age -d -o bundle.tar \(out))")
+                        if let id = summary.review {
+                            print("Released signed-off review \(id); \(summary.withheld) item(s) withheld")
+                        } else {
+                            print("Not reviewed: every recording of the patient is in the bundle and nothing was withheld")
+                        }
+                    } catch {
+                        sink.abandon()
+                        throw error
                     }
-                    let (summary, finished) = result
-                    try finished.commit()
-                    bar.finish()
-                    if json { try printJSON(summary); return }
-                    print("Wrote \(out): \(summary.recordings) recordings, \(ByteCount.format(summary.bytes)) (open with: age -d -o bundle.tar \(out))")
-                    if let id = summary.review {
-                        print("Released signed-off review \(id); \(summary.withheld) item(s) withheld")
-                    } else {
-                        print("Not reviewed: every recording of the patient is in the bundle and nothing was withheld")
-                    }
-                } catch {
-                    sink.abandon()
-                    throw error
                 }
             }
         }
 
         private func draft() async throws {
-            let opened = try await vault.open()
-            let actor = try await officer.actor(opened, for: .export)
-            let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
-                ?? passphrase.read(purpose: "unlock the vault secrets")
-            let draft = try await opened.draftSubjectAccessReview(patient: patient!, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
-            if json { try printJSON(draft); return }
-            print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
-            SubjectAccessReviewCommand.printReview(draft)
+            try await vault.withVault { opened in
+                let actor = try await officer.actor(opened, for: .export)
+                let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
+                    ?? passphrase.read(purpose: "unlock the vault secrets")
+                let draft = try await opened.draftSubjectAccessReview(patient: patient!, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
+                if json { try printJSON(draft); return }
+                print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
+                SubjectAccessReviewCommand.printReview(draft)
+            }
         }
     }
 
@@ -335,17 +344,18 @@ struct ExportCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from, to: to)
-                let opened = try await vault.open()
-                let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
-                if json {
-                    try printJSON(report)
-                } else if let out {
-                    do { try Data(report.csv().utf8).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting) } catch {
-                        throw VaultError.output(path: out, reason: (error as NSError).localizedDescription)
+                try await vault.withVault { opened in
+                    let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
+                    if json {
+                        try printJSON(report)
+                    } else if let out {
+                        do { try Data(report.csv().utf8).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting) } catch {
+                            throw VaultError.output(path: out, reason: (error as NSError).localizedDescription)
+                        }
+                        print("Wrote \(report.figures.count) figures for \(report.period) (\(report.from) to \(report.to)) to \(out); \(opened.config.foi.summary)")
+                    } else {
+                        print(report.csv(), terminator: "")
                     }
-                    print("Wrote \(report.figures.count) figures for \(report.period) (\(report.from) to \(report.to)) to \(out); \(opened.config.foi.summary)")
-                } else {
-                    print(report.csv(), terminator: "")
                 }
             }
         }

@@ -27,12 +27,13 @@ struct PatientCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .patientEvent)
-                let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
-                                                                  born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
-                print("Recorded; \(updates.count) recordings' due dates recomputed")
-                for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .patientEvent)
+                    let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
+                                                                      born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
+                    print("Recorded; \(updates.count) recordings' due dates recomputed")
+                    for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
+                }
             }
         }
     }
@@ -62,17 +63,18 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .placeHold)
-                var id: RecordingID? = nil
-                if let recording {
-                    guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
-                    id = parsed
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .placeHold)
+                    var id: RecordingID? = nil
+                    if let recording {
+                        guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
+                        id = parsed
+                    }
+                    let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
+                    let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
+                                                           actor: actor)
+                    print("Placed hold \(hold)")
                 }
-                let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
-                let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
-                                                       actor: actor)
-                print("Placed hold \(hold)")
             }
         }
     }
@@ -85,9 +87,10 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                try await opened.releaseHold(id, actor: try await officer.actor(opened, for: .releaseHold))
-                print("Released hold \(id)")
+                try await vault.withVault { opened in
+                    try await opened.releaseHold(id, actor: try await officer.actor(opened, for: .releaseHold))
+                    print("Released hold \(id)")
+                }
             }
         }
     }
@@ -100,10 +103,10 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let count = try await opened.syncAllLegalHolds()
-                await opened.close()
-                print("Legal holds in the store match the catalog for \(count) recording(s).")
+                try await vault.withVault { opened in
+                    let count = try await opened.syncAllLegalHolds()
+                    print("Legal holds in the store match the catalog for \(count) recording(s).")
+                }
             }
         }
     }
@@ -116,7 +119,7 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let holds = try await vault.open().holds(includeReleased: all)
+                let holds = try await vault.withVault { try await $0.holds(includeReleased: all) }
                 if json { try printJSON(holds); return }
                 if holds.isEmpty { print("No holds."); return }
                 printTable(header: ["ID", "ON", "REF", "REASON", "PLACED", "BY", "RELEASED"], rows: holds.map { hold in
@@ -157,37 +160,38 @@ struct SweepCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            let when = now.flatMap { ISO8601DateFormatter.civil.date(from: $0) }?.addingTimeInterval(12 * 3600)
-            let bar = ProgressBar(label: "sweep", total: nil)
-            let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
-            bar.finish()
-            let waitingList = waiting ? try await opened.recordingsWaitingForEvents(limit: 20) : nil
-            if json {
+            try await vault.withVault { opened in
+                let when = now.flatMap { ISO8601DateFormatter.civil.date(from: $0) }?.addingTimeInterval(12 * 3600)
+                let bar = ProgressBar(label: "sweep", total: nil)
+                let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
+                bar.finish()
+                let waitingList = waiting ? try await opened.recordingsWaitingForEvents(limit: 20) : nil
+                if json {
+                    if let waitingList {
+                        try printJSON(DryRunWithWaiting(sweep: report, waitingTotal: waitingList.total, waitingOldest: waitingList.oldest))
+                    } else {
+                        try printJSON(report)
+                    }
+                    return
+                }
+                let dueCount = report.due.reduce(0) { $0 + $1.count }
+                let heldCount = report.due.reduce(0) { $0 + $1.held }
+                print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
+                for row in report.due {
+                    print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
+                }
                 if let waitingList {
-                    try printJSON(DryRunWithWaiting(sweep: report, waitingTotal: waitingList.total, waitingOldest: waitingList.oldest))
-                } else {
-                    try printJSON(report)
+                    print("\(waitingList.total) recordings wait for a patient event (no due date yet)\(waitingList.total > 0 ? "; the oldest:" : "")")
+                    for item in waitingList.oldest {
+                        print("  \(item.id)  captured \(item.capturedOn)  \(item.retentionClass)  patient \(item.patientPseudonym.prefix(12))  \(item.rule ?? "")")
+                    }
                 }
-                return
-            }
-            let dueCount = report.due.reduce(0) { $0 + $1.count }
-            let heldCount = report.due.reduce(0) { $0 + $1.held }
-            print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
-            for row in report.due {
-                print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
-            }
-            if let waitingList {
-                print("\(waitingList.total) recordings wait for a patient event (no due date yet)\(waitingList.total > 0 ? "; the oldest:" : "")")
-                for item in waitingList.oldest {
-                    print("  \(item.id)  captured \(item.capturedOn)  \(item.retentionClass)  patient \(item.patientPseudonym.prefix(12))  \(item.rule ?? "")")
+                if report.anotherSweeperActive {
+                    print("Another sweeper holds the sweep lock (another process or node): nothing changed; it will do the work.")
+                } else if !dryRun {
+                    print("Destroyed \(report.destroyed), finished \(report.resumed) interrupted, queued \(report.queuedForReview) for review"
+                          + (report.deferred.isEmpty ? "" : ", \(report.deferred.count) deferred (store lock)"))
                 }
-            }
-            if report.anotherSweeperActive {
-                print("Another sweeper holds the sweep lock (another process or node): nothing changed; it will do the work.")
-            } else if !dryRun {
-                print("Destroyed \(report.destroyed), finished \(report.resumed) interrupted, queued \(report.queuedForReview) for review"
-                      + (report.deferred.isEmpty ? "" : ", \(report.deferred.count) deferred (store lock)"))
             }
         }
     }
@@ -218,16 +222,16 @@ struct SweeperCommand: AsyncParsableCommand {
             guard let level = Logger.Level(rawValue: logLevel) else { throw VaultError.invalidArgument("invalid --log-level '\(logLevel)'") }
             var logger = Logger(label: "sessionvault.sweeper") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
-            let opened = try await vault.open()
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))]
-            if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
-                services.append(.init(service: checkpointer))
+            try await vault.withVault { opened in
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))]
+                if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
+                    services.append(.init(service: checkpointer))
+                }
+                let group = ServiceGroup(configuration: .init(
+                    services: services,
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-            await opened.close()
         }
     }
 
@@ -257,7 +261,7 @@ struct DestroyedCommand: AsyncParsableCommand {
                     guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
                     return date
                 }
-                let records = try await vault.open().destructionRecords(since: since, limit: limit)
+                let records = try await vault.withVault { try await $0.destructionRecords(since: since, limit: limit) }
                 if json { try printJSON(records); return }
                 if records.isEmpty { print("No destruction records."); return }
                 printTable(header: ["RECORDING", "CLASS", "DUE", "AS OF", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
@@ -283,7 +287,7 @@ struct DispositionCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let rows = try await vault.open().dispositions(status: all ? nil : .pending)
+                let rows = try await vault.withVault { try await $0.dispositions(status: all ? nil : .pending) }
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("No recordings waiting for review."); return }
                 printTable(header: ["RECORDING", "STATUS", "DUE", "RULE"], rows: rows.map { [$0.recording.description, $0.status.rawValue, $0.dueOn, $0.rule ?? "-"] })
@@ -303,10 +307,11 @@ struct DispositionCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .approveDisposal)
-                try await opened.decideDisposition(recording, approve: true, reason: reason, by: proven)
-                print("Approved destruction of \(id), signed by \(proven.actor); the next sweep destroys it")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .approveDisposal)
+                    try await opened.decideDisposition(recording, approve: true, reason: reason, by: proven)
+                    print("Approved destruction of \(id), signed by \(proven.actor); the next sweep destroys it")
+                }
             }
         }
     }
@@ -325,10 +330,11 @@ struct DispositionCommand: AsyncParsableCommand {
                 guard let date = ISO8601DateFormatter.civil.date(from: until), date > Date() else {
                     throw VaultError.invalidArgument("--until must be a future date YYYY-MM-DD")
                 }
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .extendRetention)
-                try await opened.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: proven)
-                print("Extended \(id) until \(until)")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .extendRetention)
+                    try await opened.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: proven)
+                    print("Extended \(id) until \(until)")
+                }
             }
         }
     }

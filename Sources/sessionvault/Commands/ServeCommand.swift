@@ -40,27 +40,27 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "sessionvault.server") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             let (host, port) = try ServerConfiguration.parseListen(listen)
-            let opened = try await vault.open()
-            let single: PassphraseSource? = passphrase.passphraseFile.map { .file($0) }
-                ?? (ProcessInfo.processInfo.environment["SESSIONVAULT_PASSPHRASE"].map { _ in .environment })
-            let keychain = try await RoleKeychain.unlock(vault: opened, single: single)
-            let configuration = ServerConfiguration(host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey,
-                                                    maxUploadBytes: Int64(ByteCount.parse(maxUpload) ?? 0), maxConcurrentStreams: maxStreams,
-                                                    idleTimeoutSeconds: idleTimeout)
-            let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
-            let scheme = tlsCert == nil ? "http" : "https"
-            let roles = keychain.roles.keys.sorted().joined(separator: ", ")
-            let app = try server.makeApplication { bound in
-                note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
+            try await vault.withVault { opened in
+                let single: PassphraseSource? = passphrase.passphraseFile.map { .file($0) }
+                    ?? (ProcessInfo.processInfo.environment["SESSIONVAULT_PASSPHRASE"].map { _ in .environment })
+                let keychain = try await RoleKeychain.unlock(vault: opened, single: single)
+                let configuration = ServerConfiguration(host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey,
+                                                        maxUploadBytes: Int64(ByteCount.parse(maxUpload) ?? 0), maxConcurrentStreams: maxStreams,
+                                                        idleTimeoutSeconds: idleTimeout)
+                let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
+                let scheme = tlsCert == nil ? "http" : "https"
+                let roles = keychain.roles.keys.sorted().joined(separator: ", ")
+                let app = try server.makeApplication { bound in
+                    note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
+                }
+                if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
+                    let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
+                                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    try await group.run()
+                } else {
+                    try await app.runService()
+                }
             }
-            if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
-                let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
-                                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-                try await group.run()
-            } else {
-                try await app.runService()
-            }
-            await opened.close()
         }
     }
 }
