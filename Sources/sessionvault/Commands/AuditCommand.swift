@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 import VaultCrypto
 
@@ -16,10 +17,10 @@ struct AuditCommand: AsyncParsableCommand {
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Option(help: "Only entries about this recording.") var recording: String?
+        @Option(help: ArgumentHelp("Only entries about this recording.", valueName: "UUID")) var recording: RecordingID?
         @Option(help: "Only entries about this patient's recordings (identifier).") var patient: String?
         @Option(help: "Only entries by this actor (e.g. cli:alice, sweeper).") var actor: String?
-        @Option(help: ArgumentHelp("Only entries on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+        @Option(help: ArgumentHelp("Only entries on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
         @Flag(help: "Print JSON.") var json = false
 
         struct Row: Encodable {
@@ -38,17 +39,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    var id: RecordingID? = nil
-                    if let recording {
-                        guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
-                        id = parsed
-                    }
                     let pseudonym = try patient.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: try passphrase.read(purpose: "look up the patient")) }
-                    let sinceDate = try since.map { (text) throws -> Date in
-                        guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
-                        return date
-                    }
-                    let entries = try await opened.auditLog(recording: id, patientPseudonym: pseudonym, actor: actor, since: sinceDate)
+                    let entries = try await opened.auditLog(recording: recording, patientPseudonym: pseudonym, actor: actor,
+                                                            since: since?.startOfDayUTC)
                     let rows = entries.map { e in
                         Row(sequence: e.sequence, time: e.time, actor: e.draft.actor, role: e.draft.role, action: e.draft.action, target: e.draft.target,
                             purpose: e.draft.purpose, outcome: e.draft.outcome, detail: e.draft.detail, hash: e.hash.map { String(format: "%02x", $0) }.joined())

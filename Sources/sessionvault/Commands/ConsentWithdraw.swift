@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 
 extension ConsentCommand {
@@ -15,7 +16,7 @@ extension ConsentCommand {
         @OptionGroup var vault: VaultOptions
         @Option(help: "The session id.") var session: String
         @Option(help: "The scope to withdraw (e.g. training).") var scope: String
-        @Option(help: ArgumentHelp("The date consent was withdrawn (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Option(help: ArgumentHelp("The date consent was withdrawn (default: today).", valueName: "YYYY-MM-DD")) var date: CivilDate?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var officer: OfficerOptions
 
@@ -23,7 +24,7 @@ extension ConsentCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let actor = try await officer.actor(opened, for: .consent)
-                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, actor: actor)
+                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date?.description, actor: actor)
                     if json { try printJSON(summary); return }
                     print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
                           + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))

@@ -39,24 +39,17 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "Recording ids (default: every live recording).") var ids: [String] = []
+    @Argument(help: ArgumentHelp("Recording ids (default: every live recording).", valueName: "UUID")) var ids: [RecordingID] = []
     @Option(name: .customLong("as"), help: "Also check every manifest this role can open against its catalog row.") var role: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
             try await vault.withVault { opened in
-                var parsed: [RecordingID]? = nil
-                if !ids.isEmpty {
-                    parsed = try ids.map { text in
-                        guard let id = RecordingID(text) else { throw VaultError.recordingNotFound(text) }
-                        return id
-                    }
-                }
                 let bar = ProgressBar(label: "verify", total: nil)
                 var unlocked: UnlockedRole? = nil
                 if let role { unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'")) }
-                let report = try await opened.verify(parsed, manifestsAs: unlocked) { done, _ in bar.update(Int64(done)) }
+                let report = try await opened.verify(ids.isEmpty ? nil : ids, manifestsAs: unlocked) { done, _ in bar.update(Int64(done)) }
                 bar.finish()
                 if json {
                     try printJSON(report)

@@ -21,7 +21,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "The recording id.") var id: String
+    @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
     @Option(name: .customLong("as"), help: "The role to decrypt as.") var role: String
     @Option(help: "review or audio.") var profile: String = "review"
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the copy to FILE (created new).", valueName: "FILE")) var output: String?
@@ -35,7 +35,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
+            let recording = id
             let chosen = ReviewProfile(rawValue: profile)!
             try await vault.withVault { opened in
                 _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "review")
@@ -83,13 +83,13 @@ struct ProbeCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "The recording id.") var id: String
+    @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
     @Option(name: .customLong("as"), help: "The role to decrypt as.") var role: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
+            let recording = id
             try await vault.withVault { opened in
                 _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
                 let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))

@@ -22,7 +22,7 @@ struct RequestCommand: AsyncParsableCommand {
             abstract: "Register a request: SAR due in one calendar month (3 with --extended), FOI in 20 working days (40 with --extended).")
         @OptionGroup var vault: VaultOptions
         @Option(name: .customLong("type"), help: "sar or foi.") var kind: String
-        @Option(help: ArgumentHelp("The day the request was received.", valueName: "YYYY-MM-DD")) var received: String
+        @Option(help: ArgumentHelp("The day the request was received.", valueName: "YYYY-MM-DD")) var received: CivilDate
         @Option(help: "Your reference (no patient identifiers).") var ref: String?
         @Flag(help: "Extend at once: a complex SAR by two months (the requester must be told within the first month); FOI by 20 working days.")
         var extended = false
@@ -32,7 +32,7 @@ struct RequestCommand: AsyncParsableCommand {
             try await reportingErrors {
                 guard let type = RequestRecord.Kind(rawValue: kind) else { throw VaultError.invalidArgument("--type must be sar or foi") }
                 try await vault.withVault { opened in
-                    let record = try await opened.addRequest(kind: type, received: received, extended: extended, reference: ref,
+                    let record = try await opened.addRequest(kind: type, received: received.description, extended: extended, reference: ref,
                                                              actor: try await officer.actor(opened, for: .requests))
                     print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
                 }
@@ -98,7 +98,7 @@ struct RequestCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
         @Option(help: "What the requester was asked for: clarification, identity or fee.") var reason: String
-        @Option(help: ArgumentHelp("The day the requester was asked (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day the requester was asked (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
@@ -110,7 +110,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on,
+                    let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on?.description,
                                                                actor: try await officer.actor(opened, for: .requests))
                     print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
                 }
@@ -123,13 +123,13 @@ struct RequestCommand: AsyncParsableCommand {
             abstract: "Start a paused request's clock again: the requester supplied what they were asked for.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
-        @Option(help: ArgumentHelp("The day it arrived (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day it arrived (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.resumeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
+                    let status = try await opened.resumeRequest(id, on: on?.description, actor: try await officer.actor(opened, for: .requests))
                     print("Resumed request \(id): due \(status.dueOn)")
                 }
             }
@@ -146,13 +146,13 @@ struct RequestCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
         @Option(help: "Why the deadline is extended, as told to the requester (no patient identifiers).") var reason: String
-        @Option(help: ArgumentHelp("The day it was decided (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day it was decided (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.extendRequest(id, reason: reason, on: on, actor: try await officer.actor(opened, for: .requests))
+                    let status = try await opened.extendRequest(id, reason: reason, on: on?.description, actor: try await officer.actor(opened, for: .requests))
                     print("Extended request \(id): due \(status.dueOn)")
                 }
             }
@@ -166,13 +166,13 @@ struct RequestCommand: AsyncParsableCommand {
         @Argument(help: "The request id.") var id: Int64
         @Option(help: ArgumentHelp("The day it was answered (default: today; not after today, not before it was received).",
                                    valueName: "YYYY-MM-DD"))
-        var on: String?
+        var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.closeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
+                    let status = try await opened.closeRequest(id, on: on?.description, actor: try await officer.actor(opened, for: .requests))
                     print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
                 }
             }
@@ -334,16 +334,16 @@ struct ExportCommand: AsyncParsableCommand {
         var period: String?
         @Option(help: ArgumentHelp("First day; only with --to, and only the first day of a month, quarter, year or financial year (prefer --period).",
                                    valueName: "YYYY-MM-DD"))
-        var from: String?
+        var from: CivilDate?
         @Option(help: ArgumentHelp("Last day (inclusive); only the last day of the period that --from starts.", valueName: "YYYY-MM-DD"))
-        var to: String?
+        var to: CivilDate?
         @Option(help: ArgumentHelp("Write CSV here (default: stdout).", valueName: "FILE.csv")) var out: String?
         @Flag(help: "Print JSON instead of CSV.") var json = false
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from, to: to)
+                let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from?.description, to: to?.description)
                 try await vault.withVault { opened in
                     let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
                     if json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Retention
 import ServiceLifecycle
 import SessionVault
 
@@ -16,9 +17,9 @@ struct PatientCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Argument(help: "The patient's identifier (e.g. NHS number).") var patient: String
-        @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: String?
-        @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: String?
-        @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: String?
+        @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: CivilDate?
+        @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: CivilDate?
+        @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: CivilDate?
         @Option(help: ArgumentHelp("Date or month of birth: only the month is kept, for the children's retention rule.",
                                    valueName: "YYYY-MM[-DD]")) var born: String?
         @Option(help: ArgumentHelp("Record an earlier date than the one on record (it may shorten retention): why.", valueName: "REASON"))
@@ -29,7 +30,8 @@ struct PatientCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let actor = try await officer.actor(opened, for: .patientEvent)
-                    let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
+                    let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact?.description, discharged: discharged?.description,
+                                                                      died: died?.description,
                                                                       born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
                     print("Recorded; \(updates.count) recordings' due dates recomputed")
                     for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
@@ -51,7 +53,7 @@ struct HoldCommand: AsyncParsableCommand {
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Option(help: "The recording to hold.") var recording: String?
+        @Option(help: ArgumentHelp("The recording to hold.", valueName: "UUID")) var recording: RecordingID?
         @Option(help: "The patient whose recordings to hold (identifier).") var patient: String?
         @Option(help: "Why (litigation, inquiry, complaint...).") var reason: String
         @Option(help: "The case reference.") var ref: String
@@ -65,13 +67,8 @@ struct HoldCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let actor = try await officer.actor(opened, for: .placeHold)
-                    var id: RecordingID? = nil
-                    if let recording {
-                        guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
-                        id = parsed
-                    }
                     let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
-                    let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
+                    let hold = try await opened.placeHold(recording: recording, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
                                                            actor: actor)
                     print("Placed hold \(hold)")
                 }
@@ -124,8 +121,7 @@ struct HoldCommand: AsyncParsableCommand {
                 if holds.isEmpty { print("No holds."); return }
                 printTable(header: ["ID", "ON", "REF", "REASON", "PLACED", "BY", "RELEASED"], rows: holds.map { hold in
                     [String(hold.id ?? 0), hold.recording?.description ?? "patient " + (hold.patient ?? "").prefix(12), hold.caseRef, hold.reason,
-                     ISO8601DateFormatter.civil.string(from: hold.placedAt), hold.placedBy,
-                     hold.releasedAt.map { ISO8601DateFormatter.civil.string(from: $0) } ?? "-"]
+                     CivilDate(hold.placedAt).description, hold.placedBy, hold.releasedAt.map { CivilDate($0).description } ?? "-"]
                 })
             }
         }
@@ -144,14 +140,13 @@ struct SweepCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @Flag(help: "Report what is due; change nothing.") var dryRun = false
-    @Option(help: ArgumentHelp("With --dry-run: report what is due as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: String?
+    @Option(help: ArgumentHelp("With --dry-run: report what is due as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: CivilDate?
     @Flag(help: "With --dry-run: also list the recordings waiting for a patient event, oldest first.") var waiting = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
         if waiting && !dryRun { throw ValidationError("--waiting goes with --dry-run") }
-        if let now {
-            guard ISO8601DateFormatter.civil.date(from: now) != nil else { throw ValidationError("invalid --now '\(now)': expected YYYY-MM-DD") }
+        if now != nil {
             guard dryRun else {
                 throw ValidationError("--now is for --dry-run only: a sweep that destroys acts as of today, never as of another day")
             }
@@ -161,7 +156,8 @@ struct SweepCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try await vault.withVault { opened in
-                let when = now.flatMap { ISO8601DateFormatter.civil.date(from: $0) }?.addingTimeInterval(12 * 3600)
+                // Midday UTC of the day asked for, as the vault counts days in UTC.
+                let when = now?.startOfDayUTC.addingTimeInterval(12 * 3600)
                 let bar = ProgressBar(label: "sweep", total: nil)
                 let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
                 bar.finish()
@@ -251,17 +247,13 @@ struct DestroyedCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List destruction records (no patient identifiers).")
         @OptionGroup var vault: VaultOptions
-        @Option(help: ArgumentHelp("Only those destroyed on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+        @Option(help: ArgumentHelp("Only those destroyed on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
         @Option(help: "At most this many.") var limit: Int = 10_000
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await reportingErrors {
-                let since = try self.since.map { (text) throws -> Date in
-                    guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
-                    return date
-                }
-                let records = try await vault.withVault { try await $0.destructionRecords(since: since, limit: limit) }
+                let records = try await vault.withVault { try await $0.destructionRecords(since: since?.startOfDayUTC, limit: limit) }
                 if json { try printJSON(records); return }
                 if records.isEmpty { print("No destruction records."); return }
                 printTable(header: ["RECORDING", "CLASS", "DUE", "AS OF", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
@@ -300,16 +292,15 @@ struct DispositionCommand: AsyncParsableCommand {
             abstract: "Approve destruction of a reviewed recording (the next sweep destroys it).",
             discussion: "A records officer's act: --officer NAME and their passphrase. The approval is signed with the officer's key; the sweeper verifies the signature before it destroys anything.")
         @OptionGroup var vault: VaultOptions
-        @Argument(help: "The recording id.") var id: String
+        @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
         @Option(help: "A note for the record.") var reason: String?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
                 try await vault.withVault { opened in
                     let proven = try await officer.require(opened, for: .approveDisposal)
-                    try await opened.decideDisposition(recording, approve: true, reason: reason, by: proven)
+                    try await opened.decideDisposition(id, approve: true, reason: reason, by: proven)
                     print("Approved destruction of \(id), signed by \(proven.actor); the next sweep destroys it")
                 }
             }
@@ -319,20 +310,20 @@ struct DispositionCommand: AsyncParsableCommand {
     struct Extend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Keep a reviewed recording until a later date, with a reason.")
         @OptionGroup var vault: VaultOptions
-        @Argument(help: "The recording id.") var id: String
-        @Option(help: ArgumentHelp("The new due date.", valueName: "YYYY-MM-DD")) var until: String
+        @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
+        @Option(help: ArgumentHelp("The new due date.", valueName: "YYYY-MM-DD")) var until: CivilDate
         @Option(help: "Why it is kept longer.") var reason: String
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-                guard let date = ISO8601DateFormatter.civil.date(from: until), date > Date() else {
+                // Refused before the officer is asked for a passphrase (the vault refuses it too).
+                guard until > CivilDate(Date()) else {
                     throw VaultError.invalidArgument("--until must be a future date YYYY-MM-DD")
                 }
                 try await vault.withVault { opened in
                     let proven = try await officer.require(opened, for: .extendRetention)
-                    try await opened.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: proven)
+                    try await opened.decideDisposition(id, approve: false, extendUntil: until.description, reason: reason, by: proven)
                     print("Extended \(id) until \(until)")
                 }
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 
 /// `export review ...`: the decisions on a subject-access draft made by `export subject --review`.
@@ -133,7 +134,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
         @Option(help: "The health professional consulted.") var professional: String
         @Option(help: "Their role (e.g. 'consultant psychiatrist, responsible clinician').") var professionalRole: String
         @Option(help: ArgumentHelp("The day they gave the opinion (default: today; within the last six months).", valueName: "YYYY-MM-DD"))
-        var givenOn: String?
+        var givenOn: CivilDate?
         @Flag(help: "Their opinion: releasing the items would not be likely to cause serious harm.") var noSeriousHarm = false
         @Option(help: ArgumentHelp("An item whose release would be likely to cause serious harm, in their opinion (repeatable).", valueName: "ITEM"))
         var withhold: [String] = []
@@ -150,7 +151,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
                 try await vault.withVault { opened in
                     let proven = try await officer.require(opened, for: .export)
                     let review = try await opened.recordHarmOpinion(review: draft, professional: professional, professionalRole: professionalRole,
-                                                                    givenOn: givenOn, withhold: withhold, reason: reason, by: proven)
+                                                                    givenOn: givenOn?.description, withhold: withhold, reason: reason, by: proven)
                     print("Review \(draft): serious-harm opinion of \(professional) recorded (\(review.harm?.seriousHarm == true ? "\(withhold.count) item(s) withheld" : "no serious harm"))")
                 }
             }
