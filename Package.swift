@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "VaultCrypto",
-            dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VaultModel", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -85,7 +85,7 @@ let package = Package(
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Media", dependencies: ["COpus", "CVPX", "CYUV"], swiftSettings: swiftSettings),
+        .target(name: "Media", dependencies: ["VaultModel", "COpus", "CVPX", "CYUV"], swiftSettings: swiftSettings),
         // Byte ranges as written on the command line and in HTTP (its own module so the range fuzzer builds in seconds).
         .target(name: "ByteRanges", swiftSettings: swiftSettings),
         .target(
@@ -135,7 +135,7 @@ let package = Package(
         // A sweep as of a later day through an injected clock (the soak and the crash tests); the shipped CLI has no such thing.
         .executableTarget(name: "test-sweep-as-of", dependencies: ["SessionVault", "Retention"], path: "Tests/Support/SweepAsOf",
                           swiftSettings: swiftSettings),
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "VaultModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",
             dependencies: ["VaultStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
@@ -143,7 +143,7 @@ let package = Package(
         ),
         .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "VaultModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SessionVaultTests",
             dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "ByteRanges", "TestSupport"],

@@ -113,7 +113,7 @@ public struct SubjectAccessSummary: Codable, Sendable {
 }
 
 /// A sink that counts and hashes what passes through, on its way to another sink.
-struct HashingSink<Inner: ByteSink>: ByteSink, PlaintextSink {
+struct HashingSink<Inner: ByteSink>: ByteSink {
     var inner: Inner
     var digest = StreamingSHA256()
     var count: Int64 = 0

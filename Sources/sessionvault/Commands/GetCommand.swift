@@ -67,11 +67,9 @@ struct GetCommand: AsyncParsableCommand {
     }
 }
 
-extension FileSink: ByteSink {}
-
 /// Writes plaintext to a file descriptor. For a named file it writes `FILE.partial` and renames
 /// it only when everything was verified, so a failed retrieval never leaves a file that looks whole.
-struct FileSink: PlaintextSink {
+struct FileSink: ByteSink {
     let fd: Int32
     let name: String
     let partialPath: String?

@@ -107,10 +107,10 @@ struct ProbeCommand: AsyncParsableCommand {
 }
 
 /// Media written to stdout (forward only: a review copy is buffered by the muxer until its header is known).
-struct StdoutMediaSink: MediaByteSink {
-    mutating func write(_ bytes: [UInt8]) async throws {
+struct StdoutMediaSink: ByteSink {
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
         var sink = FileSink(descriptor: STDOUT_FILENO, name: "stdout")
-        try await sink.write(bytes[...])
+        try await sink.write(bytes)
     }
 }
 
@@ -121,9 +121,9 @@ struct RewritableFileSink: MediaRewritableByteSink {
 
     init(creating path: String) throws { file = try FileSink(creating: path) }
 
-    mutating func write(_ bytes: [UInt8]) async throws {
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
         var inner = file
-        try await inner.write(bytes[...])
+        try await inner.write(bytes)
     }
 
     mutating func rewrite(at offset: Int64, with bytes: [UInt8]) async throws {
