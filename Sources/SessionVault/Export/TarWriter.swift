@@ -1,5 +1,5 @@
 public import Foundation
-public import VaultCrypto
+public import VaultModel
 
 /// A streaming writer of POSIX tar archives (ustar, with pax extended headers where ustar falls short),
 /// readable by GNU tar, bsdtar and Python's `tarfile`.
