@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "VaultCrypto",
-            dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VaultModel", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -88,7 +88,7 @@ let package = Package(
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Media", dependencies: ["COpus", "CVPX", "CYUV"], swiftSettings: swiftSettings),
+        .target(name: "Media", dependencies: ["VaultModel", "COpus", "CVPX", "CYUV"], swiftSettings: swiftSettings),
         // Byte ranges as written on the command line and in HTTP (its own module so the range fuzzer builds in seconds).
         .target(name: "ByteRanges", swiftSettings: swiftSettings),
         .target(
@@ -141,7 +141,7 @@ let package = Package(
         // One write path killed at a named crash point through an injected fault injector (the crash tests); the shipped CLI has no such hook.
         .executableTarget(name: "test-crash-at", dependencies: ["SessionVault", "VaultCrypto"], path: "Tests/Support/CrashAt",
                           swiftSettings: swiftSettings),
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "VaultModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",
             dependencies: ["VaultStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(name: "VaultIndexTests", dependencies: ["VaultIndex", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RetentionTests", dependencies: ["Retention"], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "VaultModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SessionVaultTests",
             dependencies: ["SessionVault", "VaultCrypto", "VaultStore", "VaultIndex", "Retention", "ByteRanges", "TestSupport"],

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Media
+import VaultModel
 
 struct MediaProbeTests {
     func probe(_ bytes: [UInt8], chunk: Int) -> MediaFacts? {
@@ -68,8 +69,8 @@ struct FailingStreamTests {
         }
     }
 
-    struct FailingSink: MediaByteSink {
-        mutating func write(_ bytes: [UInt8]) async throws { throw Failure() }
+    struct FailingSink: ByteSink {
+        mutating func write(_ bytes: ArraySlice<UInt8>) async throws { throw Failure() }
     }
 
     @Test(.enabled(if: FFmpeg.isAvailable, FFmpeg.reason), arguments: ReviewProfile.allCases)

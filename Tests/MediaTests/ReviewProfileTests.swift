@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Media
+import VaultModel
 
 /// The `review` profile on inputs made by ffmpeg and by our own muxer, checked with ffprobe and
 /// decoded in full by ffmpeg.
@@ -88,9 +89,9 @@ struct ReviewProfileTests {
     }
 
     @Test func copyStreamedToARewritableSinkEqualsTheBufferedCopy() async throws {
-        struct AppendOnlySink: MediaByteSink {
+        struct AppendOnlySink: ByteSink {
             var bytes: [UInt8] = []
-            mutating func write(_ new: [UInt8]) async throws { bytes += new }
+            mutating func write(_ new: ArraySlice<UInt8>) async throws { bytes += new }
         }
         let input = try [UInt8](Data(contentsOfFile: try await fixtures.recording("vp8-layout.webm", seconds: 2)))
         var plainSource = MemoryByteSource(input)

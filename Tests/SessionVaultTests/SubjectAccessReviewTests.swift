@@ -4,8 +4,6 @@ import Testing
 import VaultCrypto
 import VaultIndex
 
-extension MemorySink: ByteSink {}
-
 /// The review before a subject-access release, in the library: drafts, decisions, the serious-harm
 /// opinion, sign-off, and the checks the release makes.
 @Suite("Subject-access review")

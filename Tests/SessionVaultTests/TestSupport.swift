@@ -93,12 +93,12 @@ struct PatternChunkReader: ChunkReader {
     }
 }
 
-struct MemorySink: PlaintextSink {
+struct MemorySink: ByteSink {
     var bytes: [UInt8] = []
     mutating func write(_ slice: ArraySlice<UInt8>) async throws { bytes.append(contentsOf: slice) }
 }
 
-struct DigestSink: PlaintextSink {
+struct DigestSink: ByteSink {
     var digest = StreamingSHA256()
     var count: Int64 = 0
     mutating func write(_ slice: ArraySlice<UInt8>) async throws {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import VaultCrypto
+import VaultModel
 
 /// The writer's life cycle: what it writes when, and what it refuses.
 @Suite struct AgeEncryptorTests {

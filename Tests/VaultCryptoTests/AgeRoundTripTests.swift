@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import VaultCrypto
+import VaultModel
 
 /// Files from ``AgeEncryptor`` decrypted by the real `age` binary (Debian's `age` package).
 ///

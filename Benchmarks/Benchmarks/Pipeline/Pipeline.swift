@@ -98,13 +98,13 @@ struct BenchVault: @unchecked Sendable {
 }
 
 /// Drops the bytes (counts them so the work cannot be optimised away).
-struct NullSink: PlaintextSink {
+struct NullSink: ByteSink {
     var count = 0
     mutating func write(_ bytes: ArraySlice<UInt8>) async throws { count += bytes.count }
 }
 
 /// Writes to a new file with plain write(2), as the CLI's `get -o` does (without its final link).
-struct NewFileSink: PlaintextSink {
+struct NewFileSink: ByteSink {
     let fd: Int32
     init(path: String) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -1,3 +1,5 @@
+public import VaultModel
+
 /// Writes an Ogg Opus stream (RFC 7845): the OpusHead page, the OpusTags page, then audio pages of
 /// about one second each, each with the granule position of its last packet; the last page carries
 /// the end-of-stream flag and the end-trimmed granule position.
@@ -30,7 +32,7 @@ public struct OggOpusWriter: Sendable {
     }
 
     /// Appends one Opus packet holding `samples` samples (at 48 kHz per channel).
-    public mutating func write(packet: [UInt8], samples: Int, to sink: inout some MediaByteSink) async throws(MediaError) {
+    public mutating func write(packet: [UInt8], samples: Int, to sink: inout some ByteSink) async throws(MediaError) {
         try await writeHeadersIfNeeded(to: &sink)
         if lacing + OggPage.lacingCount(packet) > 255 || pageSamples >= samplesPerPage {
             try await closePage(to: &sink)
@@ -43,7 +45,7 @@ public struct OggOpusWriter: Sendable {
 
     /// Ends the stream. `playableSamples`, when given, trims the end: the final granule position
     /// becomes pre-skip plus that many samples (RFC 7845, section 4.4).
-    public mutating func finish(playableSamples: Int64? = nil, to sink: inout some MediaByteSink) async throws(MediaError) {
+    public mutating func finish(playableSamples: Int64? = nil, to sink: inout some ByteSink) async throws(MediaError) {
         try await writeHeadersIfNeeded(to: &sink)
         if !packets.isEmpty { try await closePage(to: &sink) }
         var final = heldPage ?? (packets: [], granule: granule)
@@ -54,7 +56,7 @@ public struct OggOpusWriter: Sendable {
         try await emit(final.packets, granule: final.granule, flags: OggPage.endOfStream, to: &sink)
     }
 
-    private mutating func closePage(to sink: inout some MediaByteSink) async throws(MediaError) {
+    private mutating func closePage(to sink: inout some ByteSink) async throws(MediaError) {
         if let held = heldPage { try await emit(held.packets, granule: held.granule, flags: 0, to: &sink) }
         heldPage = (packets, granule)
         packets.removeAll(keepingCapacity: true)
@@ -62,7 +64,7 @@ public struct OggOpusWriter: Sendable {
         pageSamples = 0
     }
 
-    private mutating func writeHeadersIfNeeded(to sink: inout some MediaByteSink) async throws(MediaError) {
+    private mutating func writeHeadersIfNeeded(to sink: inout some ByteSink) async throws(MediaError) {
         guard !wroteHeaders else { return }
         wroteHeaders = true
         try await emit([head.bytes], granule: 0, flags: OggPage.beginOfStream, to: &sink)
@@ -74,13 +76,13 @@ public struct OggOpusWriter: Sendable {
         try await emit([tags], granule: 0, flags: 0, to: &sink)
     }
 
-    private mutating func emit(_ packets: [[UInt8]], granule: Int64, flags: UInt8, to sink: inout some MediaByteSink)
+    private mutating func emit(_ packets: [[UInt8]], granule: Int64, flags: UInt8, to sink: inout some ByteSink)
         async throws(MediaError)
     {
         let page = OggPage.encode(packets: packets, granule: granule, serial: serial, sequence: sequence, flags: flags)
         sequence += 1
         do {
-            try await sink.write(page)
+            try await sink.write(page[...])
         } catch {
             throw MediaError(.sinkFailed, "writing the Ogg output failed", cause: error)
         }

@@ -1,3 +1,5 @@
+public import VaultModel
+
 /// Writes a seekable WebM file: EBML header, a Segment with a SeekHead (pointing to Info, Tracks
 /// and Cues), Info with Duration, Tracks, Clusters that each start with a video key frame and span
 /// at most a few seconds, and Cues that index every cluster.
@@ -78,7 +80,7 @@ public struct WebMMuxer: Sendable {
 
     /// Adds a packet. Packets must come in timestamp order across tracks (within a few
     /// milliseconds); audio is written as key frames.
-    public mutating func add(_ packet: MediaPacket, to sink: inout some MediaByteSink) async throws(MediaError) {
+    public mutating func add(_ packet: MediaPacket, to sink: inout some ByteSink) async throws(MediaError) {
         if options.layout == .rewritable && !startedStreaming {
             startedStreaming = true
             try await write(header(durationNs: 0, segmentSize: nil, cuesPosition: 0), to: &sink)
@@ -109,7 +111,7 @@ public struct WebMMuxer: Sendable {
     }
 
     /// Writes the whole file (`.buffered` layout).
-    public mutating func finish(to sink: inout some MediaByteSink) async throws(MediaError) {
+    public mutating func finish(to sink: inout some ByteSink) async throws(MediaError) {
         guard options.layout == .buffered else {
             throw MediaError(.unsupportedFeature, "the rewritable layout must be finished with finish(rewriting:)")
         }
@@ -180,16 +182,16 @@ public struct WebMMuxer: Sendable {
         cluster.removeAll(keepingCapacity: true)
     }
 
-    private mutating func flushBody(to sink: inout some MediaByteSink) async throws(MediaError) {
+    private mutating func flushBody(to sink: inout some ByteSink) async throws(MediaError) {
         guard !body.isEmpty else { return }
         try await write(body, to: &sink)
         bodyFlushed += Int64(body.count)
         body.removeAll(keepingCapacity: true)
     }
 
-    private func write(_ bytes: [UInt8], to sink: inout some MediaByteSink) async throws(MediaError) {
+    private func write(_ bytes: [UInt8], to sink: inout some ByteSink) async throws(MediaError) {
         do {
-            try await sink.write(bytes)
+            try await sink.write(bytes[...])
         } catch {
             throw MediaError(.sinkFailed, "writing the WebM output failed", cause: error)
         }

@@ -1,9 +1,11 @@
+import VaultModel
+
 /// The `audio` profile: the Opus track copied packet by packet into Ogg Opus, with no decoding.
 /// Video blocks are skipped unread.
 struct AudioCopyPipeline {
     let options: TranscodeOptions
 
-    func run(source: inout some MediaByteSource, sink: inout CountingSink<some MediaByteSink>) async throws(MediaError)
+    func run(source: inout some MediaByteSource, sink: inout CountingSink<some ByteSink>) async throws(MediaError)
         -> TranscodeReport
     {
         var demuxer = WebMDemuxer(limits: options.demuxLimits)

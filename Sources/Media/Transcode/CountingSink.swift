@@ -1,5 +1,7 @@
+import VaultModel
+
 /// Wraps a sink to count the bytes written through it.
-struct CountingSink<Base: MediaByteSink>: MediaByteSink {
+struct CountingSink<Base: ByteSink>: ByteSink {
     var base: Base
     private(set) var count: Int64 = 0
 
@@ -7,7 +9,7 @@ struct CountingSink<Base: MediaByteSink>: MediaByteSink {
         self.base = base
     }
 
-    mutating func write(_ bytes: [UInt8]) async throws {
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
         try await base.write(bytes)
         count += Int64(bytes.count)
     }

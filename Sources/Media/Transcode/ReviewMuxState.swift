@@ -1,3 +1,5 @@
+import VaultModel
+
 /// The muxing end of the review pipeline: interleaves encoded packets and writes them through a
 /// WebM muxer that is created once the output tracks are known (the video size at the first
 /// decoded picture, the audio track from the encoder).
@@ -40,7 +42,7 @@ struct ReviewMuxState {
         endNs = max(endNs, end)
     }
 
-    mutating func absorb(_ items: [EncodedItem], to sink: inout some MediaByteSink) async throws(MediaError) {
+    mutating func absorb(_ items: [EncodedItem], to sink: inout some ByteSink) async throws(MediaError) {
         for item in items {
             switch item {
             case .audioTrack(let track): audioTrack = track
@@ -53,7 +55,7 @@ struct ReviewMuxState {
     }
 
     /// Writes everything still queued and the file's index (buffered layout).
-    mutating func finish(to sink: inout some MediaByteSink) async throws(MediaError) -> MediaFacts {
+    mutating func finish(to sink: inout some ByteSink) async throws(MediaError) -> MediaFacts {
         var muxer = try await drain(to: &sink)
         try await muxer.finish(to: &sink)
         return facts
@@ -66,7 +68,7 @@ struct ReviewMuxState {
         return facts
     }
 
-    private mutating func drain(to sink: inout some MediaByteSink) async throws(MediaError) -> WebMMuxer {
+    private mutating func drain(to sink: inout some ByteSink) async throws(MediaError) -> WebMMuxer {
         try await write(interleaver.pop(all: true), to: &sink)
         if muxer == nil { try makeMuxer() }
         guard var muxer else { throw MediaError(.noUsableTrack, "nothing could be decoded from the input") }
@@ -90,7 +92,7 @@ struct ReviewMuxState {
         muxer = try WebMMuxer(tracks: tracks, options: muxerOptions)
     }
 
-    private mutating func write(_ packets: [MediaPacket], to sink: inout some MediaByteSink) async throws(MediaError) {
+    private mutating func write(_ packets: [MediaPacket], to sink: inout some ByteSink) async throws(MediaError) {
         guard !packets.isEmpty else { return }
         if muxer == nil { try makeMuxer() }
         guard var current = muxer else { return }

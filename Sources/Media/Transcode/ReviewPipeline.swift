@@ -1,3 +1,5 @@
+import VaultModel
+
 /// The `review` profile: demux, decode every video frame, drop frames above the output frame
 /// rate before scaling, scale with libyuv, and hand the kept frames (and the Opus packets) to an
 /// encoding task over a bounded queue, so decoding and encoding run on the two cores at once.
@@ -21,7 +23,7 @@ struct ReviewPipeline {
     }
 
     /// Runs the pipeline; `finish` writes the muxer's end (buffered or patched, by sink type).
-    func run<Sink: MediaByteSink>(
+    func run<Sink: ByteSink>(
         source: inout some MediaByteSource, sink: inout CountingSink<Sink>,
         finish: (inout ReviewMuxState, inout CountingSink<Sink>) async throws(MediaError) -> MediaFacts
     ) async throws(MediaError) -> TranscodeReport {
@@ -108,7 +110,7 @@ struct ReviewPipeline {
     /// The decoding stage: demuxes, decodes and scales, feeds the encoding stage, and muxes what
     /// it has finished. Always finishes the queue, so the encoding stage ends too.
     private func decodeLoop(
-        _ demuxer: inout WebMDemuxer, _ source: inout some MediaByteSource, _ sink: inout CountingSink<some MediaByteSink>,
+        _ demuxer: inout WebMDemuxer, _ source: inout some MediaByteSource, _ sink: inout CountingSink<some ByteSink>,
         _ video: MediaTrack?, _ audio: MediaTrack?, _ decode: inout DecodeState, _ mux: inout ReviewMuxState,
         _ queue: WorkQueue<WorkItem>, _ outbox: Outbox<EncodedItem>
     ) async throws(MediaError) {

@@ -1,3 +1,5 @@
+public import VaultModel
+
 /// Makes a review copy of a recording, reading the source once and writing the copy once, with
 /// nothing on disk in between.
 ///
@@ -33,7 +35,7 @@ public struct ReviewTranscoder: Sendable {
     ///
     /// A `review` copy is held in memory until the end (its header needs the duration and index
     /// position); pass a `MediaRewritableByteSink` to stream it instead.
-    public func run(source: inout some MediaByteSource, sink: inout some MediaByteSink) async throws(MediaError)
+    public func run(source: inout some MediaByteSource, sink: inout some ByteSink) async throws(MediaError)
         -> TranscodeReport
     {
         var counting = CountingSink(sink)

@@ -1,5 +1,5 @@
 public import Foundation
-public import VaultCrypto
+public import VaultModel
 
 /// A streaming writer of POSIX tar archives (ustar, with pax extended headers where ustar falls short),
 /// readable by GNU tar, bsdtar and Python's `tarfile`.
@@ -12,7 +12,7 @@ public import VaultCrypto
 /// ```swift
 /// var tar = TarWriter(output: try AgeEncryptor(recipient: recipient, output: fileSink))
 /// try await tar.beginFile(name: "recordings/R1.webm", size: opened.byteCount, mtime: now)
-/// try await vault.stream(opened, to: &tar)   // TarWriter is a PlaintextSink
+/// try await vault.stream(opened, to: &tar)   // TarWriter is itself a ByteSink
 /// try await tar.endFile()
 /// var age = try await tar.finish()           // the end-of-archive blocks; returns the output
 /// try await age.finish()
@@ -125,8 +125,6 @@ public struct TarWriter<Output: ByteSink>: ByteSink {
         }
     }
 }
-
-extension TarWriter: PlaintextSink {}
 
 extension TarWriter: Sendable where Output: Sendable {}
 

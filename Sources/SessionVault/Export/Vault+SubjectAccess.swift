@@ -1,6 +1,7 @@
 public import Foundation
 public import VaultCrypto
 import VaultIndex
+import Retention
 
 /// What a subject-access bundle holds, as listed in its `manifest.json`.
 public struct SubjectAccessManifest: Codable, Sendable {
@@ -112,7 +113,7 @@ public struct SubjectAccessSummary: Codable, Sendable {
 }
 
 /// A sink that counts and hashes what passes through, on its way to another sink.
-struct HashingSink<Inner: ByteSink>: ByteSink, PlaintextSink {
+struct HashingSink<Inner: ByteSink>: ByteSink {
     var inner: Inner
     var digest = StreamingSHA256()
     var count: Int64 = 0
@@ -306,8 +307,6 @@ extension Vault {
                 .replacingOccurrences(of: "\"", with: "&quot;")
         }
         let formatter = ISO8601DateFormatter()
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
         var html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Your recordings</title>
             <style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style>
@@ -320,7 +319,7 @@ extension Vault {
             let officer = review.signedOffBy.hasPrefix("officer:") ? String(review.signedOffBy.dropFirst("officer:".count)) : review.signedOffBy
             let professional = review.healthProfessional
             html += "<p>Before release, records officer \(esc(officer)) went through what this bundle would hold and signed off its release on "
-                + "\(day.string(from: review.signedOffAt)) (review \(review.id)).</p>"
+                + "\(CivilDate(review.signedOffAt)) (review \(review.id)).</p>"
             html += "<p>\(esc(professional.name)) (\(esc(professional.role))), a health professional, gave their opinion on \(esc(professional.opinionGivenOn)) "
                 + "on whether releasing this information would be likely to cause serious harm to your physical or mental health or anyone else's. "
                 + (professional.decision == "serious-harm"

@@ -19,7 +19,7 @@ public struct ReviewSummary: Sendable, Codable {
 /// Collects a review copy in memory on its way into the vault (`review --store`).
 struct BufferSink: MediaRewritableByteSink {
     var bytes: [UInt8] = []
-    mutating func write(_ chunk: [UInt8]) async throws { bytes.append(contentsOf: chunk) }
+    mutating func write(_ chunk: ArraySlice<UInt8>) async throws { bytes.append(contentsOf: chunk) }
     mutating func rewrite(at offset: Int64, with chunk: [UInt8]) async throws {
         bytes.replaceSubrange(Int(offset)..<(Int(offset) + chunk.count), with: chunk)
     }

@@ -4,9 +4,9 @@ public import VaultIndex
 import VaultStore
 
 /// Where retrieved plaintext goes: stdout, a file, an HTTP response body.
-public protocol PlaintextSink {
-    mutating func write(_ bytes: ArraySlice<UInt8>) async throws
-}
+/// Where retrieved plaintext goes: the vault's name for ``ByteSink`` (VaultModel), the one byte-sink
+/// protocol of every layer, so a file, stdout, an HTTP body or the export's tar writer conforms once.
+public typealias PlaintextSink = ByteSink
 
 /// A recording whose data key has been unwrapped and whose manifest has been verified, ready
 /// to stream any range.

@@ -1,3 +1,5 @@
+public import VaultModel
+
 /// A streaming writer of age v1 files (age-encryption.org/v1) that the standard `age` tool decrypts.
 ///
 /// Plaintext goes in through ``write(_:)`` in pieces of any size; the header, the payload nonce and

@@ -1,5 +1,6 @@
 import SessionVault
 import Foundation
+import Retention
 
 /// One recording in `GET /api/recordings`.
 struct RecordingSummaryJSON: Codable, Sendable {
@@ -91,12 +92,8 @@ struct ListJSON<Item: Codable & Sendable>: Codable, Sendable {
 enum DisposalDays {
     /// Whole days from `today` (UTC) to a `YYYY-MM-DD` due date; negative once overdue.
     static func until(_ due: String?, today: Date) -> Int? {
-        guard let due else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        guard let dueDate = formatter.date(from: due), let todayDate = formatter.date(from: formatter.string(from: today)) else { return nil }
-        return Int((dueDate.timeIntervalSince(todayDate) / 86_400).rounded())
+        guard let due, let dueDay = CivilDate(due) else { return nil }
+        return dueDay.daysSince1970 - CivilDate(today).daysSince1970
     }
 }
 

@@ -182,7 +182,7 @@ struct MultipartByteRanges {
 }
 
 /// Hands decrypted bytes to the HTTP response, one buffer per write (NIO applies backpressure).
-struct ResponseBodySink: PlaintextSink {
+struct ResponseBodySink: ByteSink {
     var writer: any ResponseBodyWriter
     let metrics: ServerMetrics
     static let piece = 256 << 10

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Retention
 import SessionVault
 
 /// `GET /api/recordings`, `GET /api/recordings/{id}`, `GET /api/recordings/{id}/audit`.
@@ -23,8 +24,8 @@ struct RecordingRoutes: Sendable {
         filter.session = query.get("session").map({ String($0) })
         filter.clinician = query.get("clinician").map({ String($0) })
         if let since = query.get("since") {
-            guard let date = Self.civilDate(String(since)) else { throw APIError(.badRequest, "since must be YYYY-MM-DD") }
-            filter.since = date
+            guard let day = CivilDate(String(since)) else { throw APIError(.badRequest, "since must be YYYY-MM-DD") }
+            filter.since = day.startOfDayUTC
         }
         var limit = 500
         if let text = query.get("limit") {
@@ -66,13 +67,5 @@ struct RecordingRoutes: Sendable {
                            breakGlass: entry.draft.purpose?.hasPrefix("break-glass") == true)
         }
         return try JSONResponse.make(ListJSON(count: entries.count, items: entries))
-    }
-
-    static func civilDate(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        guard text.count == 10 else { return nil }
-        return formatter.date(from: text)
     }
 }

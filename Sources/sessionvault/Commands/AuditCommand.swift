@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 import VaultCrypto
 
@@ -16,10 +17,10 @@ struct AuditCommand: AsyncParsableCommand {
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Option(help: "Only entries about this recording.") var recording: String?
+        @Option(help: ArgumentHelp("Only entries about this recording.", valueName: "UUID")) var recording: RecordingID?
         @Option(help: "Only entries about this patient's recordings (identifier).") var patient: String?
         @Option(help: "Only entries by this actor (e.g. cli:alice, sweeper).") var actor: String?
-        @Option(help: ArgumentHelp("Only entries on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+        @Option(help: ArgumentHelp("Only entries on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
         @Flag(help: "Print JSON.") var json = false
 
         struct Row: Encodable {
@@ -37,28 +38,21 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                var id: RecordingID? = nil
-                if let recording {
-                    guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
-                    id = parsed
+                try await vault.withVault { opened in
+                    let pseudonym = try patient.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: try passphrase.read(purpose: "look up the patient")) }
+                    let entries = try await opened.auditLog(recording: recording, patientPseudonym: pseudonym, actor: actor,
+                                                            since: since?.startOfDayUTC)
+                    let rows = entries.map { e in
+                        Row(sequence: e.sequence, time: e.time, actor: e.draft.actor, role: e.draft.role, action: e.draft.action, target: e.draft.target,
+                            purpose: e.draft.purpose, outcome: e.draft.outcome, detail: e.draft.detail, hash: e.hash.map { String(format: "%02x", $0) }.joined())
+                    }
+                    if json { try printJSON(rows); return }
+                    if rows.isEmpty { print("No audit entries match."); return }
+                    let formatter = ISO8601DateFormatter()
+                    printTable(header: ["SEQ", "TIME (UTC)", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME", "DETAIL"], rows: rows.map { r in
+                        [String(r.sequence), formatter.string(from: r.time), r.actor, r.role ?? "-", r.action, r.target ?? "-", r.outcome, r.detail ?? ""]
+                    })
                 }
-                let pseudonym = try patient.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: try passphrase.read(purpose: "look up the patient")) }
-                let sinceDate = try since.map { (text) throws -> Date in
-                    guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
-                    return date
-                }
-                let entries = try await opened.auditLog(recording: id, patientPseudonym: pseudonym, actor: actor, since: sinceDate)
-                let rows = entries.map { e in
-                    Row(sequence: e.sequence, time: e.time, actor: e.draft.actor, role: e.draft.role, action: e.draft.action, target: e.draft.target,
-                        purpose: e.draft.purpose, outcome: e.draft.outcome, detail: e.draft.detail, hash: e.hash.map { String(format: "%02x", $0) }.joined())
-                }
-                if json { try printJSON(rows); return }
-                if rows.isEmpty { print("No audit entries match."); return }
-                let formatter = ISO8601DateFormatter()
-                printTable(header: ["SEQ", "TIME (UTC)", "ACTOR", "ROLE", "ACTION", "TARGET", "OUTCOME", "DETAIL"], rows: rows.map { r in
-                    [String(r.sequence), formatter.string(from: r.time), r.actor, r.role ?? "-", r.action, r.target ?? "-", r.outcome, r.detail ?? ""]
-                })
             }
         }
     }
@@ -92,8 +86,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let keys = publicKey.isEmpty ? nil : publicKey.compactMap(Hex.decode)
-                let result = try await vault.open().verifyAudit(trustedKeys: keys, published: published,
-                                                                 maxAge: maxAge.flatMap(SweeperCommand.parseDuration))
+                let result = try await vault.withVault { opened in
+                    try await opened.verifyAudit(trustedKeys: keys, published: published, maxAge: maxAge.flatMap(SweeperCommand.parseDuration))
+                }
                 if result.keysFromVault && !json {
                     note("sessionvault: note: checkpoint keys were read from the vault itself; pass --public-key from outside it for a check an insider cannot defeat")
                 }
@@ -124,13 +119,14 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                guard let checkpoint = try await opened.checkpointAudit(vaultPassphrase: try passphrase.read(purpose: "sign an audit checkpoint"),
-                                                                        reason: "manual") else {
-                    print("The audit trail is empty; nothing to sign.")
-                    return
+                try await vault.withVault { opened in
+                    guard let checkpoint = try await opened.checkpointAudit(vaultPassphrase: try passphrase.read(purpose: "sign an audit checkpoint"),
+                                                                            reason: "manual") else {
+                        print("The audit trail is empty; nothing to sign.")
+                        return
+                    }
+                    print("Signed checkpoint at entry \(checkpoint.sequence)")
                 }
-                print("Signed checkpoint at entry \(checkpoint.sequence)")
             }
         }
     }
@@ -155,10 +151,11 @@ struct AuditCommand: AsyncParsableCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let opened = try await vault.open()
-                    let key = try await opened.addAuditSigner(name, passphrase: try passphrase.read(purpose: "seal checkpoint signer '\(name)'"),
-                                                              actor: Vault.defaultActor)
-                    print(Hex.encode(key))
+                    try await vault.withVault { opened in
+                        let key = try await opened.addAuditSigner(name, passphrase: try passphrase.read(purpose: "seal checkpoint signer '\(name)'"),
+                                                                  actor: Vault.defaultActor)
+                        print(Hex.encode(key))
+                    }
                 }
             }
         }

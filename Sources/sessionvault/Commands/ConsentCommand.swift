@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 
 struct ConsentCommand: AsyncParsableCommand {
@@ -27,7 +28,7 @@ struct ConsentCommand: AsyncParsableCommand {
         @Option(name: .customLong("scope"), help: "A consented scope (repeatable): care, supervision, training, assessment, research.")
         var scopes: [String] = []
         @Option(help: "Where the consent is evidenced (form reference, note of oral consent).") var evidence: String?
-        @Option(help: ArgumentHelp("The date consent was given (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Option(help: ArgumentHelp("The date consent was given (default: today).", valueName: "YYYY-MM-DD")) var date: CivilDate?
         @Flag(help: "Other people took part (group or family session): copies need redaction review before release.")
         var otherParticipants = false
         @Option(help: ArgumentHelp("A role that can open the session's stored recordings, to re-wrap their keys for the roles this consent allows.",
@@ -41,19 +42,20 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .consent)
-                let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
-                var holder: UnlockedRole? = nil
-                if let unlockRole {
-                    let roleSecret = try rolePassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock role '\(unlockRole)'") } ?? secret
-                    holder = try await opened.unlockRole(unlockRole, passphrase: roleSecret)
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .consent)
+                    let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
+                    var holder: UnlockedRole? = nil
+                    if let unlockRole {
+                        let roleSecret = try rolePassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock role '\(unlockRole)'") } ?? secret
+                        holder = try await opened.unlockRole(unlockRole, passphrase: roleSecret)
+                    }
+                    let active = try await opened.recordConsent(
+                        ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date?.description,
+                                       otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, actor: actor)
+                    if json { try printJSON(active.map(ConsentView.init)); return }
+                    print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
                 }
-                let active = try await opened.recordConsent(
-                    ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
-                                   otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, actor: actor)
-                if json { try printJSON(active.map(ConsentView.init)); return }
-                print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
             }
         }
     }
@@ -70,17 +72,18 @@ struct ConsentCommand: AsyncParsableCommand {
         @Option(help: "The session id.") var session: String
         @Option(name: .customLong("scope"), help: "An active scope to renew (repeatable).") var scopes: [String] = []
         @Option(help: "Where the renewed consent is evidenced (form reference, note of oral consent).") var evidence: String?
-        @Option(help: ArgumentHelp("The date consent was renewed (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Option(help: ArgumentHelp("The date consent was renewed (default: today).", valueName: "YYYY-MM-DD")) var date: CivilDate?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .consent)
-                let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date, actor: actor)
-                if json { try printJSON(active.map(ConsentView.init)); return }
-                print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .consent)
+                    let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date?.description, actor: actor)
+                    if json { try printJSON(active.map(ConsentView.init)); return }
+                    print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
+                }
             }
         }
     }
@@ -95,13 +98,14 @@ struct ConsentCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let rows = try await opened.consentHistory(session: session).map(ConsentView.init)
-                if json { try printJSON(rows); return }
-                if rows.isEmpty { print("Session \(session) has no recorded consent."); return }
-                printTable(header: ["SCOPE", "GIVEN", "STATUS", "EVIDENCE", "PATIENT"], rows: rows.map { row in
-                    [row.scope, row.givenOn, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
-                })
+                try await vault.withVault { opened in
+                    let rows = try await opened.consentHistory(session: session).map(ConsentView.init)
+                    if json { try printJSON(rows); return }
+                    if rows.isEmpty { print("Session \(session) has no recorded consent."); return }
+                    printTable(header: ["SCOPE", "GIVEN", "STATUS", "EVIDENCE", "PATIENT"], rows: rows.map { row in
+                        [row.scope, row.givenOn, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
+                    })
+                }
             }
         }
     }

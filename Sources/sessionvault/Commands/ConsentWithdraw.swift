@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 
 extension ConsentCommand {
@@ -15,21 +16,22 @@ extension ConsentCommand {
         @OptionGroup var vault: VaultOptions
         @Option(help: "The session id.") var session: String
         @Option(help: "The scope to withdraw (e.g. training).") var scope: String
-        @Option(help: ArgumentHelp("The date consent was withdrawn (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Option(help: ArgumentHelp("The date consent was withdrawn (default: today).", valueName: "YYYY-MM-DD")) var date: CivilDate?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .consent)
-                let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, actor: actor)
-                if json { try printJSON(summary); return }
-                print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
-                      + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
-                print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
-                for id in summary.recordings {
-                    print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .consent)
+                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date?.description, actor: actor)
+                    if json { try printJSON(summary); return }
+                    print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
+                          + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
+                    print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
+                    for id in summary.recordings {
+                        print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                    }
                 }
             }
         }

@@ -20,7 +20,7 @@ struct GetCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "The recording id.") var id: String
+    @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
     @Option(name: .customLong("as"), help: "The role to decrypt as (its passphrase unlocks its key).") var role: String
     @Option(help: ArgumentHelp("Bytes to return, inclusive: START-END, START- or -SUFFIX.", valueName: "START-END")) var range: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE (created new, mode 0600) instead of stdout.", valueName: "FILE")) var output: String?
@@ -28,7 +28,6 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let recordingID = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
             var spec: ByteRangeSpec? = nil
             if let range {
                 do throws(ByteRangeError) {
@@ -37,41 +36,40 @@ struct GetCommand: AsyncParsableCommand {
                     throw VaultError.invalidRange(error.text)
                 }
             }
-            let opened = try await vault.open()
-            let actor = Vault.defaultActor
-            // Refuse before asking for any secret if the role holds no key.
-            _ = try await opened.requireWrap(recordingID, role: role, actor: actor, purpose: purpose)
-            let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-            let recording = try await opened.open(recordingID, as: unlocked, actor: actor, purpose: purpose, detail: range.map { "range \($0)" })
-            var byteRange: Range<Int64>? = nil
-            if let spec {
-                guard let resolved = spec.resolve(size: recording.byteCount) else {
-                    throw VaultError.rangeNotSatisfiable(range: spec.description, size: recording.byteCount)
+            try await vault.withVault { opened in
+                let actor = Vault.defaultActor
+                // Refuse before asking for any secret if the role holds no key.
+                _ = try await opened.requireWrap(id, role: role, actor: actor, purpose: purpose)
+                let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+                let recording = try await opened.open(id, as: unlocked, actor: actor, purpose: purpose, detail: range.map { "range \($0)" })
+                var byteRange: Range<Int64>? = nil
+                if let spec {
+                    guard let resolved = spec.resolve(size: recording.byteCount) else {
+                        throw VaultError.rangeNotSatisfiable(range: spec.description, size: recording.byteCount)
+                    }
+                    byteRange = resolved
                 }
-                byteRange = resolved
-            }
-            if let output {
-                var sink = try FileSink(creating: output)
-                do {
+                if let output {
+                    var sink = try FileSink(creating: output)
+                    do {
+                        try await opened.stream(recording, range: byteRange, to: &sink)
+                        try sink.commit()
+                    } catch {
+                        sink.abandon()
+                        throw error
+                    }
+                } else {
+                    var sink = FileSink(descriptor: STDOUT_FILENO, name: "stdout")
                     try await opened.stream(recording, range: byteRange, to: &sink)
-                    try sink.commit()
-                } catch {
-                    sink.abandon()
-                    throw error
                 }
-            } else {
-                var sink = FileSink(descriptor: STDOUT_FILENO, name: "stdout")
-                try await opened.stream(recording, range: byteRange, to: &sink)
             }
         }
     }
 }
 
-extension FileSink: ByteSink {}
-
 /// Writes plaintext to a file descriptor. For a named file it writes `FILE.partial` and renames
 /// it only when everything was verified, so a failed retrieval never leaves a file that looks whole.
-struct FileSink: PlaintextSink {
+struct FileSink: ByteSink {
     let fd: Int32
     let name: String
     let partialPath: String?

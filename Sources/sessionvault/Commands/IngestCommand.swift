@@ -17,41 +17,31 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "The session id (its consent decides which roles can decrypt).") var session: String
     @Option(help: "The clinician who made the recording.") var clinician: String
     @Option(name: .customLong("class"), help: "The retention class (e.g. care, supervision, training).") var retentionClass: String
-    @Option(help: ArgumentHelp("Plaintext bytes per chunk (default: the vault's, 4MiB).", valueName: "SIZE")) var chunkSize: String?
+    @Option(help: ArgumentHelp("Plaintext bytes per chunk (default: the vault's, 4MiB).", valueName: "SIZE")) var chunkSize: ByteSize?
     @Option(help: ArgumentHelp("The day the session was recorded (retention counts from it); default today, with a warning.",
-                               valueName: "YYYY-MM-DD[THH:MM]")) var captured: String?
+                               valueName: "YYYY-MM-DD[THH:MM]")) var captured: CapturedOn?
     @Flag(help: "Print a JSON summary instead of just the id.") var json = false
-
-    func validate() throws {
-        if let captured, CaptureDate.parse(captured) == nil {
-            throw ValidationError("invalid --captured '\(captured)': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM")
-        }
-    }
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            var size: Int? = nil
-            if let chunkSize {
-                guard let parsed = ByteCount.parse(chunkSize) else { throw VaultError.invalidArgument("invalid --chunk-size '\(chunkSize)' (e.g. 4MiB)") }
-                size = parsed
+            try await vault.withVault { opened in
+                var reader = try FileChunkReader(path: input)
+                defer { reader.close() }
+                let bar = ProgressBar(label: "ingest", total: reader.knownSize)
+                let summary = try await opened.ingest(
+                    IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: chunkSize?.bytes,
+                                  capturedOn: captured?.day),
+                    from: &reader, progress: { bar.update($0) })
+                bar.finish()
+                switch summary.capturedFrom {
+                case .given: break
+                case .media: note("sessionvault: the capture date \(summary.capturedOn) is the one the recording itself states (WebM DateUTC)")
+                case .uploadDay:
+                    note("sessionvault: warning: no --captured date given and the recording states none: the capture date is taken as today "
+                         + "(\(summary.capturedOn)); a session recorded earlier is then kept longer than its schedule says")
+                }
+                if json { try printJSON(summary) } else { print(summary.id) }
             }
-            var reader = try FileChunkReader(path: input)
-            defer { reader.close() }
-            let bar = ProgressBar(label: "ingest", total: reader.knownSize)
-            let summary = try await opened.ingest(
-                IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: size,
-                              capturedOn: captured.flatMap(CaptureDate.parse)),
-                from: &reader, progress: { bar.update($0) })
-            bar.finish()
-            switch summary.capturedFrom {
-            case .given: break
-            case .media: note("sessionvault: the capture date \(summary.capturedOn) is the one the recording itself states (WebM DateUTC)")
-            case .uploadDay:
-                note("sessionvault: warning: no --captured date given and the recording states none: the capture date is taken as today "
-                     + "(\(summary.capturedOn)); a session recorded earlier is then kept longer than its schedule says")
-            }
-            if json { try printJSON(summary) } else { print(summary.id) }
         }
     }
 }

@@ -13,7 +13,7 @@ struct InitCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
 
     @Option(help: ArgumentHelp("Plaintext bytes per chunk for new recordings (64KiB to 64MiB).", valueName: "SIZE"))
-    var chunkSize: String = "4MiB"
+    var chunkSize = ByteSize(4 << 20, written: "4MiB")
 
     @Option(help: ArgumentHelp("Chunk cipher: auto (AES-256-GCM where the CPU has AES-NI, else XChaCha20-Poly1305), aes256gcm or xchacha20poly1305."))
     var algorithm: String = "auto"
@@ -40,7 +40,6 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let size = ByteCount.parse(chunkSize) else { throw VaultError.invalidArgument("invalid --chunk-size '\(chunkSize)' (e.g. 4MiB)") }
             let chosen: ChunkAlgorithm
             if algorithm == "auto" {
                 chosen = .preferred
@@ -62,7 +61,7 @@ struct InitCommand: AsyncParsableCommand {
                 scheduleFile = (DefaultSchedule.fileName, DefaultSchedule.text)
             }
             let secret = try passphrase.read(purpose: "protect the new vault's secrets")
-            let created = try await Vault.create(at: vault.layout, options: .init(chunkSize: size, algorithm: chosen, kdf: strength, schedule: scheduleFile,
+            let created = try await Vault.create(at: vault.layout, options: .init(chunkSize: chunkSize.bytes, algorithm: chosen, kdf: strength, schedule: scheduleFile,
                                                                                    catalog: catalog, blobs: blobs),
                                                  passphrase: secret)
             print("Created vault \(created.config.vaultID) in \(created.layout.root.path)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Media
+import Retention
 import SessionVault
 
 struct ListCommand: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct ListCommand: AsyncParsableCommand {
     @Option(help: "Only this patient's recordings (identifier, e.g. NHS number).") var patient: String?
     @Option(help: "Only recordings by this clinician.") var clinician: String?
     @Option(name: .customLong("class"), help: "Only this retention class.") var retentionClass: String?
-    @Option(help: ArgumentHelp("Only recordings made on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+    @Option(help: ArgumentHelp("Only recordings made on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
     @Option(help: "Only this session.") var session: String?
     @Flag(help: "Print JSON.") var json = false
 
@@ -35,33 +36,29 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            var filter = RecordingFilter(clinician: clinician, session: session, retentionClass: retentionClass)
-            if let patient {
-                filter.patient = try opened.pseudonym(ofPatient: patient, vaultPassphrase: try passphrase.read(purpose: "look up a patient"))
-            }
-            if let since {
-                guard let date = ISO8601DateFormatter.civil.date(from: since) else {
-                    throw VaultError.invalidArgument("invalid --since '\(since)': expected YYYY-MM-DD")
+            try await vault.withVault { opened in
+                var filter = RecordingFilter(clinician: clinician, session: session, retentionClass: retentionClass)
+                if let patient {
+                    filter.patient = try opened.pseudonym(ofPatient: patient, vaultPassphrase: try passphrase.read(purpose: "look up a patient"))
                 }
-                filter.since = date
+                filter.since = since?.startOfDayUTC
+                let rows = try await opened.recordings(matching: filter).map { r in
+                    Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
+                        retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
+                        dueOn: r.dueOn, source: r.sourceID?.description,
+                        media: r.mediaFacts.flatMap { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) })
+                }
+                if json { try printJSON(rows); return }
+                if rows.isEmpty { print("No recordings match."); return }
+                let header = ["ID", "CREATED (UTC)", "SESSION", "PATIENT", "CLINICIAN", "CLASS", "SIZE", "TYPE", "DUE"]
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+                let table = rows.map { row in
+                    [row.id, formatter.string(from: row.createdAt), row.session, String(row.patient.prefix(12)), row.clinician, row.retentionClass,
+                     ByteCount.format(row.byteCount), row.mediaType, row.dueOn ?? "-"]
+                }
+                printTable(header: header, rows: table)
             }
-            let rows = try await opened.recordings(matching: filter).map { r in
-                Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
-                    retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
-                    dueOn: r.dueOn, source: r.sourceID?.description,
-                    media: r.mediaFacts.flatMap { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) })
-            }
-            if json { try printJSON(rows); return }
-            if rows.isEmpty { print("No recordings match."); return }
-            let header = ["ID", "CREATED (UTC)", "SESSION", "PATIENT", "CLINICIAN", "CLASS", "SIZE", "TYPE", "DUE"]
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-            let table = rows.map { row in
-                [row.id, formatter.string(from: row.createdAt), row.session, String(row.patient.prefix(12)), row.clinician, row.retentionClass,
-                 ByteCount.format(row.byteCount), row.mediaType, row.dueOn ?? "-"]
-            }
-            printTable(header: header, rows: table)
         }
     }
 }
@@ -76,14 +73,4 @@ func printTable(header: [String], rows: [[String]]) {
     }
     print(line(header))
     for row in rows { print(line(row)) }
-}
-
-extension ISO8601DateFormatter {
-    /// `YYYY-MM-DD` in UTC.
-    static var civil: ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter
-    }
 }

@@ -16,12 +16,13 @@ struct GCCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            let report = try await opened.collectGarbage(grace: grace, dryRun: dryRun)
-            if json { try printJSON(report); return }
-            let verb = dryRun ? "would remove" : "removed"
-            print("gc \(verb): \(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs (\(ByteCount.format(report.orphanBytes))), \(report.incompleteWrites) partial writes"
-                  + (report.lockedOrphans > 0 ? ", \(report.lockedOrphans) orphan blobs still locked by the store (removed by a later gc)" : ""))
+            try await vault.withVault { opened in
+                let report = try await opened.collectGarbage(grace: grace, dryRun: dryRun)
+                if json { try printJSON(report); return }
+                let verb = dryRun ? "would remove" : "removed"
+                print("gc \(verb): \(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs (\(ByteCount.format(report.orphanBytes))), \(report.incompleteWrites) partial writes"
+                      + (report.lockedOrphans > 0 ? ", \(report.lockedOrphans) orphan blobs still locked by the store (removed by a later gc)" : ""))
+            }
         }
     }
 }
@@ -38,38 +39,32 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "Recording ids (default: every live recording).") var ids: [String] = []
+    @Argument(help: ArgumentHelp("Recording ids (default: every live recording).", valueName: "UUID")) var ids: [RecordingID] = []
     @Option(name: .customLong("as"), help: "Also check every manifest this role can open against its catalog row.") var role: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            var parsed: [RecordingID]? = nil
-            if !ids.isEmpty {
-                parsed = try ids.map { text in
-                    guard let id = RecordingID(text) else { throw VaultError.recordingNotFound(text) }
-                    return id
+            try await vault.withVault { opened in
+                let bar = ProgressBar(label: "verify", total: nil)
+                var unlocked: UnlockedRole? = nil
+                if let role { unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'")) }
+                let report = try await opened.verify(ids.isEmpty ? nil : ids, manifestsAs: unlocked) { done, _ in bar.update(Int64(done)) }
+                bar.finish()
+                if json {
+                    try printJSON(report)
+                } else {
+                    print("verified \(report.recordings) recordings, \(report.chunks) chunks, \(ByteCount.format(report.bytes)): \(report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems")")
+                    if let role {
+                        print("manifests checked as \(role): \(report.manifestsChecked)" + (report.manifestsNotOpenable > 0 ? ", \(report.manifestsNotOpenable) not openable by this role" : "")
+                              + (report.manifestsWithoutPatient > 0 ? ", \(report.manifestsWithoutPatient) written before the patient was bound into the manifest" : ""))
+                    }
+                    for problem in report.problems {
+                        print("  recording \(problem.recording)" + (problem.chunk.map { ", chunk \($0)" } ?? "") + ": \(problem.problem)")
+                    }
                 }
+                if !report.problems.isEmpty { throw ExitCode(ExitStatus.integrity) }
             }
-            let bar = ProgressBar(label: "verify", total: nil)
-            var unlocked: UnlockedRole? = nil
-            if let role { unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'")) }
-            let report = try await opened.verify(parsed, manifestsAs: unlocked) { done, _ in bar.update(Int64(done)) }
-            bar.finish()
-            if json {
-                try printJSON(report)
-            } else {
-                print("verified \(report.recordings) recordings, \(report.chunks) chunks, \(ByteCount.format(report.bytes)): \(report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems")")
-                if let role {
-                    print("manifests checked as \(role): \(report.manifestsChecked)" + (report.manifestsNotOpenable > 0 ? ", \(report.manifestsNotOpenable) not openable by this role" : "")
-                          + (report.manifestsWithoutPatient > 0 ? ", \(report.manifestsWithoutPatient) written before the patient was bound into the manifest" : ""))
-                }
-                for problem in report.problems {
-                    print("  recording \(problem.recording)" + (problem.chunk.map { ", chunk \($0)" } ?? "") + ": \(problem.problem)")
-                }
-            }
-            if !report.problems.isEmpty { throw ExitCode(ExitStatus.integrity) }
         }
     }
 }
@@ -94,22 +89,23 @@ struct FSCKCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            // --repair adopts the schedule in force and rewrites due dates: a records officer's act.
-            let actor = repair ? try await officer.actor(opened, for: .adoptSchedule) : Vault.defaultActor
-            let report = try await opened.fsck(repair: repair, grace: grace, actor: actor, progress: { stage in
-                if isatty(STDERR_FILENO) != 0 { note("fsck: checking \(stage)...") }
-            })
-            if json {
-                try printJSON(report)
-            } else {
-                print("fsck: \(report.recordings) live recordings, \(report.chunks) chunks, \(report.auditEntries) audit entries")
-                if report.findings.isEmpty { print("no problems found") }
-                for finding in report.findings {
-                    print("  [\(finding.severity.rawValue)] \(finding.kind): \(finding.subject): \(finding.meaning)")
+            try await vault.withVault { opened in
+                // --repair adopts the schedule in force and rewrites due dates: a records officer's act.
+                let actor = repair ? try await officer.actor(opened, for: .adoptSchedule) : Vault.defaultActor
+                let report = try await opened.fsck(repair: repair, grace: grace, actor: actor, progress: { stage in
+                    if isatty(STDERR_FILENO) != 0 { note("fsck: checking \(stage)...") }
+                })
+                if json {
+                    try printJSON(report)
+                } else {
+                    print("fsck: \(report.recordings) live recordings, \(report.chunks) chunks, \(report.auditEntries) audit entries")
+                    if report.findings.isEmpty { print("no problems found") }
+                    for finding in report.findings {
+                        print("  [\(finding.severity.rawValue)] \(finding.kind): \(finding.subject): \(finding.meaning)")
+                    }
                 }
+                if !report.errors.isEmpty { throw ExitCode(ExitStatus.integrity) }
             }
-            if !report.errors.isEmpty { throw ExitCode(ExitStatus.integrity) }
         }
     }
 }

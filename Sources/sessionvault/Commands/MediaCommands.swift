@@ -21,7 +21,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "The recording id.") var id: String
+    @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
     @Option(name: .customLong("as"), help: "The role to decrypt as.") var role: String
     @Option(help: "review or audio.") var profile: String = "review"
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the copy to FILE (created new).", valueName: "FILE")) var output: String?
@@ -35,42 +35,43 @@ struct ReviewCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
+            let recording = id
             let chosen = ReviewProfile(rawValue: profile)!
-            let opened = try await vault.open()
-            _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "review")
-            let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-            let summary: ReviewSummary
-            do {
-                if store {
-                    summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen)
-                } else if let output {
-                    var sink = try RewritableFileSink(creating: output)
-                    do {
-                        summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink)
-                        try sink.commit()
-                    } catch {
-                        sink.abandon()
-                        throw error
+            try await vault.withVault { opened in
+                _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "review")
+                let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+                let summary: ReviewSummary
+                do {
+                    if store {
+                        summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen)
+                    } else if let output {
+                        var sink = try RewritableFileSink(creating: output)
+                        do {
+                            summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink)
+                            try sink.commit()
+                        } catch {
+                            sink.abandon()
+                            throw error
+                        }
+                    } else {
+                        guard isatty(STDOUT_FILENO) == 0 else {
+                            throw VaultError.invalidArgument("refusing to write media to a terminal: use -o FILE, --store, or a pipe")
+                        }
+                        var sink = StdoutMediaSink()
+                        summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink)
                     }
-                } else {
-                    guard isatty(STDOUT_FILENO) == 0 else {
-                        throw VaultError.invalidArgument("refusing to write media to a terminal: use -o FILE, --store, or a pipe")
-                    }
-                    var sink = StdoutMediaSink()
-                    summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink)
+                } catch let error as MediaError {
+                    throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(error.description)")
                 }
-            } catch let error as MediaError {
-                throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(error.description)")
-            }
-            for warning in summary.warnings { note("sessionvault: warning: \(warning)") }
-            if json { try printJSON(summary); return }
-            if store || output != nil {
-                let facts = summary.facts
-                print("Review copy (\(summary.contentType), \(ByteCount.format(summary.bytes))"
-                      + (facts.width.map { ", \($0)x\(facts.height ?? 0)" } ?? "")
-                      + (facts.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "") + ")"
-                      + (summary.stored.map { " stored as \($0)" } ?? " written to \(output ?? "")"))
+                for warning in summary.warnings { note("sessionvault: warning: \(warning)") }
+                if json { try printJSON(summary); return }
+                if store || output != nil {
+                    let facts = summary.facts
+                    print("Review copy (\(summary.contentType), \(ByteCount.format(summary.bytes))"
+                          + (facts.width.map { ", \($0)x\(facts.height ?? 0)" } ?? "")
+                          + (facts.durationSeconds.map { String(format: ", %.1f s", $0) } ?? "") + ")"
+                          + (summary.stored.map { " stored as \($0)" } ?? " written to \(output ?? "")"))
+                }
             }
         }
     }
@@ -82,33 +83,34 @@ struct ProbeCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
-    @Argument(help: "The recording id.") var id: String
+    @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
     @Option(name: .customLong("as"), help: "The role to decrypt as.") var role: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-            let opened = try await vault.open()
-            _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
-            let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-            guard let facts = try await opened.probe(recording, as: unlocked) else {
-                print("Not a recognised media stream (WebM, Matroska or Ogg).")
-                return
+            let recording = id
+            try await vault.withVault { opened in
+                _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
+                let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+                guard let facts = try await opened.probe(recording, as: unlocked) else {
+                    print("Not a recognised media stream (WebM, Matroska or Ogg).")
+                    return
+                }
+                if json { try printJSON(facts); return }
+                print("container \(facts.container), video \(facts.videoCodec ?? "none")"
+                      + (facts.width.map { " \($0)x\(facts.height ?? 0)" } ?? "") + ", audio \(facts.audioCodec ?? "none")"
+                      + (facts.audioChannels.map { " \($0) ch" } ?? "") + (facts.durationSeconds.map { String(format: ", %.2f s", $0) } ?? ""))
             }
-            if json { try printJSON(facts); return }
-            print("container \(facts.container), video \(facts.videoCodec ?? "none")"
-                  + (facts.width.map { " \($0)x\(facts.height ?? 0)" } ?? "") + ", audio \(facts.audioCodec ?? "none")"
-                  + (facts.audioChannels.map { " \($0) ch" } ?? "") + (facts.durationSeconds.map { String(format: ", %.2f s", $0) } ?? ""))
         }
     }
 }
 
 /// Media written to stdout (forward only: a review copy is buffered by the muxer until its header is known).
-struct StdoutMediaSink: MediaByteSink {
-    mutating func write(_ bytes: [UInt8]) async throws {
+struct StdoutMediaSink: ByteSink {
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
         var sink = FileSink(descriptor: STDOUT_FILENO, name: "stdout")
-        try await sink.write(bytes[...])
+        try await sink.write(bytes)
     }
 }
 
@@ -119,9 +121,9 @@ struct RewritableFileSink: MediaRewritableByteSink {
 
     init(creating path: String) throws { file = try FileSink(creating: path) }
 
-    mutating func write(_ bytes: [UInt8]) async throws {
+    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
         var inner = file
-        try await inner.write(bytes[...])
+        try await inner.write(bytes)
     }
 
     mutating func rewrite(at offset: Int64, with bytes: [UInt8]) async throws {

@@ -11,6 +11,21 @@ struct VaultOptions: ParsableArguments {
     var layout: VaultLayout { VaultLayout.resolve(vault) }
 
     func open() async throws -> Vault { try await Vault.open(at: layout) }
+
+    /// Opens the vault, runs `body` with it, and closes it whether `body` returns or throws, so no
+    /// command leaves the catalog's connections or the store's clients open behind it.
+    func withVault<Result>(_ body: (Vault) async throws -> Result) async throws -> Result {
+        let opened = try await open()
+        let result: Result
+        do {
+            result = try await body(opened)
+        } catch {
+            await opened.close()
+            throw error
+        }
+        await opened.close()
+        return result
+    }
 }
 
 /// `--passphrase-file F`, for commands that unlock a key.

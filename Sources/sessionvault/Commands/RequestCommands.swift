@@ -22,7 +22,7 @@ struct RequestCommand: AsyncParsableCommand {
             abstract: "Register a request: SAR due in one calendar month (3 with --extended), FOI in 20 working days (40 with --extended).")
         @OptionGroup var vault: VaultOptions
         @Option(name: .customLong("type"), help: "sar or foi.") var kind: String
-        @Option(help: ArgumentHelp("The day the request was received.", valueName: "YYYY-MM-DD")) var received: String
+        @Option(help: ArgumentHelp("The day the request was received.", valueName: "YYYY-MM-DD")) var received: CivilDate
         @Option(help: "Your reference (no patient identifiers).") var ref: String?
         @Flag(help: "Extend at once: a complex SAR by two months (the requester must be told within the first month); FOI by 20 working days.")
         var extended = false
@@ -31,10 +31,11 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let type = RequestRecord.Kind(rawValue: kind) else { throw VaultError.invalidArgument("--type must be sar or foi") }
-                let opened = try await vault.open()
-                let record = try await opened.addRequest(kind: type, received: received, extended: extended, reference: ref,
-                                                         actor: try await officer.actor(opened, for: .requests))
-                print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
+                try await vault.withVault { opened in
+                    let record = try await opened.addRequest(kind: type, received: received.description, extended: extended, reference: ref,
+                                                             actor: try await officer.actor(opened, for: .requests))
+                    print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
+                }
             }
         }
     }
@@ -48,16 +49,17 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let rows = try await opened.requestRegister(includeClosed: all)
-                if json { try printJSON(rows); return }
-                if rows.isEmpty { print("No requests."); return }
-                printTable(header: ["ID", "TYPE", "RECEIVED", "DUE", "STATUS", "EXTENDED", "REF"], rows: rows.map { r in
-                    [String(r.id), r.kind.rawValue, r.receivedOn.description, r.dueOn.description, describe(r), r.extendedOn?.description ?? "",
-                     r.reference ?? ""]
-                })
-                let overdue = rows.filter { $0.state == .overdue }.count
-                if overdue > 0 { print("\(overdue) overdue") }
+                try await vault.withVault { opened in
+                    let rows = try await opened.requestRegister(includeClosed: all)
+                    if json { try printJSON(rows); return }
+                    if rows.isEmpty { print("No requests."); return }
+                    printTable(header: ["ID", "TYPE", "RECEIVED", "DUE", "STATUS", "EXTENDED", "REF"], rows: rows.map { r in
+                        [String(r.id), r.kind.rawValue, r.receivedOn.description, r.dueOn.description, describe(r), r.extendedOn?.description ?? "",
+                         r.reference ?? ""]
+                    })
+                    let overdue = rows.filter { $0.state == .overdue }.count
+                    if overdue > 0 { print("\(overdue) overdue") }
+                }
             }
         }
     }
@@ -70,16 +72,17 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let timeline = try await opened.requestTimeline(id)
-                if json { try printJSON(timeline); return }
-                let r = timeline.request
-                print("Request \(r.id) (\(r.kind.rawValue.uppercased()))\(r.reference.map { ", ref \($0)" } ?? ""): \(describe(r)), due \(r.dueOn)")
-                var rows = [[r.receivedOn.description, "received", "", "", ""]]
-                for event in timeline.events {
-                    rows.append([event.on, event.kind.rawValue, event.reason ?? "", event.dueOn, event.actor])
+                try await vault.withVault { opened in
+                    let timeline = try await opened.requestTimeline(id)
+                    if json { try printJSON(timeline); return }
+                    let r = timeline.request
+                    print("Request \(r.id) (\(r.kind.rawValue.uppercased()))\(r.reference.map { ", ref \($0)" } ?? ""): \(describe(r)), due \(r.dueOn)")
+                    var rows = [[r.receivedOn.description, "received", "", "", ""]]
+                    for event in timeline.events {
+                        rows.append([event.on, event.kind.rawValue, event.reason ?? "", event.dueOn, event.actor])
+                    }
+                    printTable(header: ["DAY", "CHANGE", "REASON", "DUE AFTER", "BY"], rows: rows)
                 }
-                printTable(header: ["DAY", "CHANGE", "REASON", "DUE AFTER", "BY"], rows: rows)
             }
         }
     }
@@ -95,7 +98,7 @@ struct RequestCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
         @Option(help: "What the requester was asked for: clarification, identity or fee.") var reason: String
-        @Option(help: ArgumentHelp("The day the requester was asked (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day the requester was asked (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
@@ -106,10 +109,11 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on,
-                                                           actor: try await officer.actor(opened, for: .requests))
-                print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
+                try await vault.withVault { opened in
+                    let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on?.description,
+                                                               actor: try await officer.actor(opened, for: .requests))
+                    print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
+                }
             }
         }
     }
@@ -119,14 +123,15 @@ struct RequestCommand: AsyncParsableCommand {
             abstract: "Start a paused request's clock again: the requester supplied what they were asked for.")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
-        @Option(help: ArgumentHelp("The day it arrived (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day it arrived (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.resumeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
-                print("Resumed request \(id): due \(status.dueOn)")
+                try await vault.withVault { opened in
+                    let status = try await opened.resumeRequest(id, on: on?.description, actor: try await officer.actor(opened, for: .requests))
+                    print("Resumed request \(id): due \(status.dueOn)")
+                }
             }
         }
     }
@@ -141,14 +146,15 @@ struct RequestCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The request id.") var id: Int64
         @Option(help: "Why the deadline is extended, as told to the requester (no patient identifiers).") var reason: String
-        @Option(help: ArgumentHelp("The day it was decided (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: String?
+        @Option(help: ArgumentHelp("The day it was decided (default: today; not after today).", valueName: "YYYY-MM-DD")) var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.extendRequest(id, reason: reason, on: on, actor: try await officer.actor(opened, for: .requests))
-                print("Extended request \(id): due \(status.dueOn)")
+                try await vault.withVault { opened in
+                    let status = try await opened.extendRequest(id, reason: reason, on: on?.description, actor: try await officer.actor(opened, for: .requests))
+                    print("Extended request \(id): due \(status.dueOn)")
+                }
             }
         }
     }
@@ -160,14 +166,15 @@ struct RequestCommand: AsyncParsableCommand {
         @Argument(help: "The request id.") var id: Int64
         @Option(help: ArgumentHelp("The day it was answered (default: today; not after today, not before it was received).",
                                    valueName: "YYYY-MM-DD"))
-        var on: String?
+        var on: CivilDate?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let status = try await opened.closeRequest(id, on: on, actor: try await officer.actor(opened, for: .requests))
-                print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
+                try await vault.withVault { opened in
+                    let status = try await opened.closeRequest(id, on: on?.description, actor: try await officer.actor(opened, for: .requests))
+                    print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
+                }
             }
         }
     }
@@ -259,52 +266,54 @@ struct ExportCommand: AsyncParsableCommand {
                     ageRecipient = .scrypt(passphrase: try PassphraseSource.file(bundlePassphraseFile!).read(purpose: "protect the bundle"))
                 }
                 try ageRecipient.validate()
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .export)
-                _ = try await opened.requireRole(role)
-                let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
-                let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
-                let unlocked = try await opened.unlockRole(role, passphrase: roleSecret)
-                let sink = try FileSink(creating: out)
-                let bar = ProgressBar(label: "export", total: nil, minimum: 0)
-                do {
-                    let result: (SubjectAccessSummary, FileSink)
-                    if let fromReview {
-                        result = try await opened.exportSubjectAccess(review: fromReview, patient: patient, recordsOfficer: unlocked,
-                                                                                   vaultPassphrase: vaultSecret,
-                                                                                   recipient: ageRecipient, to: sink, actor: actor,
-                                                                                   progress: { bar.update($0) })
-                    } else {
-                        result = try await opened.exportSubjectAccess(patient: patient!, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
-                                                                                   recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
-                                                                                   actor: actor, progress: { bar.update($0) })
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .export)
+                    _ = try await opened.requireRole(role)
+                    let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
+                    let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
+                    let unlocked = try await opened.unlockRole(role, passphrase: roleSecret)
+                    let sink = try FileSink(creating: out)
+                    let bar = ProgressBar(label: "export", total: nil, minimum: 0)
+                    do {
+                        let result: (SubjectAccessSummary, FileSink)
+                        if let fromReview {
+                            result = try await opened.exportSubjectAccess(review: fromReview, patient: patient, recordsOfficer: unlocked,
+                                                                                       vaultPassphrase: vaultSecret,
+                                                                                       recipient: ageRecipient, to: sink, actor: actor,
+                                                                                       progress: { bar.update($0) })
+                        } else {
+                            result = try await opened.exportSubjectAccess(patient: patient!, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
+                                                                                       recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
+                                                                                       actor: actor, progress: { bar.update($0) })
+                        }
+                        let (summary, finished) = result
+                        try finished.commit()
+                        bar.finish()
+                        if json { try printJSON(summary); return }
+                        print("Wrote \(out): \(summary.recordings) recordings, \(ByteCount.format(summary.bytes)) (open with: age -d -o bundle.tar \(out))")
+                        if let id = summary.review {
+                            print("Released signed-off review \(id); \(summary.withheld) item(s) withheld")
+                        } else {
+                            print("Not reviewed: every recording of the patient is in the bundle and nothing was withheld")
+                        }
+                    } catch {
+                        sink.abandon()
+                        throw error
                     }
-                    let (summary, finished) = result
-                    try finished.commit()
-                    bar.finish()
-                    if json { try printJSON(summary); return }
-                    print("Wrote \(out): \(summary.recordings) recordings, \(ByteCount.format(summary.bytes)) (open with: age -d -o bundle.tar \(out))")
-                    if let id = summary.review {
-                        print("Released signed-off review \(id); \(summary.withheld) item(s) withheld")
-                    } else {
-                        print("Not reviewed: every recording of the patient is in the bundle and nothing was withheld")
-                    }
-                } catch {
-                    sink.abandon()
-                    throw error
                 }
             }
         }
 
         private func draft() async throws {
-            let opened = try await vault.open()
-            let actor = try await officer.actor(opened, for: .export)
-            let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
-                ?? passphrase.read(purpose: "unlock the vault secrets")
-            let draft = try await opened.draftSubjectAccessReview(patient: patient!, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
-            if json { try printJSON(draft); return }
-            print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
-            SubjectAccessReviewCommand.printReview(draft)
+            try await vault.withVault { opened in
+                let actor = try await officer.actor(opened, for: .export)
+                let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
+                    ?? passphrase.read(purpose: "unlock the vault secrets")
+                let draft = try await opened.draftSubjectAccessReview(patient: patient!, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
+                if json { try printJSON(draft); return }
+                print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
+                SubjectAccessReviewCommand.printReview(draft)
+            }
         }
     }
 
@@ -325,27 +334,28 @@ struct ExportCommand: AsyncParsableCommand {
         var period: String?
         @Option(help: ArgumentHelp("First day; only with --to, and only the first day of a month, quarter, year or financial year (prefer --period).",
                                    valueName: "YYYY-MM-DD"))
-        var from: String?
+        var from: CivilDate?
         @Option(help: ArgumentHelp("Last day (inclusive); only the last day of the period that --from starts.", valueName: "YYYY-MM-DD"))
-        var to: String?
+        var to: CivilDate?
         @Option(help: ArgumentHelp("Write CSV here (default: stdout).", valueName: "FILE.csv")) var out: String?
         @Flag(help: "Print JSON instead of CSV.") var json = false
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from, to: to)
-                let opened = try await vault.open()
-                let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
-                if json {
-                    try printJSON(report)
-                } else if let out {
-                    do { try Data(report.csv().utf8).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting) } catch {
-                        throw VaultError.output(path: out, reason: (error as NSError).localizedDescription)
+                let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from?.description, to: to?.description)
+                try await vault.withVault { opened in
+                    let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
+                    if json {
+                        try printJSON(report)
+                    } else if let out {
+                        do { try Data(report.csv().utf8).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting) } catch {
+                            throw VaultError.output(path: out, reason: (error as NSError).localizedDescription)
+                        }
+                        print("Wrote \(report.figures.count) figures for \(report.period) (\(report.from) to \(report.to)) to \(out); \(opened.config.foi.summary)")
+                    } else {
+                        print(report.csv(), terminator: "")
                     }
-                    print("Wrote \(report.figures.count) figures for \(report.period) (\(report.from) to \(report.to)) to \(out); \(opened.config.foi.summary)")
-                } else {
-                    print(report.csv(), terminator: "")
                 }
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Retention
 import ServiceLifecycle
 import SessionVault
 
@@ -16,9 +17,9 @@ struct PatientCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Argument(help: "The patient's identifier (e.g. NHS number).") var patient: String
-        @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: String?
-        @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: String?
-        @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: String?
+        @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: CivilDate?
+        @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: CivilDate?
+        @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: CivilDate?
         @Option(help: ArgumentHelp("Date or month of birth: only the month is kept, for the children's retention rule.",
                                    valueName: "YYYY-MM[-DD]")) var born: String?
         @Option(help: ArgumentHelp("Record an earlier date than the one on record (it may shorten retention): why.", valueName: "REASON"))
@@ -27,12 +28,14 @@ struct PatientCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .patientEvent)
-                let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
-                                                                  born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
-                print("Recorded; \(updates.count) recordings' due dates recomputed")
-                for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .patientEvent)
+                    let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact?.description, discharged: discharged?.description,
+                                                                      died: died?.description,
+                                                                      born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
+                    print("Recorded; \(updates.count) recordings' due dates recomputed")
+                    for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
+                }
             }
         }
     }
@@ -50,7 +53,7 @@ struct HoldCommand: AsyncParsableCommand {
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Option(help: "The recording to hold.") var recording: String?
+        @Option(help: ArgumentHelp("The recording to hold.", valueName: "UUID")) var recording: RecordingID?
         @Option(help: "The patient whose recordings to hold (identifier).") var patient: String?
         @Option(help: "Why (litigation, inquiry, complaint...).") var reason: String
         @Option(help: "The case reference.") var ref: String
@@ -62,17 +65,13 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .placeHold)
-                var id: RecordingID? = nil
-                if let recording {
-                    guard let parsed = RecordingID(recording) else { throw VaultError.recordingNotFound(recording) }
-                    id = parsed
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .placeHold)
+                    let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
+                    let hold = try await opened.placeHold(recording: recording, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
+                                                           actor: actor)
+                    print("Placed hold \(hold)")
                 }
-                let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
-                let hold = try await opened.placeHold(recording: id, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
-                                                       actor: actor)
-                print("Placed hold \(hold)")
             }
         }
     }
@@ -85,9 +84,10 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                try await opened.releaseHold(id, actor: try await officer.actor(opened, for: .releaseHold))
-                print("Released hold \(id)")
+                try await vault.withVault { opened in
+                    try await opened.releaseHold(id, actor: try await officer.actor(opened, for: .releaseHold))
+                    print("Released hold \(id)")
+                }
             }
         }
     }
@@ -100,10 +100,10 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let count = try await opened.syncAllLegalHolds()
-                await opened.close()
-                print("Legal holds in the store match the catalog for \(count) recording(s).")
+                try await vault.withVault { opened in
+                    let count = try await opened.syncAllLegalHolds()
+                    print("Legal holds in the store match the catalog for \(count) recording(s).")
+                }
             }
         }
     }
@@ -116,13 +116,12 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let holds = try await vault.open().holds(includeReleased: all)
+                let holds = try await vault.withVault { try await $0.holds(includeReleased: all) }
                 if json { try printJSON(holds); return }
                 if holds.isEmpty { print("No holds."); return }
                 printTable(header: ["ID", "ON", "REF", "REASON", "PLACED", "BY", "RELEASED"], rows: holds.map { hold in
                     [String(hold.id ?? 0), hold.recording?.description ?? "patient " + (hold.patient ?? "").prefix(12), hold.caseRef, hold.reason,
-                     ISO8601DateFormatter.civil.string(from: hold.placedAt), hold.placedBy,
-                     hold.releasedAt.map { ISO8601DateFormatter.civil.string(from: $0) } ?? "-"]
+                     CivilDate(hold.placedAt).description, hold.placedBy, hold.releasedAt.map { CivilDate($0).description } ?? "-"]
                 })
             }
         }
@@ -141,14 +140,13 @@ struct SweepCommand: AsyncParsableCommand {
 
     @OptionGroup var vault: VaultOptions
     @Flag(help: "Report what is due; change nothing.") var dryRun = false
-    @Option(help: ArgumentHelp("With --dry-run: report what is due as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: String?
+    @Option(help: ArgumentHelp("With --dry-run: report what is due as of this date instead of today.", valueName: "YYYY-MM-DD")) var now: CivilDate?
     @Flag(help: "With --dry-run: also list the recordings waiting for a patient event, oldest first.") var waiting = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
         if waiting && !dryRun { throw ValidationError("--waiting goes with --dry-run") }
-        if let now {
-            guard ISO8601DateFormatter.civil.date(from: now) != nil else { throw ValidationError("invalid --now '\(now)': expected YYYY-MM-DD") }
+        if now != nil {
             guard dryRun else {
                 throw ValidationError("--now is for --dry-run only: a sweep that destroys acts as of today, never as of another day")
             }
@@ -157,37 +155,39 @@ struct SweepCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let opened = try await vault.open()
-            let when = now.flatMap { ISO8601DateFormatter.civil.date(from: $0) }?.addingTimeInterval(12 * 3600)
-            let bar = ProgressBar(label: "sweep", total: nil)
-            let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
-            bar.finish()
-            let waitingList = waiting ? try await opened.recordingsWaitingForEvents(limit: 20) : nil
-            if json {
+            try await vault.withVault { opened in
+                // Midday UTC of the day asked for, as the vault counts days in UTC.
+                let when = now?.startOfDayUTC.addingTimeInterval(12 * 3600)
+                let bar = ProgressBar(label: "sweep", total: nil)
+                let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
+                bar.finish()
+                let waitingList = waiting ? try await opened.recordingsWaitingForEvents(limit: 20) : nil
+                if json {
+                    if let waitingList {
+                        try printJSON(DryRunWithWaiting(sweep: report, waitingTotal: waitingList.total, waitingOldest: waitingList.oldest))
+                    } else {
+                        try printJSON(report)
+                    }
+                    return
+                }
+                let dueCount = report.due.reduce(0) { $0 + $1.count }
+                let heldCount = report.due.reduce(0) { $0 + $1.held }
+                print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
+                for row in report.due {
+                    print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
+                }
                 if let waitingList {
-                    try printJSON(DryRunWithWaiting(sweep: report, waitingTotal: waitingList.total, waitingOldest: waitingList.oldest))
-                } else {
-                    try printJSON(report)
+                    print("\(waitingList.total) recordings wait for a patient event (no due date yet)\(waitingList.total > 0 ? "; the oldest:" : "")")
+                    for item in waitingList.oldest {
+                        print("  \(item.id)  captured \(item.capturedOn)  \(item.retentionClass)  patient \(item.patientPseudonym.prefix(12))  \(item.rule ?? "")")
+                    }
                 }
-                return
-            }
-            let dueCount = report.due.reduce(0) { $0 + $1.count }
-            let heldCount = report.due.reduce(0) { $0 + $1.held }
-            print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
-            for row in report.due {
-                print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
-            }
-            if let waitingList {
-                print("\(waitingList.total) recordings wait for a patient event (no due date yet)\(waitingList.total > 0 ? "; the oldest:" : "")")
-                for item in waitingList.oldest {
-                    print("  \(item.id)  captured \(item.capturedOn)  \(item.retentionClass)  patient \(item.patientPseudonym.prefix(12))  \(item.rule ?? "")")
+                if report.anotherSweeperActive {
+                    print("Another sweeper holds the sweep lock (another process or node): nothing changed; it will do the work.")
+                } else if !dryRun {
+                    print("Destroyed \(report.destroyed), finished \(report.resumed) interrupted, queued \(report.queuedForReview) for review"
+                          + (report.deferred.isEmpty ? "" : ", \(report.deferred.count) deferred (store lock)"))
                 }
-            }
-            if report.anotherSweeperActive {
-                print("Another sweeper holds the sweep lock (another process or node): nothing changed; it will do the work.")
-            } else if !dryRun {
-                print("Destroyed \(report.destroyed), finished \(report.resumed) interrupted, queued \(report.queuedForReview) for review"
-                      + (report.deferred.isEmpty ? "" : ", \(report.deferred.count) deferred (store lock)"))
             }
         }
     }
@@ -218,16 +218,16 @@ struct SweeperCommand: AsyncParsableCommand {
             guard let level = Logger.Level(rawValue: logLevel) else { throw VaultError.invalidArgument("invalid --log-level '\(logLevel)'") }
             var logger = Logger(label: "sessionvault.sweeper") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
-            let opened = try await vault.open()
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))]
-            if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
-                services.append(.init(service: checkpointer))
+            try await vault.withVault { opened in
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SweeperService(vault: opened, interval: .seconds(seconds), logger: logger))]
+                if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
+                    services.append(.init(service: checkpointer))
+                }
+                let group = ServiceGroup(configuration: .init(
+                    services: services,
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-            await opened.close()
         }
     }
 
@@ -247,17 +247,13 @@ struct DestroyedCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List destruction records (no patient identifiers).")
         @OptionGroup var vault: VaultOptions
-        @Option(help: ArgumentHelp("Only those destroyed on or after this date.", valueName: "YYYY-MM-DD")) var since: String?
+        @Option(help: ArgumentHelp("Only those destroyed on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
         @Option(help: "At most this many.") var limit: Int = 10_000
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await reportingErrors {
-                let since = try self.since.map { (text) throws -> Date in
-                    guard let date = ISO8601DateFormatter.civil.date(from: text) else { throw VaultError.invalidArgument("invalid --since '\(text)'") }
-                    return date
-                }
-                let records = try await vault.open().destructionRecords(since: since, limit: limit)
+                let records = try await vault.withVault { try await $0.destructionRecords(since: since?.startOfDayUTC, limit: limit) }
                 if json { try printJSON(records); return }
                 if records.isEmpty { print("No destruction records."); return }
                 printTable(header: ["RECORDING", "CLASS", "DUE", "AS OF", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
@@ -283,7 +279,7 @@ struct DispositionCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let rows = try await vault.open().dispositions(status: all ? nil : .pending)
+                let rows = try await vault.withVault { try await $0.dispositions(status: all ? nil : .pending) }
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("No recordings waiting for review."); return }
                 printTable(header: ["RECORDING", "STATUS", "DUE", "RULE"], rows: rows.map { [$0.recording.description, $0.status.rawValue, $0.dueOn, $0.rule ?? "-"] })
@@ -296,17 +292,17 @@ struct DispositionCommand: AsyncParsableCommand {
             abstract: "Approve destruction of a reviewed recording (the next sweep destroys it).",
             discussion: "A records officer's act: --officer NAME and their passphrase. The approval is signed with the officer's key; the sweeper verifies the signature before it destroys anything.")
         @OptionGroup var vault: VaultOptions
-        @Argument(help: "The recording id.") var id: String
+        @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
         @Option(help: "A note for the record.") var reason: String?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .approveDisposal)
-                try await opened.decideDisposition(recording, approve: true, reason: reason, by: proven)
-                print("Approved destruction of \(id), signed by \(proven.actor); the next sweep destroys it")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .approveDisposal)
+                    try await opened.decideDisposition(id, approve: true, reason: reason, by: proven)
+                    print("Approved destruction of \(id), signed by \(proven.actor); the next sweep destroys it")
+                }
             }
         }
     }
@@ -314,21 +310,22 @@ struct DispositionCommand: AsyncParsableCommand {
     struct Extend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Keep a reviewed recording until a later date, with a reason.")
         @OptionGroup var vault: VaultOptions
-        @Argument(help: "The recording id.") var id: String
-        @Option(help: ArgumentHelp("The new due date.", valueName: "YYYY-MM-DD")) var until: String
+        @Argument(help: ArgumentHelp("The recording id.", valueName: "UUID")) var id: RecordingID
+        @Option(help: ArgumentHelp("The new due date.", valueName: "YYYY-MM-DD")) var until: CivilDate
         @Option(help: "Why it is kept longer.") var reason: String
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
-                guard let recording = RecordingID(id) else { throw VaultError.recordingNotFound(id) }
-                guard let date = ISO8601DateFormatter.civil.date(from: until), date > Date() else {
+                // Refused before the officer is asked for a passphrase (the vault refuses it too).
+                guard until > CivilDate(Date()) else {
                     throw VaultError.invalidArgument("--until must be a future date YYYY-MM-DD")
                 }
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .extendRetention)
-                try await opened.decideDisposition(recording, approve: false, extendUntil: until, reason: reason, by: proven)
-                print("Extended \(id) until \(until)")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .extendRetention)
+                    try await opened.decideDisposition(id, approve: false, extendUntil: until.description, reason: reason, by: proven)
+                    print("Extended \(id) until \(until)")
+                }
             }
         }
     }

@@ -19,11 +19,12 @@ struct RoleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .manageRoles)
-                let secret = try passphrase.read(purpose: "protect role '\(name)'s secret key")
-                let key = try await opened.addRole(name, passphrase: secret, actor: actor)
-                print("Added role '\(name)' (key \(key.keyID))")
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .manageRoles)
+                    let secret = try passphrase.read(purpose: "protect role '\(name)'s secret key")
+                    let key = try await opened.addRole(name, passphrase: secret, actor: actor)
+                    print("Added role '\(name)' (key \(key.keyID))")
+                }
             }
         }
     }
@@ -41,15 +42,16 @@ struct RoleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .manageRoles)
-                let secret = try passphrase.read(purpose: "unlock role '\(name)'")
-                let summary = try await opened.rotateRole(name, passphrase: secret, actor: actor)
-                if json {
-                    try printJSON(summary)
-                } else {
-                    print("Rotated role '\(name)' to key \(summary.newKeyID): \(summary.rewrapped) wraps re-wrapped"
-                          + (summary.retiredKeyIDs.isEmpty ? "" : ", retired \(summary.retiredKeyIDs.joined(separator: ", "))"))
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .manageRoles)
+                    let secret = try passphrase.read(purpose: "unlock role '\(name)'")
+                    let summary = try await opened.rotateRole(name, passphrase: secret, actor: actor)
+                    if json {
+                        try printJSON(summary)
+                    } else {
+                        print("Rotated role '\(name)' to key \(summary.newKeyID): \(summary.rewrapped) wraps re-wrapped"
+                              + (summary.retiredKeyIDs.isEmpty ? "" : ", retired \(summary.retiredKeyIDs.joined(separator: ", "))"))
+                    }
                 }
             }
         }
@@ -65,15 +67,16 @@ struct RoleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let rows = try await opened.roles().map { role in
-                    Row(name: role.name, keyID: role.keyID, createdAt: role.createdAt,
-                        scopes: opened.config.scopes.filter { $0.value.contains(role.name) }.keys.sorted()
-                            + (opened.config.alwaysWrap.contains(role.name) ? ["(every recording)"] : []))
-                }
-                if json { try printJSON(rows); return }
-                for row in rows {
-                    print("\(row.name.padding(toLength: 18, withPad: " ", startingAt: 0)) key \(row.keyID)  scopes: \(row.scopes.joined(separator: ", "))")
+                try await vault.withVault { opened in
+                    let rows = try await opened.roles().map { role in
+                        Row(name: role.name, keyID: role.keyID, createdAt: role.createdAt,
+                            scopes: opened.config.scopes.filter { $0.value.contains(role.name) }.keys.sorted()
+                                + (opened.config.alwaysWrap.contains(role.name) ? ["(every recording)"] : []))
+                    }
+                    if json { try printJSON(rows); return }
+                    for row in rows {
+                        print("\(row.name.padding(toLength: 18, withPad: " ", startingAt: 0)) key \(row.keyID)  scopes: \(row.scopes.joined(separator: ", "))")
+                    }
                 }
             }
         }

@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT")) var listen: String = "127.0.0.1:8080"
     @Option(help: ArgumentHelp("PEM certificate chain for HTTPS (with --tls-key).", valueName: "FILE")) var tlsCert: String?
     @Option(help: ArgumentHelp("PEM private key for HTTPS (with --tls-cert).", valueName: "FILE")) var tlsKey: String?
-    @Option(help: ArgumentHelp("Largest upload accepted, e.g. 8GiB.", valueName: "SIZE")) var maxUpload: String = "16GiB"
+    @Option(help: ArgumentHelp("Largest upload accepted, e.g. 8GiB.", valueName: "SIZE")) var maxUpload = ByteSize(16 << 30, written: "16GiB")
     @Option(help: "Content, review and upload streams served at once; more get 503.") var maxStreams: Int = 128
     @Option(help: "Seconds before an idle or stalled connection is closed.") var idleTimeout: Int64 = 30
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
@@ -31,7 +31,6 @@ struct ServeCommand: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
-        guard ByteCount.parse(maxUpload) != nil else { throw ValidationError("invalid --max-upload '\(maxUpload)': use e.g. 512MiB, 8GiB") }
     }
 
     func run() async throws {
@@ -40,27 +39,27 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "sessionvault.server") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = level
             let (host, port) = try ServerConfiguration.parseListen(listen)
-            let opened = try await vault.open()
-            let single: PassphraseSource? = passphrase.passphraseFile.map { .file($0) }
-                ?? (ProcessInfo.processInfo.environment["SESSIONVAULT_PASSPHRASE"].map { _ in .environment })
-            let keychain = try await RoleKeychain.unlock(vault: opened, single: single)
-            let configuration = ServerConfiguration(host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey,
-                                                    maxUploadBytes: Int64(ByteCount.parse(maxUpload) ?? 0), maxConcurrentStreams: maxStreams,
-                                                    idleTimeoutSeconds: idleTimeout)
-            let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
-            let scheme = tlsCert == nil ? "http" : "https"
-            let roles = keychain.roles.keys.sorted().joined(separator: ", ")
-            let app = try server.makeApplication { bound in
-                note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
+            try await vault.withVault { opened in
+                let single: PassphraseSource? = passphrase.passphraseFile.map { .file($0) }
+                    ?? (ProcessInfo.processInfo.environment["SESSIONVAULT_PASSPHRASE"].map { _ in .environment })
+                let keychain = try await RoleKeychain.unlock(vault: opened, single: single)
+                let configuration = ServerConfiguration(host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey,
+                                                        maxUploadBytes: Int64(maxUpload.bytes), maxConcurrentStreams: maxStreams,
+                                                        idleTimeoutSeconds: idleTimeout)
+                let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
+                let scheme = tlsCert == nil ? "http" : "https"
+                let roles = keychain.roles.keys.sorted().joined(separator: ", ")
+                let app = try server.makeApplication { bound in
+                    note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
+                }
+                if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
+                    let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
+                                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    try await group.run()
+                } else {
+                    try await app.runService()
+                }
             }
-            if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
-                let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
-                                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-                try await group.run()
-            } else {
-                try await app.runService()
-            }
-            await opened.close()
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Retention
 import SessionVault
 
 /// `export review ...`: the decisions on a subject-access draft made by `export subject --review`.
@@ -40,7 +41,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let reviews = try await vault.open().subjectAccessReviews()
+                let reviews = try await vault.withVault { try await $0.subjectAccessReviews() }
                 if json { try printJSON(reviews); return }
                 if reviews.isEmpty { print("No subject-access reviews."); return }
                 let formatter = ISO8601DateFormatter()
@@ -61,7 +62,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let review = try await vault.open().subjectAccessReview(draft)
+                let review = try await vault.withVault { try await $0.subjectAccessReview(draft) }
                 if json { try printJSON(review); return }
                 SubjectAccessReviewCommand.printReview(review)
             }
@@ -79,10 +80,11 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .export)
-                let decided = try await opened.decideSubjectAccessItem(review: draft, item: item, include: true, reason: reason, by: proven)
-                print("Review \(draft): \(decided.key) will be released (decided by \(proven.actor))")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .export)
+                    let decided = try await opened.decideSubjectAccessItem(review: draft, item: item, include: true, reason: reason, by: proven)
+                    print("Review \(draft): \(decided.key) will be released (decided by \(proven.actor))")
+                }
             }
         }
     }
@@ -107,11 +109,12 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .export)
-                let decided = try await opened.decideSubjectAccessItem(review: draft, item: item, include: false,
-                                                                       category: SubjectAccessExclusion(rawValue: category), reason: reason, by: proven)
-                print("Review \(draft): \(decided.key) will be withheld (\(category); decided by \(proven.actor))")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .export)
+                    let decided = try await opened.decideSubjectAccessItem(review: draft, item: item, include: false,
+                                                                           category: SubjectAccessExclusion(rawValue: category), reason: reason, by: proven)
+                    print("Review \(draft): \(decided.key) will be withheld (\(category); decided by \(proven.actor))")
+                }
             }
         }
     }
@@ -131,7 +134,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
         @Option(help: "The health professional consulted.") var professional: String
         @Option(help: "Their role (e.g. 'consultant psychiatrist, responsible clinician').") var professionalRole: String
         @Option(help: ArgumentHelp("The day they gave the opinion (default: today; within the last six months).", valueName: "YYYY-MM-DD"))
-        var givenOn: String?
+        var givenOn: CivilDate?
         @Flag(help: "Their opinion: releasing the items would not be likely to cause serious harm.") var noSeriousHarm = false
         @Option(help: ArgumentHelp("An item whose release would be likely to cause serious harm, in their opinion (repeatable).", valueName: "ITEM"))
         var withhold: [String] = []
@@ -145,11 +148,12 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .export)
-                let review = try await opened.recordHarmOpinion(review: draft, professional: professional, professionalRole: professionalRole,
-                                                                givenOn: givenOn, withhold: withhold, reason: reason, by: proven)
-                print("Review \(draft): serious-harm opinion of \(professional) recorded (\(review.harm?.seriousHarm == true ? "\(withhold.count) item(s) withheld" : "no serious harm"))")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .export)
+                    let review = try await opened.recordHarmOpinion(review: draft, professional: professional, professionalRole: professionalRole,
+                                                                    givenOn: givenOn?.description, withhold: withhold, reason: reason, by: proven)
+                    print("Review \(draft): serious-harm opinion of \(professional) recorded (\(review.harm?.seriousHarm == true ? "\(withhold.count) item(s) withheld" : "no serious harm"))")
+                }
             }
         }
     }
@@ -164,12 +168,13 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let proven = try await officer.require(opened, for: .export)
-                let review = try await opened.signOffSubjectAccessReview(draft, by: proven)
-                let included = review.items.filter { $0.decision == .include }.count
-                print("Review \(draft) signed off by \(proven.actor): \(included) of \(review.items.count) items will be released. "
-                      + "Release it with: export subject --from-review \(draft) --out FILE.age --recipient age1...")
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .export)
+                    let review = try await opened.signOffSubjectAccessReview(draft, by: proven)
+                    let included = review.items.filter { $0.decision == .include }.count
+                    print("Review \(draft) signed off by \(proven.actor): \(included) of \(review.items.count) items will be released. "
+                          + "Release it with: export subject --from-review \(draft) --out FILE.age --recipient age1...")
+                }
             }
         }
     }

@@ -31,31 +31,32 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                let actor = try await officer.actor(opened, for: .manageUsers)
-                var officerSecret: SecureBytes? = nil
-                if officerKey {
-                    if let newOfficerPassphraseFile {
-                        officerSecret = try PassphraseSource.file(newOfficerPassphraseFile).read(purpose: "seal the new officer's key")
-                    } else if let value = ProcessInfo.processInfo.environment["SESSIONVAULT_NEW_OFFICER_PASSPHRASE"], !value.isEmpty {
-                        officerSecret = try SecureBytes(copying: Array(value.utf8))
-                    } else {
-                        officerSecret = try PassphraseSource.environment.read(purpose: "seal the new officer's key")
+                try await vault.withVault { opened in
+                    let actor = try await officer.actor(opened, for: .manageUsers)
+                    var officerSecret: SecureBytes? = nil
+                    if officerKey {
+                        if let newOfficerPassphraseFile {
+                            officerSecret = try PassphraseSource.file(newOfficerPassphraseFile).read(purpose: "seal the new officer's key")
+                        } else if let value = ProcessInfo.processInfo.environment["SESSIONVAULT_NEW_OFFICER_PASSPHRASE"], !value.isEmpty {
+                            officerSecret = try SecureBytes(copying: Array(value.utf8))
+                        } else {
+                            officerSecret = try PassphraseSource.environment.read(purpose: "seal the new officer's key")
+                        }
                     }
-                }
-                var pseudonyms: [String] = []
-                if !patients.isEmpty {
-                    let secret = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
-                    pseudonyms = try patients.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: secret) }
-                }
-                let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms, officerPassphrase: officerSecret, actor: actor)
-                if json {
-                    try printJSON(["name": name, "role": role, "token": added.token, "patients": String(added.record.patients.count)])
-                } else {
-                    note("Added user '\(name)' (role \(role), \(added.record.patients.count) patient(s) on the care list"
-                         + (officerKey ? "; an officer: privileged acts need --officer \(name) and their passphrase" : "") + ").")
-                    note("Their access token, shown only this once:")
-                    print(added.token)
+                    var pseudonyms: [String] = []
+                    if !patients.isEmpty {
+                        let secret = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
+                        pseudonyms = try patients.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: secret) }
+                    }
+                    let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms, officerPassphrase: officerSecret, actor: actor)
+                    if json {
+                        try printJSON(["name": name, "role": role, "token": added.token, "patients": String(added.record.patients.count)])
+                    } else {
+                        note("Added user '\(name)' (role \(role), \(added.record.patients.count) patient(s) on the care list"
+                             + (officerKey ? "; an officer: privileged acts need --officer \(name) and their passphrase" : "") + ").")
+                        note("Their access token, shown only this once:")
+                        print(added.token)
+                    }
                 }
             }
         }
@@ -76,7 +77,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let users = try await vault.open().users()
+                let users = try await vault.withVault { try await $0.users() }
                 let rows = users.map { Row(name: $0.name, role: $0.role, patients: $0.patients.count, createdAt: $0.createdAt, revokedAt: $0.revokedAt) }
                 if json { return try printJSON(rows) }
                 let formatter = ISO8601DateFormatter()
@@ -96,9 +97,10 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let opened = try await vault.open()
-                try await opened.revokeUser(name: name, actor: try await officer.actor(opened, for: .manageUsers))
-                print("Revoked user '\(name)'.")
+                try await vault.withVault { opened in
+                    try await opened.revokeUser(name: name, actor: try await officer.actor(opened, for: .manageUsers))
+                    print("Revoked user '\(name)'.")
+                }
             }
         }
     }

@@ -1,17 +1,14 @@
-/// A forward-only destination for output bytes, such as an encrypting writer into the vault's store.
-///
-/// Sinks are value or reference types passed `inout`; the Media module calls `write` in order and
-/// never from more than one task at a time.
-public protocol MediaByteSink {
-    /// Appends `bytes` to the output.
-    mutating func write(_ bytes: [UInt8]) async throws
-}
+public import VaultModel
+
+/// A forward-only destination for the muxers' output: Media's name for `ByteSink` (VaultModel), the
+/// one byte-sink protocol the vault also streams plaintext into, so a file or stdout sink serves both.
+public typealias MediaByteSink = ByteSink
 
 /// A sink that can also overwrite bytes it was given earlier (a file, a buffer).
 ///
 /// When the sink offers this, the WebM muxer streams clusters straight through and patches the
 /// header (duration, index position) at the end instead of holding the clusters in memory.
-public protocol MediaRewritableByteSink: MediaByteSink {
+public protocol MediaRewritableByteSink: ByteSink {
     /// Replaces `bytes.count` bytes starting at `offset`, all of which were written before.
     mutating func rewrite(at offset: Int64, with bytes: [UInt8]) async throws
 }
@@ -24,7 +21,7 @@ public struct MemoryByteSink: MediaRewritableByteSink, Sendable {
     /// Creates an empty sink.
     public init() {}
 
-    public mutating func write(_ bytes: [UInt8]) async throws {
+    public mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
         self.bytes.append(contentsOf: bytes)
     }
 
