@@ -66,7 +66,7 @@ struct AccessTests {
         do {
             _ = try await t.vault.unlockRole("clinician", passphrase: wrong)
             Issue.record("unlocked")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.description == "wrong passphrase for role 'clinician'")
         }
         await #expect(throws: VaultError.self) {
@@ -81,7 +81,7 @@ struct AccessTests {
         do {
             _ = try await t.vault.requireWrap(id, role: "janitor", actor: "t")
             Issue.record("no error")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.description == "unknown role 'janitor' (known roles: clinician, records-officer, supervisor)")
         }
     }
@@ -97,7 +97,7 @@ struct AccessTests {
         do {
             _ = try await t.vault.unlockRole("clinician", passphrase: t.passphrase)
             Issue.record("unlocked a corrupt keyring")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.description.contains("keyring file"))
             #expect(error.description.contains("corrupt"))
         }

@@ -53,7 +53,7 @@ struct BorrowedTimeTests {
         do {
             _ = try await t.vault.sweep(asOf: Date().addingTimeInterval(400 * 86_400), actor: "test")
             Issue.record("a sweep as of a later day ran")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.code == .timeNotBorrowable && error.names == [Self.today], "\(error)")
         }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)

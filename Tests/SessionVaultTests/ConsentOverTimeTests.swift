@@ -32,7 +32,7 @@ struct ConsentOverTimeTests {
         do {
             try await t.vault.recordConsent(again, vaultPassphrase: t.passphrase, actor: "test")
             Issue.record("consent given again without a key holder was accepted")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.code == .consentNeedsKeyHolder && error.recording == nil && error.reason == nil, "\(error)")
             #expect(error.subject == "S1" && error.names == ["trainer"] && error.message.contains("access to 1 recording(s)"))
         }
@@ -87,7 +87,7 @@ struct ConsentOverTimeTests {
         do {
             try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2028-11-30", actor: "test")
             Issue.record("a renewal dated before the consent it renews was accepted")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.description.contains("before the consent it renews"), "\(error)")
         }
         await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", actor: "test") }

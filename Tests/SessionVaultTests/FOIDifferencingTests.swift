@@ -80,8 +80,8 @@ struct FOIDifferencingTests {
             let exact = ReportingPeriod.exactly(from: CivilDate(from)!, to: CivilDate(to)!)
             if exact == nil {
                 await #expect(throws: VaultError.self) { try await t.vault.foiReport(from: from, to: to, actor: "test") }
-                do { _ = try await t.vault.foiReport(from: from, to: to, actor: "test") } catch let error as VaultError where error.code == .invalidReportingPeriod {} catch {
-                    Issue.record("\(from)..\(to): \(error)")
+                do { _ = try await t.vault.foiReport(from: from, to: to, actor: "test") } catch {
+                    #expect(error.code == .invalidReportingPeriod, "\(from)..\(to): \(error)")
                 }
             } else {
                 reports.append(try await t.vault.foiReport(period: exact!, control: control, actor: "test"))

@@ -31,11 +31,11 @@ struct FOIDisclosureControlTests {
         for (from, to) in [("2026-03-01", "2026-03-14"), ("2026-03-02", "2026-03-31"), ("2026-01-01", "2026-02-28"), ("2026-03-15", "2026-03-15"),
                            ("2026-13-01", "2026-13-31")] {
             #expect(throws: VaultError.self) { try ReportingPeriod.resolve(period: nil, from: from, to: to) }
-            do { _ = try ReportingPeriod.resolve(period: nil, from: from, to: to) } catch let error as VaultError where error.code == .invalidReportingPeriod {} catch { Issue.record("\(error)") }
+            do { _ = try ReportingPeriod.resolve(period: nil, from: from, to: to) } catch { #expect(error.code == .invalidReportingPeriod, "\(error)") }
         }
         for (period, from, to) in [(nil, nil, nil), ("2026", "2026-01-01", nil), (nil, "2026-01-01", nil), ("2026-Q5", nil, nil)] as [(String?, String?, String?)] {
             do { _ = try ReportingPeriod.resolve(period: period, from: from, to: to); Issue.record("accepted \(String(describing: period))") }
-            catch let error as VaultError where error.code == .invalidReportingPeriod {} catch { Issue.record("\(error)") }
+            catch { #expect(error.code == .invalidReportingPeriod, "\(error)") }
         }
     }
 
@@ -47,8 +47,8 @@ struct FOIDisclosureControlTests {
             do {
                 _ = try await t.vault.foiReport(period: ReportingPeriod(text)!, actor: "test")
                 Issue.record("\(text) accepted before it ended")
-            } catch let error as VaultError where error.code == .reportingPeriodNotEnded {
-                #expect(error.subject == text && error.names.last == "2026-09-30")
+            } catch {
+                #expect(error.code == .reportingPeriodNotEnded && error.subject == text && error.names.last == "2026-09-30", "\(error)")
             }
         }
         clock.set("2026-10-01")

@@ -25,7 +25,7 @@ struct GovernanceTests {
             do {
                 _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: args.lastContact, died: args.died, vaultPassphrase: t.passphrase, actor: "test")
                 Issue.record("accepted \(args)")
-            } catch let error as VaultError {
+            } catch {
                 #expect(error.description.contains(expected), "\(error)")
             }
         }
@@ -59,14 +59,14 @@ struct GovernanceTests {
             do {
                 _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: born, vaultPassphrase: t.passphrase, actor: "test")
                 Issue.record("--born \(born) accepted")
-            } catch let error as VaultError {
+            } catch {
                 #expect(error.description.contains(expected), "\(error)")
             }
         }
         do {
             _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", vaultPassphrase: t.passphrase, actor: "test")
             Issue.record("a changed birth month was accepted without a correction")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.description.contains("--correction"), "\(error)")
         }
         #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "nothing refused changed anything")
@@ -118,7 +118,7 @@ struct GovernanceTests {
         do {
             _ = try await t.vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "review-copy", actor: "test"), from: &reader)
             Issue.record("an original was filed as a review copy")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.description.contains("is for copies derived from another recording"), "\(error)")
         }
         #expect(try await t.vault.catalog.recordings(RecordingFilter(states: Set(RecordingState.allCases))).isEmpty)

@@ -105,7 +105,7 @@ struct OfficerTests {
             do {
                 _ = try await t.vault.proveOfficer(name, passphrase: passphrase, for: privilege)
                 Issue.record("\(name) proved for \(privilege)")
-            } catch let error as VaultError {
+            } catch {
                 guard error.code == .officerRefused, let reason = error.reason else { Issue.record("\(error)"); continue }
                 #expect(error.subject == name && reason.contains(expected), "\(reason)")
             }

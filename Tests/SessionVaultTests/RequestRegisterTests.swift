@@ -99,7 +99,8 @@ struct RequestRegisterTests {
         do {
             try await t.vault.closeRequest(id, on: "2026-05-02", actor: "test")
             Issue.record("closed after today")
-        } catch let error as VaultError where error.code == .invalidArgument {
+        } catch {
+            #expect(error.code == .invalidArgument, "\(error)")
             #expect(error.message.contains("after today"))
         }
         try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02", actor: "test")
@@ -114,7 +115,8 @@ struct RequestRegisterTests {
         do {
             try await t.vault.pauseRequest(99, reason: .fee, actor: "test")
             Issue.record("paused a request that does not exist")
-        } catch let error as VaultError where error.code == .requestNotFound {
+        } catch {
+            #expect(error.code == .requestNotFound, "\(error)")
             #expect(error.number == 99)
         }
     }

@@ -30,7 +30,7 @@ struct ScheduleInterlockTests {
         do {
             _ = try await t.vault.sweep(actor: "test")
             Issue.record("a sweep ran under an edited schedule")
-        } catch let error as VaultError {
+        } catch {
             #expect(error.code == .scheduleChanged && error.subject == url.path, "\(error)")
             #expect(error.names.count == 2 && error.names[0] != error.names[1], "a recorded schedule that differs from the current one")
         }

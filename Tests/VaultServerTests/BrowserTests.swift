@@ -24,7 +24,7 @@ struct BrowserTests {
         let f = try await ServerFixture.make()
         defer { f.remove() }
         var reader = BufferChunkReader(bytes: try await Self.makeWebM())
-        let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
+        let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care", actor: "test"), from: &reader)
         let token = f.token("alice")
         try await f.withServer { client, _ in
             let page = try await client.get("/")

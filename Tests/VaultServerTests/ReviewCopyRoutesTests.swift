@@ -12,7 +12,7 @@ struct ReviewCopyRoutesTests {
         let f = try await ServerFixture.make()
         defer { f.remove() }
         var reader = BufferChunkReader(bytes: try await BrowserTests.makeWebM())
-        let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care"), from: &reader)
+        let video = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care", actor: "test"), from: &reader)
         let auth = ["Authorization": "Bearer " + f.token("alice")]
         try await f.withServer { client, _ in
             let before = try await f.vault.catalog.recordings(RecordingFilter(states: Set(RecordingState.allCases))).count

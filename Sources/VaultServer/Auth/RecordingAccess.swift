@@ -14,12 +14,14 @@ struct RecordingAccess: Sendable {
     /// The live recording `idText` if the caller may reach it (care list or break-glass), else a
     /// 404 that says nothing more. A break-glass reach is also logged as a warning.
     func resolve(_ idText: String, request: StaffRequest, action: AuditAction) async throws -> RecordingRecord {
-        let record: RecordingRecord
+        let reached: Result<RecordingRecord, VaultError>
         do {
-            record = try await vault.reach(idText, for: request, action: action, policy: policy)
-        } catch let error as VaultError where error.code == .recordingNotFound {
-            throw APIError.notFound(idText)
+            reached = .success(try await vault.reach(idText, for: request, action: action, policy: policy))
+        } catch {
+            reached = .failure(error)
         }
+        if case .failure(let error) = reached, error.code == .recordingNotFound { throw APIError.notFound(idText) }
+        let record = try reached.get()
         if request.breakGlass, !policy.covers(request.user, patient: record.patient) {
             logger.warning("break-glass access", metadata: ["user": .string(request.user.name), "recording": .string(record.id.description),
                                                             "action": .string(action.rawValue)])

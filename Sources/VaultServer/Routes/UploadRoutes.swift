@@ -42,19 +42,27 @@ struct UploadRoutes: Sendable {
         }
         defer { permit.release() }
         var reader = RequestBodyChunkReader(body: request.body, limit: limit, metrics: metrics)
-        let summary: IngestSummary
-        do {
-            summary = try await vault.ingest(IngestRequest(session: session, clinician: staff.user.name, retentionClass: retentionClass,
-                                                           capturedOn: capturedOn, actor: context.actor), from: &reader)
-        } catch let error as VaultError where [.noConsent, .noActiveScope].contains(error.code) {
-            // Statuses are ErrorMappingMiddleware's; a refused upload is also put in the audit trail.
-            try? await vault.recordRefusal(.ingest, target: session, by: staff, reason: "no consent", statingPurpose: false)
-            throw error
-        }
+        let summary = try await ingest(IngestRequest(session: session, clinician: staff.user.name, retentionClass: retentionClass,
+                                                     capturedOn: capturedOn, actor: context.actor), from: &reader, by: staff)
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
                                     byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,
                                     wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn,
                                     capturedOn: summary.capturedOn, capturedFrom: summary.capturedFrom.rawValue)
         return try JSONResponse.make(body, status: .created, headers: [.location: "/api/recordings/\(summary.id)"])
+    }
+
+    /// Ingests through the vault; a refusal for want of consent is also put in the audit trail
+    /// (statuses are ErrorMappingMiddleware's).
+    private func ingest(_ request: IngestRequest, from reader: inout RequestBodyChunkReader, by staff: StaffRequest) async throws -> IngestSummary {
+        let result: Result<IngestSummary, VaultError>
+        do {
+            result = .success(try await vault.ingest(request, from: &reader))
+        } catch {
+            result = .failure(error)
+        }
+        if case .failure(let error) = result, error.code == .noConsent || error.code == .noActiveScope {
+            try? await vault.recordRefusal(.ingest, target: request.session, by: staff, reason: "no consent", statingPurpose: false)
+        }
+        return try result.get()
     }
 }

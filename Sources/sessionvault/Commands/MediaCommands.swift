@@ -43,11 +43,11 @@ struct ReviewCommand: AsyncParsableCommand {
                 let summary: ReviewSummary
                 do {
                     if store {
-                        summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen)
+                        summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen, actor: Vault.defaultActor)
                     } else if let output {
                         var sink = try RewritableFileSink(creating: output)
                         do {
-                            summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink)
+                            summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink, actor: Vault.defaultActor)
                             try sink.commit()
                         } catch {
                             sink.abandon()
@@ -58,7 +58,7 @@ struct ReviewCommand: AsyncParsableCommand {
                             throw VaultError.invalidArgument("refusing to write media to a terminal: use -o FILE, --store, or a pipe")
                         }
                         var sink = StdoutMediaSink()
-                        summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink)
+                        summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink, actor: Vault.defaultActor)
                     }
                 } catch let error as MediaError {
                     throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(error.description)")
@@ -93,7 +93,7 @@ struct ProbeCommand: AsyncParsableCommand {
             try await vault.withVault { opened in
                 _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
                 let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-                guard let facts = try await opened.probe(recording, as: unlocked) else {
+                guard let facts = try await opened.probe(recording, as: unlocked, actor: Vault.defaultActor) else {
                     print("Not a recognised media stream (WebM, Matroska or Ogg).")
                     return
                 }

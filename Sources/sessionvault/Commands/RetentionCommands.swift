@@ -159,7 +159,7 @@ struct SweepCommand: AsyncParsableCommand {
                 // Midday UTC of the day asked for, as the vault counts days in UTC.
                 let when = now?.startOfDayUTC.addingTimeInterval(12 * 3600)
                 let bar = ProgressBar(label: "sweep", total: nil)
-                let report = try await opened.sweep(dryRun: dryRun, asOf: when, progress: { bar.update(Int64($0)) })
+                let report = try await opened.sweep(dryRun: dryRun, asOf: when, actor: "sweeper", progress: { bar.update(Int64($0)) })
                 bar.finish()
                 let waitingList = waiting ? try await opened.recordingsWaitingForEvents(limit: 20) : nil
                 if json {

@@ -34,22 +34,22 @@ struct ServerFixture {
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
                                            passphrase: passphrase)
-        for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase) }
-        try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase)
-        try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase)
+        for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase, actor: "test") }
+        try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase, actor: "test")
+        try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase, actor: "test")
         var generator = SystemRandomNumberGenerator()
         let content = (0..<contentSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var reader = BufferChunkReader(bytes: content)
-        let a = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care"), from: &reader)
+        let a = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", actor: "test"), from: &reader)
         var readerB = BufferChunkReader(bytes: Array(repeating: 7, count: 1000))
-        let b = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-b", retentionClass: "care"), from: &readerB)
+        let b = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-b", retentionClass: "care", actor: "test"), from: &readerB)
         let pA = try vault.pseudonym(ofPatient: patientA, vaultPassphrase: passphrase)
         let pB = try vault.pseudonym(ofPatient: patientB, vaultPassphrase: passphrase)
         var tokens: [String: String] = [:]
-        tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA]).token
-        tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB]).token
-        tokens["sue"] = try await vault.addUser(name: "sue", role: "supervisor", patientPseudonyms: [pA]).token
-        tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: []).token
+        tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA], actor: "test").token
+        tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB], actor: "test").token
+        tokens["sue"] = try await vault.addUser(name: "sue", role: "supervisor", patientPseudonyms: [pA], actor: "test").token
+        tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: [], actor: "test").token
         let keychain = try await RoleKeychain.unlock(vault: vault, single: .bytes(passphrase))
         return ServerFixture(vault: vault, root: root, passphrase: passphrase, keychain: keychain, tokens: tokens,
                              recordingA: a.id, contentA: content, recordingB: b.id)
