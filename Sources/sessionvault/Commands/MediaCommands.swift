@@ -60,8 +60,10 @@ struct ReviewCommand: AsyncParsableCommand {
                         var sink = StdoutMediaSink()
                         summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink, actor: Vault.defaultActor)
                     }
-                } catch let error as MediaError {
-                    throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(error.description)")
+                } catch {
+                    // The vault reports the transcoder's failure with it as the cause.
+                    guard let media = (error as? VaultError)?.cause as? MediaError ?? error as? MediaError else { throw error }
+                    throw VaultError.invalidArgument("cannot make a review copy of \(recording): \(media.description)")
                 }
                 for warning in summary.warnings { note("sessionvault: warning: \(warning)") }
                 if json { try printJSON(summary); return }
