@@ -39,6 +39,23 @@ struct PostgresConfigurationTests {
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=disable").sslMode == .disable)
     }
 
+    /// Issue #16: a catalog across a network was reached with `prefer`, which falls back to plain TCP
+    /// when the server (or whoever sits in between) offers no TLS.
+    @Test func aHostThatIsNotLoopbackDefaultsToVerifyFull() throws {
+        for host in ["db.internal", "10.0.0.5", "[2001:db8::1]", "h", "128.0.0.1", "localhost.example.org", "127.0.0.1.nip.io"] {
+            #expect(try PostgresConfiguration.parse("postgres://vault@\(host):5432/d").sslMode == .verifyFull, "\(host)")
+        }
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.8.9.10", "[::1]"] {
+            #expect(try PostgresConfiguration.parse("postgres://vault@\(host):5432/d").sslMode == .prefer, "\(host)")
+        }
+        #expect(PostgresConfiguration.defaultSSLMode(for: "/var/run/postgresql") == .prefer)
+        #expect(try PostgresConfiguration.parse("postgres://vault@db.internal/d?sslmode=disable").sslMode == .disable)
+        #expect(try PostgresConfiguration.parse("postgres://vault@db.internal/d?sslmode=prefer").sslMode == .prefer)
+        #expect(try PostgresConfiguration.parse("postgres://vault@db.internal/d?sslmode=require").sslMode == .require)
+        #expect(PostgresConfiguration(host: "db.internal", user: "v", database: "d").sslMode == .verifyFull)
+        #expect(PostgresConfiguration(host: "127.0.0.1", user: "v", database: "d").sslMode == .prefer)
+    }
+
     @Test func idleTimeoutIsShortByDefaultAndCanBeSet() throws {
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d").idleTimeoutSeconds == 10)
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?idle_timeout=45").idleTimeoutSeconds == 45)

@@ -1,4 +1,5 @@
 import Foundation
+import VaultModel
 
 /// Where and how ``PostgresCatalog`` connects, parsed from a catalog URL:
 ///
@@ -10,11 +11,14 @@ import Foundation
 /// - The password comes from the URL or, if the URL has none, from `SESSIONVAULT_PG_PASSWORD` in the
 ///   environment given to ``parse(_:environment:)``. It never appears in ``description``, in
 ///   ``redactedURL``, in a mirror (`dump`) or in any ``CatalogError``.
-/// - `sslmode`: `disable` (plain TCP), `prefer` (the default, as libpq's: TLS if the server offers it,
-///   else plain), `require` and `verify-full` (TLS or fail). Whenever TLS is used, the server's
-///   certificate is verified against the system's trust store and its host name, so `require` is
-///   as strict as libpq's `verify-full`; libpq's unverified `require` is not offered. Production
-///   vaults should use `require`.
+/// - `sslmode`: `disable` (plain TCP), `prefer` (TLS if the server offers it, else plain), `require`
+///   and `verify-full` (TLS or fail). Whenever TLS is used, the server's certificate is verified
+///   against the system's trust store and its host name, so `require` is as strict as libpq's
+///   `verify-full`; libpq's unverified `require` is not offered. The default depends on the host
+///   (``defaultSSLMode(for:)``): `verify-full` for any host that is not loopback, so a catalog
+///   across a network is never reached in clear, or through a server that cannot prove its name,
+///   unless the URL says so; `prefer` on loopback (`localhost`, 127.0.0.0/8, `::1`, a Unix socket
+///   path), where the traffic never leaves the host.
 /// - `sslrootcert`: a PEM file of the certificate authorities to trust instead of the system's
 ///   (as libpq's option of that name), for a server whose certificate an organisation's own CA
 ///   issued. It is read when a connection is made; a file that cannot be read or holds no
@@ -56,18 +60,26 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     public var idleTimeoutSeconds: Int
     public var applicationName: String
 
-    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, sslMode: SSLMode = .prefer,
+    /// `sslMode` nil: ``defaultSSLMode(for:)`` of `host`.
+    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, sslMode: SSLMode? = nil,
                 poolMaximum: Int = 10, connectTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 10, applicationName: String = "sessionvault") {
         self.host = host
         self.port = port
         self.user = user
         self.password = password
         self.database = database
-        self.sslMode = sslMode
+        self.sslMode = sslMode ?? Self.defaultSSLMode(for: host)
         self.poolMaximum = poolMaximum
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.applicationName = applicationName
+    }
+
+    /// The `sslmode` a URL that names none gets: `prefer` when `host` is loopback (`localhost`,
+    /// an IPv4 address in 127.0.0.0/8, `::1`, or a Unix socket directory, written as a path),
+    /// `verify-full` for every other host, a name that might resolve to loopback included.
+    public static func defaultSSLMode(for host: String) -> SSLMode {
+        LoopbackHost.contains(host) ? .prefer : .verifyFull
     }
 
     /// `host:port`, with an IPv6 address in brackets.
