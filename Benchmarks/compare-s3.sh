@@ -44,7 +44,7 @@ PG_BASE=${SESSIONVAULT_TEST_POSTGRES_URL%/*}
 psql "$SESSIONVAULT_TEST_POSTGRES_URL" -q -c "CREATE DATABASE bench" >/dev/null
 
 setup_vault() { # dir catalog blobs
-    "$BIN" init --vault "$1" --chunk-size "$CHUNK" --catalog "$2" --blobs "$3" >/dev/null
+    "$BIN" init --vault "$1" --chunk-size "$CHUNK" --kdf interactive --catalog "$2" --blobs "$3" >/dev/null
     for role in clinician records-officer; do "$BIN" role add "$role" --vault "$1" >/dev/null; done
     "$BIN" consent record --vault "$1" --session S1 --patient 9434765919 --scope care >/dev/null
 }

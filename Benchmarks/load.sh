@@ -47,7 +47,7 @@ mkdir -p "$WORK/www"
 head -c $((SIZE_MIB << 20)) /dev/urandom > "$WORK/www/recording.bin"
 chmod 755 "$WORK" "$WORK/www" && chmod 644 "$WORK/www/recording.bin"   # nginx workers run unprivileged
 export SESSIONVAULT_DIR="$WORK/vault" SESSIONVAULT_PASSPHRASE="load benchmark passphrase"
-"$BIN" init --chunk-size "$CHUNK" >/dev/null
+"$BIN" init --chunk-size "$CHUNK" --kdf interactive >/dev/null
 "$BIN" role add clinician >/dev/null
 "$BIN" role add records-officer >/dev/null
 "$BIN" consent record --session BENCH --patient 9434765919 --scope care >/dev/null

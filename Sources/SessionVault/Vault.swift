@@ -52,7 +52,9 @@ public struct Vault: Sendable {
         /// The blob store: `file:PATH` (default `file:blobs`) or `s3://BUCKET…`.
         public var blobs: String?
 
-        public init(chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred, kdf: KDFStrength = .interactive,
+        /// `kdf`: Argon2id cost of the passphrase-sealed keys; `moderate` by default (256 MiB, about a
+        /// second per unlock), `interactive` only where unlocking must be fast and the keyring is well guarded.
+        public init(chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred, kdf: KDFStrength = .moderate,
                     schedule: (name: String, text: String)? = nil, catalog: String? = nil, blobs: String? = nil) {
             self.chunkSize = chunkSize
             self.algorithm = algorithm
@@ -76,6 +78,7 @@ public struct Vault: Sendable {
                 throw VaultError.invalidArgument("chunk size \(options.chunkSize) must be between 64KiB and 64MiB")
             }
             guard options.algorithm.isAvailable else { throw VaultError.crypto(.algorithmUnavailable(options.algorithm)) }
+            try PassphraseStrength.check(passphrase, for: "the vault")
             try fm.createDirectory(at: layout.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             var config = VaultConfig.makeDefault(vaultID: UUID().uuidString.lowercased(), chunkSize: options.chunkSize,
                                                  algorithm: options.algorithm, kdf: options.kdf)

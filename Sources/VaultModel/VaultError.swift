@@ -12,6 +12,8 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
         /// The retention schedule file is not the one the stored due dates were computed with.
         case scheduleChanged
         case passphraseMissing, passphraseFile, keyring, wrongPassphrase
+        /// A new passphrase is too short or too common to protect a key.
+        case weakPassphrase
         // Roles, consent and users
         case unknownRole, roleExists, invalidName, scopeRoleMissing, unknownScope
         case noConsent, consentPatientMismatch, noActiveScope
@@ -20,11 +22,15 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
         case userExists, noSuchUser
         /// An upload to a session whose patient is not on the uploader's care list.
         case notOnCareList
+        /// An upload by a user whose role the configuration does not allow to upload.
+        case uploadNotAllowed
         // Recordings
         case recordingNotFound, noWrap, manifestTampered, chunkTampered
         /// The (authenticated) manifest names a chunk format this version cannot read.
         case unsupportedFormat
         case chunkMissing, rangeNotSatisfiable, invalidRange, input, output, invalidArgument, notLive
+        /// Free text bound for the audit trail (a purpose, a reason, a note) holds a control or bidi character.
+        case invalidText
         /// A sweep that would change something was asked to act as of another day than today.
         case timeNotBorrowable
         /// A privileged act without the officer's proof.
@@ -108,6 +114,10 @@ extension VaultError {
     public static func keyring(path: String, reason: String) -> VaultError {
         VaultError(.keyring, "keyring file '\(path)' is unusable: \(reason)", subject: path, reason: reason)
     }
+    /// `what` names what the passphrase would protect; `reason` says why it is refused. Never the passphrase.
+    public static func weakPassphrase(what: String, reason: String) -> VaultError {
+        VaultError(.weakPassphrase, "the new passphrase for \(what) is too weak (\(reason)); nothing was created", subject: what, reason: reason)
+    }
     public static func wrongPassphrase(what: String) -> VaultError { VaultError(.wrongPassphrase, "wrong passphrase for \(what)", subject: what) }
 
     // Roles, consent and users
@@ -149,6 +159,12 @@ extension VaultError {
         VaultError(.userExists, "user '\(name)' already exists (revoked names are not reused)", subject: name)
     }
     public static func noSuchUser(_ name: String) -> VaultError { VaultError(.noSuchUser, "no active user '\(name)'", subject: name) }
+    /// `allowed`: the roles that may upload.
+    public static func uploadNotAllowed(role: String, allowed: [String]) -> VaultError {
+        VaultError(.uploadNotAllowed, "role '\(role)' may not upload recordings"
+                   + (allowed.isEmpty ? " (no role may upload to this vault)" : " (roles that may: \(allowed.joined(separator: ", ")))"),
+                   subject: role, names: allowed)
+    }
     public static func notOnCareList(session: String) -> VaultError {
         VaultError(.notOnCareList, "session '\(session.prefix(64))' is not for a patient on your care list", subject: session)
     }
@@ -185,6 +201,12 @@ extension VaultError {
         VaultError(.output, "cannot write output '\(path)': \(reason)", subject: path, reason: reason)
     }
     public static func invalidArgument(_ message: String) -> VaultError { VaultError(.invalidArgument, message) }
+    /// `field` names the text (e.g. "hold reason"); `character` is the offending scalar as `U+XXXX`.
+    /// The text itself is not repeated: it may hold a patient's details.
+    public static func invalidText(field: String, character: String) -> VaultError {
+        VaultError(.invalidText, "the \(field) contains \(character), a control or text-direction character; write it as plain text",
+                   subject: field, reason: character)
+    }
     public static func notLive(recording: RecordingID, state: String) -> VaultError {
         VaultError(.notLive, "recording \(recording) is \(state), not live", recording: recording, reason: state)
     }

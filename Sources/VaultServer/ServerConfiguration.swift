@@ -8,6 +8,9 @@ public struct ServerConfiguration: Sendable {
     /// PEM certificate chain and private key; plain HTTP when nil.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// Plain HTTP is served on a loopback address only (``LoopbackHost``), unless this is set:
+    /// for a TLS-terminating proxy on another host, whose network the operator vouches for.
+    public var allowInsecureHTTP: Bool
     /// The largest upload accepted, in bytes (checked against Content-Length and while streaming).
     public var maxUploadBytes: Int64
     /// Content and review streams served at once; more get 503 with Retry-After.
@@ -21,7 +24,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
                 maxUploadBytes: Int64 = 16 << 30, maxConcurrentStreams: Int = 128, idleTimeoutSeconds: Int64 = 30,
-                carePolicy: CarePolicy = CarePolicy()) {
+                carePolicy: CarePolicy = CarePolicy(), allowInsecureHTTP: Bool = false) {
         self.host = host
         self.port = port
         self.tlsCertificatePath = tlsCertificatePath
@@ -30,6 +33,15 @@ public struct ServerConfiguration: Sendable {
         self.maxConcurrentStreams = maxConcurrentStreams
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.carePolicy = carePolicy
+        self.allowInsecureHTTP = allowInsecureHTTP
+    }
+
+    /// Whether this is served over TLS.
+    public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+
+    /// Refuses plain HTTP on an address that is not loopback, unless ``allowInsecureHTTP``.
+    public func checkTransport() throws(ServerError) {
+        if !usesTLS, !allowInsecureHTTP, !LoopbackHost.contains(host) { throw .insecureListen(host: host) }
     }
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).

@@ -11,6 +11,8 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
     case tls(path: String, reason: String)
     /// A user name, role or care-list entry is not acceptable.
     case invalidUser(String)
+    /// Plain HTTP on an address other than loopback, without the explicit opt-in.
+    case insecureListen(host: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,10 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
                 + "or give --passphrase-file FILE or $SESSIONVAULT_PASSPHRASE; refusing to start"
         case .tls(let path, let reason): return "cannot load TLS file '\(path)': \(reason)"
         case .invalidUser(let message): return message
+        case .insecureListen(let host):
+            return "refusing to serve plain HTTP on '\(host)', which is not a loopback address: tokens, cookies and recordings would cross "
+                + "the network in clear. Give a TLS certificate and key, listen on 127.0.0.1 behind a TLS proxy, or accept the risk explicitly "
+                + "(a TLS-terminating proxy on another host)"
         }
     }
 }

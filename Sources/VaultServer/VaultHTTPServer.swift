@@ -40,6 +40,7 @@ public struct VaultHTTPServer: Sendable {
     func makeRouter() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        if configuration.usesTLS { router.add(middleware: StrictTransportSecurityMiddleware()) }
         router.add(middleware: ErrorMappingMiddleware())
         SystemRoutes(vault: vault, metrics: metrics).register(on: router)
         let access = RecordingAccess(vault: vault, keychain: keychain, policy: configuration.carePolicy, logger: logger)
@@ -56,7 +57,10 @@ public struct VaultHTTPServer: Sendable {
 
     /// The application, ready to run as a `Service`. `onServerRunning` receives the bound port
     /// (useful with port 0).
+    /// Plain HTTP on an address that is not loopback is refused (``ServerError/insecureListen(host:)``)
+    /// unless the configuration allows it.
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        try configuration.checkTransport()
         let idle = TimeAmount.seconds(configuration.idleTimeoutSeconds)
         // The idle timeout covers a client that stops sending; the stalled-reader handler one that stops reading.
         let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: StalledReaderHandler.handlers(stallTimeout: idle),
@@ -87,6 +91,17 @@ public struct VaultHTTPServer: Sendable {
         } catch {
             throw ServerError.tls(path: key, reason: "not a PEM private key")
         }
-        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        tls.minimumTLSVersion = .tlsv12
+        tls.cipherSuites = forwardSecretCipherSuites
+        return tls
     }
+
+    /// The TLS 1.2 suites offered: ECDHE key exchange only (forward secrecy: a stolen server key
+    /// does not decrypt recorded sessions) with AEAD ciphers. TLS 1.3's suites are all forward
+    /// secret and AEAD, and BoringSSL does not let them be narrowed further.
+    static let forwardSecretCipherSuites = [
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+    ].joined(separator: ":")
 }

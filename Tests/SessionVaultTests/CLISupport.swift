@@ -49,7 +49,7 @@ struct CLI {
     /// passphrase is the vault's here) as whom privileged commands run, and a care-only session S1.
     static func prepared() async throws -> CLI {
         let setup = CLI()
-        try await setup.expectOK(["init", "--chunk-size", "64KiB"])
+        try await setup.expectOK(["init", "--chunk-size", "64KiB", "--kdf", "interactive"])
         for role in ["clinician", "records-officer", "supervisor"] { try await setup.expectOK(["role", "add", role]) }
         try await setup.expectOK(["user", "add", "rita", "--role", "records-officer", "--officer-key"])
         let cli = setup.with(["SESSIONVAULT_OFFICER": "rita"])

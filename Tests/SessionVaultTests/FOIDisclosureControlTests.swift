@@ -86,6 +86,19 @@ struct FOIDisclosureControlTests {
         #expect([7, 8, 10, 12, 13, 17, 18].map(FOIMonthTable.roundedToFive) == [5, 10, 10, 10, 15, 15, 20])
     }
 
+    /// Issue #16: `[server] upload_roles` names the roles that may upload (clinicians by default).
+    @Test func configReadsTheUploadRoles() throws {
+        let base = VaultConfig.makeDefault(vaultID: "v")
+        #expect(base.uploadRoles == ["clinician"])
+        #expect(try VaultConfig.parse(base.tomlText(), path: "c").uploadRoles == ["clinician"])
+        let old = base.tomlText().components(separatedBy: "\n[server]")[0]
+        #expect(try VaultConfig.parse(old, path: "c").uploadRoles == ["clinician"])
+        let custom = old + "\n[server]\nupload_roles = [\"clinician\", \"assessor\"]\n"
+        #expect(try VaultConfig.parse(custom, path: "c").uploadRoles == ["clinician", "assessor"])
+        #expect(throws: VaultError.self) { try VaultConfig.parse(old + "\n[server]\nupload_role = [\"x\"]\n", path: "c") }
+        #expect(throws: VaultError.self) { try VaultConfig.parse(old + "\n[server]\nupload_roles = \"clinician\"\n", path: "c") }
+    }
+
     @Test func configReadsTheFOITableAndRefusesBadValues() throws {
         let base = VaultConfig.makeDefault(vaultID: "v")
         #expect(base.foi == .standard)

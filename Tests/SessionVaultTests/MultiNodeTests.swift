@@ -37,7 +37,7 @@ struct MultiNodeTests {
             try await servers.createDatabase(database)
             let bucket = "mn-" + UUID().uuidString.lowercased().prefix(18)
             let a = CLI(extra: servers.credentials)
-            try await a.expectOK(["init", "--chunk-size", "64KiB", "--catalog", servers.postgresURL(database: database),
+            try await a.expectOK(["init", "--chunk-size", "64KiB", "--kdf", "interactive", "--catalog", servers.postgresURL(database: database),
                             "--blobs", servers.s3URL(bucket: bucket, lock: lock)])
             for role in ["clinician", "records-officer", "supervisor"] { try await a.expectOK(["role", "add", role]) }
             try await a.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care", "--scope", "supervision"])

@@ -49,6 +49,45 @@ struct AuthTests {
         }
     }
 
+    /// Issue #16: a link (`<img src>`, a pasted URL) carrying `?break_glass=` made a signed-in
+    /// clinician break glass, because the browser sends the session cookie with it.
+    @Test func aLinkCannotMakeACookieSignedInClinicianBreakGlass() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            let cookie = ["Cookie": "svt_session=\(f.token("alice"))"]
+            for path in ["/api/recordings/\(f.recordingB)?break_glass=curious", "/api/recordings/\(f.recordingB)/content?break_glass=curious"] {
+                let byLink = try await client.get(path, headers: cookie)
+                #expect(byLink.status == 400, "\(path)")
+                #expect(String(decoding: byLink.body, as: UTF8.self).contains("X-Break-Glass-Reason"))
+            }
+            let entries = try await f.audit(f.recordingB)
+            #expect(!entries.contains { $0.draft.actor.hasPrefix("user:alice") && $0.draft.outcome == "ok" })
+            // The header still works with the cookie (only a script of the page can set it), and the query with a bearer token.
+            let byHeader = try await client.get("/api/recordings/\(f.recordingB)", headers: cookie.merging(["X-Break-Glass-Reason": "duty doctor"]) { a, _ in a })
+            #expect(byHeader.status == 200)
+            let byBearer = try await client.get("/api/recordings/\(f.recordingB)?break_glass=duty%20doctor", token: f.token("alice"))
+            #expect(byBearer.status == 200)
+        }
+    }
+
+    /// Issue #16: a purpose with a text-direction control reads one way in the audit view and
+    /// another in the trail; the vault refuses it and the service answers 400 naming the field.
+    @Test func aPurposeOrReasonWithABidiControlIsRefusedWith400() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            let before = try await f.audit(f.recordingA).count
+            let purpose = try await client.get("/api/recordings/\(f.recordingA)?purpose=care%E2%80%AEgnisseccA", token: f.token("alice"))
+            #expect(purpose.status == 400)
+            #expect(String(decoding: purpose.body, as: UTF8.self).contains("access purpose"))
+            let reason = try await client.get("/api/recordings/\(f.recordingB)?break_glass=duty%E2%81%A6doctor", token: f.token("alice"))
+            #expect(reason.status == 400)
+            #expect(String(decoding: reason.body, as: UTF8.self).contains("break-glass reason"))
+            #expect(try await f.audit(f.recordingA).count == before)
+        }
+    }
+
     @Test func tokensAreHashedAndComparedNotStored() async throws {
         let f = try await ServerFixture.make()
         defer { f.remove() }

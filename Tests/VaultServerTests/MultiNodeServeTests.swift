@@ -33,7 +33,7 @@ struct MultiNodeServeTests {
                       "SESSIONVAULT_S3_SECRET_KEY": Self.environment["SESSIONVAULT_TEST_S3_SECRET_KEY"] ?? ""]
         let envA = shared.merging(["SESSIONVAULT_DIR": rootA.path]) { $1 }
         let envB = shared.merging(["SESSIONVAULT_DIR": rootB.path]) { $1 }
-        for arguments in [["init", "--chunk-size", "64KiB", "--catalog", catalog, "--blobs", blobs], ["role", "add", "clinician"],
+        for arguments in [["init", "--chunk-size", "64KiB", "--kdf", "interactive", "--catalog", catalog, "--blobs", blobs], ["role", "add", "clinician"],
                           ["role", "add", "records-officer"],
                           ["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"]] {
             let result = try await ServeProcess.run(arguments, environment: envA)

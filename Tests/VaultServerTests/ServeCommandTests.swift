@@ -1,5 +1,6 @@
 import Foundation
 import SessionVault
+import TestSupport
 import Testing
 import VaultCrypto
 import VaultIndex
@@ -13,7 +14,7 @@ struct ServeCommandTests {
     static func makeVault(chunk: String = "1MiB") async throws -> (URL, [String: String]) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("serve-cli-\(UUID().uuidString)")
         let env = ["SESSIONVAULT_DIR": root.path, "SESSIONVAULT_PASSPHRASE": passphrase]
-        for arguments in [["init", "--chunk-size", chunk], ["role", "add", "clinician"], ["role", "add", "records-officer"],
+        for arguments in [["init", "--chunk-size", chunk, "--kdf", "interactive"], ["role", "add", "clinician"], ["role", "add", "records-officer"],
                           ["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"]] {
             let result = try await ServeProcess.run(arguments, environment: env)
             guard result.status == 0 else { throw HTTPTestClient.ClientError(description: "\(arguments): \(result.stderr)") }
@@ -84,6 +85,97 @@ struct ServeCommandTests {
         let wrongKey = try await ServeProcess.run(["serve", "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", cert], environment: env)
         #expect(wrongKey.status != 0)
         #expect(wrongKey.stderr.contains("not a PEM private key"))
+    }
+
+    /// One TLS handshake by openssl's client, offering only `protocol` and `cipher`; whether it
+    /// agreed on a cipher.
+    static func handshake(port: Int, _ options: [String]) async throws -> Bool {
+        let result = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/openssl"),
+                                                ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"] + options,
+                                                environment: TestEnvironment.inherited, stdin: Data())
+        return result.status == 0 && result.out.contains(", Cipher is ") && !result.out.contains("Cipher is (NONE)")
+    }
+
+    /// Issue #16: the service accepted TLS 1.0 and 1.1 and RSA key exchange (a stolen key decrypts
+    /// every recorded session), sent no HSTS, and served plain HTTP on any address it was given.
+    @Test func httpsIsTLS12OrLaterWithForwardSecrecyAndHSTSAndPlainHTTPStaysOnLoopback() async throws {
+        let (root, env) = await try Self.makeVault(chunk: "64KiB")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cert = root.appendingPathComponent("rsa-cert.pem").path, key = root.appendingPathComponent("rsa-key.pem").path
+        let made = try await ServeProcess.runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                                 "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        try #require(made.status == 0, "openssl: \(made.stderr)")
+        let server = try await ServeProcess.Server.start(arguments: ["--tls-cert", cert, "--tls-key", key], environment: env)
+        defer { server.stop() }
+        #expect(try await Self.handshake(port: server.port, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"]))
+        #expect(try await Self.handshake(port: server.port, ["-tls1_3"]))
+        #expect(!(try await Self.handshake(port: server.port, ["-tls1_2", "-cipher", "AES128-GCM-SHA256"])), "RSA key exchange accepted")
+        #expect(!(try await Self.handshake(port: server.port, ["-tls1_2", "-cipher", "AES256-SHA"])), "RSA key exchange accepted")
+        #expect(!(try await Self.handshake(port: server.port, ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])), "TLS 1.1 accepted")
+        #expect(!(try await Self.handshake(port: server.port, ["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"])), "TLS 1.0 accepted")
+        let headers = try await ServeProcess.runTool("/usr/bin/curl", ["-sS", "--cacert", cert, "-D", "-", "-o", "/dev/null",
+                                                                  "https://127.0.0.1:\(server.port)/healthz"])
+        #expect(headers.out.lowercased().contains("strict-transport-security: max-age=31536000"), "\(headers.out)")
+
+        // Plain HTTP: on loopback as before, without HSTS; elsewhere only with --insecure-http.
+        let plain = try await ServeProcess.Server.start(arguments: [], environment: env)
+        defer { plain.stop() }
+        let plainHeaders = try await ServeProcess.runTool("/usr/bin/curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(plain.port)/healthz"])
+        #expect(plainHeaders.out.contains("200") && !plainHeaders.out.lowercased().contains("strict-transport-security"))
+        // (Started, not run to completion: a service that does not refuse would run until stopped.)
+        let insecure = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "0.0.0.0:0"],
+                                                environment: TestEnvironment.inherited.merging(env) { $1 })
+        _ = try await insecure.waitForStderr(containing: "sessionvault:", timeout: .seconds(60))
+        let ended = try await eventually(timeout: .seconds(20)) { insecure.hasEnded }
+        if !ended { insecure.send(SIGKILL) }
+        let refused = try await insecure.finish()
+        #expect(ended && refused.status == 64, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--insecure-http") && refused.stderr.contains("not a loopback address"), "\(refused.stderr)")
+        let allowed = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "0.0.0.0:0", "--insecure-http"],
+                                               environment: TestEnvironment.inherited.merging(env) { $1 })
+        defer {
+            allowed.send(SIGTERM)
+            allowed.process.waitUntilExit()
+        }
+        #expect(try await allowed.waitForStderr(containing: "serving http://0.0.0.0:", timeout: .seconds(60)), "\(allowed.stderrSoFar)")
+    }
+
+    /// The environment variables of a running process, as anyone with its uid (or root) reads them.
+    static func environ(of pid: Int32) throws -> (names: [String], text: String) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+        let entries = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return (entries.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) }, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Issue #16: `serve` kept `SESSIONVAULT_PASSPHRASE` (which unlocks every role key and the
+    /// pseudonym key) in /proc/PID/environ for its whole life, and passed it to any child.
+    @Test func serveAndSweeperScrubThePassphrasesFromTheirEnvironment() async throws {
+        let (root, env) = await try Self.makeVault(chunk: "64KiB")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let secrets = env.merging(["SESSIONVAULT_OFFICER_PASSPHRASE": "officer secret passphrase", "SESSIONVAULT_PG_PASSWORD": "catalog secret password"]) { $1 }
+        let server = try await ServeProcess.Server.start(arguments: [], environment: secrets)
+        defer { server.stop() }
+        #expect(try await HTTPTestClient(port: server.port).get("/healthz").status == 200)
+        let served = try Self.environ(of: server.process.processIdentifier)
+        #expect(served.names.contains("SESSIONVAULT_DIR"), "the test reads the right file")
+        for name in ["SESSIONVAULT_PASSPHRASE", "SESSIONVAULT_OFFICER_PASSPHRASE", "SESSIONVAULT_PG_PASSWORD"] {
+            #expect(!served.names.contains(name), "serve still shows \(name)")
+        }
+        for value in [Self.passphrase, "officer secret passphrase", "catalog secret password"] {
+            #expect(!served.text.contains(value), "serve's environment still holds a secret")
+        }
+        let sweeper = try ChildProcess.Running(ServeProcess.binary, ["sweeper", "--interval", "1h"],
+                                               environment: TestEnvironment.inherited.merging(secrets) { $1 })
+        defer {
+            sweeper.send(SIGTERM)
+            sweeper.process.waitUntilExit()
+        }
+        _ = try await sweeper.waitForStderr(containing: "checkpoints", timeout: .seconds(60))
+        let scrubbed = try await eventually(timeout: .seconds(30)) {
+            let swept = try Self.environ(of: sweeper.pid)
+            return !swept.names.contains("SESSIONVAULT_PASSPHRASE") && !swept.text.contains(Self.passphrase)
+        }
+        #expect(scrubbed, "the sweeper still shows SESSIONVAULT_PASSPHRASE")
     }
 
     @Test func aLargeUploadToTheServeProcessKeepsItsMemoryBounded() async throws {

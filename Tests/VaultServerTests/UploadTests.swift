@@ -37,6 +37,28 @@ struct UploadTests {
         }
     }
 
+    /// Issue #16: any authenticated user whose care list covered the session could upload, a
+    /// supervisor or a records officer included: a recording added to a patient's clinical record
+    /// by someone who did not see them. Only the roles the configuration names may (clinicians by default).
+    @Test func onlyTheRolesTheConfigurationAllowsMayUpload() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        #expect(f.vault.config.uploadRoles == ["clinician"])
+        try await f.withServer { client, _ in
+            for user in ["sue", "rita"] {
+                let refused = try await client.request("POST", "/api/recordings?session=S1&class=care",
+                                                       headers: ["Authorization": "Bearer " + f.token(user)], body: .bytes([1, 2, 3]))
+                #expect(refused.status == 403, "\(user)")
+                #expect(refused.text.contains("may not upload") && refused.text.contains("clinician"), "\(refused.text)")
+            }
+            let allowed = try await client.request("POST", "/api/recordings?session=S1&class=care",
+                                                   headers: ["Authorization": "Bearer " + f.token("alice")], body: .bytes([1, 2, 3]))
+            #expect(allowed.status == 201)
+        }
+        let refusals = try await f.vault.auditLog().filter { $0.draft.action == "ingest" && $0.draft.outcome == "refused" }
+        #expect(refusals.contains { $0.draft.actor.hasPrefix("user:sue@") && $0.draft.detail?.contains("may not upload") == true })
+    }
+
     @Test func uploadsWithoutConsentOrOutsideTheCareListOrMalformedAreRefused() async throws {
         let f = try await ServerFixture.make()
         defer { f.remove() }

@@ -30,28 +30,32 @@ public struct StaffRequest: Sendable {
     /// The longest purpose or reason kept; the rest is cut off.
     public static let maxPurposeLength = 200
 
-    /// A request for `purpose` (blank: `care`).
-    public init(user: UserRecord, actor: String, purpose: String = "care") {
-        let cleaned = Self.clean(purpose.trimmingCharacters(in: .whitespacesAndNewlines))
+    /// A request for `purpose` (blank: `care`). A purpose holding a control or text-direction
+    /// character is refused (``AuditText``).
+    public init(user: UserRecord, actor: String, purpose: String = "care") throws(VaultError) {
+        try AuditText.check(purpose, field: "access purpose")
+        let cleaned = Self.bounded(purpose.trimmingCharacters(in: .whitespaces))
         self.user = user
         self.actor = actor
         self.purpose = cleaned.isEmpty ? "care" : cleaned
         self.breakGlass = false
     }
 
-    /// A break-glass request; nil when no reason is stated (the caller refuses it).
-    public init?(user: UserRecord, actor: String, breakGlassReason reason: String) {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// A break-glass request; nil when no reason is stated (the caller refuses it). A reason
+    /// holding a control or text-direction character is refused (``AuditText``).
+    public init?(user: UserRecord, actor: String, breakGlassReason reason: String) throws(VaultError) {
+        try AuditText.check(reason, field: "break-glass reason")
+        let trimmed = reason.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return nil }
         self.user = user
         self.actor = actor
-        self.purpose = "break-glass: " + Self.clean(trimmed)
+        self.purpose = "break-glass: " + Self.bounded(trimmed)
         self.breakGlass = true
     }
 
-    /// Printable characters only, bounded, so a purpose cannot forge audit lines.
-    static func clean(_ text: String) -> String {
-        String(String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(maxPurposeLength))
+    /// At most ``maxPurposeLength`` characters.
+    static func bounded(_ text: String) -> String {
+        String(text.prefix(maxPurposeLength))
     }
 
     var role: String { user.role }

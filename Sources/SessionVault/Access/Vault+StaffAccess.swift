@@ -141,10 +141,16 @@ extension Vault {
         }
     }
 
-    /// Refuses an upload to a session whose patient is not on the caller's care list (audited);
-    /// the consent gate itself is ingest's. A session with no active consent passes here.
+    /// Refuses an upload by a role the configuration does not allow to upload (`[server]
+    /// upload_roles`, clinicians by default), or to a session whose patient is not on the caller's
+    /// care list; both audited. The consent gate itself is ingest's. A session with no active
+    /// consent passes here.
     public func requireCare(ofSession session: String, for request: StaffRequest, policy: CarePolicy) async throws(VaultError) {
         try await vaultBoundary {
+            guard config.uploadRoles.contains(request.role) else {
+                try await recordRefusal(.ingest, target: session, by: request, reason: "role '\(request.role)' may not upload", statingPurpose: false)
+                throw VaultError.uploadNotAllowed(role: request.role, allowed: config.uploadRoles)
+            }
             let consents = try await catalog.consents(session: session).filter(\.isActive)
             if let patient = consents.first?.patient, !policy.covers(request.user, patient: patient) {
                 try await recordRefusal(.ingest, target: session, by: request, reason: "session's patient not on the user's care list", statingPurpose: false)

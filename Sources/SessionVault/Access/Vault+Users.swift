@@ -19,6 +19,7 @@ extension Vault {
             try Self.validateUserName(name)
             _ = try await requireRole(role)
             if try await catalog.user(named: name) != nil { throw VaultError.userExists(name) }
+            if let officerPassphrase { try PassphraseStrength.check(officerPassphrase, for: "officer '\(name)'") }
             let (token, hash) = try AccessToken.generate()
             let signingKey = try officerPassphrase.map { try createOfficerKey(name, passphrase: $0) }
             let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey)

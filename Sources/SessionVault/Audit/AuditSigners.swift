@@ -14,6 +14,7 @@ extension Vault {
     public func addAuditSigner(_ name: String, passphrase: SecureBytes, actor: String) async throws(VaultError) -> [UInt8] {
         try await vaultBoundary {
             try Self.validateName(name, what: "checkpoint signer name")
+            try PassphraseStrength.check(passphrase, for: "checkpoint signer '\(name)'")
             let signing = try keyring.createSigningKey(.auditSigner, name: name, passphrase: passphrase, strength: config.kdf, now: clock())
             try await catalog.appendAudit(AuditDraft(actor: actor, action: .auditSignerAdd, target: name,
                                                      detail: "public key \(Hex.encode(signing.publicKey))"))

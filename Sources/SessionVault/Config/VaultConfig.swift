@@ -33,6 +33,12 @@ public struct VaultConfig: Sendable, Equatable {
     public var subjectAccess: SubjectAccessNotice = .nhsMentalHealthDefault
     /// Disclosure control for FOI figures (`[foi]`); a file without the table gets the default.
     public var foi: DisclosureControl = .standard
+    /// The roles whose users may upload recordings through the service (`[server] upload_roles`;
+    /// default ``defaultUploadRoles``). An upload makes a recording of a patient's session part of
+    /// the record; a supervisor, trainer or records officer has no business adding one.
+    public var uploadRoles: [String] = VaultConfig.defaultUploadRoles
+
+    public static let defaultUploadRoles = ["clinician"]
 
     public static let defaultScopes: [String: [String]] = [
         "care": ["clinician", "records-officer"],
@@ -43,7 +49,7 @@ public struct VaultConfig: Sendable, Equatable {
     ]
 
     public static func makeDefault(vaultID: String, chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred,
-                                   kdf: KDFStrength = .interactive) -> VaultConfig {
+                                   kdf: KDFStrength = .moderate) -> VaultConfig {
         VaultConfig(format: currentFormat, vaultID: vaultID, catalog: "sqlite:catalog.sqlite", blobs: "file:blobs", chunkSize: chunkSize,
                     algorithm: algorithm, kdf: kdf, retentionSchedule: "retention/nhs-mental-health.toml", scopes: defaultScopes,
                     alwaysWrap: ["records-officer"], passphraseFiles: [:])
@@ -109,6 +115,10 @@ public struct VaultConfig: Sendable, Equatable {
             "[foi]",
             "disclosure_control = \(quoted(foi.method.rawValue))",
             "suppress_below = \(foi.suppressBelow)",
+            "",
+            "# The HTTP service (sessionvault serve): users of these roles may upload recordings; others get 403.",
+            "[server]",
+            "upload_roles = \(list(uploadRoles))",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -156,7 +166,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -227,9 +237,19 @@ public struct VaultConfig: Sendable, Equatable {
                             + "below that a 2 would round to 0 and every \(DisclosureControl.withheld) would be a 1")
             }
         }
-        return VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
+        var uploadRoles = defaultUploadRoles
+        if let serverValue = table["server"] {
+            guard let serverTable = serverValue.table else { throw fail("server", "'server' must be a table") }
+            for key in serverTable.keys where key != "upload_roles" {
+                throw fail(key, "unknown key '\(key)' in [server] (known: upload_roles)")
+            }
+            if let value = serverTable["upload_roles"] { uploadRoles = try stringList(value, key: "upload_roles") }
+        }
+        var config = VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
                            passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi)
+        config.uploadRoles = uploadRoles
+        return config
     }
 }

@@ -60,6 +60,7 @@ extension Vault {
                               actor: String) async throws(VaultError) -> [ConsentRecord] {
         try await vaultBoundary {
             try Self.validateSession(request.session)
+            try AuditText.check(request.evidence, field: "consent evidence")
             let identifier = request.patientIdentifier.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !identifier.isEmpty else { throw VaultError.invalidArgument("the patient identifier is empty") }
             try validateScopes(request.scopes)
@@ -100,6 +101,7 @@ extension Vault {
                              actor: String) async throws(VaultError) -> [ConsentRecord] {
         try await vaultBoundary {
             try Self.validateSession(session)
+            try AuditText.check(evidence, field: "consent evidence")
             try validateScopes(scopes)
             let day = try consentDate(givenOn)
             let existing = try await catalog.consents(session: session)

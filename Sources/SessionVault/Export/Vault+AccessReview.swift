@@ -56,6 +56,7 @@ extension Vault {
     public func decideSubjectAccessItem(review id: Int64, item: String, include: Bool, category: SubjectAccessExclusion? = nil, reason: String,
                                         by officer: Officer) async throws(VaultError) -> AccessReviewItem {
         try await vaultBoundary {
+            try AuditText.check(reason, field: "decision reason")
             var review = try await draftToChange(id)
             let index = try itemIndex(item, in: review)
             let current = review.items[index]
@@ -101,6 +102,9 @@ extension Vault {
     public func recordHarmOpinion(review id: Int64, professional: String, professionalRole: String, givenOn: String? = nil, withhold: [String] = [],
                                   reason: String?, by officer: Officer) async throws(VaultError) -> AccessReviewRecord {
         try await vaultBoundary {
+            try AuditText.check(professional, field: "health professional's name")
+            try AuditText.check(professionalRole, field: "health professional's role")
+            try AuditText.check(reason, field: "serious-harm reason")
             var review = try await draftToChange(id)
             let professional = professional.trimmingCharacters(in: .whitespacesAndNewlines)
             let professionalRole = professionalRole.trimmingCharacters(in: .whitespacesAndNewlines)

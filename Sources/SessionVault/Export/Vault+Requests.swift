@@ -13,6 +13,7 @@ extension Vault {
     public func addRequest(kind: RequestRecord.Kind, received: String, extended: Bool = false, reference: String? = nil,
                            actor: String) async throws(VaultError) -> RequestRecord {
         try await vaultBoundary {
+            try AuditText.check(reference, field: "request reference")
             guard let day = CivilDate(received) else { throw VaultError.invalidArgument("invalid --received '\(received)': expected YYYY-MM-DD") }
             guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("--received \(received) is in the future") }
             var requestClock = RequestClock(regime: Self.regime(kind), received: day)
@@ -68,6 +69,7 @@ extension Vault {
     @discardableResult
     public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
+            try AuditText.check(reason, field: "extension reason")
             let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: \.isNewline) else {
                 throw VaultError.invalidArgument("--reason must say why the deadline is extended: one line of at most 500 characters")

@@ -38,6 +38,7 @@ extension Vault {
         try await vaultBoundary {
             try Self.validateName(name, what: "role name")
             if try await catalog.role(named: name) != nil { throw VaultError.roleExists(name) }
+            try PassphraseStrength.check(passphrase, for: "role '\(name)'")
             let keyPair = try RoleKeyPair.generate()
             // Key file first, then the catalog row: a crash between leaves an unused key file, never a
             // role whose secret is lost.

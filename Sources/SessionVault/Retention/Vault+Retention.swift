@@ -116,6 +116,7 @@ extension Vault {
                 guard let date = CivilDate(value) else { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
                 guard date <= today else { throw VaultError.invalidArgument("\(name) \(value) is after today (\(today)): an event is recorded once it has happened") }
             }
+            try AuditText.check(correction, field: "correction reason")
             if let correction, correction.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw VaultError.invalidArgument("a correction needs its reason")
             }
@@ -176,6 +177,8 @@ extension Vault {
                           actor: String) async throws(VaultError) -> Int64 {
         try await vaultBoundary {
             guard (recording == nil) != (patient == nil) else { throw VaultError.invalidArgument("give exactly one of --recording and --patient") }
+            try AuditText.check(reason, field: "hold reason")
+            try AuditText.check(caseRef, field: "hold case reference")
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, !caseRef.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw VaultError.invalidArgument("a hold needs a --reason and a case --ref")
             }

@@ -45,6 +45,7 @@ extension Vault {
 
     /// The live recording and `role`'s wrap of it (see ``requireWrap(_:role:actor:purpose:)``).
     func liveRecordingAndWrap(_ id: RecordingID, role: String, actor: String, purpose: String?) async throws -> (record: RecordingRecord, wrap: WrapRecord) {
+        try AuditText.check(purpose, field: "access purpose")
         _ = try await requireRole(role)
         let record = try await liveRecording(id)
         guard let wrap = try await catalog.wrap(of: id, role: role) else {

@@ -10,6 +10,10 @@ public struct APIRequestContext: RequestContext {
     public let clientAddress: String
     /// Set by ``TokenAuthMiddleware``.
     public var user: UserRecord?
+    /// Whether the token came from the web page's session cookie rather than an `Authorization`
+    /// header: a browser sends the cookie with any link it follows, so what such a request's URL
+    /// asks for was not necessarily the user's choice. Set by ``TokenAuthMiddleware``.
+    var authenticatedByCookie = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -25,11 +25,11 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             if let answer = error.cause as? any HTTPResponseError { throw answer }
             switch error.code {
             case .cancelled: throw CancellationError()
-            case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList: throw APIError(.forbidden, error.description)
+            case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList, .uploadNotAllowed: throw APIError(.forbidden, error.description)
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)
-            case .invalidRange, .invalidName, .invalidArgument, .unknownScope, .invalidCaptureDate, .timeNotBorrowable: throw APIError(.badRequest, error.description)
+            case .invalidRange, .invalidName, .invalidArgument, .invalidText, .unknownScope, .invalidCaptureDate, .timeNotBorrowable: throw APIError(.badRequest, error.description)
             case .manifestTampered, .chunkTampered, .chunkMissing:
                 context.logger.error("integrity failure", metadata: ["error": .string(error.description)])
                 throw APIError(.internalServerError, "the recording failed integrity verification; the failure was logged")

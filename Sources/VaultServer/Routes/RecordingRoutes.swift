@@ -16,7 +16,7 @@ struct RecordingRoutes: Sendable {
 
     /// Lists what the caller may see; filters: `pseudonym`, `class`, `session`, `clinician`, `since` (YYYY-MM-DD), `limit`.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let staff = StaffRequest(user: try context.requireUser(), actor: context.actor)
+        let staff = try StaffRequest(user: try context.requireUser(), actor: context.actor)
         let query = request.uri.queryParameters
         var filter = RecordingFilter()
         filter.patient = query.get("pseudonym").map({ String($0) })

@@ -18,7 +18,7 @@ struct UploadRoutes: Sendable {
     }
 
     @Sendable func upload(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let staff = StaffRequest(user: try context.requireUser(), actor: context.actor)
+        let staff = try StaffRequest(user: try context.requireUser(), actor: context.actor)
         let query = request.uri.queryParameters
         guard let session = query.get("session").map({ String($0) }), !session.isEmpty,
               let retentionClass = query.get("class").map({ String($0) }), !retentionClass.isEmpty else {

@@ -24,7 +24,8 @@ struct ConsentCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Option(help: "The session id.") var session: String
-        @Option(help: "The patient's identifier (e.g. NHS number).") var patient: String
+        @Option(help: "The patient's identifier (e.g. NHS number; visible in `ps`: prefer --patient-file).") var patient: String?
+        @OptionGroup var patientFile: PatientFileOption
         @Option(name: .customLong("scope"), help: "A consented scope (repeatable): care, supervision, training, assessment, research.")
         var scopes: [String] = []
         @Option(help: "Where the consent is evidenced (form reference, note of oral consent).") var evidence: String?
@@ -43,6 +44,7 @@ struct ConsentCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
+                    let patient = try patientFile.requiredIdentifier(flag: self.patient)
                     let actor = try await officer.actor(opened, for: .consent)
                     let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
                     var holder: UnlockedRole? = nil

@@ -47,6 +47,7 @@ extension AsyncParsableCommand {
         case .consentNeedsKeyHolder where error.recording == nil:
             return error.message.replacingOccurrences(of: "open them. Nothing", with: "open them; unlock one with --unlock-role (e.g. the records officer's role). Nothing")
         case .scheduleChanged: return error.message.replacingOccurrences(of: "until a repair has", with: "until `sessionvault fsck --repair` has")
+        case .weakPassphrase: return "\(error.message): choose at least \(PassphraseStrength.minimumLength) characters, e.g. several random words"
         case .timeNotBorrowable: return "\(error.message) (`sweep --dry-run --now \(subject)`)"
         case .requestNotFound: return "\(error.message) (list them with `sessionvault request ls --all`)"
         case .subjectAccessReviewRequired: return "\(error.message); draft a review with `export subject --patient ... --review`"
@@ -60,7 +61,8 @@ extension AsyncParsableCommand {
 
     static func exitStatus(for error: VaultError) -> Int32 {
         switch error.code {
-        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused, .notOnCareList:
+        case .noWrap, .noConsent, .wrongPassphrase, .passphraseMissing, .noActiveScope, .timeNotBorrowable, .officerRefused, .notOnCareList,
+             .uploadNotAllowed:
             return ExitStatus.refused
         case .subjectAccessReviewRequired, .accessReviewRefused, .accessReviewIncomplete, .accessReviewNotSignedOff, .accessReviewStale:
             return ExitStatus.refused

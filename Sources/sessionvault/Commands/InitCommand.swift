@@ -7,7 +7,11 @@ struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new vault: configuration, catalog, blob directory and keyring.",
-        discussion: "The passphrase protects the vault's own secrets (the patient pseudonym key and the audit signing key).")
+        discussion: """
+            The passphrase protects the vault's own secrets (the patient pseudonym key and the audit signing key). Like every new \
+            passphrase (role add, user add --officer-key, audit signer add) it must have at least 12 characters and not be one \
+            of the most common passphrases; choose several random words.
+            """)
 
     @OptionGroup var vault: VaultOptions
     @OptionGroup var passphrase: PassphraseOptions
@@ -18,8 +22,8 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Chunk cipher: auto (AES-256-GCM where the CPU has AES-NI, else XChaCha20-Poly1305), aes256gcm or xchacha20poly1305."))
     var algorithm: String = "auto"
 
-    @Option(help: ArgumentHelp("Argon2id cost for passphrase-protected keys: interactive, moderate or sensitive."))
-    var kdf: String = "interactive"
+    @Option(help: ArgumentHelp("Argon2id cost for passphrase-protected keys: moderate (256 MiB, about a second per unlock), sensitive (1 GiB) or interactive (64 MiB: only where unlocking must be fast and the keyring is well guarded)."))
+    var kdf: String = "moderate"
 
     @Option(help: ArgumentHelp("Retention schedule file to copy into the vault (default: the built-in NHS mental-health schedule).", valueName: "FILE"))
     var schedule: String?

@@ -217,8 +217,9 @@ struct ExportCommand: AsyncParsableCommand {
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Option(help: "The patient's identifier (e.g. NHS number); with --from-review, optional (checked against the review's).")
+        @Option(help: "The patient's identifier (e.g. NHS number; visible in `ps`: prefer --patient-file); with --from-review, optional (checked against the review's).")
         var patient: String?
+        @OptionGroup var patientFile: PatientFileOption
         @Flag(help: "Draft a review of what the bundle would hold (stored in the catalog; nothing is decrypted or written) instead of writing it.")
         var review = false
         @Option(name: .customLong("from-review"), help: ArgumentHelp("Write the bundle of this signed-off review: exactly its included items.",
@@ -238,8 +239,9 @@ struct ExportCommand: AsyncParsableCommand {
         @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
+            let hasPatient = patient != nil || patientFile.patientFile != nil
             if review {
-                guard patient != nil else { throw ValidationError("--review needs --patient") }
+                guard hasPatient else { throw ValidationError("--review needs --patient (or --patient-file)") }
                 guard fromReview == nil, out == nil, bundlePassphraseFile == nil, recipient == nil else {
                     throw ValidationError("--review only drafts: it takes no --from-review, --out, --recipient or --bundle-passphrase-file")
                 }
@@ -248,7 +250,7 @@ struct ExportCommand: AsyncParsableCommand {
             if fromReview != nil, reviewCopies {
                 throw ValidationError("--review-copies is decided by the draft; give it with --review")
             }
-            guard fromReview != nil || patient != nil else { throw ValidationError("give --patient (or --from-review DRAFT)") }
+            guard fromReview != nil || hasPatient else { throw ValidationError("give --patient-file or --patient (or --from-review DRAFT)") }
             guard out != nil else { throw ValidationError("--out FILE.age is required to write a bundle") }
             guard (bundlePassphraseFile == nil) != (recipient == nil) else {
                 throw ValidationError("give exactly one of --bundle-passphrase-file and --recipient")
@@ -257,7 +259,8 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                if review { try await draft(); return }
+                let patient = try patientFile.identifier(flag: self.patient)
+                if review { try await draft(patient: patient!); return }
                 let out = out!
                 let ageRecipient: AgeRecipient
                 if let recipient {
@@ -304,12 +307,12 @@ struct ExportCommand: AsyncParsableCommand {
             }
         }
 
-        private func draft() async throws {
+        private func draft(patient: String) async throws {
             try await vault.withVault { opened in
                 let actor = try await officer.actor(opened, for: .export)
                 let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
                     ?? passphrase.read(purpose: "unlock the vault secrets")
-                let draft = try await opened.draftSubjectAccessReview(patient: patient!, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
+                let draft = try await opened.draftSubjectAccessReview(patient: patient, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
                 if json { try printJSON(draft); return }
                 print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
                 SubjectAccessReviewCommand.printReview(draft)

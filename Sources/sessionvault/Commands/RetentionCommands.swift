@@ -16,7 +16,8 @@ struct PatientCommand: AsyncParsableCommand {
 
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
-        @Argument(help: "The patient's identifier (e.g. NHS number).") var patient: String
+        @Argument(help: "The patient's identifier (e.g. NHS number; visible in `ps`: prefer --patient-file).") var patient: String?
+        @OptionGroup var patientFile: PatientFileOption
         @Option(help: ArgumentHelp("Date of the last contact.", valueName: "YYYY-MM-DD")) var lastContact: CivilDate?
         @Option(help: ArgumentHelp("Date of discharge.", valueName: "YYYY-MM-DD")) var discharged: CivilDate?
         @Option(help: ArgumentHelp("Date of death.", valueName: "YYYY-MM-DD")) var died: CivilDate?
@@ -29,6 +30,7 @@ struct PatientCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
+                    let patient = try patientFile.requiredIdentifier(flag: self.patient)
                     let actor = try await officer.actor(opened, for: .patientEvent)
                     let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact?.description, discharged: discharged?.description,
                                                                       died: died?.description,
@@ -54,18 +56,22 @@ struct HoldCommand: AsyncParsableCommand {
         @OptionGroup var vault: VaultOptions
         @OptionGroup var passphrase: PassphraseOptions
         @Option(help: ArgumentHelp("The recording to hold.", valueName: "UUID")) var recording: RecordingID?
-        @Option(help: "The patient whose recordings to hold (identifier).") var patient: String?
+        @Option(help: "The patient whose recordings to hold (identifier; visible in `ps`: prefer --patient-file).") var patient: String?
+        @OptionGroup var patientFile: PatientFileOption
         @Option(help: "Why (litigation, inquiry, complaint...).") var reason: String
         @Option(help: "The case reference.") var ref: String
         @OptionGroup var officer: OfficerOptions
 
         func validate() throws {
-            guard (recording == nil) != (patient == nil) else { throw ValidationError("give exactly one of --recording and --patient") }
+            guard (recording == nil) != (patient == nil && patientFile.patientFile == nil) else {
+                throw ValidationError("give exactly one of --recording and --patient (or --patient-file)")
+            }
         }
 
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
+                    let patient = try patientFile.identifier(flag: self.patient)
                     let actor = try await officer.actor(opened, for: .placeHold)
                     let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
                     let hold = try await opened.placeHold(recording: recording, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
@@ -223,6 +229,8 @@ struct SweeperCommand: AsyncParsableCommand {
                 if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the sweeper") {
                     services.append(.init(service: checkpointer))
                 }
+                // Everything secret has been read: keep it out of /proc/PID/environ and children.
+                SecretEnvironment.scrub()
                 let group = ServiceGroup(configuration: .init(
                     services: services,
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -13,6 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
             Role keys are unlocked at start: one passphrase file per role under [passphrase_files] in config.toml, and for the
             roles of other users --passphrase-file FILE or $SESSIONVAULT_PASSPHRASE. If any cannot be unlocked, the service does
             not start. Every request needs a user's bearer token (`sessionvault user add`). See docs/API.md.
+            HTTPS (--tls-cert, --tls-key) speaks TLS 1.2 or 1.3 with forward-secret suites only and sends Strict-Transport-Security.
+            Plain HTTP is served on a loopback address only (127.0.0.1, ::1, localhost: behind a TLS proxy on the same host);
+            on any other address it needs --insecure-http.
             SIGTERM or SIGINT stops it gracefully.
             """)
 
@@ -21,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT")) var listen: String = "127.0.0.1:8080"
     @Option(help: ArgumentHelp("PEM certificate chain for HTTPS (with --tls-key).", valueName: "FILE")) var tlsCert: String?
     @Option(help: ArgumentHelp("PEM private key for HTTPS (with --tls-cert).", valueName: "FILE")) var tlsKey: String?
+    @Flag(help: "Serve plain HTTP on an address that is not loopback (only behind a TLS-terminating proxy on a network you trust): tokens, cookies and recordings cross it in clear.")
+    var insecureHTTP = false
     @Option(help: ArgumentHelp("Largest upload accepted, e.g. 8GiB.", valueName: "SIZE")) var maxUpload = ByteSize(16 << 30, written: "16GiB")
     @Option(help: "Content, review and upload streams served at once; more get 503.") var maxStreams: Int = 128
     @Option(help: "Seconds before an idle or stalled connection is closed.") var idleTimeout: Int64 = 30
@@ -29,6 +34,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        if let parsed = try? ServerConfiguration.parseListen(listen) {
+            let configuration = ServerConfiguration(host: parsed.host, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey, allowInsecureHTTP: insecureHTTP)
+            do {
+                try configuration.checkTransport()
+            } catch {
+                throw ValidationError("\(error.description); give --tls-cert and --tls-key, or --insecure-http")
+            }
+        }
         guard maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
     }
@@ -45,14 +58,17 @@ struct ServeCommand: AsyncParsableCommand {
                 let keychain = try await RoleKeychain.unlock(vault: opened, single: single)
                 let configuration = ServerConfiguration(host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey,
                                                         maxUploadBytes: Int64(maxUpload.bytes), maxConcurrentStreams: maxStreams,
-                                                        idleTimeoutSeconds: idleTimeout)
+                                                        idleTimeoutSeconds: idleTimeout, allowInsecureHTTP: insecureHTTP)
                 let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
                 let scheme = tlsCert == nil ? "http" : "https"
                 let roles = keychain.roles.keys.sorted().joined(separator: ", ")
                 let app = try server.makeApplication { bound in
                     note("sessionvault: serving \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound) (roles unlocked: \(roles.isEmpty ? "none" : roles))")
                 }
-                if let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service") {
+                let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service")
+                // Everything secret has been read: keep it out of /proc/PID/environ and children.
+                SecretEnvironment.scrub()
+                if let checkpointer {
                     let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
                                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                     try await group.run()
@@ -73,7 +89,7 @@ extension AsyncParsableCommand {
             note("sessionvault: error: \(error.description)")
             switch error {
             case .roleUnlock, .noPassphrase: throw ExitCode(ExitStatus.refused)
-            case .invalidListenAddress: throw ExitCode.validationFailure
+            case .invalidListenAddress, .insecureListen: throw ExitCode.validationFailure
             default: throw ExitCode(ExitStatus.failure)
             }
         }

@@ -21,8 +21,10 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var passphrase: PassphraseOptions
         @Argument(help: "The user's name (lowercase letters, digits, '-'), recorded in the audit trail.") var name: String
         @Option(help: "The role whose key the service uses for this user, e.g. clinician.") var role: String
-        @Option(name: .customLong("patient"), help: ArgumentHelp("A patient on the user's care list (repeatable).", valueName: "P"))
+        @Option(name: .customLong("patient"), help: ArgumentHelp("A patient on the user's care list (repeatable; visible in `ps`: prefer --patient-file).",
+                                                                  valueName: "P"))
         var patients: [String] = []
+        @OptionGroup var patientFile: PatientFileOption
         @Flag(help: ArgumentHelp("Make the user an officer: a signing key sealed under their own passphrase (--new-officer-passphrase-file, else $SESSIONVAULT_NEW_OFFICER_PASSPHRASE, else $SESSIONVAULT_PASSPHRASE)."))
         var officerKey = false
         @Option(help: ArgumentHelp("The new officer's passphrase file.", valueName: "FILE")) var newOfficerPassphraseFile: String?
@@ -43,6 +45,7 @@ struct UserCommand: AsyncParsableCommand {
                             officerSecret = try PassphraseSource.environment.read(purpose: "seal the new officer's key")
                         }
                     }
+                    let patients = try patientFile.identifiers(flag: self.patients) ?? []
                     var pseudonyms: [String] = []
                     if !patients.isEmpty {
                         let secret = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
