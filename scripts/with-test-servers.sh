@@ -4,7 +4,8 @@
 #
 #   scripts/with-test-servers.sh swift test --skip-build
 #
-# The command sees SESSIONVAULT_TEST_POSTGRES_URL, SESSIONVAULT_TEST_S3_ENDPOINT,
+# The command sees SESSIONVAULT_TEST_POSTGRES_URL (and the server's data directory in
+# SESSIONVAULT_TEST_POSTGRES_DATA), SESSIONVAULT_TEST_S3_ENDPOINT,
 # SESSIONVAULT_TEST_S3_ACCESS_KEY, SESSIONVAULT_TEST_S3_SECRET_KEY and SESSIONVAULT_TEST_S3_REGION,
 # and SESSIONVAULT_REQUIRE_SERVERS=1, so suites that need a server fail (rather than skip)
 # if one is missing. Server logs stay in the printed directory when the command fails.

@@ -18,7 +18,7 @@ let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: directory) }
 
-let store = try ErasureNodeStore(path: directory.appendingPathComponent("tree.sqlite").path)
+let store = try SQLiteErasureNodeStore(path: directory.appendingPathComponent("tree.sqlite").path)
 let tree = try await ErasureTree.open(store: store, rootPath: directory.appendingPathComponent("root").path, clock: { Date() })
 let fillStart = Date()
 var made = 0

@@ -20,8 +20,8 @@ public struct Vault: Sendable {
     public let clock: @Sendable () -> Date
     /// Parsed-once state shared by copies of this vault.
     let memo = VaultMemo()
-    /// The erasure tree every new wrap is sealed under (embedded catalog); nil on PostgreSQL, where
-    /// wraps are still bare (docs/THREAT-MODEL.md, "Erasure").
+    /// The erasure tree every new wrap is sealed under (docs/THREAT-MODEL.md, "Erasure"); nil only for
+    /// a vault built by hand without one (``init(layout:config:catalog:store:keyring:clock:)``).
     let erasure: ErasureTree?
 
     public init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
@@ -51,11 +51,14 @@ public struct Vault: Sendable {
         public var catalog: String?
         /// The blob store: `file:PATH` (default `file:blobs`) or `s3://BUCKET…`.
         public var blobs: String?
+        /// The erasure tree's root file (default `erasure/root` in the vault directory); see ``VaultConfig/erasureRoot``.
+        public var erasureRoot: String?
 
         /// `kdf`: Argon2id cost of the passphrase-sealed keys; `moderate` by default (256 MiB, about a
         /// second per unlock), `interactive` only where unlocking must be fast and the keyring is well guarded.
         public init(chunkSize: Int = 4 << 20, algorithm: ChunkAlgorithm = .preferred, kdf: KDFStrength = .moderate,
-                    schedule: (name: String, text: String)? = nil, catalog: String? = nil, blobs: String? = nil) {
+                    schedule: (name: String, text: String)? = nil, catalog: String? = nil, blobs: String? = nil, erasureRoot: String? = nil) {
+            self.erasureRoot = erasureRoot
             self.chunkSize = chunkSize
             self.algorithm = algorithm
             self.kdf = kdf
@@ -88,6 +91,10 @@ public struct Vault: Sendable {
             }
             if let url = options.catalog { config.catalog = url }
             if let url = options.blobs { config.blobs = url }
+            if let root = options.erasureRoot {
+                if let problem = VaultConfig.erasureRootProblem(root) { throw VaultError.invalidArgument(problem) }
+                config.erasureRoot = root
+            }
             // Backends first: a catalog that already belongs to a vault, or an unreachable store, is
             // refused before any secret is made.
             let environment = ProcessInfo.processInfo.environment
@@ -112,7 +119,7 @@ public struct Vault: Sendable {
             _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
             try await catalog.setMeta("vault_id", config.vaultID)
             try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: .vaultInit, target: config.vaultID))
-            let erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
+            let erasure = try await openErasureTree(config: config, layout: layout, catalog: catalog, clock: clock)
             let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: erasure, clock: clock)
             // No recording yet, so every stored due date (none) follows the schedule in place.
             if let digest = try? vault.currentScheduleDigest() {
@@ -151,7 +158,7 @@ public struct Vault: Sendable {
             }
             let erasure: ErasureTree?
             do {
-                erasure = try await openErasureTree(config: config, layout: layout, clock: clock)
+                erasure = try await openErasureTree(config: config, layout: layout, catalog: catalog, clock: clock)
             } catch {
                 await StorageBackends.close(catalog: catalog, store: store)
                 throw error

@@ -57,7 +57,7 @@ struct ErasureAttackTests {
                 try FileManager.default.copyItem(atPath: treeFile.path + suffix, toPath: scratch.appendingPathComponent("tree.sqlite" + suffix).path)
             }
             try FileManager.default.copyItem(at: rootFile, to: scratch.appendingPathComponent("root"))
-            let store = try ErasureNodeStore(path: scratch.appendingPathComponent("tree.sqlite").path)
+            let store = try SQLiteErasureNodeStore(path: scratch.appendingPathComponent("tree.sqlite").path)
             let tree = try await ErasureTree.open(store: store, rootPath: scratch.appendingPathComponent("root").path, clock: { Date() })
             guard let leaf = TreeWrap.leaf(of: wrap.wrapped) else {
                 return try KeyWrap.unwrap(wrap.wrapped, recordingID: wrap.recording.bytes, with: keyPair)

@@ -14,7 +14,7 @@ struct ErasureTreeTests {
         static func make() async throws -> Fixture {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tree-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try ErasureNodeStore(path: directory.appendingPathComponent("tree.sqlite").path)
+            let store = try SQLiteErasureNodeStore(path: directory.appendingPathComponent("tree.sqlite").path)
             let tree = try await ErasureTree.open(store: store, rootPath: directory.appendingPathComponent("root").path, clock: { Date() })
             return Fixture(directory: directory, tree: tree)
         }
@@ -79,6 +79,18 @@ struct ErasureTreeTests {
         _ = try await f.tree.allocateLeaves(1)
         try FileManager.default.removeItem(atPath: f.rootPath)
         await #expect(throws: VaultError.self) { _ = try await ErasureTree.open(store: f.tree.store, rootPath: f.rootPath, clock: { Date() }) }
+    }
+
+    /// A node store lost or restored empty (a catalog database restored without its erasure tables)
+    /// beside a root that holds a key: opening must not write a new root over it.
+    @Test func aRootWhoseNodeStoreWasLostIsRefusedNotOverwritten() async throws {
+        let f = try await Fixture.make()
+        defer { f.remove() }
+        _ = try await f.tree.allocateLeaves(3)
+        let before = try f.rootBytes()
+        let empty = try SQLiteErasureNodeStore(path: f.directory.appendingPathComponent("empty.sqlite").path)
+        await #expect(throws: VaultError.self) { _ = try await ErasureTree.open(store: empty, rootPath: f.rootPath, clock: { Date() }) }
+        #expect(try f.rootBytes() == before)
     }
 
     @Test func concurrentErasuresAndAllocationsLoseNothing() async throws {

@@ -30,6 +30,7 @@ struct MultiNodeTests {
         let database: String
 
         let bucket: String
+        let erasureRoot: URL
 
         static func make(lock: String) async throws -> Cluster {
             let servers = try SharedBackends.require()
@@ -37,19 +38,22 @@ struct MultiNodeTests {
             try await servers.createDatabase(database)
             let bucket = "mn-" + UUID().uuidString.lowercased().prefix(18)
             let a = CLI(extra: servers.credentials)
+            // The erasure root both nodes share, as a mount every node has would be (docs/DEPLOYMENT.md).
+            let erasureRoot = FileManager.default.temporaryDirectory.appendingPathComponent("erasure-\(UUID().uuidString)")
             try await a.expectOK(["init", "--chunk-size", "64KiB", "--kdf", "interactive", "--catalog", servers.postgresURL(database: database),
-                            "--blobs", servers.s3URL(bucket: bucket, lock: lock)])
+                            "--blobs", servers.s3URL(bucket: bucket, lock: lock), "--erasure-root", erasureRoot.appendingPathComponent("root").path])
             for role in ["clinician", "records-officer", "supervisor"] { try await a.expectOK(["role", "add", role]) }
             try await a.expectOK(["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care", "--scope", "supervision"])
             // Node B: the same directory (config, keyring, schedule), as DEPLOYMENT.md says to copy it.
             let b = CLI(extra: servers.credentials)
             try FileManager.default.copyItem(at: a.vault, to: b.vault)
-            return Cluster(a: a, b: b, database: database, bucket: String(bucket))
+            return Cluster(a: a, b: b, database: database, bucket: String(bucket), erasureRoot: erasureRoot)
         }
 
         func remove() {
             a.remove()
             b.remove()
+            try? FileManager.default.removeItem(at: erasureRoot)
             // Not awaited (this runs in `defer`): the drop needs nothing from the test, and the server goes at the end of the run.
             let database = database
             Task { try? await SharedBackends.current?.dropDatabase(database) }

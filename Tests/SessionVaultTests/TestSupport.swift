@@ -12,12 +12,12 @@ struct TestVault {
 
     static func make(roles: [String] = ["clinician", "records-officer", "supervisor"], scopes: [String] = ["care"],
                      session: String = "S1", patient: String = "9434765919",
-                     clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestVault {
+                     clock: @escaping @Sendable () -> Date = { Date() }, catalog: String? = nil) async throws -> TestVault {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vault-\(UUID().uuidString)")
         let passphrase = try SecureBytes(copying: Array("correct horse battery staple".utf8))
         let vault = try await Vault.create(at: VaultLayout(root: root),
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
-                                                          schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
+                                                          schedule: (DefaultSchedule.fileName, DefaultSchedule.text), catalog: catalog),
                                            passphrase: passphrase, clock: clock)
         for role in roles { try await vault.addRole(role, passphrase: passphrase, actor: "test") }
         if !scopes.isEmpty {

@@ -24,16 +24,20 @@ struct MultiNodeServeTests {
 
         let rootA = FileManager.default.temporaryDirectory.appendingPathComponent("node-a-\(UUID().uuidString)")
         let rootB = FileManager.default.temporaryDirectory.appendingPathComponent("node-b-\(UUID().uuidString)")
+        // The erasure root both nodes share (as a mount every node has would be; docs/DEPLOYMENT.md).
+        let erasureRoot = FileManager.default.temporaryDirectory.appendingPathComponent("erasure-\(UUID().uuidString)")
         defer {
             try? FileManager.default.removeItem(at: rootA)
             try? FileManager.default.removeItem(at: rootB)
+            try? FileManager.default.removeItem(at: erasureRoot)
         }
         let shared = ["SESSIONVAULT_PASSPHRASE": "two nodes passphrase",
                       "SESSIONVAULT_S3_ACCESS_KEY": Self.environment["SESSIONVAULT_TEST_S3_ACCESS_KEY"] ?? "",
                       "SESSIONVAULT_S3_SECRET_KEY": Self.environment["SESSIONVAULT_TEST_S3_SECRET_KEY"] ?? ""]
         let envA = shared.merging(["SESSIONVAULT_DIR": rootA.path]) { $1 }
         let envB = shared.merging(["SESSIONVAULT_DIR": rootB.path]) { $1 }
-        for arguments in [["init", "--chunk-size", "64KiB", "--kdf", "interactive", "--catalog", catalog, "--blobs", blobs], ["role", "add", "clinician"],
+        for arguments in [["init", "--chunk-size", "64KiB", "--kdf", "interactive", "--catalog", catalog, "--blobs", blobs,
+                           "--erasure-root", erasureRoot.appendingPathComponent("root").path], ["role", "add", "clinician"],
                           ["role", "add", "records-officer"],
                           ["consent", "record", "--session", "S1", "--patient", "9434765919", "--scope", "care"]] {
             let result = try await ServeProcess.run(arguments, environment: envA)

@@ -7,6 +7,7 @@
 #
 # DIR/env, for `source DIR/env`:
 #   export SESSIONVAULT_TEST_POSTGRES_URL=postgres://vault@127.0.0.1:PORT/postgres
+#   export SESSIONVAULT_TEST_POSTGRES_DATA=DIR/data   (the data directory, pg_wal included: erasure attack tests search it)
 # The superuser is `vault`, trust authentication (loopback only), no password. The unix socket
 # and the server log (DIR/log) are in DIR. fsync is left on, as in production.
 #
@@ -34,6 +35,7 @@ running() { [ -f "$dir/data/postmaster.pid" ] && as_server "$PGBIN/pg_ctl" -D "$
 
 write_env() {
   echo "export SESSIONVAULT_TEST_POSTGRES_URL=postgres://vault@127.0.0.1:$1/postgres" > "$dir/env"
+  echo "export SESSIONVAULT_TEST_POSTGRES_DATA=$dir/data" >> "$dir/env"
   echo "PostgreSQL on 127.0.0.1:$1 (data $dir/data, log $dir/log); source $dir/env"
 }
 

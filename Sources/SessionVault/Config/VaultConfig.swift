@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Retention
 import TOMLKit
 public import VaultCrypto
@@ -39,6 +39,10 @@ public struct VaultConfig: Sendable, Equatable {
     public var uploadRoles: [String] = VaultConfig.defaultUploadRoles
 
     public static let defaultUploadRoles = ["clinician"]
+    /// Where the erasure tree's root lives (`[erasure] root`): nil for `erasure/root` in the vault
+    /// directory; else a file path (`file:` prefix optional; relative paths are inside the vault
+    /// directory). Every node sharing a PostgreSQL catalog must name the same file (docs/DEPLOYMENT.md).
+    public var erasureRoot: String? = nil
 
     public static let defaultScopes: [String: [String]] = [
         "care": ["clinician", "records-officer"],
@@ -120,6 +124,11 @@ public struct VaultConfig: Sendable, Equatable {
             "[server]",
             "upload_roles = \(list(uploadRoles))",
         ]
+        if let erasureRoot {
+            lines += ["", "# The erasure tree's root (docs/DEPLOYMENT.md): one small file, overwritten in place, never versioned or backed up;",
+                      "# every node sharing the catalog names the same file.",
+                      "[erasure]", "root = \(quoted(erasureRoot))"]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -166,7 +175,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -237,6 +246,18 @@ public struct VaultConfig: Sendable, Equatable {
                             + "below that a 2 would round to 0 and every \(DisclosureControl.withheld) would be a 1")
             }
         }
+        var erasureRoot: String?
+        if let erasureValue = table["erasure"] {
+            guard let erasureTable = erasureValue.table else { throw fail("erasure", "'erasure' must be a table") }
+            for key in erasureTable.keys where key != "root" {
+                throw fail(key, "unknown key '\(key)' in [erasure] (known: root)")
+            }
+            if let value = erasureTable["root"] {
+                guard let root = value.string, !root.isEmpty else { throw fail("root", "[erasure] root must be a non-empty string") }
+                if let problem = Self.erasureRootProblem(root) { throw fail("root", problem) }
+                erasureRoot = root
+            }
+        }
         var uploadRoles = defaultUploadRoles
         if let serverValue = table["server"] {
             guard let serverTable = serverValue.table else { throw fail("server", "'server' must be a table") }
@@ -248,8 +269,29 @@ public struct VaultConfig: Sendable, Equatable {
         var config = VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
-                           passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi)
+                           passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi, erasureRoot: erasureRoot)
         config.uploadRoles = uploadRoles
         return config
+    }
+}
+
+extension VaultConfig {
+    /// Why `root` cannot be an erasure root, or nil. Only files are supported: an object store root
+    /// would have to prove that it keeps no version of an overwritten object (docs/DEPLOYMENT.md).
+    static func erasureRootProblem(_ root: String) -> String? {
+        let path = root.hasPrefix("file:") ? String(root.dropFirst(5)) : root
+        if path.isEmpty { return "[erasure] root names no file" }
+        if path.contains("://") {
+            return "[erasure] root must be a file (a path every node mounts, or file:PATH); object-store roots are not supported"
+        }
+        return nil
+    }
+
+    /// The erasure root's file: `[erasure] root`, else `erasure/root` in the vault directory.
+    public func erasureRootFile(in layout: VaultLayout) -> URL {
+        guard let erasureRoot else { return layout.erasureRootFile }
+        let path = erasureRoot.hasPrefix("file:") ? String(erasureRoot.dropFirst(5)) : erasureRoot
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL
+            : layout.root.appendingPathComponent(path).standardizedFileURL
     }
 }

@@ -55,6 +55,11 @@ struct ErasureRootFile: Sendable {
         }
     }
 
+    /// Whether any slot holds a key (a root in force, or one a crash left behind).
+    func holdsAnyKey() throws -> Bool {
+        try withLocked(exclusive: false) { fd in try readSlots(fd).contains { $0.key != nil } }
+    }
+
     /// Writes `key` for `generation` into a slot that does not hold `keep`, and fsyncs.
     func writePending(_ key: SecureBytes, generation: UInt64, keep: UInt64) throws {
         try withLocked(exclusive: true) { fd in

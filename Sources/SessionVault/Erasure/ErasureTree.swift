@@ -19,28 +19,40 @@ public import VaultIndex
     static let generationKey = "generation"
     static let nextLeafKey = "next_leaf"
 
-    let store: ErasureNodeStore
+    let store: any ErasureNodeStore
     let root: ErasureRootFile
     let clock: @Sendable () -> Date
 
     /// Opens the tree, creating its root on first use, and wipes a root left behind by a crash.
-    public static func open(store: ErasureNodeStore, rootPath: String, clock: @escaping @Sendable () -> Date) async throws -> ErasureTree {
+    public static func open(store: any ErasureNodeStore, rootPath: String, clock: @escaping @Sendable () -> Date) async throws -> ErasureTree {
         let tree = ErasureTree(store: store, root: ErasureRootFile(path: rootPath), clock: clock)
         let created = try tree.root.createIfMissing()
-        let rootFile = tree.root
+        let rootFile = tree.root, location = store.location
         try await store.write { tx in
-            let generation = try tx.counter(Self.generationKey)
+            let generation = try await tx.counter(Self.generationKey)
             if generation == 0 {
                 // A new tree. (A missing root for a tree that has nodes is refused below, not recreated.)
-                guard try tx.count(in: 0...Int64.max) == 0 else {
+                guard try await tx.count(in: 0...Int64.max) == 0 else {
                     throw VaultError.keyring(path: rootPath, reason: "erasure root has no key for a tree that has nodes")
+                }
+                // A root that holds a key beside an empty node store belongs to a tree whose nodes
+                // were lost (a catalog database restored without its erasure tables): a new root
+                // would overwrite it, and with it any chance of restoring those nodes.
+                guard try created || !rootFile.holdsAnyKey() else {
+                    throw VaultError.keyring(path: rootPath, reason: "the erasure root holds a key but the node store at \(location) has no tree: "
+                                             + "restore the node store (never an older copy of this root); if no wrap was ever sealed under it, remove this root file")
                 }
                 let key = try SecureBytes.random(count: NodeKeySeal.keySize)
                 try rootFile.writePending(key, generation: 1, keep: 0)
-                try tx.setCounter(Self.generationKey, 1)
+                try await tx.setCounter(Self.generationKey, 1)
             } else {
                 let inForce = try rootFile.root(generation: generation)
-                if created || inForce == nil {
+                if created {
+                    throw VaultError.keyring(path: rootPath, reason: "there was no erasure root here, but the node store at \(location) holds a tree of generation \(generation): "
+                                             + "every key wrap is unreadable without its root (restore the root file, never an older copy of it; "
+                                             + "every node sharing a catalog must use the same erasure root)")
+                }
+                if inForce == nil {
                     throw VaultError.keyring(path: rootPath, reason: "the erasure root of generation \(generation) is missing: every key wrap is unreadable (restore this file, never an older copy of it)")
                 }
                 try rootFile.wipeSlots(except: generation)
@@ -72,11 +84,11 @@ public import VaultIndex
         guard count > 0 else { return [] }
         let rootFile = root, now = clock()
         return try await store.write { tx in
-            let generation = try tx.counter(Self.generationKey)
+            let generation = try await tx.counter(Self.generationKey)
             guard let rootKey = try rootFile.root(generation: generation) else { throw Self.missingRoot(rootFile, generation) }
-            let first = try tx.counter(Self.nextLeafKey)
+            let first = try await tx.counter(Self.nextLeafKey)
             guard first + UInt64(count) <= (1 << 32) else { throw VaultError.invalidArgument("the erasure tree is full (2^32 leaves)") }
-            try tx.setCounter(Self.nextLeafKey, first + UInt64(count))
+            try await tx.setCounter(Self.nextLeafKey, first + UInt64(count))
             var opened: [Int64: SecureBytes] = [:]
             var result: [(leaf: UInt64, key: SecureBytes)] = []
             for leaf in first..<(first + UInt64(count)) {
@@ -85,11 +97,11 @@ public import VaultIndex
                     let id = Self.nodeID(level: offset + 1, index: index)
                     if let key = opened[id] { parent = key; continue }
                     let key: SecureBytes
-                    if offset + 1 < Self.depth, let sealed = try tx.node(id) {
+                    if offset + 1 < Self.depth, let sealed = try await tx.node(id) {
                         key = try NodeKeySeal.open(sealed, under: parent, context: Self.context(id), what: "erasure node \(id)")
                     } else {
                         key = try SecureBytes.random(count: NodeKeySeal.keySize)
-                        try tx.put(id, sealed: try NodeKeySeal.seal(key, under: parent, context: Self.context(id)), at: now)
+                        try await tx.put(id, sealed: try NodeKeySeal.seal(key, under: parent, context: Self.context(id)), at: now)
                     }
                     opened[id] = key
                     parent = key
@@ -107,11 +119,11 @@ public import VaultIndex
         // A writer may replace the root between this snapshot and the root file read: try again.
         for _ in 0..<5 {
             let key: SecureBytes? = try await store.read { tx -> SecureBytes? in
-                let generation = try tx.counter(Self.generationKey)
+                let generation = try await tx.counter(Self.generationKey)
                 guard var key = try rootFile.root(generation: generation) else { return nil }
                 for (offset, index) in Self.path(to: leaf).enumerated() {
                     let id = Self.nodeID(level: offset + 1, index: index)
-                    guard let sealed = try tx.node(id) else { throw VaultError.crypto(.erasedOrCorrupt(what: "erasure leaf \(leaf)")) }
+                    guard let sealed = try await tx.node(id) else { throw VaultError.crypto(.erasedOrCorrupt(what: "erasure leaf \(leaf)")) }
                     do throws(CryptoError) {
                         key = try NodeKeySeal.open(sealed, under: key, context: Self.context(id), what: "erasure leaf \(leaf)")
                     } catch {
@@ -131,15 +143,15 @@ public import VaultIndex
         guard !leaves.isEmpty else { return 0 }
         let rootFile = root, now = clock()
         let (erased, oldGeneration) = try await store.write { tx -> (Int, UInt64) in
-            let generation = try tx.counter(Self.generationKey)
+            let generation = try await tx.counter(Self.generationKey)
             guard let oldRoot = try rootFile.root(generation: generation) else { throw Self.missingRoot(rootFile, generation) }
             try rootFile.wipeSlots(except: generation)
             // Every internal node above an erased leaf (levels 1 ... depth-1), by level.
             var affected: [Set<UInt64>] = Array(repeating: [], count: Self.depth)
             var erased = 0
             for leaf in leaves where leaf < (1 << 32) {
-                try tx.removePending(leaf: leaf)
-                if try tx.delete(Self.nodeID(level: Self.depth, index: leaf)) { erased += 1 }
+                try await tx.removePending(leaf: leaf)
+                if try await tx.delete(Self.nodeID(level: Self.depth, index: leaf)) { erased += 1 }
                 for (offset, index) in Self.path(to: leaf).dropLast().enumerated() { affected[offset + 1].insert(index) }
             }
             guard erased > 0 else { return (0, generation) }
@@ -151,7 +163,7 @@ public import VaultIndex
             for level in 1..<Self.depth {
                 for index in affected[level] {
                     let id = Self.nodeID(level: level, index: index)
-                    guard let sealed = try tx.node(id), let parent = oldKey(level: level - 1, index: index / Self.fanOut) else { continue }
+                    guard let sealed = try await tx.node(id), let parent = oldKey(level: level - 1, index: index / Self.fanOut) else { continue }
                     oldKeys[id] = try NodeKeySeal.open(sealed, under: parent, context: Self.context(id), what: "erasure node \(id)")
                 }
             }
@@ -169,14 +181,14 @@ public import VaultIndex
                     let parentID = level == 0 ? -1 : Self.nodeID(level: level, index: index)
                     guard let newParent = level == 0 ? newRoot : newKeys[parentID], let oldParent = oldKey(level: level, index: index) else { continue }
                     let first = Self.nodeID(level: level + 1, index: index * Self.fanOut)
-                    for (id, sealed) in try tx.nodes(in: first...(first + Int64(Self.fanOut) - 1)) {
+                    for (id, sealed) in try await tx.nodes(in: first...(first + Int64(Self.fanOut) - 1)) {
                         let childKey = try newKeys[id] ?? NodeKeySeal.open(sealed, under: oldParent, context: Self.context(id), what: "erasure node \(id)")
-                        try tx.put(id, sealed: try NodeKeySeal.seal(childKey, under: newParent, context: Self.context(id)), at: now)
+                        try await tx.put(id, sealed: try NodeKeySeal.seal(childKey, under: newParent, context: Self.context(id)), at: now)
                     }
                 }
             }
             try rootFile.writePending(newRoot, generation: generation + 1, keep: generation)
-            try tx.setCounter(Self.generationKey, generation + 1)
+            try await tx.setCounter(Self.generationKey, generation + 1)
             return (erased, generation)
         }
         if erased > 0 {
@@ -192,25 +204,25 @@ public import VaultIndex
     func markPending(_ items: [(leaf: UInt64, recording: [UInt8], role: String)]) async throws {
         guard !items.isEmpty else { return }
         try await store.write { tx in
-            for item in items { try tx.addPending(leaf: item.leaf, recording: item.recording, role: item.role) }
+            for item in items { try await tx.addPending(leaf: item.leaf, recording: item.recording, role: item.role) }
         }
     }
 
     /// The leaves marked for erasure and not yet settled.
     func pending() async throws -> [(leaf: UInt64, recording: [UInt8], role: String)] {
-        try await store.read { tx in try tx.pending().map { ($0.leaf, $0.recording, $0.role) } }
+        try await store.read { tx in try await tx.pending().map { ($0.leaf, $0.recording, $0.role) } }
     }
 
     /// Unmarks leaves whose wraps the change kept (it was refused or did not touch them).
     func clearPending(_ leaves: [UInt64]) async throws {
         guard !leaves.isEmpty else { return }
-        try await store.write { tx in for leaf in leaves { try tx.removePending(leaf: leaf) } }
+        try await store.write { tx in for leaf in leaves { try await tx.removePending(leaf: leaf) } }
     }
 
     /// Leaves older than `before` (numbers), for the collector of leaves no wrap refers to.
     func leaves(createdBefore before: Date) async throws -> [UInt64] {
         let first = Self.nodeID(level: Self.depth, index: 0)
-        let ids = try await store.read { tx in try tx.ids(in: first...(first + Int64(1 << 32) - 1), createdBefore: before) }
+        let ids = try await store.read { tx in try await tx.ids(in: first...(first + Int64(1 << 32) - 1), createdBefore: before) }
         return ids.map { UInt64($0 - first) }
     }
 

@@ -3,19 +3,27 @@ import VaultCrypto
 import VaultIndex
 
 extension Vault {
-    /// The erasure tree of a vault on the embedded catalog (nil on PostgreSQL: several nodes cannot
-    /// share one root file; docs/THREAT-MODEL.md).
-    static func openErasureTree(config: VaultConfig, layout: VaultLayout, clock: @escaping @Sendable () -> Date) async throws -> ErasureTree? {
-        guard config.catalog.hasPrefix("sqlite:") else { return nil }
-        try FileManager.default.createDirectory(at: layout.erasureDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let store: ErasureNodeStore
-        do {
-            store = try ErasureNodeStore(path: layout.erasureTreeFile.path)
-        } catch {
-            throw VaultError.catalogFailed(error)
+    /// The vault's erasure tree: on the embedded catalog, nodes in `erasure/tree.sqlite`; on
+    /// PostgreSQL, nodes in the catalog's database, shared by every node. The root is the file
+    /// ``VaultConfig/erasureRootFile(in:)`` names (docs/DEPLOYMENT.md says where it must live when
+    /// several nodes share a catalog). Nil only for a catalog backend with no node store.
+    static func openErasureTree(config: VaultConfig, layout: VaultLayout, catalog: any Catalog,
+                                clock: @escaping @Sendable () -> Date) async throws -> ErasureTree? {
+        let store: any ErasureNodeStore
+        if config.catalog.hasPrefix("sqlite:") {
+            try FileManager.default.createDirectory(at: layout.erasureDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            do {
+                store = try SQLiteErasureNodeStore(path: layout.erasureTreeFile.path)
+            } catch {
+                throw VaultError.catalogFailed(error)
+            }
+        } else if let postgres = catalog as? PostgresCatalog {
+            store = postgres.erasureNodeStore()
+        } else {
+            return nil
         }
-        return try await ErasureTree.open(store: store, rootPath: layout.erasureRootFile.path, clock: clock)
+        return try await ErasureTree.open(store: store, rootPath: config.erasureRootFile(in: layout).path, clock: clock)
     }
 
     /// Wraps `dataKey` for each role, each wrap sealed under a new leaf of the erasure tree.
@@ -40,7 +48,7 @@ extension Vault {
     func innerWrap(_ wrap: WrapRecord) async throws -> [UInt8] {
         guard let leaf = TreeWrap.leaf(of: wrap.wrapped) else { return wrap.wrapped }
         guard let erasure else {
-            throw VaultError.keyring(path: layout.erasureRootFile.path, reason: "this wrap is sealed under an erasure tree, which this vault's configuration does not open")
+            throw VaultError.keyring(path: config.erasureRootFile(in: layout).path, reason: "this wrap is sealed under an erasure tree, which this vault's configuration does not open")
         }
         let key = try await erasure.leafKey(leaf)
         do {

@@ -1,142 +1,134 @@
 public import Foundation
 
-/// The sealed node keys of a vault's erasure tree, in an SQLite file of their own.
+/// Where a vault's erasure tree keeps its sealed node keys: a SQLite file of its own on the
+/// embedded default (``SQLiteErasureNodeStore``), the catalog's own database on PostgreSQL
+/// (``PostgresErasureNodeStore``), so that every node of a deployment shares one tree.
 ///
 /// The store holds opaque bytes: each node's key sealed under its parent's key, the tree's
-/// generation (which root the top nodes are sealed under) and a leaf counter. Nothing in it is
-/// secret on its own: every copy of it, old or new, is useless without the root of its generation,
-/// which lives outside (see `ErasureTree` in SessionVault). It is kept apart from the catalog so
-/// that a catalog restored from a backup still opens with the current tree, and so the same tree
-/// serves whatever catalog backend the vault uses.
+/// generation (which root the top nodes are sealed under), a leaf counter and the intent log of
+/// leaves about to be erased. Nothing in it is secret on its own: every copy of it, old or new, is
+/// useless without the root of its generation, which lives outside (see `ErasureTree` in
+/// SessionVault). The rules are written once, in ``ErasureNodeTransaction``.
 ///
-/// Every access is one SQLite transaction: ``read(_:)`` sees one snapshot, ``write(_:)`` holds
-/// SQLite's write lock (`BEGIN IMMEDIATE`) for its whole body, so writers across processes queue.
-public actor ErasureNodeStore {
-    let db: SQLiteConnection
-    private let executor = SQLiteExecutor(label: "vaultindex.erasure")
-
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    /// The file this store lives in.
-    public nonisolated let path: String
-
-    /// Opens (creating if needed) the store at `path`.
-    public init(path: String) throws(CatalogError) {
-        self.path = path
-        db = try SQLiteConnection(path: path)
-        // secure_delete: a replaced node's bytes do not linger in free pages (harmless without the
-        // old root, but there is no reason to keep them). A small WAL, truncated at each checkpoint.
-        try db.execute("""
-            PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;
-            PRAGMA journal_size_limit=1048576; PRAGMA wal_autocheckpoint=256;
-            CREATE TABLE IF NOT EXISTS erasure_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS erasure_nodes (id INTEGER PRIMARY KEY, sealed BLOB NOT NULL, created_at_ms INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS erasure_pending (leaf INTEGER PRIMARY KEY, recording_id BLOB NOT NULL, role TEXT NOT NULL);
-            """)
-    }
+/// ``write(_:)`` serialises writers (across processes and nodes) for its whole body, and the tree
+/// replaces its root inside that body: the store's lock is what makes the root's two-slot protocol
+/// safe with several writers.
+public protocol ErasureNodeStore: Sendable {
+    /// Where the nodes live, for messages (a file path, or the catalog's redacted URL).
+    var location: String { get }
 
     /// Runs `body` on one consistent snapshot of the store.
-    public func read<T: Sendable>(_ body: @Sendable (ErasureNodeTransaction) throws -> T) throws -> T {
-        try db.execute("BEGIN")
-        defer { try? db.execute("COMMIT") }
-        return try body(ErasureNodeTransaction(db: db, writable: false))
-    }
+    func read<T: Sendable>(_ body: nonisolated(nonsending) @Sendable (ErasureNodeTransaction) async throws -> T) async throws -> T
 
     /// Runs `body` holding the store's write lock; commits if it returns, rolls back if it throws.
-    public func write<T: Sendable>(_ body: @Sendable (ErasureNodeTransaction) throws -> T) throws -> T {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body(ErasureNodeTransaction(db: db, writable: true))
-            try db.execute("COMMIT")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
-    }
+    func write<T: Sendable>(_ body: nonisolated(nonsending) @Sendable (ErasureNodeTransaction) async throws -> T) async throws -> T
 
-    /// Folds the WAL into the database and truncates it, so replaced nodes do not stay in the WAL.
-    public func checkpoint() throws(CatalogError) {
-        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    }
+    /// Drops what the store's own files keep of replaced nodes where it can (SQLite's WAL); a no-op
+    /// where it cannot (PostgreSQL: see ``PostgresErasureNodeStore``).
+    func checkpoint() async throws
 }
 
-/// One transaction on an ``ErasureNodeStore``; valid only inside the body it was given to.
+/// One transaction on an ``ErasureNodeStore``; valid only inside the body it was given to. The same
+/// statements run on SQLite and on PostgreSQL (``SQLSession``'s `?` placeholders, `ON CONFLICT`,
+/// `RETURNING`), over the tables `erasure_meta`, `erasure_nodes` and `erasure_pending`.
 public final class ErasureNodeTransaction {
-    let db: SQLiteConnection
+    let session: any SQLSession
     let writable: Bool
 
-    init(db: SQLiteConnection, writable: Bool) {
-        self.db = db
+    init(session: any SQLSession, writable: Bool) {
+        self.session = session
         self.writable = writable
     }
 
     /// A named counter (the generation, the next leaf); 0 if never set.
-    public func counter(_ name: String) throws(CatalogError) -> UInt64 {
-        UInt64(bitPattern: try db.queryOne("SELECT value FROM erasure_meta WHERE key = ?", [.text(name)]) { $0.int(0) } ?? 0)
+    public nonisolated(nonsending) func counter(_ name: String) async throws(CatalogError) -> UInt64 {
+        let value = try await session.query("SELECT value FROM erasure_meta WHERE key = ?", [.text(name)]) { row throws(CatalogError) in
+            try row.int(0)
+        }.first
+        return UInt64(bitPattern: value ?? 0)
     }
 
-    public func setCounter(_ name: String, _ value: UInt64) throws(CatalogError) {
+    public nonisolated(nonsending) func setCounter(_ name: String, _ value: UInt64) async throws(CatalogError) {
         try requireWritable()
-        try db.run("INSERT INTO erasure_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   [.text(name), .integer(Int64(bitPattern: value))])
+        try await run("INSERT INTO erasure_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                      [.text(name), .integer(Int64(bitPattern: value))])
     }
 
     /// The sealed node `id`, if it exists.
-    public func node(_ id: Int64) throws(CatalogError) -> [UInt8]? {
-        try db.queryOne("SELECT sealed FROM erasure_nodes WHERE id = ?", [.integer(id)]) { $0.blob(0) }
+    public nonisolated(nonsending) func node(_ id: Int64) async throws(CatalogError) -> [UInt8]? {
+        try await session.query("SELECT sealed FROM erasure_nodes WHERE id = ?", [.integer(id)]) { row throws(CatalogError) in
+            try row.blob(0)
+        }.first
     }
 
     /// The nodes with ids in `range`, in id order.
-    public func nodes(in range: ClosedRange<Int64>) throws(CatalogError) -> [(id: Int64, sealed: [UInt8])] {
-        try db.query("SELECT id, sealed FROM erasure_nodes WHERE id BETWEEN ? AND ? ORDER BY id",
-                     [.integer(range.lowerBound), .integer(range.upperBound)]) { ($0.int(0), $0.blob(1)) }
+    public nonisolated(nonsending) func nodes(in range: ClosedRange<Int64>) async throws(CatalogError) -> [(id: Int64, sealed: [UInt8])] {
+        try await session.query("SELECT id, sealed FROM erasure_nodes WHERE id BETWEEN ? AND ? ORDER BY id",
+                                [.integer(range.lowerBound), .integer(range.upperBound)]) { row throws(CatalogError) in
+            (try row.int(0), try row.blob(1))
+        }
     }
 
     /// The nodes with ids in `range` created before `before`, in id order (leaves a collector may consider).
-    public func ids(in range: ClosedRange<Int64>, createdBefore before: Date) throws(CatalogError) -> [Int64] {
-        try db.query("SELECT id FROM erasure_nodes WHERE id BETWEEN ? AND ? AND created_at_ms < ? ORDER BY id",
-                     [.integer(range.lowerBound), .integer(range.upperBound), .integer(Int64(before.timeIntervalSince1970 * 1000))]) { $0.int(0) }
+    public nonisolated(nonsending) func ids(in range: ClosedRange<Int64>, createdBefore before: Date) async throws(CatalogError) -> [Int64] {
+        try await session.query("SELECT id FROM erasure_nodes WHERE id BETWEEN ? AND ? AND created_at_ms < ? ORDER BY id",
+                                [.integer(range.lowerBound), .integer(range.upperBound), .integer(Self.millis(before))]) { row throws(CatalogError) in
+            try row.int(0)
+        }
     }
 
     /// How many nodes have ids in `range`.
-    public func count(in range: ClosedRange<Int64>) throws(CatalogError) -> Int {
-        Int(try db.queryOne("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?",
-                            [.integer(range.lowerBound), .integer(range.upperBound)]) { $0.int(0) } ?? 0)
+    public nonisolated(nonsending) func count(in range: ClosedRange<Int64>) async throws(CatalogError) -> Int {
+        let count = try await session.query("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?",
+                                            [.integer(range.lowerBound), .integer(range.upperBound)]) { row throws(CatalogError) in
+            try row.int(0)
+        }.first
+        return Int(count ?? 0)
     }
 
     /// Leaves marked for erasure before the catalog change that deletes their wraps (an intent log:
     /// a crash between that change and the erasure leaves them here for the next settlement).
-    public func pending() throws(CatalogError) -> [(leaf: UInt64, recording: [UInt8], role: String)] {
-        try db.query("SELECT leaf, recording_id, role FROM erasure_pending ORDER BY leaf") { (UInt64(bitPattern: $0.int(0)), $0.blob(1), $0.text(2)) }
+    public nonisolated(nonsending) func pending() async throws(CatalogError) -> [(leaf: UInt64, recording: [UInt8], role: String)] {
+        try await session.query("SELECT leaf, recording_id, role FROM erasure_pending ORDER BY leaf", []) { row throws(CatalogError) in
+            (UInt64(bitPattern: try row.int(0)), try row.blob(1), try row.text(2))
+        }
     }
 
-    public func addPending(leaf: UInt64, recording: [UInt8], role: String) throws(CatalogError) {
+    public nonisolated(nonsending) func addPending(leaf: UInt64, recording: [UInt8], role: String) async throws(CatalogError) {
         try requireWritable()
-        try db.run("INSERT OR REPLACE INTO erasure_pending (leaf, recording_id, role) VALUES (?, ?, ?)",
-                   [.integer(Int64(bitPattern: leaf)), .blob(recording), .text(role)])
+        try await run("""
+            INSERT INTO erasure_pending (leaf, recording_id, role) VALUES (?, ?, ?)
+            ON CONFLICT(leaf) DO UPDATE SET recording_id = excluded.recording_id, role = excluded.role
+            """, [.integer(Int64(bitPattern: leaf)), .blob(recording), .text(role)])
     }
 
-    public func removePending(leaf: UInt64) throws(CatalogError) {
+    public nonisolated(nonsending) func removePending(leaf: UInt64) async throws(CatalogError) {
         try requireWritable()
-        try db.run("DELETE FROM erasure_pending WHERE leaf = ?", [.integer(Int64(bitPattern: leaf))])
+        try await run("DELETE FROM erasure_pending WHERE leaf = ?", [.integer(Int64(bitPattern: leaf))])
     }
 
     /// Inserts or replaces node `id`.
-    public func put(_ id: Int64, sealed: [UInt8], at now: Date) throws(CatalogError) {
+    public nonisolated(nonsending) func put(_ id: Int64, sealed: [UInt8], at now: Date) async throws(CatalogError) {
         try requireWritable()
-        try db.run("""
+        try await run("""
             INSERT INTO erasure_nodes (id, sealed, created_at_ms) VALUES (?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed
-            """, [.integer(id), .blob(sealed), .integer(Int64(now.timeIntervalSince1970 * 1000))])
+            """, [.integer(id), .blob(sealed), .integer(Self.millis(now))])
     }
 
     /// Deletes node `id`; true if it existed.
     @discardableResult
-    public func delete(_ id: Int64) throws(CatalogError) -> Bool {
+    public nonisolated(nonsending) func delete(_ id: Int64) async throws(CatalogError) -> Bool {
         try requireWritable()
-        return try db.run("DELETE FROM erasure_nodes WHERE id = ?", [.integer(id)]) > 0
+        return try await session.query("DELETE FROM erasure_nodes WHERE id = ? RETURNING id", [.integer(id)]) { _ throws(CatalogError) in () }
+            .isEmpty == false
     }
+
+    private nonisolated(nonsending) func run(_ sql: String, _ values: [SQLValue]) async throws(CatalogError) {
+        _ = try await session.query(sql, values) { _ throws(CatalogError) in () }
+    }
+
+    private static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
     private func requireWritable() throws(CatalogError) {
         guard writable else { throw .backend(message: "erasure tree: write in a read transaction") }

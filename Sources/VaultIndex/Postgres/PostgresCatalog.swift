@@ -36,7 +36,7 @@ import PostgresNIO
 ///
 /// ## Advisory lock keys
 /// All are two-key (`int4, int4`) advisory locks, per database: classid `0x5356_4C54` (`'SVLT'`) with
-/// objid 1 for ``migrate()`` and 2 for audit appends (both transaction-level); classid `0x5356_4353`
+/// objid 1 for ``migrate()``, 2 for audit appends and 3 for erasure tree writers (all transaction-level); classid `0x5356_4353`
 /// (`'SVCS'`) with a hash of the session for consents; classid `0x5356_584C` (`'SVXL'`) with the
 /// first 31 bits of SHA-256(`sessionvault.lock.v1:` + name) for ``withExclusiveLock(_:_:)``
 /// (session-level, on a dedicated connection). See ``LockKeys``.
@@ -296,6 +296,8 @@ enum LockKeys {
     static let namespace: Int32 = 0x5356_4C54
     static let migrate: Int32 = 1
     static let audit: Int32 = 2
+    /// The erasure tree's writers (``PostgresErasureNodeStore``), transaction-level.
+    static let erasure: Int32 = 3
     /// `'SVCS'`: consents of one session.
     static let consentNamespace: Int32 = 0x5356_4353
     /// `'SVXL'`: ``Catalog/withExclusiveLock(_:_:)`` locks, by name.

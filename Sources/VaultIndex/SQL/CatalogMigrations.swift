@@ -329,6 +329,16 @@ enum CatalogMigrations {
             CREATE INDEX consents_withdrawal_recorded ON consents(withdrawal_recorded_at_ms) WHERE withdrawal_recorded_at_ms IS NOT NULL;
             CREATE INDEX requests_recorded ON requests(recorded_at_ms);
             """ },
+        // The erasure tree's nodes, for a vault on PostgreSQL (PostgresErasureNodeStore): in the
+        // catalog's database, so every node shares one tree. Created on SQLite too, to keep one schema
+        // per version, and left empty there: the embedded default keeps its tree in a file of its own
+        // (erasure/tree.sqlite), apart from the catalog, so a catalog restored from a file backup still
+        // opens with the current tree, and vaults made before this migration open unchanged.
+        Migration(name: "0014-erasure-tree") { t in """
+            CREATE TABLE erasure_meta (key \(t.text) PRIMARY KEY, value \(t.integer) NOT NULL);
+            CREATE TABLE erasure_nodes (id \(t.integer) PRIMARY KEY, sealed \(t.blob) NOT NULL, created_at_ms \(t.integer) NOT NULL);
+            CREATE TABLE erasure_pending (leaf \(t.integer) PRIMARY KEY, recording_id \(t.blob) NOT NULL, role \(t.text) NOT NULL);
+            """ },
     ]
 
     static var latestVersion: Int { all.count }

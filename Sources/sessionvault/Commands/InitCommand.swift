@@ -42,6 +42,13 @@ struct InitCommand: AsyncParsableCommand {
         """, valueName: "URL"))
     var blobs: String?
 
+    @Option(help: ArgumentHelp("""
+        The erasure tree's root file (default erasure/root, inside the vault directory). With a postgres:// catalog \
+        shared by several nodes, name a file on storage every node mounts, the same on each; it must be overwritten \
+        in place and never versioned, snapshotted or backed up (docs/DEPLOYMENT.md).
+        """, valueName: "PATH"))
+    var erasureRoot: String?
+
     func run() async throws {
         try await reportingErrors {
             let chosen: ChunkAlgorithm
@@ -66,13 +73,14 @@ struct InitCommand: AsyncParsableCommand {
             }
             let secret = try passphrase.read(purpose: "protect the new vault's secrets")
             let created = try await Vault.create(at: vault.layout, options: .init(chunkSize: chunkSize.bytes, algorithm: chosen, kdf: strength, schedule: scheduleFile,
-                                                                                   catalog: catalog, blobs: blobs),
+                                                                                   catalog: catalog, blobs: blobs, erasureRoot: erasureRoot),
                                                  passphrase: secret)
             print("Created vault \(created.config.vaultID) in \(created.layout.root.path)")
             print("  chunks: \(ByteCount.format(Int64(created.config.chunkSize))) sealed with \(created.config.algorithm)")
             print("  retention schedule: \(created.config.retentionSchedule)")
             print("  catalog: \(created.config.catalogDescription)")
             print("  blobs: \(created.config.blobsDescription)")
+            print("  erasure root: \(created.config.erasureRootFile(in: created.layout).path)")
             await created.close()
             print("Next: `sessionvault role add clinician` (and records-officer, supervisor, ...).")
         }
