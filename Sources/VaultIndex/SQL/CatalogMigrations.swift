@@ -329,6 +329,10 @@ enum CatalogMigrations {
             CREATE INDEX consents_withdrawal_recorded ON consents(withdrawal_recorded_at_ms) WHERE withdrawal_recorded_at_ms IS NOT NULL;
             CREATE INDEX requests_recorded ON requests(recorded_at_ms);
             """ },
+        // Officers' enrolments, signed by the officer who enrolled them, back to the vault's first.
+        Migration(name: "0015-officer-enrolment") { t in """
+            ALTER TABLE users ADD COLUMN enrolment \(t.blob);
+            """ },
     ]
 
     static var latestVersion: Int { all.count }
