@@ -23,6 +23,8 @@ public struct Vault: Sendable {
     /// The erasure tree every new wrap is sealed under (docs/THREAT-MODEL.md, "Erasure"); nil only for
     /// a vault built by hand without one (``init(layout:config:catalog:store:keyring:clock:)``).
     let erasure: ErasureTree?
+    /// The officer anchor pinned by the caller from outside the vault's files (``pinningOfficerAnchor(_:)``).
+    var pinnedOfficerAnchor: [UInt8]? = nil
 
     public init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
                 clock: @escaping @Sendable () -> Date = { Date() }) {

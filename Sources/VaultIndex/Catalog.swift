@@ -191,6 +191,9 @@ public protocol Catalog: Sendable {
     func users() async throws(CatalogError) -> [UserRecord]
     /// Revokes an active user's token; `notFound` if there is no active user of that name.
     func revokeUser(_ name: String, at: Date, audit: AuditDraft) async throws(CatalogError)
+    /// Records an active officer's signed enrolment (``UserRecord/enrolment``); `notFound` if there
+    /// is no active officer of that name.
+    func setUserEnrolment(_ name: String, enrolment: [UInt8], audit: AuditDraft) async throws(CatalogError)
 
     // MARK: Media
     /// Stores a live recording's media facts (JSON).

@@ -10,6 +10,8 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     case auditSignerAdd = "audit.signer.add"
     case userAdd = "user.add"
     case userRevoke = "user.revoke"
+    /// An officer's enrolment signed by another (or, for the vault's first officer, by themselves).
+    case officerEndorse = "officer.endorse"
     case officerProof = "officer.proof"
     // Recordings
     case ingest

@@ -20,10 +20,18 @@ public struct UserRecord: Sendable, Hashable {
     /// (sealed under their own passphrase) and signs destruction decisions with it. Nil for users
     /// who are not officers.
     public var signingKey: [UInt8]?
+    /// An officer's enrolment: the endorsing officer's Ed25519 public key (32 bytes) followed by
+    /// their signature (64) over the enrolment statement (vault, name, role, key, time). The first
+    /// officer endorses themselves and is the vault's *officer anchor*; every later officer is
+    /// endorsed by one already anchored, so an officer inserted into the catalog by anyone else
+    /// has no chain to the anchor. Nil for users who are not officers, and for officers enrolled
+    /// before enrolments were signed.
+    public var enrolment: [UInt8]?
 
     public init(name: String, role: String, tokenHash: [UInt8], patients: [String], createdAt: Date, revokedAt: Date? = nil,
-                signingKey: [UInt8]? = nil) {
+                signingKey: [UInt8]? = nil, enrolment: [UInt8]? = nil) {
         self.signingKey = signingKey
+        self.enrolment = enrolment
         self.name = name
         self.role = role
         self.tokenHash = tokenHash

@@ -217,6 +217,11 @@ extension VaultError {
     public static func officerRefused(name: String, reason: String) -> VaultError {
         VaultError(.officerRefused, "officer '\(name)' refused: \(reason)", subject: name, reason: reason)
     }
+    /// A privileged act asked for without an officer's proof, where one is required.
+    public static func officerRequired(privilege: String, actor: String) -> VaultError {
+        VaultError(.officerRefused, "to \(privilege) an officer must prove who they are ('\(actor)' is not a proven officer)",
+                   subject: actor, names: [privilege], reason: "no officer's proof")
+    }
     public static func invalidCaptureDate(_ text: String, reason: String) -> VaultError {
         VaultError(.invalidCaptureDate, "invalid capture date '\(text)': \(reason)", subject: text, reason: reason)
     }

@@ -70,7 +70,7 @@ struct AccessTests {
             #expect(error.description == "wrong passphrase for role 'clinician'")
         }
         await #expect(throws: VaultError.self) {
-            try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "1", scopes: ["care"]), vaultPassphrase: wrong, actor: "test")
+            try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "1", scopes: ["care"]), vaultPassphrase: wrong, by: .unproven("test"))
         }
     }
 
@@ -128,7 +128,7 @@ struct AccessTests {
         let id = try await t.ingest(input).id
         let chunkBefore = try Data(contentsOf: t.chunkFile(id, 0))
         let oldKey = try #require(try await t.vault.catalog.role(named: "clinician")).keyID
-        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, actor: "test")
+        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, by: .unproven("test"))
         #expect(summary.rewrapped == 1)
         #expect(summary.retiredKeyIDs == [oldKey])
         #expect(summary.newKeyID != oldKey)
@@ -151,7 +151,7 @@ struct AccessTests {
         try await t.vault.catalog.setRoleKey("clinician", publicKey: newKey.publicKey.bytes, keyID: newKey.publicKey.keyID,
                                              audit: AuditDraft(actor: "t", action: .roleRotateBegin))
         #expect(try await t.read(a) == [1])
-        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, actor: "test")
+        let summary = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, by: .unproven("test"))
         #expect(summary.newKeyID == newKey.publicKey.keyID)
         #expect(summary.rewrapped == 2)
         #expect(try await t.read(a) == [1])

@@ -50,19 +50,19 @@ struct CascadeTests {
         #expect(try await s.t.vault.catalog.wrapRoles(of: s.copy).isEmpty)
         #expect(try await s.t.vault.store.list(prefix: "chunks/").isEmpty, "no chunk of either is left")
         await #expect(throws: VaultError.self) { try await s.t.read(s.copy) }
-        #expect(try await s.t.vault.fsck(repair: false, actor: "test").findings.isEmpty)
+        #expect(try await s.t.vault.fsck(repair: false, by: .unproven("test")).findings.isEmpty)
     }
 
     @Test func aHeldSourceHoldsItsCopies() async throws {
         let s = try await setUp()
         defer { s.t.remove() }
         try sql(s.t, "UPDATE recordings SET due_on = '2026-02-01' WHERE id = ?", [.blob(s.copy.bytes)])   // the copy due on its own
-        let hold = try await s.t.vault.placeHold(recording: s.source, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", actor: "test")
+        let hold = try await s.t.vault.placeHold(recording: s.source, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", by: .unproven("test"))
         s.clock.set("2026-04-10")
         #expect(try await s.t.vault.sweep(actor: "test").destroyed == 0)
         #expect(try await state(s.t, s.copy) == .live)
         #expect(try await s.t.read(s.copy).count == 1000)
-        try await s.t.vault.releaseHold(hold, actor: "test")
+        try await s.t.vault.releaseHold(hold, by: .unproven("test"))
         #expect(try await s.t.vault.sweep(actor: "test").destroyed == 2)
     }
 
@@ -77,10 +77,10 @@ struct CascadeTests {
         #expect(copy.dueOn == source.dueOn)
         #expect(try await t.vault.catalog.recording(copy.id)?.retentionRule == "with its source \(source.id) (due \(source.dueOn ?? ""))")
         // fsck agrees (it would otherwise "repair" the copy back to 20 years).
-        #expect(try await t.vault.fsck(repair: false, actor: "test").findings.filter { $0.kind == "due-date" }.isEmpty)
+        #expect(try await t.vault.fsck(repair: false, by: .unproven("test")).findings.filter { $0.kind == "due-date" }.isEmpty)
 
         // A copy must be of a live recording of its own session.
-        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, actor: "test")
+        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, by: .unproven("test"))
         var other = BufferChunkReader(bytes: [1])
         await #expect(throws: VaultError.self) {
             _ = try await t.vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "care", source: source.id, actor: "test"), from: &other)

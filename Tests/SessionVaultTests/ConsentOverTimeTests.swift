@@ -22,7 +22,7 @@ struct ConsentOverTimeTests {
         let id = try await t.ingest([1, 2, 3], retentionClass: "training").id
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2029-01-10")
         clock.set("2026-03-01")
-        _ = try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
+        _ = try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-31", "the withdrawal's grace")
         await #expect(throws: VaultError.self) { _ = try await t.read(id, as: "trainer") }
 
@@ -30,7 +30,7 @@ struct ConsentOverTimeTests {
         let again = ConsentRequest(session: "S1", patientIdentifier: "9434765919", scopes: ["training"], evidence: "form 12b")
         // The trainer's wraps can only come back from a role that holds the key: refused without one, and nothing changes.
         do {
-            try await t.vault.recordConsent(again, vaultPassphrase: t.passphrase, actor: "test")
+            try await t.vault.recordConsent(again, vaultPassphrase: t.passphrase, by: .unproven("test"))
             Issue.record("consent given again without a key holder was accepted")
         } catch {
             #expect(error.code == .consentNeedsKeyHolder && error.recording == nil && error.reason == nil, "\(error)")
@@ -40,7 +40,7 @@ struct ConsentOverTimeTests {
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-31")
 
         let officer = try await t.vault.unlockRole("records-officer", passphrase: t.passphrase)
-        try await t.vault.recordConsent(again, vaultPassphrase: t.passphrase, keyHolder: officer, actor: "test")
+        try await t.vault.recordConsent(again, vaultPassphrase: t.passphrase, keyHolder: officer, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2029-03-05", "3 years from the consent given again")
         #expect(try await t.read(id, as: "trainer") == [1, 2, 3])
         let entry = try await t.vault.catalog.auditEntries(after: 0, limit: 1000).last { $0.draft.action == "consent.record" }
@@ -66,12 +66,12 @@ struct ConsentOverTimeTests {
         // Giving the same scope again while it is active is still refused: that is what renewal is for.
         await #expect {
             try await t.vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: "9434765919", scopes: ["training"]),
-                                            vaultPassphrase: t.passphrase, actor: "test")
+                                            vaultPassphrase: t.passphrase, by: .unproven("test"))
         } throws: { error in
             (error as? VaultError)?.code == .catalogFailed
                 && (error as? VaultError)?.cause as? CatalogError == .alreadyExists(what: "active consent scope 'training' for session", id: "S1")
         }
-        let active = try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: "renewal form 77", actor: "officer:rita")
+        let active = try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: "renewal form 77", by: .unproven("officer:rita"))
         #expect(active.map(\.scope).sorted() == ["care", "training"])
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2031-12-01")
         let training = try await t.vault.consentHistory(session: "S1").filter { $0.scope == "training" }
@@ -83,14 +83,14 @@ struct ConsentOverTimeTests {
         #expect(entry?.draft.actor == "officer:rita")
 
         // Not renewable: a scope without active consent, a date before the consent it renews, a future date.
-        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["research"], evidence: nil, actor: "test") }
+        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["research"], evidence: nil, by: .unproven("test")) }
         do {
-            try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2028-11-30", actor: "test")
+            try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2028-11-30", by: .unproven("test"))
             Issue.record("a renewal dated before the consent it renews was accepted")
         } catch {
             #expect(error.description.contains("before the consent it renews"), "\(error)")
         }
-        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", actor: "test") }
+        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", by: .unproven("test")) }
         #expect(try await t.vault.consentHistory(session: "S1").filter { $0.scope == "training" }.count == 2, "nothing refused changed anything")
     }
 
@@ -102,16 +102,17 @@ struct ConsentOverTimeTests {
         let id = try await t.ingest([1], retentionClass: "training").id
         clock.set("2029-01-11")
         #expect(try await t.vault.sweep(actor: "test").queuedForReview == 1)
+        let rita = try await t.officer(for: .extendRetention)
         try await t.vault.decideDisposition(id, approve: false, extendUntil: "2030-06-01", reason: "needed for the 2029/30 teaching cycle",
-                                            by: try await t.officer(for: .extendRetention))
+                                            by: rita)
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
 
         // A patient event recomputes every due date of the patient's recordings.
         clock.set("2029-02-01")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2029-01-31", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2029-01-31", vaultPassphrase: t.passphrase, by: .officer(rita))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         // fsck finds nothing to correct, and a repair leaves it.
-        let report = try await t.vault.fsck(repair: true, actor: "test")
+        let report = try await t.vault.fsck(repair: true, by: .officer(rita))
         #expect(!report.findings.contains { $0.kind == "due-date" }, "\(report.findings)")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         // The catalog holds the line even against a due date computed without the extension.
@@ -124,7 +125,7 @@ struct ConsentOverTimeTests {
 
         // A renewal moving the schedule's date beyond the extension wins; the extension never shortens.
         clock.set("2029-03-01")
-        try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: "renewed", actor: "test")
+        try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: "renewed", by: .officer(rita))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2032-03-01")
         // When it ends the recording is reviewed again.
         clock.set("2032-03-02")

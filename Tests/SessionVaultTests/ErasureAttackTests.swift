@@ -96,7 +96,7 @@ struct ErasureAttackTests {
                                         treeFile: savedLayout.erasureTreeFile, rootFile: layout.erasureRootFile)
         #expect(before != nil)
 
-        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
         #expect(summary.revokedRoles == ["trainer"])
 
         // (a) Carving: the deleted wrap's bytes are in no file of the vault.
@@ -155,7 +155,7 @@ struct ErasureAttackTests {
         defer { try? FileManager.default.removeItem(at: saved) }
         let savedLayout = VaultLayout(root: saved)
 
-        _ = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, by: .unproven("test"))
 
         #expect(try Self.filesContaining(oldWrap.wrapped, under: t.root) == [])
         // The attacker kept the old key file (in the backup's keyring) and knows the passphrase.
@@ -184,7 +184,7 @@ struct ErasureAttackTests {
         #expect(try await t.vault.catalog.beginDisposal([(id: id, authorisedBy: "sweeper (schedule)")], at: clock.now, actor: "sweeper") == [id])
         #expect(await Self.dataKey(from: wrap, keyPair: try #require(supervisor.keys.values.first), treeFile: savedTree,
                                    rootFile: t.vault.layout.erasureRootFile) != nil, "the window the intent log closes")
-        let fsck = try await t.vault.fsck(repair: false, actor: "test")
+        let fsck = try await t.vault.fsck(repair: false, by: .unproven("test"))
         #expect(fsck.findings.contains { $0.kind == "interrupted-erasure" })
         let report = try await t.vault.sweep(actor: "test")
         #expect(report.resumed == 1)

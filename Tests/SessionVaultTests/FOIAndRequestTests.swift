@@ -15,10 +15,10 @@ struct FOIAndRequestTests {
         for n in 0..<2 { ids.append(try await t.ingest([UInt8(n)], retentionClass: "supervision").id) }
         _ = try await t.read(ids[0])
         _ = try? await t.read(ids[0], as: "trainer")
-        _ = try await t.vault.addRequest(kind: .sar, received: "2026-03-02", actor: "test")
+        _ = try await t.vault.addRequest(kind: .sar, received: "2026-03-02", by: .unproven("test"))
         for n in 0..<4 { ids.append(try await t.ingest([UInt8(n)], retentionClass: "care").id) }
         clock.set("2026-04-01")
-        let report = try await t.vault.foiReport(period: ReportingPeriod("2026-03")!, actor: "test")
+        let report = try await t.vault.foiReport(period: ReportingPeriod("2026-03")!, by: .unproven("test"))
         func count(_ measure: String, _ category: String) -> String? {
             report.figures.first { $0.measure == measure && $0.category == category }?.count
         }
@@ -45,14 +45,14 @@ struct FOIAndRequestTests {
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
         // SAR: one calendar month, to the next working day when it falls on a weekend or bank holiday.
-        #expect(try await t.vault.addRequest(kind: .sar, received: "2026-01-31", actor: "test").dueOn == "2026-03-02")
-        #expect(try await t.vault.addRequest(kind: .sar, received: "2026-02-10", actor: "test").dueOn == "2026-03-10")
+        #expect(try await t.vault.addRequest(kind: .sar, received: "2026-01-31", by: .unproven("test")).dueOn == "2026-03-02")
+        #expect(try await t.vault.addRequest(kind: .sar, received: "2026-02-10", by: .unproven("test")).dueOn == "2026-03-10")
         // FOI: 20 working days, skipping Easter 2026 (Good Friday 3 April, Easter Monday 6 April).
-        #expect(try await t.vault.addRequest(kind: .foi, received: "2026-03-27", actor: "test").dueOn == "2026-04-28")
+        #expect(try await t.vault.addRequest(kind: .foi, received: "2026-03-27", by: .unproven("test")).dueOn == "2026-04-28")
         // Across Christmas 2025 (25 and 26 December, 1 January).
-        #expect(try await t.vault.addRequest(kind: .foi, received: "2025-12-15", actor: "test").dueOn == "2026-01-15")
+        #expect(try await t.vault.addRequest(kind: .foi, received: "2025-12-15", by: .unproven("test")).dueOn == "2026-01-15")
         let overdue = try await t.vault.overdueRequests()
         #expect(overdue.count == 4)
-        await #expect(throws: VaultError.self) { try await t.vault.addRequest(kind: .foi, received: "2027-01-01", actor: "test") }
+        await #expect(throws: VaultError.self) { try await t.vault.addRequest(kind: .foi, received: "2027-01-01", by: .unproven("test")) }
     }
 }

@@ -18,7 +18,7 @@ struct FOIDifferencingTests {
             n += 1
             clock.set(day)  // recorded the day it was given (FOI counts by the day recorded)
             try await t.vault.recordConsent(ConsentRequest(session: "S\(n)", patientIdentifier: "P\(n)", scopes: scopes, givenOn: day),
-                                            vaultPassphrase: t.passphrase, actor: "test")
+                                            vaultPassphrase: t.passphrase, by: .unproven("test"))
         }
         // March 2026: ten patients consent to care and research early in the month; the target
         // patient consents to both on 15 March, alone that day.
@@ -32,7 +32,7 @@ struct FOIDifferencingTests {
         try await consent(["research"], on: "2026-06-10")
         // One subject-access request, the only request that year.
         clock.set("2026-03-15")
-        _ = try await t.vault.addRequest(kind: .sar, received: "2026-03-15", actor: "test")
+        _ = try await t.vault.addRequest(kind: .sar, received: "2026-03-15", by: .unproven("test"))
         clock.set("2027-05-15")
         return (t, clock)
     }
@@ -44,16 +44,16 @@ struct FOIDifferencingTests {
         let (t, clock) = try await Self.populatedVault()
         defer { t.remove() }
         let march = ReportingPeriod("2026-03")!
-        let before = try await t.vault.foiReport(period: march, actor: "test")
+        let before = try await t.vault.foiReport(period: march, by: .unproven("test"))
         try await t.vault.recordConsent(ConsentRequest(session: "LATE", patientIdentifier: "P-late", scopes: ["research"], givenOn: "2026-03-20"),
-                                        vaultPassphrase: t.passphrase, actor: "test")
-        _ = try await t.vault.addRequest(kind: .foi, received: "2026-03-20", actor: "test")
-        let after = try await t.vault.foiReport(period: march, actor: "test")
+                                        vaultPassphrase: t.passphrase, by: .unproven("test"))
+        _ = try await t.vault.addRequest(kind: .foi, received: "2026-03-20", by: .unproven("test"))
+        let after = try await t.vault.foiReport(period: march, by: .unproven("test"))
         #expect(after.figures == before.figures)
         #expect(after.csv() == before.csv())
         // They are counted, in the month they were recorded (May 2027, exported once it has ended).
         clock.set("2027-06-01")
-        let may = try await t.vault.foiReport(period: ReportingPeriod("2027-05")!, actor: "test")
+        let may = try await t.vault.foiReport(period: ReportingPeriod("2027-05")!, by: .unproven("test"))
         #expect(may.figures.contains { $0.measure == "consents" && $0.category == "research" && $0.count == DisclosureControl.withheld })
         #expect(may.figures.contains { $0.measure == "requests" && $0.category == "foi" && $0.count == DisclosureControl.withheld })
     }
@@ -74,17 +74,17 @@ struct FOIDifferencingTests {
         let (t, _) = try await Self.populatedVault()
         defer { t.remove() }
         var reports: [FOIReport] = []
-        for period in Self.periods { reports.append(try await t.vault.foiReport(period: ReportingPeriod(period)!, control: control, actor: "test")) }
+        for period in Self.periods { reports.append(try await t.vault.foiReport(period: ReportingPeriod(period)!, control: control, by: .unproven("test"))) }
         // Day ranges: refused unless they are exactly a period, which is then exported like one.
         for (from, to) in Self.windows {
             let exact = ReportingPeriod.exactly(from: CivilDate(from)!, to: CivilDate(to)!)
             if exact == nil {
-                await #expect(throws: VaultError.self) { try await t.vault.foiReport(from: from, to: to, actor: "test") }
-                do { _ = try await t.vault.foiReport(from: from, to: to, actor: "test") } catch {
+                await #expect(throws: VaultError.self) { try await t.vault.foiReport(from: from, to: to, by: .unproven("test")) }
+                do { _ = try await t.vault.foiReport(from: from, to: to, by: .unproven("test")) } catch {
                     #expect(error.code == .invalidReportingPeriod, "\(from)..\(to): \(error)")
                 }
             } else {
-                reports.append(try await t.vault.foiReport(period: exact!, control: control, actor: "test"))
+                reports.append(try await t.vault.foiReport(period: exact!, control: control, by: .unproven("test")))
             }
         }
         let figures = Self.attackerView(reports, control: control)

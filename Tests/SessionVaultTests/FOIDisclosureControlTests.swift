@@ -45,14 +45,14 @@ struct FOIDisclosureControlTests {
         defer { t.remove() }
         for text in ["2026-09", "2026-Q3", "2026", "2026/27", "2026-10"] {
             do {
-                _ = try await t.vault.foiReport(period: ReportingPeriod(text)!, actor: "test")
+                _ = try await t.vault.foiReport(period: ReportingPeriod(text)!, by: .unproven("test"))
                 Issue.record("\(text) accepted before it ended")
             } catch {
                 #expect(error.code == .reportingPeriodNotEnded && error.subject == text && error.names.last == "2026-09-30", "\(error)")
             }
         }
         clock.set("2026-10-01")
-        let report = try await t.vault.foiReport(period: ReportingPeriod("2026-Q3")!, actor: "test")
+        let report = try await t.vault.foiReport(period: ReportingPeriod("2026-Q3")!, by: .unproven("test"))
         #expect(report.from == "2026-07-01" && report.to == "2026-09-30" && report.method == "suppress" && report.suppressBelow == 8)
         let entries = try await t.vault.catalog.auditEntries(after: 0, limit: 1000)
         let audit = entries.last(where: { $0.draft.action == "export.foi" })?.draft

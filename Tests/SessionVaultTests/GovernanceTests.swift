@@ -15,7 +15,7 @@ struct GovernanceTests {
         defer { t.remove() }
         let id = try await t.ingest([1]).id
         clock.set("2026-06-01")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-05-20", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-05-20", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-05-20")
 
         let attempts: [(lastContact: String?, died: String?, expected: String)] = [
@@ -23,7 +23,7 @@ struct GovernanceTests {
         for (lastContact, died, expected) in attempts {
             let args = (lastContact: lastContact, died: died)
             do {
-                _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: args.lastContact, died: args.died, vaultPassphrase: t.passphrase, actor: "test")
+                _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: args.lastContact, died: args.died, vaultPassphrase: t.passphrase, by: .unproven("test"))
                 Issue.record("accepted \(args)")
             } catch {
                 #expect(error.description.contains(expected), "\(error)")
@@ -33,7 +33,7 @@ struct GovernanceTests {
 
         // A records officer's correction, with its reason, may move it earlier; it is audited as such.
         _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-03-01", correction: "typo in the discharge letter",
-                                                 vaultPassphrase: t.passphrase, actor: "officer:rita")
+                                                 vaultPassphrase: t.passphrase, by: .unproven("officer:rita"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-03-01")
         let entry = try await t.vault.catalog.auditEntries(after: 0, limit: 10_000).last { $0.draft.action == "patient.correction" }
         #expect(entry?.draft.detail?.contains("correction: typo in the discharge letter") == true && entry?.draft.actor == "officer:rita")
@@ -47,9 +47,9 @@ struct GovernanceTests {
         defer { t.remove() }
         let id = try await t.ingest([1]).id
         clock.set("2024-06-02")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2024-06-01", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2024-06-01", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2020-03-17", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2020-03-17", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2045-03-31")
         let pseudonym = try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "only the month is kept")
@@ -57,20 +57,20 @@ struct GovernanceTests {
         clock.set("2025-02-01")
         for (born, expected) in [("2025-01", "after the recorded discharge"), ("2030-01", "after today"), ("2020-3", "expected YYYY-MM")] {
             do {
-                _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: born, vaultPassphrase: t.passphrase, actor: "test")
+                _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: born, vaultPassphrase: t.passphrase, by: .unproven("test"))
                 Issue.record("--born \(born) accepted")
             } catch {
                 #expect(error.description.contains(expected), "\(error)")
             }
         }
         do {
-            _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", vaultPassphrase: t.passphrase, actor: "test")
+            _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", vaultPassphrase: t.passphrase, by: .unproven("test"))
             Issue.record("a changed birth month was accepted without a correction")
         } catch {
             #expect(error.description.contains("--correction"), "\(error)")
         }
         #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "nothing refused changed anything")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", correction: "month mistyped", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2019-03", correction: "month mistyped", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01", "25th birthday 2044-03-31 is before the 20 years")
     }
 

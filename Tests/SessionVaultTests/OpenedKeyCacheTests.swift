@@ -58,7 +58,7 @@ struct OpenedKeyCacheTests {
         let supervisor = try await t.vault.unlockRole("supervisor", passphrase: t.passphrase)
         _ = try await t.vault.open(id, as: supervisor, actor: "test")
         _ = try await t.vault.open(id, as: supervisor, actor: "test")   // served from the memo
-        _ = try await t.vault.withdrawConsent(session: "S1", scope: "supervision", actor: "test")
+        _ = try await t.vault.withdrawConsent(session: "S1", scope: "supervision", by: .unproven("test"))
         await #expect(throws: VaultError.self) { _ = try await t.vault.open(id, as: supervisor, actor: "test") }
         // The clinician's wrap is untouched and still opens.
         #expect(try await t.read(id) == pseudoRandomBytes(5000))

@@ -27,12 +27,12 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-02-10")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-31", actor: Self.officer).id)
-        let paused = try await t.vault.pauseRequest(id, reason: .clarification, on: "2026-02-02", actor: Self.officer)
+        let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-31", by: .unproven(Self.officer)).id)
+        let paused = try await t.vault.pauseRequest(id, reason: .clarification, on: "2026-02-02", by: .unproven(Self.officer))
         #expect(paused.state == .paused && paused.daysLeft == nil && paused.pausedOn == CivilDate("2026-02-02"))
         #expect(try await t.vault.overdueRequests().isEmpty)
         // 28 February + 3 days (2 to 4 February): Tuesday 3 March, 21 days from 10 February.
-        let resumed = try await t.vault.resumeRequest(id, on: "2026-02-04", actor: Self.officer)
+        let resumed = try await t.vault.resumeRequest(id, on: "2026-02-04", by: .unproven(Self.officer))
         #expect(resumed.state == .open && resumed.dueOn == CivilDate("2026-03-03") && resumed.daysLeft == 21)
 
         let timeline = try await t.vault.requestTimeline(id)
@@ -52,38 +52,38 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-04-10")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-02", actor: "test").id)
-        try await t.vault.pauseRequest(sar, reason: .identity, on: "2026-03-03", actor: "test")
-        #expect(try await t.vault.resumeRequest(sar, on: "2026-03-31", actor: "test").dueOn == CivilDate("2026-04-30"))
-        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-03-27", actor: "test").id)
-        #expect(await Self.refusal { try await t.vault.pauseRequest(foi, reason: .identity, on: "2026-03-30", actor: "test") }
+        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-02", by: .unproven("test")).id)
+        try await t.vault.pauseRequest(sar, reason: .identity, on: "2026-03-03", by: .unproven("test"))
+        #expect(try await t.vault.resumeRequest(sar, on: "2026-03-31", by: .unproven("test")).dueOn == CivilDate("2026-04-30"))
+        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-03-27", by: .unproven("test")).id)
+        #expect(await Self.refusal { try await t.vault.pauseRequest(foi, reason: .identity, on: "2026-03-30", by: .unproven("test")) }
                 == .notApplicable(reason: .identity, regime: .freedomOfInformation))
-        try await t.vault.pauseRequest(foi, reason: .clarification, on: "2026-03-30", actor: "test")
-        #expect(try await t.vault.resumeRequest(foi, on: "2026-04-02", actor: "test").dueOn == CivilDate("2026-05-05"))
+        try await t.vault.pauseRequest(foi, reason: .clarification, on: "2026-03-30", by: .unproven("test"))
+        #expect(try await t.vault.resumeRequest(foi, on: "2026-04-02", by: .unproven("test")).dueOn == CivilDate("2026-05-05"))
     }
 
     @Test func anExtensionIsRefusedAfterTheDeadlineOrASecondTimeAndNeedsAReason() async throws {
         let clock = TestClock("2026-02-06")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let late = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-05", actor: "test").id)
-        #expect(await Self.refusal { try await t.vault.extendRequest(late, reason: "complex", actor: "test") }
+        let late = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-05", by: .unproven("test")).id)
+        #expect(await Self.refusal { try await t.vault.extendRequest(late, reason: "complex", by: .unproven("test")) }
                 == .overdue(day: CivilDate("2026-02-06")!, due: CivilDate("2026-02-05")!))
-        #expect(await Self.refusal { try await t.vault.pauseRequest(late, reason: .clarification, actor: "test") }
+        #expect(await Self.refusal { try await t.vault.pauseRequest(late, reason: .clarification, by: .unproven("test")) }
                 == .overdue(day: CivilDate("2026-02-06")!, due: CivilDate("2026-02-05")!))
         // On the deadline day it is not yet overdue.
-        #expect(try await t.vault.extendRequest(late, reason: "complex", on: "2026-02-05", actor: "test").dueOn == CivilDate("2026-04-07"))
+        #expect(try await t.vault.extendRequest(late, reason: "complex", on: "2026-02-05", by: .unproven("test")).dueOn == CivilDate("2026-04-07"))
 
-        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-20", actor: "test").id)
-        await #expect(throws: VaultError.self) { try await t.vault.extendRequest(sar, reason: "  ", actor: "test") }
-        let extended = try await t.vault.extendRequest(sar, reason: "records held by three services", actor: "test")
+        let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-20", by: .unproven("test")).id)
+        await #expect(throws: VaultError.self) { try await t.vault.extendRequest(sar, reason: "  ", by: .unproven("test")) }
+        let extended = try await t.vault.extendRequest(sar, reason: "records held by three services", by: .unproven("test"))
         #expect(extended.dueOn == CivilDate("2026-04-20") && extended.extendedOn == CivilDate("2026-02-06"))
-        #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again", actor: "test") } == .alreadyExtended(on: CivilDate("2026-02-06")!))
+        #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again", by: .unproven("test")) } == .alreadyExtended(on: CivilDate("2026-02-06")!))
         #expect(try await t.vault.requestTimeline(sar).events.map(\.kind) == [.extend])
 
-        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-20", actor: "test").id)
+        let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-20", by: .unproven("test")).id)
         #expect(try await t.vault.requestTimeline(foi).request.dueOn == CivilDate("2026-02-17"))
-        #expect(try await t.vault.extendRequest(foi, reason: "public interest test", actor: "test").dueOn == CivilDate("2026-03-17"))
+        #expect(try await t.vault.extendRequest(foi, reason: "public interest test", by: .unproven("test")).dueOn == CivilDate("2026-03-17"))
         let audit = try await t.vault.catalog.auditEntries(matching: AuditFilter(targets: ["request:\(foi)"]))
         #expect(audit.last?.draft.action == "request.extend")
         #expect(audit.last?.draft.detail == "extended on 2026-02-06: public interest test; due 2026-02-17 -> 2026-03-17")
@@ -93,27 +93,27 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-05-01")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-04-01", actor: "test").id)
-        #expect(await Self.refusal { try await t.vault.closeRequest(id, on: "2026-03-31", actor: "test") }
+        let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-04-01", by: .unproven("test")).id)
+        #expect(await Self.refusal { try await t.vault.closeRequest(id, on: "2026-03-31", by: .unproven("test")) }
                 == .beforeReceipt(day: CivilDate("2026-03-31")!, received: CivilDate("2026-04-01")!))
         do {
-            try await t.vault.closeRequest(id, on: "2026-05-02", actor: "test")
+            try await t.vault.closeRequest(id, on: "2026-05-02", by: .unproven("test"))
             Issue.record("closed after today")
         } catch {
             #expect(error.code == .invalidArgument, "\(error)")
             #expect(error.message.contains("after today"))
         }
-        try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02", actor: "test")
-        #expect(await Self.refusal { try await t.vault.resumeRequest(id, on: "2026-04-01", actor: "test") }
+        try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02", by: .unproven("test"))
+        #expect(await Self.refusal { try await t.vault.resumeRequest(id, on: "2026-04-01", by: .unproven("test")) }
                 == .outOfOrder(day: CivilDate("2026-04-01")!, latest: CivilDate("2026-04-02")!))
         // The requester never sent proof of identity: the request is closed while paused.
-        let closed = try await t.vault.closeRequest(id, on: "2026-04-30", actor: "test")
+        let closed = try await t.vault.closeRequest(id, on: "2026-04-30", by: .unproven("test"))
         #expect(closed.state == .closed && closed.closedOn == CivilDate("2026-04-30"))
-        #expect(await Self.refusal { try await t.vault.resumeRequest(id, actor: "test") } == .closed(on: CivilDate("2026-04-30")!))
+        #expect(await Self.refusal { try await t.vault.resumeRequest(id, by: .unproven("test")) } == .closed(on: CivilDate("2026-04-30")!))
         let audit = try await t.vault.catalog.auditEntries(matching: AuditFilter(targets: ["request:\(id)"]))
         #expect(audit.last?.draft.detail == "answered 2026-04-30; closed while paused for identity since 2026-04-02")
         do {
-            try await t.vault.pauseRequest(99, reason: .fee, actor: "test")
+            try await t.vault.pauseRequest(99, reason: .fee, by: .unproven("test"))
             Issue.record("paused a request that does not exist")
         } catch {
             #expect(error.code == .requestNotFound, "\(error)")
@@ -125,13 +125,13 @@ struct RequestRegisterTests {
         let clock = TestClock("2026-03-10")
         let t = try await TestVault.make(clock: clock.function)
         defer { t.remove() }
-        let open = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-09", actor: "test").id)  // due 9 April
-        let soon = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-10", actor: "test").id)  // due today
-        let overdue = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-05", actor: "test").id)  // due 2 February
-        let paused = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-20", actor: "test").id)
-        try await t.vault.pauseRequest(paused, reason: .fee, on: "2026-02-21", actor: "test")
-        let closed = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-02", actor: "test").id)
-        try await t.vault.closeRequest(closed, on: "2026-01-30", actor: "test")
+        let open = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-03-09", by: .unproven("test")).id)  // due 9 April
+        let soon = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-10", by: .unproven("test")).id)  // due today
+        let overdue = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-05", by: .unproven("test")).id)  // due 2 February
+        let paused = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-02-20", by: .unproven("test")).id)
+        try await t.vault.pauseRequest(paused, reason: .fee, on: "2026-02-21", by: .unproven("test"))
+        let closed = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-02", by: .unproven("test")).id)
+        try await t.vault.closeRequest(closed, on: "2026-01-30", by: .unproven("test"))
 
         let register = try await t.vault.requestRegister()
         #expect(register.map(\.id) == [overdue, soon, open, paused])

@@ -46,20 +46,20 @@ struct RetentionSweepTests {
         let a = try await t.ingest([1], retentionClass: "supervision").id
         let b = try await t.ingest([2], retentionClass: "supervision").id
         await #expect(throws: VaultError.self) { try await t.ingest([3], retentionClass: "training") }
-        let recordingHold = try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", actor: "test")
-        let patientHold = try await t.vault.placeHold(recording: nil, patient: "9434765919", vaultPassphrase: t.passphrase, reason: "inquiry", caseRef: "I-9", actor: "test")
+        let recordingHold = try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", by: .unproven("test"))
+        let patientHold = try await t.vault.placeHold(recording: nil, patient: "9434765919", vaultPassphrase: t.passphrase, reason: "inquiry", caseRef: "I-9", by: .unproven("test"))
         clock.set("2030-01-01")
         let report = try await t.vault.sweep(actor: "test")
         #expect(report.destroyed == 0)
         #expect(report.due.first?.held == 2)
-        try await t.vault.releaseHold(patientHold, actor: "test")
+        try await t.vault.releaseHold(patientHold, by: .unproven("test"))
         #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         #expect(try await state(t, b) == .destroyed)
         #expect(try await state(t, a) == .live)
-        try await t.vault.releaseHold(recordingHold, actor: "test")
+        try await t.vault.releaseHold(recordingHold, by: .unproven("test"))
         #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
         await #expect(throws: VaultError.self) {
-            try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "late", caseRef: "X", actor: "test")
+            try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "late", caseRef: "X", by: .unproven("test"))
         }
     }
 
@@ -86,7 +86,7 @@ struct RetentionSweepTests {
         let vault = t.vault
         let bytes = pseudoRandomBytes(3 * TestVault.chunkSize, seed: 11)
         var reader = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
-            _ = try await vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
+            _ = try await vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
         })
         let summary = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", actor: "test"), from: &reader)
         #expect(summary.wrappedFor == ["clinician", "records-officer"], "no wrap for the role whose consent was withdrawn mid-upload")
@@ -96,9 +96,9 @@ struct RetentionSweepTests {
 
         // A training recording whose only justifying scope is withdrawn mid-upload is refused, and nothing stays.
         try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "9434765919", scopes: ["care", "training"]),
-                                      vaultPassphrase: t.passphrase, actor: "test")
+                                      vaultPassphrase: t.passphrase, by: .unproven("test"))
         var second = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
-            _ = try await vault.withdrawConsent(session: "S2", scope: "training", actor: "test")
+            _ = try await vault.withdrawConsent(session: "S2", scope: "training", by: .unproven("test"))
         })
         await #expect(throws: VaultError.self) {
             _ = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "training", actor: "test"), from: &second)
@@ -114,7 +114,7 @@ struct RetentionSweepTests {
         #expect(try await t.vault.catalog.wrapRoles(of: id) == ["clinician", "records-officer", "trainer"])
         #expect(try await t.read(id, as: "trainer") == [1, 2, 3])
         clock.set("2026-02-01")
-        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
         #expect(summary.revokedRoles == ["trainer"])
         #expect(summary.wrapsRevoked == 1)
         #expect(summary.remainingScopes == ["care"])
@@ -123,14 +123,14 @@ struct RetentionSweepTests {
         #expect(try await t.read(id, as: "clinician") == [1, 2, 3])
         // The training class shortens on withdrawal: due after the 30-day grace.
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-03")
-        await #expect(throws: VaultError.self) { try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test") }
+        await #expect(throws: VaultError.self) { try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test")) }
     }
 
     @Test func withdrawingTheLastScopeOfACareRecordingKeepsItForTheRecord() async throws {
         let (t, _) = try await make(scopes: ["care"])
         defer { t.remove() }
         let id = try await t.ingest([1], retentionClass: "care").id
-        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "care", actor: "test")
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "care", by: .unproven("test"))
         #expect(summary.revokedRoles == ["clinician"])
         #expect(try await t.vault.catalog.wrapRoles(of: id) == ["records-officer"])
         #expect(try await t.vault.catalog.recording(id)?.dueOn == nil)
@@ -142,13 +142,13 @@ struct RetentionSweepTests {
         let id = try await t.ingest([1], retentionClass: "care").id
         #expect(try await t.vault.catalog.recording(id)?.dueOn == nil)
         clock.set("2026-03-02")
-        _ = try await t.vault.recordPatientEvent(patient: "943 476 5919", discharged: "2026-03-01", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "943 476 5919", discharged: "2026-03-01", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-03-01")
         clock.set("2027-05-06")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", lastContact: "2027-05-05", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", lastContact: "2027-05-05", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2047-05-05")
         clock.set("2030-01-02")
-        _ = try await t.vault.recordPatientEvent(patient: "9434765919", died: "2030-01-01", vaultPassphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.recordPatientEvent(patient: "9434765919", died: "2030-01-01", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2040-01-01")
         clock.set("2040-01-02")
         let report = try await t.vault.sweep(actor: "test")

@@ -38,14 +38,14 @@ struct ScheduleInterlockTests {
         #expect(try await t.vault.sweep(dryRun: true, actor: "test").destroyed == 0)   // a dry run still reports
 
         // fsck names both problems; --repair corrects the date and lifts the stop.
-        let check = try await t.vault.fsck(repair: false, actor: "test")
+        let check = try await t.vault.fsck(repair: false, by: .unproven("test"))
         #expect(check.findings.contains { $0.kind == "schedule" && $0.severity == .error })
         #expect(check.findings.contains { $0.kind == "due-date" && $0.subject.contains(id.description) })
-        let repaired = try await t.vault.fsck(repair: true, actor: "test")
+        let repaired = try await t.vault.fsck(repair: true, by: .unproven("test"))
         #expect(repaired.findings.contains { $0.kind == "schedule" && $0.severity == .repaired })
         let corrected = try #require(try await t.vault.catalog.recording(id)?.dueOn)
         #expect(corrected > stored)
-        #expect(try await t.vault.fsck(repair: false, actor: "test").findings.filter { $0.kind == "schedule" || $0.kind == "due-date" }.isEmpty)
+        #expect(try await t.vault.fsck(repair: false, by: .unproven("test")).findings.filter { $0.kind == "schedule" || $0.kind == "due-date" }.isEmpty)
         #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
         clock.advance(days: 301)
         #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
@@ -60,7 +60,7 @@ struct ScheduleInterlockTests {
         let db = try SQLiteConnection(path: t.catalogPath)
         try db.run("DELETE FROM vault_meta WHERE key = ?", [.text(Vault.scheduleDigestKey)])
         await #expect(throws: VaultError.self) { _ = try await t.vault.sweep(actor: "test") }
-        _ = try await t.vault.fsck(repair: true, actor: "test")
+        _ = try await t.vault.fsck(repair: true, by: .unproven("test"))
         #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
     }
 }

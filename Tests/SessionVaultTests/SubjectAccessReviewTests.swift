@@ -18,7 +18,7 @@ struct SubjectAccessReviewTests {
         static func make(clock: TestClock = TestClock(Date())) async throws -> Setup {
             let t = try await TestVault.make(clock: clock.function)
             _ = try await t.vault.recordConsent(ConsentRequest(session: "G1", patientIdentifier: "9434765919", scopes: ["care"], otherParticipants: true),
-                                                vaultPassphrase: t.passphrase, actor: "test")
+                                                vaultPassphrase: t.passphrase, by: .unproven("test"))
             let plain = try await t.ingest(pseudoRandomBytes(3000, seed: 1), session: "S1").id
             let group = try await t.ingest(pseudoRandomBytes(3000, seed: 2), session: "G1").id
             let officer = try await t.officer(for: .export)
@@ -26,7 +26,7 @@ struct SubjectAccessReviewTests {
         }
 
         func draft() async throws -> Int64 {
-            try #require(try await vault.draftSubjectAccessReview(patient: "9434765919", vaultPassphrase: t.passphrase, actor: officer.actor).id)
+            try #require(try await vault.draftSubjectAccessReview(patient: "9434765919", vaultPassphrase: t.passphrase, by: .officer(officer)).id)
         }
 
         /// A draft with the group session decided and no serious harm, signed off.
@@ -43,7 +43,7 @@ struct SubjectAccessReviewTests {
             let role = try await vault.unlockRole("records-officer", passphrase: t.passphrase)
             _ = try await vault.exportSubjectAccess(review: id, recordsOfficer: role, vaultPassphrase: t.passphrase,
                                                     recipient: .scrypt(passphrase: try SecureBytes(copying: Array("bundle".utf8))), to: MemorySink(),
-                                                    actor: officer.actor)
+                                                    by: .officer(officer))
         }
     }
 

@@ -151,7 +151,7 @@ struct TamperTests {
     @Test func aRecordingMovedOntoAnotherPatientIsRefusedOnReadAndReportedByVerify() async throws {
         let t = try await TestVault.make()
         defer { t.remove() }
-        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, actor: "test")
+        try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, by: .unproven("test"))
         let alice = try await t.ingest(pseudoRandomBytes(1000)).id
         let bobsPseudonym = try #require(try await t.vault.catalog.consents(session: "S2").first?.patient)
         #expect(try await t.vault.catalog.recording(alice)?.patient != bobsPseudonym)

@@ -19,9 +19,9 @@ struct TestVault {
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text), catalog: catalog),
                                            passphrase: passphrase, clock: clock)
-        for role in roles { try await vault.addRole(role, passphrase: passphrase, actor: "test") }
+        for role in roles { try await vault.addRole(role, passphrase: passphrase, by: .unproven("test")) }
         if !scopes.isEmpty {
-            try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase, actor: "test")
+            try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase, by: .unproven("test"))
         }
         return TestVault(vault: vault, root: root, passphrase: passphrase)
     }
@@ -32,11 +32,13 @@ struct TestVault {
     /// proves them for `privilege`.
     @discardableResult
     func officer(_ name: String = "rita", role: String = "records-officer", for privilege: OfficerPrivilege = .approveDisposal) async throws -> Officer {
-        let key = try vault.createOfficerKey(name, passphrase: passphrase)
-        let token = (0..<32).map { _ in UInt8.random(in: 0...255) }
-        try await vault.catalog.addUser(UserRecord(name: name, role: role, tokenHash: token, patients: [], createdAt: Date(), signingKey: key),
-                                        audit: AuditDraft(actor: "test", action: .userAdd, target: "user:" + name))
-        try await vault.requireOfficersFromNowOn()
+        // Enrolled as the service does it: the first officer during set-up (the officer anchor), the
+        // others by the anchor.
+        var authority = Authority.unproven("test")
+        if let anchor = try vault.officerAnchor(), let first = try await vault.users().first(where: { $0.signingKey == anchor }) {
+            authority = .officer(try await vault.proveOfficer(first.name, passphrase: passphrase, for: .manageUsers))
+        }
+        _ = try await vault.addUser(name: name, role: role, patientPseudonyms: [], officerPassphrase: passphrase, by: authority)
         return try await vault.proveOfficer(name, passphrase: passphrase, for: privilege)
     }
 

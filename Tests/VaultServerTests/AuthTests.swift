@@ -29,7 +29,7 @@ struct AuthTests {
         defer { f.remove() }
         try await f.withServer { client, _ in
             #expect(try await client.get("/api/recordings", token: f.token("alice")).status == 200)
-            try await f.vault.revokeUser(name: "alice", actor: "test")
+            try await f.vault.revokeUser(name: "alice", by: .unproven("test"))
             #expect(try await client.get("/api/recordings", token: f.token("alice")).status == 401)
             #expect(try await client.get("/api/recordings/\(f.recordingA)/content", token: f.token("alice")).status == 401)
             #expect(try await client.get("/api/recordings", token: f.token("bob")).status == 200)

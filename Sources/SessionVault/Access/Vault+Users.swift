@@ -14,15 +14,25 @@ extension Vault {
     /// With `officerPassphrase`, the user is also an officer: an Ed25519 key is made for them,
     /// sealed under that passphrase (their own), and its public key recorded with the user.
     public func addUser(name: String, role: String, patientPseudonyms: [String], officerPassphrase: SecureBytes? = nil,
-                        actor: String) async throws(VaultError) -> NewUser {
+                        by authority: Authority) async throws(VaultError) -> NewUser {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .manageUsers)
             try Self.validateUserName(name)
             _ = try await requireRole(role)
             if try await catalog.user(named: name) != nil { throw VaultError.userExists(name) }
             if let officerPassphrase { try PassphraseStrength.check(officerPassphrase, for: "officer '\(name)'") }
             let (token, hash) = try AccessToken.generate()
-            let signingKey = try officerPassphrase.map { try createOfficerKey(name, passphrase: $0) }
-            let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey)
+            // An officer's enrolment is signed by the officer adding them or, for the vault's first
+            // officer (added unproven, during set-up), by themselves: they become the officer anchor.
+            let keyPair = try officerPassphrase.map { try keyring.createSigningKey(.officer, name: name, passphrase: $0, strength: config.kdf, now: clock()) }
+            let signingKey = keyPair?.publicKey
+            let enrolment: [UInt8]? = keyPair.map { pair in
+                let statement = enrolmentStatement(name: name, role: role, key: pair.publicKey)
+                if let endorser = authority.officer { return endorser.publicKey + endorser.sign(statement) }
+                return pair.publicKey + pair.sign(statement)
+            }
+            let record = UserRecord(name: name, role: role, tokenHash: hash, patients: patientPseudonyms, createdAt: clock(), signingKey: signingKey,
+                                    enrolment: enrolment)
             do {
                 try await catalog.addUser(record, audit: AuditDraft(actor: actor, role: role, action: .userAdd, target: "user:" + name,
                                                                      detail: "care list of \(Set(patientPseudonyms).count) patient(s)"
@@ -32,14 +42,18 @@ extension Vault {
                 if case .alreadyExists? = error as? CatalogError { throw VaultError.userExists(name) }
                 throw error
             }
-            if signingKey != nil { try await requireOfficersFromNowOn() }
+            if let signingKey {
+                if authority.officer == nil, try officerAnchor() == nil { try writeOfficerAnchor(signingKey) }
+                try await requireOfficersFromNowOn()
+            }
             return NewUser(record: record, token: token)
         }
     }
 
     /// Revokes a user's token at once; their next request is refused.
-    public func revokeUser(name: String, actor: String) async throws(VaultError) {
+    public func revokeUser(name: String, by authority: Authority) async throws(VaultError) {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .manageUsers)
             do {
                 try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: .userRevoke, target: "user:" + name))
             } catch {

@@ -57,8 +57,9 @@ extension Vault {
     /// no longer applies once consent is active again. Without `keyHolder` such a change is refused.
     @discardableResult
     public func recordConsent(_ request: ConsentRequest, vaultPassphrase: SecureBytes, keyHolder: UnlockedRole? = nil,
-                              actor: String) async throws(VaultError) -> [ConsentRecord] {
+                              by authority: Authority) async throws(VaultError) -> [ConsentRecord] {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .consent)
             try Self.validateSession(request.session)
             try AuditText.check(request.evidence, field: "consent evidence")
             let identifier = request.patientIdentifier.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -98,8 +99,9 @@ extension Vault {
     /// the same transaction. Needs no passphrase: the evidence is sealed to the records officer.
     @discardableResult
     public func renewConsent(session: String, scopes: [String], evidence: String?, givenOn: String? = nil,
-                             actor: String) async throws(VaultError) -> [ConsentRecord] {
+                             by authority: Authority) async throws(VaultError) -> [ConsentRecord] {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .consent)
             try Self.validateSession(session)
             try AuditText.check(evidence, field: "consent evidence")
             try validateScopes(scopes)

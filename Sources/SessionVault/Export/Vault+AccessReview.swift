@@ -17,8 +17,9 @@ extension Vault {
     /// sessions that had other participants flagged and left out until an officer decides.
     /// Nothing is decrypted.
     public func draftSubjectAccessReview(patient identifier: String, vaultPassphrase: SecureBytes, reviewCopies: Bool = false,
-                                         actor: String) async throws(VaultError) -> AccessReviewRecord {
+                                         by authority: Authority) async throws(VaultError) -> AccessReviewRecord {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .export)
             let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
             let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
             guard try await catalog.patient(pseudonym) != nil else {

@@ -11,8 +11,9 @@ extension Vault {
     /// holidays excluded). `extended` takes the extension at once (a complex SAR: three months; FOI:
     /// 20 more working days), recorded as a change on the day of receipt.
     public func addRequest(kind: RequestRecord.Kind, received: String, extended: Bool = false, reference: String? = nil,
-                           actor: String) async throws(VaultError) -> RequestRecord {
+                           by authority: Authority) async throws(VaultError) -> RequestRecord {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .requests)
             try AuditText.check(reference, field: "request reference")
             guard let day = CivilDate(received) else { throw VaultError.invalidArgument("invalid --received '\(received)': expected YYYY-MM-DD") }
             guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("--received \(received) is in the future") }
@@ -39,9 +40,10 @@ extension Vault {
     /// Refused once the deadline has passed. Audited `request.pause`.
     @discardableResult
     public func pauseRequest(_ id: Int64, reason: RequestClock.StopReason, on day: String? = nil,
-                             actor: String) async throws(VaultError) -> RequestStatus {
+                             by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
-            try await changeRequest(id, on: day, kind: .pause, reason: reason.rawValue, action: .requestPause, actor: actor) {
+            let actor = try await authorize(authority, for: .requests)
+            return try await changeRequest(id, on: day, kind: .pause, reason: reason.rawValue, action: .requestPause, actor: actor) {
                 (clock, day) throws(RequestClockError) in try clock.stop(reason, on: day)
             } detail: { before, after, day in
                 "\(reason.rawValue) asked for on \(day); was due \(before.dueOfFinishedStops)"
@@ -52,9 +54,10 @@ extension Vault {
     /// Starts a stopped clock again on `on` (default today), the day the requester supplied what they
     /// were asked for. Audited `request.resume`.
     @discardableResult
-    public func resumeRequest(_ id: Int64, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
+    public func resumeRequest(_ id: Int64, on day: String? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
-            try await changeRequest(id, on: day, kind: .resume, reason: nil, action: .requestResume, actor: actor) {
+            let actor = try await authorize(authority, for: .requests)
+            return try await changeRequest(id, on: day, kind: .resume, reason: nil, action: .requestResume, actor: actor) {
                 (clock, day) throws(RequestClockError) in try clock.resume(on: day)
             } detail: { before, after, day in
                 "\(before.openStop?.reason.rawValue ?? "information") received on \(day); due \(after.dueOfFinishedStops)"
@@ -67,8 +70,9 @@ extension Vault {
     /// 20 working days (s.10(3), the ICO's "reasonable" public-interest extension). Once, and not
     /// after the deadline has passed. Audited `request.extend`.
     @discardableResult
-    public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
+    public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .requests)
             try AuditText.check(reason, field: "extension reason")
             let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !reason.isEmpty, reason.count <= 500, !reason.contains(where: \.isNewline) else {
@@ -86,9 +90,10 @@ extension Vault {
     /// not after today. A paused request can be closed (a requester who never sent what was asked
     /// for); the pause stays open in its timeline. Audited `request.close`.
     @discardableResult
-    public func closeRequest(_ id: Int64, on day: String? = nil, actor: String) async throws(VaultError) -> RequestStatus {
+    public func closeRequest(_ id: Int64, on day: String? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
-            try await changeRequest(id, on: day, kind: .close, reason: nil, action: .requestClose, actor: actor) {
+            let actor = try await authorize(authority, for: .requests)
+            return try await changeRequest(id, on: day, kind: .close, reason: nil, action: .requestClose, actor: actor) {
                 (clock, day) throws(RequestClockError) in try clock.close(on: day)
             } detail: { before, after, day in
                 "answered \(day)" + (before.openStop.map { "; closed while paused for \($0.reason.rawValue) since \($0.from)" } ?? "")

@@ -145,9 +145,10 @@ extension Vault {
     /// as that smaller copy; otherwise originals are exported and derived copies left out.
     public func exportSubjectAccess<Output: ByteSink>(patient identifier: String, recordsOfficer: UnlockedRole, vaultPassphrase: SecureBytes,
                                                       recipient: AgeRecipient, to output: Output, reviewCopies: Bool = false,
-                                                      actor: String,
+                                                      by authority: Authority,
                                                       progress: (@Sendable (Int64) -> Void)? = nil) async throws(VaultError) -> (SubjectAccessSummary, Output) {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .export)
             try recipient.validate()
             let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
             let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
@@ -175,9 +176,10 @@ extension Vault {
     /// With `patient`, refuses a review of another patient.
     public func exportSubjectAccess<Output: ByteSink>(review id: Int64, patient identifier: String? = nil, recordsOfficer: UnlockedRole,
                                                       vaultPassphrase: SecureBytes,
-                                                      recipient: AgeRecipient, to output: Output, actor: String,
+                                                      recipient: AgeRecipient, to output: Output, by authority: Authority,
                                                       progress: (@Sendable (Int64) -> Void)? = nil) async throws(VaultError) -> (SubjectAccessSummary, Output) {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .export)
             try recipient.validate()
             let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
             if let identifier, try await subjectAccessReview(id).patient != secrets.pseudonymKey.pseudonym(of: identifier) {

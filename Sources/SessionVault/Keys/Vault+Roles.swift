@@ -34,8 +34,9 @@ extension Vault {
 
     /// Creates a role with a fresh X25519 key pair; the secret key is sealed under `passphrase`.
     @discardableResult
-    public func addRole(_ name: String, passphrase: SecureBytes, actor: String) async throws(VaultError) -> RolePublicKey {
+    public func addRole(_ name: String, passphrase: SecureBytes, by authority: Authority) async throws(VaultError) -> RolePublicKey {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .manageRoles)
             try Self.validateName(name, what: "role name")
             if try await catalog.role(named: name) != nil { throw VaultError.roleExists(name) }
             try PassphraseStrength.check(passphrase, for: "role '\(name)'")
@@ -85,9 +86,10 @@ extension Vault {
     /// current key (new ingests use it); (3) wraps are re-wrapped in batches, each batch one
     /// transaction; (4) key files no wrap uses any more are deleted. Running `role rotate` again
     /// after a crash finishes an interrupted rotation instead of starting another.
-    public func rotateRole(_ name: String, passphrase: SecureBytes, actor: String,
+    public func rotateRole(_ name: String, passphrase: SecureBytes, by authority: Authority,
                            progress: (@Sendable (Int) -> Void)? = nil) async throws(VaultError) -> RotationSummary {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .manageRoles)
             let role = try await requireRole(name)
             let inUse = try await catalog.keyIDsInUse(role: name)
             let oldKeyIDs = inUse.union([role.keyID])

@@ -29,9 +29,11 @@ extension Vault {
     /// orphans, finishes interrupted destructions, deletes wraps left on non-live recordings and
     /// corrects due dates; it never deletes a blob that a live recording references, and never
     /// touches what it cannot safely decide (missing or corrupt chunks are reported for restore).
-    public func fsck(repair: Bool, grace: TimeInterval = 3600, actor: String,
+    public func fsck(repair: Bool, grace: TimeInterval = 3600, by authority: Authority,
                      progress: (@Sendable (String) -> Void)? = nil) async throws(VaultError) -> FSCKReport {
         try await vaultBoundary {
+            // Checking needs no proof; repairing adopts the schedule and rewrites rows, which does.
+            let actor = repair ? try await authorize(authority, for: .adoptSchedule) : authority.actor
             var report = FSCKReport(repair: repair)
             func add(_ severity: FSCKFinding.Severity, _ kind: String, _ subject: String, _ meaning: String) {
                 report.findings.append(FSCKFinding(severity: severity, kind: kind, subject: subject, meaning: meaning))

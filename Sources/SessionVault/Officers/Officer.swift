@@ -95,6 +95,7 @@ extension Vault {
                 }
             }
             guard signing.publicKey == recorded else { try await refuse("the officer key does not match the one recorded for the user") }
+            if let reason = try await enrolmentRefusal(of: user) { try await refuse(reason) }
             return Officer(name: name, role: user.role, signing: signing)
         }
     }
@@ -109,7 +110,7 @@ extension Vault {
     /// allowed unproven and audited as such; approving a destruction never is.
     public func officersRequired() async throws(VaultError) -> Bool {
         try await vaultBoundary {
-            if try await catalog.meta(Self.officersRequiredKey) == "1" { return true }
+            if try await catalog.meta(Self.officersRequiredKey) == "1" || (try officerAnchor()) != nil { return true }
             return try await hasOfficers()
         }
     }

@@ -37,6 +37,9 @@ extension Vault {
         if let revoked = user.revokedAt, revoked <= at {
             return .failure(OfficerSignatureRefusal(reason: "\(by) had been revoked when it was signed"))
         }
+        if let reason = try await enrolmentRefusal(of: user) {
+            return .failure(OfficerSignatureRefusal(reason: "\(by) is not anchored: \(reason)"))
+        }
         guard SigningKeyPair.verify(signature: Array(signature.suffix(64)), message: message(Self.signatureMillis(at)), publicKey: key) else {
             return .failure(OfficerSignatureRefusal(reason: "the signature does not verify (the decision was altered)"))
         }

@@ -21,8 +21,9 @@ extension Vault {
     /// session's recordings (from then on those roles cannot decrypt), and due dates are
     /// recomputed (a recording no remaining scope justifies becomes due after the schedule's grace
     /// period, unless its class keeps it).
-    public func withdrawConsent(session: String, scope: String, on date: String? = nil, actor: String) async throws(VaultError) -> WithdrawalSummary {
+    public func withdrawConsent(session: String, scope: String, on date: String? = nil, by authority: Authority) async throws(VaultError) -> WithdrawalSummary {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .consent)
             try Self.validateSession(session)
             let withdrawnOn = try date.map { (text) throws -> String in
                 guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
@@ -103,8 +104,9 @@ extension Vault {
     /// after the death is refused; changing a recorded month is a correction.
     public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
                                    born: String? = nil, correction: String? = nil, vaultPassphrase: SecureBytes,
-                                   actor: String) async throws(VaultError) -> [DueDateUpdate] {
+                                   by authority: Authority) async throws(VaultError) -> [DueDateUpdate] {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .patientEvent)
             let today = CivilDate(clock())
             let bornIn = try born.map { (text) throws -> BirthMonth in
                 guard let month = BirthMonth(text) else { throw VaultError.invalidArgument("invalid --born '\(text)': expected YYYY-MM or YYYY-MM-DD") }
@@ -174,8 +176,9 @@ extension Vault {
 
     /// Places a legal hold on one recording or on all of a patient's recordings (present and future).
     public func placeHold(recording: RecordingID?, patient: String?, vaultPassphrase: SecureBytes?, reason: String, caseRef: String,
-                          actor: String) async throws(VaultError) -> Int64 {
+                          by authority: Authority) async throws(VaultError) -> Int64 {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .placeHold)
             guard (recording == nil) != (patient == nil) else { throw VaultError.invalidArgument("give exactly one of --recording and --patient") }
             try AuditText.check(reason, field: "hold reason")
             try AuditText.check(caseRef, field: "hold case reference")
@@ -207,8 +210,9 @@ extension Vault {
         }
     }
 
-    public func releaseHold(_ id: Int64, actor: String) async throws(VaultError) {
+    public func releaseHold(_ id: Int64, by authority: Authority) async throws(VaultError) {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .releaseHold)
             try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: .holdRelease, target: "hold:\(id)"))
             if let hold = try await catalog.holds(includeReleased: true).first(where: { $0.id == id }) {
                 try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is released in the catalog")

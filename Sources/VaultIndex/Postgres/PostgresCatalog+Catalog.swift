@@ -155,6 +155,9 @@ extension PostgresCatalog {
     public func revokeUser(_ name: String, at: Date, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.revokeUser(name, at: at, audit: audit) }
     }
+    public func setUserEnrolment(_ name: String, enrolment: [UInt8], audit: AuditDraft) async throws(CatalogError) {
+        try await write { (tx) throws(CatalogError) in try await tx.setUserEnrolment(name, enrolment: enrolment, audit: audit) }
+    }
     public func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.setMediaFacts(id, json: json) }
     }

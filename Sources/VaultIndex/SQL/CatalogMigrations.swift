@@ -339,6 +339,10 @@ enum CatalogMigrations {
             CREATE TABLE erasure_nodes (id \(t.integer) PRIMARY KEY, sealed \(t.blob) NOT NULL, created_at_ms \(t.integer) NOT NULL);
             CREATE TABLE erasure_pending (leaf \(t.integer) PRIMARY KEY, recording_id \(t.blob) NOT NULL, role \(t.text) NOT NULL);
             """ },
+        // Officers' enrolments, signed by the officer who enrolled them, back to the vault's first.
+        Migration(name: "0015-officer-enrolment") { t in """
+            ALTER TABLE users ADD COLUMN enrolment \(t.blob);
+            """ },
     ]
 
     static var latestVersion: Int { all.count }

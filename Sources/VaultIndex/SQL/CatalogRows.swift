@@ -82,7 +82,7 @@ enum CatalogRows {
 
     /// Users with their care lists, one row per (user, patient): `patient` is NULL for an empty list.
     static let userWithPatients = """
-        SELECT u.name, u.role, u.token_hash, u.created_at_ms, u.revoked_at_ms, u.signing_key, p.patient
+        SELECT u.name, u.role, u.token_hash, u.created_at_ms, u.revoked_at_ms, u.signing_key, u.enrolment, p.patient
         FROM users u LEFT JOIN user_patients p ON p.user_name = u.name
         """
 
@@ -98,7 +98,7 @@ enum CatalogRows {
 
     static func userWithPatient(_ row: any SQLRowReading) throws(CatalogError) -> (user: UserRecord, patient: String?) {
         (UserRecord(name: try row.text(0), role: try row.text(1), tokenHash: try row.blob(2), patients: [], createdAt: try row.date(3),
-                    revokedAt: try row.optionalDate(4), signingKey: try row.optionalBlob(5)),
-         try row.optionalText(6))
+                    revokedAt: try row.optionalDate(4), signingKey: try row.optionalBlob(5), enrolment: try row.optionalBlob(6)),
+         try row.optionalText(7))
     }
 }

@@ -185,10 +185,10 @@ extension CatalogTransaction {
 
     nonisolated(nonsending) func addUser(_ user: UserRecord, audit: AuditDraft) async throws(CatalogError) {
         let added = try await changes("""
-            INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms, signing_key) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms, signing_key, enrolment) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (name) DO NOTHING RETURNING 1
             """, [.text(user.name), .text(user.role), .blob(user.tokenHash), .millis(user.createdAt), .optional(user.revokedAt),
-                  .optional(user.signingKey)])
+                  .optional(user.signingKey), .optional(user.enrolment)])
         guard added == 1 else { throw .alreadyExists(what: "user", id: user.name) }
         try await session.insert(into: "user_patients", columns: ["user_name", "patient"],
                                  rows: Set(user.patients).sorted().map { [.text(user.name), .text($0)] })
@@ -213,6 +213,14 @@ extension CatalogTransaction {
         guard try await changes("UPDATE users SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL RETURNING 1",
                                 [.millis(at), .text(name)]) == 1 else {
             throw .notFound(what: "active user", id: name)
+        }
+        try await appendAudit(audit)
+    }
+
+    nonisolated(nonsending) func setUserEnrolment(_ name: String, enrolment: [UInt8], audit: AuditDraft) async throws(CatalogError) {
+        guard try await changes("UPDATE users SET enrolment = ? WHERE name = ? AND revoked_at_ms IS NULL AND signing_key IS NOT NULL RETURNING 1",
+                                [.blob(enrolment), .text(name)]) == 1 else {
+            throw .notFound(what: "active officer", id: name)
         }
         try await appendAudit(audit)
     }

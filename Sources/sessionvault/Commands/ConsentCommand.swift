@@ -45,7 +45,7 @@ struct ConsentCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let patient = try patientFile.requiredIdentifier(flag: self.patient)
-                    let actor = try await officer.actor(opened, for: .consent)
+                    let authority = try await officer.authority(opened, for: .consent)
                     let secret = try passphrase.read(purpose: "compute the patient's pseudonym")
                     var holder: UnlockedRole? = nil
                     if let unlockRole {
@@ -54,7 +54,7 @@ struct ConsentCommand: AsyncParsableCommand {
                     }
                     let active = try await opened.recordConsent(
                         ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date?.description,
-                                       otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, actor: actor)
+                                       otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, by: authority)
                     if json { try printJSON(active.map(ConsentView.init)); return }
                     print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
                 }
@@ -81,8 +81,8 @@ struct ConsentCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let actor = try await officer.actor(opened, for: .consent)
-                    let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date?.description, actor: actor)
+                    let authority = try await officer.authority(opened, for: .consent)
+                    let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date?.description, by: authority)
                     if json { try printJSON(active.map(ConsentView.init)); return }
                     print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
                 }

@@ -23,8 +23,8 @@ extension ConsentCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let actor = try await officer.actor(opened, for: .consent)
-                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date?.description, actor: actor)
+                    let authority = try await officer.authority(opened, for: .consent)
+                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date?.description, by: authority)
                     if json { try printJSON(summary); return }
                     print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
                           + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))

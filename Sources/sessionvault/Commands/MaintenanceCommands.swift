@@ -91,8 +91,8 @@ struct FSCKCommand: AsyncParsableCommand {
         try await reportingErrors {
             try await vault.withVault { opened in
                 // --repair adopts the schedule in force and rewrites due dates: a records officer's act.
-                let actor = repair ? try await officer.actor(opened, for: .adoptSchedule) : Vault.defaultActor
-                let report = try await opened.fsck(repair: repair, grace: grace, actor: actor, progress: { stage in
+                let authority: Authority = repair ? try await officer.authority(opened, for: .adoptSchedule) : .unproven(Vault.defaultActor)
+                let report = try await opened.fsck(repair: repair, grace: grace, by: authority, progress: { stage in
                     if isatty(STDERR_FILENO) != 0 { note("fsck: checking \(stage)...") }
                 })
                 if json {

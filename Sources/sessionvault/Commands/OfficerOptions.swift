@@ -29,12 +29,12 @@ struct OfficerOptions: ParsableArguments {
         return try await vault.proveOfficer(name, passphrase: try passphrase(for: name), for: privilege)
     }
 
-    /// The audit actor for a privileged act: the proven officer's, or, while the vault has no
-    /// officer yet (setup), the shell user's with a warning.
-    func actor(_ vault: Vault, for privilege: OfficerPrivilege) async throws -> String {
-        if try await vault.officersRequired() || name != nil { return try await require(vault, for: privilege).actor }
+    /// The authority for a privileged act: the proven officer, or, while the vault has no officer
+    /// yet (setup), the shell user taken at their word, with a warning. The vault checks it again.
+    func authority(_ vault: Vault, for privilege: OfficerPrivilege) async throws -> Authority {
+        if try await vault.officersRequired() || name != nil { return .officer(try await require(vault, for: privilege)) }
         note("sessionvault: warning: this vault has no officer yet, so '\(privilege.rawValue)' is done unproven (audited as \(Vault.defaultActor)); "
              + "add the first with `sessionvault user add NAME --role records-officer --officer-key`")
-        return Vault.defaultActor
+        return .unproven(Vault.defaultActor)
     }
 }

@@ -8,9 +8,24 @@ struct VaultOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The vault directory (default: $SESSIONVAULT_DIR, else ./vault).", valueName: "DIR"))
     var vault: String?
 
+    @Option(name: .long, help: ArgumentHelp("Trust only officers enrolled from this officer anchor (64 hex digits, or a file holding them; "
+                                            + "default: $SESSIONVAULT_OFFICER_ANCHOR, else the vault's keyring/officer-anchor). Pin it from outside "
+                                            + "the vault's files for the sweeper and the service.", valueName: "KEY"))
+    var officerAnchor: String?
+
     var layout: VaultLayout { VaultLayout.resolve(vault) }
 
-    func open() async throws -> Vault { try await Vault.open(at: layout) }
+    func open() async throws -> Vault {
+        let opened = try await Vault.open(at: layout)
+        let pinned = officerAnchor ?? ProcessInfo.processInfo.environment["SESSIONVAULT_OFFICER_ANCHOR"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let pinned else { return opened }
+        do {
+            return opened.pinningOfficerAnchor(try Vault.parseOfficerAnchor(pinned))
+        } catch {
+            await opened.close()
+            throw error
+        }
+    }
 
     /// Opens the vault, runs `body` with it, and closes it whether `body` returns or throws, so no
     /// command leaves the catalog's connections or the store's clients open behind it.

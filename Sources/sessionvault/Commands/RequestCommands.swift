@@ -33,7 +33,7 @@ struct RequestCommand: AsyncParsableCommand {
                 guard let type = RequestRecord.Kind(rawValue: kind) else { throw VaultError.invalidArgument("--type must be sar or foi") }
                 try await vault.withVault { opened in
                     let record = try await opened.addRequest(kind: type, received: received.description, extended: extended, reference: ref,
-                                                             actor: try await officer.actor(opened, for: .requests))
+                                                             by: try await officer.authority(opened, for: .requests))
                     print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
                 }
             }
@@ -111,7 +111,7 @@ struct RequestCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on?.description,
-                                                               actor: try await officer.actor(opened, for: .requests))
+                                                               by: try await officer.authority(opened, for: .requests))
                     print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
                 }
             }
@@ -129,7 +129,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.resumeRequest(id, on: on?.description, actor: try await officer.actor(opened, for: .requests))
+                    let status = try await opened.resumeRequest(id, on: on?.description, by: try await officer.authority(opened, for: .requests))
                     print("Resumed request \(id): due \(status.dueOn)")
                 }
             }
@@ -152,7 +152,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.extendRequest(id, reason: reason, on: on?.description, actor: try await officer.actor(opened, for: .requests))
+                    let status = try await opened.extendRequest(id, reason: reason, on: on?.description, by: try await officer.authority(opened, for: .requests))
                     print("Extended request \(id): due \(status.dueOn)")
                 }
             }
@@ -172,7 +172,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.closeRequest(id, on: on?.description, actor: try await officer.actor(opened, for: .requests))
+                    let status = try await opened.closeRequest(id, on: on?.description, by: try await officer.authority(opened, for: .requests))
                     print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
                 }
             }
@@ -270,7 +270,7 @@ struct ExportCommand: AsyncParsableCommand {
                 }
                 try ageRecipient.validate()
                 try await vault.withVault { opened in
-                    let actor = try await officer.actor(opened, for: .export)
+                    let authority = try await officer.authority(opened, for: .export)
                     _ = try await opened.requireRole(role)
                     let roleSecret = try passphrase.read(purpose: "unlock role '\(role)'")
                     let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") } ?? roleSecret
@@ -282,12 +282,12 @@ struct ExportCommand: AsyncParsableCommand {
                         if let fromReview {
                             result = try await opened.exportSubjectAccess(review: fromReview, patient: patient, recordsOfficer: unlocked,
                                                                                        vaultPassphrase: vaultSecret,
-                                                                                       recipient: ageRecipient, to: sink, actor: actor,
+                                                                                       recipient: ageRecipient, to: sink, by: authority,
                                                                                        progress: { bar.update($0) })
                         } else {
                             result = try await opened.exportSubjectAccess(patient: patient!, recordsOfficer: unlocked, vaultPassphrase: vaultSecret,
                                                                                        recipient: ageRecipient, to: sink, reviewCopies: reviewCopies,
-                                                                                       actor: actor, progress: { bar.update($0) })
+                                                                                       by: authority, progress: { bar.update($0) })
                         }
                         let (summary, finished) = result
                         try finished.commit()
@@ -309,10 +309,10 @@ struct ExportCommand: AsyncParsableCommand {
 
         private func draft(patient: String) async throws {
             try await vault.withVault { opened in
-                let actor = try await officer.actor(opened, for: .export)
+                let authority = try await officer.authority(opened, for: .export)
                 let vaultSecret = try vaultPassphraseFile.map { try PassphraseSource.file($0).read(purpose: "unlock the vault secrets") }
                     ?? passphrase.read(purpose: "unlock the vault secrets")
-                let draft = try await opened.draftSubjectAccessReview(patient: patient, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, actor: actor)
+                let draft = try await opened.draftSubjectAccessReview(patient: patient, vaultPassphrase: vaultSecret, reviewCopies: reviewCopies, by: authority)
                 if json { try printJSON(draft); return }
                 print("Drafted subject-access review \(draft.id ?? 0): nothing was decrypted or written.")
                 SubjectAccessReviewCommand.printReview(draft)
@@ -348,7 +348,7 @@ struct ExportCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let reportingPeriod = try ReportingPeriod.resolve(period: period, from: from?.description, to: to?.description)
                 try await vault.withVault { opened in
-                    let report = try await opened.foiReport(period: reportingPeriod, actor: try await officer.actor(opened, for: .export))
+                    let report = try await opened.foiReport(period: reportingPeriod, by: try await officer.authority(opened, for: .export))
                     if json {
                         try printJSON(report)
                     } else if let out {

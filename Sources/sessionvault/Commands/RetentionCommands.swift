@@ -31,10 +31,10 @@ struct PatientCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let patient = try patientFile.requiredIdentifier(flag: self.patient)
-                    let actor = try await officer.actor(opened, for: .patientEvent)
+                    let authority = try await officer.authority(opened, for: .patientEvent)
                     let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact?.description, discharged: discharged?.description,
                                                                       died: died?.description,
-                                                                      born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), actor: actor)
+                                                                      born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), by: authority)
                     print("Recorded; \(updates.count) recordings' due dates recomputed")
                     for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
                 }
@@ -72,10 +72,10 @@ struct HoldCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let patient = try patientFile.identifier(flag: self.patient)
-                    let actor = try await officer.actor(opened, for: .placeHold)
+                    let authority = try await officer.authority(opened, for: .placeHold)
                     let secret = patient == nil ? nil : try passphrase.read(purpose: "look up the patient to hold")
                     let hold = try await opened.placeHold(recording: recording, patient: patient, vaultPassphrase: secret, reason: reason, caseRef: ref,
-                                                           actor: actor)
+                                                           by: authority)
                     print("Placed hold \(hold)")
                 }
             }
@@ -91,7 +91,7 @@ struct HoldCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    try await opened.releaseHold(id, actor: try await officer.actor(opened, for: .releaseHold))
+                    try await opened.releaseHold(id, by: try await officer.authority(opened, for: .releaseHold))
                     print("Released hold \(id)")
                 }
             }

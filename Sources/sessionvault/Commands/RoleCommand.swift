@@ -20,9 +20,9 @@ struct RoleCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let actor = try await officer.actor(opened, for: .manageRoles)
+                    let authority = try await officer.authority(opened, for: .manageRoles)
                     let secret = try passphrase.read(purpose: "protect role '\(name)'s secret key")
-                    let key = try await opened.addRole(name, passphrase: secret, actor: actor)
+                    let key = try await opened.addRole(name, passphrase: secret, by: authority)
                     print("Added role '\(name)' (key \(key.keyID))")
                 }
             }
@@ -43,9 +43,9 @@ struct RoleCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let actor = try await officer.actor(opened, for: .manageRoles)
+                    let authority = try await officer.authority(opened, for: .manageRoles)
                     let secret = try passphrase.read(purpose: "unlock role '\(name)'")
-                    let summary = try await opened.rotateRole(name, passphrase: secret, actor: actor)
+                    let summary = try await opened.rotateRole(name, passphrase: secret, by: authority)
                     if json {
                         try printJSON(summary)
                     } else {

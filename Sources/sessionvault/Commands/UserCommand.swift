@@ -7,7 +7,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage the users of the HTTP service and their access tokens.",
-        subcommands: [Add.self, List.self, Revoke.self])
+        subcommands: [Add.self, List.self, Revoke.self, Endorse.self, Anchor.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -34,7 +34,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let actor = try await officer.actor(opened, for: .manageUsers)
+                    let authority = try await officer.authority(opened, for: .manageUsers)
                     var officerSecret: SecureBytes? = nil
                     if officerKey {
                         if let newOfficerPassphraseFile {
@@ -51,12 +51,16 @@ struct UserCommand: AsyncParsableCommand {
                         let secret = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
                         pseudonyms = try patients.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: secret) }
                     }
-                    let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms, officerPassphrase: officerSecret, actor: actor)
+                    let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms, officerPassphrase: officerSecret, by: authority)
                     if json {
                         try printJSON(["name": name, "role": role, "token": added.token, "patients": String(added.record.patients.count)])
                     } else {
                         note("Added user '\(name)' (role \(role), \(added.record.patients.count) patient(s) on the care list"
                              + (officerKey ? "; an officer: privileged acts need --officer \(name) and their passphrase" : "") + ").")
+                        if officerKey, authority.officer == nil, let anchor = try opened.officerAnchor(), anchor == added.record.signingKey {
+                            note("'\(name)' is this vault's first officer and its officer anchor: \(Hex.encode(anchor))")
+                            note("Pin it outside the vault for the sweeper and the service (SESSIONVAULT_OFFICER_ANCHOR or --officer-anchor).")
+                        }
                         note("Their access token, shown only this once:")
                         print(added.token)
                     }
@@ -101,8 +105,60 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    try await opened.revokeUser(name: name, actor: try await officer.actor(opened, for: .manageUsers))
+                    try await opened.revokeUser(name: name, by: try await officer.authority(opened, for: .manageUsers))
                     print("Revoked user '\(name)'.")
+                }
+            }
+        }
+    }
+
+    struct Endorse: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign an officer's enrolment as the proving officer.",
+            discussion: """
+                Officers are trusted only along a chain of signed enrolments back to the vault's officer anchor (its first officer).
+                Endorse an officer whose chain broke (the officer who enrolled them was revoked) or who was enrolled before
+                enrolments were signed.
+                """)
+        @OptionGroup var vault: VaultOptions
+        @Argument(help: "The officer's user name.") var name: String
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .manageUsers)
+                    try await opened.endorseOfficer(name, by: .officer(proven))
+                    print("Officer '\(name)' endorsed by \(proven.actor).")
+                }
+            }
+        }
+    }
+
+    struct Anchor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the vault's officer anchor, or (--adopt) make the proving records officer the anchor.",
+            discussion: """
+                --adopt is for a vault whose officers were enrolled before enrolments were signed, or whose anchor was revoked;
+                it is refused while another active officer is the anchor. Pin the anchor it prints outside the vault's files.
+                """)
+        @OptionGroup var vault: VaultOptions
+        @Flag(help: "Make the proving officer (--officer) the vault's officer anchor.") var adopt = false
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                try await vault.withVault { opened in
+                    if adopt {
+                        let proven = try await officer.require(opened, for: .manageUsers)
+                        let anchor = try await opened.adoptOfficerAnchor(by: .officer(proven))
+                        note("\(proven.actor) is now the vault's officer anchor; endorse the other officers with `sessionvault user endorse NAME`.")
+                        print(Hex.encode(anchor))
+                    } else if let anchor = try opened.officerAnchor() {
+                        print(Hex.encode(anchor))
+                    } else {
+                        throw VaultError.invalidArgument("this vault has no officer anchor yet (its first officer becomes it; or `user anchor --adopt`)")
+                    }
                 }
             }
         }

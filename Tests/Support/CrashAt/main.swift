@@ -46,10 +46,10 @@ do {
     case ("sweep", 0):
         _ = try await vault.sweep(actor: "sweeper")
     case ("consent-withdraw", 2):
-        _ = try await vault.withdrawConsent(session: arguments[0], scope: arguments[1], on: nil, actor: try await actor(vault, for: .consent))
+        _ = try await vault.withdrawConsent(session: arguments[0], scope: arguments[1], on: nil, by: .unproven(try await actor(vault, for: .consent)))
     case ("role-rotate", 1):
         let secret = try PassphraseSource.environment.read(purpose: "unlock role '\(arguments[0])'")
-        _ = try await vault.rotateRole(arguments[0], passphrase: secret, actor: try await actor(vault, for: .manageRoles))
+        _ = try await vault.rotateRole(arguments[0], passphrase: secret, by: .unproven(try await actor(vault, for: .manageRoles)))
     default:
         fail(usage)
     }

@@ -34,9 +34,9 @@ struct ServerFixture {
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
                                            passphrase: passphrase)
-        for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase, actor: "test") }
-        try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase, actor: "test")
-        try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase, actor: "test")
+        for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase, by: .unproven("test")) }
+        try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase, by: .unproven("test"))
+        try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase, by: .unproven("test"))
         var generator = SystemRandomNumberGenerator()
         let content = (0..<contentSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var reader = BufferChunkReader(bytes: content)
@@ -46,10 +46,10 @@ struct ServerFixture {
         let pA = try vault.pseudonym(ofPatient: patientA, vaultPassphrase: passphrase)
         let pB = try vault.pseudonym(ofPatient: patientB, vaultPassphrase: passphrase)
         var tokens: [String: String] = [:]
-        tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA], actor: "test").token
-        tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB], actor: "test").token
-        tokens["sue"] = try await vault.addUser(name: "sue", role: "supervisor", patientPseudonyms: [pA], actor: "test").token
-        tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: [], actor: "test").token
+        tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA], by: .unproven("test")).token
+        tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB], by: .unproven("test")).token
+        tokens["sue"] = try await vault.addUser(name: "sue", role: "supervisor", patientPseudonyms: [pA], by: .unproven("test")).token
+        tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: [], by: .unproven("test")).token
         let keychain = try await RoleKeychain.unlock(vault: vault, single: .bytes(passphrase))
         return ServerFixture(vault: vault, root: root, passphrase: passphrase, keychain: keychain, tokens: tokens,
                              recordingA: a.id, contentA: content, recordingB: b.id)

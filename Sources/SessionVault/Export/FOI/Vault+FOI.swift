@@ -78,15 +78,16 @@ extension ReportingPeriod {
 extension Vault {
     /// Builds the FOI figures for a reporting period that has ended, under the configured
     /// disclosure control, and audits the export with the period and the method.
-    public func foiReport(period: ReportingPeriod, actor: String) async throws(VaultError) -> FOIReport {
-        try await foiReport(period: period, control: config.foi, actor: actor)
+    public func foiReport(period: ReportingPeriod, by authority: Authority) async throws(VaultError) -> FOIReport {
+        try await foiReport(period: period, control: config.foi, by: authority)
     }
 
-    /// ``foiReport(period:actor:)`` under `control` instead of the configured disclosure control,
+    /// ``foiReport(period:by:)`` under `control` instead of the configured disclosure control,
     /// for the tests that attack each control. Not public: publishing under a weaker control than
     /// the configuration's would bypass the operator's choice.
-    @_spi(Testing) public func foiReport(period: ReportingPeriod, control: DisclosureControl, actor: String) async throws(VaultError) -> FOIReport {
+    @_spi(Testing) public func foiReport(period: ReportingPeriod, control: DisclosureControl, by authority: Authority) async throws(VaultError) -> FOIReport {
         try await vaultBoundary {
+            let actor = try await authorize(authority, for: .export)
             let today = CivilDate(clock())
             guard period.hasEnded(before: today) else {
                 throw VaultError.reportingPeriodNotEnded(period: period.description, lastDay: period.last.description, today: today.description)
@@ -127,9 +128,9 @@ extension Vault {
 
     /// Builds the FOI figures for `--from/--to`, accepted only when they bound a reporting period
     /// exactly (see ``ReportingPeriod/resolve(period:from:to:)``).
-    public func foiReport(from: String, to: String, actor: String) async throws(VaultError) -> FOIReport {
+    public func foiReport(from: String, to: String, by authority: Authority) async throws(VaultError) -> FOIReport {
         try await vaultBoundary {
-            try await foiReport(period: ReportingPeriod.resolve(period: nil, from: from, to: to), actor: actor)
+            try await foiReport(period: ReportingPeriod.resolve(period: nil, from: from, to: to), by: authority)
         }
     }
 
