@@ -61,30 +61,30 @@ struct AuditTextTests {
         let before = try await t.vault.auditLog().count
         let trojan = "litigation\u{202E}erac\u{202C}"
         await Self.expectRefused("hold reason") {
-            _ = try await t.vault.placeHold(recording: id, patient: nil, vaultPassphrase: nil, reason: trojan, caseRef: "C-1", actor: "test")
+            _ = try await t.vault.placeHold(recording: id, patient: nil, vaultPassphrase: nil, reason: trojan, caseRef: "C-1", by: .unproven("test"))
         }
         await Self.expectRefused("hold case reference") {
-            _ = try await t.vault.placeHold(recording: id, patient: nil, vaultPassphrase: nil, reason: "litigation", caseRef: "C-1\u{1B}[2K", actor: "test")
+            _ = try await t.vault.placeHold(recording: id, patient: nil, vaultPassphrase: nil, reason: "litigation", caseRef: "C-1\u{1B}[2K", by: .unproven("test"))
         }
         #expect(try await t.vault.holds(includeReleased: true).isEmpty)
         await Self.expectRefused("consent evidence") {
             _ = try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "9434765870", scopes: ["care"], evidence: "form 7\nconsent withdrawn"),
-                                                vaultPassphrase: t.passphrase, actor: "test")
+                                                vaultPassphrase: t.passphrase, by: .unproven("test"))
         }
         #expect(try await t.vault.consentHistory(session: "S2").isEmpty)
         await Self.expectRefused("consent evidence") {
-            _ = try await t.vault.renewConsent(session: "S1", scopes: ["care"], evidence: "oral \u{2067}note", actor: "test")
+            _ = try await t.vault.renewConsent(session: "S1", scopes: ["care"], evidence: "oral \u{2067}note", by: .unproven("test"))
         }
         await Self.expectRefused("correction reason") {
             _ = try await t.vault.recordPatientEvent(patient: "9434765919", lastContact: "2024-01-02", correction: "typo\u{200F}",
-                                                     vaultPassphrase: t.passphrase, actor: "test")
+                                                     vaultPassphrase: t.passphrase, by: .unproven("test"))
         }
         await Self.expectRefused("request reference") {
-            _ = try await t.vault.addRequest(kind: .sar, received: "2024-01-02", reference: "REF\u{061C}1", actor: "test")
+            _ = try await t.vault.addRequest(kind: .sar, received: "2024-01-02", reference: "REF\u{061C}1", by: .unproven("test"))
         }
-        let request = try await t.vault.addRequest(kind: .sar, received: CivilDate(Date()).description, reference: "REF-2", actor: "test")
+        let request = try await t.vault.addRequest(kind: .sar, received: CivilDate(Date()).description, reference: "REF-2", by: .unproven("test"))
         await Self.expectRefused("extension reason") {
-            _ = try await t.vault.extendRequest(request.id!, reason: "complex\u{2066} request", actor: "test")
+            _ = try await t.vault.extendRequest(request.id!, reason: "complex\u{2066} request", by: .unproven("test"))
         }
         await Self.expectRefused("access purpose") {
             _ = try await t.vault.requireWrap(id, role: "clinician", actor: "test", purpose: "care\u{202D}")

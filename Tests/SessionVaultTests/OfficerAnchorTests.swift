@@ -122,3 +122,28 @@ struct OfficerAnchorTests {
                                         by: .officer(try await t.vault.proveOfficer(rita.name, passphrase: t.passphrase, for: .placeHold)))
     }
 }
+
+@Suite("Disposition decisions check their officer and their text", .timeLimit(.minutes(10)))
+struct DispositionDecisionChecks {
+    @Test func aClinicianOfficerCannotApproveAndAReasonWithABidiControlIsRefused() async throws {
+        let clock = TestClock("2026-01-10")
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "supervisor", "trainer"], scopes: ["care", "training"],
+                                         clock: clock.function)
+        defer { t.remove() }
+        let id = try await t.ingest([1, 2, 3], retentionClass: "training").id
+        let rita = try await t.officer("rita")
+        let carol = try await t.officer("carol", role: "clinician", for: .consent)
+        clock.set("2029-01-11")
+        #expect(try await t.vault.sweep(actor: "sweeper").queuedForReview == 1)
+        let approvals: [(Officer, String, VaultError.Code)] = [(carol, "appraised", .officerRefused), (rita, "appraised \u{202E}lanigiro", .invalidText)]
+        for (officer, reason, expected) in approvals {
+            do {
+                try await t.vault.decideDisposition(id, approve: true, reason: reason, by: officer)
+                Issue.record("approved by \(officer.name) with reason \(reason)")
+            } catch {
+                #expect(error.code == expected, "\(error)")
+            }
+        }
+        #expect(try await t.vault.catalog.dispositions(status: .pending).map(\.recording) == [id], "still waiting for review")
+    }
+}

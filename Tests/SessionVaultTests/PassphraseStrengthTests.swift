@@ -41,19 +41,19 @@ struct PassphraseStrengthTests {
         let t = try await TestVault.make(roles: ["clinician", "records-officer"])
         defer { t.remove() }
         await Self.expectWeak("role 'supervisor'") {
-            try await t.vault.addRole("supervisor", passphrase: try Self.secret("eleven char"), actor: "test")
+            try await t.vault.addRole("supervisor", passphrase: try Self.secret("eleven char"), by: .unproven("test"))
         }
         #expect(try await t.vault.roles().contains { $0.name == "supervisor" } == false)
         await Self.expectWeak("officer 'olga'") {
             _ = try await t.vault.addUser(name: "olga", role: "records-officer", patientPseudonyms: [], officerPassphrase: try Self.secret("qwerty123456"),
-                                          actor: "test")
+                                          by: .unproven("test"))
         }
         #expect(try await t.vault.users().contains { $0.name == "olga" } == false)
         await Self.expectWeak("checkpoint signer 'sweeper'") {
             _ = try await t.vault.addAuditSigner("sweeper", passphrase: try Self.secret("passwordpassword"), actor: "test")
         }
         // Twelve characters, accents counted once each; any script.
-        try await t.vault.addRole("supervisor", passphrase: try Self.secret("crème brûlée"), actor: "test")
+        try await t.vault.addRole("supervisor", passphrase: try Self.secret("crème brûlée"), by: .unproven("test"))
         _ = try await t.vault.addAuditSigner("sweeper", passphrase: try Self.secret("четыре слова вместе"), actor: "test")
     }
 

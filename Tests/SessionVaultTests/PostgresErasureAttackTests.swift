@@ -146,7 +146,7 @@ struct PostgresErasureAttackTests {
         let backedUp = try #require(try await Self.wrap(in: restoredURL, of: id, role: "trainer"))
         #expect(await Self.dataKey(from: backedUp, keyPair: trainer, catalogURL: restoredURL, rootFile: root) != nil)
 
-        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
+        let summary = try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
         #expect(summary.revokedRoles == ["trainer"])
 
         try await Self.attack(v, wrap: trainerWrap, inner: inner, keyPair: trainer, dumpBefore: dump, restoredURL: restoredURL, id: id, role: "trainer")
@@ -191,7 +191,7 @@ struct PostgresErasureAttackTests {
         let inner = try await t.vault.innerWrap(wrap)
         let (dump, restoredURL) = try await v.backup()
 
-        _ = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, actor: "test")
+        _ = try await t.vault.rotateRole("clinician", passphrase: t.passphrase, by: .unproven("test"))
 
         try await Self.attack(v, wrap: wrap, inner: inner, keyPair: oldKey, dumpBefore: dump, restoredURL: restoredURL, id: id, role: "clinician")
         #expect(try await t.read(id) == pseudoRandomBytes(1000))

@@ -24,6 +24,8 @@ extension Vault {
     /// The decision is signed with the officer's key and the signature kept with it.
     public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String? = nil, reason: String?, by officer: Officer) async throws(VaultError) {
         try await vaultBoundary {
+            _ = try await authorize(.officer(officer), for: approve ? .approveDisposal : .extendRetention)
+            try AuditText.check(reason, field: "disposition reason")
             guard let pending = try await catalog.dispositions(status: .pending).first(where: { $0.recording == id }) else {
                 throw VaultError.invalidArgument("recording \(id) is not waiting for review (`disposition ls` lists those that are)")
             }
