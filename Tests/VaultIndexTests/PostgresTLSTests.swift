@@ -36,7 +36,8 @@ struct PostgresTLSTests {
             let started = try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [script, "start", path("pg")], environment: environment)
             try #require(started.succeeded, "postgres.sh start: \(started.out) \(started.stderr)")
             let env = try String(contentsOfFile: path("pg/env"), encoding: .utf8)
-            let url = try #require(env.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+            let line = try #require(env.split(separator: "\n").first { $0.contains("SESSIONVAULT_TEST_POSTGRES_URL=") })
+            let url = try #require(line.split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
             return TLSServer(directory: directory, baseURL: url, ca: ca.caCertificate, otherCA: ca.otherCACertificate, serverKey: ca.serverKey)
         }
 
