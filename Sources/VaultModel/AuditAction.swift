@@ -12,6 +12,8 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     case userRevoke = "user.revoke"
     /// An officer's enrolment signed by another (or, for the vault's first officer, by themselves).
     case officerEndorse = "officer.endorse"
+    /// The pseudonym key sealed to officers (and its vault-passphrase copy removed).
+    case pseudonymKeyCustody = "pseudonym.custody"
     case officerProof = "officer.proof"
     // Recordings
     case ingest

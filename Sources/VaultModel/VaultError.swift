@@ -14,6 +14,8 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
         case passphraseMissing, passphraseFile, keyring, wrongPassphrase
         /// A new passphrase is too short or too common to protect a key.
         case weakPassphrase
+        /// Patient identifiers need the pseudonym key, which only officers hold.
+        case pseudonymKeyWithheld
         // Roles, consent and users
         case unknownRole, roleExists, invalidName, scopeRoleMissing, unknownScope
         case noConsent, consentPatientMismatch, noActiveScope
@@ -216,6 +218,11 @@ extension VaultError {
     }
     public static func officerRefused(name: String, reason: String) -> VaultError {
         VaultError(.officerRefused, "officer '\(name)' refused: \(reason)", subject: name, reason: reason)
+    }
+    /// The pseudonym key is held by officers, and none who holds it is acting.
+    public static func pseudonymKeyWithheld(actor: String) -> VaultError {
+        VaultError(.pseudonymKeyWithheld, "patient identifiers are turned into pseudonyms only by an officer who holds the pseudonym key "
+                   + "(it is no longer sealed under the vault passphrase); '\(actor)' does not hold it", subject: actor)
     }
     /// A privileged act asked for without an officer's proof, where one is required.
     public static func officerRequired(privilege: String, actor: String) -> VaultError {

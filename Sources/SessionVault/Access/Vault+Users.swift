@@ -44,6 +44,10 @@ extension Vault {
             }
             if let signingKey {
                 if authority.officer == nil, try officerAnchor() == nil { try writeOfficerAnchor(signingKey) }
+                // The new officer gets a copy of the pseudonym key from the officer adding them, if they hold one.
+                if let endorser = authority.officer, let key = try? pseudonymKey(officer: endorser, vaultPassphrase: nil) {
+                    _ = try sealPseudonymKey(key, to: record)
+                }
                 try await requireOfficersFromNowOn()
             }
             return NewUser(record: record, token: token)
@@ -56,6 +60,7 @@ extension Vault {
             let actor = try await authorize(authority, for: .manageUsers)
             do {
                 try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: .userRevoke, target: "user:" + name))
+                removePseudonymKeyCopy(of: name)
             } catch {
                 if case .notFound? = error as? CatalogError { throw VaultError.noSuchUser(name) }
                 throw error

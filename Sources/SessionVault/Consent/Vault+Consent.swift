@@ -68,8 +68,7 @@ extension Vault {
             let givenOn = try consentDate(request.givenOn)
             let records = try await recordsRole()
             let recordsKey = try RolePublicKey(bytes: records.publicKey)
-            let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-            let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
+            let pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
             if try await catalog.patient(pseudonym) == nil {
                 let sealed = try Array(identifier.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) }
                 try await catalog.upsertPatient(PatientRecord(pseudonym: pseudonym, identifierSealed: sealed))
@@ -205,10 +204,4 @@ extension Vault {
         }
     }
 
-    /// The patient's pseudonym (needs the vault passphrase).
-    public func pseudonym(ofPatient identifier: String, vaultPassphrase: SecureBytes) throws(VaultError) -> String {
-        try vaultBoundary {
-            try keyring.unlockVaultSecrets(passphrase: vaultPassphrase).pseudonymKey.pseudonym(of: identifier)
-        }
-    }
 }

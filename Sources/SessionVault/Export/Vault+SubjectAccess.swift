@@ -151,7 +151,7 @@ extension Vault {
             let actor = try await authorize(authority, for: .export)
             try recipient.validate()
             let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-            let pseudonym = secrets.pseudonymKey.pseudonym(of: identifier)
+            let pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
             guard try await catalog.patient(pseudonym) != nil else {
                 throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
             }
@@ -182,7 +182,8 @@ extension Vault {
             let actor = try await authorize(authority, for: .export)
             try recipient.validate()
             let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-            if let identifier, try await subjectAccessReview(id).patient != secrets.pseudonymKey.pseudonym(of: identifier) {
+            if let identifier,
+               try await subjectAccessReview(id).patient != pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier) {
                 throw VaultError.invalidArgument("review \(id) is not of the patient given with --patient")
             }
             let (review, contents) = try await releasableReview(id)

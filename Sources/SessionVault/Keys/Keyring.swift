@@ -26,14 +26,16 @@ public struct Keyring: Sendable {
 
     struct VaultSecretsFile: Codable {
         var format: Int
-        var pseudonymKey: PassphraseSealedSecret
+        /// Nil once the pseudonym key is held by officers (``Vault/sealPseudonymKeyToOfficers(vaultPassphrase:by:)``).
+        var pseudonymKey: PassphraseSealedSecret?
         var auditSigningKey: PassphraseSealedSecret
         var auditPublicKey: String
     }
 
     /// The vault's own secrets once unlocked.
     public struct VaultSecrets: Sendable {
-        public let pseudonymKey: PseudonymKey
+        /// Nil once the pseudonym key is held by officers rather than under the vault passphrase.
+        public let pseudonymKey: PseudonymKey?
         public let auditSigning: SigningKeyPair
     }
 
@@ -75,13 +77,32 @@ public struct Keyring: Sendable {
     public func unlockVaultSecrets(passphrase: SecureBytes) throws -> VaultSecrets {
         let file: VaultSecretsFile = try load(vaultSecretsFile)
         do {
-            let pseudonym = try PseudonymKey(bytes: try file.pseudonymKey.open(passphrase: passphrase, context: "vault:pseudonym"))
+            let pseudonym = try file.pseudonymKey.map { try PseudonymKey(bytes: try $0.open(passphrase: passphrase, context: "vault:pseudonym")) }
             let signing = try SigningKeyPair(secretKey: try file.auditSigningKey.open(passphrase: passphrase, context: "vault:audit-signing"))
             return VaultSecrets(pseudonymKey: pseudonym, auditSigning: signing)
         } catch let error as CryptoError {
             if error == .wrongPassphrase { throw VaultError.wrongPassphrase(what: "the vault secrets (\(vaultSecretsFile.lastPathComponent))") }
             throw VaultError.keyring(path: vaultSecretsFile.path, reason: error.description)
         }
+    }
+
+    /// Whether the pseudonym key is still sealed under the vault passphrase.
+    func pseudonymKeyUnderVaultPassphrase() throws -> Bool {
+        let file: VaultSecretsFile = try load(vaultSecretsFile)
+        return file.pseudonymKey != nil
+    }
+
+    /// Removes the vault-passphrase copy of the pseudonym key (once officers hold it).
+    func removePseudonymKeyFromVaultSecrets() throws {
+        var file: VaultSecretsFile = try load(vaultSecretsFile)
+        guard file.pseudonymKey != nil else { return }
+        file.pseudonymKey = nil
+        try AtomicFile.write(Array(try Self.encoder().encode(file)), to: vaultSecretsFile, replace: true)
+    }
+
+    /// The pseudonym key sealed to officer `name` (a sealed box to their key's X25519 form).
+    func pseudonymKeyFile(officer name: String) -> URL {
+        directory.appendingPathComponent("pseudonym").appendingPathComponent(name + ".sealed")
     }
 
     /// The audit-signing public key (no passphrase needed to verify).

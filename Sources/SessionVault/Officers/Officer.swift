@@ -15,11 +15,12 @@ public enum OfficerPrivilege: String, Sendable, CaseIterable {
     case export = "export a subject-access or FOI bundle"
     case requests = "change the request register"
     case adoptSchedule = "adopt the retention schedule (fsck --repair)"
+    case lookUpPatient = "look up a patient by identifier"
 
     /// The user roles whose officers may do it. Consent is recorded by the treating team too.
     public var allowedRoles: Set<String> {
         switch self {
-        case .consent: return ["records-officer", "clinician"]
+        case .consent, .lookUpPatient: return ["records-officer", "clinician"]
         default: return ["records-officer"]
         }
     }
@@ -46,6 +47,9 @@ public struct Officer: Sendable {
     }
 
     func sign(_ message: [UInt8]) -> [UInt8] { signing.sign(message) }
+
+    /// The X25519 form of the officer's key, which opens what was sealed to them (their copy of the pseudonym key).
+    func boxKeyPair() throws -> RoleKeyPair { try signing.boxKeyPair() }
 }
 
 extension Vault {

@@ -110,3 +110,36 @@ public struct SigningKeyPair: Sendable {
         guard verify(signature: signature, message: message, publicKey: publicKey) else { throw .signatureInvalid }
     }
 }
+
+extension SigningKeyPair {
+    /// The X25519 public key that the Ed25519 public key `signingPublicKey` converts to
+    /// (`crypto_sign_ed25519_pk_to_curve25519`): a ``SealedBox`` sealed to it opens only with
+    /// ``boxKeyPair()`` of the matching signing key.
+    public static func boxPublicKey(of signingPublicKey: [UInt8]) throws -> RolePublicKey {
+        try Sodium.initialize()
+        guard signingPublicKey.count == publicKeySize else {
+            throw CryptoError.invalidKeyLength(what: "Ed25519 public key", expected: publicKeySize, got: signingPublicKey.count)
+        }
+        var converted = [UInt8](repeating: 0, count: RolePublicKey.byteCount)
+        let code = signingPublicKey.withUnsafeBytes { given in
+            converted.withUnsafeMutableBytes { crypto_sign_ed25519_pk_to_curve25519($0.sodiumOutput!, given.sodiumInput!) }
+        }
+        try SodiumCall.check(code, "crypto_sign_ed25519_pk_to_curve25519")
+        return try RolePublicKey(checked: converted)
+    }
+
+    /// The X25519 key pair this Ed25519 key converts to (`crypto_sign_ed25519_sk_to_curve25519`), so
+    /// that a box can be sealed to the holder of a signing key without a second key for them to keep.
+    public func boxKeyPair() throws -> RoleKeyPair {
+        let secret = try SecureBytes(
+            count: RoleKeyPair.secretKeyByteCount,
+            filling: { (converted) throws(CryptoError) in
+                let code = secretKey.withUnsafeBytes { given in
+                    crypto_sign_ed25519_sk_to_curve25519(converted.sodiumOutput!, given.sodiumInput!)
+                }
+                try SodiumCall.check(code, "crypto_sign_ed25519_sk_to_curve25519")
+            }
+        )
+        return try RoleKeyPair(publicKey: try Self.boxPublicKey(of: publicKey), secretKey: secret)
+    }
+}

@@ -20,6 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Only entries about this recording.", valueName: "UUID")) var recording: RecordingID?
         @Option(help: "Only entries about this patient's recordings (identifier; visible in `ps`: prefer --patient-file).") var patient: String?
         @OptionGroup var patientFile: PatientFileOption
+        @OptionGroup var officer: OfficerOptions
         @Option(help: "Only entries by this actor (e.g. cli:alice, sweeper).") var actor: String?
         @Option(help: ArgumentHelp("Only entries on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
         @Flag(help: "Print JSON.") var json = false
@@ -40,7 +41,10 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let pseudonym = try patientFile.identifier(flag: self.patient).map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: try passphrase.read(purpose: "look up the patient")) }
+                    var pseudonym: String? = nil
+                    if let identifier = try patientFile.identifier(flag: self.patient) {
+                        pseudonym = try await officer.pseudonym(opened, of: identifier) { try passphrase.read(purpose: "look up the patient") }
+                    }
                     let entries = try await opened.auditLog(recording: recording, patientPseudonym: pseudonym, actor: actor,
                                                             since: since?.startOfDayUTC)
                     let rows = entries.map { e in

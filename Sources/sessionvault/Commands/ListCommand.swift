@@ -14,6 +14,7 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @Option(help: "Only this patient's recordings (identifier, e.g. NHS number; visible in `ps`: prefer --patient-file).") var patient: String?
     @OptionGroup var patientFile: PatientFileOption
+    @OptionGroup var officer: OfficerOptions
     @Option(help: "Only recordings by this clinician.") var clinician: String?
     @Option(name: .customLong("class"), help: "Only this retention class.") var retentionClass: String?
     @Option(help: ArgumentHelp("Only recordings made on or after this date.", valueName: "YYYY-MM-DD")) var since: CivilDate?
@@ -40,7 +41,7 @@ struct ListCommand: AsyncParsableCommand {
             try await vault.withVault { opened in
                 var filter = RecordingFilter(clinician: clinician, session: session, retentionClass: retentionClass)
                 if let patient = try patientFile.identifier(flag: self.patient) {
-                    filter.patient = try opened.pseudonym(ofPatient: patient, vaultPassphrase: try passphrase.read(purpose: "look up a patient"))
+                    filter.patient = try await officer.pseudonym(opened, of: patient) { try passphrase.read(purpose: "look up a patient") }
                 }
                 filter.since = since?.startOfDayUTC
                 let rows = try await opened.recordings(matching: filter).map { r in

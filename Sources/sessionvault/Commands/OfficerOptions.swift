@@ -37,4 +37,18 @@ struct OfficerOptions: ParsableArguments {
              + "add the first with `sessionvault user add NAME --role records-officer --officer-key`")
         return .unproven(Vault.defaultActor)
     }
+
+    /// A patient's pseudonym: with the named officer's copy of the pseudonym key, else with the
+    /// vault passphrase while the key is still under it (a vault with no records officer yet).
+    func pseudonym(_ vault: Vault, of identifier: String, proven: Officer? = nil, vaultPassphrase: () throws -> SecureBytes) async throws -> String {
+        var officer = proven
+        if officer == nil, name != nil { officer = try await require(vault, for: .lookUpPatient) }
+        if let officer, !(try vault.pseudonymKeyUnderVaultPassphrase()) {
+            return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: nil)
+        }
+        if officer == nil, !(try vault.pseudonymKeyUnderVaultPassphrase()) {
+            throw VaultError.pseudonymKeyWithheld(actor: "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
+        }
+        return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: try vaultPassphrase())
+    }
 }

@@ -7,7 +7,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage the users of the HTTP service and their access tokens.",
-        subcommands: [Add.self, List.self, Revoke.self, Endorse.self, Anchor.self])
+        subcommands: [Add.self, List.self, Revoke.self, Endorse.self, Anchor.self, PseudonymKey.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,10 +48,26 @@ struct UserCommand: AsyncParsableCommand {
                     let patients = try patientFile.identifiers(flag: self.patients) ?? []
                     var pseudonyms: [String] = []
                     if !patients.isEmpty {
-                        let secret = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
-                        pseudonyms = try patients.map { try opened.pseudonym(ofPatient: $0, vaultPassphrase: secret) }
+                        var secret: SecureBytes? = nil
+                        for patient in patients {
+                            pseudonyms.append(try await officer.pseudonym(opened, of: patient, proven: authority.officer) {
+                                if let secret { return secret }
+                                let read = try passphrase.read(purpose: "compute patient pseudonyms (vault passphrase)")
+                                secret = read
+                                return read
+                            })
+                        }
                     }
                     let added = try await opened.addUser(name: name, role: role, patientPseudonyms: pseudonyms, officerPassphrase: officerSecret, by: authority)
+                    // The vault's first records officer takes the pseudonym key from under the vault
+                    // passphrase: from now on only officers can turn an NHS number into a pseudonym.
+                    var custody: [String] = []
+                    if let officerSecret, authority.officer == nil, role == "records-officer", try opened.pseudonymKeyUnderVaultPassphrase() {
+                        let proven = try await opened.proveOfficer(name, passphrase: officerSecret, for: .manageUsers)
+                        custody = try await opened.sealPseudonymKeyToOfficers(
+                            vaultPassphrase: try passphrase.read(purpose: "hand the pseudonym key to the first records officer (vault passphrase)"),
+                            by: .officer(proven))
+                    }
                     if json {
                         try printJSON(["name": name, "role": role, "token": added.token, "patients": String(added.record.patients.count)])
                     } else {
@@ -60,6 +76,10 @@ struct UserCommand: AsyncParsableCommand {
                         if officerKey, authority.officer == nil, let anchor = try opened.officerAnchor(), anchor == added.record.signingKey {
                             note("'\(name)' is this vault's first officer and its officer anchor: \(Hex.encode(anchor))")
                             note("Pin it outside the vault for the sweeper and the service (SESSIONVAULT_OFFICER_ANCHOR or --officer-anchor).")
+                        }
+                        if !custody.isEmpty {
+                            note("The pseudonym key is now sealed to \(custody.joined(separator: ", ")), not to the vault passphrase: "
+                                 + "identifying patients (consent, care lists, holds, subject access) needs an officer from now on.")
                         }
                         note("Their access token, shown only this once:")
                         print(added.token)
@@ -159,6 +179,34 @@ struct UserCommand: AsyncParsableCommand {
                     } else {
                         throw VaultError.invalidArgument("this vault has no officer anchor yet (its first officer becomes it; or `user anchor --adopt`)")
                     }
+                }
+            }
+        }
+    }
+
+    struct PseudonymKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pseudonym-key",
+            abstract: "Seal the pseudonym key to every officer without a copy, and remove its vault-passphrase copy.",
+            discussion: """
+                Whoever holds the pseudonym key can re-identify every patient (NHS numbers are a ten-digit space). A vault's first
+                records officer takes it from under the vault passphrase when they are added; run this for a vault whose officers
+                were made before that, or to give a copy to officers added by someone who held none. The proving officer's own
+                copy is used, else the vault passphrase while the key is still under it.
+                """)
+        @OptionGroup var vault: VaultOptions
+        @OptionGroup var passphrase: PassphraseOptions
+        @OptionGroup var officer: OfficerOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                try await vault.withVault { opened in
+                    let proven = try await officer.require(opened, for: .manageUsers)
+                    let secret = try opened.pseudonymKeyUnderVaultPassphrase()
+                        ? try passphrase.read(purpose: "open the pseudonym key (vault passphrase)") : nil
+                    let given = try await opened.sealPseudonymKeyToOfficers(vaultPassphrase: secret, by: .officer(proven))
+                    print(given.isEmpty ? "Every officer already holds the pseudonym key." : "Sealed the pseudonym key to \(given.joined(separator: ", ")).")
+                    if secret != nil { print("The vault passphrase no longer opens the pseudonym key.") }
                 }
             }
         }
