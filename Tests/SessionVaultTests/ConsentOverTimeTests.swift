@@ -24,7 +24,7 @@ struct ConsentOverTimeTests {
         clock.set("2026-03-01")
         _ = try await t.vault.withdrawConsent(session: "S1", scope: "training", actor: "test")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-31", "the withdrawal's grace")
-        await #expect(throws: VaultError.self) { _ = try await t.read(id, as: "trainer") }
+        await expectVaultError(.noWrap) { _ = try await t.read(id, as: "trainer") }
 
         clock.set("2026-03-05")
         let again = ConsentRequest(session: "S1", patientIdentifier: "9434765919", scopes: ["training"], evidence: "form 12b")
@@ -83,14 +83,14 @@ struct ConsentOverTimeTests {
         #expect(entry?.draft.actor == "officer:rita")
 
         // Not renewable: a scope without active consent, a date before the consent it renews, a future date.
-        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["research"], evidence: nil, actor: "test") }
+        await expectVaultError(.noActiveScope) { try await t.vault.renewConsent(session: "S1", scopes: ["research"], evidence: nil, actor: "test") }
         do {
             try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2028-11-30", actor: "test")
             Issue.record("a renewal dated before the consent it renews was accepted")
         } catch {
             #expect(error.description.contains("before the consent it renews"), "\(error)")
         }
-        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", actor: "test") }
+        await expectVaultError(.invalidArgument) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", actor: "test") }
         #expect(try await t.vault.consentHistory(session: "S1").filter { $0.scope == "training" }.count == 2, "nothing refused changed anything")
     }
 

@@ -79,10 +79,7 @@ struct FOIDifferencingTests {
         for (from, to) in Self.windows {
             let exact = ReportingPeriod.exactly(from: CivilDate(from)!, to: CivilDate(to)!)
             if exact == nil {
-                await #expect(throws: VaultError.self) { try await t.vault.foiReport(from: from, to: to, actor: "test") }
-                do { _ = try await t.vault.foiReport(from: from, to: to, actor: "test") } catch {
-                    #expect(error.code == .invalidReportingPeriod, "\(from)..\(to): \(error)")
-                }
+                await expectVaultError(.invalidReportingPeriod, "\(from)..\(to)") { try await t.vault.foiReport(from: from, to: to, actor: "test") }
             } else {
                 reports.append(try await t.vault.foiReport(period: exact!, control: control, actor: "test"))
             }

@@ -89,7 +89,7 @@ struct OfficerTests {
         try sql(t, "UPDATE users SET revoked_at_ms = NULL WHERE name = 'rita'")
         let forged = try SigningKeyPair.generate()
         try sql(t, "UPDATE users SET signing_key = ? WHERE name = 'rita'", [.blob(forged.publicKey)])
-        await #expect(throws: VaultError.self) { _ = try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .approveDisposal) }
+        await expectVaultError(.officerRefused) { _ = try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .approveDisposal) }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
     }
 

@@ -75,7 +75,7 @@ struct RequestRegisterTests {
         #expect(try await t.vault.extendRequest(late, reason: "complex", on: "2026-02-05", actor: "test").dueOn == CivilDate("2026-04-07"))
 
         let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-20", actor: "test").id)
-        await #expect(throws: VaultError.self) { try await t.vault.extendRequest(sar, reason: "  ", actor: "test") }
+        await expectVaultError(.invalidArgument) { try await t.vault.extendRequest(sar, reason: "  ", actor: "test") }
         let extended = try await t.vault.extendRequest(sar, reason: "records held by three services", actor: "test")
         #expect(extended.dueOn == CivilDate("2026-04-20") && extended.extendedOn == CivilDate("2026-02-06"))
         #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again", actor: "test") } == .alreadyExtended(on: CivilDate("2026-02-06")!))

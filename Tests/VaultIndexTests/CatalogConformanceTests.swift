@@ -53,9 +53,9 @@ struct CatalogConformanceTests {
     func committingTwiceOrWithoutStagingFails(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             let id = RecordingID.random()
-            await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
+            await #expect(throws: CatalogError.notFound(what: "staging recording", id: id.description)) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
             try await Self.commit(catalog, id)
-            await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
+            await #expect(throws: CatalogError.invalidState(recording: id.description, expected: "staging", found: "live")) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
         }
     }
 
@@ -65,9 +65,9 @@ struct CatalogConformanceTests {
             let id = RecordingID.random()
             try await catalog.beginStaging(Self.staging(id))
             let duplicate = [ChunkRecord(index: 0, sealedSize: 1, digest: [1]), ChunkRecord(index: 0, sealedSize: 1, digest: [1])]
-            await #expect(throws: CatalogError.self) {
+            await #expect {
                 try await catalog.commitRecording(Self.live(id), chunks: duplicate, wraps: [], audit: Self.audit)
-            }
+            } throws: { if case .constraint? = $0 as? CatalogError { true } else { false } }
             #expect(try await catalog.recording(id) == nil)
             #expect(try await catalog.chunks(of: id, in: 0..<10).isEmpty)
             #expect(try await catalog.stagingRecords().map(\.id) == [id])
@@ -120,7 +120,7 @@ struct CatalogConformanceTests {
             try await Self.commit(catalog, committed)
             try await catalog.discardStaging(staged, audit: Self.audit)
             #expect(try await catalog.knownRecordings(among: [staged, committed]) == [committed])
-            await #expect(throws: CatalogError.self) { try await catalog.discardStaging(committed, audit: Self.audit) }
+            await #expect(throws: CatalogError.notFound(what: "staging recording", id: committed.description)) { try await catalog.discardStaging(committed, audit: Self.audit) }
         }
     }
 
@@ -150,11 +150,11 @@ struct CatalogConformanceTests {
             try await catalog.upsertPatient(PatientRecord(pseudonym: "p2", identifierSealed: [2]))
             let care = ConsentRecord(session: "s1", patient: "p1", scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
             try await catalog.recordConsents([care], audit: Self.audit)
-            await #expect(throws: CatalogError.self) { try await catalog.recordConsents([care], audit: Self.audit) }
+            await #expect(throws: CatalogError.alreadyExists(what: "active consent scope 'care' for session", id: "s1")) { try await catalog.recordConsents([care], audit: Self.audit) }
             var other = care
             other.patient = "p2"
             other.scope = "training"
-            await #expect(throws: CatalogError.self) { try await catalog.recordConsents([other], audit: Self.audit) }
+            await #expect(throws: CatalogError.invalidState(recording: "session s1", expected: "consent for the session's own patient", found: "consent for a different patient")) { try await catalog.recordConsents([other], audit: Self.audit) }
             #expect(try await catalog.consents(session: "s1").map(\.scope) == ["care"])
         }
     }
