@@ -115,7 +115,7 @@ struct ConsentOverTimeTests {
         #expect(!report.findings.contains { $0.kind == "due-date" }, "\(report.findings)")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         // The catalog holds the line even against a due date computed without the extension.
-        try await t.vault.catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: "2029-01-10", disposition: "review", rule: "stale")],
+        try await t.vault.catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: "2029-01-10", disposition: .review, rule: "stale")],
                                                  patient: nil, audit: AuditDraft(actor: "test", recordedAction: "test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         let extensions = try await t.vault.catalog.retentionExtensions(of: id)

@@ -17,7 +17,7 @@ struct FOIDifferencingTests {
         func consent(_ scopes: [String], on day: String) async throws {
             n += 1
             clock.set(day)  // recorded the day it was given (FOI counts by the day recorded)
-            try await t.vault.recordConsent(ConsentRequest(session: "S\(n)", patientIdentifier: "P\(n)", scopes: scopes, givenOn: day),
+            try await t.vault.recordConsent(ConsentRequest(session: "S\(n)", patientIdentifier: "P\(n)", scopes: scopes, givenOn: CivilDate(day)!),
                                             vaultPassphrase: t.passphrase, actor: "test")
         }
         // March 2026: ten patients consent to care and research early in the month; the target

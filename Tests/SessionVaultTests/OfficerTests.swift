@@ -62,10 +62,10 @@ struct OfficerTests {
         let millis = try #require(Int64(try field(" at ", 20).prefix { $0.isNumber }))
         let signature = try #require(Hex.decode(try field("signature ", 128)))
         let vaultID = t.vault.config.vaultID
-        let message = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn),
+        let message = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn).description,
                                                extendUntil: nil, decidedAtMillis: millis, officer: "officer:rita", reason: record.reason)
         #expect(SigningKeyPair.verify(signature: signature, message: message, publicKey: rita.publicKey))
-        let altered = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn),
+        let altered = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn).description,
                                                extendUntil: nil, decidedAtMillis: millis, officer: "officer:rita", reason: "something else")
         #expect(!SigningKeyPair.verify(signature: signature, message: altered, publicKey: rita.publicKey))
     }

@@ -13,7 +13,7 @@ struct CatalogConformanceTests {
 
     static func live(_ id: RecordingID, session: String = "s1", patient: String = "p1", chunks: Int = 3) -> RecordingRecord {
         RecordingRecord(id: id, state: .live, session: session, patient: patient, clinician: "dr-a", retentionClass: "care",
-                        mediaType: "video/webm", byteCount: 10, chunkSize: 4, chunkCount: chunks, algorithm: 1, manifest: [1, 2],
+                        mediaType: "video/webm", byteCount: 10, chunkSize: 4, chunkCount: chunks, algorithm: .aes256gcm, manifest: [1, 2],
                         manifestTag: [3, 4], createdAt: Date(), capturedOn: "2026-01-02", dueOn: "2046-01-02")
     }
 
@@ -177,7 +177,7 @@ struct CatalogConformanceTests {
                 + [WrapRecord(recording: live, role: "clinician", keyID: "k", wrapped: [6])]
             let added = try await catalog.changeConsent(ConsentChange(
                 added: [renewal], renewedOn: "2026-06-01", wraps: wraps,
-                dueUpdates: [DueDateUpdate(recording: live, dueOn: "2029-06-01", disposition: "review", rule: "3y after consent")],
+                dueUpdates: [DueDateUpdate(recording: live, dueOn: "2029-06-01", disposition: .review, rule: "3y after consent")],
                 audit: AuditDraft(actor: "t", recordedAction: "consent.renew")))
             #expect(added == 1, "only the live recording's missing wrap")
             #expect(try await catalog.wrapRoles(of: live) == ["clinician", "trainer"])
@@ -213,8 +213,8 @@ struct CatalogConformanceTests {
         try await backend.withCatalog { catalog in
             let id = RecordingID.random()
             try await Self.commit(catalog, id)
-            func due(_ day: String?) async throws {
-                try await catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: day, disposition: "review", rule: "r")], patient: nil, audit: Self.audit)
+            func due(_ day: CivilDate?) async throws {
+                try await catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: day, disposition: .review, rule: "r")], patient: nil, audit: Self.audit)
             }
             try await due("2026-01-05")
             #expect(try await catalog.queueReviews(on: "2026-02-01", at: Date(), limit: 10) == 1)

@@ -60,7 +60,7 @@ extension PostgresCatalog {
     public func auditEntries(after: Int64, limit: Int) async throws(CatalogError) -> [AuditEntry] {
         try await read { (tx) throws(CatalogError) in try await tx.auditEntries(after: after, limit: limit) }
     }
-    public func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String], dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
+    public func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String], dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
         try await write { (tx) throws(CatalogError) in try await tx.withdrawConsent(session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: recordedAt, revokeRoles: revokeRoles, dueUpdates: dueUpdates, audit: audit) }
     }
     public func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError) {
@@ -76,11 +76,11 @@ extension PostgresCatalog {
         try await read { (tx) throws(CatalogError) in try await tx.holds(includeReleased: includeReleased) }
     }
     public func isHeld(_ id: RecordingID) async throws(CatalogError) -> Bool { try await read { (tx) throws(CatalogError) in try await tx.isHeld(id) } }
-    public func dueSummary(on today: String) async throws(CatalogError) -> [DueSummary] { try await read { (tx) throws(CatalogError) in try await tx.dueSummary(on: today) } }
-    public func destroyable(on today: String, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
+    public func dueSummary(on today: CivilDate) async throws(CatalogError) -> [DueSummary] { try await read { (tx) throws(CatalogError) in try await tx.dueSummary(on: today) } }
+    public func destroyable(on today: CivilDate, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
         try await read { (tx) throws(CatalogError) in try await tx.destroyable(on: today, limit: limit) }
     }
-    public func queueReviews(on today: String, at: Date, limit: Int) async throws(CatalogError) -> Int {
+    public func queueReviews(on today: CivilDate, at: Date, limit: Int) async throws(CatalogError) -> Int {
         try await write { (tx) throws(CatalogError) in try await tx.queueReviews(on: today, at: at, limit: limit) }
     }
     public func startDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> DisposalStart {
@@ -101,7 +101,7 @@ extension PostgresCatalog {
     public func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.reopenDisposition(id, audit: audit) }
     }
-    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date, signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
+    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: CivilDate?, reason: String?, by: String, at: Date, signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.decideDisposition(id, approve: approve, extendUntil: extendUntil, reason: reason, by: by, at: at, signature: signature, audit: audit) }
     }
     public func retentionExtensions(of id: RecordingID) async throws(CatalogError) -> [RetentionExtension] {
@@ -133,7 +133,7 @@ extension PostgresCatalog {
     public func recordRequestEvent(_ event: RequestEvent, updating updated: RequestRecord, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.recordRequestEvent(event, updating: updated, audit: audit) }
     }
-    public func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount] {
+    public func monthlyCounts(_ measure: AggregateMeasure, from: CivilDate, to: CivilDate) async throws(CatalogError) -> [MonthlyCount] {
         try await read { (tx) throws(CatalogError) in try await tx.monthlyCounts(measure, from: from, to: to) }
     }
     public func addAccessReview(_ review: AccessReviewRecord, audit: AuditDraft) async throws(CatalogError) -> Int64 {
@@ -155,7 +155,7 @@ extension PostgresCatalog {
     public func revokeUser(_ name: String, at: Date, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.revokeUser(name, at: at, audit: audit) }
     }
-    public func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError) {
-        try await write { (tx) throws(CatalogError) in try await tx.setMediaFacts(id, json: json) }
+    public func setMediaFacts(_ id: RecordingID, _ facts: MediaFacts) async throws(CatalogError) {
+        try await write { (tx) throws(CatalogError) in try await tx.setMediaFacts(id, facts) }
     }
 }

@@ -24,13 +24,13 @@ extension ConsentCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let actor = try await officer.actor(opened, for: .consent)
-                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date?.description, actor: actor)
+                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, actor: actor)
                     if json { try printJSON(summary); return }
                     print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
                           + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
                     print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
                     for id in summary.recordings {
-                        print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                        print("  recording \(id): due \((summary.dueDates[id] ?? nil)?.description ?? "not yet determinable")")
                     }
                 }
             }
