@@ -19,7 +19,7 @@ struct TestVault {
         let vault = try await Vault.create(at: VaultLayout(root: root),
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
-                                           passphrase: passphrase, clock: clock)
+                                           passphrase: passphrase, actor: "test", clock: clock)
         for role in roles { try await vault.addRole(role, passphrase: passphrase, actor: "test") }
         if !scopes.isEmpty {
             try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase, actor: "test")

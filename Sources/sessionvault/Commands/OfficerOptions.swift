@@ -33,8 +33,8 @@ struct OfficerOptions: ParsableArguments {
     /// officer yet (setup), the shell user's with a warning.
     func actor(_ vault: Vault, for privilege: OfficerPrivilege) async throws -> String {
         if try await vault.officersRequired() || name != nil { return try await require(vault, for: privilege).actor }
-        note("sessionvault: warning: this vault has no officer yet, so '\(privilege.rawValue)' is done unproven (audited as \(Vault.defaultActor)); "
+        note("sessionvault: warning: this vault has no officer yet, so '\(privilege.rawValue)' is done unproven (audited as \(ShellUser.actor)); "
              + "add the first with `sessionvault user add NAME --role records-officer --officer-key`")
-        return Vault.defaultActor
+        return ShellUser.actor
     }
 }
