@@ -8,43 +8,39 @@ struct ColumnReader {
     let table: String
     let id: String
 
-    func civilDate(_ column: Int, _ name: String) throws(CatalogError) -> CivilDate {
-        guard let date = try optionalCivilDate(column, name) else { throw corrupt(name, "is empty, expected a date") }
-        return date
-    }
+    func civilDate(_ column: Int, _ name: String) throws(CatalogError) -> CivilDate { try required(optionalCivilDate(column, name), name) }
 
     func optionalCivilDate(_ column: Int, _ name: String) throws(CatalogError) -> CivilDate? {
-        guard let text = try row.optionalText(column) else { return nil }
-        guard let date = CivilDate(text) else { throw corrupt(name, "'\(text.prefix(32))' is not a date (YYYY-MM-DD)") }
-        return date
+        try parsed(column, name, as: "a date (YYYY-MM-DD)") { CivilDate($0) }
     }
+
+    func disposition(_ column: Int, _ name: String) throws(CatalogError) -> Disposition { try required(optionalDisposition(column, name), name) }
 
     func optionalDisposition(_ column: Int, _ name: String) throws(CatalogError) -> Disposition? {
-        guard let text = try row.optionalText(column) else { return nil }
-        guard let disposition = Disposition(rawValue: text) else { throw corrupt(name, "unknown disposition '\(text.prefix(32))'") }
-        return disposition
+        try parsed(column, name, as: "a disposition") { Disposition(rawValue: $0) }
     }
 
-    func disposition(_ column: Int, _ name: String) throws(CatalogError) -> Disposition {
-        guard let disposition = try optionalDisposition(column, name) else { throw corrupt(name, "is empty, expected a disposition") }
-        return disposition
+    func optionalMediaFacts(_ column: Int, _ name: String) throws(CatalogError) -> MediaFacts? {
+        try parsed(column, name, as: "media facts (JSON)") { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) }
     }
 
     func algorithm(_ column: Int, _ name: String) throws(CatalogError) -> ChunkAlgorithm {
-        guard let value = try row.optionalInt(column) else { throw corrupt(name, "is empty, expected a chunk algorithm") }
+        let value = try required(row.optionalInt(column), name)
         guard let byte = UInt8(exactly: value), let algorithm = ChunkAlgorithm(rawValue: byte) else {
-            throw corrupt(name, "unknown chunk algorithm \(value)")
+            throw corrupt(name, "\(value) is not a chunk algorithm")
         }
         return algorithm
     }
 
-    func optionalMediaFacts(_ column: Int, _ name: String) throws(CatalogError) -> MediaFacts? {
+    private func parsed<T>(_ column: Int, _ name: String, as what: String, _ parse: (String) -> T?) throws(CatalogError) -> T? {
         guard let text = try row.optionalText(column) else { return nil }
-        do {
-            return try JSONDecoder().decode(MediaFacts.self, from: Data(text.utf8))
-        } catch {
-            throw corrupt(name, "media facts that do not decode (\(error))")
-        }
+        guard let value = parse(text) else { throw corrupt(name, "'\(text.prefix(32))' is not \(what)") }
+        return value
+    }
+
+    private func required<T>(_ value: T?, _ name: String) throws(CatalogError) -> T {
+        guard let value else { throw corrupt(name, "is empty") }
+        return value
     }
 
     private func corrupt(_ column: String, _ reason: String) -> CatalogError {

@@ -1,8 +1,25 @@
 public import Foundation
 
-// The ``Catalog`` methods: each runs the shared rule of the same name (``CatalogTransaction``) in
-// one write transaction, or reads.
-extension SQLiteCatalog {
+/// A catalog that runs the shared rules (``CatalogTransaction``) on its own connections: SQLite and
+/// PostgreSQL each provide the two primitives below, and the ``Catalog`` methods are written once,
+/// in the extension, each running the rule of the same name in one transaction, or reading.
+///
+/// `sending`: SQLite's primitives are isolated to its actor (its calls block, and run on the actor's
+/// own executor), so the body is handed over to that isolation; PostgreSQL's run it on a pooled
+/// connection and return a `Sendable` result. `nonisolated(nonsending)`: the body runs where the
+/// primitive runs it, as the rules' own methods do.
+protocol SQLCatalog: Catalog {
+    /// Runs `body` in one write transaction (retried where the backend retries); commits if it
+    /// returns, rolls back if it throws.
+    func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T
+
+    /// Runs `body`'s reads, each statement on its own snapshot.
+    func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T
+}
+
+extension SQLCatalog {
     public func meta(_ key: String) async throws(CatalogError) -> String? { try await read { (tx) throws(CatalogError) in try await tx.meta(key) } }
     public func setMeta(_ key: String, _ value: String) async throws(CatalogError) { try await write { (tx) throws(CatalogError) in try await tx.setMeta(key, value) } }
     public func addRole(_ role: RoleRecord, audit: AuditDraft) async throws(CatalogError) {
