@@ -85,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "Retention",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["VaultModel", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Media", dependencies: ["VaultModel", "COpus", "CVPX", "CYUV"], swiftSettings: swiftSettings),
@@ -131,7 +131,7 @@ let package = Package(
 
         // Tests, beside the module they test.
         // What several test targets share: child processes that do not block the cooperative pool, a throwaway CA.
-        .target(name: "TestSupport", path: "Tests/Support/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["VaultModel"], path: "Tests/Support/TestSupport", swiftSettings: swiftSettings),
         // Crashes on purpose (SecureBytesTests runs it): a program of its own, not an exit test.
         .executableTarget(name: "secure-memory-probe", dependencies: ["VaultCrypto"], path: "Tests/Support/SecureMemoryProbe",
                           swiftSettings: swiftSettings),

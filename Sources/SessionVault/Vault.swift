@@ -71,8 +71,9 @@ public struct Vault: Sendable {
     }
 
     /// Creates a vault in an empty or missing directory: configuration, catalog (migrated),
-    /// blob directory and keyring with the vault's own secrets sealed under `passphrase`.
-    public static func create(at layout: VaultLayout, options: CreateOptions = CreateOptions(), passphrase: SecureBytes,
+    /// blob directory and keyring with the vault's own secrets sealed under `passphrase`. The
+    /// creation (and the adoption of the first schedule) is audited as `actor`.
+    public static func create(at layout: VaultLayout, options: CreateOptions = CreateOptions(), passphrase: SecureBytes, actor: String,
                               clock: @escaping @Sendable () -> Date = { Date() }) async throws(VaultError) -> Vault {
         try await vaultBoundary {
             let fm = FileManager.default
@@ -120,12 +121,12 @@ public struct Vault: Sendable {
             let keyring = Keyring(directory: layout.keyringDirectory)
             _ = try keyring.createVaultSecrets(passphrase: passphrase, strength: options.kdf)
             try await catalog.setMeta("vault_id", config.vaultID)
-            try await catalog.appendAudit(AuditDraft(actor: Self.defaultActor, action: .vaultInit, target: config.vaultID))
+            try await catalog.appendAudit(AuditDraft(actor: actor, action: .vaultInit, target: config.vaultID))
             let erasure = try await openErasureTree(config: config, layout: layout, catalog: catalog, clock: clock)
             let vault = Vault(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: erasure, clock: clock)
             // No recording yet, so every stored due date (none) follows the schedule in place.
             if let digest = try? vault.currentScheduleDigest() {
-                try await vault.adoptSchedule(digest: digest, actor: Self.defaultActor, reason: "vault created")
+                try await vault.adoptSchedule(digest: digest, actor: actor, reason: "vault created")
             }
             // The configuration is written last: its presence marks a complete vault.
             try AtomicFile.write(Array(config.tomlText().utf8), to: layout.configFile, mode: 0o644)
@@ -174,11 +175,6 @@ public struct Vault: Sendable {
     /// with the vault; the embedded backends need nothing, and it is safe to call twice.
     public func close() async {
         await StorageBackends.close(catalog: catalog, store: store)
-    }
-
-    /// The actor name used in audit entries for local command-line use: `cli:<user>`.
-    public static var defaultActor: String {
-        "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")
     }
 
     /// Today's civil date (UTC) as `YYYY-MM-DD`.

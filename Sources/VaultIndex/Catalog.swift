@@ -88,7 +88,7 @@ public protocol Catalog: Sendable {
     /// `revokeRoles` from the session's live recordings (cryptographic revocation) and stores the
     /// recomputed due dates. Returns the wraps deleted (their erasure leaves go next), including those
     /// of a recording committed after the caller listed the session's recordings.
-    func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
+    func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String],
                          dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord]
     /// Stores recomputed due dates, and the patient's new events if given, with one audit entry, in one transaction.
     func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError)
@@ -103,12 +103,12 @@ public protocol Catalog: Sendable {
 
     // MARK: Sweeping
     /// Due counts per class and disposition on `today` (one indexed query; for dry runs).
-    func dueSummary(on today: String) async throws(CatalogError) -> [DueSummary]
+    func dueSummary(on today: CivilDate) async throws(CatalogError) -> [DueSummary]
     /// Up to `limit` live, unheld recordings due on `today` that may be destroyed now: disposition
     /// `destroy`, or a review approved by a records officer. In due-date order.
-    func destroyable(on today: String, limit: Int) async throws(CatalogError) -> [RecordingRecord]
+    func destroyable(on today: CivilDate, limit: Int) async throws(CatalogError) -> [RecordingRecord]
     /// Queues live, unheld recordings due on `today` whose disposition is `review`; returns how many were queued.
-    func queueReviews(on today: String, at: Date, limit: Int) async throws(CatalogError) -> Int
+    func queueReviews(on today: CivilDate, at: Date, limit: Int) async throws(CatalogError) -> Int
     /// Step 1+2 of destruction, in one transaction per batch: each recording still live and unheld
     /// becomes `disposing` and loses every wrap (crypto-shredding). Returns the ids that started and
     /// every wrap deleted, whenever it was written (their erasure leaves go next).
@@ -124,7 +124,7 @@ public protocol Catalog: Sendable {
     /// A records officer's decision on a queued review: approve (destroy at the next sweep) or extend to a new due date.
     /// Puts an approved review back in the queue (its approval could not be verified).
     func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError)
-    func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date, signature: [UInt8]?,
+    func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: CivilDate?, reason: String?, by: String, at: Date, signature: [UInt8]?,
                            audit: AuditDraft) async throws(CatalogError)
     /// The officers' extensions of a recording's retention, oldest first (kept after they end, as history).
     func retentionExtensions(of id: RecordingID) async throws(CatalogError) -> [RetentionExtension]
@@ -163,7 +163,7 @@ public protocol Catalog: Sendable {
     func recordRequestEvent(_ event: RequestEvent, updating updated: RequestRecord, audit: AuditDraft) async throws(CatalogError)
     /// Counts per category and month (`YYYY-MM`) for one measure, between two civil dates inclusive.
     /// Aggregates only: no identifier ever leaves this call.
-    func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount]
+    func monthlyCounts(_ measure: AggregateMeasure, from: CivilDate, to: CivilDate) async throws(CatalogError) -> [MonthlyCount]
 
     // MARK: Subject-access reviews
     /// Stores a new review with its items (their order kept) and its audit entry; returns its id.
@@ -196,8 +196,8 @@ public protocol Catalog: Sendable {
     func setUserEnrolment(_ name: String, enrolment: [UInt8], audit: AuditDraft) async throws(CatalogError)
 
     // MARK: Media
-    /// Stores a live recording's media facts (JSON).
-    func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError)
+    /// Stores a live recording's media facts (as the JSON text `media_facts` holds).
+    func setMediaFacts(_ id: RecordingID, _ facts: MediaFacts) async throws(CatalogError)
 
     // MARK: Exclusive work
     /// Runs `body` while holding the vault-wide exclusive lock `name` (e.g. `sweep`), so that only one

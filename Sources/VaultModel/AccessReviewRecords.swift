@@ -69,7 +69,7 @@ public struct AccessReviewItem: Sendable, Hashable, Codable {
     public var kind: Kind
     public var recording: RecordingID?
     public var session: String?
-    public var capturedOn: String?
+    public var capturedOn: CivilDate?
     /// Why the item needs a decision before release (`other-participants`), if it does.
     public var flag: String?
     public var decision: Decision
@@ -80,7 +80,7 @@ public struct AccessReviewItem: Sendable, Hashable, Codable {
     public var decidedBy: String?
     public var decidedAt: Date?
 
-    public init(key: String, kind: Kind, recording: RecordingID? = nil, session: String? = nil, capturedOn: String? = nil, flag: String? = nil,
+    public init(key: String, kind: Kind, recording: RecordingID? = nil, session: String? = nil, capturedOn: CivilDate? = nil, flag: String? = nil,
                 decision: Decision, category: String? = nil, reason: String? = nil, decidedBy: String? = nil, decidedAt: Date? = nil) {
         self.key = key
         self.kind = kind
@@ -101,15 +101,15 @@ public struct AccessReviewItem: Sendable, Hashable, Codable {
 public struct HarmOpinion: Sendable, Hashable, Codable {
     public var professional: String
     public var professionalRole: String
-    /// The day the opinion was given (`YYYY-MM-DD`).
-    public var givenOn: String
+    /// The day the opinion was given.
+    public var givenOn: CivilDate
     /// True if the professional found that disclosure of some items would be likely to cause serious harm.
     public var seriousHarm: Bool
     public var reason: String?
     public var recordedBy: String
     public var recordedAt: Date
 
-    public init(professional: String, professionalRole: String, givenOn: String, seriousHarm: Bool, reason: String?, recordedBy: String,
+    public init(professional: String, professionalRole: String, givenOn: CivilDate, seriousHarm: Bool, reason: String?, recordedBy: String,
                 recordedAt: Date) {
         self.professional = professional
         self.professionalRole = professionalRole

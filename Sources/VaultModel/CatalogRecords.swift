@@ -32,13 +32,13 @@ public struct RoleRecord: Sendable, Hashable {
 public struct PatientRecord: Sendable, Hashable {
     public var pseudonym: String
     public var identifierSealed: [UInt8]
-    public var lastContact: String?
-    public var discharged: String?
-    public var died: String?
+    public var lastContact: CivilDate?
+    public var discharged: CivilDate?
+    public var died: CivilDate?
     /// The month of birth (YYYY-MM): all that is kept of a date of birth, for the children's rule.
     public var bornMonth: String?
 
-    public init(pseudonym: String, identifierSealed: [UInt8], lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
+    public init(pseudonym: String, identifierSealed: [UInt8], lastContact: CivilDate? = nil, discharged: CivilDate? = nil, died: CivilDate? = nil,
                 bornMonth: String? = nil) {
         self.pseudonym = pseudonym
         self.identifierSealed = identifierSealed
@@ -57,22 +57,22 @@ public struct ConsentRecord: Sendable, Hashable {
     public var scope: String
     /// The evidence text (e.g. "signed form 12"), sealed to the records officer; nil if none given.
     public var evidenceSealed: [UInt8]?
-    /// The civil date (YYYY-MM-DD) the consent was given.
-    public var givenOn: String
+    /// The civil date the consent was given.
+    public var givenOn: CivilDate
     public var recordedAt: Date
-    public var withdrawnOn: String?
+    public var withdrawnOn: CivilDate?
     public var withdrawalRecordedAt: Date?
     /// The session had other participants (a group or family session): a copy for this patient
     /// needs redaction review before release.
     public var otherParticipants: Bool
     /// The day a renewal (new evidence for the same scope) replaced this consent; it is history from then on.
-    public var supersededOn: String?
+    public var supersededOn: CivilDate?
     /// The consent this one renews (its row id), if it is a renewal rather than consent given afresh.
     public var renews: Int64?
 
-    public init(id: Int64? = nil, session: String, patient: String, scope: String, evidenceSealed: [UInt8]?, givenOn: String,
-                recordedAt: Date, withdrawnOn: String? = nil, withdrawalRecordedAt: Date? = nil, otherParticipants: Bool = false,
-                supersededOn: String? = nil, renews: Int64? = nil) {
+    public init(id: Int64? = nil, session: String, patient: String, scope: String, evidenceSealed: [UInt8]?, givenOn: CivilDate,
+                recordedAt: Date, withdrawnOn: CivilDate? = nil, withdrawalRecordedAt: Date? = nil, otherParticipants: Bool = false,
+                supersededOn: CivilDate? = nil, renews: Int64? = nil) {
         self.id = id
         self.session = session
         self.patient = patient
@@ -98,14 +98,14 @@ public struct ConsentChange: Sendable {
     public var added: [ConsentRecord]
     /// For a renewal: the day the scopes' active rows end, each replaced by its new row. Nil for
     /// consent given afresh (a scope with active consent is then refused as a duplicate).
-    public var renewedOn: String?
+    public var renewedOn: CivilDate?
     /// Wraps for roles the new consent justifies, on recordings stored before it; a recording no
     /// longer live, or a wrap already present, is skipped.
     public var wraps: [WrapRecord]
     public var dueUpdates: [DueDateUpdate]
     public var audit: AuditDraft
 
-    public init(added: [ConsentRecord], renewedOn: String? = nil, wraps: [WrapRecord] = [], dueUpdates: [DueDateUpdate] = [], audit: AuditDraft) {
+    public init(added: [ConsentRecord], renewedOn: CivilDate? = nil, wraps: [WrapRecord] = [], dueUpdates: [DueDateUpdate] = [], audit: AuditDraft) {
         self.added = added
         self.renewedOn = renewedOn
         self.wraps = wraps
@@ -148,29 +148,29 @@ public struct RecordingRecord: Sendable, Hashable {
     public var byteCount: Int64
     public var chunkSize: Int
     public var chunkCount: Int
-    public var algorithm: UInt8
+    public var algorithm: ChunkAlgorithm
     /// The manifest bytes, authenticated by `manifestTag` under a key derived from the data key.
     public var manifest: [UInt8]
     public var manifestTag: [UInt8]
     public var createdAt: Date
-    /// The civil date (YYYY-MM-DD) on which the recording was captured.
-    public var capturedOn: String
+    /// The civil date on which the recording was captured.
+    public var capturedOn: CivilDate
     /// The civil date on which the recording becomes due for disposal; nil while undeterminable.
-    public var dueOn: String?
-    public var disposition: String?
+    public var dueOn: CivilDate?
+    public var disposition: Disposition?
     public var retentionRule: String?
     public var sourceID: RecordingID?
-    /// Media facts as JSON, if the stream was recognised.
-    public var mediaFacts: String?
+    /// Media facts, if the stream was recognised (stored as JSON).
+    public var mediaFacts: MediaFacts?
     /// Who authorised destruction, once disposal has started.
     public var disposalAuthorisedBy: String?
     /// When disposal started (the wraps were deleted).
     public var disposalStartedAt: Date?
 
     public init(id: RecordingID, state: RecordingState, session: String, patient: String, clinician: String, retentionClass: String,
-                mediaType: String, byteCount: Int64, chunkSize: Int, chunkCount: Int, algorithm: UInt8, manifest: [UInt8],
-                manifestTag: [UInt8], createdAt: Date, capturedOn: String, dueOn: String? = nil, disposition: String? = nil,
-                retentionRule: String? = nil, sourceID: RecordingID? = nil, mediaFacts: String? = nil) {
+                mediaType: String, byteCount: Int64, chunkSize: Int, chunkCount: Int, algorithm: ChunkAlgorithm, manifest: [UInt8],
+                manifestTag: [UInt8], createdAt: Date, capturedOn: CivilDate, dueOn: CivilDate? = nil, disposition: Disposition? = nil,
+                retentionRule: String? = nil, sourceID: RecordingID? = nil, mediaFacts: MediaFacts? = nil) {
         self.id = id
         self.state = state
         self.session = session

@@ -2,30 +2,30 @@ public import struct Foundation.Date
 
 /// A subject-access (UK GDPR Art. 15) or Freedom of Information request in the register.
 ///
-/// Dates are civil dates written `YYYY-MM-DD`; the catalog stores them and never computes with them
-/// (the due date comes from the Retention module's `RequestClock`).
+/// The catalog stores the dates (as `YYYY-MM-DD`) and never computes with them (the due date comes
+/// from the Retention module's `RequestClock`).
 public struct RequestRecord: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable { case sar, foi }
     public var id: Int64?
     public var kind: Kind
-    public var receivedOn: String
+    public var receivedOn: CivilDate
     /// The statutory due date: one calendar month for a SAR, 20 working days for FOI, as moved by
     /// stops and the extension. While the clock is stopped, the date that was due when it stopped.
-    public var dueOn: String
+    public var dueOn: CivilDate
     public var reference: String?
-    public var closedOn: String?
+    public var closedOn: CivilDate?
     /// The day the clock was stopped, while it is.
-    public var pausedOn: String?
+    public var pausedOn: CivilDate?
     /// What the requester was asked for, while the clock is stopped: `clarification`, `identity`, `fee`.
     public var pauseReason: String?
     /// The day the deadline was extended, if it was.
-    public var extendedOn: String?
+    public var extendedOn: CivilDate?
     /// How many changes the request has had since it was registered: a change is recorded only on the
     /// revision it was computed from (see ``Catalog/recordRequestEvent(_:updating:audit:)``).
     public var revision: Int64
 
-    public init(id: Int64? = nil, kind: Kind, receivedOn: String, dueOn: String, reference: String? = nil, closedOn: String? = nil,
-                pausedOn: String? = nil, pauseReason: String? = nil, extendedOn: String? = nil, revision: Int64 = 0) {
+    public init(id: Int64? = nil, kind: Kind, receivedOn: CivilDate, dueOn: CivilDate, reference: String? = nil, closedOn: CivilDate? = nil,
+                pausedOn: CivilDate? = nil, pauseReason: String? = nil, extendedOn: CivilDate? = nil, revision: Int64 = 0) {
         self.id = id
         self.kind = kind
         self.receivedOn = receivedOn
@@ -55,16 +55,16 @@ public struct RequestEvent: Sendable, Hashable, Codable {
     public var id: Int64?
     public var request: Int64
     public var kind: Kind
-    /// The day it happened, `YYYY-MM-DD`.
-    public var on: String
+    /// The day it happened.
+    public var on: CivilDate
     /// For a pause, what was asked for; for an extension, why; for a resume, the reason of the pause it ends.
     public var reason: String?
     /// The due date after this change.
-    public var dueOn: String
+    public var dueOn: CivilDate
     public var actor: String
     public var recordedAt: Date
 
-    public init(id: Int64? = nil, request: Int64, kind: Kind, on: String, reason: String? = nil, dueOn: String, actor: String,
+    public init(id: Int64? = nil, request: Int64, kind: Kind, on: CivilDate, reason: String? = nil, dueOn: CivilDate, actor: String,
                 recordedAt: Date) {
         self.id = id
         self.request = request

@@ -34,19 +34,19 @@ public struct DispositionRecord: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Codable { case pending, approved, extended }
     public var recording: RecordingID
     public var status: Status
-    public var dueOn: String
+    public var dueOn: CivilDate
     public var rule: String?
     public var queuedAt: Date
     public var decidedBy: String?
     public var decidedAt: Date?
-    public var extendedUntil: String?
+    public var extendedUntil: CivilDate?
     public var reason: String?
     /// The deciding officer's public key (32 bytes) followed by their Ed25519 signature over the
     /// decision (64 bytes); nil for decisions made before they were signed.
     public var signature: [UInt8]?
 
-    public init(recording: RecordingID, status: Status, dueOn: String, rule: String?, queuedAt: Date, decidedBy: String? = nil,
-                decidedAt: Date? = nil, extendedUntil: String? = nil, reason: String? = nil, signature: [UInt8]? = nil) {
+    public init(recording: RecordingID, status: Status, dueOn: CivilDate, rule: String?, queuedAt: Date, decidedBy: String? = nil,
+                decidedAt: Date? = nil, extendedUntil: CivilDate? = nil, reason: String? = nil, signature: [UInt8]? = nil) {
         self.signature = signature
         self.recording = recording
         self.status = status
@@ -67,7 +67,7 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
     public var patient: String?
     public var retentionClass: String
     public var rule: String?
-    public var dueOn: String?
+    public var dueOn: CivilDate?
     /// `sweeper`, or the records officer who approved a review.
     public var authorisedBy: String
     public var startedAt: Date
@@ -76,9 +76,9 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
     public var byteCount: Int64
     /// SHA-256 over every chunk's ciphertext digest (the manifest's digest root).
     public var digestRoot: String
-    /// The day (YYYY-MM-DD) the destruction was decided as of: the day its sweep ran, never a
-    /// borrowed one. Nil on records written before it was kept.
-    public var asOf: String?
+    /// The day the destruction was decided as of: the day its sweep ran, never a borrowed one.
+    /// Nil on records written before it was kept.
+    public var asOf: CivilDate?
     /// The retention schedule the due date came from: name, version and the SHA-256 of its file.
     public var schedule: String?
     /// How it was destroyed (crypto-shredding, erasure of the key tree's leaves, chunk deletion).
@@ -86,8 +86,8 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
     /// The reviewing officer's reason, for a destruction approved after review.
     public var reason: String?
 
-    public init(recording: RecordingID, patient: String?, retentionClass: String, rule: String?, dueOn: String?, authorisedBy: String,
-                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String, asOf: String? = nil,
+    public init(recording: RecordingID, patient: String?, retentionClass: String, rule: String?, dueOn: CivilDate?, authorisedBy: String,
+                startedAt: Date, destroyedAt: Date, chunkCount: Int, byteCount: Int64, digestRoot: String, asOf: CivilDate? = nil,
                 schedule: String? = nil, method: String? = nil, reason: String? = nil) {
         self.asOf = asOf
         self.schedule = schedule
@@ -113,15 +113,15 @@ public struct DestructionRecord: Sendable, Hashable, Codable {
 public struct RetentionExtension: Sendable, Hashable, Codable {
     public var id: Int64?
     public var recording: RecordingID
-    /// The civil date (YYYY-MM-DD) the recording is kept until, at least.
-    public var untilOn: String
+    /// The civil date the recording is kept until, at least.
+    public var untilOn: CivilDate
     public var reason: String
     public var decidedBy: String
     public var decidedAt: Date
     /// The officer's public key and signature over the decision, as kept with the disposition.
     public var signature: [UInt8]?
 
-    public init(id: Int64? = nil, recording: RecordingID, untilOn: String, reason: String, decidedBy: String, decidedAt: Date,
+    public init(id: Int64? = nil, recording: RecordingID, untilOn: CivilDate, reason: String, decidedBy: String, decidedAt: Date,
                 signature: [UInt8]? = nil) {
         self.id = id
         self.recording = recording
@@ -136,11 +136,11 @@ public struct RetentionExtension: Sendable, Hashable, Codable {
 /// A recomputed retention outcome for one recording.
 public struct DueDateUpdate: Sendable, Hashable {
     public var recording: RecordingID
-    public var dueOn: String?
-    public var disposition: String?
+    public var dueOn: CivilDate?
+    public var disposition: Disposition?
     public var rule: String?
 
-    public init(recording: RecordingID, dueOn: String?, disposition: String?, rule: String?) {
+    public init(recording: RecordingID, dueOn: CivilDate?, disposition: Disposition?, rule: String?) {
         self.recording = recording
         self.dueOn = dueOn
         self.disposition = disposition
@@ -151,11 +151,11 @@ public struct DueDateUpdate: Sendable, Hashable {
 /// How many live recordings are due, by retention class and disposition.
 public struct DueSummary: Sendable, Hashable, Codable {
     public var retentionClass: String
-    public var disposition: String
+    public var disposition: Disposition
     public var count: Int
     public var held: Int
 
-    public init(retentionClass: String, disposition: String, count: Int, held: Int) {
+    public init(retentionClass: String, disposition: Disposition, count: Int, held: Int) {
         self.retentionClass = retentionClass
         self.disposition = disposition
         self.count = count

@@ -154,7 +154,7 @@ extension VaultError {
             return VaultError(.consentNeedsKeyHolder, "\(gives), but role '\(holder)' holds no key for recording \(recording) to re-wrap it with; nothing was changed",
                               recording: recording, subject: session, names: roles, reason: holder)
         }
-        return VaultError(.consentNeedsKeyHolder, "\(gives): re-wrapping their keys needs a role that can open them. Nothing was changed",
+        return VaultError(.consentNeedsKeyHolder, "\(gives): re-wrapping their keys needs a role that can open them; nothing was changed",
                           subject: session, names: roles)
     }
     public static func userExists(_ name: String) -> VaultError {

@@ -35,7 +35,7 @@ struct BlockLacingTests {
     }
 
     @Test func fixedLacingThatDoesNotDivideIsMalformed() {
-        #expect(throws: MediaError.self) { try MatroskaBlock(parsing: header + [0x84, 2] + [1, 2, 3, 4], offset: 0) }
+        #expect { try MatroskaBlock(parsing: header + [0x84, 2] + [1, 2, 3, 4], offset: 0) } throws: { ($0 as? MediaError)?.code == .malformed }
     }
 
     @Test func laceSizesBeyondTheBlockAreMalformed() {
@@ -46,7 +46,7 @@ struct BlockLacingTests {
     }
 
     @Test func blockShorterThanItsHeaderIsMalformed() {
-        #expect(throws: MediaError.self) { try MatroskaBlock(parsing: [0x81, 0x00], offset: 0) }
-        #expect(throws: MediaError.self) { try MatroskaBlock(parsing: [], offset: 0) }
+        #expect { try MatroskaBlock(parsing: [0x81, 0x00], offset: 0) } throws: { ($0 as? MediaError)?.code == .malformed }
+        #expect { try MatroskaBlock(parsing: [], offset: 0) } throws: { ($0 as? MediaError)?.code == .malformed }
     }
 }

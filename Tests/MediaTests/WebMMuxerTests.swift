@@ -104,6 +104,6 @@ struct WebMMuxerTests {
     @Test func duplicateTrackNumbersAreRefused() {
         var tracks = Self.tracks()
         tracks[1].number = 1
-        #expect(throws: MediaError.self) { try WebMMuxer(tracks: tracks) }
+        #expect { try WebMMuxer(tracks: tracks) } throws: { ($0 as? MediaError)?.code == .noUsableTrack }
     }
 }

@@ -79,7 +79,7 @@ struct ChildrenRuleTests {
     @Test func aMalformedChildrenTableIsRefusedWithItsPlace() throws {
         let bad = ScheduleFixtures.minimal(replacing: "disposition = \"destroy\"",
                                            with: "disposition = \"destroy\"\nchildren = { until-birthday = 12, until-birthday-if-17-at-end = 26, source = \"x\" }")
-        #expect(throws: RetentionError.self) { try RetentionSchedule.parse(toml: bad, source: "bad.toml") }
+        #expect { try RetentionSchedule.parse(toml: bad, source: "bad.toml") } throws: { if case .schedule(source: "bad.toml", line: _, message: _)? = $0 as? RetentionError { true } else { false } }
         do {
             _ = try RetentionSchedule.parse(toml: bad, source: "bad.toml")
         } catch {

@@ -33,7 +33,7 @@ struct AccessTests {
         let wraps = try db.query("SELECT wrapped FROM wraps WHERE recording_id = ?", [.blob(id.bytes)]) { $0.blob(0) }
         #expect(wraps.count == 2)
         for wrapped in wraps {
-            #expect(throws: CryptoError.self) { try KeyWrap.unwrap(wrapped, recordingID: id.bytes, with: key) }
+            #expect(throws: CryptoError.unwrapFailed) { try KeyWrap.unwrap(wrapped, recordingID: id.bytes, with: key) }
         }
         let file = t.chunkFile(id, 0)
         let sealed = try [UInt8](Data(contentsOf: file))
@@ -56,7 +56,7 @@ struct AccessTests {
     @Test func aConsentedScopeWhoseRoleHasNoKeyIsRefused() async throws {
         let t = try await TestVault.make(roles: ["clinician", "records-officer"], scopes: ["care", "training"])
         defer { t.remove() }
-        await #expect(throws: VaultError.self) { try await t.ingest([1]) }
+        await expectVaultError(.scopeRoleMissing) { try await t.ingest([1]) }
     }
 
     @Test func theWrongPassphraseUnlocksNothing() async throws {
@@ -69,7 +69,7 @@ struct AccessTests {
         } catch {
             #expect(error.description == "wrong passphrase for role 'clinician'")
         }
-        await #expect(throws: VaultError.self) {
+        await expectVaultError(.wrongPassphrase) {
             try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "1", scopes: ["care"]), vaultPassphrase: wrong, by: .unproven("test"))
         }
     }
@@ -106,8 +106,8 @@ struct AccessTests {
     }
 
     @Test func unreadableInputIsAClearError() async throws {
-        #expect(throws: VaultError.self) { try FileChunkReader(path: "/nonexistent/recording.webm") }
-        #expect(throws: VaultError.self) { try FileChunkReader(path: "/tmp") }
+        await expectVaultError(.input) { try FileChunkReader(path: "/nonexistent/recording.webm") }
+        await expectVaultError(.input) { try FileChunkReader(path: "/tmp") }
     }
 
     @Test func patientIdentifiersAreNeverStoredInClear() async throws {

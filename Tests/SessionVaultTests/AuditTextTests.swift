@@ -82,7 +82,7 @@ struct AuditTextTests {
         await Self.expectRefused("request reference") {
             _ = try await t.vault.addRequest(kind: .sar, received: "2024-01-02", reference: "REF\u{061C}1", by: .unproven("test"))
         }
-        let request = try await t.vault.addRequest(kind: .sar, received: CivilDate(Date()).description, reference: "REF-2", by: .unproven("test"))
+        let request = try await t.vault.addRequest(kind: .sar, received: CivilDate(Date()), reference: "REF-2", by: .unproven("test"))
         await Self.expectRefused("extension reason") {
             _ = try await t.vault.extendRequest(request.id!, reason: "complex\u{2066} request", by: .unproven("test"))
         }

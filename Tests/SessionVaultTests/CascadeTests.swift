@@ -49,7 +49,7 @@ struct CascadeTests {
         #expect(copyRecord.asOf == "2026-04-10")
         #expect(try await s.t.vault.catalog.wrapRoles(of: s.copy).isEmpty)
         #expect(try await s.t.vault.store.list(prefix: "chunks/").isEmpty, "no chunk of either is left")
-        await #expect(throws: VaultError.self) { try await s.t.read(s.copy) }
+        await expectVaultError(.notLive) { try await s.t.read(s.copy) }
         #expect(try await s.t.vault.fsck(repair: false, by: .unproven("test")).findings.isEmpty)
     }
 
@@ -82,7 +82,7 @@ struct CascadeTests {
         // A copy must be of a live recording of its own session.
         try await t.vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: "4010232137", scopes: ["care"]), vaultPassphrase: t.passphrase, by: .unproven("test"))
         var other = BufferChunkReader(bytes: [1])
-        await #expect(throws: VaultError.self) {
+        await expectVaultError(.invalidArgument) {
             _ = try await t.vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "care", source: source.id, actor: "test"), from: &other)
         }
     }

@@ -24,7 +24,7 @@ struct ConsentOverTimeTests {
         clock.set("2026-03-01")
         _ = try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-31", "the withdrawal's grace")
-        await #expect(throws: VaultError.self) { _ = try await t.read(id, as: "trainer") }
+        await expectVaultError(.noWrap) { _ = try await t.read(id, as: "trainer") }
 
         clock.set("2026-03-05")
         let again = ConsentRequest(session: "S1", patientIdentifier: "9434765919", scopes: ["training"], evidence: "form 12b")
@@ -83,14 +83,14 @@ struct ConsentOverTimeTests {
         #expect(entry?.draft.actor == "officer:rita")
 
         // Not renewable: a scope without active consent, a date before the consent it renews, a future date.
-        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["research"], evidence: nil, by: .unproven("test")) }
+        await expectVaultError(.noActiveScope) { try await t.vault.renewConsent(session: "S1", scopes: ["research"], evidence: nil, by: .unproven("test")) }
         do {
             try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2028-11-30", by: .unproven("test"))
             Issue.record("a renewal dated before the consent it renews was accepted")
         } catch {
             #expect(error.description.contains("before the consent it renews"), "\(error)")
         }
-        await #expect(throws: VaultError.self) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", by: .unproven("test")) }
+        await expectVaultError(.invalidArgument) { try await t.vault.renewConsent(session: "S1", scopes: ["training"], evidence: nil, givenOn: "2029-01-01", by: .unproven("test")) }
         #expect(try await t.vault.consentHistory(session: "S1").filter { $0.scope == "training" }.count == 2, "nothing refused changed anything")
     }
 
@@ -116,7 +116,7 @@ struct ConsentOverTimeTests {
         #expect(!report.findings.contains { $0.kind == "due-date" }, "\(report.findings)")
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         // The catalog holds the line even against a due date computed without the extension.
-        try await t.vault.catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: "2029-01-10", disposition: "review", rule: "stale")],
+        try await t.vault.catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: "2029-01-10", disposition: .review, rule: "stale")],
                                                  patient: nil, audit: AuditDraft(actor: "test", recordedAction: "test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2030-06-01")
         let extensions = try await t.vault.catalog.retentionExtensions(of: id)

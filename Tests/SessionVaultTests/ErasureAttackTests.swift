@@ -114,7 +114,7 @@ struct ErasureAttackTests {
         #expect(await Self.dataKey(from: clinicianWrap, keyPair: try #require(clinician.keys.values.first), treeFile: layout.erasureTreeFile,
                                    rootFile: layout.erasureRootFile) != nil)
         #expect(try await t.read(id) == pseudoRandomBytes(3 * TestVault.chunkSize))
-        await #expect(throws: VaultError.self) { _ = try await t.read(id, as: "trainer") }
+        await expectVaultError(.noWrap) { _ = try await t.read(id, as: "trainer") }
     }
 
     @Test func aSweptRecordingsWrapsOpenFromNoBackup() async throws {

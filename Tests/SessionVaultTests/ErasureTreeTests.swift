@@ -35,7 +35,7 @@ struct ErasureTreeTests {
         try await f.tree.erase([3, 17])
         for (leaf, key) in leaves {
             if leaf == 3 || leaf == 17 {
-                await #expect(throws: VaultError.self) { _ = try await f.tree.leafKey(leaf) }
+                await expectVaultError(.crypto) { _ = try await f.tree.leafKey(leaf) }
             } else {
                 #expect(Self.same(try await f.tree.leafKey(leaf), key), "leaf \(leaf) changed")
             }
@@ -78,7 +78,7 @@ struct ErasureTreeTests {
         defer { f.remove() }
         _ = try await f.tree.allocateLeaves(1)
         try FileManager.default.removeItem(atPath: f.rootPath)
-        await #expect(throws: VaultError.self) { _ = try await ErasureTree.open(store: f.tree.store, rootPath: f.rootPath, clock: { Date() }) }
+        await expectVaultError(.keyring) { _ = try await ErasureTree.open(store: f.tree.store, rootPath: f.rootPath, clock: { Date() }) }
     }
 
     /// A node store lost or restored empty (a catalog database restored without its erasure tables)

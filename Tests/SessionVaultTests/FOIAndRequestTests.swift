@@ -53,6 +53,6 @@ struct FOIAndRequestTests {
         #expect(try await t.vault.addRequest(kind: .foi, received: "2025-12-15", by: .unproven("test")).dueOn == "2026-01-15")
         let overdue = try await t.vault.overdueRequests()
         #expect(overdue.count == 4)
-        await #expect(throws: VaultError.self) { try await t.vault.addRequest(kind: .foi, received: "2027-01-01", by: .unproven("test")) }
+        await expectVaultError(.invalidArgument) { try await t.vault.addRequest(kind: .foi, received: "2027-01-01", by: .unproven("test")) }
     }
 }

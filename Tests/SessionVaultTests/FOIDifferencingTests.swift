@@ -17,7 +17,7 @@ struct FOIDifferencingTests {
         func consent(_ scopes: [String], on day: String) async throws {
             n += 1
             clock.set(day)  // recorded the day it was given (FOI counts by the day recorded)
-            try await t.vault.recordConsent(ConsentRequest(session: "S\(n)", patientIdentifier: "P\(n)", scopes: scopes, givenOn: day),
+            try await t.vault.recordConsent(ConsentRequest(session: "S\(n)", patientIdentifier: "P\(n)", scopes: scopes, givenOn: CivilDate(day)!),
                                             vaultPassphrase: t.passphrase, by: .unproven("test"))
         }
         // March 2026: ten patients consent to care and research early in the month; the target
@@ -79,10 +79,7 @@ struct FOIDifferencingTests {
         for (from, to) in Self.windows {
             let exact = ReportingPeriod.exactly(from: CivilDate(from)!, to: CivilDate(to)!)
             if exact == nil {
-                await #expect(throws: VaultError.self) { try await t.vault.foiReport(from: from, to: to, by: .unproven("test")) }
-                do { _ = try await t.vault.foiReport(from: from, to: to, by: .unproven("test")) } catch {
-                    #expect(error.code == .invalidReportingPeriod, "\(from)..\(to): \(error)")
-                }
+                await expectVaultError(.invalidReportingPeriod, "\(from)..\(to)") { try await t.vault.foiReport(from: from, to: to, by: .unproven("test")) }
             } else {
                 reports.append(try await t.vault.foiReport(period: exact!, control: control, by: .unproven("test")))
             }

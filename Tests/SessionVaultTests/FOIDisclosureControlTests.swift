@@ -24,14 +24,13 @@ struct FOIDisclosureControlTests {
         #expect(try #require(ReportingPeriod("2026/27")).months.count == 12)
     }
 
-    @Test func dayRangesAreAcceptedOnlyOnPeriodBoundaries() throws {
+    @Test func dayRangesAreAcceptedOnlyOnPeriodBoundaries() async throws {
         #expect(try ReportingPeriod.resolve(period: nil, from: "2026-07-01", to: "2026-09-30").description == "2026-Q3")
         #expect(try ReportingPeriod.resolve(period: nil, from: "2026-04-01", to: "2027-03-31").description == "2026/27")
         #expect(try ReportingPeriod.resolve(period: nil, from: "2026-02-01", to: "2026-02-28").description == "2026-02")
         for (from, to) in [("2026-03-01", "2026-03-14"), ("2026-03-02", "2026-03-31"), ("2026-01-01", "2026-02-28"), ("2026-03-15", "2026-03-15"),
                            ("2026-13-01", "2026-13-31")] {
-            #expect(throws: VaultError.self) { try ReportingPeriod.resolve(period: nil, from: from, to: to) }
-            do { _ = try ReportingPeriod.resolve(period: nil, from: from, to: to) } catch { #expect(error.code == .invalidReportingPeriod, "\(error)") }
+            await expectVaultError(.invalidReportingPeriod, "\(from)..\(to)") { try ReportingPeriod.resolve(period: nil, from: from, to: to) }
         }
         for (period, from, to) in [(nil, nil, nil), ("2026", "2026-01-01", nil), (nil, "2026-01-01", nil), ("2026-Q5", nil, nil)] as [(String?, String?, String?)] {
             do { _ = try ReportingPeriod.resolve(period: period, from: from, to: to); Issue.record("accepted \(String(describing: period))") }

@@ -18,7 +18,7 @@ struct GovernanceTests {
         _ = try await t.vault.recordPatientEvent(patient: "9434765919", discharged: "2026-05-20", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2046-05-20")
 
-        let attempts: [(lastContact: String?, died: String?, expected: String)] = [
+        let attempts: [(lastContact: CivilDate?, died: CivilDate?, expected: String)] = [
             ("2026-03-01", nil, "could shorten retention"), (nil, "2099-01-01", "after today"), ("2026-05-25", "2026-05-21", "after the death")]
         for (lastContact, died, expected) in attempts {
             let args = (lastContact: lastContact, died: died)

@@ -62,10 +62,10 @@ struct OfficerTests {
         let millis = try #require(Int64(try field(" at ", 20).prefix { $0.isNumber }))
         let signature = try #require(Hex.decode(try field("signature ", 128)))
         let vaultID = t.vault.config.vaultID
-        let message = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn),
+        let message = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn).description,
                                                extendUntil: nil, decidedAtMillis: millis, officer: "officer:rita", reason: record.reason)
         #expect(SigningKeyPair.verify(signature: signature, message: message, publicKey: rita.publicKey))
-        let altered = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn),
+        let altered = Vault.dispositionMessage(vaultID: vaultID, recording: id, approve: true, dueOn: try #require(record.dueOn).description,
                                                extendUntil: nil, decidedAtMillis: millis, officer: "officer:rita", reason: "something else")
         #expect(!SigningKeyPair.verify(signature: signature, message: altered, publicKey: rita.publicKey))
     }
@@ -89,7 +89,7 @@ struct OfficerTests {
         try sql(t, "UPDATE users SET revoked_at_ms = NULL WHERE name = 'rita'")
         let forged = try SigningKeyPair.generate()
         try sql(t, "UPDATE users SET signing_key = ? WHERE name = 'rita'", [.blob(forged.publicKey)])
-        await #expect(throws: VaultError.self) { _ = try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .approveDisposal) }
+        await expectVaultError(.officerRefused) { _ = try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .approveDisposal) }
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
     }
 

@@ -59,7 +59,7 @@ struct OpenedKeyCacheTests {
         _ = try await t.vault.open(id, as: supervisor, actor: "test")
         _ = try await t.vault.open(id, as: supervisor, actor: "test")   // served from the memo
         _ = try await t.vault.withdrawConsent(session: "S1", scope: "supervision", by: .unproven("test"))
-        await #expect(throws: VaultError.self) { _ = try await t.vault.open(id, as: supervisor, actor: "test") }
+        await expectVaultError(.noWrap) { _ = try await t.vault.open(id, as: supervisor, actor: "test") }
         // The clinician's wrap is untouched and still opens.
         #expect(try await t.read(id) == pseudoRandomBytes(5000))
     }

@@ -31,7 +31,7 @@ struct PassphraseStrengthTests {
         defer { try? FileManager.default.removeItem(at: root) }
         for weak in ["x", "short pass", "password1234", "PassWord1234", "aaaaaaaaaaaaaaaa", "123456789012", "SessionVault"] {
             await Self.expectWeak("the vault") {
-                _ = try await Vault.create(at: VaultLayout(root: root), options: .init(kdf: .interactive), passphrase: try Self.secret(weak))
+                _ = try await Vault.create(at: VaultLayout(root: root), options: .init(kdf: .interactive), passphrase: try Self.secret(weak), actor: "test")
             }
         }
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("config.toml").path))

@@ -68,17 +68,17 @@ struct RequestRegisterTests {
         defer { t.remove() }
         let late = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-05", by: .unproven("test")).id)
         #expect(await Self.refusal { try await t.vault.extendRequest(late, reason: "complex", by: .unproven("test")) }
-                == .overdue(day: CivilDate("2026-02-06")!, due: CivilDate("2026-02-05")!))
+                == .overdue(day: CivilDate("2026-02-06"), due: CivilDate("2026-02-05")))
         #expect(await Self.refusal { try await t.vault.pauseRequest(late, reason: .clarification, by: .unproven("test")) }
-                == .overdue(day: CivilDate("2026-02-06")!, due: CivilDate("2026-02-05")!))
+                == .overdue(day: CivilDate("2026-02-06"), due: CivilDate("2026-02-05")))
         // On the deadline day it is not yet overdue.
         #expect(try await t.vault.extendRequest(late, reason: "complex", on: "2026-02-05", by: .unproven("test")).dueOn == CivilDate("2026-04-07"))
 
         let sar = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-01-20", by: .unproven("test")).id)
-        await #expect(throws: VaultError.self) { try await t.vault.extendRequest(sar, reason: "  ", by: .unproven("test")) }
+        await expectVaultError(.invalidArgument) { try await t.vault.extendRequest(sar, reason: "  ", by: .unproven("test")) }
         let extended = try await t.vault.extendRequest(sar, reason: "records held by three services", by: .unproven("test"))
         #expect(extended.dueOn == CivilDate("2026-04-20") && extended.extendedOn == CivilDate("2026-02-06"))
-        #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again", by: .unproven("test")) } == .alreadyExtended(on: CivilDate("2026-02-06")!))
+        #expect(await Self.refusal { try await t.vault.extendRequest(sar, reason: "again", by: .unproven("test")) } == .alreadyExtended(on: CivilDate("2026-02-06")))
         #expect(try await t.vault.requestTimeline(sar).events.map(\.kind) == [.extend])
 
         let foi = try #require(try await t.vault.addRequest(kind: .foi, received: "2026-01-20", by: .unproven("test")).id)
@@ -95,7 +95,7 @@ struct RequestRegisterTests {
         defer { t.remove() }
         let id = try #require(try await t.vault.addRequest(kind: .sar, received: "2026-04-01", by: .unproven("test")).id)
         #expect(await Self.refusal { try await t.vault.closeRequest(id, on: "2026-03-31", by: .unproven("test")) }
-                == .beforeReceipt(day: CivilDate("2026-03-31")!, received: CivilDate("2026-04-01")!))
+                == .beforeReceipt(day: CivilDate("2026-03-31"), received: CivilDate("2026-04-01")))
         do {
             try await t.vault.closeRequest(id, on: "2026-05-02", by: .unproven("test"))
             Issue.record("closed after today")
@@ -105,11 +105,11 @@ struct RequestRegisterTests {
         }
         try await t.vault.pauseRequest(id, reason: .identity, on: "2026-04-02", by: .unproven("test"))
         #expect(await Self.refusal { try await t.vault.resumeRequest(id, on: "2026-04-01", by: .unproven("test")) }
-                == .outOfOrder(day: CivilDate("2026-04-01")!, latest: CivilDate("2026-04-02")!))
+                == .outOfOrder(day: CivilDate("2026-04-01"), latest: CivilDate("2026-04-02")))
         // The requester never sent proof of identity: the request is closed while paused.
         let closed = try await t.vault.closeRequest(id, on: "2026-04-30", by: .unproven("test"))
         #expect(closed.state == .closed && closed.closedOn == CivilDate("2026-04-30"))
-        #expect(await Self.refusal { try await t.vault.resumeRequest(id, by: .unproven("test")) } == .closed(on: CivilDate("2026-04-30")!))
+        #expect(await Self.refusal { try await t.vault.resumeRequest(id, by: .unproven("test")) } == .closed(on: CivilDate("2026-04-30")))
         let audit = try await t.vault.catalog.auditEntries(matching: AuditFilter(targets: ["request:\(id)"]))
         #expect(audit.last?.draft.detail == "answered 2026-04-30; closed while paused for identity since 2026-04-02")
         do {

@@ -37,7 +37,7 @@ struct RetentionSweepTests {
         #expect(records.first?.dueOn == "2026-04-10")
         #expect(records.first?.digestRoot.count == 64)
         #expect(try await t.vault.catalog.wrapRoles(of: summary.id).isEmpty)
-        await #expect(throws: VaultError.self) { try await t.read(summary.id, as: "supervisor") }
+        await expectVaultError(.notLive) { try await t.read(summary.id, as: "supervisor") }
     }
 
     @Test func holdsBeatEverythingUntilReleased() async throws {
@@ -45,7 +45,7 @@ struct RetentionSweepTests {
         defer { t.remove() }
         let a = try await t.ingest([1], retentionClass: "supervision").id
         let b = try await t.ingest([2], retentionClass: "supervision").id
-        await #expect(throws: VaultError.self) { try await t.ingest([3], retentionClass: "training") }
+        await expectVaultError(.noActiveScope) { try await t.ingest([3], retentionClass: "training") }
         let recordingHold = try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1", by: .unproven("test"))
         let patientHold = try await t.vault.placeHold(recording: nil, patient: "9434765919", vaultPassphrase: t.passphrase, reason: "inquiry", caseRef: "I-9", by: .unproven("test"))
         clock.set("2030-01-01")
@@ -58,7 +58,7 @@ struct RetentionSweepTests {
         #expect(try await state(t, a) == .live)
         try await t.vault.releaseHold(recordingHold, by: .unproven("test"))
         #expect(try await t.vault.sweep(actor: "test").destroyed == 1)
-        await #expect(throws: VaultError.self) {
+        await expectVaultError(.notLive) {
             try await t.vault.placeHold(recording: a, patient: nil, vaultPassphrase: nil, reason: "late", caseRef: "X", by: .unproven("test"))
         }
     }
@@ -91,7 +91,7 @@ struct RetentionSweepTests {
         let summary = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", actor: "test"), from: &reader)
         #expect(summary.wrappedFor == ["clinician", "records-officer"], "no wrap for the role whose consent was withdrawn mid-upload")
         #expect(try await vault.catalog.wrapRoles(of: summary.id) == ["clinician", "records-officer"])
-        await #expect(throws: VaultError.self) { try await t.read(summary.id, as: "trainer") }
+        await expectVaultError(.noWrap) { try await t.read(summary.id, as: "trainer") }
         #expect(try await t.read(summary.id, as: "clinician") == bytes)
 
         // A training recording whose only justifying scope is withdrawn mid-upload is refused, and nothing stays.
@@ -100,7 +100,7 @@ struct RetentionSweepTests {
         var second = InterruptedReader(inner: BufferChunkReader(bytes: bytes), during: {
             _ = try await vault.withdrawConsent(session: "S2", scope: "training", by: .unproven("test"))
         })
-        await #expect(throws: VaultError.self) {
+        await expectVaultError(.noActiveScope) {
             _ = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-a", retentionClass: "training", actor: "test"), from: &second)
         }
         #expect(try await vault.catalog.recordings(RecordingFilter(session: "S2")).isEmpty)
@@ -119,11 +119,11 @@ struct RetentionSweepTests {
         #expect(summary.wrapsRevoked == 1)
         #expect(summary.remainingScopes == ["care"])
         #expect(try await t.vault.catalog.wrapRoles(of: id) == ["clinician", "records-officer"])
-        await #expect(throws: VaultError.self) { try await t.read(id, as: "trainer") }
+        await expectVaultError(.noWrap) { try await t.read(id, as: "trainer") }
         #expect(try await t.read(id, as: "clinician") == [1, 2, 3])
         // The training class shortens on withdrawal: due after the 30-day grace.
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2026-03-03")
-        await #expect(throws: VaultError.self) { try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test")) }
+        await expectVaultError(.noActiveScope) { try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test")) }
     }
 
     @Test func withdrawingTheLastScopeOfACareRecordingKeepsItForTheRecord() async throws {
@@ -202,7 +202,7 @@ struct RetentionSweepTests {
         clock.set("2027-01-01")
         #expect(try await sweeperVault.sweep(actor: "test").destroyed == 1)
         #expect(try await state(t, due) == .destroyed)
-        await #expect(throws: VaultError.self) { try await sweeperVault.unlockRole("clinician", passphrase: t.passphrase) }
+        await expectVaultError(.keyring) { try await sweeperVault.unlockRole("clinician", passphrase: t.passphrase) }
         try FileManager.default.moveItem(at: hidden, to: keyring)
         #expect(try await t.read(other) == [2])
     }

@@ -59,7 +59,7 @@ struct ScheduleInterlockTests {
         // As a vault made before the check existed.
         let db = try SQLiteConnection(path: t.catalogPath)
         try db.run("DELETE FROM vault_meta WHERE key = ?", [.text(Vault.scheduleDigestKey)])
-        await #expect(throws: VaultError.self) { _ = try await t.vault.sweep(actor: "test") }
+        await expectVaultError(.scheduleChanged) { _ = try await t.vault.sweep(actor: "test") }
         _ = try await t.vault.fsck(repair: true, by: .unproven("test"))
         #expect(try await t.vault.sweep(actor: "test").destroyed == 0)
     }

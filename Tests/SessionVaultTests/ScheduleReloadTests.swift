@@ -14,7 +14,7 @@ struct ScheduleReloadTests {
         defer { t.remove() }
         let url = t.vault.retentionScheduleURL
         let original = try String(contentsOf: url, encoding: .utf8)
-        #expect(throws: (any Error).self) { try t.vault.retentionPlanner().requireClass("pilot-study") }
+        await expectVaultError(.invalidArgument) { try t.vault.retentionPlanner().requireClass("pilot-study") }
 
         // A new class, written in place: picked up without reopening the vault.
         let edited = original + """
@@ -33,15 +33,15 @@ struct ScheduleReloadTests {
 
         // A broken edit: an error naming the file, for every use, until the file is mended.
         try (edited + "\n[class.broken\n").write(to: url, atomically: false, encoding: .utf8)
-        #expect(throws: VaultError.self) { try t.vault.retentionPlanner() }
-        await #expect(throws: VaultError.self) { _ = try await t.ingest(pseudoRandomBytes(100), retentionClass: "pilot-study") }
-        #expect(throws: VaultError.self) { try t.vault.retentionPlanner() }
+        await expectVaultError(.config) { try t.vault.retentionPlanner() }
+        await expectVaultError(.config) { _ = try await t.ingest(pseudoRandomBytes(100), retentionClass: "pilot-study") }
+        await expectVaultError(.config) { try t.vault.retentionPlanner() }
 
         // Mended by replacing the file (a rename, as an editor or a deployment does).
         let staged = url.deletingLastPathComponent().appendingPathComponent("schedule.new")
         try original.write(to: staged, atomically: false, encoding: .utf8)
         #expect(rename(staged.path, url.path) == 0)
-        #expect(throws: (any Error).self) { try t.vault.retentionPlanner().requireClass("pilot-study") }
+        await expectVaultError(.invalidArgument) { try t.vault.retentionPlanner().requireClass("pilot-study") }
         try t.vault.retentionPlanner().requireClass("care")
     }
 

@@ -191,7 +191,7 @@ struct SubjectAccessReviewTests {
 /// The Art. 15 supplementary information is configurable, key by key, in `config.toml`.
 @Suite("Subject-access notice configuration")
 struct SubjectAccessNoticeConfigTests {
-    @Test func eachKeyReplacesOneParagraphAndUnknownKeysAreRefused() throws {
+    @Test func eachKeyReplacesOneParagraphAndUnknownKeysAreRefused() async throws {
         var config = VaultConfig.makeDefault(vaultID: "v")
         #expect(config.subjectAccess.complaints.contains("ico.org.uk") && config.subjectAccess.complaints.contains("0303 123 1113"))
         config.subjectAccess.controller = "Northshire MH Trust; DPO: dpo@example.nhs.uk\nline two"
@@ -199,6 +199,6 @@ struct SubjectAccessNoticeConfigTests {
         #expect(parsed.subjectAccess == config.subjectAccess)
         #expect(parsed.subjectAccess.retention == SubjectAccessNotice.nhsMentalHealthDefault.retention)
         let bad = config.tomlText().replacingOccurrences(of: "[subject_access]", with: "[subject_access]\nfee = \"none\"")
-        #expect(throws: VaultError.self) { try VaultConfig.parse(bad, path: "config.toml") }
+        await expectVaultError(.config) { try VaultConfig.parse(bad, path: "config.toml") }
     }
 }

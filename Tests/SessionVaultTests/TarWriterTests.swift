@@ -157,7 +157,7 @@ import VaultCrypto
     @Test(arguments: ["", "/etc/passwd", "../escape", "a/../../b", "a//b", "dir/", "./a", "a\u{0}b"])
     func unsafeNamesAreRefused(name: String) async throws {
         var tar = TarWriter(output: TarCollectingSink())
-        await #expect(throws: TarWriterError.self) { try await tar.beginFile(name: name, size: 0, mtime: Self.mtime) }
+        await #expect { try await tar.beginFile(name: name, size: 0, mtime: Self.mtime) } throws: { if case .invalidName? = $0 as? TarWriterError { true } else { false } }
         #expect(tar.output.bytes.isEmpty)
         #expect(tar.entryCount == 0)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SessionVault
 import VaultCrypto
+import Testing
 import VaultIndex
 
 /// A fresh vault in a temporary directory, with roles and a consented session, for tests.
@@ -18,7 +19,7 @@ struct TestVault {
         let vault = try await Vault.create(at: VaultLayout(root: root),
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text), catalog: catalog),
-                                           passphrase: passphrase, clock: clock)
+                                           passphrase: passphrase, actor: "test", clock: clock)
         for role in roles { try await vault.addRole(role, passphrase: passphrase, by: .unproven("test")) }
         if !scopes.isEmpty {
             try await vault.recordConsent(ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes), vaultPassphrase: passphrase, by: .unproven("test"))
@@ -114,5 +115,23 @@ func pseudoRandomBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
     return (0..<count).map { _ in
         state = state &* 6364136223846793005 &+ 1442695040888963407
         return UInt8(truncatingIfNeeded: state >> 33)
+    }
+}
+
+/// Expects `body` to throw a ``VaultError`` with `code`, and records an issue naming what happened
+/// instead: nothing thrown, another code (with its message and cause) or another type of error.
+/// A check of the type alone would accept any failure at all.
+func expectVaultError(_ code: VaultError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+                      _ body: () async throws -> Void) async {
+    let note = comment.map { " (\($0))" } ?? ""
+    do {
+        try await body()
+        Issue.record("expected VaultError .\(code)\(note), nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as VaultError {
+        guard error.code != code else { return }
+        Issue.record("expected VaultError .\(code)\(note), got .\(error.code): \(error)\(error.cause.map { " (cause: \($0))" } ?? "")",
+                     sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected VaultError .\(code)\(note), got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
     }
 }

@@ -68,7 +68,7 @@ struct AccessReviewConformanceTests {
             var unknown = stored
             unknown.items.append(AccessReviewItem(key: "elsewhere", kind: .destructionRecords, decision: .include))
             unknown.releasedBy = "officer:rita"
-            await #expect(throws: CatalogError.self) { try await catalog.updateAccessReview(unknown, expectedRevision: 1, audit: C.audit) }
+            await #expect(throws: CatalogError.notFound(what: "item of subject-access review \(id)", id: "elsewhere")) { try await catalog.updateAccessReview(unknown, expectedRevision: 1, audit: C.audit) }
             #expect(try await catalog.accessReview(id) == stored)
             var missing = stored
             missing.id = id + 1000

@@ -13,7 +13,7 @@ struct CatalogConformanceTests {
 
     static func live(_ id: RecordingID, session: String = "s1", patient: String = "p1", chunks: Int = 3) -> RecordingRecord {
         RecordingRecord(id: id, state: .live, session: session, patient: patient, clinician: "dr-a", retentionClass: "care",
-                        mediaType: "video/webm", byteCount: 10, chunkSize: 4, chunkCount: chunks, algorithm: 1, manifest: [1, 2],
+                        mediaType: "video/webm", byteCount: 10, chunkSize: 4, chunkCount: chunks, algorithm: .aes256gcm, manifest: [1, 2],
                         manifestTag: [3, 4], createdAt: Date(), capturedOn: "2026-01-02", dueOn: "2046-01-02")
     }
 
@@ -53,9 +53,9 @@ struct CatalogConformanceTests {
     func committingTwiceOrWithoutStagingFails(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
             let id = RecordingID.random()
-            await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
+            await #expect(throws: CatalogError.notFound(what: "staging recording", id: id.description)) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
             try await Self.commit(catalog, id)
-            await #expect(throws: CatalogError.self) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
+            await #expect(throws: CatalogError.invalidState(recording: id.description, expected: "staging", found: "live")) { try await catalog.commitRecording(Self.live(id), chunks: [], wraps: [], audit: Self.audit) }
         }
     }
 
@@ -65,9 +65,9 @@ struct CatalogConformanceTests {
             let id = RecordingID.random()
             try await catalog.beginStaging(Self.staging(id))
             let duplicate = [ChunkRecord(index: 0, sealedSize: 1, digest: [1]), ChunkRecord(index: 0, sealedSize: 1, digest: [1])]
-            await #expect(throws: CatalogError.self) {
+            await #expect {
                 try await catalog.commitRecording(Self.live(id), chunks: duplicate, wraps: [], audit: Self.audit)
-            }
+            } throws: { if case .constraint? = $0 as? CatalogError { true } else { false } }
             #expect(try await catalog.recording(id) == nil)
             #expect(try await catalog.chunks(of: id, in: 0..<10).isEmpty)
             #expect(try await catalog.stagingRecords().map(\.id) == [id])
@@ -120,7 +120,7 @@ struct CatalogConformanceTests {
             try await Self.commit(catalog, committed)
             try await catalog.discardStaging(staged, audit: Self.audit)
             #expect(try await catalog.knownRecordings(among: [staged, committed]) == [committed])
-            await #expect(throws: CatalogError.self) { try await catalog.discardStaging(committed, audit: Self.audit) }
+            await #expect(throws: CatalogError.notFound(what: "staging recording", id: committed.description)) { try await catalog.discardStaging(committed, audit: Self.audit) }
         }
     }
 
@@ -150,11 +150,11 @@ struct CatalogConformanceTests {
             try await catalog.upsertPatient(PatientRecord(pseudonym: "p2", identifierSealed: [2]))
             let care = ConsentRecord(session: "s1", patient: "p1", scope: "care", evidenceSealed: nil, givenOn: "2026-01-01", recordedAt: Date())
             try await catalog.recordConsents([care], audit: Self.audit)
-            await #expect(throws: CatalogError.self) { try await catalog.recordConsents([care], audit: Self.audit) }
+            await #expect(throws: CatalogError.alreadyExists(what: "active consent scope 'care' for session", id: "s1")) { try await catalog.recordConsents([care], audit: Self.audit) }
             var other = care
             other.patient = "p2"
             other.scope = "training"
-            await #expect(throws: CatalogError.self) { try await catalog.recordConsents([other], audit: Self.audit) }
+            await #expect(throws: CatalogError.invalidState(recording: "session s1", expected: "consent for the session's own patient", found: "consent for a different patient")) { try await catalog.recordConsents([other], audit: Self.audit) }
             #expect(try await catalog.consents(session: "s1").map(\.scope) == ["care"])
         }
     }
@@ -177,7 +177,7 @@ struct CatalogConformanceTests {
                 + [WrapRecord(recording: live, role: "clinician", keyID: "k", wrapped: [6])]
             let added = try await catalog.changeConsent(ConsentChange(
                 added: [renewal], renewedOn: "2026-06-01", wraps: wraps,
-                dueUpdates: [DueDateUpdate(recording: live, dueOn: "2029-06-01", disposition: "review", rule: "3y after consent")],
+                dueUpdates: [DueDateUpdate(recording: live, dueOn: "2029-06-01", disposition: .review, rule: "3y after consent")],
                 audit: AuditDraft(actor: "t", recordedAction: "consent.renew")))
             #expect(added == 1, "only the live recording's missing wrap")
             #expect(try await catalog.wrapRoles(of: live) == ["clinician", "trainer"])
@@ -213,8 +213,8 @@ struct CatalogConformanceTests {
         try await backend.withCatalog { catalog in
             let id = RecordingID.random()
             try await Self.commit(catalog, id)
-            func due(_ day: String?) async throws {
-                try await catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: day, disposition: "review", rule: "r")], patient: nil, audit: Self.audit)
+            func due(_ day: CivilDate?) async throws {
+                try await catalog.updateDueDates([DueDateUpdate(recording: id, dueOn: day, disposition: .review, rule: "r")], patient: nil, audit: Self.audit)
             }
             try await due("2026-01-05")
             #expect(try await catalog.queueReviews(on: "2026-02-01", at: Date(), limit: 10) == 1)

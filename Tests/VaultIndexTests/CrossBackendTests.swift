@@ -26,7 +26,7 @@ struct CrossBackendTests {
         await attempt("role again") { try await catalog.addRole(RoleRecord(name: "clinician", publicKey: [], keyID: "k", createdAt: at), audit: audit) }
         note("roles", try await catalog.roles())
         for (n, patient) in ["p-b", "p-a", "P-c"].enumerated() {
-            try await catalog.upsertPatient(PatientRecord(pseudonym: patient, identifierSealed: [UInt8(n)], lastContact: "2020-0\(n + 1)-01"))
+            try await catalog.upsertPatient(PatientRecord(pseudonym: patient, identifierSealed: [UInt8(n)], lastContact: CivilDate("2020-0\(n + 1)-01")!))
         }
         note("patient", try await catalog.patient("p-a") as Any)
         try await catalog.recordConsents([
@@ -43,8 +43,8 @@ struct CrossBackendTests {
                                                             recordedAt: at)], audit: audit)
         }
         let patients = ["p-a", "p-b", "P-c", "p-a", "p-b", "p-a"]
-        let dues: [String?] = ["2021-01-01", "2021-01-01", "2020-06-01", nil, "2030-01-01", "2020-06-01"]
-        let dispositions: [String?] = [nil, "review", "destroy", nil, "review", "review"]
+        let dues: [CivilDate?] = ["2021-01-01", "2021-01-01", "2020-06-01", nil, "2030-01-01", "2020-06-01"]
+        let dispositions: [Disposition?] = [nil, .review, .destroy, nil, .review, .review]
         for n in 1...6 {
             let id = id(UInt8(n * 17))
             try await catalog.beginStaging(StagingRecord(id: id, session: "s\(n % 2 + 1)", clinician: n % 2 == 0 ? "dr-B" : "dr-a",
@@ -55,8 +55,8 @@ struct CrossBackendTests {
             let id = id(UInt8(n * 17))
             let record = RecordingRecord(id: id, state: .live, session: "s\(n % 2 + 1)", patient: patients[n - 1], clinician: n % 2 == 0 ? "dr-B" : "dr-a",
                                          retentionClass: n < 4 ? "adult" : "Child", mediaType: "audio/ogg", byteCount: Int64(n * 1000),
-                                         chunkSize: 65536, chunkCount: 2, algorithm: 1, manifest: [UInt8(n), 0, 255], manifestTag: [9, 9],
-                                         createdAt: at + Double(86_400 * 40 * n), capturedOn: "2020-0\(n)-02", dueOn: dues[n - 1],
+                                         chunkSize: 65536, chunkCount: 2, algorithm: .aes256gcm, manifest: [UInt8(n), 0, 255], manifestTag: [9, 9],
+                                         createdAt: at + Double(86_400 * 40 * n), capturedOn: CivilDate("2020-0\(n)-02")!, dueOn: dues[n - 1],
                                          disposition: dispositions[n - 1], retentionRule: "rule \(n)", sourceID: n == 5 ? Self.id(17) : nil)
             try await catalog.commitRecording(record, chunks: [ChunkRecord(index: 0, sealedSize: 10, digest: [1]), ChunkRecord(index: 1, sealedSize: 5, digest: [2])],
                                               wraps: [WrapRecord(recording: id, role: "clinician", keyID: "k1", wrapped: [UInt8(n)]),
@@ -65,7 +65,7 @@ struct CrossBackendTests {
         }
         await attempt("commit twice") { try await catalog.commitRecording(RecordingRecord(
             id: id(17), state: .live, session: "s", patient: "p", clinician: "c", retentionClass: "adult", mediaType: "", byteCount: 0,
-            chunkSize: 0, chunkCount: 0, algorithm: 0, manifest: [], manifestTag: [], createdAt: at, capturedOn: ""), chunks: [], wraps: [], audit: audit) }
+            chunkSize: 0, chunkCount: 0, algorithm: .xchacha20poly1305, manifest: [], manifestTag: [], createdAt: at, capturedOn: "2020-01-01"), chunks: [], wraps: [], audit: audit) }
         try await catalog.discardStaging(id(102), audit: audit)
         await attempt("discard live") { try await catalog.discardStaging(id(17), audit: audit) }
         note("all", try await catalog.recordings(RecordingFilter(states: Set(RecordingState.allCases))))
@@ -84,7 +84,7 @@ struct CrossBackendTests {
                                                          WrapRecord(recording: id(200), role: "Supervisor", keyID: "k2", wrapped: [42])]))
         note("withdrawn", try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2020-02-01", recordedAt: at + 5,
                                                             revokeRoles: ["Supervisor"], dueUpdates: [DueDateUpdate(recording: id(85), dueOn: "2020-07-01",
-                                                            disposition: "destroy", rule: "withdrawn")], audit: audit)
+                                                            disposition: .destroy, rule: "withdrawn")], audit: audit)
             .map { "\($0.recording) \($0.role)" }.sorted())
         note("consents", try await catalog.consents(session: "s1"))
         try await catalog.updateDueDates([DueDateUpdate(recording: id(68), dueOn: "2020-08-01", disposition: nil, rule: "r")],
@@ -117,7 +117,7 @@ struct CrossBackendTests {
         note("without wraps", try await catalog.liveRecordingsWithoutWraps(limit: 10))
         note("wraps not live", try await catalog.wrapsOfRecordingsNotLive(limit: 10))
         note("repair", try await catalog.deleteWrapsOfRecordingsNotLive(audit: audit))
-        try await catalog.setMediaFacts(id(68), json: "{\"a\":1}")
+        try await catalog.setMediaFacts(id(68), MediaFacts(container: "webm", durationSeconds: 1.5))
         let request = try await catalog.addRequest(RequestRecord(kind: .foi, receivedOn: "2020-05-05", dueOn: "2020-06-02", reference: "F1"), audit: audit)
         _ = try await catalog.addRequest(RequestRecord(kind: .sar, receivedOn: "2020-05-06", dueOn: "2020-06-01"), audit: audit)
         var paused = try #require(try await catalog.request(request))

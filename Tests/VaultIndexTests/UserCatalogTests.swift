@@ -34,9 +34,9 @@ struct UserCatalogTests {
             await #expect(throws: CatalogError.alreadyExists(what: "user", id: "alice")) {
                 try await catalog.addUser(Self.user("alice", hash: 3), audit: Self.audit("user.add", "alice"))
             }
-            await #expect(throws: CatalogError.self) {
+            await #expect {
                 try await catalog.addUser(Self.user("bob", hash: 1), audit: Self.audit("user.add", "bob"))
-            }
+            } throws: { if case .constraint? = $0 as? CatalogError { true } else { false } }
             #expect(try await catalog.users().map(\.name) == ["alice"])
         }
     }

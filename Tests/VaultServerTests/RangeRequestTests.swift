@@ -53,7 +53,7 @@ struct RangeRequestTests {
     @Test func listenAddressesParseWithIPv6Brackets() throws {
         #expect(try ServerConfiguration.parseListen("127.0.0.1:8080") == ("127.0.0.1", 8080))
         #expect(try ServerConfiguration.parseListen("[::1]:0") == ("::1", 0))
-        #expect(throws: ServerError.self) { try ServerConfiguration.parseListen("localhost") }
-        #expect(throws: ServerError.self) { try ServerConfiguration.parseListen("127.0.0.1:99999") }
+        #expect(throws: ServerError.invalidListenAddress("localhost")) { try ServerConfiguration.parseListen("localhost") }
+        #expect(throws: ServerError.invalidListenAddress("127.0.0.1:99999")) { try ServerConfiguration.parseListen("127.0.0.1:99999") }
     }
 }

@@ -82,8 +82,8 @@ struct S3TLSTests {
             try S3Configuration.parse(url("&ca=\(ca.serverKey)"), environment: credentials)
         }
         let plain = try #require(values["SESSIONVAULT_TEST_S3_ENDPOINT"])
-        #expect(throws: BlobStoreError.self) {
+        #expect {
             try S3Configuration.parse("s3://\(bucket)?endpoint=\(plain)&ca=\(ca.caCertificate)", environment: credentials)
-        }
+        } throws: { if case .invalidConfiguration? = $0 as? BlobStoreError { true } else { false } }
     }
 }

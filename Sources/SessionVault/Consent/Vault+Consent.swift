@@ -12,12 +12,12 @@ public struct ConsentRequest: Sendable {
     public var scopes: [String]
     /// Where the consent is evidenced (form reference, note of oral consent).
     public var evidence: String?
-    /// The date consent was given (`YYYY-MM-DD`); today if nil.
-    public var givenOn: String?
+    /// The date consent was given; today if nil.
+    public var givenOn: CivilDate?
     /// Other people took part (group or family session): copies need redaction review before release.
     public var otherParticipants: Bool
 
-    public init(session: String, patientIdentifier: String, scopes: [String], evidence: String? = nil, givenOn: String? = nil,
+    public init(session: String, patientIdentifier: String, scopes: [String], evidence: String? = nil, givenOn: CivilDate? = nil,
                 otherParticipants: Bool = false) {
         self.session = session
         self.patientIdentifier = patientIdentifier
@@ -97,7 +97,7 @@ extension Vault {
     /// The renewed consent is kept as history (superseded on that day); due dates are recomputed in
     /// the same transaction. Needs no passphrase: the evidence is sealed to the records officer.
     @discardableResult
-    public func renewConsent(session: String, scopes: [String], evidence: String?, givenOn: String? = nil,
+    public func renewConsent(session: String, scopes: [String], evidence: String?, givenOn: CivilDate? = nil,
                              by authority: Authority) async throws(VaultError) -> [ConsentRecord] {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .consent)
@@ -111,7 +111,7 @@ extension Vault {
                 guard let active = existing.first(where: { $0.isActive && $0.scope == scope }) else {
                     throw VaultError.noActiveScope(session: session, scope: scope)
                 }
-                guard let previous = CivilDate(active.givenOn), let renewal = CivilDate(day), renewal >= previous else {
+                guard day >= active.givenOn else {
                     throw VaultError.invalidArgument("renewal date \(day) is before the consent it renews (scope '\(scope)', given \(active.givenOn))")
                 }
                 renewed.append(active)
@@ -147,11 +147,10 @@ extension Vault {
     }
 
     /// The day consent was given: the one given, which may not be after today, or today.
-    func consentDate(_ text: String?) throws -> String {
-        guard let text else { return today() }
-        guard let date = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
-        guard date <= CivilDate(clock()) else { throw VaultError.invalidArgument("consent date \(text) is in the future") }
-        return text
+    func consentDate(_ date: CivilDate?) throws -> CivilDate {
+        guard let date else { return CivilDate(clock()) }
+        guard date <= CivilDate(clock()) else { throw VaultError.invalidArgument("consent date \(date) is in the future") }
+        return date
     }
 
     /// What a consent change does to the session's stored recordings: wraps for the roles it newly

@@ -30,25 +30,17 @@ public struct RequestStatus: Sendable, Hashable, Codable {
     public var extendedOn: CivilDate?
     public var closedOn: CivilDate?
 
-    /// The status of `record` on `today`; a stored date that is not one is a corrupt row.
-    init(_ record: RequestRecord, today: CivilDate) throws(VaultError) {
-        let id = record.id ?? 0
-        func day(_ text: String?, _ column: String) throws(VaultError) -> CivilDate? {
-            guard let text else { return nil }
-            guard let day = CivilDate(text) else {
-                throw .catalogFailed(.corruptRow(table: "requests", id: String(id), reason: "\(column) is not a date"))
-            }
-            return day
-        }
-        self.id = id
+    /// The status of `record` on `today`.
+    init(_ record: RequestRecord, today: CivilDate) {
+        id = record.id ?? 0
         kind = record.kind
         reference = record.reference
-        receivedOn = try day(record.receivedOn, "received_on")!
-        dueOn = try day(record.dueOn, "due_on")!
-        pausedOn = try day(record.pausedOn, "paused_on")
+        receivedOn = record.receivedOn
+        dueOn = record.dueOn
+        pausedOn = record.pausedOn
         pauseReason = record.pauseReason.flatMap(RequestClock.StopReason.init(rawValue:))
-        extendedOn = try day(record.extendedOn, "extended_on")
-        closedOn = try day(record.closedOn, "closed_on")
+        extendedOn = record.extendedOn
+        closedOn = record.closedOn
         if closedOn != nil {
             state = .closed
         } else if pausedOn != nil {

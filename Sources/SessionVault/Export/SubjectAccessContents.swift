@@ -72,7 +72,7 @@ struct SubjectAccessContents {
             }
         }
         for item in items where item.kind == .recording && then[item.key] == nil {
-            changes.append("recording \(item.key) (session \(item.session ?? "?"), \(item.capturedOn ?? "?")) was added since the draft")
+            changes.append("recording \(item.key) (session \(item.session ?? "?"), \(item.capturedOn?.description ?? "?")) was added since the draft")
         }
         return changes
     }

@@ -99,7 +99,7 @@ extension Vault {
     /// to cause serious harm to the physical or mental health of the patient or anyone else: no
     /// serious harm (`withhold` empty), or serious harm from the items in `withhold`, which are then
     /// withheld. Once per review: a changed opinion means a new review.
-    public func recordHarmOpinion(review id: Int64, professional: String, professionalRole: String, givenOn: String? = nil, withhold: [String] = [],
+    public func recordHarmOpinion(review id: Int64, professional: String, professionalRole: String, givenOn: CivilDate? = nil, withhold: [String] = [],
                                   reason: String?, by officer: Officer) async throws(VaultError) -> AccessReviewRecord {
         try await vaultBoundary {
             try AuditText.check(professional, field: "health professional's name")
@@ -116,13 +116,7 @@ extension Vault {
                                                      + "a changed opinion needs a new review")
             }
             let today = CivilDate(clock())
-            let given: CivilDate
-            if let givenOn {
-                guard let day = CivilDate(givenOn) else { throw VaultError.invalidArgument("invalid --given-on '\(givenOn)': expected YYYY-MM-DD") }
-                given = day
-            } else {
-                given = today
-            }
+            let given = givenOn ?? today
             guard given <= today else { throw VaultError.invalidArgument("--given-on \(given) is after today") }
             guard given.adding(months: Self.harmOpinionValidity) >= today else {
                 throw VaultError.invalidArgument("an opinion given on \(given) is more than \(Self.harmOpinionValidity) months old: ask for a current one")
@@ -140,7 +134,7 @@ extension Vault {
                 review.items[index].decidedBy = officer.actor
                 review.items[index].decidedAt = now
             }
-            review.harm = HarmOpinion(professional: professional, professionalRole: professionalRole, givenOn: given.description,
+            review.harm = HarmOpinion(professional: professional, professionalRole: professionalRole, givenOn: given,
                                       seriousHarm: !indices.isEmpty, reason: reason.flatMap { $0.isEmpty ? nil : $0 }, recordedBy: officer.actor,
                                       recordedAt: now)
             let outcome = indices.isEmpty ? "no serious harm" : "serious harm: withhold \(indices.sorted().map { review.items[$0].key }.joined(separator: ", "))"
@@ -207,7 +201,7 @@ extension Vault {
 
     /// Why an opinion can no longer be relied on, if it cannot.
     func harmOpinionProblem(_ harm: HarmOpinion) -> String? {
-        guard let given = CivilDate(harm.givenOn) else { return "a serious-harm opinion with a readable date" }
+        let given = harm.givenOn
         if given.adding(months: Self.harmOpinionValidity) < CivilDate(clock()) {
             return "a serious-harm opinion from the last \(Self.harmOpinionValidity) months (the one recorded was given on \(given))"
         }
@@ -247,7 +241,7 @@ extension Vault {
         }
         field(review.harm?.professional)
         field(review.harm?.professionalRole)
-        field(review.harm?.givenOn)
+        field(review.harm?.givenOn.description)
         field(review.harm.map { $0.seriousHarm ? "serious-harm" : "no-serious-harm" })
         field(review.harm?.reason)
         field(review.harm?.recordedBy)

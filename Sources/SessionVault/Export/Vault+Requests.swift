@@ -10,23 +10,22 @@ extension Vault {
     /// calendar month for a SAR, 20 working days for FOI (weekends and England and Wales bank
     /// holidays excluded). `extended` takes the extension at once (a complex SAR: three months; FOI:
     /// 20 more working days), recorded as a change on the day of receipt.
-    public func addRequest(kind: RequestRecord.Kind, received: String, extended: Bool = false, reference: String? = nil,
+    public func addRequest(kind: RequestRecord.Kind, received day: CivilDate, extended: Bool = false, reference: String? = nil,
                            by authority: Authority) async throws(VaultError) -> RequestRecord {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .requests)
             try AuditText.check(reference, field: "request reference")
-            guard let day = CivilDate(received) else { throw VaultError.invalidArgument("invalid --received '\(received)': expected YYYY-MM-DD") }
-            guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("--received \(received) is in the future") }
+            guard day <= CivilDate(clock()) else { throw VaultError.invalidArgument("the day of receipt \(day) is in the future") }
             var requestClock = RequestClock(regime: Self.regime(kind), received: day)
             var events: [RequestEvent] = []
             if extended {
                 try? requestClock.extend(on: day)  // cannot fail on a new clock, on its day of receipt
-                events.append(RequestEvent(request: 0, kind: .extend, on: day.description, reason: "registered extended",
-                                           dueOn: requestClock.dueOfFinishedStops.description, actor: actor, recordedAt: clock()))
+                events.append(RequestEvent(request: 0, kind: .extend, on: day, reason: "registered extended",
+                                           dueOn: requestClock.dueOfFinishedStops, actor: actor, recordedAt: clock()))
             }
             let due = requestClock.dueOfFinishedStops
-            var record = RequestRecord(kind: kind, receivedOn: day.description, dueOn: due.description, reference: reference,
-                                       extendedOn: extended ? day.description : nil, revision: Int64(events.count))
+            var record = RequestRecord(kind: kind, receivedOn: day, dueOn: due, reference: reference,
+                                       extendedOn: extended ? day : nil, revision: Int64(events.count))
             record.id = try await catalog.addRequest(record, events: events, audit: AuditDraft(actor: actor, action: .requestAdd, purpose: kind.rawValue,
                                                                                                detail: "received \(day), due \(due)"
                                                                                                    + (extended ? ", extended" : "")))
@@ -39,7 +38,7 @@ extension Vault {
     /// they arrive; an FOI fee notice pauses it; identity does not apply to FOI (see ``RequestClock``).
     /// Refused once the deadline has passed. Audited `request.pause`.
     @discardableResult
-    public func pauseRequest(_ id: Int64, reason: RequestClock.StopReason, on day: String? = nil,
+    public func pauseRequest(_ id: Int64, reason: RequestClock.StopReason, on day: CivilDate? = nil,
                              by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .requests)
@@ -54,7 +53,7 @@ extension Vault {
     /// Starts a stopped clock again on `on` (default today), the day the requester supplied what they
     /// were asked for. Audited `request.resume`.
     @discardableResult
-    public func resumeRequest(_ id: Int64, on day: String? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
+    public func resumeRequest(_ id: Int64, on day: CivilDate? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .requests)
             return try await changeRequest(id, on: day, kind: .resume, reason: nil, action: .requestResume, actor: actor) {
@@ -70,7 +69,7 @@ extension Vault {
     /// 20 working days (s.10(3), the ICO's "reasonable" public-interest extension). Once, and not
     /// after the deadline has passed. Audited `request.extend`.
     @discardableResult
-    public func extendRequest(_ id: Int64, reason: String, on day: String? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
+    public func extendRequest(_ id: Int64, reason: String, on day: CivilDate? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .requests)
             try AuditText.check(reason, field: "extension reason")
@@ -90,7 +89,7 @@ extension Vault {
     /// not after today. A paused request can be closed (a requester who never sent what was asked
     /// for); the pause stays open in its timeline. Audited `request.close`.
     @discardableResult
-    public func closeRequest(_ id: Int64, on day: String? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
+    public func closeRequest(_ id: Int64, on day: CivilDate? = nil, by authority: Authority) async throws(VaultError) -> RequestStatus {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .requests)
             return try await changeRequest(id, on: day, kind: .close, reason: nil, action: .requestClose, actor: actor) {
@@ -106,7 +105,7 @@ extension Vault {
     public func requestRegister(includeClosed: Bool = false) async throws(VaultError) -> [RequestStatus] {
         try await vaultBoundary {
             let today = CivilDate(clock())
-            return try await catalog.requests(openOnly: !includeClosed).map { record throws(VaultError) in try RequestStatus(record, today: today) }
+            return try await catalog.requests(openOnly: !includeClosed).map { RequestStatus($0, today: today) }
                 .sorted(by: RequestStatus.registerOrder)
         }
     }
@@ -122,25 +121,21 @@ extension Vault {
     public func requestTimeline(_ id: Int64) async throws(VaultError) -> RequestTimeline {
         try await vaultBoundary {
             guard let record = try await catalog.request(id) else { throw VaultError.requestNotFound(id) }
-            return RequestTimeline(request: try RequestStatus(record, today: CivilDate(clock())), events: try await catalog.requestEvents(id))
+            return RequestTimeline(request: RequestStatus(record, today: CivilDate(clock())), events: try await catalog.requestEvents(id))
         }
     }
 
     // MARK: - One change
 
     private func changeRequest(
-        _ id: Int64, on text: String?, kind: RequestEvent.Kind, reason: String?, action: AuditAction, actor: String,
+        _ id: Int64, on given: CivilDate?, kind: RequestEvent.Kind, reason: String?, action: AuditAction, actor: String,
         _ change: (inout RequestClock, CivilDate) throws(RequestClockError) -> Void,
         detail: (_ before: RequestClock, _ after: RequestClock, _ day: CivilDate) -> String
     ) async throws -> RequestStatus {
         let today = CivilDate(clock())
-        var day = today
-        if let text {
-            guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --on '\(text)': expected YYYY-MM-DD") }
-            guard parsed <= today else {
-                throw VaultError.invalidArgument("--on \(text) is after today: a change is recorded once it has happened")
-            }
-            day = parsed
+        let day = given ?? today
+        guard day <= today else {
+            throw VaultError.invalidArgument("\(day) is after today: a change is recorded once it has happened")
         }
         guard let record = try await catalog.request(id) else { throw VaultError.requestNotFound(id) }
         let before = try Self.replay(record, try await catalog.requestEvents(id))
@@ -151,32 +146,26 @@ extension Vault {
             throw VaultError.requestRefused(id: id, error)
         }
         var updated = record
-        updated.dueOn = after.dueOfFinishedStops.description
-        updated.pausedOn = after.openStop?.from.description
+        updated.dueOn = after.dueOfFinishedStops
+        updated.pausedOn = after.openStop?.from
         updated.pauseReason = after.openStop?.reason.rawValue
-        updated.extendedOn = after.extendedOn?.description
-        updated.closedOn = after.closedOn?.description
-        let event = RequestEvent(request: id, kind: kind, on: day.description, reason: reason ?? before.openStop?.reason.rawValue,
+        updated.extendedOn = after.extendedOn
+        updated.closedOn = after.closedOn
+        let event = RequestEvent(request: id, kind: kind, on: day, reason: reason ?? before.openStop?.reason.rawValue,
                                  dueOn: updated.dueOn, actor: actor, recordedAt: clock())
         try await catalog.recordRequestEvent(event, updating: updated, audit: AuditDraft(actor: actor, action: action, target: "request:\(id)",
                                                                                            purpose: record.kind.rawValue,
                                                                                            detail: detail(before, after, day)))
         updated.revision += 1
-        return try RequestStatus(updated, today: today)
+        return RequestStatus(updated, today: today)
     }
 
     /// The clock of `record` with its recorded changes applied in order; a history its own rules
     /// refuse is a corrupt catalog.
     static func replay(_ record: RequestRecord, _ events: [RequestEvent]) throws(VaultError) -> RequestClock {
-        let id = String(record.id ?? 0)
-        guard let received = CivilDate(record.receivedOn) else {
-            throw .catalogFailed(.corruptRow(table: "requests", id: id, reason: "received_on is not a date"))
-        }
-        var clock = RequestClock(regime: regime(record.kind), received: received)
+        var clock = RequestClock(regime: regime(record.kind), received: record.receivedOn)
         for event in events {
-            guard let day = CivilDate(event.on) else {
-                throw .catalogFailed(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "on_day is not a date"))
-            }
+            let day = event.on
             let stopReason = event.reason.flatMap(RequestClock.StopReason.init(rawValue:))
             if event.kind == .pause, stopReason == nil {
                 throw .catalogFailed(.corruptRow(table: "request_events", id: String(event.id ?? 0), reason: "a pause without its reason"))

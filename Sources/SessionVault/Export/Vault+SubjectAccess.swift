@@ -219,8 +219,8 @@ extension Vault {
             progress?(written)
             files.append(.init(path: name, bytes: hashing.count, sha256: Hex.encode(hashing.digest.finalize())))
             let held = try await catalog.isHeld(record.id)
-            entries.append(.init(id: record.id.description, file: name, session: record.session, capturedOn: record.capturedOn,
-                                 retentionClass: record.retentionClass, mediaType: record.mediaType, bytes: record.byteCount, dueOn: record.dueOn,
+            entries.append(.init(id: record.id.description, file: name, session: record.session, capturedOn: record.capturedOn.description,
+                                 retentionClass: record.retentionClass, mediaType: record.mediaType, bytes: record.byteCount, dueOn: record.dueOn?.description,
                                  retentionRule: record.retentionRule, heldForLegalReasons: held,
                                  otherParticipants: contents.groupSessions.contains(record.session),
                                  isReviewCopy: record.sourceID != nil))
@@ -233,15 +233,15 @@ extension Vault {
         let reviewEntry = review.flatMap { r -> SubjectAccessManifest.Review? in
             guard let id = r.id, let by = r.signedBy, let at = r.signedAt, let harm = r.harm else { return nil }
             return .init(id: id, signedOffBy: by, signedOffAt: at,
-                         healthProfessional: .init(name: harm.professional, role: harm.professionalRole, opinionGivenOn: harm.givenOn,
+                         healthProfessional: .init(name: harm.professional, role: harm.professionalRole, opinionGivenOn: harm.givenOn.description,
                                                    decision: harm.seriousHarm ? "serious-harm" : "no-serious-harm"))
         }
         let manifestBase = SubjectAccessManifest(
             generatedAt: now, vault: config.vaultID, reviewed: reviewEntry != nil, review: reviewEntry, withheld: withheld,
             supplementaryInformation: config.subjectAccess, purposes: Self.purposeDescriptions, recordings: entries,
             consentHistory: included.contains(AccessReviewItem.Kind.consentHistory.rawValue)
-                ? contents.consents.map { .init(session: $0.session, scope: $0.scope, givenOn: $0.givenOn, withdrawnOn: $0.withdrawnOn,
-                                                   renewedOn: $0.supersededOn, isRenewal: $0.renews != nil) } : [],
+                ? contents.consents.map { .init(session: $0.session, scope: $0.scope, givenOn: $0.givenOn.description,
+                                                   withdrawnOn: $0.withdrawnOn?.description, renewedOn: $0.supersededOn?.description, isRenewal: $0.renews != nil) } : [],
             holds: contents.holds.filter { h in h.patient != nil || recordings.contains { $0.id == h.recording } }.count,
             destructions: included.contains(AccessReviewItem.Kind.destructionRecords.rawValue)
                 ? contents.destructions.map { .init(recording: $0.recording.description, retentionClass: $0.retentionClass, rule: $0.rule,

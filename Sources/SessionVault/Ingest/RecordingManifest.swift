@@ -52,14 +52,14 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
     /// Checks that the catalog row says what the authenticated manifest says.
     func check(against row: RecordingRecord) -> String? {
         if recording != row.id { return "recording id differs" }
-        if algorithm != row.algorithm { return "algorithm differs" }
+        if algorithm != row.algorithm.rawValue { return "algorithm differs" }
         if chunkSize != row.chunkSize { return "chunk size differs (\(row.chunkSize) in catalog, \(chunkSize) in manifest)" }
         if chunkCount != row.chunkCount { return "chunk count differs (\(row.chunkCount) in catalog, \(chunkCount) in manifest)" }
         if byteCount != row.byteCount { return "byte count differs (\(row.byteCount) in catalog, \(byteCount) in manifest)" }
         if mediaType != row.mediaType { return "media type differs" }
         if session != row.session { return "session differs" }
         if retentionClass != row.retentionClass { return "retention class differs" }
-        if capturedOn != row.capturedOn { return "capture date differs" }
+        if capturedOn != row.capturedOn.description { return "capture date differs" }
         if source != row.sourceID { return "source recording differs" }
         if let patient, patient != row.patient { return "patient differs" }
         return nil

@@ -47,9 +47,9 @@ public struct IngestSummary: Sendable, Codable {
     public var mediaType: String
     public var wrappedFor: [String]
     public var consentedScopes: [String]
-    public var dueOn: String?
+    public var dueOn: CivilDate?
     /// The capture date retention counts from.
-    public var capturedOn: String
+    public var capturedOn: CivilDate
     /// Where the capture date came from.
     public var capturedFrom: CaptureSource
     /// Duration, codecs and resolution, when the stream is WebM/Matroska or Ogg.
@@ -65,7 +65,7 @@ extension Vault {
         var clamped = decision
         if let own = decision.dueOn, own <= sourceDue { return decision }
         clamped.dueOn = sourceDue
-        clamped.disposition = "destroy"
+        clamped.disposition = .destroy
         clamped.rule = "with its source \(source.id) (due \(sourceDue))"
         return clamped
     }
@@ -139,18 +139,18 @@ extension Vault {
                     let decided = try self.captureDate(request.capturedOn, mediaUnixSeconds: mediaSeconds)
                     capture = decided
                     let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass,
-                                                                          capturedOn: decided.date.description)?.startOfDayUTC
+                                                                          capturedOn: decided.date)?.startOfDayUTC
                     return BlobPutOptions(retainUntil: earliestDue.flatMap { $0 > self.clock() ? $0 : nil }, legalHold: held)
                 }, progress: progress)
                 guard let captured = capture else { preconditionFailure("writeChunks asks for the store options before it stores a chunk") }
-                let capturedOn = captured.date.description
+                let capturedOn = captured.date
                 written = result.keys
                 try await store.makeDurable(result.keys)
 
                 let manifest = RecordingManifest(
                     format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
                     byteCount: result.byteCount, mediaType: result.mediaType, digestRoot: RecordingManifest.digestRoot(result.chunks.map(\.digest)),
-                    session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn, source: request.source,
+                    session: request.session, retentionClass: request.retentionClass, capturedOn: capturedOn.description, source: request.source,
                     patient: patient)
                 let manifestBytes = try manifest.encoded()
                 let tag = try ManifestAuthenticator(key: dataKey).tag(manifestBytes)
@@ -167,9 +167,9 @@ extension Vault {
                     let row = RecordingRecord(
                         id: id, state: .live, session: request.session, patient: patient, clinician: request.clinician,
                         retentionClass: request.retentionClass, mediaType: result.mediaType, byteCount: result.byteCount, chunkSize: chunkSize,
-                        chunkCount: result.chunks.count, algorithm: algorithm.rawValue, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
+                        chunkCount: result.chunks.count, algorithm: algorithm, manifest: manifestBytes, manifestTag: tag, createdAt: clock(),
                         capturedOn: capturedOn, dueOn: decision.dueOn, disposition: decision.disposition, retentionRule: decision.rule,
-                        sourceID: request.source, mediaFacts: try result.mediaFacts.map(Self.factsJSON))
+                        sourceID: request.source, mediaFacts: result.mediaFacts)
                     do {
                         try await catalog.commitRecording(row, chunks: result.chunks, wraps: wraps, consentedScopes: gate.scopes,
                                                           audit: AuditDraft(actor: request.actor, action: .ingest, target: id.description,

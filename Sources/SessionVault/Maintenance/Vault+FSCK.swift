@@ -117,7 +117,7 @@ extension Vault {
                     if outcome.dueOn != recording.dueOn {
                         corrections.append(outcome)
                         add(repair ? .repaired : .warning, "due-date", "recording \(recording.id)",
-                            "due date \(recording.dueOn ?? "none") does not match the schedule (\(outcome.dueOn ?? "none"))")
+                            "due date \(recording.dueOn?.description ?? "none") does not match the schedule (\(outcome.dueOn?.description ?? "none"))")
                     }
                 }
             }

@@ -36,15 +36,9 @@ extension Vault {
                 bytes.withUnsafeBytes { probe.consume($0) }
             }
             let facts = probe.facts()
-            if let facts { try await catalog.setMediaFacts(id, json: try Self.factsJSON(facts)) }
+            if let facts { try await catalog.setMediaFacts(id, facts) }
             return facts
         }
-    }
-
-    static func factsJSON(_ facts: MediaFacts) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(facts), as: UTF8.self)
     }
 
     /// Makes a review copy of a recording, streaming it decrypted from the store into the
@@ -91,7 +85,7 @@ extension Vault {
             let sourceRecord = try await liveRecording(id)
             var reader = BufferChunkReader(bytes: buffer.bytes)
             let ingested = try await ingest(IngestRequest(session: sourceRecord.session, clinician: sourceRecord.clinician, retentionClass: retentionClass,
-                                                          source: id, capturedOn: CivilDate(sourceRecord.capturedOn), actor: actor), from: &reader)
+                                                          source: id, capturedOn: sourceRecord.capturedOn, actor: actor), from: &reader)
             summary.stored = ingested.id.description
             return summary
         }

@@ -38,12 +38,12 @@ extension Vault {
                 }
             }
             let (decidedAt, signature) = officer.signDecision(at: clock()) { millis in
-                Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn,
+                Self.dispositionMessage(vaultID: config.vaultID, recording: id, approve: approve, dueOn: pending.dueOn.description,
                                         extendUntil: approve ? nil : extendUntil, decidedAtMillis: millis, officer: officer.actor, reason: reason)
             }
             let action: AuditAction = approve ? .dispositionApprove : .dispositionExtend
             let detail = approve ? (reason ?? "approved") : "until \(extendUntil ?? ""): \(reason ?? "")"
-            try await catalog.decideDisposition(id, approve: approve, extendUntil: approve ? nil : extendUntil, reason: reason, by: officer.actor,
+            try await catalog.decideDisposition(id, approve: approve, extendUntil: approve ? nil : extendUntil.flatMap(CivilDate.init), reason: reason, by: officer.actor,
                                                 at: decidedAt, signature: signature,
                                                 audit: AuditDraft(actor: officer.actor, role: officer.role, action: action, target: id.description,
                                                                   detail: detail + "; signed"))
@@ -57,7 +57,7 @@ extension Vault {
         let by = decision.decidedBy ?? "nobody"
         let verified = try await verifyOfficerSignature(by: decision.decidedBy, at: decision.decidedAt, signature: decision.signature,
                                                         privilege: .approveDisposal) { millis in
-            Self.dispositionMessage(vaultID: config.vaultID, recording: decision.recording, approve: true, dueOn: decision.dueOn,
+            Self.dispositionMessage(vaultID: config.vaultID, recording: decision.recording, approve: true, dueOn: decision.dueOn.description,
                                     extendUntil: nil, decidedAtMillis: millis, officer: by, reason: decision.reason)
         }
         // Everything the signature covers is in the destruction record (its due date and reason beside

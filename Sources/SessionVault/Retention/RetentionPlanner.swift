@@ -20,8 +20,8 @@ struct RetentionPlanner: Sendable {
 
     /// The due date and rule the schedule gives a recording, as stored in the catalog.
     struct Outcome: Sendable {
-        var dueOn: String?
-        var disposition: String?
+        var dueOn: CivilDate?
+        var disposition: Disposition?
         var rule: String?
     }
 
@@ -54,29 +54,26 @@ struct RetentionPlanner: Sendable {
         }
     }
 
-    static func civil(_ text: String?) -> CivilDate? { text.flatMap { CivilDate($0) } }
-
     func events(of patient: PatientRecord?) -> PatientEvents {
-        PatientEvents(lastContact: Self.civil(patient?.lastContact), discharged: Self.civil(patient?.discharged), died: Self.civil(patient?.died),
+        PatientEvents(lastContact: patient?.lastContact, discharged: patient?.discharged, died: patient?.died,
                       bornIn: patient?.bornMonth.flatMap(BirthMonth.init))
     }
 
-    func decide(vault: Vault, retentionClass: String, patient: String, capturedOn: String, consents: [ConsentRecord]) async throws -> Outcome {
+    func decide(vault: Vault, retentionClass: String, patient: String, capturedOn: CivilDate, consents: [ConsentRecord]) async throws -> Outcome {
         try decide(retentionClass: retentionClass, patient: try await vault.catalog.patient(patient), capturedOn: capturedOn, consents: consents)
     }
 
     /// The outcome for a recording of `retentionClass`, captured on `capturedOn`, given its
     /// session's consent history (withdrawn scopes included) and its patient's events.
-    func decide(retentionClass: String, patient patientRow: PatientRecord?, capturedOn: String, consents: [ConsentRecord]) throws -> Outcome {
+    func decide(retentionClass: String, patient patientRow: PatientRecord?, capturedOn captured: CivilDate, consents: [ConsentRecord]) throws -> Outcome {
         let justifying = justifyingScopes(retentionClass, among: consents)
         let active = justifying.filter(\.isActive)
-        let consentDate = active.compactMap { Self.civil($0.givenOn) }.min()
-        let withdrawnAt: CivilDate? = active.isEmpty ? justifying.compactMap { Self.civil($0.withdrawnOn) }.max() : nil
-        guard let captured = CivilDate(capturedOn) else { throw VaultError.invalidArgument("invalid capture date '\(capturedOn)'") }
+        let consentDate = active.map(\.givenOn).min()
+        let withdrawnAt: CivilDate? = active.isEmpty ? justifying.compactMap(\.withdrawnOn).max() : nil
         let facts = RecordingRetentionFacts(classID: retentionClass, capturedAt: captured, consentDate: consentDate,
                                             consentWithdrawnAt: withdrawnAt, events: events(of: patientRow), onHold: false)
         let decision = try decide(facts)
-        return Outcome(dueOn: decision.dueDate?.description, disposition: decision.disposition.rawValue, rule: decision.rule)
+        return Outcome(dueOn: decision.dueDate, disposition: decision.disposition, rule: decision.rule)
     }
 
     /// The earliest day on which a recording of `retentionClass` captured on `capturedOn` could
@@ -84,8 +81,7 @@ struct RetentionPlanner: Sendable {
     /// supposed on the day of capture (due dates only move later when events come later). A WORM
     /// store locks the recording's chunks until this day, so the lock can never outlast a lawful
     /// destruction by the schedule in force; nil if the class never falls due.
-    func earliestPossibleDueOn(retentionClass: String, capturedOn: String) throws -> CivilDate? {
-        guard let captured = CivilDate(capturedOn) else { throw VaultError.invalidArgument("invalid capture date '\(capturedOn)'") }
+    func earliestPossibleDueOn(retentionClass: String, capturedOn captured: CivilDate) throws -> CivilDate? {
         let events = PatientEvents(lastContact: captured, discharged: captured, died: captured)
         var earliest: CivilDate? = nil
         for withdrawn in [nil, captured] as [CivilDate?] {
@@ -124,11 +120,11 @@ extension Vault {
 
     /// The outcome with the recording's latest retention extension applied: kept at least until it ends.
     func extended(_ outcome: RetentionPlanner.Outcome, of id: RecordingID) async throws -> RetentionPlanner.Outcome {
-        guard let due = outcome.dueOn.flatMap(CivilDate.init) else { return outcome }
-        let extensions = try await catalog.retentionExtensions(of: id).compactMap { e in CivilDate(e.untilOn).map { (until: $0, by: e.decidedBy) } }
+        guard let due = outcome.dueOn else { return outcome }
+        let extensions = try await catalog.retentionExtensions(of: id).map { (until: $0.untilOn, by: $0.decidedBy) }
         guard let latest = extensions.max(by: { $0.until < $1.until }), latest.until > due else { return outcome }
         var kept = outcome
-        kept.dueOn = latest.until.description
+        kept.dueOn = latest.until
         kept.rule = [outcome.rule, "extended until \(latest.until) by \(latest.by)"].compactMap { $0 }.joined(separator: "; ")
         return kept
     }

@@ -7,12 +7,12 @@ public import VaultIndex
 public struct WithdrawalSummary: Sendable, Codable {
     public var session: String
     public var scope: String
-    public var withdrawnOn: String
+    public var withdrawnOn: CivilDate
     public var revokedRoles: [String]
     public var wrapsRevoked: Int
     public var recordings: [String]
     public var remainingScopes: [String]
-    public var dueDates: [String: String?]
+    public var dueDates: [String: CivilDate?]
 }
 
 extension Vault {
@@ -21,15 +21,12 @@ extension Vault {
     /// session's recordings (from then on those roles cannot decrypt), and due dates are
     /// recomputed (a recording no remaining scope justifies becomes due after the schedule's grace
     /// period, unless its class keeps it).
-    public func withdrawConsent(session: String, scope: String, on date: String? = nil, by authority: Authority) async throws(VaultError) -> WithdrawalSummary {
+    public func withdrawConsent(session: String, scope: String, on date: CivilDate? = nil, by authority: Authority) async throws(VaultError) -> WithdrawalSummary {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .consent)
             try Self.validateSession(session)
-            let withdrawnOn = try date.map { (text) throws -> String in
-                guard let parsed = CivilDate(text) else { throw VaultError.invalidArgument("invalid --date '\(text)': expected YYYY-MM-DD") }
-                guard parsed <= CivilDate(clock()) else { throw VaultError.invalidArgument("withdrawal date \(text) is in the future") }
-                return text
-            } ?? today()
+            let withdrawnOn = date ?? CivilDate(clock())
+            guard withdrawnOn <= CivilDate(clock()) else { throw VaultError.invalidArgument("withdrawal date \(withdrawnOn) is in the future") }
             let consents = try await catalog.consents(session: session)
             guard consents.contains(where: { $0.isActive && $0.scope == scope }) else { throw VaultError.noActiveScope(session: session, scope: scope) }
             let now = clock()
@@ -102,7 +99,7 @@ extension Vault {
     /// `born` (`YYYY-MM`, or a full date of which only the month is kept) brings in the schedule's
     /// rule for patients treated as children. A month after today, after a recorded contact or
     /// after the death is refused; changing a recorded month is a correction.
-    public func recordPatientEvent(patient identifier: String, lastContact: String? = nil, discharged: String? = nil, died: String? = nil,
+    public func recordPatientEvent(patient identifier: String, lastContact: CivilDate? = nil, discharged: CivilDate? = nil, died: CivilDate? = nil,
                                    born: String? = nil, correction: String? = nil, vaultPassphrase: SecureBytes,
                                    by authority: Authority) async throws(VaultError) -> [DueDateUpdate] {
         try await vaultBoundary {
@@ -115,8 +112,7 @@ extension Vault {
             }
             for (name, value) in [("--last-contact", lastContact), ("--discharged", discharged), ("--died", died)] {
                 guard let value else { continue }
-                guard let date = CivilDate(value) else { throw VaultError.invalidArgument("invalid \(name) '\(value)': expected YYYY-MM-DD") }
-                guard date <= today else { throw VaultError.invalidArgument("\(name) \(value) is after today (\(today)): an event is recorded once it has happened") }
+                guard value <= today else { throw VaultError.invalidArgument("\(name) \(value) is after today (\(today)): an event is recorded once it has happened") }
             }
             try AuditText.check(correction, field: "correction reason")
             if let correction, correction.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -148,7 +144,7 @@ extension Vault {
             }
             if let month = patient.bornMonth.flatMap(BirthMonth.init) {
                 for (name, value) in [("last contact", patient.lastContact), ("discharge", patient.discharged), ("death", patient.died)] {
-                    if let value, let day = CivilDate(value), day < month.firstDay {
+                    if let value, value < month.firstDay {
                         throw VaultError.invalidArgument("a birth in \(month) is after the recorded \(name) on \(value)")
                     }
                 }
@@ -163,7 +159,8 @@ extension Vault {
                 let consents = try await catalog.consents(session: recording.session)
                 updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents))
             }
-            let events = [("last-contact", lastContact), ("discharged", discharged), ("died", died), ("born", bornIn?.description)]
+            let events = [("last-contact", lastContact?.description), ("discharged", discharged?.description), ("died", died?.description),
+                          ("born", bornIn?.description)]
                 .compactMap { name, value in value.map { "\(name) \($0)" } }
             try await catalog.updateDueDates(updates, patient: patient,
                                              audit: AuditDraft(actor: actor, action: correction == nil ? .patientEvent : .patientCorrection,

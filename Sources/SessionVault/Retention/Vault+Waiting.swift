@@ -4,7 +4,7 @@ public import VaultIndex
 /// event (last contact, discharge, death) that has not been recorded.
 public struct WaitingRecording: Sendable, Codable {
     public var id: RecordingID
-    public var capturedOn: String
+    public var capturedOn: CivilDate
     public var retentionClass: String
     public var session: String
     public var patientPseudonym: String

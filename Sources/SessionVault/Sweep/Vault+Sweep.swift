@@ -5,7 +5,7 @@ import VaultStore
 
 /// What one sweep found and did.
 public struct SweepReport: Sendable, Codable {
-    public var today: String
+    public var today: CivilDate
     public var dryRun: Bool
     /// Live recordings due today or earlier, by class and disposition (held ones counted apart).
     public var due: [DueSummary] = []
@@ -53,7 +53,7 @@ extension Vault {
             if let asOf, !dryRun {
                 throw VaultError.timeNotBorrowable(asOf: CivilDate(asOf).description, today: today())
             }
-            let today = CivilDate(asOf ?? clock()).description
+            let today = CivilDate(asOf ?? clock())
             var report = SweepReport(today: today, dryRun: dryRun)
             report.due = try await catalog.dueSummary(on: today)
             if dryRun {
@@ -74,7 +74,7 @@ extension Vault {
         }
     }
 
-    func sweepHoldingLock(today: String, report first: SweepReport, batchSize: Int, actor: String, started: Date,
+    func sweepHoldingLock(today: CivilDate, report first: SweepReport, batchSize: Int, actor: String, started: Date,
                           progress: (@Sendable (Int) -> Void)?) async throws -> SweepReport {
         var report = first
         // Finish what an interrupted sweep started, before anything new.
@@ -238,7 +238,7 @@ extension Vault {
                 recording: record.id, patient: record.patient, retentionClass: record.retentionClass, rule: record.retentionRule,
                 dueOn: record.dueOn, authorisedBy: record.disposalAuthorisedBy ?? "sweeper", startedAt: record.disposalStartedAt ?? when, destroyedAt: when,
                 chunkCount: record.chunkCount, byteCount: record.byteCount, digestRoot: digestRoot,
-                asOf: CivilDate(record.disposalStartedAt ?? when).description, schedule: schedule, method: method,
+                asOf: CivilDate(record.disposalStartedAt ?? when), schedule: schedule, method: method,
                 reason: reasons[record.id]))
         }
         if !destruction.isEmpty { try await catalog.finishDisposal(destruction, actor: actor) }

@@ -40,7 +40,7 @@ import PostgresNIO
 /// (`'SVCS'`) with a hash of the session for consents; classid `0x5356_584C` (`'SVXL'`) with the
 /// first 31 bits of SHA-256(`sessionvault.lock.v1:` + name) for ``withExclusiveLock(_:_:)``
 /// (session-level, on a dedicated connection). See ``LockKeys``.
-public final class PostgresCatalog: Catalog {
+public final class PostgresCatalog: SQLCatalog {
     let configuration: PostgresConfiguration
     let client: PostgresClient
     let runTask: Task<Void, Never>
@@ -196,19 +196,31 @@ public final class PostgresCatalog: Catalog {
     }
 
     /// Runs `body`'s reads on one pooled connection, each statement on its own snapshot (no transaction).
-    func read<T: Sendable>(_ body: (CatalogTransaction) async throws(CatalogError) -> T) async throws(CatalogError) -> T {
+    func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T {
         let clock = self.clock
         return try await withConnection { (connection) throws(CatalogError) -> T in
             try await body(CatalogTransaction(session: PGSession(connection: connection), clock: clock))
         }
     }
 
+    /// Each entry in its own transaction: commits from many connections overlap on the server, so
+    /// PostgreSQL needs no group commit (SQLite's ``SQLiteCatalog/appendAudit(_:)``).
+    public func appendAudit(_ draft: AuditDraft) async throws(CatalogError) {
+        try await write { (tx) throws(CatalogError) in try await tx.appendAudit(draft) }
+    }
+
+    /// Nothing to do from a client: dead tuples go at VACUUM, and the WAL and its archive keep what
+    /// they keep. The erasure tree is what makes erasure hold on PostgreSQL.
+    public func purgeDeleted() async throws(CatalogError) {}
+
     static let retryableStates: Set<String> = ["40001", "40P01"]
     static let maxAttempts = 5
 
     /// Runs `body` in one READ COMMITTED transaction on one pooled connection; commits if it returns,
     /// rolls back if it throws. Serialization failures and deadlocks are retried from the start.
-    func write<T: Sendable>(_ body: (CatalogTransaction) async throws(CatalogError) -> T) async throws(CatalogError) -> T {
+    func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T {
         var attempt = 1
         while true {
             do throws(CatalogError) {

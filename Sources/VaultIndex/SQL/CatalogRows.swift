@@ -30,14 +30,16 @@ enum CatalogRows {
         guard let state = RecordingState(rawValue: stateText) else {
             throw .corruptRow(table: "recordings", id: id.description, reason: "unknown state '\(stateText)'")
         }
+        let column = ColumnReader(row: row, table: "recordings", id: id.description)
         var record = RecordingRecord(
             id: id, state: state, session: try row.text(2), patient: try row.optionalText(3) ?? "", clinician: try row.text(4),
             retentionClass: try row.text(5), mediaType: try row.optionalText(6) ?? "", byteCount: try row.optionalInt(7) ?? 0,
             chunkSize: Int(try row.optionalInt(8) ?? 0), chunkCount: Int(try row.optionalInt(9) ?? 0),
-            algorithm: UInt8(truncatingIfNeeded: try row.optionalInt(10) ?? 0), manifest: try row.optionalBlob(11) ?? [],
-            manifestTag: try row.optionalBlob(12) ?? [], createdAt: try row.date(13), capturedOn: try row.optionalText(14) ?? "",
-            dueOn: try row.optionalText(15), disposition: try row.optionalText(16), retentionRule: try row.optionalText(17),
-            sourceID: try row.optionalRecordingID(18), mediaFacts: try row.optionalText(19))
+            algorithm: try column.algorithm(10, "algorithm"), manifest: try row.optionalBlob(11) ?? [],
+            manifestTag: try row.optionalBlob(12) ?? [], createdAt: try row.date(13), capturedOn: try column.civilDate(14, "captured_on"),
+            dueOn: try column.optionalCivilDate(15, "due_on"), disposition: try column.optionalDisposition(16, "disposition"),
+            retentionRule: try row.optionalText(17), sourceID: try row.optionalRecordingID(18),
+            mediaFacts: try column.optionalMediaFacts(19, "media_facts"))
         record.disposalAuthorisedBy = try row.optionalText(20)
         record.disposalStartedAt = try row.optionalDate(21)
         return record
@@ -56,10 +58,12 @@ enum CatalogRows {
     static let request = "id, type, received_on, due_on, reference, closed_on, paused_on, pause_reason, extended_on, revision"
 
     static func request(_ row: any SQLRowReading) throws(CatalogError) -> RequestRecord {
-        RequestRecord(id: try row.int(0), kind: RequestRecord.Kind(rawValue: try row.text(1)) ?? .sar, receivedOn: try row.text(2),
-                      dueOn: try row.text(3), reference: try row.optionalText(4), closedOn: try row.optionalText(5),
-                      pausedOn: try row.optionalText(6), pauseReason: try row.optionalText(7), extendedOn: try row.optionalText(8),
-                      revision: try row.int(9))
+        let column = ColumnReader(row: row, table: "requests", id: String(try row.int(0)))
+        return RequestRecord(id: try row.int(0), kind: RequestRecord.Kind(rawValue: try row.text(1)) ?? .sar,
+                             receivedOn: try column.civilDate(2, "received_on"), dueOn: try column.civilDate(3, "due_on"),
+                             reference: try row.optionalText(4), closedOn: try column.optionalCivilDate(5, "closed_on"),
+                             pausedOn: try column.optionalCivilDate(6, "paused_on"), pauseReason: try row.optionalText(7),
+                             extendedOn: try column.optionalCivilDate(8, "extended_on"), revision: try row.int(9))
     }
 
     static let accessReview = """
@@ -70,7 +74,9 @@ enum CatalogRows {
     static func accessReview(_ row: any SQLRowReading) throws(CatalogError) -> AccessReviewRecord {
         var harm: HarmOpinion?
         if let professional = try row.optionalText(6) {
-            harm = HarmOpinion(professional: professional, professionalRole: try row.optionalText(7) ?? "", givenOn: try row.optionalText(8) ?? "",
+            let column = ColumnReader(row: row, table: "sar_reviews", id: String(try row.int(0)))
+            harm = HarmOpinion(professional: professional, professionalRole: try row.optionalText(7) ?? "",
+                               givenOn: try column.civilDate(8, "harm_given_on"),
                                seriousHarm: try row.optionalInt(9) == 1, reason: try row.optionalText(10),
                                recordedBy: try row.optionalText(11) ?? "", recordedAt: VaultIndex.date(try row.optionalInt(12) ?? 0))
         }

@@ -102,8 +102,10 @@ extension CatalogTransaction {
     nonisolated(nonsending) func patient(_ pseudonym: String) async throws(CatalogError) -> PatientRecord? {
         try await queryOne("SELECT pseudonym, identifier_sealed, last_contact, discharged, died, born_month FROM patients WHERE pseudonym = ?",
                            [.text(pseudonym)]) { row throws(CatalogError) in
-            PatientRecord(pseudonym: try row.text(0), identifierSealed: try row.blob(1), lastContact: try row.optionalText(2),
-                          discharged: try row.optionalText(3), died: try row.optionalText(4), bornMonth: try row.optionalText(5))
+            let column = ColumnReader(row: row, table: "patients", id: String(try row.text(0).prefix(16)))
+            return PatientRecord(pseudonym: try row.text(0), identifierSealed: try row.blob(1),
+                                 lastContact: try column.optionalCivilDate(2, "last_contact"), discharged: try column.optionalCivilDate(3, "discharged"),
+                                 died: try column.optionalCivilDate(4, "died"), bornMonth: try row.optionalText(5))
         }
     }
 
@@ -122,7 +124,7 @@ extension CatalogTransaction {
                 let active = try await queryOne("""
                     UPDATE consents SET superseded_on = ?
                     WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING id
-                    """, [.text(renewedOn), .text(consent.session), .text(consent.scope)]) { row throws(CatalogError) in try row.int(0) }
+                    """, [.date(renewedOn), .text(consent.session), .text(consent.scope)]) { row throws(CatalogError) in try row.int(0) }
                 guard let active else { throw .notFound(what: "active consent scope '\(consent.scope)' of session", id: consent.session) }
                 consent.renews = active
             }
@@ -131,7 +133,7 @@ extension CatalogTransaction {
                     INSERT INTO consents (session, patient, scope, evidence_sealed, given_on, recorded_at_ms, other_participants, renews_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.text(consent.session), .text(consent.patient), .text(consent.scope), .optional(consent.evidenceSealed),
-                          .text(consent.givenOn), .millis(consent.recordedAt), .bool(consent.otherParticipants), .optional(consent.renews)])
+                          .date(consent.givenOn), .millis(consent.recordedAt), .bool(consent.otherParticipants), .optional(consent.renews)])
             } catch {
                 if case .constraint = error {
                     throw .alreadyExists(what: "active consent scope '\(consent.scope)' for session", id: consent.session)
@@ -169,10 +171,12 @@ extension CatalogTransaction {
                 other_participants, superseded_on, renews_id
             FROM consents WHERE session = ? ORDER BY id
             """, [.text(session)]) { row throws(CatalogError) in
-            ConsentRecord(id: try row.int(0), session: try row.text(1), patient: try row.text(2), scope: try row.text(3),
-                          evidenceSealed: try row.optionalBlob(4), givenOn: try row.text(5), recordedAt: try row.date(6),
-                          withdrawnOn: try row.optionalText(7), withdrawalRecordedAt: try row.optionalDate(8),
-                          otherParticipants: try row.bool(9), supersededOn: try row.optionalText(10), renews: try row.optionalInt(11))
+            let column = ColumnReader(row: row, table: "consents", id: String(try row.int(0)))
+            return ConsentRecord(id: try row.int(0), session: try row.text(1), patient: try row.text(2), scope: try row.text(3),
+                                 evidenceSealed: try row.optionalBlob(4), givenOn: try column.civilDate(5, "given_on"), recordedAt: try row.date(6),
+                                 withdrawnOn: try column.optionalCivilDate(7, "withdrawn_on"), withdrawalRecordedAt: try row.optionalDate(8),
+                                 otherParticipants: try row.bool(9), supersededOn: try column.optionalCivilDate(10, "superseded_on"),
+                                 renews: try row.optionalInt(11))
         }
     }
 }

@@ -56,10 +56,10 @@ extension CatalogTransaction {
             WHERE id = ?
             """, [.text(recording.session), .text(recording.patient), .text(recording.clinician), .text(recording.retentionClass),
                   .text(recording.mediaType), .integer(recording.byteCount), .integer(Int64(recording.chunkSize)),
-                  .integer(Int64(recording.chunkCount)), .integer(Int64(recording.algorithm)), .blob(recording.manifest),
-                  .blob(recording.manifestTag), .millis(recording.createdAt), .text(recording.capturedOn),
+                  .integer(Int64(recording.chunkCount)), .algorithm(recording.algorithm), .blob(recording.manifest),
+                  .blob(recording.manifestTag), .millis(recording.createdAt), .date(recording.capturedOn),
                   .optional(recording.dueOn), .optional(recording.disposition), .optional(recording.retentionRule),
-                  .optional(recording.sourceID?.bytes), .optional(recording.mediaFacts), id])
+                  .optional(recording.sourceID?.bytes), try .optional(recording.mediaFacts), id])
         try await session.insert(into: "chunks", columns: ["recording_id", "idx", "sealed_size", "digest"], rows: chunks.map { chunk in
             [id, .integer(Int64(chunk.index)), .integer(Int64(chunk.sealedSize)), .blob(chunk.digest)]
         })
@@ -121,9 +121,9 @@ extension CatalogTransaction {
         })
     }
 
-    nonisolated(nonsending) func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError) {
+    nonisolated(nonsending) func setMediaFacts(_ id: RecordingID, _ facts: MediaFacts) async throws(CatalogError) {
         let changed = try await changes("UPDATE recordings SET media_facts = ? WHERE id = ? AND state = 'live' RETURNING 1",
-                                        [.text(json), .blob(id.bytes)])
+                                        [try .optional(facts), .blob(id.bytes)])
         guard changed == 1 else { throw .notFound(what: "live recording", id: id.description) }
     }
 

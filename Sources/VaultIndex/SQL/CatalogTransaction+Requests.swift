@@ -6,7 +6,7 @@ extension CatalogTransaction {
         let id = try await queryOne("""
             INSERT INTO requests (type, received_on, due_on, reference, recorded_at_ms, paused_on, pause_reason, extended_on, revision)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-            """, [.text(request.kind.rawValue), .text(request.receivedOn), .text(request.dueOn), .optional(request.reference),
+            """, [.text(request.kind.rawValue), .date(request.receivedOn), .date(request.dueOn), .optional(request.reference),
                   .millis(clock()), .optional(request.pausedOn), .optional(request.pauseReason), .optional(request.extendedOn),
                   .integer(Int64(events.count))]) { row throws(CatalogError) in try row.int(0) }
         guard let id else { throw .backend(message: "INSERT INTO requests returned no id") }
@@ -36,8 +36,9 @@ extension CatalogTransaction {
             guard let kind = RequestEvent.Kind(rawValue: try row.text(2)) else {
                 throw .corruptRow(table: "request_events", id: String(try row.int(0)), reason: "unknown kind")
             }
-            return RequestEvent(id: try row.int(0), request: try row.int(1), kind: kind, on: try row.text(3), reason: try row.optionalText(4),
-                                dueOn: try row.text(5), actor: try row.text(6), recordedAt: try row.date(7))
+            let column = ColumnReader(row: row, table: "request_events", id: String(try row.int(0)))
+            return RequestEvent(id: try row.int(0), request: try row.int(1), kind: kind, on: try column.civilDate(3, "on_day"),
+                                reason: try row.optionalText(4), dueOn: try column.civilDate(5, "due_on"), actor: try row.text(6), recordedAt: try row.date(7))
         }
     }
 
@@ -47,7 +48,7 @@ extension CatalogTransaction {
         let changed = try await changes("""
             UPDATE requests SET due_on = ?, closed_on = ?, paused_on = ?, pause_reason = ?, extended_on = ?, revision = revision + 1
             WHERE id = ? AND closed_on IS NULL AND revision = ? RETURNING 1
-            """, [.text(updated.dueOn), .optional(updated.closedOn), .optional(updated.pausedOn), .optional(updated.pauseReason),
+            """, [.date(updated.dueOn), .optional(updated.closedOn), .optional(updated.pausedOn), .optional(updated.pauseReason),
                   .optional(updated.extendedOn), .integer(id), .integer(updated.revision)])
         guard changed == 1 else {
             let open = try await queryOne("SELECT 1 FROM requests WHERE id = ? AND closed_on IS NULL", [.integer(id)]) { row throws(CatalogError) in
@@ -62,13 +63,14 @@ extension CatalogTransaction {
     private nonisolated(nonsending) func insertRequestEvent(_ event: RequestEvent) async throws(CatalogError) {
         try await run("""
             INSERT INTO request_events (request_id, kind, on_day, reason, due_on, actor, recorded_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [.integer(event.request), .text(event.kind.rawValue), .text(event.on), .optional(event.reason), .text(event.dueOn),
+            """, [.integer(event.request), .text(event.kind.rawValue), .date(event.on), .optional(event.reason), .date(event.dueOn),
                   .text(event.actor), .millis(event.recordedAt)])
     }
 
-    nonisolated(nonsending) func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount] {
+    nonisolated(nonsending) func monthlyCounts(_ measure: AggregateMeasure, from: CivilDate, to: CivilDate) async throws(CatalogError) -> [MonthlyCount] {
         // Millisecond bounds for timestamp columns: from 00:00 on `from` to the end of `to` (UTC).
-        let range: [SQLValue] = [.integer(civilDayMillis(from)), .integer(civilDayMillis(to) + 86_400_000 - 1)]
+        let day: Int64 = 86_400_000
+        let range: [SQLValue] = [.integer(Int64(from.daysSince1970) * day), .integer(Int64(to.daysSince1970 + 1) * day - 1)]
         func month(_ column: String) -> String { dialect.month(ofMillis: column) }
         let sql: String
         var values = range
@@ -135,8 +137,9 @@ extension CatalogTransaction {
                   let decision = AccessReviewItem.Decision(rawValue: try row.text(6)) else {
                 throw .corruptRow(table: "sar_review_items", id: "\(id)/\(try row.text(0))", reason: "unknown kind or decision")
             }
+            let column = ColumnReader(row: row, table: "sar_review_items", id: "\(id)/\(try row.text(0))")
             return AccessReviewItem(key: try row.text(0), kind: kind, recording: try row.optionalRecordingID(2), session: try row.optionalText(3),
-                                    capturedOn: try row.optionalText(4), flag: try row.optionalText(5), decision: decision,
+                                    capturedOn: try column.optionalCivilDate(4, "captured_on"), flag: try row.optionalText(5), decision: decision,
                                     category: try row.optionalText(7), reason: try row.optionalText(8), decidedBy: try row.optionalText(9),
                                     decidedAt: try row.optionalDate(10))
         }
@@ -224,11 +227,4 @@ extension CatalogTransaction {
         }
         try await appendAudit(audit)
     }
-}
-
-/// Milliseconds at 00:00 UTC of a civil date `YYYY-MM-DD` (0 if it is not one).
-func civilDayMillis(_ day: String) -> Int64 {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withFullDate]
-    return formatter.date(from: day).map(millis) ?? 0
 }

@@ -11,14 +11,14 @@ extension CatalogTransaction {
          OR (r.source_id IS NOT NULL AND EXISTS (SELECT 1 FROM holds h WHERE h.released_at_ms IS NULL AND h.recording_id = r.source_id)))
         """
 
-    nonisolated(nonsending) func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String],
+    nonisolated(nonsending) func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String],
                                                  dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
         // The session's consent lock first (see commitRecording): an ingest of this session commits before or after, whole.
         try await lockConsents(of: session)
         let changed = try await changes("""
             UPDATE consents SET withdrawn_on = ?, withdrawal_recorded_at_ms = ?
             WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING 1
-            """, [.text(withdrawnOn), .millis(recordedAt), .text(session), .text(scope)])
+            """, [.date(withdrawnOn), .millis(recordedAt), .text(session), .text(scope)])
         guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
         var removed: [WrapRecord] = []
         if !revokeRoles.isEmpty {
@@ -114,18 +114,20 @@ extension CatalogTransaction {
 
     // MARK: - Sweeping
 
-    nonisolated(nonsending) func dueSummary(on today: String) async throws(CatalogError) -> [DueSummary] {
+    nonisolated(nonsending) func dueSummary(on today: CivilDate) async throws(CatalogError) -> [DueSummary] {
         try await query("""
             SELECT r.class, coalesce(r.disposition, 'destroy'), count(*), count(*) FILTER (WHERE \(Self.heldClause))
             FROM recordings r\(dialect.indexedBy("recordings_due_summary"))
             WHERE r.state = 'live' AND r.due_on IS NOT NULL AND r.due_on <= ?
             GROUP BY 1, 2 ORDER BY 1, 2
-            """, [.text(today)]) { row throws(CatalogError) in
-            DueSummary(retentionClass: try row.text(0), disposition: try row.text(1), count: Int(try row.int(2)), held: Int(try row.int(3)))
+            """, [.date(today)]) { row throws(CatalogError) in
+            DueSummary(retentionClass: try row.text(0),
+                       disposition: try ColumnReader(row: row, table: "recordings", id: "class \(try row.text(0))").disposition(1, "disposition"),
+                       count: Int(try row.int(2)), held: Int(try row.int(3)))
         }
     }
 
-    nonisolated(nonsending) func destroyable(on today: String, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
+    nonisolated(nonsending) func destroyable(on today: CivilDate, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
         try await query("""
             SELECT \(CatalogRows.recordingR) FROM recordings r
             WHERE r.state = 'live' AND r.due_on IS NOT NULL AND r.due_on <= ?
@@ -133,10 +135,10 @@ extension CatalogTransaction {
                    OR EXISTS (SELECT 1 FROM dispositions d WHERE d.recording_id = r.id AND d.status = 'approved'))
               AND NOT \(Self.heldClause)
             ORDER BY r.due_on, \(dialect.arrivalOrder("r")) LIMIT ?
-            """, [.text(today), .integer(Int64(max(0, limit)))], CatalogRows.recording)
+            """, [.date(today), .integer(Int64(max(0, limit)))], CatalogRows.recording)
     }
 
-    nonisolated(nonsending) func queueReviews(on today: String, at: Date, limit: Int) async throws(CatalogError) -> Int {
+    nonisolated(nonsending) func queueReviews(on today: CivilDate, at: Date, limit: Int) async throws(CatalogError) -> Int {
         // ON CONFLICT: another node queueing the same review at the same moment is not an error.
         try await changes("""
             INSERT INTO dispositions (recording_id, status, due_on, rule, queued_at_ms)
@@ -147,7 +149,7 @@ extension CatalogTransaction {
             ORDER BY r.due_on, r.id LIMIT ?
             ON CONFLICT (recording_id) DO NOTHING
             RETURNING 1
-            """, [.millis(at), .text(today), .integer(Int64(max(0, limit)))])
+            """, [.millis(at), .date(today), .integer(Int64(max(0, limit)))])
     }
 
     nonisolated(nonsending) func startDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date,
@@ -232,10 +234,12 @@ extension CatalogTransaction {
                 schedule, method, reason
             FROM destructions WHERE destroyed_at_ms >= ? ORDER BY destroyed_at_ms, recording_id LIMIT ?
             """, [.integer(since.map(millis) ?? 0), .integer(Int64(max(0, limit)))]) { row throws(CatalogError) in
-            DestructionRecord(recording: try row.recordingID(0), patient: try row.optionalText(1), retentionClass: try row.text(2),
-                              rule: try row.optionalText(3), dueOn: try row.optionalText(4), authorisedBy: try row.text(5),
+            let recording = try row.recordingID(0)
+            let column = ColumnReader(row: row, table: "destructions", id: recording.description)
+            return DestructionRecord(recording: recording, patient: try row.optionalText(1), retentionClass: try row.text(2),
+                              rule: try row.optionalText(3), dueOn: try column.optionalCivilDate(4, "due_on"), authorisedBy: try row.text(5),
                               startedAt: try row.date(6), destroyedAt: try row.date(7), chunkCount: Int(try row.int(8)),
-                              byteCount: try row.int(9), digestRoot: try row.text(10), asOf: try row.optionalText(11),
+                              byteCount: try row.int(9), digestRoot: try row.text(10), asOf: try column.optionalCivilDate(11, "as_of"),
                               schedule: try row.optionalText(12), method: try row.optionalText(13), reason: try row.optionalText(14))
         }
     }
@@ -245,9 +249,12 @@ extension CatalogTransaction {
             SELECT recording_id, status, due_on, rule, queued_at_ms, decided_by, decided_at_ms, extended_until, reason, signature FROM dispositions
             \(status == nil ? "" : "WHERE status = ?") ORDER BY due_on, recording_id
             """, status.map { [.text($0.rawValue)] } ?? []) { row throws(CatalogError) in
-            DispositionRecord(recording: try row.recordingID(0), status: DispositionRecord.Status(rawValue: try row.text(1)) ?? .pending,
-                              dueOn: try row.text(2), rule: try row.optionalText(3), queuedAt: try row.date(4),
-                              decidedBy: try row.optionalText(5), decidedAt: try row.optionalDate(6), extendedUntil: try row.optionalText(7),
+            let recording = try row.recordingID(0)
+            let column = ColumnReader(row: row, table: "dispositions", id: recording.description)
+            return DispositionRecord(recording: recording, status: DispositionRecord.Status(rawValue: try row.text(1)) ?? .pending,
+                              dueOn: try column.civilDate(2, "due_on"), rule: try row.optionalText(3), queuedAt: try row.date(4),
+                              decidedBy: try row.optionalText(5), decidedAt: try row.optionalDate(6),
+                              extendedUntil: try column.optionalCivilDate(7, "extended_until"),
                               reason: try row.optionalText(8), signature: try row.optionalBlob(9))
         }
     }
@@ -260,7 +267,7 @@ extension CatalogTransaction {
         try await appendAudit(audit)
     }
 
-    nonisolated(nonsending) func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date,
+    nonisolated(nonsending) func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: CivilDate?, reason: String?, by: String, at: Date,
                                                    signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
         let status = try await queryOne("SELECT status FROM dispositions WHERE recording_id = ?\(dialect.rowLock(.update))", [.blob(id.bytes)]) {
             row throws(CatalogError) in try row.text(0)
@@ -274,12 +281,12 @@ extension CatalogTransaction {
             """, [.text(approve ? "approved" : "extended"), .text(by), .millis(at), .optional(extendUntil), .optional(reason),
                   .optional(signature), .blob(id.bytes)])
         if !approve, let extendUntil {
-            try await run("UPDATE recordings SET due_on = ? WHERE id = ? AND state = 'live'", [.text(extendUntil), .blob(id.bytes)])
+            try await run("UPDATE recordings SET due_on = ? WHERE id = ? AND state = 'live'", [.date(extendUntil), .blob(id.bytes)])
             // The extension stays as a decision that later recomputations honour; the review is
             // history, and the recording can be queued again when the new date comes.
             try await run("""
                 INSERT INTO retention_extensions (recording_id, until_on, reason, decided_by, decided_at_ms, signature) VALUES (?, ?, ?, ?, ?, ?)
-                """, [.blob(id.bytes), .text(extendUntil), .text(reason ?? ""), .text(by), .millis(at), .optional(signature)])
+                """, [.blob(id.bytes), .date(extendUntil), .text(reason ?? ""), .text(by), .millis(at), .optional(signature)])
             try await run("DELETE FROM dispositions WHERE recording_id = ?", [.blob(id.bytes)])
         }
         try await appendAudit(audit)
@@ -289,7 +296,8 @@ extension CatalogTransaction {
         try await query("""
             SELECT id, until_on, reason, decided_by, decided_at_ms, signature FROM retention_extensions WHERE recording_id = ? ORDER BY id
             """, [.blob(id.bytes)]) { row throws(CatalogError) in
-            RetentionExtension(id: try row.int(0), recording: id, untilOn: try row.text(1), reason: try row.text(2), decidedBy: try row.text(3),
+            RetentionExtension(id: try row.int(0), recording: id,
+                               untilOn: try ColumnReader(row: row, table: "retention_extensions", id: String(try row.int(0))).civilDate(1, "until_on"), reason: try row.text(2), decidedBy: try row.text(3),
                                decidedAt: try row.date(4), signature: try row.optionalBlob(5))
         }
     }

@@ -7,7 +7,7 @@ public import Foundation
 /// The rules are the shared ones (``CatalogTransaction``); what is SQLite's own is here: the
 /// connection and its pragmas, the transactions, the group commit of lone audit entries, and
 /// ``purgeDeleted()``.
-public actor SQLiteCatalog: Catalog {
+public actor SQLiteCatalog: SQLCatalog {
     let db: SQLiteConnection
     let clock: @Sendable () -> Date
     /// Runs this actor's work (every SQLite call) off the cooperative thread pool.
@@ -42,7 +42,8 @@ public actor SQLiteCatalog: Catalog {
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so writers queue up front instead of
     /// deadlocking on upgrade); commits if it returns, rolls back if it throws. `body` runs on this
     /// actor's executor and never suspends (SQLite's calls block), so nothing interleaves with it.
-    func write<T>(_ body: nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T) async throws(CatalogError) -> T {
+    func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T {
         try db.execute("BEGIN IMMEDIATE")
         do {
             let result = try await body(CatalogTransaction(session: SQLiteSession(db: db), clock: clock))
@@ -55,7 +56,8 @@ public actor SQLiteCatalog: Catalog {
     }
 
     /// Runs `body`'s reads, each statement on its own snapshot (as a PostgreSQL read at READ COMMITTED).
-    func read<T>(_ body: nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T) async throws(CatalogError) -> T {
+    func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T {
         try await body(CatalogTransaction(session: SQLiteSession(db: db), clock: clock))
     }
 

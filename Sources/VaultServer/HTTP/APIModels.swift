@@ -11,10 +11,10 @@ struct RecordingSummaryJSON: Codable, Sendable {
     var retentionClass: String
     var mediaType: String
     var byteCount: Int64
-    var capturedOn: String
+    var capturedOn: CivilDate
     var createdAt: Date
     var consentScopes: [String]
-    var dueOn: String?
+    var dueOn: CivilDate?
     var daysUntilDisposal: Int?
     var derivedFrom: String?
 }
@@ -23,15 +23,15 @@ struct RecordingSummaryJSON: Codable, Sendable {
 struct RecordingDetailJSON: Codable, Sendable {
     struct Consent: Codable, Sendable {
         var scope: String
-        var givenOn: String
-        var withdrawnOn: String?
+        var givenOn: CivilDate
+        var withdrawnOn: CivilDate?
         var active: Bool
         var otherParticipants: Bool
     }
     struct Retention: Codable, Sendable {
-        var dueOn: String?
+        var dueOn: CivilDate?
         var daysUntilDisposal: Int?
-        var disposition: String?
+        var disposition: Disposition?
         var rule: String?
         var held: Bool
     }
@@ -68,8 +68,8 @@ struct UploadResultJSON: Codable, Sendable {
     var mediaType: String
     var wrappedFor: [String]
     var consentedScopes: [String]
-    var dueOn: String?
-    var capturedOn: String
+    var dueOn: CivilDate?
+    var capturedOn: CivilDate
     /// `given`, `media` (the WebM file's own DateUTC) or `upload-day`.
     var capturedFrom: String
 }
@@ -80,7 +80,7 @@ struct ReviewCopyJSON: Codable, Sendable {
     var source: String
     /// False when the recording already had a copy.
     var created: Bool
-    var dueOn: String?
+    var dueOn: CivilDate?
 }
 
 /// A list with its count.
@@ -90,10 +90,10 @@ struct ListJSON<Item: Codable & Sendable>: Codable, Sendable {
 }
 
 enum DisposalDays {
-    /// Whole days from `today` (UTC) to a `YYYY-MM-DD` due date; negative once overdue.
-    static func until(_ due: String?, today: Date) -> Int? {
-        guard let due, let dueDay = CivilDate(due) else { return nil }
-        return dueDay.daysSince1970 - CivilDate(today).daysSince1970
+    /// Whole days from `today` (UTC) to a due date; negative once overdue.
+    static func until(_ due: CivilDate?, today: Date) -> Int? {
+        guard let due else { return nil }
+        return due.daysSince1970 - CivilDate(today).daysSince1970
     }
 }
 

@@ -158,7 +158,7 @@ struct AuditCommand: AsyncParsableCommand {
                 try await reportingErrors {
                     try await vault.withVault { opened in
                         let key = try await opened.addAuditSigner(name, passphrase: try passphrase.read(purpose: "seal checkpoint signer '\(name)'"),
-                                                                  actor: Vault.defaultActor)
+                                                                  actor: ShellUser.actor)
                         print(Hex.encode(key))
                     }
                 }

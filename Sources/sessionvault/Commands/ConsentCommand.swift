@@ -53,7 +53,7 @@ struct ConsentCommand: AsyncParsableCommand {
                         holder = try await opened.unlockRole(unlockRole, passphrase: roleSecret)
                     }
                     let active = try await opened.recordConsent(
-                        ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date?.description,
+                        ConsentRequest(session: session, patientIdentifier: patient, scopes: scopes, evidence: evidence, givenOn: date,
                                        otherParticipants: otherParticipants), vaultPassphrase: secret, keyHolder: holder, by: authority)
                     if json { try printJSON(active.map(ConsentView.init)); return }
                     print("Session \(session): consented scopes \(active.map(\.scope).joined(separator: ", "))")
@@ -82,7 +82,7 @@ struct ConsentCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let authority = try await officer.authority(opened, for: .consent)
-                    let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date?.description, by: authority)
+                    let active = try await opened.renewConsent(session: session, scopes: scopes, evidence: evidence, givenOn: date, by: authority)
                     if json { try printJSON(active.map(ConsentView.init)); return }
                     print("Session \(session): renewed \(Set(scopes).sorted().joined(separator: ", ")); active scopes \(active.map(\.scope).joined(separator: ", "))")
                 }
@@ -105,7 +105,7 @@ struct ConsentCommand: AsyncParsableCommand {
                     if json { try printJSON(rows); return }
                     if rows.isEmpty { print("Session \(session) has no recorded consent."); return }
                     printTable(header: ["SCOPE", "GIVEN", "STATUS", "EVIDENCE", "PATIENT"], rows: rows.map { row in
-                        [row.scope, row.givenOn, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
+                        [row.scope, row.givenOn.description, row.status, row.hasEvidence ? "yes" : "no", String(row.patient.prefix(12))]
                     })
                 }
             }
@@ -118,10 +118,10 @@ struct ConsentView: Encodable {
     var session: String
     var patient: String
     var scope: String
-    var givenOn: String
-    var withdrawnOn: String?
+    var givenOn: CivilDate
+    var withdrawnOn: CivilDate?
     /// The day a renewal replaced this consent.
-    var renewedOn: String?
+    var renewedOn: CivilDate?
     /// This consent renews an earlier one (rather than being given afresh).
     var isRenewal: Bool
     var active: Bool

@@ -24,13 +24,13 @@ extension ConsentCommand {
             try await reportingErrors {
                 try await vault.withVault { opened in
                     let authority = try await officer.authority(opened, for: .consent)
-                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date?.description, by: authority)
+                    let summary = try await opened.withdrawConsent(session: session, scope: scope, on: date, by: authority)
                     if json { try printJSON(summary); return }
                     print("Withdrew '\(scope)' for session \(session) on \(summary.withdrawnOn): \(summary.wrapsRevoked) keys revoked"
                           + (summary.revokedRoles.isEmpty ? "" : " (roles: \(summary.revokedRoles.joined(separator: ", ")))"))
                     print("Remaining scopes: \(summary.remainingScopes.isEmpty ? "none" : summary.remainingScopes.joined(separator: ", "))")
                     for id in summary.recordings {
-                        print("  recording \(id): due \((summary.dueDates[id] ?? nil) ?? "not yet determinable")")
+                        print("  recording \(id): due \((summary.dueDates[id] ?? nil)?.description ?? "not yet determinable")")
                     }
                 }
             }

@@ -33,20 +33,22 @@ extension AsyncParsableCommand {
         }
     }
 
-    /// The vault's sentence, plus the command that helps where there is one.
+    /// The vault's sentence, plus the command that helps where there is one. The advice is chosen
+    /// by the error's code and appended to the vault's sentence, never spliced into its text, so a
+    /// rewording in the library cannot silently drop it.
     static func wording(of error: VaultError) -> String {
         let subject = error.subject ?? ""
         switch error.code {
         case .vaultNotFound:
             return "\(error.message) (create one with `sessionvault init --vault \(subject)`, or set SESSIONVAULT_DIR)"
         case .passphraseMissing: return "\(error.message): set SESSIONVAULT_PASSPHRASE or pass --passphrase-file FILE"
-        case .unknownRole where error.names.isEmpty: return error.message.replacingOccurrences(of: "(no roles yet)", with: "(no roles yet: `sessionvault role add NAME`)")
+        case .unknownRole where error.names.isEmpty: return "\(error.message): add one with `sessionvault role add NAME`"
         case .roleExists: return "\(error.message) (use `sessionvault role rotate \(subject)` for a new key)"
         case .scopeRoleMissing: return "\(error.message): run `sessionvault role add \(subject)`"
         case .noConsent: return "\(error.message); record it first with `sessionvault consent record --session \(subject) ...`"
         case .consentNeedsKeyHolder where error.recording == nil:
-            return error.message.replacingOccurrences(of: "open them. Nothing", with: "open them; unlock one with --unlock-role (e.g. the records officer's role). Nothing")
-        case .scheduleChanged: return error.message.replacingOccurrences(of: "until a repair has", with: "until `sessionvault fsck --repair` has")
+            return "\(error.message). Unlock such a role with --unlock-role (e.g. the records officer's) and try again"
+        case .scheduleChanged: return "\(error.message): run `sessionvault fsck --repair`"
         case .weakPassphrase: return "\(error.message): choose at least \(PassphraseStrength.minimumLength) characters, e.g. several random words"
         case .timeNotBorrowable: return "\(error.message) (`sweep --dry-run --now \(subject)`)"
         case .requestNotFound: return "\(error.message) (list them with `sessionvault request ls --all`)"

@@ -37,7 +37,7 @@ struct GetCommand: AsyncParsableCommand {
                 }
             }
             try await vault.withVault { opened in
-                let actor = Vault.defaultActor
+                let actor = ShellUser.actor
                 // Refuse before asking for any secret if the role holds no key.
                 _ = try await opened.requireWrap(id, role: role, actor: actor, purpose: purpose)
                 let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))

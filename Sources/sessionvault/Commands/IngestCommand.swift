@@ -30,7 +30,7 @@ struct IngestCommand: AsyncParsableCommand {
                 let bar = ProgressBar(label: "ingest", total: reader.knownSize)
                 let summary = try await opened.ingest(
                     IngestRequest(session: session, clinician: clinician, retentionClass: retentionClass, chunkSize: chunkSize?.bytes,
-                                  capturedOn: captured?.day, actor: Vault.defaultActor),
+                                  capturedOn: captured?.day, actor: ShellUser.actor),
                     from: &reader, progress: { bar.update($0) })
                 bar.finish()
                 switch summary.capturedFrom {

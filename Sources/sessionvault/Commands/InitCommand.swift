@@ -74,7 +74,7 @@ struct InitCommand: AsyncParsableCommand {
             let secret = try passphrase.read(purpose: "protect the new vault's secrets")
             let created = try await Vault.create(at: vault.layout, options: .init(chunkSize: chunkSize.bytes, algorithm: chosen, kdf: strength, schedule: scheduleFile,
                                                                                    catalog: catalog, blobs: blobs, erasureRoot: erasureRoot),
-                                                 passphrase: secret)
+                                                 passphrase: secret, actor: ShellUser.actor)
             print("Created vault \(created.config.vaultID) in \(created.layout.root.path)")
             print("  chunks: \(ByteCount.format(Int64(created.config.chunkSize))) sealed with \(created.config.algorithm)")
             print("  retention schedule: \(created.config.retentionSchedule)")

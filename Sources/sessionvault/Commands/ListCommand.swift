@@ -31,7 +31,7 @@ struct ListCommand: AsyncParsableCommand {
         var mediaType: String
         var byteCount: Int64
         var chunkCount: Int
-        var dueOn: String?
+        var dueOn: CivilDate?
         var source: String?
         var media: MediaFacts?
     }
@@ -48,7 +48,7 @@ struct ListCommand: AsyncParsableCommand {
                     Row(id: r.id.description, createdAt: r.createdAt, session: r.session, patient: r.patient, clinician: r.clinician,
                         retentionClass: r.retentionClass, mediaType: r.mediaType, byteCount: r.byteCount, chunkCount: r.chunkCount,
                         dueOn: r.dueOn, source: r.sourceID?.description,
-                        media: r.mediaFacts.flatMap { try? JSONDecoder().decode(MediaFacts.self, from: Data($0.utf8)) })
+                        media: r.mediaFacts)
                 }
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("No recordings match."); return }
@@ -57,7 +57,7 @@ struct ListCommand: AsyncParsableCommand {
                 formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
                 let table = rows.map { row in
                     [row.id, formatter.string(from: row.createdAt), row.session, String(row.patient.prefix(12)), row.clinician, row.retentionClass,
-                     ByteCount.format(row.byteCount), row.mediaType, row.dueOn ?? "-"]
+                     ByteCount.format(row.byteCount), row.mediaType, row.dueOn?.description ?? "-"]
                 }
                 printTable(header: header, rows: table)
             }

@@ -17,7 +17,7 @@ struct GCCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try await vault.withVault { opened in
-                let report = try await opened.collectGarbage(grace: grace, dryRun: dryRun, actor: Vault.defaultActor)
+                let report = try await opened.collectGarbage(grace: grace, dryRun: dryRun, actor: ShellUser.actor)
                 if json { try printJSON(report); return }
                 let verb = dryRun ? "would remove" : "removed"
                 print("gc \(verb): \(report.abandonedIngests.count) abandoned ingests, \(report.orphanBlobs) orphan blobs (\(ByteCount.format(report.orphanBytes))), \(report.incompleteWrites) partial writes"
@@ -49,7 +49,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 let bar = ProgressBar(label: "verify", total: nil)
                 var unlocked: UnlockedRole? = nil
                 if let role { unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'")) }
-                let report = try await opened.verify(ids.isEmpty ? nil : ids, manifestsAs: unlocked, actor: Vault.defaultActor) { done, _ in bar.update(Int64(done)) }
+                let report = try await opened.verify(ids.isEmpty ? nil : ids, manifestsAs: unlocked, actor: ShellUser.actor) { done, _ in bar.update(Int64(done)) }
                 bar.finish()
                 if json {
                     try printJSON(report)
@@ -91,7 +91,7 @@ struct FSCKCommand: AsyncParsableCommand {
         try await reportingErrors {
             try await vault.withVault { opened in
                 // --repair adopts the schedule in force and rewrites due dates: a records officer's act.
-                let authority: Authority = repair ? try await officer.authority(opened, for: .adoptSchedule) : .unproven(Vault.defaultActor)
+                let authority: Authority = repair ? try await officer.authority(opened, for: .adoptSchedule) : .unproven(ShellUser.actor)
                 let report = try await opened.fsck(repair: repair, grace: grace, by: authority, progress: { stage in
                     if isatty(STDERR_FILENO) != 0 { note("fsck: checking \(stage)...") }
                 })

@@ -38,16 +38,16 @@ struct ReviewCommand: AsyncParsableCommand {
             let recording = id
             let chosen = ReviewProfile(rawValue: profile)!
             try await vault.withVault { opened in
-                _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "review")
+                _ = try await opened.requireWrap(recording, role: role, actor: ShellUser.actor, purpose: "review")
                 let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
                 let summary: ReviewSummary
                 do {
                     if store {
-                        summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen, actor: Vault.defaultActor)
+                        summary = try await opened.reviewAndStore(recording, as: unlocked, profile: chosen, actor: ShellUser.actor)
                     } else if let output {
                         var sink = try RewritableFileSink(creating: output)
                         do {
-                            summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink, actor: Vault.defaultActor)
+                            summary = try await opened.review(recording, as: unlocked, profile: chosen, to: &sink, actor: ShellUser.actor)
                             try sink.commit()
                         } catch {
                             sink.abandon()
@@ -58,7 +58,7 @@ struct ReviewCommand: AsyncParsableCommand {
                             throw VaultError.invalidArgument("refusing to write media to a terminal: use -o FILE, --store, or a pipe")
                         }
                         var sink = StdoutMediaSink()
-                        summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink, actor: Vault.defaultActor)
+                        summary = try await opened.review(recording, as: unlocked, profile: chosen, streamingTo: &sink, actor: ShellUser.actor)
                     }
                 } catch {
                     // The vault reports the transcoder's failure with it as the cause.
@@ -93,9 +93,9 @@ struct ProbeCommand: AsyncParsableCommand {
         try await reportingErrors {
             let recording = id
             try await vault.withVault { opened in
-                _ = try await opened.requireWrap(recording, role: role, actor: Vault.defaultActor, purpose: "probe")
+                _ = try await opened.requireWrap(recording, role: role, actor: ShellUser.actor, purpose: "probe")
                 let unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
-                guard let facts = try await opened.probe(recording, as: unlocked, actor: Vault.defaultActor) else {
+                guard let facts = try await opened.probe(recording, as: unlocked, actor: ShellUser.actor) else {
                     print("Not a recognised media stream (WebM, Matroska or Ogg).")
                     return
                 }

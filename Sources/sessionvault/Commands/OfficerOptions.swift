@@ -33,9 +33,9 @@ struct OfficerOptions: ParsableArguments {
     /// yet (setup), the shell user taken at their word, with a warning. The vault checks it again.
     func authority(_ vault: Vault, for privilege: OfficerPrivilege) async throws -> Authority {
         if try await vault.officersRequired() || name != nil { return .officer(try await require(vault, for: privilege)) }
-        note("sessionvault: warning: this vault has no officer yet, so '\(privilege.rawValue)' is done unproven (audited as \(Vault.defaultActor)); "
+        note("sessionvault: warning: this vault has no officer yet, so '\(privilege.rawValue)' is done unproven (audited as \(ShellUser.actor)); "
              + "add the first with `sessionvault user add NAME --role records-officer --officer-key`")
-        return .unproven(Vault.defaultActor)
+        return .unproven(ShellUser.actor)
     }
 
     /// A patient's pseudonym: with the named officer's copy of the pseudonym key, else with the
@@ -47,7 +47,7 @@ struct OfficerOptions: ParsableArguments {
             return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: nil)
         }
         if officer == nil, !(try vault.pseudonymKeyUnderVaultPassphrase()) {
-            throw VaultError.pseudonymKeyWithheld(actor: "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
+            throw VaultError.pseudonymKeyWithheld(actor: ShellUser.actor)
         }
         return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: try vaultPassphrase())
     }

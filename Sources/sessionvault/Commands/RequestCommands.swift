@@ -32,7 +32,7 @@ struct RequestCommand: AsyncParsableCommand {
             try await reportingErrors {
                 guard let type = RequestRecord.Kind(rawValue: kind) else { throw VaultError.invalidArgument("--type must be sar or foi") }
                 try await vault.withVault { opened in
-                    let record = try await opened.addRequest(kind: type, received: received.description, extended: extended, reference: ref,
+                    let record = try await opened.addRequest(kind: type, received: received, extended: extended, reference: ref,
                                                              by: try await officer.authority(opened, for: .requests))
                     print("Registered \(type.rawValue.uppercased()) request \(record.id ?? 0): received \(record.receivedOn), due \(record.dueOn)")
                 }
@@ -79,7 +79,7 @@ struct RequestCommand: AsyncParsableCommand {
                     print("Request \(r.id) (\(r.kind.rawValue.uppercased()))\(r.reference.map { ", ref \($0)" } ?? ""): \(describe(r)), due \(r.dueOn)")
                     var rows = [[r.receivedOn.description, "received", "", "", ""]]
                     for event in timeline.events {
-                        rows.append([event.on, event.kind.rawValue, event.reason ?? "", event.dueOn, event.actor])
+                        rows.append([event.on.description, event.kind.rawValue, event.reason ?? "", event.dueOn.description, event.actor])
                     }
                     printTable(header: ["DAY", "CHANGE", "REASON", "DUE AFTER", "BY"], rows: rows)
                 }
@@ -110,7 +110,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on?.description,
+                    let status = try await opened.pauseRequest(id, reason: RequestClock.StopReason(rawValue: reason)!, on: on,
                                                                by: try await officer.authority(opened, for: .requests))
                     print("Paused request \(id) for \(reason) on \(status.pausedOn?.description ?? "")")
                 }
@@ -129,7 +129,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.resumeRequest(id, on: on?.description, by: try await officer.authority(opened, for: .requests))
+                    let status = try await opened.resumeRequest(id, on: on, by: try await officer.authority(opened, for: .requests))
                     print("Resumed request \(id): due \(status.dueOn)")
                 }
             }
@@ -152,7 +152,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.extendRequest(id, reason: reason, on: on?.description, by: try await officer.authority(opened, for: .requests))
+                    let status = try await opened.extendRequest(id, reason: reason, on: on, by: try await officer.authority(opened, for: .requests))
                     print("Extended request \(id): due \(status.dueOn)")
                 }
             }
@@ -172,7 +172,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    let status = try await opened.closeRequest(id, on: on?.description, by: try await officer.authority(opened, for: .requests))
+                    let status = try await opened.closeRequest(id, on: on, by: try await officer.authority(opened, for: .requests))
                     print("Closed request \(id), answered \(status.closedOn?.description ?? "")")
                 }
             }

@@ -32,11 +32,10 @@ struct PatientCommand: AsyncParsableCommand {
                 try await vault.withVault { opened in
                     let patient = try patientFile.requiredIdentifier(flag: self.patient)
                     let authority = try await officer.authority(opened, for: .patientEvent)
-                    let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact?.description, discharged: discharged?.description,
-                                                                      died: died?.description,
+                    let updates = try await opened.recordPatientEvent(patient: patient, lastContact: lastContact, discharged: discharged, died: died,
                                                                       born: born, correction: correction, vaultPassphrase: try passphrase.read(purpose: "look up the patient"), by: authority)
                     print("Recorded; \(updates.count) recordings' due dates recomputed")
-                    for update in updates { print("  \(update.recording): due \(update.dueOn ?? "not yet determinable") (\(update.rule ?? "-"))") }
+                    for update in updates { print("  \(update.recording): due \(update.dueOn?.description ?? "not yet determinable") (\(update.rule ?? "-"))") }
                 }
             }
         }
@@ -180,7 +179,7 @@ struct SweepCommand: AsyncParsableCommand {
                 let heldCount = report.due.reduce(0) { $0 + $1.held }
                 print("Sweep as of \(report.today)\(dryRun ? " (dry run: nothing changed)" : ""): \(dueCount) recordings due, \(heldCount) of them held")
                 for row in report.due {
-                    print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
+                    print("  \(row.retentionClass.padding(toLength: 12, withPad: " ", startingAt: 0)) \(row.disposition.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(row.count) due, \(row.held) held")
                 }
                 if let waitingList {
                     print("\(waitingList.total) recordings wait for a patient event (no due date yet)\(waitingList.total > 0 ? "; the oldest:" : "")")
@@ -265,7 +264,7 @@ struct DestroyedCommand: AsyncParsableCommand {
                 if json { try printJSON(records); return }
                 if records.isEmpty { print("No destruction records."); return }
                 printTable(header: ["RECORDING", "CLASS", "DUE", "AS OF", "DESTROYED (UTC)", "CHUNKS", "AUTHORISED BY", "DIGEST ROOT"], rows: records.map { r in
-                    [r.recording.description, r.retentionClass, r.dueOn ?? "-", r.asOf ?? "-", ISO8601DateFormatter().string(from: r.destroyedAt), String(r.chunkCount),
+                    [r.recording.description, r.retentionClass, r.dueOn?.description ?? "-", r.asOf?.description ?? "-", ISO8601DateFormatter().string(from: r.destroyedAt), String(r.chunkCount),
                      r.authorisedBy, String(r.digestRoot.prefix(16))]
                 })
             }
@@ -290,7 +289,7 @@ struct DispositionCommand: AsyncParsableCommand {
                 let rows = try await vault.withVault { try await $0.dispositions(status: all ? nil : .pending) }
                 if json { try printJSON(rows); return }
                 if rows.isEmpty { print("No recordings waiting for review."); return }
-                printTable(header: ["RECORDING", "STATUS", "DUE", "RULE"], rows: rows.map { [$0.recording.description, $0.status.rawValue, $0.dueOn, $0.rule ?? "-"] })
+                printTable(header: ["RECORDING", "STATUS", "DUE", "RULE"], rows: rows.map { [$0.recording.description, $0.status.rawValue, $0.dueOn.description, $0.rule ?? "-"] })
             }
         }
     }

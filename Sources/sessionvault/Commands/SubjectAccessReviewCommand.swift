@@ -27,7 +27,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
             print("Serious-harm opinion: not recorded yet (`export review harm \(review.id ?? 0) ...`)")
         }
         printTable(header: ["ITEM", "KIND", "SESSION", "CAPTURED", "FLAG", "DECISION", "CATEGORY", "BY"], rows: review.items.map { item in
-            [item.key, item.kind.rawValue, item.session ?? "", item.capturedOn ?? "", item.flag ?? "",
+            [item.key, item.kind.rawValue, item.session ?? "", item.capturedOn?.description ?? "", item.flag ?? "",
              item.decision == .pending ? "PENDING (left out)" : item.decision.rawValue, item.category ?? "", item.decidedBy ?? (item.decision == .pending ? "" : "default")]
         })
         let pending = review.items.filter { $0.decision == .pending }.count
@@ -151,7 +151,7 @@ struct SubjectAccessReviewCommand: AsyncParsableCommand {
                 try await vault.withVault { opened in
                     let proven = try await officer.require(opened, for: .export)
                     let review = try await opened.recordHarmOpinion(review: draft, professional: professional, professionalRole: professionalRole,
-                                                                    givenOn: givenOn?.description, withhold: withhold, reason: reason, by: proven)
+                                                                    givenOn: givenOn, withhold: withhold, reason: reason, by: proven)
                     print("Review \(draft): serious-harm opinion of \(professional) recorded (\(review.harm?.seriousHarm == true ? "\(withhold.count) item(s) withheld" : "no serious harm"))")
                 }
             }

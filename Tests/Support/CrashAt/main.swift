@@ -31,9 +31,11 @@ guard arguments.count >= 2, let point = CrashPoint(rawValue: arguments.removeFir
 let operation = arguments.removeFirst()
 let environment = ProcessInfo.processInfo.environment
 
-/// The actor the CLI would audit: the proven officer when one is named, else the shell user's.
+/// The actor the CLI would audit: the proven officer when one is named, else the shell user's (`cli:<user>`).
 func actor(_ vault: Vault, for privilege: OfficerPrivilege) async throws -> String {
-    guard let name = environment["SESSIONVAULT_OFFICER"], !name.isEmpty else { return Vault.defaultActor }
+    guard let name = environment["SESSIONVAULT_OFFICER"], !name.isEmpty else {
+        return "cli:" + (environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
+    }
     let secret = environment["SESSIONVAULT_OFFICER_PASSPHRASE"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["SESSIONVAULT_PASSPHRASE"] ?? ""
     return try await vault.proveOfficer(name, passphrase: try SecureBytes(copying: Array(secret.utf8)), for: privilege).actor
 }

@@ -27,7 +27,7 @@ while !arguments.isEmpty {
 guard let day, let date = CaptureDate.parse(day)?.startOfDayUTC.addingTimeInterval(12 * 3600) else { fail("--as-of YYYY-MM-DD is required") }
 do {
     let vault = try await Vault.open(at: VaultLayout.resolve(directory), clock: { date })
-    let report = try await vault.sweep(actor: "test")
+    let report = try await vault.sweep(actor: "sweeper")
     await vault.close()
     if json {
         let encoder = JSONEncoder()

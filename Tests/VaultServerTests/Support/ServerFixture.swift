@@ -33,7 +33,7 @@ struct ServerFixture {
         let vault = try await Vault.create(at: VaultLayout(root: root),
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
-                                           passphrase: passphrase)
+                                           passphrase: passphrase, actor: "test")
         for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase, by: .unproven("test")) }
         try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase, by: .unproven("test"))
         try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase, by: .unproven("test"))

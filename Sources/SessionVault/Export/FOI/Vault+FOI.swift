@@ -95,7 +95,7 @@ extension Vault {
             let months = period.months
             var figures: [FOIFigure] = []
             for measure in AggregateMeasure.allCases {
-                let rows = try await catalog.monthlyCounts(measure, from: period.first.description, to: period.last.description)
+                let rows = try await catalog.monthlyCounts(measure, from: period.first, to: period.last)
                 let categories = Set(rows.map(\.category)).sorted()
                 var byMonth: [String: [String: Int]] = [:]
                 for row in rows { byMonth[row.month, default: [:]][row.category, default: 0] += row.count }

@@ -13,15 +13,9 @@ extension CivilDate: CustomStringConvertible, LosslessStringConvertible {
         guard utf8.count == 10, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"),
             let year = Self.decimal(utf8[0..<4]), let month = Self.decimal(utf8[5..<7]),
             let day = Self.decimal(utf8[8..<10]),
-            let date = try? CivilDate(year: year, month: month, day: day)
+            let date = CivilDate.validated(year: year, month: month, day: day)
         else { return nil }
         self = date
-    }
-
-    /// Parses `YYYY-MM-DD` like ``init(_:)`` but throws a typed error naming the bad text.
-    public static func parse(_ text: String) throws(RetentionError) -> CivilDate {
-        guard let date = CivilDate(text) else { throw .invalidDate(text) }
-        return date
     }
 
     private static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {

@@ -1,14 +1,26 @@
 public import Foundation
 
-// The ``Catalog`` methods: each runs the shared rule of the same name (``CatalogTransaction``) in
-// one transaction (retried after a serialization failure or deadlock), or reads.
-extension PostgresCatalog {
-    /// Nothing to do from a client: dead tuples go at VACUUM, and the WAL and its archive keep what
-    /// they keep. The erasure tree is what makes erasure hold on PostgreSQL.
-    public func purgeDeleted() async throws(CatalogError) {}
-    public func meta(_ key: String) async throws(CatalogError) -> String? {
-        try await read { (tx) throws(CatalogError) in try await tx.meta(key) }
-    }
+/// A catalog that runs the shared rules (``CatalogTransaction``) on its own connections: SQLite and
+/// PostgreSQL each provide the two primitives below, and the ``Catalog`` methods are written once,
+/// in the extension, each running the rule of the same name in one transaction, or reading.
+///
+/// `sending`: SQLite's primitives are isolated to its actor (its calls block, and run on the actor's
+/// own executor), so the body is handed over to that isolation; PostgreSQL's run it on a pooled
+/// connection and return a `Sendable` result. `nonisolated(nonsending)`: the body runs where the
+/// primitive runs it, as the rules' own methods do.
+protocol SQLCatalog: Catalog {
+    /// Runs `body` in one write transaction (retried where the backend retries); commits if it
+    /// returns, rolls back if it throws.
+    func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T
+
+    /// Runs `body`'s reads, each statement on its own snapshot.
+    func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+        async throws(CatalogError) -> T
+}
+
+extension SQLCatalog {
+    public func meta(_ key: String) async throws(CatalogError) -> String? { try await read { (tx) throws(CatalogError) in try await tx.meta(key) } }
     public func setMeta(_ key: String, _ value: String) async throws(CatalogError) { try await write { (tx) throws(CatalogError) in try await tx.setMeta(key, value) } }
     public func addRole(_ role: RoleRecord, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.addRole(role, audit: audit) }
@@ -56,11 +68,10 @@ extension PostgresCatalog {
     public func knownRecordings(among ids: [RecordingID]) async throws(CatalogError) -> Set<RecordingID> {
         try await read { (tx) throws(CatalogError) in try await tx.knownRecordings(among: ids) }
     }
-    public func appendAudit(_ draft: AuditDraft) async throws(CatalogError) { try await write { (tx) throws(CatalogError) in try await tx.appendAudit(draft) } }
     public func auditEntries(after: Int64, limit: Int) async throws(CatalogError) -> [AuditEntry] {
         try await read { (tx) throws(CatalogError) in try await tx.auditEntries(after: after, limit: limit) }
     }
-    public func withdrawConsent(session: String, scope: String, withdrawnOn: String, recordedAt: Date, revokeRoles: [String], dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
+    public func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String], dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
         try await write { (tx) throws(CatalogError) in try await tx.withdrawConsent(session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: recordedAt, revokeRoles: revokeRoles, dueUpdates: dueUpdates, audit: audit) }
     }
     public func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError) {
@@ -76,11 +87,11 @@ extension PostgresCatalog {
         try await read { (tx) throws(CatalogError) in try await tx.holds(includeReleased: includeReleased) }
     }
     public func isHeld(_ id: RecordingID) async throws(CatalogError) -> Bool { try await read { (tx) throws(CatalogError) in try await tx.isHeld(id) } }
-    public func dueSummary(on today: String) async throws(CatalogError) -> [DueSummary] { try await read { (tx) throws(CatalogError) in try await tx.dueSummary(on: today) } }
-    public func destroyable(on today: String, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
+    public func dueSummary(on today: CivilDate) async throws(CatalogError) -> [DueSummary] { try await read { (tx) throws(CatalogError) in try await tx.dueSummary(on: today) } }
+    public func destroyable(on today: CivilDate, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
         try await read { (tx) throws(CatalogError) in try await tx.destroyable(on: today, limit: limit) }
     }
-    public func queueReviews(on today: String, at: Date, limit: Int) async throws(CatalogError) -> Int {
+    public func queueReviews(on today: CivilDate, at: Date, limit: Int) async throws(CatalogError) -> Int {
         try await write { (tx) throws(CatalogError) in try await tx.queueReviews(on: today, at: at, limit: limit) }
     }
     public func startDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> DisposalStart {
@@ -101,7 +112,7 @@ extension PostgresCatalog {
     public func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.reopenDisposition(id, audit: audit) }
     }
-    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: String?, reason: String?, by: String, at: Date, signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
+    public func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: CivilDate?, reason: String?, by: String, at: Date, signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.decideDisposition(id, approve: approve, extendUntil: extendUntil, reason: reason, by: by, at: at, signature: signature, audit: audit) }
     }
     public func retentionExtensions(of id: RecordingID) async throws(CatalogError) -> [RetentionExtension] {
@@ -133,7 +144,7 @@ extension PostgresCatalog {
     public func recordRequestEvent(_ event: RequestEvent, updating updated: RequestRecord, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.recordRequestEvent(event, updating: updated, audit: audit) }
     }
-    public func monthlyCounts(_ measure: AggregateMeasure, from: String, to: String) async throws(CatalogError) -> [MonthlyCount] {
+    public func monthlyCounts(_ measure: AggregateMeasure, from: CivilDate, to: CivilDate) async throws(CatalogError) -> [MonthlyCount] {
         try await read { (tx) throws(CatalogError) in try await tx.monthlyCounts(measure, from: from, to: to) }
     }
     public func addAccessReview(_ review: AccessReviewRecord, audit: AuditDraft) async throws(CatalogError) -> Int64 {
@@ -158,7 +169,7 @@ extension PostgresCatalog {
     public func setUserEnrolment(_ name: String, enrolment: [UInt8], audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.setUserEnrolment(name, enrolment: enrolment, audit: audit) }
     }
-    public func setMediaFacts(_ id: RecordingID, json: String) async throws(CatalogError) {
-        try await write { (tx) throws(CatalogError) in try await tx.setMediaFacts(id, json: json) }
+    public func setMediaFacts(_ id: RecordingID, _ facts: MediaFacts) async throws(CatalogError) {
+        try await write { (tx) throws(CatalogError) in try await tx.setMediaFacts(id, facts) }
     }
 }

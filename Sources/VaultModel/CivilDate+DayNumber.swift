@@ -4,7 +4,7 @@
 
 extension CivilDate {
     /// Days from 1970-01-01 to the given (valid) calendar date.
-    static func dayNumber(year: Int, month: Int, day: Int) -> Int {
+    package static func dayNumber(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -15,7 +15,7 @@ extension CivilDate {
     }
 
     /// The calendar date of a day count.
-    static func components(ofDayNumber days: Int) -> (year: Int, month: Int, day: Int) {
+    package static func components(ofDayNumber days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -27,7 +27,7 @@ extension CivilDate {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    var components: (year: Int, month: Int, day: Int) {
+    package var components: (year: Int, month: Int, day: Int) {
         Self.components(ofDayNumber: daysSince1970)
     }
 }
