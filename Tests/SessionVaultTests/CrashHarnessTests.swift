@@ -168,10 +168,17 @@ struct CrashHarnessTests {
         defer { try? FileManager.default.removeItem(at: work) }
         let passphrase = work.appendingPathComponent("bundle-pass")
         try Data("patient bundle passphrase\n".utf8).write(to: passphrase)
+        func exportsAudited() async throws -> Int {
+            try await cli.expectOK(["audit", "ls", "--json"]).out.components(separatedBy: "\"export.subject\"").count - 1
+        }
         for trial in 0..<Self.trials {
             let out = work.appendingPathComponent("bundle-\(trial).age")
-            let killed = try await Self.runAndKill(cli, ["export", "subject", "--patient", "9434765919", "--out", out.path,
+            let auditedBefore = try await exportsAudited()
+            var killed = try await Self.runAndKill(cli, ["export", "subject", "--patient", "9434765919", "--out", out.path,
                                                    "--bundle-passphrase-file", passphrase.path], after: Double.random(in: 0.05...1.5, using: &random))
+            // Killed after the bundle was renamed into place (its last step, after the export was
+            // audited): the export finished; anything else at the final path is a half-written bundle.
+            if killed, FileManager.default.fileExists(atPath: out.path), try await exportsAudited() == auditedBefore + 1 { killed = false }
             if killed {
                 #expect(!FileManager.default.fileExists(atPath: out.path), "a killed export left \(out.lastPathComponent)")
             } else {
