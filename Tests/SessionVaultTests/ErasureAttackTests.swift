@@ -219,6 +219,40 @@ struct ErasureAttackTests {
                 "fsck --repair: \(repaired.out) \(repaired.stderr)")
     }
 
+    /// A process killed inside an erasure: after the new root is written beside the old, or after the
+    /// node store committed the new generation but before the old root is wiped. Every role that keeps
+    /// its wrap still opens the recording (never one role and not another), and once the next writer
+    /// (here `fsck --repair`) has run, the withdrawn wrap opens from no earlier copy of the tree.
+    @Test(arguments: ["erase.after-new-root", "erase.after-commit"])
+    func aProcessKilledInsideAnErasureLeavesEveryOtherRoleOpeningAndTheWithdrawnWrapGoneAfterRepair(point: String) async throws {
+        let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
+        defer { t.remove() }
+        let bytes = pseudoRandomBytes(1000)
+        let id = try await t.ingest(bytes).id
+        let wrap = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
+        let trainer = try #require(try await t.vault.unlockRole("trainer", passphrase: t.passphrase).keys.values.first)
+        let saved = try Self.backup(t)
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let savedTree = VaultLayout(root: saved).erasureTreeFile
+        let environment = TestEnvironment.inherited.merging(["SESSIONVAULT_DIR": t.root.path,
+                                                             "SESSIONVAULT_PASSPHRASE": "correct horse battery staple"]) { $1 }
+        let killed = try await ChildProcess.run(BuiltProduct.crashAt, [point, "consent-withdraw", "S1", "training"], environment: environment)
+        #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.status) \(killed.stderr)")
+        let reopened = try await Vault.open(at: t.vault.layout)
+        for role in ["clinician", "records-officer"] {
+            let unlocked = try await reopened.unlockRole(role, passphrase: t.passphrase)
+            var sink = MemorySink()
+            try await reopened.stream(try await reopened.open(id, as: unlocked, actor: "test"), range: nil, to: &sink)
+            #expect(sink.bytes == bytes, "\(role) after a kill at \(point)")
+        }
+        await reopened.close()
+        let repaired = try await ChildProcess.run(CLI.binary, ["fsck", "--repair"], environment: environment)
+        #expect(repaired.status == 0, "\(repaired.out) \(repaired.stderr)")
+        #expect(await Self.dataKey(from: wrap, keyPair: trainer, treeFile: savedTree, rootFile: t.vault.layout.erasureRootFile) == nil,
+                "the tree saved before the withdrawal still opens the trainer's wrap after a kill at \(point)")
+        #expect(try await t.read(id, as: "clinician") == bytes)
+    }
+
     @Test func aWithdrawalTheCatalogRefusesLeavesEveryLeafInPlace() async throws {
         let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
         defer { t.remove() }

@@ -140,6 +140,11 @@ public import VaultIndex
     /// Erases `leaves` (those that exist): after this returns, no copy of the tree opens them. Returns how many existed.
     @discardableResult
     public func erase(_ leaves: Set<UInt64>) async throws -> Int {
+        try await erase(leaves, reached: { _ in })
+    }
+
+    /// ``erase(_:)``, telling `reached` of the crash points between its steps (tests stop the process there).
+    func erase(_ leaves: Set<UInt64>, reached: @escaping @Sendable (CrashPoint) -> Void) async throws -> Int {
         guard !leaves.isEmpty else { return 0 }
         let rootFile = root, now = clock()
         let (erased, oldGeneration) = try await store.write { tx -> (Int, UInt64) in
@@ -188,10 +193,12 @@ public import VaultIndex
                 }
             }
             try rootFile.writePending(newRoot, generation: generation + 1, keep: generation)
+            reached(.eraseAfterNewRoot)
             try await tx.setCounter(Self.generationKey, generation + 1)
             return (erased, generation)
         }
         if erased > 0 {
+            reached(.eraseAfterCommit)
             // The new generation is committed: the old root goes now (or, after a crash here, at the
             // next write). Only that generation's slot: another writer may already be using the other.
             try rootFile.wipe(generation: oldGeneration)

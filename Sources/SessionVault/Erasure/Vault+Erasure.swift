@@ -72,7 +72,7 @@ extension Vault {
     /// deleted rows.
     func eraseLeaves(of removed: [WrapRecord]) async throws {
         if let erasure {
-            try await erasure.erase(Set(removed.compactMap { TreeWrap.leaf(of: $0.wrapped) }))
+            try await erasure.erase(Set(removed.compactMap { TreeWrap.leaf(of: $0.wrapped) }), reached: { reached($0) })
         }
         try await settlePendingErasures()
         try await catalog.purgeDeleted()
@@ -94,7 +94,7 @@ extension Vault {
             }
         }
         try await erasure.clearPending(kept)
-        return try await erasure.erase(gone)
+        return try await erasure.erase(gone, reached: { reached($0) })
     }
 
     /// Erases every leaf older than `grace` that no wrap in the catalog refers to: leaves of wraps a
@@ -113,7 +113,7 @@ extension Vault {
             cursor = (last.recording, last.role)
             for wrap in page { if let leaf = TreeWrap.leaf(of: wrap.wrapped) { referenced.insert(leaf) } }
         }
-        return try await erasure.erase(candidates.subtracting(referenced))
+        return try await erasure.erase(candidates.subtracting(referenced), reached: { reached($0) })
     }
 
     /// What fsck learns of the wraps and the tree: wraps still bare, wraps whose leaf no longer opens.

@@ -12,4 +12,8 @@
     case withdrawAfterCommit = "withdraw.after-commit"
     /// A role rotation, after a batch of wraps is replaced and before the old wraps' leaves are erased.
     case rotateAfterReplace = "rotate.after-replace"
+    /// An erasure, after the new root is written beside the old and before the node store commits.
+    case eraseAfterNewRoot = "erase.after-new-root"
+    /// An erasure, after the node store committed the new generation and before the old root is wiped.
+    case eraseAfterCommit = "erase.after-commit"
 }
