@@ -11,15 +11,16 @@ import VaultCrypto
 @Suite("Officer anchor: enrolments signed back to the vault's first officer", .serialized, .timeLimit(.minutes(30)))
 struct OfficerAnchorTests {
     /// A care recording queued for review, with rita enrolled as the vault's first officer.
-    func queued() async throws -> (TestVault, Officer, RecordingID) {
+    func queued(_ backend: CatalogBackend) async throws -> (BackendVault, Officer, RecordingID) {
         let clock = TestClock("2026-01-10")
-        let t = try await TestVault.make(roles: ["clinician", "records-officer", "supervisor", "trainer"], scopes: ["care", "training"],
-                                         clock: clock.function)
+        let v = try await BackendVault.make(backend, roles: ["clinician", "records-officer", "supervisor", "trainer"], scopes: ["care", "training"],
+                                            clock: clock.function)
+        let t = v.t
         let id = try await t.ingest([1, 2, 3], retentionClass: "training").id
         let rita = try await t.officer("rita")
         clock.set("2029-01-11")
         #expect(try await t.vault.sweep(actor: "sweeper").queuedForReview == 1)
-        return (t, rita, id)
+        return (v, rita, id)
     }
 
     /// What the insider does with a shell: a key file in the keyring, a row in the users table
@@ -34,10 +35,10 @@ struct OfficerAnchorTests {
         return Officer(name: "mallory", role: "records-officer", signing: pair)
     }
 
-    @Test(arguments: [false, true])
-    func anOfficerWrittenIntoTheCatalogCanNeitherProveNorApprove(selfSigned: Bool) async throws {
-        let (t, _, id) = try await queued()
-        defer { t.remove() }
+    @Test(arguments: CatalogBackend.available, [false, true])
+    func anOfficerWrittenIntoTheCatalogCanNeitherProveNorApprove(backend: CatalogBackend, selfSigned: Bool) async throws {
+        let (v, _, id) = try await queued(backend)
+        let t = v.t
         let mallory = try await enrolMallory(t, selfSigned: selfSigned)
         do {
             _ = try await t.vault.proveOfficer("mallory", passphrase: t.passphrase, for: .approveDisposal)
@@ -52,11 +53,13 @@ struct OfficerAnchorTests {
         #expect(report.destroyed == 0, "destroyed on the word of an officer nobody enrolled")
         #expect(report.refusedApprovals.first?.contains("not anchored") == true, "\(report.refusedApprovals)")
         #expect(try await t.vault.catalog.recording(id)?.state == .live)
+        await v.remove()
     }
 
-    @Test func anAnchorPinnedOutsideTheVaultHoldsWhenTheInsiderAlsoRewritesTheKeyring() async throws {
-        let (t, rita, id) = try await queued()
-        defer { t.remove() }
+    @Test(arguments: CatalogBackend.available)
+    func anAnchorPinnedOutsideTheVaultHoldsWhenTheInsiderAlsoRewritesTheKeyring(backend: CatalogBackend) async throws {
+        let (v, rita, id) = try await queued(backend)
+        let t = v.t
         let mallory = try await enrolMallory(t, selfSigned: true)
         // The keyring's anchor is a file the insider can write too.
         try Array((Hex.encode(mallory.publicKey) + "\n").utf8).withUnsafeBytes { try Data($0).write(to: t.vault.officerAnchorFile) }
@@ -69,11 +72,13 @@ struct OfficerAnchorTests {
         let proven = try await pinned.proveOfficer("rita", passphrase: t.passphrase, for: .approveDisposal)
         try await pinned.decideDisposition(id, approve: true, reason: "appraised", by: proven)
         #expect(try await pinned.sweep(actor: "sweeper").destroyed == 1)
+        await v.remove()
     }
 
-    @Test func revokingAnOfficerBreaksTheChainOfThoseTheyEnrolledUntilAnotherEndorsesThem() async throws {
-        let (t, rita, _) = try await queued()
-        defer { t.remove() }
+    @Test(arguments: CatalogBackend.available)
+    func revokingAnOfficerBreaksTheChainOfThoseTheyEnrolledUntilAnotherEndorsesThem(backend: CatalogBackend) async throws {
+        let (v, rita, _) = try await queued(backend)
+        let t = v.t
         let carol = try await t.vault.addUser(name: "carol", role: "records-officer", patientPseudonyms: [], officerPassphrase: t.passphrase,
                                               by: .officer(try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .manageUsers)))
         #expect(carol.record.enrolment?.prefix(32).elementsEqual(rita.publicKey) == true, "carol's enrolment is signed by rita")
@@ -90,11 +95,13 @@ struct OfficerAnchorTests {
         }
         try await t.vault.endorseOfficer("dan", by: .officer(try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .manageUsers)))
         _ = try await t.vault.proveOfficer("dan", passphrase: t.passphrase, for: .placeHold)
+        await v.remove()
     }
 
-    @Test func everyPrivilegedVaultOperationRefusesAnUnprovenActorOnceTheVaultHasAnOfficer() async throws {
-        let (t, rita, id) = try await queued()
-        defer { t.remove() }
+    @Test(arguments: CatalogBackend.available)
+    func everyPrivilegedVaultOperationRefusesAnUnprovenActorOnceTheVaultHasAnOfficer(backend: CatalogBackend) async throws {
+        let (v, rita, id) = try await queued(backend)
+        let t = v.t
         let anyone = Authority.unproven("cli:anyone")
         var refused: [String] = []
         func expectRefused(_ what: String, _ body: () async throws -> Void) async {
@@ -120,6 +127,7 @@ struct OfficerAnchorTests {
         #expect(try await t.vault.holds(includeReleased: true).isEmpty)
         _ = try await t.vault.placeHold(recording: id, patient: nil, vaultPassphrase: nil, reason: "complaint", caseRef: "C-1",
                                         by: .officer(try await t.vault.proveOfficer(rita.name, passphrase: t.passphrase, for: .placeHold)))
+        await v.remove()
     }
 }
 

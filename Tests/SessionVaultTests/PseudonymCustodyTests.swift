@@ -8,9 +8,10 @@ import VaultCrypto
 /// passphrase could compute every patient's pseudonym and match the catalog's rows to people.
 @Suite("Pseudonym key custody: officers, not the vault passphrase", .serialized, .timeLimit(.minutes(20)))
 struct PseudonymCustodyTests {
-    @Test func onceOfficersHoldThePseudonymKeyTheVaultPassphraseNoLongerReidentifiesAPatient() async throws {
-        let t = try await TestVault.make(roles: ["clinician", "records-officer", "supervisor"], scopes: ["care"])
-        defer { t.remove() }
+    @Test(arguments: CatalogBackend.available)
+    func onceOfficersHoldThePseudonymKeyTheVaultPassphraseNoLongerReidentifiesAPatient(backend: CatalogBackend) async throws {
+        let v = try await BackendVault.make(backend, roles: ["clinician", "records-officer", "supervisor"], scopes: ["care"])
+        let t = v.t
         let stored = try #require(try await t.vault.catalog.consents(session: "S1").first?.patient)
         // Before: whoever has the vault passphrase computes the pseudonym of any NHS number.
         #expect(try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase) == stored)
@@ -43,6 +44,7 @@ struct PseudonymCustodyTests {
         // A revoked officer's copy goes.
         try await t.vault.revokeUser(name: "carol", by: .officer(try await t.vault.proveOfficer("rita", passphrase: t.passphrase, for: .manageUsers)))
         #expect(!FileManager.default.fileExists(atPath: t.vault.keyring.pseudonymKeyFile(officer: "carol").path))
+        await v.remove()
     }
 
     @Test func theCommandLinesFirstRecordsOfficerTakesThePseudonymKeyFromTheVaultPassphrase() async throws {

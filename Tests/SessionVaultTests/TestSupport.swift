@@ -135,3 +135,36 @@ func expectVaultError(_ code: VaultError.Code, _ comment: Comment? = nil, source
         Issue.record("expected VaultError .\(code)\(note), got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// The catalog a test vault runs on: the embedded SQLite file, or a fresh database on the test
+/// PostgreSQL server (only under scripts/with-test-servers.sh, where `SharedBackends` finds it).
+enum CatalogBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// Both where the test servers run, else the embedded one only.
+    static var available: [CatalogBackend] { SharedBackends.shouldRun ? [.sqlite, .postgres] : [.sqlite] }
+}
+
+/// A ``TestVault`` on a ``CatalogBackend``; ``remove()`` closes it and drops its database.
+struct BackendVault {
+    let t: TestVault
+    let database: String?
+
+    static func make(_ backend: CatalogBackend, roles: [String], scopes: [String],
+                     clock: @escaping @Sendable () -> Date = { Date() }) async throws -> BackendVault {
+        guard backend == .postgres else { return BackendVault(t: try await TestVault.make(roles: roles, scopes: scopes, clock: clock), database: nil) }
+        let servers = try SharedBackends.require()
+        let database = "tv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        try await servers.createDatabase(String(database))
+        let t = try await TestVault.make(roles: roles, scopes: scopes, clock: clock, catalog: servers.postgresURL(database: String(database)))
+        return BackendVault(t: t, database: String(database))
+    }
+
+    func remove() async {
+        await t.vault.close()
+        t.remove()
+        if let database, let servers = try? SharedBackends.require() { try? await servers.dropDatabase(database) }
+    }
+}
