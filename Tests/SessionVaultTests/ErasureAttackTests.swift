@@ -192,31 +192,63 @@ struct ErasureAttackTests {
                                    rootFile: t.vault.layout.erasureRootFile) == nil)
     }
 
+    /// A vault with one recording wrapped for the clinician, the records officer and the trainer,
+    /// the trainer's wrap and key, and a copy of the vault taken before anything is killed.
+    struct CrashTrial {
+        let t: TestVault
+        let bytes = pseudoRandomBytes(1000)
+        let id: RecordingID
+        let wrap: WrapRecord
+        let trainer: RoleKeyPair
+        let saved: URL
+
+        static func make() async throws -> CrashTrial {
+            let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
+            let id = try await t.ingest(pseudoRandomBytes(1000)).id
+            return CrashTrial(t: t, id: id, wrap: try #require(try await t.vault.catalog.wrap(of: id, role: "trainer")),
+                              trainer: try #require(try await t.vault.unlockRole("trainer", passphrase: t.passphrase).keys.values.first),
+                              saved: try ErasureAttackTests.backup(t))
+        }
+
+        var environment: [String: String] {
+            TestEnvironment.inherited.merging(["SESSIONVAULT_DIR": t.root.path, "SESSIONVAULT_PASSPHRASE": "correct horse battery staple"]) { $1 }
+        }
+
+        /// Runs `arguments` in `test-crash-at`, which SIGKILLs itself at `point`.
+        func kill(at point: String, _ arguments: [String]) async throws {
+            let killed = try await ChildProcess.run(BuiltProduct.crashAt, [point] + arguments, environment: environment)
+            #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.status) \(killed.stderr)")
+        }
+
+        /// Whether the trainer's wrap, as it was before, still opens with the tree copied then and the root in force now.
+        func oldWrapOpensFromTheCopy() async -> Bool {
+            await ErasureAttackTests.dataKey(from: wrap, keyPair: trainer, treeFile: VaultLayout(root: saved).erasureTreeFile,
+                                             rootFile: t.vault.layout.erasureRootFile) != nil
+        }
+
+        func repair() async throws -> ChildProcess.Output {
+            try await ChildProcess.run(CLI.binary, ["fsck", "--repair"], environment: environment)
+        }
+
+        func remove() {
+            try? FileManager.default.removeItem(at: saved)
+            t.remove()
+        }
+    }
+
     /// A real SIGKILL between a withdrawal's (or a rotation's) catalog change and the erasure of the
     /// deleted wraps' leaves: a backup taken before opens the old wrap only until `fsck --repair`
     /// finishes the erasure from the intent log.
     @Test(arguments: ["withdraw.after-commit", "rotate.after-replace"])
     func aProcessKilledBeforeItsErasureLeavesNoWrapOpenAfterRepair(point: String) async throws {
-        let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
-        defer { t.remove() }
-        let id = try await t.ingest(pseudoRandomBytes(1000)).id
-        let wrap = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
-        let trainer = try #require(try await t.vault.unlockRole("trainer", passphrase: t.passphrase).keys.values.first)
-        let saved = try Self.backup(t)
-        defer { try? FileManager.default.removeItem(at: saved) }
-        let savedTree = VaultLayout(root: saved).erasureTreeFile
-        let environment = TestEnvironment.inherited.merging(["SESSIONVAULT_DIR": t.root.path,
-                                                             "SESSIONVAULT_PASSPHRASE": "correct horse battery staple"]) { $1 }
-        let arguments = point.hasPrefix("withdraw") ? ["consent-withdraw", "S1", "training"] : ["role-rotate", "trainer"]
-        let killed = try await ChildProcess.run(BuiltProduct.crashAt, [point] + arguments, environment: environment)
-        #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.status) \(killed.stderr)")
-        #expect(try await t.vault.catalog.wrap(of: id, role: "trainer")?.wrapped != wrap.wrapped, "the catalog change committed")
-        #expect(await Self.dataKey(from: wrap, keyPair: trainer, treeFile: savedTree, rootFile: t.vault.layout.erasureRootFile) != nil,
-                "the window the intent log closes")
-        let repaired = try await ChildProcess.run(CLI.binary, ["fsck", "--repair"], environment: environment)
+        let trial = try await CrashTrial.make()
+        defer { trial.remove() }
+        try await trial.kill(at: point, point.hasPrefix("withdraw") ? ["consent-withdraw", "S1", "training"] : ["role-rotate", "trainer"])
+        #expect(try await trial.t.vault.catalog.wrap(of: trial.id, role: "trainer")?.wrapped != trial.wrap.wrapped, "the catalog change committed")
+        #expect(await trial.oldWrapOpensFromTheCopy(), "the window the intent log closes")
+        let repaired = try await trial.repair()
         #expect(repaired.stdout.isEmpty == false || repaired.stderr.isEmpty == false)
-        #expect(await Self.dataKey(from: wrap, keyPair: trainer, treeFile: savedTree, rootFile: t.vault.layout.erasureRootFile) == nil,
-                "fsck --repair: \(repaired.out) \(repaired.stderr)")
+        #expect(await trial.oldWrapOpensFromTheCopy() == false, "fsck --repair: \(repaired.out) \(repaired.stderr)")
     }
 
     /// A process killed inside an erasure: after the new root is written beside the old, or after the
@@ -225,32 +257,22 @@ struct ErasureAttackTests {
     /// (here `fsck --repair`) has run, the withdrawn wrap opens from no earlier copy of the tree.
     @Test(arguments: ["erase.after-new-root", "erase.after-commit"])
     func aProcessKilledInsideAnErasureLeavesEveryOtherRoleOpeningAndTheWithdrawnWrapGoneAfterRepair(point: String) async throws {
-        let t = try await TestVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
-        defer { t.remove() }
-        let bytes = pseudoRandomBytes(1000)
-        let id = try await t.ingest(bytes).id
-        let wrap = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
-        let trainer = try #require(try await t.vault.unlockRole("trainer", passphrase: t.passphrase).keys.values.first)
-        let saved = try Self.backup(t)
-        defer { try? FileManager.default.removeItem(at: saved) }
-        let savedTree = VaultLayout(root: saved).erasureTreeFile
-        let environment = TestEnvironment.inherited.merging(["SESSIONVAULT_DIR": t.root.path,
-                                                             "SESSIONVAULT_PASSPHRASE": "correct horse battery staple"]) { $1 }
-        let killed = try await ChildProcess.run(BuiltProduct.crashAt, [point, "consent-withdraw", "S1", "training"], environment: environment)
-        #expect(killed.reason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.status) \(killed.stderr)")
-        let reopened = try await Vault.open(at: t.vault.layout)
+        let trial = try await CrashTrial.make()
+        defer { trial.remove() }
+        try await trial.kill(at: point, ["consent-withdraw", "S1", "training"])
+        let reopened = try await Vault.open(at: trial.t.vault.layout)
         for role in ["clinician", "records-officer"] {
-            let unlocked = try await reopened.unlockRole(role, passphrase: t.passphrase)
+            let unlocked = try await reopened.unlockRole(role, passphrase: trial.t.passphrase)
             var sink = MemorySink()
-            try await reopened.stream(try await reopened.open(id, as: unlocked, actor: "test"), range: nil, to: &sink)
-            #expect(sink.bytes == bytes, "\(role) after a kill at \(point)")
+            try await reopened.stream(try await reopened.open(trial.id, as: unlocked, actor: "test"), range: nil, to: &sink)
+            #expect(sink.bytes == trial.bytes, "\(role) after a kill at \(point)")
         }
         await reopened.close()
-        let repaired = try await ChildProcess.run(CLI.binary, ["fsck", "--repair"], environment: environment)
+        let repaired = try await trial.repair()
         #expect(repaired.status == 0, "\(repaired.out) \(repaired.stderr)")
-        #expect(await Self.dataKey(from: wrap, keyPair: trainer, treeFile: savedTree, rootFile: t.vault.layout.erasureRootFile) == nil,
+        #expect(await trial.oldWrapOpensFromTheCopy() == false,
                 "the tree saved before the withdrawal still opens the trainer's wrap after a kill at \(point)")
-        #expect(try await t.read(id, as: "clinician") == bytes)
+        #expect(try await trial.t.read(trial.id, as: "clinician") == trial.bytes)
     }
 
     @Test func aWithdrawalTheCatalogRefusesLeavesEveryLeafInPlace() async throws {

@@ -24,11 +24,8 @@ struct PostgresErasureAttackTests {
         var url: String { servers.postgresURL(database: database) }
 
         static func make(roles: [String], scopes: [String], clock: @escaping @Sendable () -> Date = { Date() }) async throws -> PGVault {
-            let servers = try SharedBackends.require()
-            let database = "er_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-            try await servers.createDatabase(database)
-            let t = try await TestVault.make(roles: roles, scopes: scopes, clock: clock, catalog: servers.postgresURL(database: database))
-            return PGVault(t: t, servers: servers, database: String(database))
+            let v = try await BackendVault.make(.postgres, roles: roles, scopes: scopes, clock: clock)
+            return PGVault(t: v.t, servers: try SharedBackends.require(), database: try #require(v.database))
         }
 
         func remove() async {

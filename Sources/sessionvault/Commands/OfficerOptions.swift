@@ -43,12 +43,8 @@ struct OfficerOptions: ParsableArguments {
     func pseudonym(_ vault: Vault, of identifier: String, proven: Officer? = nil, vaultPassphrase: () throws -> SecureBytes) async throws -> String {
         var officer = proven
         if officer == nil, name != nil { officer = try await require(vault, for: .lookUpPatient) }
-        if let officer, !(try vault.pseudonymKeyUnderVaultPassphrase()) {
-            return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: nil)
-        }
-        if officer == nil, !(try vault.pseudonymKeyUnderVaultPassphrase()) {
-            throw VaultError.pseudonymKeyWithheld(actor: ShellUser.actor)
-        }
-        return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: try vaultPassphrase())
+        // The vault decides whose copy of the key opens; the passphrase is asked for only while it can.
+        let underPassphrase = try vault.pseudonymKeyUnderVaultPassphrase()
+        return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: underPassphrase ? try vaultPassphrase() : nil)
     }
 }
