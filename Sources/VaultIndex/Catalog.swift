@@ -46,6 +46,13 @@ public protocol Catalog: Sendable {
     func upsertPatient(_ patient: PatientRecord) async throws(CatalogError)
     func patient(_ pseudonym: String) async throws(CatalogError) -> PatientRecord?
     func consents(session: String) async throws(CatalogError) -> [ConsentRecord]
+    /// A session's consent rows and the officer's seal over them, read in one transaction.
+    func consentRegister(session: String) async throws(CatalogError) -> ConsentRegister
+    /// Every session that has consent rows, and whether each has a seal.
+    func consentSessions() async throws(CatalogError) -> [(session: String, sealed: Bool)]
+    /// Seals the consent registers of `sessions` as they stand (each under its session's consent
+    /// lock), replacing any seal, with one audit entry; returns how many were sealed.
+    func sealConsentRegisters(_ sessions: [String], seal: ConsentSealer, audit: AuditDraft) async throws(CatalogError) -> Int
     /// Applies a consent change (new rows, renewals, the wraps and due dates they give) in one
     /// transaction with its audit entry; returns how many wraps were added.
     @discardableResult
@@ -89,7 +96,7 @@ public protocol Catalog: Sendable {
     /// recomputed due dates. Returns the wraps deleted (their erasure leaves go next), including those
     /// of a recording committed after the caller listed the session's recordings.
     func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String],
-                         dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord]
+                         dueUpdates: [DueDateUpdate], seal: ConsentSealer?, audit: AuditDraft) async throws(CatalogError) -> [WrapRecord]
     /// Stores recomputed due dates, and the patient's new events if given, with one audit entry, in one transaction.
     func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError)
 

@@ -25,6 +25,8 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     // Consent and patients
     case consentRecord = "consent.record"
     case consentRenew = "consent.renew"
+    /// An officer signed consent registers as they stood (the first officer's enrolment, `fsck --repair`).
+    case consentSeal = "consent.seal"
     case consentWithdraw = "consent.withdraw"
     case patientEvent = "patient.event"
     case patientCorrection = "patient.correction"

@@ -103,14 +103,52 @@ public struct ConsentChange: Sendable {
     /// longer live, or a wrap already present, is skipped.
     public var wraps: [WrapRecord]
     public var dueUpdates: [DueDateUpdate]
+    /// Signs the session's consent rows as the change leaves them (nil where no officer is needed).
+    public var seal: ConsentSealer?
     public var audit: AuditDraft
 
-    public init(added: [ConsentRecord], renewedOn: CivilDate? = nil, wraps: [WrapRecord] = [], dueUpdates: [DueDateUpdate] = [], audit: AuditDraft) {
+    public init(added: [ConsentRecord], renewedOn: CivilDate? = nil, wraps: [WrapRecord] = [], dueUpdates: [DueDateUpdate] = [],
+                seal: ConsentSealer? = nil, audit: AuditDraft) {
         self.added = added
         self.renewedOn = renewedOn
         self.wraps = wraps
         self.dueUpdates = dueUpdates
+        self.seal = seal
         self.audit = audit
+    }
+}
+
+/// An officer's signature over one session's whole consent register: every consent row of the
+/// session as a change left it. The catalog stores it in the same transaction as the change, so
+/// a row added, edited or deleted by anyone else no longer matches it.
+public struct ConsentSeal: Sendable, Hashable {
+    public var session: String
+    /// `officer:NAME`.
+    public var signedBy: String
+    public var signedAt: Date
+    /// The officer's public key followed by the Ed25519 signature (96 bytes).
+    public var signature: [UInt8]
+
+    public init(session: String, signedBy: String, signedAt: Date, signature: [UInt8]) {
+        self.session = session
+        self.signedBy = signedBy
+        self.signedAt = signedAt
+        self.signature = signature
+    }
+}
+
+/// Makes the seal of a session's consent rows; called by the catalog inside the transaction that
+/// wrote them, with the rows as stored (ids included).
+public typealias ConsentSealer = @Sendable (_ session: String, _ rows: [ConsentRecord]) -> ConsentSeal
+
+/// A session's consent rows and the seal over them, read in one transaction.
+public struct ConsentRegister: Sendable {
+    public var rows: [ConsentRecord]
+    public var seal: ConsentSeal?
+
+    public init(rows: [ConsentRecord], seal: ConsentSeal?) {
+        self.rows = rows
+        self.seal = seal
     }
 }
 

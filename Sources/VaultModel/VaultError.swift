@@ -19,6 +19,8 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
         // Roles, consent and users
         case unknownRole, roleExists, invalidName, scopeRoleMissing, unknownScope
         case noConsent, consentPatientMismatch, noActiveScope
+        /// A session's consent register differs from what an officer signed (edited outside the vault), or is unsigned.
+        case consentRegisterAltered
         /// A consent change gives roles access to stored recordings, and no role able to re-wrap them was given.
         case consentNeedsKeyHolder
         case userExists, noSuchUser
@@ -146,6 +148,12 @@ extension VaultError {
     public static func noActiveScope(session: String, scope: String) -> VaultError {
         VaultError(.noActiveScope, "session '\(session)' has no active consent for scope '\(scope)' (a recording of class '\(scope)' needs it)",
                    subject: session, names: [scope])
+    }
+    /// The consent rows of `session` are not what an officer last signed: edited, added or deleted
+    /// outside the vault, or never signed in a vault whose consent changes need an officer.
+    public static func consentRegisterAltered(session: String, reason: String) -> VaultError {
+        VaultError(.consentRegisterAltered, "the consent register of session '\(session)' cannot be trusted: \(reason); nothing was changed",
+                   subject: session, reason: reason)
     }
     /// `holder` nil: no key-holding role was given; else that role holds no key for `recording`.
     public static func consentNeedsKeyHolder(session: String, roles: [String], recordings: Int, holder: String?, recording: RecordingID?) -> VaultError {

@@ -2,7 +2,7 @@ import Foundation
 import SessionVault
 import VaultCrypto
 import Testing
-import VaultIndex
+@testable import VaultIndex
 
 /// A fresh vault in a temporary directory, with roles and a consented session, for tests.
 struct TestVault {
@@ -160,6 +160,15 @@ struct BackendVault {
         try await servers.createDatabase(String(database))
         let t = try await TestVault.make(roles: roles, scopes: scopes, clock: clock, catalog: servers.postgresURL(database: String(database)))
         return BackendVault(t: t, database: String(database))
+    }
+
+    /// Runs `statement` on the catalog's database directly, as an insider with a shell would.
+    func sql(_ statement: String) async throws {
+        if let database {
+            try await SharedBackends.require().psql(database: database, statement)
+        } else {
+            try SQLiteConnection(path: t.catalogPath).execute(statement)
+        }
     }
 
     func remove() async {

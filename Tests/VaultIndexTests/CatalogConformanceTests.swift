@@ -201,7 +201,7 @@ struct CatalogConformanceTests {
             #expect(try await catalog.consents(session: "s1").count == 2)
             // Withdrawal ends the renewal, not the superseded row; the scope can then be given again.
             _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-07-01", recordedAt: Date(),
-                                                  revokeRoles: ["trainer"], dueUpdates: [], audit: Self.audit)
+                                                  revokeRoles: ["trainer"], dueUpdates: [], seal: nil, audit: Self.audit)
             #expect(try await catalog.consents(session: "s1").map(\.withdrawnOn) == [nil, "2026-07-01"])
             try await catalog.recordConsents([training], audit: Self.audit)
             #expect(try await catalog.consents(session: "s1").filter(\.isActive).count == 1)
@@ -245,7 +245,7 @@ struct CatalogConformanceTests {
             let id = RecordingID.random()
             try await catalog.beginStaging(Self.staging(id))
             _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-01-02", recordedAt: Date(),
-                                                  revokeRoles: ["trainer"], dueUpdates: [], audit: Self.audit)
+                                                  revokeRoles: ["trainer"], dueUpdates: [], seal: nil, audit: Self.audit)
             let wraps = ["clinician", "trainer"].map { WrapRecord(recording: id, role: $0, keyID: "k", wrapped: [1]) }
             await #expect(throws: CatalogError.consentChanged(session: "s1", expected: ["care", "training"], found: ["care"])) {
                 try await catalog.commitRecording(Self.live(id), chunks: [], wraps: wraps, consentedScopes: ["training", "care"], audit: Self.audit)

@@ -186,13 +186,13 @@ struct CatalogLifecycleConformanceTests {
             let id = RecordingID.random()
             try await C.commit(catalog, id, session: "s1", patient: "p1", roles: ["clinician", "trainer"])
             let removed = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-02-01", recordedAt: Date(),
-                                                            revokeRoles: ["trainer"], dueUpdates: [], audit: C.audit)
+                                                            revokeRoles: ["trainer"], dueUpdates: [], seal: nil, audit: C.audit)
             #expect(removed.map(\.role) == ["trainer"] && removed.first?.recording == id && removed.first?.wrapped == [9],
                     "the deleted wraps are returned, so their erasure leaves can go")
             #expect(try await catalog.wrapRoles(of: id) == ["clinician"])
             await #expect(throws: CatalogError.notFound(what: "active consent scope 'training' of session", id: "s1")) {
                 _ = try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2026-02-01", recordedAt: Date(),
-                                                      revokeRoles: ["trainer"], dueUpdates: [], audit: C.audit)
+                                                      revokeRoles: ["trainer"], dueUpdates: [], seal: nil, audit: C.audit)
             }
             let consents = try await catalog.consents(session: "s1")
             #expect(consents.map(\.scope) == ["care", "training"])

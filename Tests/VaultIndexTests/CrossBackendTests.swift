@@ -84,7 +84,7 @@ struct CrossBackendTests {
                                                          WrapRecord(recording: id(200), role: "Supervisor", keyID: "k2", wrapped: [42])]))
         note("withdrawn", try await catalog.withdrawConsent(session: "s1", scope: "training", withdrawnOn: "2020-02-01", recordedAt: at + 5,
                                                             revokeRoles: ["Supervisor"], dueUpdates: [DueDateUpdate(recording: id(85), dueOn: "2020-07-01",
-                                                            disposition: .destroy, rule: "withdrawn")], audit: audit)
+                                                            disposition: .destroy, rule: "withdrawn")], seal: nil, audit: audit)
             .map { "\($0.recording) \($0.role)" }.sorted())
         note("consents", try await catalog.consents(session: "s1"))
         try await catalog.updateDueDates([DueDateUpdate(recording: id(68), dueOn: "2020-08-01", disposition: nil, rule: "r")],

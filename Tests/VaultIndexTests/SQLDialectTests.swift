@@ -33,7 +33,7 @@ struct SQLDialectTests {
             "0001-core", "0002-retention", "0003-audit-checkpoints", "0004-requests", "0005-consent-participants", "0006-users",
             "0007-due-summary-index", "0008-accountability-and-copies", "0009-consent-renewal-and-extensions", "0010-request-clocks",
             "0012-subject-access-review", "0013-birth-month-and-recorded-times", "0014-erasure-tree",
-            "0015-officer-enrolment",
+            "0015-officer-enrolment", "0016-consent-seals",
         ])
     }
 }

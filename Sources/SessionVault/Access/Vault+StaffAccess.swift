@@ -117,7 +117,7 @@ extension Vault {
     public func recordingDetail(_ record: RecordingRecord, for request: StaffRequest) async throws(VaultError) -> RecordingDetail {
         try await vaultBoundary {
             _ = try await requireWrap(record.id, role: request.role, actor: request.actor, purpose: request.purpose)
-            let consents = try await catalog.consents(session: record.session)
+            let consents = try await consents(of: record.session)
             let review = try await reviewCopy(of: record.id)
             let wrappedFor = try await catalog.wrapRoles(of: record.id).sorted()
             let held = try await catalog.isHeld(record.id)
@@ -151,7 +151,7 @@ extension Vault {
                 try await recordRefusal(.ingest, target: session, by: request, reason: "role '\(request.role)' may not upload", statingPurpose: false)
                 throw VaultError.uploadNotAllowed(role: request.role, allowed: config.uploadRoles)
             }
-            let consents = try await catalog.consents(session: session).filter(\.isActive)
+            let consents = try await consents(of: session).filter(\.isActive)
             if let patient = consents.first?.patient, !policy.covers(request.user, patient: patient) {
                 try await recordRefusal(.ingest, target: session, by: request, reason: "session's patient not on the user's care list", statingPurpose: false)
                 throw VaultError.notOnCareList(session: session)

@@ -43,7 +43,11 @@ extension Vault {
                 throw error
             }
             if let signingKey {
-                if authority.officer == nil, try officerAnchor() == nil { try writeOfficerAnchor(signingKey) }
+                if authority.officer == nil, try officerAnchor() == nil, let keyPair {
+                    try writeOfficerAnchor(signingKey)
+                    // From now on consent needs an officer's seal: the first officer vouches for the registers as they stand.
+                    _ = try await sealUnsealedConsentRegisters(as: Officer(name: name, role: role, signing: keyPair), reason: "enrolled as the first officer")
+                }
                 // The new officer gets a copy of the pseudonym key from the officer adding them, if they hold one.
                 if let endorser = authority.officer, let key = try? pseudonymKey(officer: endorser, vaultPassphrase: nil) {
                     _ = try sealPseudonymKey(key, to: record)

@@ -73,7 +73,7 @@ extension Vault {
                 let sealed = try Array(identifier.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) }
                 try await catalog.upsertPatient(PatientRecord(pseudonym: pseudonym, identifierSealed: sealed))
             }
-            let existing = try await catalog.consents(session: request.session)
+            let existing = try await consents(of: request.session)
             if let other = existing.first, other.patient != pseudonym { throw VaultError.consentPatientMismatch(session: request.session) }
             let evidence = try request.evidence.map { text in try Array(text.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) } }
             let now = clock()
@@ -85,11 +85,11 @@ extension Vault {
             let change = try await consentEffects(session: request.session, before: existing, after: existing + rows, patient: pseudonym,
                                                   keyHolder: keyHolder)
             try await catalog.changeConsent(ConsentChange(
-                added: rows, wraps: change.wraps, dueUpdates: change.dueUpdates,
+                added: rows, wraps: change.wraps, dueUpdates: change.dueUpdates, seal: consentSealer(authority),
                 audit: AuditDraft(actor: actor, action: .consentRecord, target: request.session,
                                   detail: "scopes \(rows.map(\.scope).joined(separator: ",")) given \(givenOn)"
                                       + (change.dueUpdates.isEmpty ? "" : "; due dates of \(change.dueUpdates.count) recording(s) recomputed"))))
-            return try await catalog.consents(session: request.session).filter { $0.isActive }
+            return try await consents(of: request.session).filter { $0.isActive }
         }
     }
 
@@ -105,7 +105,7 @@ extension Vault {
             try AuditText.check(evidence, field: "consent evidence")
             try validateScopes(scopes)
             let day = try consentDate(givenOn)
-            let existing = try await catalog.consents(session: session)
+            let existing = try await consents(of: session)
             var renewed: [ConsentRecord] = []
             for scope in Array(Set(scopes)).sorted() {
                 guard let active = existing.first(where: { $0.isActive && $0.scope == scope }) else {
@@ -132,10 +132,10 @@ extension Vault {
             } + rows
             let change = try await consentEffects(session: session, before: existing, after: after, patient: renewed[0].patient, keyHolder: nil)
             try await catalog.changeConsent(ConsentChange(
-                added: rows, renewedOn: day, wraps: change.wraps, dueUpdates: change.dueUpdates,
+                added: rows, renewedOn: day, wraps: change.wraps, dueUpdates: change.dueUpdates, seal: consentSealer(authority),
                 audit: AuditDraft(actor: actor, action: .consentRenew, target: session,
                                   detail: "scopes \(rows.map(\.scope).joined(separator: ",")) renewed \(day)")))
-            return try await catalog.consents(session: session).filter { $0.isActive }
+            return try await consents(of: session).filter { $0.isActive }
         }
     }
 
@@ -199,7 +199,7 @@ extension Vault {
     public func consentHistory(session: String) async throws(VaultError) -> [ConsentRecord] {
         try await vaultBoundary {
             try Self.validateSession(session)
-            return try await catalog.consents(session: session)
+            return try await consents(of: session)
         }
     }
 

@@ -86,7 +86,7 @@ extension Vault {
         let copies = Dictionary(all.compactMap { r in r.sourceID.map { ($0, r) } }, uniquingKeysWith: { a, b in a.createdAt > b.createdAt ? a : b })
         let recordings = reviewCopies ? originals.map { copies[$0.id] ?? $0 } : originals
         var consents: [ConsentRecord] = []
-        for session in Set(recordings.map(\.session)).sorted() { consents += try await catalog.consents(session: session) }
+        for session in Set(recordings.map(\.session)).sorted() { consents += try await self.consents(of: session) }
         let groupSessions = Set(consents.filter(\.otherParticipants).map(\.session))
         let holds = try await catalog.holds(includeReleased: false).filter { hold in
             hold.patient == pseudonym || recordings.contains { $0.id == hold.recording }

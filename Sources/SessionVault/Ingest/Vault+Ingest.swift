@@ -207,7 +207,7 @@ extension Vault {
     /// The consent gate: an active scope must cover the session, and a recording made for a purpose
     /// needs consent to that purpose (training needs training consent); the scopes' roles get wraps.
     func consentGate(_ request: IngestRequest, retention: RetentionPlanner) async throws -> ConsentGate {
-        let consents = try await catalog.consents(session: request.session).filter(\.isActive)
+        let consents = try await consents(of: request.session).filter(\.isActive)
         guard let patient = consents.first?.patient else { throw VaultError.noConsent(session: request.session) }
         let scopes = Array(Set(consents.map(\.scope))).sorted()
         guard !retention.justifyingScopes(request.retentionClass, among: consents).isEmpty else {

@@ -98,6 +98,24 @@ extension Vault {
                 add(.error, "audit", "audit entry \(problem.sequence)", problem.problem)
             }
 
+            progress?("consent")
+            let consentCheck = try await consentRegisterProblems()
+            var alteredSessions = Set(consentCheck.altered.map(\.session))
+            var verifiedConsents: [String: [ConsentRecord]] = [:]
+            for (session, reason) in consentCheck.altered {
+                add(.error, "consent-register", "session \(session)",
+                    "\(reason): nothing that depends on its consent (ingest, withdrawal, due dates) is done until an officer restores the register from a backup or re-records it")
+            }
+            if !consentCheck.unsealed.isEmpty {
+                if repair, let officer = authority.officer,
+                   case let sealed = try await sealUnsealedConsentRegisters(as: officer, reason: "fsck --repair"), sealed > 0 {
+                    add(.repaired, "unsealed-consent", "\(sealed) session(s)", "consent registers signed by \(officer.actor) as they stand")
+                } else {
+                    add(.error, "unsealed-consent", consentCheck.unsealed.prefix(20).joined(separator: ", "),
+                        "\(consentCheck.unsealed.count) consent register(s) no officer has signed: decisions that read them are refused until a records officer runs `fsck --repair` (after checking them)")
+                }
+            }
+
             progress?("retention")
             let planner = try retentionPlanner()
             // The digest of the very bytes the dates below are checked against.
@@ -111,7 +129,21 @@ extension Vault {
                 guard let last = batch.last else { break }
                 after = last.id
                 for recording in batch {
-                    let consents = try await catalog.consents(session: recording.session)
+                    // Due dates are never recomputed from a consent register that does not verify.
+                    if alteredSessions.contains(recording.session) { continue }
+                    let consents: [ConsentRecord]
+                    if let known = verifiedConsents[recording.session] {
+                        consents = known
+                    } else {
+                        do {
+                            consents = try await self.consents(of: recording.session)
+                            verifiedConsents[recording.session] = consents
+                        } catch {
+                            alteredSessions.insert(recording.session)
+                            add(.error, "consent-register", "session \(recording.session)", "\(error): its due dates are not recomputed")
+                            continue
+                        }
+                    }
                     let patient = try await catalog.patient(recording.patient)
                     let outcome = try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents)
                     if outcome.dueOn != recording.dueOn {

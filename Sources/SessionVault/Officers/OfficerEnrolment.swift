@@ -117,6 +117,7 @@ extension Vault {
                 actor: officer.actor, action: .officerEndorse, target: "user:" + officer.name,
                 detail: "became the officer anchor \(Hex.encode(officer.publicKey))"))
             try writeOfficerAnchor(officer.publicKey)
+            _ = try await sealUnsealedConsentRegisters(as: officer, reason: "became the officer anchor")
             return officer.publicKey
         }
     }

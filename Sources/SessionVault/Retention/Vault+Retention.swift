@@ -27,7 +27,7 @@ extension Vault {
             try Self.validateSession(session)
             let withdrawnOn = date ?? CivilDate(clock())
             guard withdrawnOn <= CivilDate(clock()) else { throw VaultError.invalidArgument("withdrawal date \(withdrawnOn) is in the future") }
-            let consents = try await catalog.consents(session: session)
+            let consents = try await consents(of: session)
             guard consents.contains(where: { $0.isActive && $0.scope == scope }) else { throw VaultError.noActiveScope(session: session, scope: scope) }
             let now = clock()
             let after = consents.map { consent -> ConsentRecord in
@@ -62,7 +62,7 @@ extension Vault {
             do {
                 revoked = try await catalog.withdrawConsent(
                 session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: now, revokeRoles: revoke, dueUpdates: updates,
-                audit: AuditDraft(actor: actor, action: .consentWithdraw, target: session, purpose: scope,
+                seal: consentSealer(authority), audit: AuditDraft(actor: actor, action: .consentWithdraw, target: session, purpose: scope,
                                   detail: "withdrawn \(withdrawnOn); roles revoked: \(revoke.isEmpty ? "none" : revoke.joined(separator: ","))"))
             } catch {
                 // Nothing changed in the catalog: the marked leaves are unmarked (their wraps are still there).
@@ -156,7 +156,7 @@ extension Vault {
             let planner = try retentionPlanner()
             var updates: [DueDateUpdate] = []
             for recording in try await catalog.recordings(RecordingFilter(patient: pseudonym)) {
-                let consents = try await catalog.consents(session: recording.session)
+                let consents = try await consents(of: recording.session)
                 updates.append(try await scheduledUpdate(of: recording, planner: planner, patient: patient, consents: consents))
             }
             let events = [("last-contact", lastContact?.description), ("discharged", discharged?.description), ("died", died?.description),

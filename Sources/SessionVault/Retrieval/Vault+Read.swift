@@ -23,7 +23,7 @@ public struct OpenedRecording: Sendable {
 extension Vault {
     /// The consented (active) scopes of a recording's session.
     func activeScopes(session: String) async throws -> [String] {
-        Array(Set(try await catalog.consents(session: session).filter(\.isActive).map(\.scope))).sorted()
+        Array(Set(try await consents(of: session).filter(\.isActive).map(\.scope))).sorted()
     }
 
     /// The live recording, or `recordingNotFound`.

@@ -343,6 +343,11 @@ enum CatalogMigrations {
         Migration(name: "0015-officer-enrolment") { t in """
             ALTER TABLE users ADD COLUMN enrolment \(t.blob);
             """ },
+        // Each session's consent register, signed by the officer who last changed it.
+        Migration(name: "0016-consent-seals") { t in """
+            CREATE TABLE consent_seals (session \(t.text) PRIMARY KEY, signed_by \(t.text) NOT NULL, signed_at_ms \(t.integer) NOT NULL,
+                signature \(t.blob) NOT NULL);
+            """ },
     ]
 
     static var latestVersion: Int { all.count }

@@ -141,6 +141,9 @@ extension CatalogTransaction {
                 throw error
             }
         }
+        if let seal = change.seal {
+            for session in Set(change.added.map(\.session)).sorted() { try await storeSeal(seal, of: session) }
+        }
         var added = 0
         if !change.wraps.isEmpty {
             // FOR SHARE: a concurrent beginDisposal either committed (not live: skipped) or waits for us.

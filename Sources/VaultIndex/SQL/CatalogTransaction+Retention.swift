@@ -12,7 +12,7 @@ extension CatalogTransaction {
         """
 
     nonisolated(nonsending) func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String],
-                                                 dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
+                                                 dueUpdates: [DueDateUpdate], seal: ConsentSealer?, audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
         // The session's consent lock first (see commitRecording): an ingest of this session commits before or after, whole.
         try await lockConsents(of: session)
         let changed = try await changes("""
@@ -20,6 +20,7 @@ extension CatalogTransaction {
             WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING 1
             """, [.date(withdrawnOn), .millis(recordedAt), .text(session), .text(scope)])
         guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
+        if let seal { try await storeSeal(seal, of: session) }
         var removed: [WrapRecord] = []
         if !revokeRoles.isEmpty {
             if dialect.locksRows {

@@ -41,6 +41,15 @@ extension SQLCatalog {
     public func upsertPatient(_ patient: PatientRecord) async throws(CatalogError) { try await write { (tx) throws(CatalogError) in try await tx.upsertPatient(patient) } }
     public func patient(_ pseudonym: String) async throws(CatalogError) -> PatientRecord? { try await read { (tx) throws(CatalogError) in try await tx.patient(pseudonym) } }
     public func consents(session: String) async throws(CatalogError) -> [ConsentRecord] { try await read { (tx) throws(CatalogError) in try await tx.consents(session: session) } }
+    public func consentRegister(session: String) async throws(CatalogError) -> ConsentRegister {
+        try await read { (tx) throws(CatalogError) in try await tx.consentRegister(session: session) }
+    }
+    public func consentSessions() async throws(CatalogError) -> [(session: String, sealed: Bool)] {
+        try await read { (tx) throws(CatalogError) in try await tx.consentSessions() }
+    }
+    public func sealConsentRegisters(_ sessions: [String], seal: ConsentSealer, audit: AuditDraft) async throws(CatalogError) -> Int {
+        try await write { (tx) throws(CatalogError) in try await tx.sealConsentRegisters(sessions, seal: seal, audit: audit) }
+    }
     @discardableResult
     public func changeConsent(_ change: ConsentChange) async throws(CatalogError) -> Int { try await write { (tx) throws(CatalogError) in try await tx.changeConsent(change) } }
     public func beginStaging(_ staging: StagingRecord) async throws(CatalogError) { try await write { (tx) throws(CatalogError) in try await tx.beginStaging(staging) } }
@@ -71,8 +80,8 @@ extension SQLCatalog {
     public func auditEntries(after: Int64, limit: Int) async throws(CatalogError) -> [AuditEntry] {
         try await read { (tx) throws(CatalogError) in try await tx.auditEntries(after: after, limit: limit) }
     }
-    public func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String], dueUpdates: [DueDateUpdate], audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
-        try await write { (tx) throws(CatalogError) in try await tx.withdrawConsent(session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: recordedAt, revokeRoles: revokeRoles, dueUpdates: dueUpdates, audit: audit) }
+    public func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String], dueUpdates: [DueDateUpdate], seal: ConsentSealer?, audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
+        try await write { (tx) throws(CatalogError) in try await tx.withdrawConsent(session: session, scope: scope, withdrawnOn: withdrawnOn, recordedAt: recordedAt, revokeRoles: revokeRoles, dueUpdates: dueUpdates, seal: seal, audit: audit) }
     }
     public func updateDueDates(_ updates: [DueDateUpdate], patient: PatientRecord?, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.updateDueDates(updates, patient: patient, audit: audit) }
