@@ -75,6 +75,51 @@ struct AuditCheckpointTests {
         #expect(forged.status == 4 && forged.out.contains("does not verify with the given public keys"), "\(forged.out)")
     }
 
+    /// The gap: `serve` and `sweeper` signed nothing unless a flag named a signer on every start.
+    /// Now a vault with officers refuses to run them unsigned unless told so, and `[audit]` in
+    /// config.toml makes every start sign and publish with no flags at all.
+    @Test func inAVaultWithOfficersTheServiceAndSweeperSignFromTheConfigurationOrDoNotRun() async throws {
+        let cli = try await CLI.prepared()
+        defer { cli.remove() }
+        for command in [["sweeper", "--interval", "1h"], ["serve", "--listen", "127.0.0.1:0"]] {
+            let daemon = try cli.start(command)
+            let refused = try await daemon.waitForStderr(containing: "name a checkpoint signer", timeout: .seconds(60))
+            if !refused { daemon.send(SIGTERM) }
+            let ended = try await daemon.finish()
+            #expect(refused && ended.status != 0, "\(command[0]) ran unsigned in a vault with officers: \(ended.stderr)")
+        }
+        let outside = try work()
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let published = outside.appendingPathComponent("checkpoints.jsonl")
+        try await cli.expectOK(["audit", "signer", "add", "sweeper"])
+        let config = cli.vault.appendingPathComponent("config.toml")
+        let text = try String(contentsOf: config, encoding: .utf8) + """
+
+            [audit]
+            checkpoint_signer = "sweeper"
+            checkpoint_every = 1
+            checkpoint_interval = "1s"
+            publish_checkpoints = ["file:\(published.path)"]
+
+            """
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try cli.start(["sweeper", "--interval", "1h"])
+        try await cli.expectOK(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([1]))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, lines(published).isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+        daemon.send(SIGTERM)
+        let ended = try await daemon.finish()
+        #expect(!lines(published).isEmpty, "no checkpoint published from the configuration: \(ended.stderr)")
+        #expect(ended.status == 0 && ended.stderr.contains("signs an audit checkpoint with 'sweeper' every 1 entries"), "\(ended.stderr)")
+        // Opting out is explicit, and says what it costs.
+        let unsigned = try cli.start(["sweeper", "--interval", "1h", "--without-checkpoints"])
+        #expect(try await unsigned.waitForStderr(containing: "could be deleted unnoticed", timeout: .seconds(60)))
+        unsigned.send(SIGTERM)
+        #expect(try await unsigned.finish().status == 0)
+        let both = try await cli.run(["sweeper", "--without-checkpoints", "--checkpoint-signer", "sweeper"])
+        #expect(both.status != 0 && both.stderr.contains("cannot be given with"), "\(both.stderr)")
+    }
+
     @Test func sinksInsideTheVaultOrUnknownAreRefusedBeforeAnythingRuns() async throws {
         let cli = try await CLI.prepared()
         defer { cli.remove() }

@@ -66,7 +66,7 @@ struct SweepCrashTests {
     @Test func theSweeperDaemonStopsGracefullyOnSIGTERM() async throws {
         let cli = try await CLI.prepared()
         defer { cli.remove() }
-        let daemon = try cli.start(["sweeper", "--interval", "1h"])
+        let daemon = try cli.start(["sweeper", "--interval", "1h", "--without-checkpoints"])
         // Generous: a full parallel run on 2 cores can stall a process for seconds.
         #expect(try await daemon.waitForStderr(containing: "sweep finished", timeout: .seconds(60)), "\(daemon.stderrSoFar)")
         let stopAsked = ContinuousClock.now

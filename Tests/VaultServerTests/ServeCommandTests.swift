@@ -123,7 +123,7 @@ struct ServeCommandTests {
         let plainHeaders = try await ServeProcess.runTool("/usr/bin/curl", ["-sS", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(plain.port)/healthz"])
         #expect(plainHeaders.out.contains("200") && !plainHeaders.out.lowercased().contains("strict-transport-security"))
         // (Started, not run to completion: a service that does not refuse would run until stopped.)
-        let insecure = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "0.0.0.0:0"],
+        let insecure = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "0.0.0.0:0", "--without-checkpoints"],
                                                 environment: TestEnvironment.inherited.merging(env) { $1 })
         _ = try await insecure.waitForStderr(containing: "sessionvault:", timeout: .seconds(60))
         let ended = try await eventually(timeout: .seconds(20)) { insecure.hasEnded }
@@ -131,7 +131,7 @@ struct ServeCommandTests {
         let refused = try await insecure.finish()
         #expect(ended && refused.status == 64, "\(refused.stderr)")
         #expect(refused.stderr.contains("--insecure-http") && refused.stderr.contains("not a loopback address"), "\(refused.stderr)")
-        let allowed = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "0.0.0.0:0", "--insecure-http"],
+        let allowed = try ChildProcess.Running(ServeProcess.binary, ["serve", "--listen", "0.0.0.0:0", "--insecure-http", "--without-checkpoints"],
                                                environment: TestEnvironment.inherited.merging(env) { $1 })
         defer {
             allowed.send(SIGTERM)
@@ -164,7 +164,7 @@ struct ServeCommandTests {
         for value in [Self.passphrase, "officer secret passphrase", "catalog secret password"] {
             #expect(!served.text.contains(value), "serve's environment still holds a secret")
         }
-        let sweeper = try ChildProcess.Running(ServeProcess.binary, ["sweeper", "--interval", "1h"],
+        let sweeper = try ChildProcess.Running(ServeProcess.binary, ["sweeper", "--interval", "1h", "--without-checkpoints"],
                                                environment: TestEnvironment.inherited.merging(secrets) { $1 })
         defer {
             sweeper.send(SIGTERM)

@@ -39,6 +39,8 @@ public struct VaultConfig: Sendable, Equatable {
     public var uploadRoles: [String] = VaultConfig.defaultUploadRoles
 
     public static let defaultUploadRoles = ["clinician"]
+    /// How `serve` and `sweeper` sign and publish audit checkpoints (`[audit]`); their flags override it.
+    public var checkpoints = CheckpointSettings()
     /// Where the erasure tree's root lives (`[erasure] root`): nil for `erasure/root` in the vault
     /// directory; else a file path (`file:` prefix optional; relative paths are inside the vault
     /// directory). Every node sharing a PostgreSQL catalog must name the same file (docs/DEPLOYMENT.md).
@@ -124,6 +126,14 @@ public struct VaultConfig: Sendable, Equatable {
             "[server]",
             "upload_roles = \(list(uploadRoles))",
         ]
+        if checkpoints != CheckpointSettings() {
+            lines += ["", "# Audit checkpoints signed by `serve` and `sweeper` (docs/OPERATIONS.md); their flags override these.", "[audit]"]
+            if let signer = checkpoints.signer { lines.append("checkpoint_signer = \(quoted(signer))") }
+            if let file = checkpoints.passphraseFile { lines.append("checkpoint_passphrase_file = \(quoted(file))") }
+            if let every = checkpoints.every { lines.append("checkpoint_every = \(every)") }
+            if let interval = checkpoints.interval { lines.append("checkpoint_interval = \(quoted(interval))") }
+            if !checkpoints.publish.isEmpty { lines.append("publish_checkpoints = \(list(checkpoints.publish))") }
+        }
         if let erasureRoot {
             lines += ["", "# The erasure tree's root (docs/DEPLOYMENT.md): one small file, overwritten in place, never versioned or backed up;",
                       "# every node sharing the catalog names the same file.",
@@ -175,7 +185,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure", "audit"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -266,11 +276,36 @@ public struct VaultConfig: Sendable, Equatable {
             }
             if let value = serverTable["upload_roles"] { uploadRoles = try stringList(value, key: "upload_roles") }
         }
+        var checkpoints = CheckpointSettings()
+        if let auditValue = table["audit"] {
+            guard let auditTable = auditValue.table else { throw fail("audit", "'audit' must be a table") }
+            let known = ["checkpoint_signer", "checkpoint_passphrase_file", "checkpoint_every", "checkpoint_interval", "publish_checkpoints"]
+            for key in auditTable.keys where !known.contains(key) {
+                throw fail(key, "unknown key '\(key)' in [audit] (known: \(known.joined(separator: ", ")))")
+            }
+            func text(_ key: String) throws(VaultError) -> String? {
+                guard let value = auditTable[key] else { return nil }
+                guard let text = value.string, !text.isEmpty else { throw fail(key, "[audit] \(key) must be a non-empty string") }
+                return text
+            }
+            checkpoints.signer = try text("checkpoint_signer")
+            checkpoints.passphraseFile = try text("checkpoint_passphrase_file")
+            checkpoints.interval = try text("checkpoint_interval")
+            if let value = auditTable["checkpoint_every"] {
+                guard let every = value.int, every >= 1 else { throw fail("checkpoint_every", "[audit] checkpoint_every must be a whole number of at least 1") }
+                checkpoints.every = Int64(every)
+            }
+            if let value = auditTable["publish_checkpoints"] { checkpoints.publish = try stringList(value, key: "publish_checkpoints") }
+            if checkpoints.signer == nil, checkpoints.passphraseFile != nil || !checkpoints.publish.isEmpty {
+                throw fail("checkpoint_signer", "[audit] checkpoint_passphrase_file and publish_checkpoints need checkpoint_signer")
+            }
+        }
         var config = VaultConfig(format: format, vaultID: try string("vault_id"), catalog: try string("catalog"), blobs: try string("blobs"),
                            chunkSize: chunkSize, algorithm: algorithm, kdf: kdf, retentionSchedule: try string("retention_schedule"),
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
                            passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi, erasureRoot: erasureRoot)
         config.uploadRoles = uploadRoles
+        config.checkpoints = checkpoints
         return config
     }
 }
@@ -294,4 +329,16 @@ extension VaultConfig {
         return path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL
             : layout.root.appendingPathComponent(path).standardizedFileURL
     }
+}
+
+/// `[audit]`: which checkpoint signer `serve` and `sweeper` use, how often, and where they publish.
+/// Nil fields take the commands' defaults (every 1000 entries, at least every 5 minutes).
+public struct CheckpointSettings: Sendable, Equatable {
+    public var signer: String?
+    public var passphraseFile: String?
+    public var every: Int64?
+    public var interval: String?
+    public var publish: [String] = []
+
+    public init() {}
 }
