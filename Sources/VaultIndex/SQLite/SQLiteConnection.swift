@@ -65,10 +65,7 @@ final class SQLiteConnection {
     /// Runs a statement that returns no rows; returns the number of rows changed.
     @discardableResult
     func run(_ sql: String, _ values: [SQLValue] = []) throws(CatalogError) -> Int {
-        let statement = try cached(sql)
-        defer { release(statement) }
-        try statement.bind(values)
-        while try statement.step() {}
+        _ = try query(sql, values) { _ in () }
         return Int(sqlite3_changes64(handle))
     }
 
@@ -88,12 +85,14 @@ final class SQLiteConnection {
         try query(sql, values, map).first
     }
 
-    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`, so writers queue up front instead of
-    /// deadlocking on upgrade); rolls back on any error.
-    func transaction<T>(_ body: () throws(CatalogError) -> T) throws(CatalogError) -> T {
-        try execute("BEGIN IMMEDIATE")
+    /// Runs `body` in a transaction begun with `begin` (`BEGIN IMMEDIATE` for a writer, so that writers
+    /// queue up front instead of deadlocking on upgrade); commits if it returns, rolls back if it throws.
+    /// `body` runs on the caller's executor: SQLite's calls block, so nothing interleaves with it.
+    nonisolated(nonsending) func transaction<T>(_ begin: String = "BEGIN IMMEDIATE",
+                                                _ body: nonisolated(nonsending) () async throws -> T) async throws -> T {
+        try execute(begin)
         do {
-            let result = try body()
+            let result = try await body()
             try execute("COMMIT")
             return result
         } catch {
