@@ -42,10 +42,7 @@ public final class ErasureNodeTransaction {
 
     /// A named counter (the generation, the next leaf); 0 if never set.
     public nonisolated(nonsending) func counter(_ name: String) async throws(CatalogError) -> UInt64 {
-        let value = try await session.query("SELECT value FROM erasure_meta WHERE key = ?", [.text(name)]) { row throws(CatalogError) in
-            try row.int(0)
-        }.first
-        return UInt64(bitPattern: value ?? 0)
+        UInt64(bitPattern: try await integer("SELECT value FROM erasure_meta WHERE key = ?", [.text(name)]) ?? 0)
     }
 
     public nonisolated(nonsending) func setCounter(_ name: String, _ value: UInt64) async throws(CatalogError) {
@@ -78,11 +75,7 @@ public final class ErasureNodeTransaction {
 
     /// How many nodes have ids in `range`.
     public nonisolated(nonsending) func count(in range: ClosedRange<Int64>) async throws(CatalogError) -> Int {
-        let count = try await session.query("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?",
-                                            [.integer(range.lowerBound), .integer(range.upperBound)]) { row throws(CatalogError) in
-            try row.int(0)
-        }.first
-        return Int(count ?? 0)
+        Int(try await integer("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?", [.integer(range.lowerBound), .integer(range.upperBound)]) ?? 0)
     }
 
     /// Leaves marked for erasure before the catalog change that deletes their wraps (an intent log:
@@ -116,6 +109,11 @@ public final class ErasureNodeTransaction {
     @discardableResult
     public nonisolated(nonsending) func delete(_ id: Int64) async throws(CatalogError) -> Bool {
         try await run("DELETE FROM erasure_nodes WHERE id = ? RETURNING id", [.integer(id)]) > 0
+    }
+
+    /// The first column of the first row `sql` returns, if it returns one.
+    private nonisolated(nonsending) func integer(_ sql: String, _ values: [SQLValue]) async throws(CatalogError) -> Int64? {
+        try await session.query(sql, values) { row throws(CatalogError) in try row.int(0) }.first
     }
 
     /// Runs a statement that writes; returns how many rows it returned.

@@ -41,17 +41,13 @@ final class SQLiteConnection {
         guard rc == SQLITE_OK else { throw .sqlite(code: rc, message: lastMessage, sql: sql) }
     }
 
-    func prepare(_ sql: String) throws(CatalogError) -> SQLiteStatement {
+    /// A cached prepared statement for `sql`, reset and with no bindings; prepared on first use.
+    func cached(_ sql: String) throws(CatalogError) -> SQLiteStatement {
+        if let statement = statementCache.removeValue(forKey: sql) { return statement }
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, 0, &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw .sqlite(code: rc, message: lastMessage, sql: sql) }
         return SQLiteStatement(handle: statement, connection: self, sql: sql)
-    }
-
-    /// A cached prepared statement for `sql`, reset and with no bindings; prepared on first use.
-    func cached(_ sql: String) throws(CatalogError) -> SQLiteStatement {
-        if let statement = statementCache.removeValue(forKey: sql) { return statement }
-        return try prepare(sql)
     }
 
     /// Returns a statement taken with ``cached(_:)`` to the cache, reset (releasing its read snapshot).
