@@ -1,6 +1,5 @@
 public import Foundation
 
-
 /// The vault's index: recordings, chunks, wraps, consent, roles and the audit trail.
 ///
 /// Every method is one transaction: it either happens whole or not at all. Methods that change
@@ -215,13 +214,8 @@ public protocol Catalog: Sendable {
     /// result, and the lock is released when `body` returns or throws (its error is rethrown). The
     /// lock is also released if the process dies, so another process can take over a killed holder's
     /// work. It is not re-entrant: calling it again for the same name inside `body` returns `nil`.
-    ///
-    /// - ``SQLiteCatalog``: `flock(LOCK_EX | LOCK_NB)` on `<catalog file>.lock-<name>` (created beside
-    ///   the catalog, never deleted); the kernel releases it when the file is closed or the process dies.
-    /// - ``PostgresCatalog``: `pg_try_advisory_lock` on a dedicated connection held for the whole body;
-    ///   the server releases it when that connection ends. If the connection is lost while `body`
-    ///   runs, `body` is cancelled and the call throws ``CatalogError/backend(message:)``: another node
-    ///   may already have taken over.
+    /// How each backend holds it: ``SQLiteCatalog/withExclusiveLock(_:_:)`` (`flock`) and
+    /// ``PostgresCatalog/withExclusiveLock(_:_:)`` (an advisory lock; a lost connection cancels `body`).
     ///
     /// `name` is 1 to 64 characters of `A-Z a-z 0-9 . _ -`; anything else is ``CatalogError/backend(message:)``.
     func withExclusiveLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?

@@ -35,4 +35,11 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
             return "the consent of session '\(session)' changed during the ingest (scopes \(expected.joined(separator: ",")) became \(found.isEmpty ? "none" : found.joined(separator: ",")))"
         }
     }
+
+    /// A PostgreSQL serialization failure (SQLSTATE 40001) or deadlock (40P01): the server rolled the
+    /// transaction back, and ``PostgresCatalog`` runs it again from the start.
+    var isRetryable: Bool {
+        guard case .backend(let message) = self else { return false }
+        return ["40001", "40P01"].contains { message.hasPrefix("PostgreSQL \($0):") }
+    }
 }

@@ -42,14 +42,10 @@ public final class ErasureNodeTransaction {
 
     /// A named counter (the generation, the next leaf); 0 if never set.
     public nonisolated(nonsending) func counter(_ name: String) async throws(CatalogError) -> UInt64 {
-        let value = try await session.query("SELECT value FROM erasure_meta WHERE key = ?", [.text(name)]) { row throws(CatalogError) in
-            try row.int(0)
-        }.first
-        return UInt64(bitPattern: value ?? 0)
+        UInt64(bitPattern: try await integer("SELECT value FROM erasure_meta WHERE key = ?", [.text(name)]) ?? 0)
     }
 
     public nonisolated(nonsending) func setCounter(_ name: String, _ value: UInt64) async throws(CatalogError) {
-        try requireWritable()
         try await run("INSERT INTO erasure_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                       [.text(name), .integer(Int64(bitPattern: value))])
     }
@@ -79,11 +75,7 @@ public final class ErasureNodeTransaction {
 
     /// How many nodes have ids in `range`.
     public nonisolated(nonsending) func count(in range: ClosedRange<Int64>) async throws(CatalogError) -> Int {
-        let count = try await session.query("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?",
-                                            [.integer(range.lowerBound), .integer(range.upperBound)]) { row throws(CatalogError) in
-            try row.int(0)
-        }.first
-        return Int(count ?? 0)
+        Int(try await integer("SELECT count(*) FROM erasure_nodes WHERE id BETWEEN ? AND ?", [.integer(range.lowerBound), .integer(range.upperBound)]) ?? 0)
     }
 
     /// Leaves marked for erasure before the catalog change that deletes their wraps (an intent log:
@@ -95,7 +87,6 @@ public final class ErasureNodeTransaction {
     }
 
     public nonisolated(nonsending) func addPending(leaf: UInt64, recording: [UInt8], role: String) async throws(CatalogError) {
-        try requireWritable()
         try await run("""
             INSERT INTO erasure_pending (leaf, recording_id, role) VALUES (?, ?, ?)
             ON CONFLICT(leaf) DO UPDATE SET recording_id = excluded.recording_id, role = excluded.role
@@ -103,13 +94,11 @@ public final class ErasureNodeTransaction {
     }
 
     public nonisolated(nonsending) func removePending(leaf: UInt64) async throws(CatalogError) {
-        try requireWritable()
         try await run("DELETE FROM erasure_pending WHERE leaf = ?", [.integer(Int64(bitPattern: leaf))])
     }
 
     /// Inserts or replaces node `id`.
     public nonisolated(nonsending) func put(_ id: Int64, sealed: [UInt8], at now: Date) async throws(CatalogError) {
-        try requireWritable()
         try await run("""
             INSERT INTO erasure_nodes (id, sealed, created_at_ms) VALUES (?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed
@@ -119,18 +108,20 @@ public final class ErasureNodeTransaction {
     /// Deletes node `id`; true if it existed.
     @discardableResult
     public nonisolated(nonsending) func delete(_ id: Int64) async throws(CatalogError) -> Bool {
-        try requireWritable()
-        return try await session.query("DELETE FROM erasure_nodes WHERE id = ? RETURNING id", [.integer(id)]) { _ throws(CatalogError) in () }
-            .isEmpty == false
+        try await run("DELETE FROM erasure_nodes WHERE id = ? RETURNING id", [.integer(id)]) > 0
     }
 
-    private nonisolated(nonsending) func run(_ sql: String, _ values: [SQLValue]) async throws(CatalogError) {
-        _ = try await session.query(sql, values) { _ throws(CatalogError) in () }
+    /// The first column of the first row `sql` returns, if it returns one.
+    private nonisolated(nonsending) func integer(_ sql: String, _ values: [SQLValue]) async throws(CatalogError) -> Int64? {
+        try await session.query(sql, values) { row throws(CatalogError) in try row.int(0) }.first
+    }
+
+    /// Runs a statement that writes; returns how many rows it returned.
+    @discardableResult
+    private nonisolated(nonsending) func run(_ sql: String, _ values: [SQLValue]) async throws(CatalogError) -> Int {
+        guard writable else { throw .backend(message: "erasure tree: write in a read transaction") }
+        return try await session.query(sql, values) { _ throws(CatalogError) in () }.count
     }
 
     private static func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
-
-    private func requireWritable() throws(CatalogError) {
-        guard writable else { throw .backend(message: "erasure tree: write in a read transaction") }
-    }
 }

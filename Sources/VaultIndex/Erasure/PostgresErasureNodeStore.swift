@@ -1,5 +1,3 @@
-public import Foundation
-
 /// The erasure tree's nodes in the PostgreSQL catalog's own database (tables of migration
 /// `0014-erasure-tree`), shared by every node of a deployment.
 ///
@@ -36,22 +34,16 @@ public final class PostgresErasureNodeStore: ErasureNodeStore {
     /// none arises, and the body writes the root (outside the database) as it goes.
     private func transaction<T: Sendable>(_ begin: String, writable: Bool,
                                           _ body: nonisolated(nonsending) @Sendable (ErasureNodeTransaction) async throws -> T) async throws -> T {
+        // The body's own errors pass through the pool's typed `withConnection` as a result.
         let outcome = try await catalog.withConnection { (connection) throws(CatalogError) -> Result<T, any Error> in
-            try await connection.run(begin)
             do {
-                if writable {
-                    try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.namespace), \(LockKeys.erasure))")
-                }
-                let value = try await body(ErasureNodeTransaction(session: PGSession(connection: connection), writable: writable))
-                try await connection.run("COMMIT")
-                return .success(value)
+                return .success(try await connection.transaction(begin) {
+                    if writable {
+                        try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.namespace), \(LockKeys.erasure))")
+                    }
+                    return try await body(ErasureNodeTransaction(session: PGSession(connection: connection), writable: writable))
+                })
             } catch {
-                do throws(CatalogError) {
-                    try await connection.run("ROLLBACK")
-                } catch {
-                    // A connection that cannot roll back must not go back to the pool mid-transaction.
-                    await connection.close()
-                }
                 return .failure(error)
             }
         }

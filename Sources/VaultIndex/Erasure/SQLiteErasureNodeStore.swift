@@ -1,5 +1,3 @@
-public import Foundation
-
 /// The erasure tree's nodes in an SQLite file of their own (`erasure/tree.sqlite`), for a vault on
 /// the embedded catalog. It is kept apart from the catalog so that a catalog restored from a backup
 /// still opens with the current tree.
@@ -37,21 +35,13 @@ public actor SQLiteErasureNodeStore: ErasureNodeStore {
     }
 
     public func read<T: Sendable>(_ body: nonisolated(nonsending) @Sendable (ErasureNodeTransaction) async throws -> T) async throws -> T {
-        try db.execute("BEGIN")
-        defer { try? db.execute("COMMIT") }
-        return try await body(ErasureNodeTransaction(session: SQLiteSession(db: db), writable: false))
+        let tx = ErasureNodeTransaction(session: SQLiteSession(db: db), writable: false)
+        return try await db.transaction("BEGIN") { try await body(tx) }
     }
 
     public func write<T: Sendable>(_ body: nonisolated(nonsending) @Sendable (ErasureNodeTransaction) async throws -> T) async throws -> T {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try await body(ErasureNodeTransaction(session: SQLiteSession(db: db), writable: true))
-            try db.execute("COMMIT")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
+        let tx = ErasureNodeTransaction(session: SQLiteSession(db: db), writable: true)
+        return try await db.transaction { try await body(tx) }
     }
 
     /// Folds the WAL into the database and truncates it, so replaced nodes do not stay in the WAL.

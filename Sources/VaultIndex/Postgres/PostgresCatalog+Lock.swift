@@ -16,42 +16,34 @@ extension PostgresCatalog {
         try validateLockName(name)
         let objectID = LockKeys.objectID(name)
         let lock = try await Self.connect(configuration, context: context)
-        let acquired: Bool
-        switch await lock.guardedQuery("SELECT pg_try_advisory_lock(\(LockKeys.exclusiveNamespace), \(objectID))") {
-        case .success(let value): acquired = value == true
-        case .failure(let error):
+        let acquired = await lock.guardedQuery("SELECT pg_try_advisory_lock(\(LockKeys.exclusiveNamespace), \(objectID))")
+        guard case .success(true?) = acquired else {
             await lock.close()
-            throw error
-        }
-        guard acquired else {
-            await lock.close()
+            if case .failure(let error) = acquired { throw error }
             return nil
         }
         logger.debug("exclusive lock taken", metadata: ["lock": "\(name)"])
 
         let heartbeat = lockHeartbeat
         let endpoint = configuration.endpoint
-        let outcome: LockOutcome<T> = await withoutActuallyEscaping(body) { body in
-            await withTaskGroup(of: LockOutcome<T>.self) { group in
+        let outcome: LockOutcome<T>? = await withoutActuallyEscaping(body) { body in
+            await withTaskGroup(of: LockOutcome<T>?.self) { group in
                 group.addTask {
                     do { return .finished(.success(try await body())) } catch { return .finished(.failure(error)) }
                 }
                 group.addTask {
-                    guard let failure = await lock.watch(every: heartbeat) else { return .watcherStopped }
-                    return .lost(.backend(message: "exclusive lock '\(name)' was lost: its connection to \(endpoint) \(failure); "
-                                          + "the work under it was cancelled and another node may have taken over"))
-                }
-                var first: LockOutcome<T>?
-                for await outcome in group {
-                    switch outcome {
-                    case .finished, .lost:
-                        if first == nil { first = outcome }
-                        group.cancelAll()
-                    case .watcherStopped:
-                        break
+                    await lock.watch(every: heartbeat).map { failure in
+                        .lost(.backend(message: "exclusive lock '\(name)' was lost: its connection to \(endpoint) \(failure); "
+                                       + "the work under it was cancelled and another node may have taken over"))
                     }
                 }
-                return first ?? .watcherStopped
+                // The first outcome decides and the other task is cancelled (a cancelled watcher ends with nil).
+                while let outcome = await group.next() {
+                    guard let outcome else { continue }
+                    group.cancelAll()
+                    return outcome
+                }
+                return nil
             }
         }
 
@@ -66,7 +58,7 @@ extension PostgresCatalog {
             logger.error("exclusive lock lost while held", metadata: ["lock": "\(name)", "error": "\(error)"])
             await lock.close()
             throw error
-        case .watcherStopped:
+        case nil:
             await lock.close()
             throw CatalogError.backend(message: "exclusive lock '\(name)': the work ended without a result")
         }
@@ -74,11 +66,10 @@ extension PostgresCatalog {
 }
 
 /// How the work under an exclusive lock ended: it finished (with its result), or the lock's
-/// connection failed first, or (the watcher's own end) nothing to report.
+/// connection failed first.
 enum LockOutcome<T: Sendable>: Sendable {
     case finished(Result<T, any Error>)
     case lost(CatalogError)
-    case watcherStopped
 }
 
 /// The first of several events wakes the one waiter; later events are ignored. (A query written to a
@@ -123,9 +114,9 @@ extension PGConnection {
         let connection = self
         Task {
             do throws(CatalogError) {
-                event.signal(.success(try await connection.queryOne(sql) { row throws(CatalogError) in
+                event.signal(.success(try await connection.query(sql) { row throws(CatalogError) in
                     row.cells[0].bytes == nil ? nil : try row.bool(0)
-                }.flatMap { $0 }))
+                }.first.flatMap { $0 }))
             } catch {
                 event.signal(.failure(error))
             }

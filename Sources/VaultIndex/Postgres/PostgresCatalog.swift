@@ -74,9 +74,9 @@ public final class PostgresCatalog: SQLCatalog {
         // Fail fast, with the endpoint in the error, if the server is not there or refuses us.
         let probe = try await Self.connect(configuration, context: context)
         do throws(CatalogError) {
-            let version = try await probe.queryOne("SELECT current_setting('server_version_num')::int") { row throws(CatalogError) in
+            let version = try await probe.query("SELECT current_setting('server_version_num')::int") { row throws(CatalogError) in
                 try row.int(0)
-            } ?? 0
+            }.first ?? 0
             guard version >= 120000 else {
                 throw CatalogError.open(path: configuration.redactedURL, message: "PostgreSQL 12 or newer is required (server is \(version))")
             }
@@ -98,10 +98,8 @@ public final class PostgresCatalog: SQLCatalog {
         var clientConfiguration = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.user, password: configuration.password,
             database: configuration.database, tls: .disable)
-        switch (configuration.sslMode, try configuration.tlsConfiguration(context: context)) {
-        case (.prefer, let tls?): clientConfiguration.tls = .prefer(tls)
-        case (.require, let tls?), (.verifyFull, let tls?): clientConfiguration.tls = .require(tls)
-        default: clientConfiguration.tls = .disable
+        if let tls = try configuration.tlsConfiguration(context: context) {
+            clientConfiguration.tls = tls.required ? .require(tls.settings) : .prefer(tls.settings)
         }
         clientConfiguration.options = options
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
@@ -132,7 +130,7 @@ public final class PostgresCatalog: SQLCatalog {
 
     /// The first column of every row of `sql`, as integers (tests).
     func integers(_ sql: String) async throws(CatalogError) -> [Int64] {
-        try await query(sql) { row throws(CatalogError) in try row.int(0) }
+        try await withConnection { (connection) throws(CatalogError) in try await connection.query(sql) { row throws(CatalogError) in try row.int(0) } }
     }
 
     // MARK: - Connections and transactions
@@ -142,15 +140,13 @@ public final class PostgresCatalog: SQLCatalog {
         var connectionConfiguration = PostgresConnection.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.user, password: configuration.password,
             database: configuration.database, tls: .disable)
-        let tls = try configuration.tlsConfiguration(context: context)
-        do {
-            switch (configuration.sslMode, tls) {
-            case (.prefer, let tls?): connectionConfiguration.tls = .prefer(try .init(configuration: tls))
-            case (.require, let tls?), (.verifyFull, let tls?): connectionConfiguration.tls = .require(try .init(configuration: tls))
-            default: break
+        if let tls = try configuration.tlsConfiguration(context: context) {
+            do {
+                let sslContext = try NIOSSLContext(configuration: tls.settings)
+                connectionConfiguration.tls = tls.required ? .require(sslContext) : .prefer(sslContext)
+            } catch {
+                throw .open(path: configuration.redactedURL, message: "cannot set up TLS: \(context.scrub("\(error)"))")
             }
-        } catch {
-            throw .open(path: configuration.redactedURL, message: "cannot set up TLS: \(context.scrub("\(error)"))")
         }
         connectionConfiguration.options.connectTimeout = .seconds(Int64(configuration.connectTimeoutSeconds))
         connectionConfiguration.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
@@ -190,11 +186,6 @@ public final class PostgresCatalog: SQLCatalog {
         }
     }
 
-    /// One statement on a pooled connection.
-    func query<T: Sendable>(_ sql: String, _ map: @escaping (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
-        try await withConnection { (connection) throws(CatalogError) in try await connection.query(sql, [], map) }
-    }
-
     /// Runs `body`'s reads on one pooled connection, each statement on its own snapshot (no transaction).
     func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
         async throws(CatalogError) -> T {
@@ -214,7 +205,6 @@ public final class PostgresCatalog: SQLCatalog {
     /// they keep. The erasure tree is what makes erasure hold on PostgreSQL.
     public func purgeDeleted() async throws(CatalogError) {}
 
-    static let retryableStates: Set<String> = ["40001", "40P01"]
     static let maxAttempts = 5
 
     /// Runs `body` in one READ COMMITTED transaction on one pooled connection; commits if it returns,
@@ -225,23 +215,15 @@ public final class PostgresCatalog: SQLCatalog {
         while true {
             do throws(CatalogError) {
                 return try await withConnection { (connection) throws(CatalogError) -> T in
-                    try await connection.run("BEGIN ISOLATION LEVEL READ COMMITTED")
-                    do throws(CatalogError) {
-                        let result = try await body(CatalogTransaction(session: PGSession(connection: connection), clock: clock))
-                        try await connection.run("COMMIT")
-                        return result
+                    let tx = CatalogTransaction(session: PGSession(connection: connection), clock: clock)
+                    do {
+                        return try await connection.transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { try await body(tx) }
                     } catch {
-                        do throws(CatalogError) {
-                            try await connection.run("ROLLBACK")
-                        } catch {
-                            // A connection that cannot roll back must not go back to the pool mid-transaction.
-                            await connection.close()
-                        }
-                        throw error
+                        throw context.map(error, sql: "(a catalog transaction)")
                     }
                 }
             } catch {
-                guard attempt < Self.maxAttempts, Self.isRetryable(error) else { throw error }
+                guard attempt < Self.maxAttempts, error.isRetryable else { throw error }
                 logger.notice("catalog transaction retried after a serialization failure or deadlock",
                               metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(10 * attempt * attempt + Int.random(in: 0...10)))
@@ -249,57 +231,6 @@ public final class PostgresCatalog: SQLCatalog {
             }
         }
     }
-
-    static func isRetryable(_ error: CatalogError) -> Bool {
-        guard case .backend(let message) = error else { return false }
-        return retryableStates.contains { message.hasPrefix("PostgreSQL \($0):") }
-    }
-
-    // MARK: - Migrations
-
-    public func migrate() async throws(CatalogError) {
-        while true {
-            let done = try await write { (tx) throws(CatalogError) -> Bool in
-                // Two nodes starting at once: the second waits here, then sees the first's work.
-                try await tx.run("SELECT pg_advisory_xact_lock(\(LockKeys.namespace), \(LockKeys.migrate))")
-                try await tx.run("""
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version bigint PRIMARY KEY, name text COLLATE "C" NOT NULL, applied_at_ms bigint NOT NULL)
-                    """)
-                let current = Int(try await tx.queryOne("SELECT coalesce(max(version), 0) FROM schema_migrations") { row throws(CatalogError) in
-                    try row.int(0)
-                } ?? 0)
-                guard current <= CatalogMigrations.latestVersion else {
-                    throw .schemaTooNew(found: current, supported: CatalogMigrations.latestVersion)
-                }
-                guard current < CatalogMigrations.latestVersion else { return true }
-                let migration = CatalogMigrations.all[current]
-                do throws(CatalogError) {
-                    for statement in migration.statements(.postgres) { try await tx.run(statement) }
-                    try await tx.run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
-                                     [.integer(Int64(current + 1)), .text(migration.name), .millis(clock())])
-                } catch {
-                    if Self.isRetryable(error) { throw error }
-                    throw .migrationFailed(name: migration.name, message: error.description)
-                }
-                return false
-            }
-            if done { return }
-        }
-    }
-
-    public func schemaVersion() async throws(CatalogError) -> Int {
-        try await withConnection { (connection) throws(CatalogError) -> Int in
-            let exists = try await connection.queryOne("SELECT to_regclass('schema_migrations') IS NOT NULL") { row throws(CatalogError) in
-                try row.bool(0)
-            } ?? false
-            guard exists else { return 0 }
-            return Int(try await connection.queryOne("SELECT coalesce(max(version), 0) FROM schema_migrations") { row throws(CatalogError) in
-                try row.int(0)
-            } ?? 0)
-        }
-    }
-
 }
 
 /// The advisory lock keys (two `int4` keys each; see ``PostgresCatalog``).
@@ -324,10 +255,11 @@ enum LockKeys {
 }
 
 extension PostgresConfiguration {
-    /// The TLS settings for this catalog's connections (nil: plain TCP): the server's certificate is
-    /// verified, with its host name, against `sslrootcert`'s CAs or else the system's trust store.
-    /// The CA file is read here, so a missing or empty one is an error naming it, not a failed handshake.
-    func tlsConfiguration(context: PGContext) throws(CatalogError) -> TLSConfiguration? {
+    /// The TLS settings for this catalog's connections (nil: plain TCP), and whether TLS is required
+    /// (`prefer` falls back to plain TCP): the server's certificate is verified, with its host name,
+    /// against `sslrootcert`'s CAs or else the system's trust store. The CA file is read here, so a
+    /// missing or empty one is an error naming it, not a failed handshake.
+    func tlsConfiguration(context: PGContext) throws(CatalogError) -> (settings: TLSConfiguration, required: Bool)? {
         guard sslMode != .disable else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let path = sslRootCertificatePath {
@@ -345,6 +277,6 @@ extension PostgresConfiguration {
             }
             tls.trustRoots = .certificates(certificates)
         }
-        return tls
+        return (tls, sslMode != .prefer)
     }
 }

@@ -28,14 +28,10 @@ import VaultModel
 /// - `connect_timeout`: seconds to wait for a TCP connection (default 10).
 /// - `idle_timeout`: seconds a pooled connection may stay unused before it is closed (default 10).
 ///   Kept short on purpose: the pool starts its timers each time a connection goes back to it, and
-///   a timer that is cancelled still holds its memory (about 200 bytes) until it would have fired
-///   (Swift's `Task.sleep` on this toolchain). Found by the scale-out soak: in 6,000 listing
-///   requests, the service's anonymous memory levelled off at 19 MiB with postgres-nio's 60-s idle
-///   and 30-s keep-alive timers, 8 MiB with a 10-s idle timer. There is no keep-alive query: an
-///   idle connection is closed before one would matter, and with a 5-s keep-alive a full test run
-///   once hung for good (every PostgreSQL test waiting, no connection open, no timer pending; the
-///   cause inside postgres-nio's pool was not established). A connection that died while idle
-///   fails the one call that leases it.
+///   a cancelled timer holds its memory until it would have fired, so long timers grow a busy
+///   service's memory. There is no keep-alive query: an idle connection is closed before one would
+///   matter. A connection that died while idle fails the one call that leases it. (Measurements,
+///   and a hang seen with a keep-alive: docs/RELIABILITY.md, "Scale-out soak".)
 /// - `application_name`: shown in `pg_stat_activity` (default `sessionvault`).
 public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public enum SSLMode: String, Sendable, Hashable, CaseIterable {
@@ -119,14 +115,9 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
         guard let at = authority.lastIndex(of: "@") else { throw fail("no user name (postgres://USER@host:port/database)") }
         let userInfo = authority[..<at]
         let hostPort = authority[authority.index(after: at)...]
-        var user: String
-        var password: String?
-        if let colon = userInfo.firstIndex(of: ":") {
-            user = try percentDecode(userInfo[..<colon], what: "user name")
-            password = try percentDecode(userInfo[userInfo.index(after: colon)...], what: "password")
-        } else {
-            user = try percentDecode(userInfo, what: "user name")
-        }
+        let colon = userInfo.firstIndex(of: ":")
+        let user = try percentDecode(userInfo[..<(colon ?? userInfo.endIndex)], what: "user name")
+        let password = try colon.map { (colon) throws(CatalogError) in try percentDecode(userInfo[userInfo.index(after: colon)...], what: "password") }
         guard !user.isEmpty else { throw fail("empty user name") }
         var host: String
         var portText: Substring?
@@ -158,6 +149,12 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0])
             let value = parts.count > 1 ? try percentDecode(parts[1], what: "option \(key)") : ""
+            func number(_ range: ClosedRange<Int>, _ what: String) throws(CatalogError) -> Int {
+                guard let n = Int(value), range.contains(n) else {
+                    throw fail("\(key) '\(value)' is not a number\(what) from \(range.lowerBound) to \(range.upperBound)", shown: shown)
+                }
+                return n
+            }
             switch key {
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
@@ -168,18 +165,11 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
                 guard !value.isEmpty else { throw fail("sslrootcert needs the path of a PEM file of CA certificates", shown: shown) }
                 config.sslRootCertificatePath = value
             case "pool_max":
-                guard let n = Int(value), (1...1000).contains(n) else { throw fail("pool_max '\(value)' is not a number from 1 to 1000", shown: shown) }
-                config.poolMaximum = n
+                config.poolMaximum = try number(1...1000, "")
             case "connect_timeout":
-                guard let n = Int(value), (1...3600).contains(n) else {
-                    throw fail("connect_timeout '\(value)' is not a number of seconds from 1 to 3600", shown: shown)
-                }
-                config.connectTimeoutSeconds = n
+                config.connectTimeoutSeconds = try number(1...3600, " of seconds")
             case "idle_timeout":
-                guard let n = Int(value), (2...3600).contains(n) else {
-                    throw fail("idle_timeout '\(value)' is not a number of seconds from 2 to 3600", shown: shown)
-                }
-                config.idleTimeoutSeconds = n
+                config.idleTimeoutSeconds = try number(2...3600, " of seconds")
             case "application_name":
                 config.applicationName = value
             case "password":
@@ -202,7 +192,8 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+            func hexDigit() -> UInt8? { iterator.next().flatMap { Character(Unicode.Scalar($0)).hexDigitValue }.map { UInt8($0) } }
+            guard let high = hexDigit(), let low = hexDigit() else {
                 throw .open(path: "postgres://…", message: "bad percent-encoding in the \(what)")
             }
             bytes.append(high << 4 | low)
@@ -213,25 +204,10 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
         return string
     }
 
+    /// `text` with every byte but RFC 3986's unreserved characters (ASCII letters, digits, `-._~`) as `%XX`.
     static func percentEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            let c = Character(Unicode.Scalar(byte))
-            if byte < 0x80, c.isLetter || c.isNumber || "-._~".contains(c) {
-                out.append(c)
-            } else {
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

@@ -76,14 +76,7 @@ struct PGConnection {
         } catch {
             throw context.map(error, sql: sql)
         }
-        var result: [T] = []
-        result.reserveCapacity(rows.count)
-        for row in rows { result.append(try map(PGRow(cells: row.makeRandomAccess()))) }
-        return result
-    }
-
-    func queryOne<T>(_ sql: String, _ values: [SQLValue] = [], _ map: (PGRow) throws(CatalogError) -> T) async throws(CatalogError) -> T? {
-        try await query(sql, values, map).first
+        return try rows.map { (row) throws(CatalogError) in try map(PGRow(cells: row.makeRandomAccess())) }
     }
 
     /// Closes the connection (errors ignored: it is being discarded).
@@ -97,22 +90,21 @@ struct PGConnection {
         try await query(sql, values) { _ in () }
     }
 
-    /// Inserts rows with one multi-row `INSERT ... VALUES` per batch (at most 60,000 parameters each).
-    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws(CatalogError) {
-        guard !rows.isEmpty else { return }
-        let perRow = columns.count
-        let batch = max(1, 60_000 / perRow)
-        var start = 0
-        while start < rows.count {
-            let slice = rows[start..<min(rows.count, start + batch)]
-            var values: [SQLValue] = []
-            var tuples: [String] = []
-            tuples.reserveCapacity(slice.count)
-            for row in slice {
-                tuples.append("(" + row.map { values.append($0); return "$\(values.count)" }.joined(separator: ", ") + ")")
+    /// Runs `body` in a transaction begun with `begin`; commits if it returns, rolls back if it throws.
+    /// A connection that cannot roll back is closed: it must not go back to the pool mid-transaction.
+    func transaction<T>(_ begin: String, _ body: () async throws -> T) async throws -> T {
+        try await run(begin)
+        do {
+            let result = try await body()
+            try await run("COMMIT")
+            return result
+        } catch {
+            do throws(CatalogError) {
+                try await run("ROLLBACK")
+            } catch {
+                await close()
             }
-            try await run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))", values)
-            start += batch
+            throw error
         }
     }
 }
@@ -124,11 +116,6 @@ struct PGContext: Sendable {
     let logger: Logger
     /// postgres-nio logs statements at trace level, with parameters: queries get a logger that drops everything.
     let queryLogger = Logger(label: "sessionvault.catalog.postgres.query", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    /// SQLSTATE of a server error, if `error` is one.
-    static func sqlState(_ error: any Error) -> String? {
-        (error as? PSQLError)?.serverInfo?[.sqlState]
-    }
 
     func scrub(_ text: String) -> String {
         guard let password = configuration.password, password.count >= 1 else { return text }
@@ -180,16 +167,25 @@ struct PGSession: SQLSession {
 
     /// Multi-row `INSERT ... VALUES`: one round trip per 60,000 parameters.
     nonisolated(nonsending) func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws(CatalogError) {
-        try await connection.insert(into: table, columns: columns, rows: rows)
+        let batch = max(1, 60_000 / columns.count)
+        for start in stride(from: 0, to: rows.count, by: batch) {
+            let slice = rows[start..<min(rows.count, start + batch)]
+            let tuples = Array(repeating: SQLDialect.placeholders(columns.count), count: slice.count).joined(separator: ", ")
+            try await connection.run(dialect.render("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(tuples)"), slice.flatMap { $0 })
+        }
     }
 
     /// Transaction-level advisory locks (``LockKeys``), released at commit or rollback.
     nonisolated(nonsending) func take(_ lock: CatalogLock) async throws(CatalogError) {
-        switch lock {
-        case .auditChain:
-            try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.namespace), \(LockKeys.audit))")
-        case .consents(let session):
-            try await connection.run("SELECT pg_advisory_xact_lock(\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session)))")
+        let keys = switch lock {
+        case .auditChain: "\(LockKeys.namespace), \(LockKeys.audit)"
+        case .migrations: "\(LockKeys.namespace), \(LockKeys.migrate)"
+        case .consents(let session): "\(LockKeys.consentNamespace), \(LockKeys.objectID("consent:" + session))"
         }
+        try await connection.run("SELECT pg_advisory_xact_lock(\(keys))")
+    }
+
+    nonisolated(nonsending) func apply(_ migration: CatalogMigrations.Migration) async throws(CatalogError) {
+        for statement in migration.statements(dialect) { try await connection.run(dialect.render(statement)) }
     }
 }

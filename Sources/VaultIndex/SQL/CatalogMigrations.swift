@@ -19,11 +19,6 @@ enum CatalogMigrations {
         let name: String
         let sql: @Sendable (SQLDialect.DDL) -> String
 
-        init(name: String, sql: @escaping @Sendable (SQLDialect.DDL) -> String) {
-            self.name = name
-            self.sql = sql
-        }
-
         /// The migration as one script (SQLite runs it whole).
         func script(_ dialect: SQLDialect) -> String { sql(SQLDialect.DDL(backend: dialect.backend)) }
 

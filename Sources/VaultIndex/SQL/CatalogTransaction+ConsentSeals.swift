@@ -27,7 +27,7 @@ extension CatalogTransaction {
 
     nonisolated(nonsending) func sealConsentRegisters(_ sessions: [String], seal: ConsentSealer, audit: AuditDraft) async throws(CatalogError) -> Int {
         for session in Set(sessions).sorted() {
-            try await lockConsents(of: session)
+            try await self.session.take(.consents(session: session))
             try await storeSeal(seal, of: session)
         }
         try await appendAudit(audit)

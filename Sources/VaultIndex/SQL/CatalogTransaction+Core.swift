@@ -1,7 +1,37 @@
 import Foundation
 
-// Metadata, roles, wraps, patients and consent: the ``Catalog`` methods of the same names.
+// The schema, metadata, roles, wraps, patients and consent: the ``Catalog`` methods of the same names.
 extension CatalogTransaction {
+    /// Applies the first pending migration, recording it in `schema_migrations`; false when none is
+    /// pending. A schema newer than this program knows is refused.
+    nonisolated(nonsending) func applyNextMigration() async throws(CatalogError) -> Bool {
+        // Two nodes starting at once: the second waits here, then sees the first's work.
+        try await session.take(.migrations)
+        let t = SQLDialect.DDL(backend: dialect.backend)
+        try await run("CREATE TABLE IF NOT EXISTS schema_migrations (version \(t.integer) PRIMARY KEY, name \(t.text) NOT NULL, applied_at_ms \(t.integer) NOT NULL)")
+        let current = try await schemaVersion()
+        guard current <= CatalogMigrations.latestVersion else {
+            throw .schemaTooNew(found: current, supported: CatalogMigrations.latestVersion)
+        }
+        guard current < CatalogMigrations.latestVersion else { return false }
+        let migration = CatalogMigrations.all[current]
+        do throws(CatalogError) {
+            try await session.apply(migration)
+            try await run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
+                          [.integer(Int64(current + 1)), .text(migration.name), .millis(clock())])
+        } catch {
+            // A serialization failure is the transaction's, not the migration's: it runs again whole.
+            if error.isRetryable { throw error }
+            throw .migrationFailed(name: migration.name, message: error.description)
+        }
+        return true
+    }
+
+    nonisolated(nonsending) func schemaVersion() async throws(CatalogError) -> Int {
+        guard try await queryOne(dialect.tableExists("schema_migrations"), [], { row throws(CatalogError) in try row.bool(0) }) == true else { return 0 }
+        return Int(try await queryOne("SELECT coalesce(max(version), 0) FROM schema_migrations") { row throws(CatalogError) in try row.int(0) } ?? 0)
+    }
+
     nonisolated(nonsending) func meta(_ key: String) async throws(CatalogError) -> String? {
         try await queryOne("SELECT value FROM vault_meta WHERE key = ?", [.text(key)]) { row throws(CatalogError) in try row.text(0) }
     }
@@ -14,11 +44,10 @@ extension CatalogTransaction {
     // MARK: - Roles
 
     nonisolated(nonsending) func addRole(_ role: RoleRecord, audit: AuditDraft) async throws(CatalogError) {
-        let added = try await changes("""
+        try await changeOne("""
             INSERT INTO roles (name, public_key, key_id, created_at_ms) VALUES (?, ?, ?, ?)
             ON CONFLICT (name) DO NOTHING RETURNING 1
-            """, [.text(role.name), .blob(role.publicKey), .text(role.keyID), .millis(role.createdAt)])
-        guard added == 1 else { throw .alreadyExists(what: "role", id: role.name) }
+            """, [.text(role.name), .blob(role.publicKey), .text(role.keyID), .millis(role.createdAt)], or: .alreadyExists(what: "role", id: role.name))
         try await appendAudit(audit)
     }
 
@@ -31,9 +60,8 @@ extension CatalogTransaction {
     }
 
     nonisolated(nonsending) func setRoleKey(_ name: String, publicKey: [UInt8], keyID: String, audit: AuditDraft) async throws(CatalogError) {
-        let changed = try await changes("UPDATE roles SET public_key = ?, key_id = ? WHERE name = ? RETURNING 1",
-                                        [.blob(publicKey), .text(keyID), .text(name)])
-        guard changed == 1 else { throw .notFound(what: "role", id: name) }
+        try await changeOne("UPDATE roles SET public_key = ?, key_id = ? WHERE name = ? RETURNING 1",
+                            [.blob(publicKey), .text(keyID), .text(name)], or: .notFound(what: "role", id: name))
         try await appendAudit(audit)
     }
 
@@ -45,13 +73,9 @@ extension CatalogTransaction {
     }
 
     nonisolated(nonsending) func wraps(after: (recording: RecordingID, role: String)?, limit: Int) async throws(CatalogError) -> [WrapRecord] {
-        guard let after else {
-            return try await query("SELECT \(CatalogRows.wrap) FROM wraps ORDER BY recording_id, role LIMIT ?",
-                                   [.integer(Int64(max(0, limit)))], CatalogRows.wrap)
-        }
-        return try await query("""
-            SELECT \(CatalogRows.wrap) FROM wraps WHERE (recording_id, role) > (?, ?) ORDER BY recording_id, role LIMIT ?
-            """, [.blob(after.recording.bytes), .text(after.role), .integer(Int64(max(0, limit)))], CatalogRows.wrap)
+        let keyset: [SQLValue] = after.map { [.blob($0.recording.bytes), .text($0.role)] } ?? []
+        return try await query("SELECT \(CatalogRows.wrap) FROM wraps \(after == nil ? "" : "WHERE (recording_id, role) > (?, ?)") ORDER BY recording_id, role LIMIT ?",
+                               keyset + [.integer(Int64(max(0, limit)))], CatalogRows.wrap)
     }
 
     nonisolated(nonsending) func replaceWraps(_ wraps: [WrapRecord]) async throws(CatalogError) -> Int {
@@ -71,15 +95,13 @@ extension CatalogTransaction {
         }
         // One statement per 1,000 wraps (a VALUES list's columns are column1... on both backends).
         var replaced = 0
-        var start = 0
-        while start < wraps.count {
+        for start in stride(from: 0, to: wraps.count, by: 1000) {
             let batch = wraps[start..<min(wraps.count, start + 1000)]
             replaced += try await changes("""
                 UPDATE wraps SET key_id = v.column3, wrapped = v.column4
                 FROM (VALUES \(Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", "))) AS v
                 WHERE wraps.recording_id = v.column1 AND wraps.role = v.column2 AND \(live) RETURNING 1
                 """, batch.flatMap { wrap -> [SQLValue] in [.blob(wrap.recording.bytes), .text(wrap.role), .text(wrap.keyID), .blob(wrap.wrapped)] })
-            start += batch.count
         }
         return replaced
     }
@@ -111,7 +133,7 @@ extension CatalogTransaction {
 
     nonisolated(nonsending) func changeConsent(_ change: ConsentChange) async throws(CatalogError) -> Int {
         // One session's consents are decided one transaction at a time (its patient, its active scopes).
-        for session in Set(change.added.map(\.session)).sorted() { try await lockConsents(of: session) }
+        for session in Set(change.added.map(\.session)).sorted() { try await self.session.take(.consents(session: session)) }
         for var consent in change.added {
             let existing = try await queryOne("SELECT patient FROM consents WHERE session = ? LIMIT 1", [.text(consent.session)]) {
                 row throws(CatalogError) in try row.text(0)
@@ -157,15 +179,8 @@ extension CatalogTransaction {
             }
         }
         try await applyDueUpdates(change.dueUpdates)
-        var entry = change.audit
-        if !change.wraps.isEmpty { entry.detail = [change.audit.detail, "\(added) wraps added"].compactMap { $0 }.joined(separator: "; ") }
-        try await appendAudit(entry)
+        try await appendAudit(change.audit, note: change.wraps.isEmpty ? nil : "\(added) wraps added")
         return added
-    }
-
-    /// Takes the consent lock of `session` (see ``CatalogLock/consents(session:)``).
-    nonisolated(nonsending) func lockConsents(of session: String) async throws(CatalogError) {
-        try await self.session.take(.consents(session: session))
     }
 
     nonisolated(nonsending) func consents(session: String) async throws(CatalogError) -> [ConsentRecord] {

@@ -34,7 +34,7 @@ extension CatalogTransaction {
         if let consentedScopes {
             // The session's consent lock (as changeConsent and withdrawConsent take it): no
             // withdrawal commits between this check and this commit, so none misses its wraps.
-            try await lockConsents(of: recording.session)
+            try await session.take(.consents(session: recording.session))
             let active = try await query(
                 "SELECT DISTINCT scope FROM consents WHERE session = ? AND withdrawn_on IS NULL AND superseded_on IS NULL ORDER BY scope",
                 [.text(recording.session)]) { row throws(CatalogError) in try row.text(0) }
@@ -122,9 +122,8 @@ extension CatalogTransaction {
     }
 
     nonisolated(nonsending) func setMediaFacts(_ id: RecordingID, _ facts: MediaFacts) async throws(CatalogError) {
-        let changed = try await changes("UPDATE recordings SET media_facts = ? WHERE id = ? AND state = 'live' RETURNING 1",
-                                        [try .optional(facts), .blob(id.bytes)])
-        guard changed == 1 else { throw .notFound(what: "live recording", id: id.description) }
+        try await changeOne("UPDATE recordings SET media_facts = ? WHERE id = ? AND state = 'live' RETURNING 1",
+                            [try .optional(facts), .blob(id.bytes)], or: .notFound(what: "live recording", id: id.description))
     }
 
     // MARK: - Audit trail

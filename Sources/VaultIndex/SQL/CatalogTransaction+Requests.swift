@@ -14,9 +14,7 @@ extension CatalogTransaction {
             event.request = id
             try await insertRequestEvent(event)
         }
-        var entry = audit
-        entry.target = "request:\(id)"
-        try await appendAudit(entry)
+        try await appendAudit(audit, target: "request:\(id)")
         return id
     }
 
@@ -71,31 +69,23 @@ extension CatalogTransaction {
         // Millisecond bounds for timestamp columns: from 00:00 on `from` to the end of `to` (UTC).
         let day: Int64 = 86_400_000
         let range: [SQLValue] = [.integer(Int64(from.daysSince1970) * day), .integer(Int64(to.daysSince1970 + 1) * day - 1)]
-        func month(_ column: String) -> String { dialect.month(ofMillis: column) }
-        let sql: String
-        var values = range
-        switch measure {
-        case .recordings:
-            sql = "SELECT class, \(month("created_at_ms")), count(*) FROM recordings WHERE state <> 'staging' AND created_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
-        // Consents, withdrawals and requests count in the month they were recorded in the vault (the
-        // clock's, which no one can set back), not the month they were given, withdrawn or received:
-        // an entry recorded late then cannot change the figures of a period already published.
-        case .consents:
-            sql = "SELECT scope, \(month("recorded_at_ms")), count(*) FROM consents WHERE recorded_at_ms BETWEEN ? AND ? AND renews_id IS NULL GROUP BY 1, 2"
-        case .withdrawals:
-            sql = "SELECT scope, \(month("withdrawal_recorded_at_ms")), count(*) FROM consents WHERE withdrawal_recorded_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
-        case .destructions:
-            sql = "SELECT class, \(month("destroyed_at_ms")), count(*) FROM destructions WHERE destroyed_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
-        case .accesses, .refusals:
-            sql = """
-                SELECT coalesce(role, '-'), \(month("time_ms")), count(*) FROM audit
-                WHERE action = 'get' AND outcome = ? AND time_ms BETWEEN ? AND ? GROUP BY 1, 2
-                """
-            values = [.text(measure == .accesses ? "ok" : "refused")] + range
-        case .requests:
-            sql = "SELECT type, \(month("recorded_at_ms")), count(*) FROM requests WHERE recorded_at_ms BETWEEN ? AND ? GROUP BY 1, 2"
+        // Each measure's category, table, time column and any further condition on it. Consents,
+        // withdrawals and requests count in the month they were recorded in the vault (the clock's,
+        // which no one can set back), not the month they were given, withdrawn or received: an entry
+        // recorded late then cannot change the figures of a period already published.
+        let (category, table, time, condition): (String, String, String, String) = switch measure {
+        case .recordings: ("class", "recordings", "created_at_ms", "state <> 'staging' AND ")
+        case .consents: ("scope", "consents", "recorded_at_ms", "renews_id IS NULL AND ")
+        case .withdrawals: ("scope", "consents", "withdrawal_recorded_at_ms", "")
+        case .destructions: ("class", "destructions", "destroyed_at_ms", "")
+        case .accesses, .refusals: ("coalesce(role, '-')", "audit", "time_ms", "action = 'get' AND outcome = ? AND ")
+        case .requests: ("type", "requests", "recorded_at_ms", "")
         }
-        return try await query(sql + " ORDER BY 2, 1", values) { row throws(CatalogError) in
+        let outcome: [SQLValue] = measure == .accesses ? [.text("ok")] : measure == .refusals ? [.text("refused")] : []
+        return try await query("""
+            SELECT \(category), \(dialect.month(ofMillis: time)), count(*) FROM \(table)
+            WHERE \(condition)\(time) BETWEEN ? AND ? GROUP BY 1, 2 ORDER BY 2, 1
+            """, outcome + range) { row throws(CatalogError) in
             MonthlyCount(category: try row.text(0), month: try row.text(1), count: Int(try row.int(2)))
         }
     }
@@ -118,9 +108,7 @@ extension CatalogTransaction {
                  .optional(item.session), .optional(item.capturedOn), .optional(item.flag), .text(item.decision.rawValue),
                  .optional(item.category), .optional(item.reason), .optional(item.decidedBy), .optional(item.decidedAt)]
             })
-        var entry = audit
-        entry.target = "sar-review:\(id)"
-        try await appendAudit(entry)
+        try await appendAudit(audit, target: "sar-review:\(id)")
         return id
     }
 
@@ -147,11 +135,8 @@ extension CatalogTransaction {
     }
 
     nonisolated(nonsending) func accessReviews(patient: String?) async throws(CatalogError) -> [AccessReviewRecord] {
-        if let patient {
-            return try await query("SELECT \(CatalogRows.accessReview) FROM sar_reviews WHERE patient = ? ORDER BY id DESC", [.text(patient)],
-                                   CatalogRows.accessReview)
-        }
-        return try await query("SELECT \(CatalogRows.accessReview) FROM sar_reviews ORDER BY id DESC", [], CatalogRows.accessReview)
+        try await query("SELECT \(CatalogRows.accessReview) FROM sar_reviews \(patient == nil ? "" : "WHERE patient = ?") ORDER BY id DESC",
+                        patient.map { [.text($0)] } ?? [], CatalogRows.accessReview)
     }
 
     nonisolated(nonsending) func updateAccessReview(_ review: AccessReviewRecord, expectedRevision: Int64, audit: AuditDraft) async throws(CatalogError) {
@@ -174,12 +159,11 @@ extension CatalogTransaction {
             throw .changedConcurrently(what: "subject-access review", id: String(id))
         }
         for item in review.items {
-            let updated = try await changes("""
+            try await changeOne("""
                 UPDATE sar_review_items SET decision = ?, category = ?, reason = ?, decided_by = ?, decided_at_ms = ?
                 WHERE review_id = ? AND item_key = ? RETURNING 1
                 """, [.text(item.decision.rawValue), .optional(item.category), .optional(item.reason), .optional(item.decidedBy),
-                      .optional(item.decidedAt), .integer(id), .text(item.key)])
-            guard updated == 1 else { throw .notFound(what: "item of subject-access review \(id)", id: item.key) }
+                      .optional(item.decidedAt), .integer(id), .text(item.key)], or: .notFound(what: "item of subject-access review \(id)", id: item.key))
         }
         try await appendAudit(audit)
     }
@@ -187,12 +171,11 @@ extension CatalogTransaction {
     // MARK: - Users
 
     nonisolated(nonsending) func addUser(_ user: UserRecord, audit: AuditDraft) async throws(CatalogError) {
-        let added = try await changes("""
+        try await changeOne("""
             INSERT INTO users (name, role, token_hash, created_at_ms, revoked_at_ms, signing_key, enrolment) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (name) DO NOTHING RETURNING 1
             """, [.text(user.name), .text(user.role), .blob(user.tokenHash), .millis(user.createdAt), .optional(user.revokedAt),
-                  .optional(user.signingKey), .optional(user.enrolment)])
-        guard added == 1 else { throw .alreadyExists(what: "user", id: user.name) }
+                  .optional(user.signingKey), .optional(user.enrolment)], or: .alreadyExists(what: "user", id: user.name))
         try await session.insert(into: "user_patients", columns: ["user_name", "patient"],
                                  rows: Set(user.patients).sorted().map { [.text(user.name), .text($0)] })
         try await appendAudit(audit)
@@ -213,18 +196,14 @@ extension CatalogTransaction {
     }
 
     nonisolated(nonsending) func revokeUser(_ name: String, at: Date, audit: AuditDraft) async throws(CatalogError) {
-        guard try await changes("UPDATE users SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL RETURNING 1",
-                                [.millis(at), .text(name)]) == 1 else {
-            throw .notFound(what: "active user", id: name)
-        }
+        try await changeOne("UPDATE users SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL RETURNING 1",
+                            [.millis(at), .text(name)], or: .notFound(what: "active user", id: name))
         try await appendAudit(audit)
     }
 
     nonisolated(nonsending) func setUserEnrolment(_ name: String, enrolment: [UInt8], audit: AuditDraft) async throws(CatalogError) {
-        guard try await changes("UPDATE users SET enrolment = ? WHERE name = ? AND revoked_at_ms IS NULL AND signing_key IS NOT NULL RETURNING 1",
-                                [.blob(enrolment), .text(name)]) == 1 else {
-            throw .notFound(what: "active officer", id: name)
-        }
+        try await changeOne("UPDATE users SET enrolment = ? WHERE name = ? AND revoked_at_ms IS NULL AND signing_key IS NOT NULL RETURNING 1",
+                            [.blob(enrolment), .text(name)], or: .notFound(what: "active officer", id: name))
         try await appendAudit(audit)
     }
 }

@@ -14,12 +14,12 @@ extension CatalogTransaction {
     nonisolated(nonsending) func withdrawConsent(session: String, scope: String, withdrawnOn: CivilDate, recordedAt: Date, revokeRoles: [String],
                                                  dueUpdates: [DueDateUpdate], seal: ConsentSealer?, audit: AuditDraft) async throws(CatalogError) -> [WrapRecord] {
         // The session's consent lock first (see commitRecording): an ingest of this session commits before or after, whole.
-        try await lockConsents(of: session)
-        let changed = try await changes("""
+        try await self.session.take(.consents(session: session))
+        try await changeOne("""
             UPDATE consents SET withdrawn_on = ?, withdrawal_recorded_at_ms = ?
             WHERE session = ? AND scope = ? AND withdrawn_on IS NULL AND superseded_on IS NULL RETURNING 1
-            """, [.date(withdrawnOn), .millis(recordedAt), .text(session), .text(scope)])
-        guard changed == 1 else { throw .notFound(what: "active consent scope '\(scope)' of session", id: session) }
+            """, [.date(withdrawnOn), .millis(recordedAt), .text(session), .text(scope)],
+            or: .notFound(what: "active consent scope '\(scope)' of session", id: session))
         if let seal { try await storeSeal(seal, of: session) }
         var removed: [WrapRecord] = []
         if !revokeRoles.isEmpty {
@@ -34,9 +34,7 @@ extension CatalogTransaction {
                 """, revokeRoles.map { .text($0) } + [.text(session)], CatalogRows.wrap)
         }
         try await applyDueUpdates(dueUpdates)
-        var entry = audit
-        entry.detail = [audit.detail, "\(removed.count) wraps revoked"].compactMap { $0 }.joined(separator: "; ")
-        try await appendAudit(entry)
+        try await appendAudit(audit, note: "\(removed.count) wraps revoked")
         return removed
     }
 
@@ -83,16 +81,13 @@ extension CatalogTransaction {
             """, [.optional(hold.recording?.bytes), .optional(hold.patient), .text(hold.reason), .text(hold.caseRef),
                   .text(hold.placedBy), .millis(hold.placedAt)]) { row throws(CatalogError) in try row.int(0) }
         guard let id else { throw .backend(message: "INSERT INTO holds returned no id") }
-        var entry = audit
-        entry.detail = [audit.detail, "hold \(id)"].compactMap { $0 }.joined(separator: "; ")
-        try await appendAudit(entry)
+        try await appendAudit(audit, note: "hold \(id)")
         return id
     }
 
     nonisolated(nonsending) func releaseHold(_ id: Int64, by: String, at: Date, audit: AuditDraft) async throws(CatalogError) {
-        let changed = try await changes("UPDATE holds SET released_by = ?, released_at_ms = ? WHERE id = ? AND released_at_ms IS NULL RETURNING 1",
-                                        [.text(by), .millis(at), .integer(id)])
-        guard changed == 1 else { throw .notFound(what: "active hold", id: String(id)) }
+        try await changeOne("UPDATE holds SET released_by = ?, released_at_ms = ? WHERE id = ? AND released_at_ms IS NULL RETURNING 1",
+                            [.text(by), .millis(at), .integer(id)], or: .notFound(what: "active hold", id: String(id)))
         try await appendAudit(audit)
     }
 
@@ -159,11 +154,8 @@ extension CatalogTransaction {
         // Lock every recording first (id order), then decide in later statements: a recording that another
         // node is disposing (or holding) right now is seen in the state that node commits.
         let states = try await lockRecordings(items.map(\.id), .update)
-        var candidates: [(id: RecordingID, authorisedBy: String)] = []
         var seen = Set<RecordingID>()
-        for item in items where states[item.id] == RecordingState.live.rawValue && seen.insert(item.id).inserted {
-            candidates.append(item)
-        }
+        let candidates = items.filter { states[$0.id] == RecordingState.live.rawValue && seen.insert($0.id).inserted }
         // One statement per authoriser (a sweep's batch has one), not one per recording.
         var marked = Set<RecordingID>()
         for authorisedBy in Set(candidates.map(\.authorisedBy)).sorted() {

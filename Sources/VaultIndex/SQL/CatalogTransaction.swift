@@ -36,16 +36,19 @@ final class CatalogTransaction {
         try await session.query(sql, values) { _ throws(CatalogError) in () }.count
     }
 
+    /// Runs a statement that ends in `RETURNING ...` and must change one row; throws `missing` if it changes none.
+    nonisolated(nonsending) func changeOne(_ sql: String, _ values: [SQLValue], or missing: CatalogError) async throws(CatalogError) {
+        guard try await changes(sql, values) == 1 else { throw missing }
+    }
+
     /// Runs `sql`, which holds `IN \(list)`, once per batch of `values` (a statement has at most
     /// 32,766 parameters on SQLite, 65,535 on PostgreSQL), and returns every batch's rows.
     nonisolated(nonsending) func query<T>(in values: [SQLValue], _ sql: (String) -> String, _ before: [SQLValue] = [],
                                           _ map: (any SQLRowReading) throws(CatalogError) -> T) async throws(CatalogError) -> [T] {
         var rows: [T] = []
-        var start = 0
-        while start < values.count {
+        for start in stride(from: 0, to: values.count, by: 1000) {
             let batch = Array(values[start..<min(values.count, start + 1000)])
             rows += try await session.query(sql(SQLDialect.placeholders(batch.count)), before + batch, map)
-            start += batch.count
         }
         return rows
     }
@@ -62,7 +65,13 @@ final class CatalogTransaction {
         return Dictionary(rows, uniquingKeysWith: { a, _ in a })
     }
 
-    nonisolated(nonsending) func appendAudit(_ draft: AuditDraft) async throws(CatalogError) { try await appendAudit([draft]) }
+    /// Appends `draft`, with `note` added to its detail and `target` in place of its own where given.
+    nonisolated(nonsending) func appendAudit(_ draft: AuditDraft, note: String? = nil, target: String? = nil) async throws(CatalogError) {
+        var entry = draft
+        if let note { entry.detail = [draft.detail, note].compactMap { $0 }.joined(separator: "; ") }
+        entry.target = target ?? draft.target
+        try await appendAudit([entry])
+    }
 
     /// Appends entries to the chain, in order. The first append of a transaction takes the audit
     /// lock (held to commit) and then reads the head: a new statement, so on PostgreSQL at READ

@@ -20,6 +20,11 @@ protocol SQLCatalog: Catalog {
 }
 
 extension SQLCatalog {
+    /// One migration per transaction, each deciding from the version in force when it began.
+    public func migrate() async throws(CatalogError) {
+        while try await write({ (tx) throws(CatalogError) in try await tx.applyNextMigration() }) {}
+    }
+    public func schemaVersion() async throws(CatalogError) -> Int { try await read { (tx) throws(CatalogError) in try await tx.schemaVersion() } }
     public func meta(_ key: String) async throws(CatalogError) -> String? { try await read { (tx) throws(CatalogError) in try await tx.meta(key) } }
     public func setMeta(_ key: String, _ value: String) async throws(CatalogError) { try await write { (tx) throws(CatalogError) in try await tx.setMeta(key, value) } }
     public func addRole(_ role: RoleRecord, audit: AuditDraft) async throws(CatalogError) {

@@ -45,6 +45,14 @@ struct SQLDialect: Sendable {
         }
     }
 
+    /// A query of one truth value: whether the table `name` exists.
+    func tableExists(_ name: String) -> String {
+        switch backend {
+        case .sqlite: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '\(name)'"
+        case .postgres: "SELECT to_regclass('\(name)') IS NOT NULL"
+        }
+    }
+
     /// `sql` with its placeholders in the backend's style: SQLite takes `?` and `?N` as written;
     /// PostgreSQL wants `$N`, so each bare `?` becomes the next number and `?N` becomes `$N`.
     /// Quoted literals and identifiers are left alone.

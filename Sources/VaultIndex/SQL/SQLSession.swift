@@ -8,6 +8,8 @@ enum CatalogLock: Sendable {
     case auditChain
     /// One session's consents: changes to them, and ingests checking them, one at a time.
     case consents(session: String)
+    /// The schema: one migrator at a time, however many nodes start together.
+    case migrations
 }
 
 /// One backend connection, inside a transaction for writes: the seam every catalog rule is written
@@ -27,4 +29,8 @@ protocol SQLSession {
 
     /// Takes `lock` until the transaction ends.
     nonisolated(nonsending) func take(_ lock: CatalogLock) async throws(CatalogError)
+
+    /// Runs a migration's statements (SQLite runs the script whole; PostgreSQL's extended query
+    /// protocol takes one statement at a time).
+    nonisolated(nonsending) func apply(_ migration: CatalogMigrations.Migration) async throws(CatalogError)
 }

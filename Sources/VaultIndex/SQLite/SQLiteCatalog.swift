@@ -39,19 +39,15 @@ public actor SQLiteCatalog: SQLCatalog {
 
     // MARK: - Transactions
 
-    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`, so writers queue up front instead of
-    /// deadlocking on upgrade); commits if it returns, rolls back if it throws. `body` runs on this
-    /// actor's executor and never suspends (SQLite's calls block), so nothing interleaves with it.
+    /// Runs `body` in one write transaction (``SQLiteConnection/transaction(_:_:)``) on this actor's executor.
     func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
         async throws(CatalogError) -> T {
-        try db.execute("BEGIN IMMEDIATE")
+        let tx = CatalogTransaction(session: SQLiteSession(db: db), clock: clock)
         do {
-            let result = try await body(CatalogTransaction(session: SQLiteSession(db: db), clock: clock))
-            try db.execute("COMMIT")
-            return result
+            return try await db.transaction { try await body(tx) }
         } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+            // Only CatalogError reaches here: the body's, or SQLite's own.
+            throw error as? CatalogError ?? .backend(message: "\(error)")
         }
     }
 
@@ -61,32 +57,7 @@ public actor SQLiteCatalog: SQLCatalog {
         try await body(CatalogTransaction(session: SQLiteSession(db: db), clock: clock))
     }
 
-    // MARK: - Migrations
-
-    public func migrate() throws(CatalogError) {
-        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)")
-        let current = try schemaVersion()
-        guard current <= CatalogMigrations.latestVersion else {
-            throw .schemaTooNew(found: current, supported: CatalogMigrations.latestVersion)
-        }
-        for (offset, migration) in CatalogMigrations.all.enumerated() where offset + 1 > current {
-            do {
-                try db.transaction { () throws(CatalogError) in
-                    try db.execute(migration.script(.sqlite))
-                    try db.run("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
-                               [.integer(Int64(offset + 1)), .text(migration.name), .integer(millis(clock()))])
-                }
-            } catch {
-                throw .migrationFailed(name: migration.name, message: error.description)
-            }
-        }
-    }
-
-    public func schemaVersion() throws(CatalogError) -> Int {
-        let exists = try db.queryOne("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_migrations'") { $0.int(0) } ?? 0
-        guard exists > 0 else { return 0 }
-        return Int(try db.queryOne("SELECT coalesce(max(version), 0) FROM schema_migrations") { $0.int(0) } ?? 0)
-    }
+    // MARK: - Maintenance
 
     public func purgeDeleted() throws(CatalogError) {
         // TRUNCATE waits (busy timeout) for readers of the WAL to finish, then empties it; freed pages

@@ -41,17 +41,13 @@ final class SQLiteConnection {
         guard rc == SQLITE_OK else { throw .sqlite(code: rc, message: lastMessage, sql: sql) }
     }
 
-    func prepare(_ sql: String) throws(CatalogError) -> SQLiteStatement {
+    /// A cached prepared statement for `sql`, reset and with no bindings; prepared on first use.
+    func cached(_ sql: String) throws(CatalogError) -> SQLiteStatement {
+        if let statement = statementCache.removeValue(forKey: sql) { return statement }
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, 0, &statement, nil)
         guard rc == SQLITE_OK, let statement else { throw .sqlite(code: rc, message: lastMessage, sql: sql) }
         return SQLiteStatement(handle: statement, connection: self, sql: sql)
-    }
-
-    /// A cached prepared statement for `sql`, reset and with no bindings; prepared on first use.
-    func cached(_ sql: String) throws(CatalogError) -> SQLiteStatement {
-        if let statement = statementCache.removeValue(forKey: sql) { return statement }
-        return try prepare(sql)
     }
 
     /// Returns a statement taken with ``cached(_:)`` to the cache, reset (releasing its read snapshot).
@@ -65,10 +61,7 @@ final class SQLiteConnection {
     /// Runs a statement that returns no rows; returns the number of rows changed.
     @discardableResult
     func run(_ sql: String, _ values: [SQLValue] = []) throws(CatalogError) -> Int {
-        let statement = try cached(sql)
-        defer { release(statement) }
-        try statement.bind(values)
-        while try statement.step() {}
+        _ = try query(sql, values) { _ in () }
         return Int(sqlite3_changes64(handle))
     }
 
@@ -88,12 +81,14 @@ final class SQLiteConnection {
         try query(sql, values, map).first
     }
 
-    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`, so writers queue up front instead of
-    /// deadlocking on upgrade); rolls back on any error.
-    func transaction<T>(_ body: () throws(CatalogError) -> T) throws(CatalogError) -> T {
-        try execute("BEGIN IMMEDIATE")
+    /// Runs `body` in a transaction begun with `begin` (`BEGIN IMMEDIATE` for a writer, so that writers
+    /// queue up front instead of deadlocking on upgrade); commits if it returns, rolls back if it throws.
+    /// `body` runs on the caller's executor: SQLite's calls block, so nothing interleaves with it.
+    nonisolated(nonsending) func transaction<T>(_ begin: String = "BEGIN IMMEDIATE",
+                                                _ body: nonisolated(nonsending) () async throws -> T) async throws -> T {
+        try execute(begin)
         do {
-            let result = try body()
+            let result = try await body()
             try execute("COMMIT")
             return result
         } catch {

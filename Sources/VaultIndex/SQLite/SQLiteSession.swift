@@ -19,4 +19,8 @@ struct SQLiteSession: SQLSession {
     }
 
     nonisolated(nonsending) func take(_ lock: CatalogLock) async throws(CatalogError) {}
+
+    nonisolated(nonsending) func apply(_ migration: CatalogMigrations.Migration) async throws(CatalogError) {
+        try db.execute(migration.script(dialect))
+    }
 }
