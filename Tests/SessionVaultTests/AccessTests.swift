@@ -117,7 +117,7 @@ struct AccessTests {
         let catalog = try Data(contentsOf: URL(fileURLWithPath: t.catalogPath))
         #expect(catalog.range(of: Data("9434765919".utf8)) == nil)
         #expect(catalog.range(of: Data("943 476 5919".utf8)) == nil)
-        let pseudonym = try t.vault.pseudonym(ofPatient: "943-476-5919", vaultPassphrase: t.passphrase)
+        let pseudonym = try await t.vault.pseudonym(ofPatient: "943-476-5919", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.recordings(RecordingFilter(patient: pseudonym)).count == 1)
     }
 

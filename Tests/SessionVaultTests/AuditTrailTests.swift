@@ -116,7 +116,7 @@ struct AuditTrailTests {
         let id = try await t.ingest([1]).id
         _ = try await t.read(id)
         _ = try? await t.read(id, as: "supervisor")
-        let pseudonym = try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
+        let pseudonym = try await t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
         let log = try await t.vault.auditLog(patientPseudonym: pseudonym)
         #expect(log.map(\.draft.action).contains("ingest"))
         #expect(log.contains { $0.draft.action == "get" && $0.draft.outcome == "ok" && $0.draft.role == "clinician" })

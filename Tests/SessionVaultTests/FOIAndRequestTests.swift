@@ -34,7 +34,7 @@ struct FOIAndRequestTests {
         #expect(report.figures.allSatisfy { $0.period == "2026-03" })
         let csv = report.csv()
         #expect(csv.hasPrefix("measure,category,period,count\n"))
-        let pseudonym = try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
+        let pseudonym = try await t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
         for secret in ["9434765919", pseudonym, pseudonym.prefix(12).description, "dr-a", "S1"] + ids.map(\.description) + ids.map(\.compactHex) {
             #expect(!csv.contains(secret), "FOI output contains \(secret)")
         }

@@ -51,7 +51,7 @@ struct GovernanceTests {
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2044-06-01")
         _ = try await t.vault.recordPatientEvent(patient: "9434765919", born: "2020-03-17", vaultPassphrase: t.passphrase, by: .unproven("test"))
         #expect(try await t.vault.catalog.recording(id)?.dueOn == "2045-03-31")
-        let pseudonym = try t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
+        let pseudonym = try await t.vault.pseudonym(ofPatient: "9434765919", vaultPassphrase: t.passphrase)
         #expect(try await t.vault.catalog.patient(pseudonym)?.bornMonth == "2020-03", "only the month is kept")
 
         clock.set("2025-02-01")

@@ -159,6 +159,37 @@ struct PostgresErasureAttackTests {
         await v.remove()
     }
 
+    /// A wrap written bare (by a version before the erasure tree) is sealed under the tree by
+    /// `fsck --repair`; a dump taken after that holds only the envelope, which the withdrawal kills.
+    /// (Copies made before the repair still hold it bare: fsck says so, and rotating the role retires the key.)
+    @Test func aBareWrapIsSealedByFsckRepairAndThenErasedFromEveryLaterDump() async throws {
+        let v = try await PGVault.make(roles: ["clinician", "records-officer", "trainer"], scopes: ["care", "training"])
+        let t = v.t
+        let id = try await t.ingest(pseudoRandomBytes(1000)).id
+        let trainer = try #require(try await t.vault.unlockRole("trainer", passphrase: t.passphrase).keys.values.first)
+        let inner = try await t.vault.innerWrap(try #require(try await t.vault.catalog.wrap(of: id, role: "trainer")))
+        try await v.servers.psql(database: v.database, "UPDATE wraps SET wrapped = '\\x\(String(decoding: Self.hex(inner), as: UTF8.self))'::bytea WHERE role = 'trainer'")
+        #expect(TreeWrap.leaf(of: try #require(try await t.vault.catalog.wrap(of: id, role: "trainer")).wrapped) == nil, "the wrap is bare")
+        let check = try await t.vault.fsck(repair: false, by: .unproven("test"))
+        #expect(check.findings.contains { $0.kind == "bare-wraps" && $0.severity == .warning }, "\(check.findings)")
+        let repaired = try await t.vault.fsck(repair: true, by: .unproven("test"))
+        #expect(repaired.findings.contains { $0.kind == "bare-wraps" && $0.severity == .repaired }, "\(repaired.findings)")
+        let sealed = try #require(try await t.vault.catalog.wrap(of: id, role: "trainer"))
+        #expect(TreeWrap.leaf(of: sealed.wrapped) != nil, "fsck --repair sealed it under the tree")
+        #expect(try await t.read(id, as: "trainer") == pseudoRandomBytes(1000))
+
+        let (dump, restoredURL) = try await v.backup()
+        #expect(!Self.contains(dump, Self.hex(inner)), "a dump taken after the repair holds the wrap bare")
+        _ = try await t.vault.withdrawConsent(session: "S1", scope: "training", by: .unproven("test"))
+        let root = URL(fileURLWithPath: t.vault.erasure?.root.path ?? t.vault.layout.erasureRootFile.path)
+        let backedUp = try #require(try await Self.wrap(in: restoredURL, of: id, role: "trainer"))
+        for treeURL in [restoredURL, v.url] {
+            #expect(await Self.dataKey(from: backedUp, keyPair: trainer, catalogURL: treeURL, rootFile: root) == nil,
+                    "the repaired, then withdrawn wrap opened from the dump")
+        }
+        await v.remove()
+    }
+
     @Test func aSweptRecordingsWrapsAreInNoServerFileAndOpenFromNoDump() async throws {
         let clock = TestClock("2026-01-10")
         let v = try await PGVault.make(roles: ["clinician", "records-officer", "supervisor"], scopes: ["supervision"], clock: clock.function)

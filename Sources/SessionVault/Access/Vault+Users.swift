@@ -49,8 +49,8 @@ extension Vault {
                     _ = try await sealUnsealedConsentRegisters(as: Officer(name: name, role: role, signing: keyPair), reason: "enrolled as the first officer")
                 }
                 // The new officer gets a copy of the pseudonym key from the officer adding them, if they hold one.
-                if let endorser = authority.officer, let key = try? pseudonymKey(officer: endorser, vaultPassphrase: nil) {
-                    _ = try sealPseudonymKey(key, to: record)
+                if let endorser = authority.officer, let key = try? await pseudonymKey(officer: endorser, vaultPassphrase: nil) {
+                    _ = try await sealPseudonymKey(key, to: record)
                 }
                 try await requireOfficersFromNowOn()
             }
@@ -64,7 +64,7 @@ extension Vault {
             let actor = try await authorize(authority, for: .manageUsers)
             do {
                 try await catalog.revokeUser(name, at: clock(), audit: AuditDraft(actor: actor, action: .userRevoke, target: "user:" + name))
-                removePseudonymKeyCopy(of: name)
+                try await removePseudonymKeyCopy(of: name)
             } catch {
                 if case .notFound? = error as? CatalogError { throw VaultError.noSuchUser(name) }
                 throw error

@@ -68,7 +68,7 @@ extension Vault {
             let givenOn = try consentDate(request.givenOn)
             let records = try await recordsRole()
             let recordsKey = try RolePublicKey(bytes: records.publicKey)
-            let pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
+            let pseudonym = try await pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
             if try await catalog.patient(pseudonym) == nil {
                 let sealed = try Array(identifier.utf8).withUnsafeBytes { try SealedBox.seal($0, to: recordsKey) }
                 try await catalog.upsertPatient(PatientRecord(pseudonym: pseudonym, identifierSealed: sealed))

@@ -105,7 +105,8 @@ extension Vault {
         // Leaves first, then the wraps: a leaf made after the listing is young and not considered.
         let candidates = Set(try await erasure.leaves(createdBefore: clock().addingTimeInterval(-grace)))
         guard !candidates.isEmpty else { return 0 }
-        var referenced = Set<UInt64>()
+        // Officers' copies of the pseudonym key are sealed under leaves too (Vault+PseudonymKey.swift).
+        var referenced = pseudonymCopyLeaves()
         var cursor: (recording: RecordingID, role: String)? = nil
         while true {
             let page = try await catalog.wraps(after: cursor, limit: 1000)

@@ -20,7 +20,7 @@ extension Vault {
                                          by authority: Authority) async throws(VaultError) -> AccessReviewRecord {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .export)
-            let pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
+            let pseudonym = try await pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
             guard try await catalog.patient(pseudonym) != nil else {
                 throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
             }

@@ -151,7 +151,7 @@ extension Vault {
             let actor = try await authorize(authority, for: .export)
             try recipient.validate()
             let secrets = try keyring.unlockVaultSecrets(passphrase: vaultPassphrase)
-            let pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
+            let pseudonym = try await pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
             guard try await catalog.patient(pseudonym) != nil else {
                 throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
             }

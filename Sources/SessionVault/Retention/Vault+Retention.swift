@@ -121,7 +121,7 @@ extension Vault {
             guard lastContact != nil || discharged != nil || died != nil || born != nil else {
                 throw VaultError.invalidArgument("give at least one of --last-contact, --discharged, --died, --born")
             }
-            let pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
+            let pseudonym = try await pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: identifier)
             guard var patient = try await catalog.patient(pseudonym) else {
                 throw VaultError.invalidArgument("no patient with that identifier has consent on record in this vault")
             }
@@ -184,7 +184,7 @@ extension Vault {
             }
             var pseudonym: String? = nil
             if let patient {
-                pseudonym = try pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: patient)
+                pseudonym = try await pseudonymKey(officer: authority.officer, vaultPassphrase: vaultPassphrase).pseudonym(of: patient)
             }
             if let recording, try await catalog.recording(recording) == nil { throw VaultError.recordingNotFound(recording.description) }
             let hold = HoldRecord(recording: recording, patient: pseudonym, reason: reason, caseRef: caseRef, placedBy: actor, placedAt: clock())

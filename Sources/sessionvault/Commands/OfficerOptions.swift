@@ -45,6 +45,6 @@ struct OfficerOptions: ParsableArguments {
         if officer == nil, name != nil { officer = try await require(vault, for: .lookUpPatient) }
         // The vault decides whose copy of the key opens; the passphrase is asked for only while it can.
         let underPassphrase = try vault.pseudonymKeyUnderVaultPassphrase()
-        return try vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: underPassphrase ? try vaultPassphrase() : nil)
+        return try await vault.pseudonym(ofPatient: identifier, officer: officer, vaultPassphrase: underPassphrase ? try vaultPassphrase() : nil)
     }
 }

@@ -43,8 +43,8 @@ struct ServerFixture {
         let a = try await vault.ingest(IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "care", actor: "test"), from: &reader)
         var readerB = BufferChunkReader(bytes: Array(repeating: 7, count: 1000))
         let b = try await vault.ingest(IngestRequest(session: "S2", clinician: "dr-b", retentionClass: "care", actor: "test"), from: &readerB)
-        let pA = try vault.pseudonym(ofPatient: patientA, vaultPassphrase: passphrase)
-        let pB = try vault.pseudonym(ofPatient: patientB, vaultPassphrase: passphrase)
+        let pA = try await vault.pseudonym(ofPatient: patientA, vaultPassphrase: passphrase)
+        let pB = try await vault.pseudonym(ofPatient: patientB, vaultPassphrase: passphrase)
         var tokens: [String: String] = [:]
         tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA], by: .unproven("test")).token
         tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB], by: .unproven("test")).token
