@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import Testing
 import SessionVault
 @testable import VaultServer
@@ -263,6 +264,44 @@ struct SignInTests {
         }
     }
 
+    /// A clock the test moves forward.
+    final class MovableClock: Sendable {
+        private let offset = Mutex<TimeInterval>(0)
+        func advance(minutes: Double) { offset.withLock { $0 += minutes * 60 } }
+        func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+    }
+
+    @Test func sessionsEndAfterTheIdleAndTheAbsoluteTimeout() async throws {
+        let clock = MovableClock()
+        try await Self.withSignIn(adjust: {
+            $0.now = { clock.now() }
+            $0.settings.idleTimeoutSeconds = 30 * 60
+            $0.settings.absoluteTimeoutSeconds = 60 * 60
+        }) { c in
+            // Both sessions open at the same time (the provider's ID tokens are checked against this clock too).
+            let (_, first) = try await c.browser.signIn(at: c.base, user: "alice", password: "alice-password")
+            #expect(first.status == 303)
+            let idle = try c.sessionHeader()
+            let busy = TestBrowser()
+            let (_, second) = try await busy.signIn(at: c.base, user: "alice", password: "alice-password")
+            #expect(second.status == 303)
+            let session = try c.sessionHeader(busy)
+            await busy.close()
+            clock.advance(minutes: 19)
+            #expect(try await c.client.get("/api/whoami", headers: idle).status == 200, "used within the idle timeout")
+            #expect(try await c.client.get("/api/whoami", headers: session).status == 200)
+            clock.advance(minutes: 19)
+            #expect(try await c.client.get("/api/whoami", headers: session).status == 200)
+            clock.advance(minutes: 19)
+            #expect(try await c.client.get("/api/whoami", headers: session).status == 200)
+            #expect(try await c.client.get("/api/whoami", headers: idle).status == 401, "unused for 38 minutes")
+            clock.advance(minutes: 4)
+            #expect(try await c.client.get("/api/whoami", headers: session).status == 401, "61 minutes after sign-in, however busy")
+            let ends = try await c.signInAudit().filter { $0.action == "session.sign-out" }.compactMap(\.detail)
+            #expect(ends == ["idle timeout", "absolute timeout"])
+        }
+    }
+
     // MARK: - ID tokens from the provider, checked directly
 
     /// An ID token the provider issued to `client` for alice (the test plays the client).
@@ -375,7 +414,7 @@ struct SignInTests {
                 try await browser.waitAcrossPages("return location.origin === '\(c.base)' && document.getElementById('who') !== null && "
                                                   + "document.getElementById('who').textContent === 'alice (clinician)'")
                 try await browser.waitUntil("return document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"]') !== null")
-                #expect(try await browser.run("return document.cookie") as? String == "", "the session cookie is HttpOnly")
+                #expect(try await browser.run("return document.cookie.includes('svt_sid')") as? Bool == false, "the session cookie is HttpOnly")
                 _ = try await browser.run("document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"] button.play').click(); return true")
                 try await browser.waitUntil("const v = document.getElementById('player'); return v.readyState >= 1")
                 _ = try await browser.run("const v = document.getElementById('player'); v.muted = true; v.play(); return true")
