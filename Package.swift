@@ -107,6 +107,12 @@ let package = Package(
                 "SessionVault", "VaultCrypto", "VaultIndex", "Retention", "Media", "ByteRanges",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                // OpenID Connect: ID-token signatures (RS256 through CryptoExtras' RSA, ES256 through Crypto's P-256)
+                // and the provider's discovery/JWKS/token endpoints over AsyncHTTPClient.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -9,6 +9,9 @@
 # SESSIONVAULT_TEST_S3_ACCESS_KEY, SESSIONVAULT_TEST_S3_SECRET_KEY and SESSIONVAULT_TEST_S3_REGION,
 # and SESSIONVAULT_REQUIRE_SERVERS=1, so suites that need a server fail (rather than skip)
 # if one is missing. Server logs stay in the printed directory when the command fails.
+#
+# The OpenID Provider of the sign-in tests (scripts/test-servers/oidc-provider.sh) is installed
+# here, once; each of those tests starts and stops a provider of its own.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 [ "$#" -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
@@ -35,5 +38,6 @@ bash "$here/test-servers/seaweedfs.sh" start "$work/s3"; started+=(seaweedfs)
 source "$work/pg/env"
 # shellcheck disable=SC1091
 source "$work/s3/env"
+bash "$here/test-servers/oidc-provider.sh" install
 export SESSIONVAULT_REQUIRE_SERVERS=1
 "$@"

@@ -15,6 +15,11 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     /// The pseudonym key sealed to officers (and its vault-passphrase copy removed).
     case pseudonymKeyCustody = "pseudonym.custody"
     case officerProof = "officer.proof"
+    // Staff sessions (sign-in through the organisation's identity provider)
+    /// A staff member signed in (outcome `ok`), or was refused (outcome `refused`, with the reason).
+    case sessionSignIn = "session.sign-in"
+    /// A staff member signed out, or their session ended by its idle or absolute timeout.
+    case sessionSignOut = "session.sign-out"
     // Recordings
     case ingest
     case get

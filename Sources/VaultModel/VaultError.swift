@@ -24,6 +24,9 @@ public struct VaultError: Error, Sendable, CustomStringConvertible {
         /// A consent change gives roles access to stored recordings, and no role able to re-wrap them was given.
         case consentNeedsKeyHolder
         case userExists, noSuchUser
+        /// A sign-in through the identity provider that the vault's own user records do not allow
+        /// (no such user, a revoked one, or a role the provider's groups do not grant).
+        case signInRefused
         /// An upload to a session whose patient is not on the uploader's care list.
         case notOnCareList
         /// An upload by a user whose role the configuration does not allow to upload.
@@ -169,6 +172,10 @@ extension VaultError {
         VaultError(.userExists, "user '\(name)' already exists (revoked names are not reused)", subject: name)
     }
     public static func noSuchUser(_ name: String) -> VaultError { VaultError(.noSuchUser, "no active user '\(name)'", subject: name) }
+    /// `reason`: why the vault refused the sign-in, in a few words.
+    public static func signInRefused(_ name: String, reason: String) -> VaultError {
+        VaultError(.signInRefused, "sign-in of '\(name)' refused: \(reason)", subject: name, reason: reason)
+    }
     /// `allowed`: the roles that may upload.
     public static func uploadNotAllowed(role: String, allowed: [String]) -> VaultError {
         VaultError(.uploadNotAllowed, "role '\(role)' may not upload recordings"

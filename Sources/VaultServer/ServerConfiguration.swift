@@ -21,10 +21,13 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int64
     /// Which patients' recordings each user may reach (the care list, and the roles that need none).
     public var carePolicy: CarePolicy
+    /// Staff sign-in through the organisation's OpenID Provider; nil: bearer tokens only.
+    public var signIn: SignInConfiguration?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
                 maxUploadBytes: Int64 = 16 << 30, maxConcurrentStreams: Int = 128, idleTimeoutSeconds: Int64 = 30,
-                carePolicy: CarePolicy = CarePolicy(), allowInsecureHTTP: Bool = false) {
+                carePolicy: CarePolicy = CarePolicy(), allowInsecureHTTP: Bool = false, signIn: SignInConfiguration? = nil) {
+        self.signIn = signIn
         self.host = host
         self.port = port
         self.tlsCertificatePath = tlsCertificatePath

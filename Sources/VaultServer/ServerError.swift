@@ -13,6 +13,8 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
     case invalidUser(String)
     /// Plain HTTP on an address other than loopback, without the explicit opt-in.
     case insecureListen(host: String)
+    /// The `[oidc]` client secret could not be read.
+    case signInSecret(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum ServerError: Error, Equatable, CustomStringConvertible {
                 + "or give --passphrase-file FILE or $SESSIONVAULT_PASSPHRASE; refusing to start"
         case .tls(let path, let reason): return "cannot load TLS file '\(path)': \(reason)"
         case .invalidUser(let message): return message
+        case .signInSecret(let message): return message + "; refusing to start"
         case .insecureListen(let host):
             return "refusing to serve plain HTTP on '\(host)', which is not a loopback address: tokens, cookies and recordings would cross "
                 + "the network in clear. Give a TLS certificate and key, listen on 127.0.0.1 behind a TLS proxy, or accept the risk explicitly "

@@ -23,6 +23,7 @@ public struct VaultHTTPServer: Sendable {
     let metrics = ServerMetrics()
     let limiter: StreamLimiter
     let reviewCopies: ReviewCopyMaker
+    let signIn: SignInService?
 
     public init(vault: Vault, keychain: RoleKeychain, configuration: ServerConfiguration, logger: Logger = Logger(label: "sessionvault.server")) {
         self.vault = vault
@@ -31,6 +32,7 @@ public struct VaultHTTPServer: Sendable {
         self.logger = logger
         limiter = StreamLimiter(limit: configuration.maxConcurrentStreams, metrics: metrics)
         reviewCopies = ReviewCopyMaker(vault: vault)
+        signIn = configuration.signIn.map { SignInService(vault: vault, configuration: $0, servedOverTLS: configuration.usesTLS) }
     }
 
     /// Streams in progress (content, review, upload).
@@ -43,8 +45,9 @@ public struct VaultHTTPServer: Sendable {
         if configuration.usesTLS { router.add(middleware: StrictTransportSecurityMiddleware()) }
         router.add(middleware: ErrorMappingMiddleware())
         SystemRoutes(vault: vault, metrics: metrics).register(on: router)
+        SignInRoutes(service: signIn).register(on: router)
         let access = RecordingAccess(vault: vault, keychain: keychain, policy: configuration.carePolicy, logger: logger)
-        let api = router.group("api").add(middleware: TokenAuthMiddleware(vault: vault))
+        let api = router.group("api").add(middleware: TokenAuthMiddleware(vault: vault, signIn: signIn))
         api.get("whoami") { _, context -> Response in
             let user = try context.requireUser()
             return try JSONResponse.make(["name": user.name, "role": user.role])

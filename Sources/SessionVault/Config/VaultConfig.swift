@@ -45,6 +45,8 @@ public struct VaultConfig: Sendable, Equatable {
     /// directory; else a file path (`file:` prefix optional; relative paths are inside the vault
     /// directory). Every node sharing a PostgreSQL catalog must name the same file (docs/DEPLOYMENT.md).
     public var erasureRoot: String? = nil
+    /// Staff sign-in through the organisation's OpenID Provider (`[oidc]`); nil: bearer tokens only.
+    public var signIn: SignInSettings? = nil
 
     public static let defaultScopes: [String: [String]] = [
         "care": ["clinician", "records-officer"],
@@ -139,6 +141,7 @@ public struct VaultConfig: Sendable, Equatable {
                       "# every node sharing the catalog names the same file.",
                       "[erasure]", "root = \(quoted(erasureRoot))"]
         }
+        if let signIn { lines += signIn.tomlLines(quoted: quoted, list: list) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -185,7 +188,7 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure", "audit"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure", "audit", "oidc"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -306,6 +309,10 @@ public struct VaultConfig: Sendable, Equatable {
                            passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi, erasureRoot: erasureRoot)
         config.uploadRoles = uploadRoles
         config.checkpoints = checkpoints
+        if let oidcValue = table["oidc"] {
+            guard let oidcTable = oidcValue.table else { throw fail("oidc", "'oidc' must be a table") }
+            config.signIn = try SignInSettings.parse(oidcTable, fail: fail)
+        }
         return config
     }
 }

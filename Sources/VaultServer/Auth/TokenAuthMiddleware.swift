@@ -2,29 +2,51 @@ import Foundation
 import Hummingbird
 import SessionVault
 
-/// Authenticates every `/api` request: `Authorization: Bearer svt_...`, or for GET requests the
-/// `svt_session` cookie the web page sets (a `<video>` element cannot send headers). The vault
-/// decides whether the token names an active user; a revoked user is refused on the very next request.
+/// Authenticates every `/api` request: `Authorization: Bearer svt_...`; or, for GET and HEAD
+/// requests (a `<video>` element cannot send headers), the `svt_session` cookie holding such a
+/// token, or the `svt_sid` cookie of a session opened through the organisation's identity
+/// provider. The vault decides whether the token or session names an active user; a revoked user
+/// is refused on the very next request. With `[oidc] people_bearer_tokens = false`, only users in
+/// a machine role may use a token.
 struct TokenAuthMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     static let cookieName = "svt_session"
 
     let vault: Vault
+    var signIn: SignInService? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let presented = Self.presentedToken(request) else { throw APIError.unauthorized }
-        let user: UserRecord?
-        do {
-            user = try await vault.authenticate(token: presented.token)
-        } catch {
-            throw APIError(.serviceUnavailable, "the catalog is unavailable")
-        }
-        guard let user else { throw APIError.unauthorized }
         var context = context
-        context.user = user
-        context.authenticatedByCookie = presented.fromCookie
+        if let presented = Self.presentedToken(request) {
+            let user: UserRecord?
+            do {
+                user = try await vault.authenticate(token: presented.token)
+            } catch {
+                throw APIError(.serviceUnavailable, "the catalog is unavailable")
+            }
+            guard let user else { throw APIError.unauthorized }
+            if let signIn, !signIn.bearerAllowed(for: user) { throw Self.tokensForMachinesOnly }
+            context.user = user
+            context.authenticatedByCookie = presented.fromCookie
+        } else if let signIn, request.method == .get || request.method == .head,
+                  let cookie = Self.cookie(SignInService.sessionCookie, in: request) {
+            let user: UserRecord?
+            do {
+                user = try await signIn.authenticate(cookie: cookie, address: context.clientAddress)
+            } catch {
+                throw APIError(.serviceUnavailable, "the catalog is unavailable")
+            }
+            guard let user else { throw APIError(.unauthorized, "the session has ended: sign in again") }
+            context.user = user
+            context.authenticatedByCookie = true
+        } else {
+            throw APIError.unauthorized
+        }
         return try await next(request, context)
     }
+
+    static let tokensForMachinesOnly = APIError(.unauthorized, "access tokens are for machine accounts here: sign in through your organisation's account",
+                                                headers: [.wwwAuthenticate: "Bearer realm=\"sessionvault\""])
 
     /// The token, and whether it came from the cookie.
     static func presentedToken(_ request: Request) -> (token: String, fromCookie: Bool)? {
@@ -33,10 +55,17 @@ struct TokenAuthMiddleware: RouterMiddleware {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
             return (parts[1].trimmingCharacters(in: .whitespaces), false)
         }
-        guard request.method == .get || request.method == .head, let cookies = request.headers[.cookie] else { return nil }
-        for pair in cookies.split(separator: ";") {
-            let kv = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0] == cookieName { return (String(kv[1]), true) }
+        guard request.method == .get || request.method == .head, let token = cookie(cookieName, in: request) else { return nil }
+        return (token, true)
+    }
+
+    /// The value of the cookie `name`, if the request carries it.
+    static func cookie(_ name: String, in request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let kv = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if kv.count == 2, kv[0] == name { return String(kv[1]) }
+            }
         }
         return nil
     }

@@ -25,7 +25,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             if let answer = error.cause as? any HTTPResponseError { throw answer }
             switch error.code {
             case .cancelled: throw CancellationError()
-            case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList, .uploadNotAllowed: throw APIError(.forbidden, error.description)
+            case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList, .uploadNotAllowed, .signInRefused: throw APIError(.forbidden, error.description)
             // A recording a sweep began destroying after the request found it live is gone, not an error.
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)

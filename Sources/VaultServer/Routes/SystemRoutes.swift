@@ -26,11 +26,16 @@ struct SystemRoutes: Sendable {
     }
 
     static func page(_ text: String, type: String) -> Response {
-        Response(status: .ok, headers: [
+        Response(status: .ok, headers: pageHeaders(type: type), body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The headers of every page the service serves: no inline script or style, same origin only, no framing.
+    static func pageHeaders(type: String) -> HTTPFields {
+        [
             .contentType: type, .cacheControl: "no-cache",
             .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             .xFrameOptions: "DENY", .referrerPolicy: "no-referrer", .xContentTypeOptions: "nosniff",
-        ], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        ]
     }
 }
 

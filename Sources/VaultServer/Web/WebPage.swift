@@ -15,6 +15,7 @@ enum WebPage {
     <body>
     <header><h1>SessionVault</h1><span id="who"></span><button id="signout" hidden>Sign out</button></header>
     <section id="signin">
+      <p id="sso-box" hidden><a id="sso" class="button" href="/auth/login">Sign in with your organisation account</a></p>
       <form id="signin-form">
         <label for="token">Access token</label>
         <input id="token" name="token" type="password" autocomplete="off" placeholder="svt_..." required>
@@ -54,6 +55,8 @@ enum WebPage {
     th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #dde1e6; font-size: .9rem; }
     video { width: 100%; max-width: 720px; background: #000; }
     .error { color: #a4161a; }
+    a.button { display: inline-block; padding: .4rem .8rem; background: #24405f; color: #fff; text-decoration: none; border-radius: 3px; }
+    a.button:focus { outline: 3px solid #ffbf47; }
     .breakglass { color: #a4161a; font-weight: bold; }
     """
 
@@ -61,6 +64,8 @@ enum WebPage {
     'use strict';
     (function () {
       let token = sessionStorage.getItem('svt') || '';
+      // Signed in through the organisation's identity provider: the session cookie (HttpOnly) authenticates, no token here.
+      let viaSession = false;
       const $ = (id) => document.getElementById(id);
 
       function setCookie(value) {
@@ -69,7 +74,8 @@ enum WebPage {
       }
 
       async function api(path) {
-        const response = await fetch(path, { headers: { 'Authorization': 'Bearer ' + token } });
+        const headers = token ? { 'Authorization': 'Bearer ' + token } : {};
+        const response = await fetch(path, { headers: headers, credentials: 'same-origin' });
         if (!response.ok) {
           let message = response.status + '';
           try { message = (await response.json()).error || message; } catch (e) {}
@@ -88,17 +94,37 @@ enum WebPage {
         return td;
       }
 
+      function showApp(me) {
+        $('who').textContent = me.name + ' (' + me.role + ')';
+        $('signin').hidden = true;
+        $('app').hidden = false;
+        $('signout').hidden = false;
+        $('signin-error').textContent = '';
+      }
+
+      async function resumeSession() {
+        try {
+          const status = await (await fetch('/auth/status', { credentials: 'same-origin' })).json();
+          $('sso-box').hidden = !status.signIn;
+          $('signin-form').hidden = !status.tokens;
+          if (!status.signIn) return false;
+          const me = await api('/api/whoami');
+          viaSession = true;
+          showApp(me);
+          await loadList();
+          return true;
+        } catch (e) {
+          return false;
+        }
+      }
+
       async function signIn(value) {
         token = value.trim();
         try {
           const me = await api('/api/whoami');
           sessionStorage.setItem('svt', token);
           setCookie(token);
-          $('who').textContent = me.name + ' (' + me.role + ')';
-          $('signin').hidden = true;
-          $('app').hidden = false;
-          $('signout').hidden = false;
-          $('signin-error').textContent = '';
+          showApp(me);
           await loadList();
         } catch (e) {
           token = '';
@@ -165,13 +191,20 @@ enum WebPage {
         });
         // The player's own reads are audited: refresh the view once playback starts.
         $('player').addEventListener('playing', () => { if (current) loadAudit(current); });
-        $('signout').addEventListener('click', () => {
+        $('signout').addEventListener('click', async () => {
           token = '';
           sessionStorage.removeItem('svt');
           setCookie('');
+          if (viaSession) {
+            // The session ends on the server; then on to the provider's own sign-out, if it has one.
+            let next = '/';
+            try { next = (await (await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' })).json()).next || '/'; } catch (e) {}
+            location.assign(next);
+            return;
+          }
           location.reload();
         });
-        if (token) signIn(token);
+        if (token) { signIn(token); } else { resumeSession(); }
       });
     })();
     """

@@ -24,8 +24,8 @@ enum SecretEnvironment {
 
     /// Overwrites and removes each variable in ``names``. Call it once every secret has been read,
     /// before the process starts serving (other threads must not be reading the environment).
-    static func scrub() {
-        for name in names {
+    static func scrub(also extra: [String] = []) {
+        for name in names + extra {
             let nameLength = name.utf8.count
             // A variable may be present more than once; getenv finds the first each time.
             while let value = getenv(name) {

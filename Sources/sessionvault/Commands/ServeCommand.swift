@@ -12,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Role keys are unlocked at start: one passphrase file per role under [passphrase_files] in config.toml, and for the
             roles of other users --passphrase-file FILE or $SESSIONVAULT_PASSPHRASE. If any cannot be unlocked, the service does
-            not start. Every request needs a user's bearer token (`sessionvault user add`). See docs/API.md.
+            not start. Every request needs a user's bearer token (`sessionvault user add`), or, with [oidc] in config.toml, a session
+            opened by signing in through the organisation's OpenID Provider (/auth/login); see docs/API.md and docs/DEPLOYMENT.md.
             HTTPS (--tls-cert, --tls-key) speaks TLS 1.2 or 1.3 with forward-secret suites only and sends Strict-Transport-Security.
             Plain HTTP is served on a loopback address only (127.0.0.1, ::1, localhost: behind a TLS proxy on the same host);
             on any other address it needs --insecure-http.
@@ -58,7 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
                 let keychain = try await RoleKeychain.unlock(vault: opened, single: single)
                 let configuration = ServerConfiguration(host: host, port: port, tlsCertificatePath: tlsCert, tlsKeyPath: tlsKey,
                                                         maxUploadBytes: Int64(maxUpload.bytes), maxConcurrentStreams: maxStreams,
-                                                        idleTimeoutSeconds: idleTimeout, allowInsecureHTTP: insecureHTTP)
+                                                        idleTimeoutSeconds: idleTimeout, allowInsecureHTTP: insecureHTTP,
+                                                        signIn: try opened.config.signIn.map { (settings) throws(ServerError) in
+                                                            try SignInConfiguration.load(settings, vaultDirectory: vault.layout.root.path)
+                                                        })
                 let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
                 let scheme = tlsCert == nil ? "http" : "https"
                 let roles = keychain.roles.keys.sorted().joined(separator: ", ")
@@ -67,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 let checkpointer = try await checkpoints.makeCheckpointer(vault: opened, layout: vault.layout, logger: logger, process: "the service")
                 // Everything secret has been read: keep it out of /proc/PID/environ and children.
-                SecretEnvironment.scrub()
+                SecretEnvironment.scrub(also: opened.config.signIn?.clientSecretEnvironment.map { [$0] } ?? [])
                 if let checkpointer {
                     let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: checkpointer)],
                                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

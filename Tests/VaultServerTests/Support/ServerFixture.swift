@@ -59,11 +59,13 @@ struct ServerFixture {
 
     func token(_ user: String) -> String { tokens[user]! }
 
-    /// Runs the service on 127.0.0.1:0 for the duration of `body`, then stops it.
-    func withServer(_ configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
+    /// Runs the service on 127.0.0.1:0 (or on `configuration`'s port, with `keepPort`: a sign-in
+    /// test registers its callback address with the provider first) for the duration of `body`,
+    /// then stops it.
+    func withServer(_ configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0), keepPort: Bool = false,
                     _ body: @Sendable (HTTPTestClient, VaultHTTPServer) async throws -> Void) async throws {
         var configuration = configuration
-        configuration.port = 0
+        if !keepPort { configuration.port = 0 }
         configuration.host = "127.0.0.1"
         let server = VaultHTTPServer(vault: vault, keychain: keychain, configuration: configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
