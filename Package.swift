@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "VaultCrypto",
-            dependencies: ["VaultModel", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VaultModel", "CSodium", "COpenSSL", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -146,7 +146,8 @@ let package = Package(
         // One write path killed at a named crash point through an injected fault injector (the crash tests); the shipped CLI has no such hook.
         .executableTarget(name: "test-crash-at", dependencies: ["SessionVault", "VaultCrypto"], path: "Tests/Support/CrashAt",
                           swiftSettings: swiftSettings),
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "VaultModel", "TestSupport"], swiftSettings: swiftSettings),
+        // CSodium: the libsodium AES-256-GCM reference that the OpenSSL chunk cipher is cross-checked against.
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "VaultModel", "TestSupport", "CSodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",
             dependencies: ["VaultStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
