@@ -43,6 +43,7 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CVPX", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .systemLibrary(name: "CYUV", providers: [.apt(["libyuv-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Libraries, by layer.
         // The shared model: identities, records and audit entries every layer above speaks.
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "VaultCrypto",
-            dependencies: ["VaultModel", "CSodium", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["VaultModel", "CSodium", "COpenSSL", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -134,6 +135,10 @@ let package = Package(
         // builds with the vault's own build, without the benchmark framework.
         .executableTarget(name: "erasure-bench", dependencies: ["SessionVault", "VaultIndex"], path: "Benchmarks/ErasureBench",
                           swiftSettings: swiftSettings),
+        // The AES-256-GCM candidates for sealing chunks side by side (Benchmarks/README.md, "aead-bench"); here for the
+        // same reason as erasure-bench, and because it needs the system-library shims, which are not products.
+        .executableTarget(name: "aead-bench", dependencies: ["CSodium", "COpenSSL", .product(name: "Crypto", package: "swift-crypto")],
+                          path: "Benchmarks/AEADBench", swiftSettings: swiftSettings),
 
         // Tests, beside the module they test.
         // What several test targets share: child processes that do not block the cooperative pool, a throwaway CA.
@@ -147,7 +152,8 @@ let package = Package(
         // One write path killed at a named crash point through an injected fault injector (the crash tests); the shipped CLI has no such hook.
         .executableTarget(name: "test-crash-at", dependencies: ["SessionVault", "VaultCrypto"], path: "Tests/Support/CrashAt",
                           swiftSettings: swiftSettings),
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "VaultModel", "TestSupport"], swiftSettings: swiftSettings),
+        // CSodium: the libsodium AES-256-GCM reference that the OpenSSL chunk cipher is cross-checked against.
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto", "VaultModel", "TestSupport", "CSodium"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultStoreTests",
             dependencies: ["VaultStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],

@@ -12,7 +12,7 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
     case invalidKeyLength(what: String, expected: Int, got: Int)
     /// A recording id must be exactly 16 bytes.
     case invalidRecordingID(length: Int)
-    /// The chunk algorithm is not usable on this machine (AES-256-GCM needs AES-NI and PCLMUL in libsodium 1.0.18).
+    /// The chunk algorithm is not usable on this machine (AES-256-GCM needs AES-NI and PCLMUL).
     case algorithmUnavailable(ChunkAlgorithm)
     /// A sealed chunk is shorter than header plus tag (56 bytes).
     case chunkTooShort(index: UInt64, count: Int)
@@ -48,6 +48,9 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
     case invalidPublicKey(what: String)
     /// A libsodium call that should not fail on validated input returned an error code.
     case sodiumCallFailed(function: String, code: Int32)
+    /// An OpenSSL call of the chunk cipher (AES-256-GCM) failed for another reason than a tag that
+    /// does not verify (out of memory, a broken library).
+    case openSSLCallFailed(function: String)
     /// A key sealed under an erasure-tree node (a node key or a tree wrap) does not open: the key it
     /// was sealed under is gone (erased) or the bytes are corrupt.
     case erasedOrCorrupt(what: String)
@@ -97,6 +100,8 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
             return "\(what) was rejected by libsodium (invalid or low-order point)"
         case .sodiumCallFailed(let function, let code):
             return "\(function) failed with code \(code)"
+        case .openSSLCallFailed(let function):
+            return "OpenSSL \(function) failed"
         }
     }
 }

@@ -1,9 +1,9 @@
 /// The AEAD that seals a recording's chunks; its raw value is the header's algorithm byte.
 ///
 /// The type and its names live in the shared model, so catalog rows can hold it; whether this
-/// machine can use it, and its nonce length, are VaultCrypto's extensions (libsodium).
+/// machine can use it, and its nonce length, are VaultCrypto's extensions.
 public enum ChunkAlgorithm: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    /// AES-256-GCM (libsodium `crypto_aead_aes256gcm_*`, 96-bit nonce). Needs AES-NI and PCLMUL.
+    /// AES-256-GCM (OpenSSL's EVP `AES-256-GCM`, 96-bit nonce). Used only with AES-NI and PCLMUL.
     case aes256gcm = 1
     /// XChaCha20-Poly1305 (libsodium `crypto_aead_xchacha20poly1305_ietf_*`, 192-bit nonce). Always available.
     case xchacha20poly1305 = 2

@@ -104,12 +104,12 @@ import Testing
     private static func open(_ algorithm: ChunkAlgorithm, _ c: Case) throws -> [UInt8]? {
         let cipher = try cipher(algorithm, key: c.key)
         var plaintext = [UInt8](repeating: 0, count: c.ciphertext.count)
-        let verified = c.ciphertext.withUnsafeBytes { ciphertext in
-            c.tag.withUnsafeBytes { tag in
-                c.ad.withUnsafeBytes { ad in
-                    c.nonce.withUnsafeBytes { nonce in
-                        plaintext.withUnsafeMutableBytes { out in
-                            cipher.open(ciphertext, tag: tag, associatedData: ad, nonce: nonce, into: out)
+        let verified = try c.ciphertext.withUnsafeBytes { ciphertext in
+            try c.tag.withUnsafeBytes { tag in
+                try c.ad.withUnsafeBytes { ad in
+                    try c.nonce.withUnsafeBytes { nonce in
+                        try plaintext.withUnsafeMutableBytes { out in
+                            try cipher.open(ciphertext, tag: tag, associatedData: ad, nonce: nonce, into: out)
                         }
                     }
                 }

@@ -53,7 +53,7 @@ public struct ChunkSealer: Sendable {
     /// zeroed.
     ///
     /// - Throws: ``CryptoError/chunkTooLarge(index:count:)``, ``CryptoError/outputTooSmall(needed:got:)``,
-    ///   or ``CryptoError/sodiumCallFailed(function:code:)``.
+    ///   ``CryptoError/sodiumCallFailed(function:code:)`` or ``CryptoError/openSSLCallFailed(function:)``.
     public func seal(
         _ plaintext: UnsafeRawBufferPointer,
         index: UInt64,
@@ -69,7 +69,7 @@ public struct ChunkSealer: Sendable {
         let body = UnsafeMutableRawBufferPointer(rebasing: output[Self.headerSize..<Self.headerSize + count])
 
         // Move an overlapping plaintext to its ciphertext position before the header is written over
-        // it; libsodium then only ever sees exact aliasing, which it supports.
+        // it; the AEAD then only ever sees exact aliasing, which both libraries support.
         var source = plaintext
         if plaintext.overlaps(UnsafeRawBufferPointer(output)) {
             if plaintext.baseAddress != UnsafeRawPointer(body.baseAddress) {
@@ -123,9 +123,9 @@ public struct ChunkSealer: Sendable {
     /// ``CryptoError/segmentAuthenticationFailed(index:segment:)`` in format 2).
     ///
     /// What `output` holds after a failure: a header or size failure writes nothing. An authentication
-    /// failure leaves `output[0..<plaintextCount]` zeroed: libsodium (1.0.18 as built by Debian, both
-    /// algorithms) verifies a tag before it writes any plaintext and zeroes the range on failure, and
-    /// this wrapper zeroes the whole output range again, segments that did verify included. Either way
+    /// failure leaves `output[0..<plaintextCount]` zeroed: OpenSSL (AES-256-GCM) decrypts a segment
+    /// before it checks the tag, libsodium (XChaCha20-Poly1305) checks first, and either way this
+    /// wrapper zeroes the whole output range, segments that did verify included. Either way
     /// the contents must not be used; in particular, a failed in-place open destroys the ciphertext it
     /// was given, so a caller that must keep a corrupt chunk for inspection opens into a separate buffer.
     ///
@@ -235,9 +235,16 @@ public struct ChunkSealer: Sendable {
             let range = format.segmentRange(segment, plaintextCount: count)
             let local = (range.lowerBound - offset)..<(range.upperBound - offset)
             let tag = UnsafeRawBufferPointer(rebasing: tags[(position * Self.tagSize)..<((position + 1) * Self.tagSize)])
-            let verified = ChunkNonce.with(index: index, flags: flags, segment: segment, algorithm: algorithm) { nonce in
-                cipher.open(UnsafeRawBufferPointer(rebasing: ciphertext[local]), tag: tag, associatedData: header, nonce: nonce,
-                            into: UnsafeMutableRawBufferPointer(rebasing: output[local]))
+            let verified: Bool
+            do {
+                verified = try ChunkNonce.with(index: index, flags: flags, segment: segment, algorithm: algorithm) {
+                    (nonce) throws(CryptoError) in
+                    try cipher.open(UnsafeRawBufferPointer(rebasing: ciphertext[local]), tag: tag, associatedData: header, nonce: nonce,
+                                    into: UnsafeMutableRawBufferPointer(rebasing: output[local]))
+                }
+            } catch {
+                output.zeroize()
+                throw error
             }
             guard verified else {
                 output.zeroize()
