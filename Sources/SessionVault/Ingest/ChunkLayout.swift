@@ -32,7 +32,7 @@ enum ChunkLayout {
     static func parse(_ key: BlobKey) -> (id: RecordingID, index: Int, generation: Int)? {
         let parts = key.path.split(separator: "/")
         guard parts.count == 4, parts[0] == "chunks", let id = RecordingID(String(parts[2])) else { return nil }
-        let name = parts[3].split(separator: ".", maxSplits: 1)
+        let name = parts[3].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard let index = Int(name[0], radix: 16) else { return nil }
         guard name.count == 2 else { return (id, index, 0) }
         guard name[1].hasPrefix("g"), let generation = Int(name[1].dropFirst()), generation > 0 else { return nil }

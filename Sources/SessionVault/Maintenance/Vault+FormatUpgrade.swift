@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultCrypto
 import VaultIndex
 import VaultStore
@@ -137,8 +137,9 @@ extension Vault {
         do {
             for row in rows {
                 let isLast = row.index == lastIndex
-                var (buffer, count) = try await Self.readChunk(store: store, sealer: oldSealer, recording: id, index: row.index, generation: oldGeneration,
+                let (opened, count) = try await Self.readChunk(store: store, sealer: oldSealer, recording: id, index: row.index, generation: oldGeneration,
                                                                isLast: isLast, sealedSize: row.sealedSize)
+                var buffer = opened
                 buffer.withUnsafeBytes { plaintextDigest.update(UnsafeRawBufferPointer(rebasing: $0[headroom..<(headroom + count)])) }
                 let sealedSize = newFormat.sealedSize(plaintextCount: count)
                 if buffer.count < sealedSize { buffer.append(contentsOf: repeatElement(0, count: sealedSize - buffer.count)) }
@@ -148,7 +149,7 @@ extension Vault {
                 buffer.removeLast(buffer.count - sealedCount)
                 let key = try ChunkLayout.key(of: id, index: row.index, generation: newGeneration)
                 newKeys.append(key)
-                try await store.put(key, buffer, options: options)
+                try await putRewritten(key, buffer, options: options)
                 newRows.append(ChunkRecord(index: row.index, sealedSize: sealedCount, digest: ChunkDigest.sha256(buffer)))
                 reached(.upgradeMidChunks)
             }
@@ -196,5 +197,19 @@ extension Vault {
             reached(.upgradeMidOldBlobs)
         }
         return (rows.count, locked)
+    }
+
+    /// Stores a rewritten chunk. A blob already at its key was left by an earlier run of the same
+    /// rewrite that died before its switch: sealing is deterministic, so a complete one holds these
+    /// very bytes and is kept; anything else there is replaced.
+    func putRewritten(_ key: BlobKey, _ bytes: [UInt8], options: BlobPutOptions) async throws {
+        do {
+            try await store.put(key, bytes, options: options)
+        } catch {
+            guard case .alreadyExists = error else { throw error }
+            if try await store.get(key) == bytes { return }
+            try await store.delete(key)
+            try await store.put(key, bytes, options: options)
+        }
     }
 }
