@@ -73,6 +73,13 @@ public protocol Catalog: Sendable {
     func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], consentedScopes: [String]?,
                          audit: AuditDraft) async throws(CatalogError)
     func recording(_ id: RecordingID) async throws(CatalogError) -> RecordingRecord?
+    /// Switches a live recording to a rewritten set of chunks (a format upgrade), in one
+    /// transaction: its chunk rows, manifest and manifest tag, with the audit entry. Refused with
+    /// ``CatalogError/changedConcurrently(what:id:)`` unless the stored tag is still
+    /// `expectedManifestTag`, and with ``CatalogError/invalidState(recording:expected:found:)`` if the
+    /// recording is no longer live or a hold covers it. Nothing changes when it throws.
+    func replaceChunks(of id: RecordingID, expectedManifestTag: [UInt8], manifest: [UInt8], manifestTag: [UInt8],
+                       chunks: [ChunkRecord], audit: AuditDraft) async throws(CatalogError)
     func recordings(_ filter: RecordingFilter) async throws(CatalogError) -> [RecordingRecord]
     /// Chunks `range` of a recording, in index order.
     func chunks(of id: RecordingID, in range: Range<Int>) async throws(CatalogError) -> [ChunkRecord]

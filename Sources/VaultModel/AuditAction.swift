@@ -58,6 +58,8 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     case subjectAccessReviewSignOff = "sar.review.sign-off"
     // Maintenance
     case fsckRepair = "fsck.repair"
+    /// A recording's chunks rewritten in the current format (`fsck --upgrade`).
+    case formatUpgrade = "fsck.upgrade"
     case gc
     case gcDiscardStaging = "gc.discard-staging"
     case verifyManifests = "verify.manifests"

@@ -27,6 +27,10 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
     /// clinician's care list, or out of a subject-access export) is refused on read. Absent in
     /// manifests written before it was bound (they encode to the same bytes as before).
     public var patient: String?
+    /// How many times the chunks were rewritten (``Vault/upgradeFormat(as:by:dryRun:progress:)``):
+    /// absent for chunks as ingested. Generation *g* ≥ 1 lives at its own blob keys
+    /// (``ChunkLayout``) and is sealed under the data key's generation-*g* chunk key.
+    public var generation: Int?
 
     func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
@@ -40,6 +44,9 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
 
     /// The chunk format the manifest names, or nil if this version cannot read it.
     var chunkFormat: ChunkFormat? { ChunkFormat(version: format, segmentSize: segmentSize) }
+
+    /// The generation of the chunks this manifest lists (0: as ingested).
+    var chunkGeneration: Int { generation ?? 0 }
 
     /// The digest root of an ordered list of chunk digests.
     static func digestRoot(_ digests: some Sequence<[UInt8]>) -> String {
@@ -63,5 +70,15 @@ public struct RecordingManifest: Codable, Sendable, Equatable {
         if source != row.sourceID { return "source recording differs" }
         if let patient, patient != row.patient { return "patient differs" }
         return nil
+    }
+}
+
+extension RecordingRecord {
+    /// The generation of the chunks the row's manifest lists, read without its key: for keyless
+    /// work on blobs (scrub, sweep, legal holds, gc), which trusts the catalog row as it trusts the
+    /// chunk count. Readers take it from the authenticated manifest instead.
+    var chunkGeneration: Int {
+        guard !manifest.isEmpty, let decoded = try? RecordingManifest.decode(manifest) else { return 0 }
+        return decoded.chunkGeneration
     }
 }

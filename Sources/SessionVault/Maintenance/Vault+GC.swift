@@ -20,8 +20,9 @@ public struct GCReport: Sendable, Codable {
 
 extension Vault {
     /// Removes what interrupted ingests left behind: staging recordings whose process is gone
-    /// (on this host; a writer on another host, once older than `grace`), blobs that no recording in the catalog references, and partial
-    /// blob writes. Never touches a blob of a live, disposing or still-running staging recording.
+    /// (on this host; a writer on another host, once older than `grace`), blobs that no recording in the catalog references
+    /// (including another chunk generation than a recording's current one, left by a format upgrade), and partial
+    /// blob writes. Never touches a current blob of a live, disposing or still-running staging recording.
     public func collectGarbage(grace: TimeInterval = 3600, dryRun: Bool = false, actor: String) async throws(VaultError) -> GCReport {
         try await vaultBoundary {
             var report = GCReport(dryRun: dryRun)
@@ -51,13 +52,25 @@ extension Vault {
                 let blobs = try await store.list(prefix: shard)
                 if blobs.isEmpty { continue }
                 var byRecording: [RecordingID: [BlobListing]] = [:]
+                var rewritten: Set<RecordingID> = []
                 for blob in blobs {
-                    guard let (id, _) = ChunkLayout.parse(blob.key) else { continue }
+                    guard let (id, _, generation) = ChunkLayout.parse(blob.key) else { continue }
                     byRecording[id, default: []].append(blob)
+                    if generation > 0 { rewritten.insert(id) }
                 }
                 let known = try await catalog.knownRecordings(among: Array(byRecording.keys))
-                for (id, listings) in byRecording where !known.contains(id) {
-                    for blob in listings where blob.modified <= fileCutoff {
+                for (id, listings) in byRecording {
+                    var orphans = listings
+                    if known.contains(id) {
+                        // A recording the catalog knows owns only the blobs of its current generation:
+                        // others are what a format upgrade left (the old chunks after its switch, or the
+                        // new ones of an upgrade that died before it). Only a recording with rewritten
+                        // blobs can have such leftovers, so only those rows are read.
+                        guard rewritten.contains(id), let record = try await catalog.recording(id) else { continue }
+                        let current = record.chunkGeneration
+                        orphans = listings.filter { ChunkLayout.parse($0.key)?.generation != current }
+                    }
+                    for blob in orphans where blob.modified <= fileCutoff {
                         if !dryRun, try await deleteUnlessLocked(blob.key) == false {
                             report.lockedOrphans += 1
                             continue

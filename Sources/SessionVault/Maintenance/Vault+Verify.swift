@@ -69,7 +69,7 @@ extension Vault {
                             inFlight -= 1
                         }
                         group.addTask {
-                            let key = try ChunkLayout.key(of: record.id, index: chunk.index)
+                            let key = try ChunkLayout.key(of: record.id, index: chunk.index, generation: record.chunkGeneration)
                             let bytes: [UInt8]
                             do {
                                 bytes = try await store.get(key)

@@ -28,7 +28,9 @@ struct RecordingSource: MediaByteSource {
         let id = opened.record.id
         let isLast = index == sealedSizes.count - 1
         let size = sealedSizes[index]
-        return Task { try await Vault.readChunk(store: store, sealer: sealer, recording: id, index: index, isLast: isLast, sealedSize: size) }
+        let generation = opened.manifest.chunkGeneration
+        return Task { try await Vault.readChunk(store: store, sealer: sealer, recording: id, index: index, generation: generation,
+                                                isLast: isLast, sealedSize: size) }
     }
 
     mutating func read(maxCount: Int) async throws -> [UInt8]? {

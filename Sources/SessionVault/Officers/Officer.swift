@@ -15,6 +15,7 @@ public enum OfficerPrivilege: String, Sendable, CaseIterable {
     case export = "export a subject-access or FOI bundle"
     case requests = "change the request register"
     case adoptSchedule = "adopt the retention schedule (fsck --repair)"
+    case upgradeFormat = "rewrite recordings in the current chunk format (fsck --upgrade)"
     case lookUpPatient = "look up a patient by identifier"
 
     /// The user roles whose officers may do it. Consent is recorded by the treating team too.

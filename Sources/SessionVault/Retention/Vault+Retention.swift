@@ -245,7 +245,7 @@ extension Vault {
             let held = try await catalog.isHeld(id)
             do {
                 for index in 0..<record.chunkCount {
-                    try await store.setLegalHold(try ChunkLayout.key(of: id, index: index), on: held)
+                    try await store.setLegalHold(try ChunkLayout.key(of: id, index: index, generation: record.chunkGeneration), on: held)
                 }
             } catch {
                 throw VaultError.legalHoldNotApplied(recording: id, held: held, context: context, reason: "\(error)")

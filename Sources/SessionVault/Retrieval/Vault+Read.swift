@@ -95,7 +95,9 @@ extension Vault {
                 guard let format = manifest.chunkFormat else {
                     throw VaultError.unsupportedFormat(recording: id, format: manifest.format, segmentSize: manifest.segmentSize)
                 }
-                sealer = try ChunkSealer(key: dataKey, algorithm: algorithm, recordingID: id.bytes, format: format)
+                // Rewritten chunks are sealed under their generation's own key (DataKey.chunkKey(generation:)).
+                let chunkKey = try dataKey.chunkKey(generation: UInt64(manifest.chunkGeneration))
+                sealer = try ChunkSealer(key: chunkKey, algorithm: algorithm, recordingID: id.bytes, format: format)
                 memo.rememberOpenedKey(OpenedKeyCache.Entry(manifest: manifest, sealer: sealer, lastUse: clock()), for: memoKey)
             }
             // The row's other columns are checked against the manifest every time.
@@ -139,6 +141,7 @@ extension Vault {
             let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
             let lastIndex = manifest.chunkCount - 1
             let sealer = opened.sealer
+            let generation = manifest.chunkGeneration
             let store = self.store
             let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
             // Each chunk's buffer goes back to the pool once written out, for the chunk after next.
@@ -164,13 +167,13 @@ extension Vault {
                         do {
                             if sealer.format != .whole, part.count < count {
                                 let span = sealer.format.span(of: part, plaintextCount: count)
-                                let bytes = try await Self.readSegments(store: store, sealer: sealer, recording: id, index: index, isLast: isLast,
+                                let bytes = try await Self.readSegments(store: store, sealer: sealer, recording: id, index: index, generation: generation, isLast: isLast,
                                                                         plaintextCount: count, span: span,
                                                                         into: pool.take(count: span.ciphertext.count + span.tags.count))
                                 let offset = part.lowerBound - span.plaintext.lowerBound
                                 return (index, .success((bytes, offset..<(offset + part.count))))
                             }
-                            let (bytes, opened) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index,
+                            let (bytes, opened) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index, generation: generation,
                                                                            isLast: isLast, sealedSize: sealedSize,
                                                                            into: pool.take(count: sealedSize))
                             guard opened == count else {
@@ -212,9 +215,9 @@ extension Vault {
 
     /// Fetches and opens one chunk. Returns the buffer and the plaintext count; the plaintext is
     /// at `ChunkSealer.headerSize ..< headerSize + count` (opened in place).
-    static func readChunk(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, isLast: Bool,
+    static func readChunk(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, generation: Int, isLast: Bool,
                           sealedSize: Int, into buffer: consuming [UInt8] = []) async throws -> ([UInt8], Int) {
-        let key = try ChunkLayout.key(of: id, index: index)
+        let key = try ChunkLayout.key(of: id, index: index, generation: generation)
         var sealed: [UInt8]
         do {
             sealed = try await store.get(key, into: consume buffer)
@@ -240,9 +243,9 @@ extension Vault {
     /// Fetches and opens only the segments `span` of one format-2 chunk of `plaintextCount` bytes:
     /// their ciphertext and their tags, in one ranged read, without the header or the other
     /// segments. Returns the buffer with the segments' plaintext (`span.plaintext`) at its start.
-    static func readSegments(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, isLast: Bool,
+    static func readSegments(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, generation: Int, isLast: Bool,
                              plaintextCount: Int, span: SegmentSpan, into buffer: consuming [UInt8] = []) async throws -> [UInt8] {
-        let key = try ChunkLayout.key(of: id, index: index)
+        let key = try ChunkLayout.key(of: id, index: index, generation: generation)
         var bytes: [UInt8]
         do {
             bytes = try await store.get(key, ranges: [span.ciphertext, span.tags], into: consume buffer)

@@ -202,8 +202,9 @@ extension Vault {
                 }
                 group.addTask {
                     do {
+                        let generation = record.chunkGeneration
                         for index in 0..<max(record.chunkCount, 1) {
-                            try await store.delete(try ChunkLayout.key(of: record.id, index: index))
+                            try await store.delete(try ChunkLayout.key(of: record.id, index: index, generation: generation))
                             faults?.reached(.sweepMidBlobs)
                         }
                         return nil

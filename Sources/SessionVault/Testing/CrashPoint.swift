@@ -16,4 +16,12 @@
     case eraseAfterNewRoot = "erase.after-new-root"
     /// An erasure, after the node store committed the new generation and before the old root is wiped.
     case eraseAfterCommit = "erase.after-commit"
+    /// A format upgrade, after each rewritten chunk is stored (before the catalog switches to them).
+    case upgradeMidChunks = "upgrade.mid-chunks"
+    /// A format upgrade, after the rewritten chunks are verified and before the catalog switches to them.
+    case upgradeBeforeSwitch = "upgrade.before-switch"
+    /// A format upgrade, after the catalog switched to the rewritten chunks and before the old blobs are deleted.
+    case upgradeAfterSwitch = "upgrade.after-switch"
+    /// A format upgrade, after each old blob deleted.
+    case upgradeMidOldBlobs = "upgrade.mid-old-blobs"
 }

@@ -69,6 +69,25 @@ extension CatalogTransaction {
         try await appendAudit(audit)
     }
 
+    nonisolated(nonsending) func replaceChunks(of id: RecordingID, expectedManifestTag: [UInt8], manifest: [UInt8], manifestTag: [UInt8],
+                                               chunks: [ChunkRecord], audit: AuditDraft) async throws(CatalogError) {
+        guard let state = try await lockRecordings([id], .update)[id] else { throw .notFound(what: "recording", id: id.description) }
+        guard state == RecordingState.live.rawValue else {
+            throw .invalidState(recording: id.description, expected: RecordingState.live.rawValue, found: state)
+        }
+        // A hold placed since the caller looked may already have locked the current blobs: the
+        // new ones would not be, so the switch is refused (the hold's own transaction takes the same row lock).
+        if try await isHeld(id) { throw .invalidState(recording: id.description, expected: "not held", found: "held") }
+        try await changeOne("UPDATE recordings SET manifest = ?, manifest_tag = ? WHERE id = ? AND manifest_tag = ? RETURNING 1",
+                            [.blob(manifest), .blob(manifestTag), .blob(id.bytes), .blob(expectedManifestTag)],
+                            or: .changedConcurrently(what: "recording", id: id.description))
+        try await run("DELETE FROM chunks WHERE recording_id = ?", [.blob(id.bytes)])
+        try await session.insert(into: "chunks", columns: ["recording_id", "idx", "sealed_size", "digest"], rows: chunks.map { chunk in
+            [.blob(id.bytes), .integer(Int64(chunk.index)), .integer(Int64(chunk.sealedSize)), .blob(chunk.digest)]
+        })
+        try await appendAudit(audit)
+    }
+
     nonisolated(nonsending) func recording(_ id: RecordingID) async throws(CatalogError) -> RecordingRecord? {
         try await queryOne("SELECT \(CatalogRows.recording) FROM recordings WHERE id = ? AND state <> 'staging'", [.blob(id.bytes)],
                            CatalogRows.recording)

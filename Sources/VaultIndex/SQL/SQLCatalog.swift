@@ -65,6 +65,13 @@ extension SQLCatalog {
     public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord], consentedScopes: [String]?, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.commitRecording(recording, chunks: chunks, wraps: wraps, consentedScopes: consentedScopes, audit: audit) }
     }
+    public func replaceChunks(of id: RecordingID, expectedManifestTag: [UInt8], manifest: [UInt8], manifestTag: [UInt8],
+                              chunks: [ChunkRecord], audit: AuditDraft) async throws(CatalogError) {
+        try await write { (tx) throws(CatalogError) in
+            try await tx.replaceChunks(of: id, expectedManifestTag: expectedManifestTag, manifest: manifest, manifestTag: manifestTag,
+                                       chunks: chunks, audit: audit)
+        }
+    }
     public func recording(_ id: RecordingID) async throws(CatalogError) -> RecordingRecord? { try await read { (tx) throws(CatalogError) in try await tx.recording(id) } }
     public func recordings(_ filter: RecordingFilter) async throws(CatalogError) -> [RecordingRecord] {
         try await read { (tx) throws(CatalogError) in try await tx.recordings(filter) }

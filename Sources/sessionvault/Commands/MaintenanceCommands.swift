@@ -78,17 +78,34 @@ struct FSCKCommand: AsyncParsableCommand {
             destroyed one does, the audit chain and checkpoints, due dates against the schedule, interrupted ingests and
             destructions, orphan blobs and stray keys. --repair removes orphans, finishes interrupted destructions, deletes
             left-over wraps and corrects due dates; it never deletes a blob a live recording references.
+            --upgrade --as ROLE (a records officer's act) rewrites format-1 recordings in the current chunk format, one
+            recording at a time and crash-safe (new blobs, then one catalog switch, then the old blobs go); held
+            recordings are skipped. --upgrade --dry-run lists what it would rewrite and unlocks nothing.
             Exit code 4 if errors remain.
             """)
 
     @OptionGroup var vault: VaultOptions
     @Flag(help: "Fix what can be fixed safely.") var repair = false
+    @Flag(help: "Rewrite format-1 recordings in the current chunk format (segment-level range reads); needs --as, or --dry-run.")
+    var upgrade = false
+    @Option(name: .customLong("as"), help: "With --upgrade: the role whose key opens each recording (records-officer holds a wrap of every one).")
+    var role: String?
+    @Flag(help: "With --upgrade: list the recordings that would be rewritten, and change nothing.") var dryRun = false
     @Option(help: ArgumentHelp("Leave alone ingests younger than this many seconds.", valueName: "SECONDS")) var grace: Double = 3600
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var officer: OfficerOptions
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func validate() throws {
+        if upgrade && repair { throw ValidationError("--upgrade and --repair are separate runs: run one, then the other") }
+        if dryRun && !upgrade { throw ValidationError("--dry-run goes with --upgrade") }
+        if upgrade && !dryRun && role == nil { throw ValidationError("--upgrade needs --as ROLE (a role that holds a wrap of each recording, such as records-officer)") }
+        if role != nil && !upgrade { throw ValidationError("--as goes with --upgrade") }
+    }
 
     func run() async throws {
         try await reportingErrors {
+            if upgrade { return try await runUpgrade() }
             try await vault.withVault { opened in
                 // --repair adopts the schedule in force and rewrites due dates: a records officer's act.
                 let authority: Authority = repair ? try await officer.authority(opened, for: .adoptSchedule) : .unproven(ShellUser.actor)
@@ -106,6 +123,31 @@ struct FSCKCommand: AsyncParsableCommand {
                 }
                 if !report.errors.isEmpty { throw ExitCode(ExitStatus.integrity) }
             }
+        }
+    }
+
+    func runUpgrade() async throws {
+        try await vault.withVault { opened in
+            let authority: Authority = dryRun ? .unproven(ShellUser.actor) : try await officer.authority(opened, for: .upgradeFormat)
+            var unlocked: UnlockedRole? = nil
+            if let role, !dryRun {
+                unlocked = try await opened.unlockRole(role, passphrase: try passphrase.read(purpose: "unlock role '\(role)'"))
+            }
+            let report = try await opened.upgradeFormat(as: unlocked, by: authority, dryRun: dryRun, progress: { step in
+                if isatty(STDERR_FILENO) != 0 { note("fsck --upgrade: \(step)...") }
+            })
+            if json {
+                try printJSON(report)
+            } else {
+                print("fsck --upgrade\(dryRun ? " --dry-run" : ""): \(report.recordings) live recordings, \(report.current) already in the current format, "
+                      + "\(report.upgraded.count) \(dryRun ? "would be rewritten" : "rewritten")")
+                if dryRun { for id in report.upgraded { print("  would rewrite \(id)") } }
+                for finding in report.findings {
+                    print("  [\(finding.severity.rawValue)] \(finding.kind): \(finding.subject): \(finding.meaning)")
+                }
+                if report.lockedOldBlobs > 0 { print("  \(report.lockedOldBlobs) old blobs are locked by the store until their date: a later gc removes them") }
+            }
+            if !report.errors.isEmpty { throw ExitCode(ExitStatus.integrity) }
         }
     }
 }

@@ -6,6 +6,7 @@
 //   test-crash-at POINT sweep
 //   test-crash-at POINT consent-withdraw SESSION SCOPE
 //   test-crash-at POINT role-rotate ROLE
+//   test-crash-at POINT format-upgrade ROLE
 //
 // The vault is $SESSIONVAULT_DIR; keys and officers as the CLI reads them ($SESSIONVAULT_PASSPHRASE,
 // $SESSIONVAULT_OFFICER, $SESSIONVAULT_OFFICER_PASSPHRASE). Ends by SIGKILL at POINT; exits 3 if the
@@ -24,7 +25,7 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
     exit(status)
 }
 
-let usage = "usage: POINT (sweep | consent-withdraw SESSION SCOPE | role-rotate ROLE); points: "
+let usage = "usage: POINT (sweep | consent-withdraw SESSION SCOPE | role-rotate ROLE | format-upgrade ROLE); points: "
     + CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2, let point = CrashPoint(rawValue: arguments.removeFirst()) else { fail(usage) }
@@ -52,6 +53,14 @@ do {
     case ("role-rotate", 1):
         let secret = try PassphraseSource.environment.read(purpose: "unlock role '\(arguments[0])'")
         _ = try await vault.rotateRole(arguments[0], passphrase: secret, by: .unproven(try await actor(vault, for: .manageRoles)))
+    case ("format-upgrade", 1):
+        let secret = try PassphraseSource.environment.read(purpose: "unlock role '\(arguments[0])'")
+        let role = try await vault.unlockRole(arguments[0], passphrase: secret)
+        let name = environment["SESSIONVAULT_OFFICER"] ?? ""
+        let officerSecret = environment["SESSIONVAULT_OFFICER_PASSPHRASE"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["SESSIONVAULT_PASSPHRASE"] ?? ""
+        let officer = try await vault.proveOfficer(name, passphrase: try SecureBytes(copying: Array(officerSecret.utf8)), for: .upgradeFormat)
+        let report = try await vault.upgradeFormat(as: role, by: .officer(officer))
+        if !report.errors.isEmpty { fail("\(report.errors)") }
     default:
         fail(usage)
     }
