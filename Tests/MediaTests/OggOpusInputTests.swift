@@ -61,9 +61,9 @@ struct OggOpusInputTests {
         let facts = try #require(probe.facts())
         #expect(facts.container == "ogg" && facts.audioCodec == "Opus" && facts.videoCodec == nil)
         #expect(facts.audioChannels == channels && facts.audioSampleRate == 48_000)
-        // ffprobe's duration runs from its start time, which is minus the pre-skip; ours is the playable length.
-        let reference = try await FFmpeg.probe(input)
-        let playable = try #require(reference.duration) + (Double(reference.audio?.start_time ?? "0") ?? 0)
+        // ffprobe's Ogg duration is the last granule position, pre-skip included; ours is the playable length.
+        let head = try #require(OpusHead(parsing: Array(bytes[28..<28 + Int(bytes[27])])))
+        let playable = try #require(try await FFmpeg.probe(input).duration) - Double(head.preSkip) / 48_000
         #expect(abs((facts.durationSeconds ?? 0) - playable) < 0.001, "\(facts.durationSeconds ?? 0) vs \(playable)")
     }
 

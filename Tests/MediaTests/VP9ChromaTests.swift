@@ -9,8 +9,8 @@ import Testing
 struct VP9ChromaTests {
     let fixtures = Fixtures.shared
 
-    /// The pixel formats tried and the least SSIM accepted against ffmpeg's own conversion.
-    @Test(arguments: ["yuv444p", "yuv422p", "yuv420p10le", "yuv444p10le"])
+    /// The pixel formats tried (profile 0 as the baseline); SSIM against ffmpeg's own conversion.
+    @Test(arguments: ["yuv420p", "yuv444p", "yuv422p", "yuv420p10le", "yuv444p10le"])
     func vp9BeyondProfile0BecomesAReviewCopyCloseToFFmpegsConversion(pixelFormat: String) async throws {
         // 15 fps, so every source frame is kept and frames pair one to one for SSIM.
         let input = try await fixtures.recording(
@@ -23,7 +23,7 @@ struct VP9ChromaTests {
         try await ReviewCopyCheck.review(output, source: input)
         let ssim = try await FFmpeg.ssim(output, against: input, width: 480, height: 360)
         print("SSIM of the \(pixelFormat) review copy against ffmpeg's conversion: \(ssim)")
-        #expect(ssim > 0.95, "SSIM \(ssim)")
+        #expect(ssim > 0.96, "SSIM \(ssim)")
     }
 
     @Test func vp9In440IsRefusedByNameButTheAudioProfileStillWorks() async throws {
