@@ -8,7 +8,7 @@ SWIFT       ?= swift
 # input (found by fuzzing); without them it reports a syntax error. Every build here uses it.
 BUILD_FLAGS ?= -Xcc -DNDEBUG
 export SESSIONVAULT_CXX_ASSERTS = off
-DEB_PACKAGES := libsodium-dev libssl-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev pkg-config ffmpeg age sqlite3 time chromium chromium-driver \
+DEB_PACKAGES := libsodium-dev libssl-dev libopus-dev libvpx-dev libyuv-dev libsqlite3-dev pkg-config ffmpeg opus-tools age sqlite3 time chromium chromium-driver \
                 postgresql python3-venv openssl curl
 BIN          = .build/debug/sessionvault
 

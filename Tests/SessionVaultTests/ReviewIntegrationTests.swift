@@ -88,4 +88,39 @@ struct ReviewIntegrationTests {
             #expect(!listing.contains(String(id.filter { $0 != "-" }.prefix(8))))
         }
     }
+
+    @Test func oggOpusSessionIsProbedAndGivesBothProfiles() async throws {
+        guard let ffmpeg = Self.tool("ffmpeg"), let ffprobe = Self.tool("ffprobe") else {
+            print("skipping: ffmpeg/ffprobe are not installed; `make test` installs them")
+            return
+        }
+        let cli = try await CLI.prepared()
+        defer { cli.remove() }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("review-ogg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        // An audio-only session as opus-tools writes it (ffmpeg's Ogg Opus when opusenc is missing).
+        let input = work.appendingPathComponent("session.opus")
+        let wav = work.appendingPathComponent("session.wav")
+        _ = try await Self.run(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-ac", "2", wav.path])
+        if let opusenc = Self.tool("opusenc") {
+            _ = try await Self.run(opusenc, ["--quiet", wav.path, input.path])
+        } else {
+            _ = try await Self.run(ffmpeg, ["-v", "error", "-i", wav.path, "-c:a", "libopus", input.path])
+        }
+        let id = try await cli.expectOK(["ingest", input.path, "--session", "S1", "--clinician", "dr-a", "--class", "care"]).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let probed = try await cli.expectOK(["probe", id, "--as", "clinician"]).out
+        #expect(probed.contains("container ogg") && probed.contains("audio Opus 2 ch 48000 Hz") && probed.contains("2.00 s"), "\(probed)")
+
+        let audio = work.appendingPathComponent("copy.opus")
+        try await cli.expectOK(["review", id, "--as", "clinician", "--profile", "audio", "-o", audio.path])
+        #expect(try await Self.run(ffprobe, ["-v", "error", "-show_entries", "stream=codec_name,channels", "-of", "csv=p=0", audio.path])
+            .contains("opus,2"))
+        let review = work.appendingPathComponent("review.webm")
+        try await cli.expectOK(["review", id, "--as", "clinician", "-o", review.path])
+        let streams = try await Self.run(ffprobe, ["-v", "error", "-show_entries", "stream=codec_type,codec_name,channels", "-of", "csv=p=0", review.path])
+        #expect(streams.trimmingCharacters(in: .whitespacesAndNewlines) == "opus,audio,1", "\(streams)")
+        _ = try await Self.run(ffmpeg, ["-v", "error", "-i", review.path, "-f", "null", "-"])
+    }
 }

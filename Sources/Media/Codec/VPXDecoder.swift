@@ -16,6 +16,8 @@ final class VPXDecoder {
     }
 
     private let context: UnsafeMutablePointer<vpx_codec_ctx_t>
+    /// Turns VP9 profile 1-3 pictures into 4:2:0 8-bit ones.
+    private let converter = PictureConverter()
     let codec: Codec
 
     /// Creates a decoder using up to `threads` threads (VP9 decodes rows in parallel; VP8 uses
@@ -56,7 +58,8 @@ final class VPXDecoder {
         while let image = vpx_codec_get_frame(context, &iterator) {
             let picture = image.pointee
             guard picture.fmt == VPX_IMG_FMT_I420 || picture.fmt == VPX_IMG_FMT_YV12 else {
-                throw MediaError(.unsupportedCodec, "decoded pictures are not 8-bit 4:2:0 (VP9 profile 1-3 is not supported)")
+                try body(try converter.convert(picture))
+                continue
             }
             guard let y = picture.planes.0, let u = picture.planes.1, let v = picture.planes.2, picture.d_w > 0, picture.d_h > 0 else {
                 throw MediaError(.codecFailure, "libvpx returned an empty picture")

@@ -69,15 +69,20 @@ public struct WebMDemuxer: Sendable {
                 try finishInput()
                 return nil
             }
-            bytesRead += Int64(chunk.count)
-            chunk.withUnsafeBytes { parser.append($0) }
+            feed(chunk)
         }
+    }
+
+    /// Hands the demuxer input bytes read elsewhere (the first chunk, read to recognise the format).
+    mutating func feed(_ chunk: [UInt8]) {
+        bytesRead += Int64(chunk.count)
+        chunk.withUnsafeBytes { parser.append($0) }
     }
 
     private mutating func finishInput() throws(MediaError) {
         guard bytesRead > 0 else { throw MediaError(.emptyInput, "the input is empty") }
         guard parser.docType != nil else {
-            throw MediaError(.notMedia, "not a WebM or Matroska file: no complete EBML header", offset: 0)
+            throw MediaError(.notMedia, "not a WebM, Matroska or Ogg file: no complete EBML header and no Ogg page", offset: 0)
         }
         guard parser.tracks != nil else {
             throw MediaError(.truncated, "the input ends before its track list", offset: bytesRead)

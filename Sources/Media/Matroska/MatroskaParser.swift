@@ -72,7 +72,7 @@ struct MatroskaParser {
         do {
             return try reader.next()
         } catch {
-            if !sawEBMLHeader { throw MediaError(.notMedia, "not a WebM or Matroska file: no EBML header", offset: 0) }
+            if !sawEBMLHeader { throw MediaError(.notMedia, "not a WebM, Matroska or Ogg file: no EBML header and no Ogg page", offset: 0) }
             throw error
         }
     }
@@ -81,7 +81,7 @@ struct MatroskaParser {
         typealias ID = MatroskaID
         if !sawEBMLHeader {
             guard case .enter(let header) = event, header.id == ID.ebml else {
-                throw MediaError(.notMedia, "not a WebM or Matroska file: no EBML header", offset: 0)
+                throw MediaError(.notMedia, "not a WebM, Matroska or Ogg file: no EBML header and no Ogg page", offset: 0)
             }
         }
         switch event {

@@ -8,7 +8,7 @@ struct AudioCopyPipeline {
     func run(source: inout some MediaByteSource, sink: inout CountingSink<some ByteSink>) async throws(MediaError)
         -> TranscodeReport
     {
-        var demuxer = WebMDemuxer(limits: options.demuxLimits)
+        var demuxer = RecordingDemuxer(limits: options.demuxLimits)
         guard case .tracks(let tracks) = try await demuxer.next(from: &source) else {
             throw MediaError(.malformed, "the input has no track list")
         }

@@ -27,7 +27,7 @@ struct ReviewPipeline {
         source: inout some MediaByteSource, sink: inout CountingSink<Sink>,
         finish: (inout ReviewMuxState, inout CountingSink<Sink>) async throws(MediaError) -> MediaFacts
     ) async throws(MediaError) -> TranscodeReport {
-        var demuxer = WebMDemuxer(limits: options.demuxLimits)
+        var demuxer = RecordingDemuxer(limits: options.demuxLimits)
         guard case .tracks(let tracks) = try await demuxer.next(from: &source) else {
             throw MediaError(.malformed, "the input has no track list")
         }
@@ -96,7 +96,8 @@ struct ReviewPipeline {
         if mux.audioGapSamples > 0 {
             report.warnings.append(.init(.audioGaps, "filled \(mux.audioGapSamples / 48) ms of gaps in the audio timeline with silence"))
         }
-        if video == nil { report.warnings.append(.init(.missingTrack, "the input has no video track")) }
+        // An Ogg file is audio by nature: no video is not worth a warning there.
+        if video == nil && input.container != "ogg" { report.warnings.append(.init(.missingTrack, "the input has no video track")) }
         if audio == nil { report.warnings.append(.init(.missingTrack, "the input has no audio track")) }
         if mux.packetsWithoutTrack > 0 {
             report.warnings.append(.init(.missingTrack, "\(mux.packetsWithoutTrack) packets came after the copy's tracks were fixed and were left out"))
@@ -110,7 +111,7 @@ struct ReviewPipeline {
     /// The decoding stage: demuxes, decodes and scales, feeds the encoding stage, and muxes what
     /// it has finished. Always finishes the queue, so the encoding stage ends too.
     private func decodeLoop(
-        _ demuxer: inout WebMDemuxer, _ source: inout some MediaByteSource, _ sink: inout CountingSink<some ByteSink>,
+        _ demuxer: inout RecordingDemuxer, _ source: inout some MediaByteSource, _ sink: inout CountingSink<some ByteSink>,
         _ video: MediaTrack?, _ audio: MediaTrack?, _ decode: inout DecodeState, _ mux: inout ReviewMuxState,
         _ queue: WorkQueue<WorkItem>, _ outbox: Outbox<EncodedItem>
     ) async throws(MediaError) {

@@ -102,7 +102,8 @@ struct ProbeCommand: AsyncParsableCommand {
                 if json { try printJSON(facts); return }
                 print("container \(facts.container), video \(facts.videoCodec ?? "none")"
                       + (facts.width.map { " \($0)x\(facts.height ?? 0)" } ?? "") + ", audio \(facts.audioCodec ?? "none")"
-                      + (facts.audioChannels.map { " \($0) ch" } ?? "") + (facts.durationSeconds.map { String(format: ", %.2f s", $0) } ?? ""))
+                      + (facts.audioChannels.map { " \($0) ch" } ?? "") + (facts.audioSampleRate.map { " \($0) Hz" } ?? "")
+                      + (facts.durationSeconds.map { String(format: ", %.2f s", $0) } ?? ""))
             }
         }
     }

@@ -48,6 +48,31 @@ enum FFmpeg {
     }
 }
 
+extension FFmpeg {
+    /// Whether opus-tools' opusenc is installed (the Makefile installs it with ffmpeg).
+    static let hasOpusenc = ["/usr/bin", "/usr/local/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/opusenc") }
+
+    /// The size and MD5 of every audio packet of a file, as ffmpeg's demuxer hands them out (no decoding).
+    static func audioPacketHashes(_ path: String) async throws -> [String] {
+        let result = try await run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-map", "0:a:0", "-c", "copy", "-f", "framemd5", "-"])
+        guard result.status == 0 else { throw FixtureError.toolFailed("framemd5 \(path): \(result.stderr)") }
+        return result.out.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            line.split(separator: ",").suffix(2).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        }
+    }
+
+    /// The mean SSIM (all planes) of the video of `copy` against the video of `source` converted by
+    /// ffmpeg itself to 8-bit 4:2:0 at `width`x`height` (bicubic); frames are paired by timestamp.
+    static func ssim(_ copy: String, against source: String, width: Int, height: Int) async throws -> Double {
+        let filter = "[1:v]scale=\(width):\(height):flags=bicubic,format=yuv420p[ref];[0:v]format=yuv420p[ours];[ours][ref]ssim"
+        let result = try await run("ffmpeg", ["-nostdin", "-i", copy, "-i", source, "-lavfi", filter, "-f", "null", "-"])
+        guard result.status == 0, let range = result.stderr.range(of: "All:") else {
+            throw FixtureError.toolFailed("ssim: \(result.stderr.suffix(500))")
+        }
+        return Double(result.stderr[range.upperBound...].prefix { $0 == "." || $0.isNumber }) ?? 0
+    }
+}
+
 enum FixtureError: Error {
     case toolFailed(String)
 }

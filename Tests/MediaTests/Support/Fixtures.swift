@@ -17,14 +17,31 @@ actor Fixtures {
     /// The path of fixture `name`, made by `arguments` (ffmpeg output options and inputs; the
     /// output path is appended) the first time it is asked for.
     func file(_ name: String, _ arguments: [String]) async throws -> String {
+        try await file(name) { path in try await FFmpeg.make(arguments + [path]) }
+    }
+
+    /// The path of fixture `name`, made by `make` (given the path to write) the first time it is asked for.
+    func file(_ name: String, make: @escaping @Sendable (String) async throws -> Void) async throws -> String {
         if let task = made[name] { return try await task.value }
         let path = directory + "/" + name
         let task = Task { () throws -> String in
-            try await FFmpeg.make(arguments + [path])
+            try await make(path)
             return path
         }
         made[name] = task
         return try await task.value
+    }
+
+    /// A `seconds`-long tone in Ogg Opus with `channels` channels, written by ffmpeg (`tool`
+    /// "ffmpeg") or by opus-tools' opusenc from a WAV file (`tool` "opusenc").
+    func oggOpus(tool: String, channels: Int, seconds: Double = 3) async throws -> String {
+        let tone = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds), "-ac", String(channels)]
+        if tool == "ffmpeg" { return try await file("tone-ffmpeg-\(channels).opus", tone + ["-c:a", "libopus"]) }
+        let wav = try await file("tone-\(channels).wav", tone)
+        return try await file("tone-opusenc-\(channels).opus") { path in
+            let result = try await FFmpeg.run("opusenc", ["--quiet", "--bitrate", "48", wav, path])
+            guard result.status == 0 else { throw FixtureError.toolFailed("opusenc: \(result.stderr)") }
+        }
     }
 
     /// A test pattern with a tone: `seconds` long, `size` like "320x240", with the given codecs.
