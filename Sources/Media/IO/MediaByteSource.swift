@@ -7,6 +7,22 @@ public protocol MediaByteSource {
     mutating func read(maxCount: Int) async throws -> [UInt8]?
 }
 
+extension MediaByteSource {
+    /// The next bytes for a demuxer that has read `offset` bytes so far, or nil at the end of the
+    /// input. A cancelled task, or a failure of the source, is a ``MediaError`` (the latter at `offset`).
+    mutating func demuxerRead(maxCount: Int, offset: Int64) async throws(MediaError) -> [UInt8]? {
+        if Task.isCancelled { throw MediaError(.cancelled, "demuxing was cancelled") }
+        let chunk: [UInt8]?
+        do {
+            chunk = try await read(maxCount: maxCount)
+        } catch {
+            throw MediaError(.sourceFailed, "reading the input failed", offset: offset, cause: error)
+        }
+        guard let chunk, !chunk.isEmpty else { return nil }
+        return chunk
+    }
+}
+
 /// A byte source over an array in memory; useful for tests and small inputs.
 public struct MemoryByteSource: MediaByteSource, Sendable {
     private let bytes: [UInt8]

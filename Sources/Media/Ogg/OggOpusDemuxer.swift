@@ -69,14 +69,7 @@ public struct OggOpusDemuxer: Sendable {
                 if let event = try take(page) { return event }
                 continue
             }
-            if Task.isCancelled { throw MediaError(.cancelled, "demuxing was cancelled") }
-            let chunk: [UInt8]?
-            do {
-                chunk = try await source.read(maxCount: readSize)
-            } catch {
-                throw MediaError(.sourceFailed, "reading the input failed", offset: bytesRead, cause: error)
-            }
-            guard let chunk, !chunk.isEmpty else {
+            guard let chunk = try await source.demuxerRead(maxCount: readSize, offset: bytesRead) else {
                 try finishInput()
                 return nil
             }
