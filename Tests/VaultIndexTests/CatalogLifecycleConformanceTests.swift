@@ -24,6 +24,34 @@ struct CatalogLifecycleConformanceTests {
     /// Ids in ascending order, so that expectations about id order are easy to write.
     static func sortedIDs(_ count: Int) -> [RecordingID] { (0..<count).map { _ in RecordingID.random() }.sorted() }
 
+    /// `fsck --upgrade`'s switch: chunk rows and manifest replaced in one transaction, only while the
+    /// manifest is the one the rewrite started from and no hold covers the recording.
+    @Test(arguments: CatalogBackend.enabled)
+    func chunksAreReplacedWholeOnlyFromTheExpectedManifestAndNeverUnderAHold(_ backend: CatalogBackend) async throws {
+        try await backend.withCatalog { catalog in
+            let id = RecordingID.random()
+            try await Self.commit(catalog, id, patient: "p1", dueOn: nil)
+            let before = try #require(try await catalog.recording(id))
+            let old = try await catalog.chunks(of: id, in: 0..<10)
+            let rewritten = (0..<2).map { ChunkRecord(index: $0, sealedSize: 90, digest: [UInt8](repeating: UInt8(7 + $0), count: 32)) }
+            await #expect(throws: CatalogError.changedConcurrently(what: "recording", id: id.description)) {
+                try await catalog.replaceChunks(of: id, expectedManifestTag: [1, 2, 3], manifest: [4], manifestTag: [5], chunks: rewritten, audit: C.audit)
+            }
+            #expect(try await catalog.chunks(of: id, in: 0..<10) == old, "a refused switch changed the chunk rows")
+            try await catalog.replaceChunks(of: id, expectedManifestTag: before.manifestTag, manifest: [4], manifestTag: [5], chunks: rewritten,
+                                            audit: C.audit)
+            let after = try #require(try await catalog.recording(id))
+            #expect(after.manifest == [4] && after.manifestTag == [5])
+            #expect(try await catalog.chunks(of: id, in: 0..<10) == rewritten)
+            _ = try await catalog.placeHold(HoldRecord(recording: id, reason: "inquiry", caseRef: "c1", placedBy: "ro", placedAt: Date()),
+                                            audit: C.audit)
+            await #expect(throws: CatalogError.invalidState(recording: id.description, expected: "not held", found: "held")) {
+                try await catalog.replaceChunks(of: id, expectedManifestTag: [5], manifest: [6], manifestTag: [7], chunks: old, audit: C.audit)
+            }
+            #expect(try await catalog.chunks(of: id, in: 0..<10) == rewritten)
+        }
+    }
+
     @Test(arguments: CatalogBackend.enabled)
     func copiesAreFoundByTheirSourceAndAHoldOnTheSourceHoldsThem(_ backend: CatalogBackend) async throws {
         try await backend.withCatalog { catalog in
