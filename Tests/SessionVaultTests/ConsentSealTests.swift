@@ -109,4 +109,19 @@ struct ConsentSealTests {
         _ = try await t.ingest(pseudoRandomBytes(500))
         await v.remove()
     }
+
+    @Test func theCommandLineRefusesAnEditedRegisterAsAnIntegrityFailureAndSaysWhereToLook() async throws {
+        let cli = try await CLI.prepared()
+        defer { cli.remove() }
+        try SQLiteConnection(path: cli.vault.appendingPathComponent("catalog.sqlite").path).execute("""
+            INSERT INTO consents (session, patient, scope, given_on, recorded_at_ms, other_participants)
+            SELECT session, patient, 'training', given_on, recorded_at_ms, other_participants FROM consents WHERE session = 'S1'
+            """)
+        let refused = try await cli.run(["ingest", "-", "--session", "S1", "--clinician", "dr-a", "--class", "care"], stdin: Data([1]))
+        #expect(refused.status == 4, "\(refused.stderr)")
+        #expect(refused.stderr.contains("consent register of session 'S1' cannot be trusted") && refused.stderr.contains("sessionvault fsck"),
+                "\(refused.stderr)")
+        let report = try await cli.run(["fsck"])
+        #expect(report.status == 4 && report.out.contains("consent-register"), "\(report.out)")
+    }
 }

@@ -27,7 +27,7 @@ extension Vault {
             _ = try await authorize(.officer(officer), for: approve ? .approveDisposal : .extendRetention)
             try AuditText.check(reason, field: "disposition reason")
             guard let pending = try await catalog.dispositions(status: .pending).first(where: { $0.recording == id }) else {
-                throw VaultError.invalidArgument("recording \(id) is not waiting for review (`disposition ls` lists those that are)")
+                throw VaultError.invalidArgument("recording \(id) is not waiting for review")
             }
             if !approve {
                 guard let extendUntil, let until = CivilDate(extendUntil), until > CivilDate(clock()) else {

@@ -49,6 +49,7 @@ extension AsyncParsableCommand {
         case .consentNeedsKeyHolder where error.recording == nil:
             return "\(error.message). Unlock such a role with --unlock-role (e.g. the records officer's) and try again"
         case .scheduleChanged: return "\(error.message): run `sessionvault fsck --repair`"
+        case .consentRegisterAltered: return "\(error.message); `sessionvault fsck` lists every session whose consent register cannot be trusted"
         case .weakPassphrase: return "\(error.message): choose at least \(PassphraseStrength.minimumLength) characters, e.g. several random words"
         case .timeNotBorrowable: return "\(error.message) (`sweep --dry-run --now \(subject)`)"
         case .requestNotFound: return "\(error.message) (list them with `sessionvault request ls --all`)"
@@ -68,7 +69,7 @@ extension AsyncParsableCommand {
             return ExitStatus.refused
         case .subjectAccessReviewRequired, .accessReviewRefused, .accessReviewIncomplete, .accessReviewNotSignedOff, .accessReviewStale:
             return ExitStatus.refused
-        case .manifestTampered, .chunkTampered, .chunkMissing, .accessReviewTampered: return ExitStatus.integrity
+        case .manifestTampered, .chunkTampered, .chunkMissing, .accessReviewTampered, .consentRegisterAltered: return ExitStatus.integrity
         case .recordingNotFound, .vaultNotFound, .unknownRole, .notLive, .requestNotFound, .accessReviewNotFound, .noSuchUser: return ExitStatus.notFound
         case .crypto: return error.isWrongPassphrase ? ExitStatus.refused : ExitStatus.failure
         default: return ExitStatus.failure
