@@ -24,6 +24,11 @@ final class FaultyTCPListener: Sendable {
     private let fd: Int32
     private let accepted = Mutex(0)
     private let behaviour: Behaviour
+    /// Signalled when the accept loop has ended and closed the listening socket. The loop, not
+    /// `stop()`, closes it: a descriptor closed while another thread may still call `accept` on its
+    /// number can be reused by the next socket any test opens, and that thread would then accept
+    /// (and drop) connections meant for a different listener.
+    private let loopEnded = DispatchSemaphore(value: 0)
 
     /// Connections accepted so far.
     var connections: Int { accepted.withLock { $0 } }
@@ -52,11 +57,17 @@ final class FaultyTCPListener: Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    /// Stops accepting and closes the listening socket.
+    /// Stops accepting and returns once the listening socket is closed. Idempotent.
     func stop() {
+        guard stopping.withLock({ stopping in
+            defer { stopping = true }
+            return !stopping
+        }) else { return }
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
+        loopEnded.wait()
     }
+
+    private let stopping = Mutex(false)
 
     /// A loopback port that nothing listens on (bound, then released).
     static func closedPort() throws -> Int {
@@ -66,10 +77,14 @@ final class FaultyTCPListener: Sendable {
     }
 
     private func acceptLoop() {
+        defer {
+            close(fd)
+            loopEnded.signal()
+        }
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
             let number = accepted.withLock { count in
@@ -101,6 +116,7 @@ final class FaultyTCPListener: Sendable {
         let end: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
             let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
             if n <= 0 { return }
             received += buffer[0..<n]
             guard let headerEnd = received.firstRange(of: end)?.upperBound else { continue }
@@ -114,7 +130,9 @@ final class FaultyTCPListener: Sendable {
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         var done = 0
         while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // send with MSG_NOSIGNAL: a peer that has gone must not raise SIGPIPE in the test process.
+            let n = bytes[done...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0, errno == EINTR { continue }
             if n <= 0 { return }
             done += n
         }
