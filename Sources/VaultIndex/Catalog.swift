@@ -229,27 +229,6 @@ public protocol Catalog: Sendable {
 }
 
 extension Catalog {
-    /// ``startDisposal(_:at:actor:)``, returning the ids that started.
-    public func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID] {
-        try await startDisposal(items, at: at, actor: actor).started
-    }
-
-    /// Records consent scopes; a scope already active for the session is an error.
-    public func recordConsents(_ consents: [ConsentRecord], audit: AuditDraft) async throws(CatalogError) {
-        try await changeConsent(ConsentChange(added: consents, audit: audit))
-    }
-
-    /// ``addRequest(_:events:audit:)`` with no change yet.
-    public func addRequest(_ request: RequestRecord, audit: AuditDraft) async throws(CatalogError) -> Int64 {
-        try await addRequest(request, events: [], audit: audit)
-    }
-
-    /// ``commitRecording(_:chunks:wraps:consentedScopes:audit:)`` without the consent check.
-    public func commitRecording(_ recording: RecordingRecord, chunks: [ChunkRecord], wraps: [WrapRecord],
-                                audit: AuditDraft) async throws(CatalogError) {
-        try await commitRecording(recording, chunks: chunks, wraps: wraps, consentedScopes: nil, audit: audit)
-    }
-
     /// The first `limit` recordings in state `disposing`, in id order.
     public func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord] {
         try await disposing(after: nil, limit: limit)

@@ -177,3 +177,11 @@ struct BackendVault {
         if let database, let servers = try? SharedBackends.require() { try? await servers.dropDatabase(database) }
     }
 }
+
+extension Catalog {
+    /// ``startDisposal(_:at:actor:)``, returning the ids that started (a disposal begun without
+    /// the sweeper, to set up a crashed one).
+    func beginDisposal(_ items: [(id: RecordingID, authorisedBy: String)], at: Date, actor: String) async throws(CatalogError) -> [RecordingID] {
+        try await startDisposal(items, at: at, actor: actor).started
+    }
+}

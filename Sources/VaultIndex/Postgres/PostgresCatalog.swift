@@ -122,17 +122,6 @@ public final class PostgresCatalog: SQLCatalog {
         await runTask.value
     }
 
-    /// Runs one SQL statement outside any catalog method (maintenance and tests: `CREATE DATABASE`,
-    /// fault injection). Not part of the ``Catalog`` contract.
-    func execute(_ sql: String) async throws(CatalogError) {
-        try await withConnection { (connection) throws(CatalogError) in try await connection.run(sql) }
-    }
-
-    /// The first column of every row of `sql`, as integers (tests).
-    func integers(_ sql: String) async throws(CatalogError) -> [Int64] {
-        try await withConnection { (connection) throws(CatalogError) in try await connection.query(sql) { row throws(CatalogError) in try row.int(0) } }
-    }
-
     // MARK: - Connections and transactions
 
     /// One direct connection outside the pool (the start-up probe, exclusive locks).
