@@ -102,8 +102,11 @@ public struct Keyring: Sendable {
 
     /// The pseudonym key sealed to officer `name` (a sealed box to their key's X25519 form).
     func pseudonymKeyFile(officer name: String) -> URL {
-        directory.appendingPathComponent("pseudonym").appendingPathComponent(name + ".sealed")
+        pseudonymKeyDirectory.appendingPathComponent(name + ".sealed")
     }
+
+    /// Where the officers' copies of the pseudonym key are kept, one file each.
+    var pseudonymKeyDirectory: URL { directory.appendingPathComponent("pseudonym") }
 
     /// The audit-signing public key (no passphrase needed to verify).
     public func auditPublicKey() throws -> [UInt8] {

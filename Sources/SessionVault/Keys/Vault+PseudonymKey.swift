@@ -55,7 +55,7 @@ extension Vault {
 
     /// The erasure leaves that officers' copies of the pseudonym key are sealed under (kept by `gc`'s leaf sweep).
     func pseudonymCopyLeaves() -> Set<UInt64> {
-        let directory = keyring.pseudonymKeyFile(officer: "x").deletingLastPathComponent()
+        let directory = keyring.pseudonymKeyDirectory
         let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
         return Set(files.compactMap { file in (try? Data(contentsOf: file)).flatMap { TreeWrap.leaf(of: Array($0)) } })
     }

@@ -41,7 +41,7 @@ extension Vault {
             return .failure(OfficerSignatureRefusal(reason: "\(by) is not anchored: \(reason)"))
         }
         guard SigningKeyPair.verify(signature: Array(signature.suffix(64)), message: message(Self.signatureMillis(at)), publicKey: key) else {
-            return .failure(OfficerSignatureRefusal(reason: "the signature does not verify (the decision was altered)"))
+            return .failure(OfficerSignatureRefusal(reason: "the signature does not verify (what was signed has been altered since)"))
         }
         return .success(key)
     }
