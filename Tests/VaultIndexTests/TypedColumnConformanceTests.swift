@@ -9,7 +9,7 @@ extension SQLiteCatalog {
 
 /// Rows hold the shared model's types; the stored text is what it was, and a stored value that is
 /// not of its column's type is a corrupt row naming the column and the row, on every backend.
-@Suite("Typed columns conformance", .timeLimit(.minutes(10)))
+@Suite("Typed columns conformance", .timeLimit(.minutes(30)))
 struct TypedColumnConformanceTests {
     static func execute(_ catalog: any Catalog, _ sql: String) async throws {
         if let sqlite = catalog as? SQLiteCatalog { try await sqlite.executeForTesting(sql) }
