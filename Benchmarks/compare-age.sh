@@ -94,18 +94,20 @@ new_vault() {
 }
 
 now_ns() { date +%s%N; }
-# timed NAME CMD...: runs CMD once after a sync; appends its wall seconds to $TIMES/NAME and its
-# peak RSS (KiB) to $TIMES/NAME.rss. CMD's stdout goes to $WORK/last.stdout.
+# timed NAME CMD...: runs CMD once after a sync; appends its wall seconds to $TIMES/NAME, its
+# peak RSS (KiB) to $TIMES/NAME.rss and its CPU seconds (user + system) to $TIMES/NAME.cpu.
+# CMD's stdout goes to $WORK/last.stdout.
 timed() {
     local name=$1; shift
     sync
     local start end
     start=$(now_ns)
-    /usr/bin/time -f %M -o "$TIMES/rss.tmp" "$@" >"$WORK/last.stdout" 2>"$WORK/last.stderr" ||
+    /usr/bin/time -f '%M %U %S' -o "$TIMES/rss.tmp" "$@" >"$WORK/last.stdout" 2>"$WORK/last.stderr" ||
         { cat "$WORK/last.stderr" >&2; die "failed: $*"; }
     end=$(now_ns)
     awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f\n", (b - a) / 1e9 }' >>"$TIMES/$name"
-    tail -1 "$TIMES/rss.tmp" >>"$TIMES/$name.rss"
+    tail -1 "$TIMES/rss.tmp" | awk '{ print $1 }' >>"$TIMES/$name.rss"
+    tail -1 "$TIMES/rss.tmp" | awk '{ printf "%.2f\n", $2 + $3 }' >>"$TIMES/$name.cpu"
 }
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 max_of() { sort -g "$1" | tail -1; }
@@ -236,10 +238,10 @@ echo "SessionVault vs age $(age --version 2>/dev/null | head -1) on the same 1 G
 echo "$RUNS alternating runs after a warm-up, medians; GB/s = 10^9 bytes/s; $(nproc) CPUs; work dir on $(df -P "$WORK" | awk 'NR == 2 { print $1 }')"
 echo "sessionvault $("$BIN" --version 2>/dev/null || echo '?') at $BIN; chunk size: the vault default"
 echo "load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-44s %8s %8s %12s   %s\n' "command" "median s" "GB/s" "max RSS MiB" "all runs (s)"
+printf '%-44s %8s %8s %8s %12s   %s\n' "command" "median s" "GB/s" "CPU s" "max RSS MiB" "all runs (s)"
 row() { # label file
-    printf '%-44s %8.3f %8s %12.1f   %s\n' "$1" "$(median "$TIMES/$2")" "$(gbps "$(median "$TIMES/$2")" "$SIZE")" \
-        "$(kib_to_mib "$(max_of "$TIMES/$2.rss")")" "$(tr '\n' ' ' <"$TIMES/$2")"
+    printf '%-44s %8.3f %8s %8.2f %12.1f   %s\n' "$1" "$(median "$TIMES/$2")" "$(gbps "$(median "$TIMES/$2")" "$SIZE")" \
+        "$(median "$TIMES/$2.cpu")" "$(kib_to_mib "$(max_of "$TIMES/$2.rss")")" "$(tr '\n' ' ' <"$TIMES/$2")"
 }
 row "sessionvault ingest FILE (fsync every chunk)" ours-ingest
 row "age -r KEY -o OUT FILE (no fsync)" age-encrypt
@@ -252,6 +254,9 @@ echo "ingest speed ratio (age encrypt time / ours): $ingest_ratio   (target >= 1
      "a durable plain copy would reach $(ratio "$ae" "$cf")"
 echo "get    speed ratio (age decrypt time / ours): $get_ratio   (target >= 2.0: $(meets "$get_ratio" 2.0));" \
      "a plain copy would reach $(ratio "$ad" "$cp_")"
+echo "CPU (user + system) ratios, age's / ours, less sensitive to other load than wall time:" \
+     "ingest $(ratio "$(median "$TIMES/age-encrypt.cpu")" "$(median "$TIMES/ours-ingest.cpu")")," \
+     "get $(ratio "$(median "$TIMES/age-decrypt.cpu")" "$(median "$TIMES/ours-get.cpu")")"
 [[ -n $PIPE_RESULT ]] && echo "$PIPE_RESULT"
 echo "durability: sessionvault ingest fsyncs every chunk, the blob directories and its SQLite commit; age fsyncs nothing."
 echo "differences under about 15% are noise on a shared 2-core machine: rerun before drawing conclusions."
