@@ -402,6 +402,7 @@ struct SignInTests {
                                                headers: ["Authorization": "Bearer " + c.fixture.token("alice")]).status == 201)
             let browser = try await WebDriver()
             do {
+                try await browser.emulateViewport(width: 1280, height: 900, scale: 1)
                 try await browser.open(c.base + "/")
                 try await browser.waitUntil("const a = document.getElementById('sso-box'); return a !== null && !a.hidden")
                 _ = try await browser.run("document.getElementById('sso').click(); return true")
