@@ -267,6 +267,8 @@ public struct RecordingFilter: Sendable, Hashable {
     public var session: String?
     public var retentionClass: String?
     public var since: Date?
+    /// Only recordings stored before this instant (with `since`, a date range).
+    public var until: Date?
     /// Only recordings derived from this one (its review copies).
     public var source: RecordingID?
     /// Only recordings whose due date cannot be determined yet (waiting for a patient event).

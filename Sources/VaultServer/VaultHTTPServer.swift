@@ -50,10 +50,12 @@ public struct VaultHTTPServer: Sendable {
         let api = router.group("api").add(middleware: TokenAuthMiddleware(vault: vault, signIn: signIn))
         api.get("whoami") { _, context -> Response in
             let user = try context.requireUser()
-            return try JSONResponse.make(["name": user.name, "role": user.role])
+            return try JSONResponse.make(WhoAmIJSON(name: user.name, role: user.role, officer: OfficerRoutes.mayUseOfficerView(user),
+                                                    csrfToken: context.csrfToken))
         }
         RecordingRoutes(access: access).register(on: api)
         ContentRoutes(access: access, limiter: limiter, metrics: metrics, reviewCopies: reviewCopies).register(on: api)
+        OfficerRoutes(vault: vault).register(on: api)
         UploadRoutes(access: access, maxUploadBytes: configuration.maxUploadBytes, limiter: limiter, metrics: metrics).register(on: api)
         return router
     }

@@ -135,9 +135,10 @@ struct OfficerTests {
         #expect(wrong.status == 3 && wrong.stderr.contains("officer 'rita' refused: wrong passphrase"), "\(wrong.stderr)")
         #expect(try await officer.run(["hold", "ls", "--json"]).out.contains("\"releasedAt\"") == false, "still held")
 
-        try await officer.expectOK(["hold", "release", hold])
+        try await officer.expectOK(["hold", "release", hold, "--reason", "complaint withdrawn"])
         let audit = try await officer.expectOK(["audit", "ls", "--json"]).out
         #expect(audit.contains("\"actor\" : \"officer:rita\""))
         #expect(audit.contains("\"action\" : \"hold.release\""))
+        #expect(audit.contains("\"detail\" : \"complaint withdrawn\""), "the release's reason is kept in its audit entry")
     }
 }

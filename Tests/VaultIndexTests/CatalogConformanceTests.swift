@@ -90,6 +90,11 @@ struct CatalogConformanceTests {
             #expect(try await catalog.recordings(RecordingFilter(clinician: "dr-a")).count == 2)
             #expect(try await catalog.recordings(RecordingFilter(retentionClass: "training")).isEmpty)
             #expect(try await catalog.recordings(RecordingFilter(since: Date(timeIntervalSinceNow: 3600))).isEmpty)
+            var before = RecordingFilter()
+            before.until = Date(timeIntervalSinceNow: -3600)
+            #expect(try await catalog.recordings(before).isEmpty, "until: stored before that instant only")
+            before.until = Date(timeIntervalSinceNow: 3600)
+            #expect(try await catalog.recordings(before).count == 2)
             let row = try #require(try await catalog.recording(a))
             #expect(row == Self.live(a).with(createdAt: row.createdAt))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import VaultIndex
 import VaultServer
+import SessionVault
 
 @Suite("Service listing, metadata and audit routes", .timeLimit(.minutes(30)))
 struct RecordingRoutesTests {
@@ -28,6 +29,26 @@ struct RecordingRoutesTests {
             #expect((item["patientPseudonym"] as? String)?.isEmpty == false)
             #expect(try await client.get("/api/recordings?since=yesterday", token: f.token("alice")).status == 400)
             #expect(try await client.get("/api/recordings?limit=0", token: f.token("alice")).status == 400)
+        }
+    }
+
+    @Test func aClinicianSearchesByPatientClassAndDateRangeOverWhatTheyMaySee() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.withServer { client, _ in
+            let alice = f.token("alice")
+            let today = CivilDate(Date())
+            let item = try #require((try await client.get("/api/recordings", token: alice).json()["items"] as? [[String: Any]])?.first)
+            let pseudonym = try #require(item["patientPseudonym"] as? String)
+            #expect(try Self.ids(try await client.get("/api/recordings?pseudonym=\(pseudonym)&class=care", token: alice)) == [f.recordingA.description])
+            #expect(try Self.ids(try await client.get("/api/recordings?class=training", token: alice)).isEmpty)
+            #expect(try Self.ids(try await client.get("/api/recordings?since=\(today)&until=\(today)", token: alice)) == [f.recordingA.description])
+            #expect(try Self.ids(try await client.get("/api/recordings?until=2020-01-01", token: alice)).isEmpty)
+            #expect(try Self.ids(try await client.get("/api/recordings?since=2099-01-01", token: alice)).isEmpty)
+            // Another patient's pseudonym finds nothing for alice, as one that does not exist.
+            let other = try #require((try await client.get("/api/recordings", token: f.token("bob")).json()["items"] as? [[String: Any]])?.first?["patientPseudonym"] as? String)
+            #expect(try Self.ids(try await client.get("/api/recordings?pseudonym=\(other)", token: alice)).isEmpty)
+            #expect(try await client.get("/api/recordings?until=tomorrow", token: alice).status == 400)
         }
     }
 

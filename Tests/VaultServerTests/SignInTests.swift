@@ -16,11 +16,11 @@ struct SignInTests {
 
     /// A provider with the staff accounts, a vault fixture, and the service on a port registered
     /// as the client's callback. `adjust` changes the sign-in configuration (another clock, issuer, client).
-    static func withSignIn(idTokenLifetime: Int? = nil, clientAlgorithm: String = "RS256",
+    static func withSignIn(idTokenLifetime: Int? = nil, clientAlgorithm: String = "RS256", officer: Bool = false,
                            adjust: @Sendable (inout SignInConfiguration) -> Void = { _ in },
                            _ body: @Sendable (Context) async throws -> Void) async throws {
         let provider = try await TestOpenIDProvider.start(idTokenLifetime: idTokenLifetime)
-        let fixture = try await ServerFixture.make(contentSize: 1000)
+        let fixture = try await ServerFixture.make(contentSize: 1000, officer: officer)
         do {
             let port = try await freeLoopbackPort()
             let base = "http://127.0.0.1:\(port)"
@@ -97,12 +97,14 @@ struct SignInTests {
             let content = try await c.client.get("/api/recordings/\(c.fixture.recordingA)/content", headers: try c.sessionHeader())
             #expect(content.status == 200)
             #expect(content.body == c.fixture.contentA)
-            // A session cookie does not authorize a change (no CSRF exposure): uploads still need a token.
+            // A change made with the session cookie alone is refused (CSRFGuard): it needs the page's origin and token.
             let upload = try await c.client.request("POST", "/api/recordings?session=S1&class=care", headers: try c.sessionHeader(), body: .bytes([1]))
-            #expect(upload.status == 401)
+            #expect(upload.status == 403)
+            #expect(try upload.json()["code"] as? String == "csrf-cross-site")
 
             let cookie = try c.sessionHeader()
-            let out = try await c.client.request("POST", "/auth/logout", headers: cookie)
+            let csrf = try #require(try who.json()["csrfToken"] as? String)
+            let out = try await c.client.request("POST", "/auth/logout", headers: cookie.merging(["Origin": c.base, "X-CSRF-Token": csrf]) { $1 })
             #expect(out.status == 200)
             let next = try #require(try out.json()["next"] as? String)
             #expect(next.hasPrefix(c.provider.issuer + "/end-session?"), "RP-initiated logout at the provider: \(next)")
@@ -400,6 +402,7 @@ struct SignInTests {
                                                headers: ["Authorization": "Bearer " + c.fixture.token("alice")]).status == 201)
             let browser = try await WebDriver()
             do {
+                try await browser.emulateViewport(width: 1280, height: 900, scale: 1)
                 try await browser.open(c.base + "/")
                 try await browser.waitUntil("const a = document.getElementById('sso-box'); return a !== null && !a.hidden")
                 _ = try await browser.run("document.getElementById('sso').click(); return true")
@@ -415,10 +418,22 @@ struct SignInTests {
                                                   + "document.getElementById('who').textContent === 'alice (clinician)'")
                 try await browser.waitUntil("return document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"]') !== null")
                 #expect(try await browser.run("return document.cookie.includes('svt_sid')") as? Bool == false, "the session cookie is HttpOnly")
+                try await browser.screenshot("clinician-1-recordings")
+                // Search and filters run on the server over what alice may see.
+                _ = try await browser.run("document.getElementById('f-class').value = 'training'; document.getElementById('f-apply').click(); return true")
+                try await browser.waitUntil("return !document.getElementById('empty').hidden && document.querySelectorAll('#recordings tbody tr').length === 0")
+                _ = try await browser.run("document.getElementById('f-clear').click(); return true")
+                try await browser.waitUntil("return document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"]') !== null")
                 _ = try await browser.run("document.querySelector('#recordings tbody tr[data-id=\"\(video.id)\"] button.play').click(); return true")
                 try await browser.waitUntil("const v = document.getElementById('player'); return v.readyState >= 1")
                 _ = try await browser.run("const v = document.getElementById('player'); v.muted = true; v.play(); return true")
                 try await browser.waitUntil("return document.getElementById('player').currentTime > 0.5")
+                try await browser.waitUntil("return document.querySelectorAll('#audit tbody tr').length > 0")
+                try await browser.screenshot("clinician-2-playing")
+                try await browser.emulateViewport(width: 640, height: 900, scale: 2)
+                try await browser.waitUntil("return window.innerWidth === 640")
+                #expect(try await browser.run("return document.documentElement.scrollWidth <= window.innerWidth") as? Bool == true, "no sideways scroll at 200 %")
+                try await browser.screenshot("clinician-3-zoom-200")
                 // Sign out: the session ends here, then at the provider, which sends the browser back to the page.
                 _ = try await browser.run("document.getElementById('signout').click(); return true")
                 try await browser.waitAcrossPages("return location.href === '\(c.base)/' && document.getElementById('signout').hidden && "

@@ -15,8 +15,9 @@ extension Vault {
     /// Drafts a review of the bundle `export subject` would write for the patient: every recording
     /// (review copies instead of originals with `reviewCopies`) and the logs, with recordings of
     /// sessions that had other participants flagged and left out until an officer decides.
-    /// Nothing is decrypted.
-    public func draftSubjectAccessReview(patient identifier: String, vaultPassphrase: SecureBytes, reviewCopies: Bool = false,
+    /// Nothing is decrypted. `vaultPassphrase` finds the patient while the pseudonym key is still
+    /// under it; an officer holding their own copy of the key needs none.
+    public func draftSubjectAccessReview(patient identifier: String, vaultPassphrase: SecureBytes?, reviewCopies: Bool = false,
                                          by authority: Authority) async throws(VaultError) -> AccessReviewRecord {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .export)

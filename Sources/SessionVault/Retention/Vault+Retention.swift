@@ -206,10 +206,15 @@ extension Vault {
         }
     }
 
-    public func releaseHold(_ id: Int64, by authority: Authority) async throws(VaultError) {
+    /// Releases a hold (its recordings follow the schedule again). `reason`, if given, is kept in
+    /// the audit entry.
+    public func releaseHold(_ id: Int64, reason: String? = nil, by authority: Authority) async throws(VaultError) {
         try await vaultBoundary {
             let actor = try await authorize(authority, for: .releaseHold)
-            try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: .holdRelease, target: "hold:\(id)"))
+            try AuditText.check(reason, field: "release reason")
+            let why = reason.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            try await catalog.releaseHold(id, by: actor, at: clock(), audit: AuditDraft(actor: actor, action: .holdRelease, target: "hold:\(id)",
+                                                                                        detail: why))
             if let hold = try await catalog.holds(includeReleased: true).first(where: { $0.id == id }) {
                 try await syncLegalHolds(try await recordings(coveredBy: hold), context: "hold \(id) is released in the catalog")
             }

@@ -104,6 +104,7 @@ extension CatalogTransaction {
         if filter.dueUndetermined { clauses.append("due_on IS NULL") }
         if let retentionClass = filter.retentionClass { clauses.append("class = ?"); values.append(.text(retentionClass)) }
         if let since = filter.since { clauses.append("created_at_ms >= ?"); values.append(.millis(since)) }
+        if let until = filter.until { clauses.append("created_at_ms < ?"); values.append(.millis(until)) }
         if let after = filter.after { clauses.append("id > ?"); values.append(.blob(after.bytes)) }
         let order = filter.after == nil ? "created_at_ms, id" : "id"
         var sql = "SELECT \(CatalogRows.recording) FROM recordings WHERE \(clauses.joined(separator: " AND ")) ORDER BY \(order)"

@@ -4,8 +4,9 @@ import SessionVault
 
 /// Authenticates every `/api` request: `Authorization: Bearer svt_...`; or, for GET and HEAD
 /// requests (a `<video>` element cannot send headers), the `svt_session` cookie holding such a
-/// token, or the `svt_sid` cookie of a session opened through the organisation's identity
-/// provider. The vault decides whether the token or session names an active user; a revoked user
+/// token; or the `svt_sid` cookie of a session opened through the organisation's identity
+/// provider, which also authenticates changes that pass ``CSRFGuard`` (the service's own origin
+/// and the session's anti-forgery token). The vault decides whether the token or session names an active user; a revoked user
 /// is refused on the very next request. With `[oidc] people_bearer_tokens = false`, only users in
 /// a machine role may use a token.
 struct TokenAuthMiddleware: RouterMiddleware {
@@ -28,17 +29,22 @@ struct TokenAuthMiddleware: RouterMiddleware {
             if let signIn, !signIn.bearerAllowed(for: user) { throw Self.tokensForMachinesOnly }
             context.user = user
             context.authenticatedByCookie = presented.fromCookie
-        } else if let signIn, request.method == .get || request.method == .head,
-                  let cookie = Self.cookie(SignInService.sessionCookie, in: request) {
-            let user: UserRecord?
+        } else if let signIn, let cookie = Self.cookie(SignInService.sessionCookie, in: request) {
+            // A change made with the cookie must come from the service's own page (CSRFGuard): the
+            // source is checked before the session is looked up, the session's token after.
+            let unsafe = CSRFGuard.isUnsafe(request.method)
+            if unsafe { try signIn.csrf.checkSource(request) }
+            let session: (user: UserRecord, csrfToken: String)?
             do {
-                user = try await signIn.authenticate(cookie: cookie, address: context.clientAddress)
+                session = try await signIn.authenticate(cookie: cookie, address: context.clientAddress)
             } catch {
                 throw APIError(.serviceUnavailable, "the catalog is unavailable")
             }
-            guard let user else { throw APIError(.unauthorized, "the session has ended: sign in again") }
-            context.user = user
+            guard let session else { throw APIError(.unauthorized, "the session has ended: sign in again") }
+            if unsafe { try signIn.csrf.checkToken(request, session: session.csrfToken) }
+            context.user = session.user
             context.authenticatedByCookie = true
+            context.csrfToken = session.csrfToken
         } else {
             throw APIError.unauthorized
         }

@@ -3,16 +3,19 @@ public import HTTPTypes
 public import Hummingbird
 import NIOCore
 
-/// An error answered to the client as JSON `{"error": "..."}` with a status. Messages say what
+/// An error answered to the client as JSON `{"error": "...", "code": "..."}` (`code` when it has one) with a status. Messages say what
 /// was refused and why, never tokens, passphrases or patient identifiers.
 public struct APIError: HTTPResponseError, CustomStringConvertible {
     public let status: HTTPResponse.Status
     public let message: String
+    /// A stable word for the refusal, answered as `code` beside `error` (for example `csrf-token-missing`).
+    public let code: String?
     var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, _ message: String, code: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.message = message
+        self.code = code
         self.headers = headers
     }
 
@@ -22,7 +25,9 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"
-        let body = (try? JSONEncoder().encode(["error": message])) ?? Data("{}".utf8)
+        var fieldsJSON = ["error": message]
+        if let code { fieldsJSON["code"] = code }
+        let body = (try? JSONEncoder().encode(fieldsJSON)) ?? Data("{}".utf8)
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 

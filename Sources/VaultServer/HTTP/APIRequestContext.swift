@@ -14,6 +14,9 @@ public struct APIRequestContext: RequestContext {
     /// header: a browser sends the cookie with any link it follows, so what such a request's URL
     /// asks for was not necessarily the user's choice. Set by ``TokenAuthMiddleware``.
     var authenticatedByCookie = false
+    /// The session's anti-forgery token, when the `svt_sid` cookie authenticated the request: the
+    /// page reads it from `/api/whoami` and sends it with every change. Set by ``TokenAuthMiddleware``.
+    var csrfToken: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -30,6 +30,8 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             case .recordingNotFound, .notLive: throw APIError(.notFound, "no such recording")
             case .rangeNotSatisfiable: throw APIError(.rangeNotSatisfiable, error.description)
             case .invalidRange, .invalidName, .invalidArgument, .invalidText, .unknownScope, .invalidCaptureDate, .timeNotBorrowable: throw APIError(.badRequest, error.description)
+            // The service holds no vault passphrase: an act that needs it (an officer without their own copy of the pseudonym key) is refused.
+            case .passphraseMissing: throw APIError(.conflict, error.description)
             case .manifestTampered, .chunkTampered, .chunkMissing:
                 context.logger.error("integrity failure", metadata: ["error": .string(error.description)])
                 throw APIError(.internalServerError, "the recording failed integrity verification; the failure was logged")

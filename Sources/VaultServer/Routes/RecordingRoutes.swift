@@ -14,7 +14,8 @@ struct RecordingRoutes: Sendable {
         group.get("recordings/:id/audit", use: auditTrail)
     }
 
-    /// Lists what the caller may see; filters: `pseudonym`, `class`, `session`, `clinician`, `since` (YYYY-MM-DD), `limit`.
+    /// Lists what the caller may see; filters: `pseudonym`, `class`, `session`, `clinician`, `since` and `until` (YYYY-MM-DD, the
+    /// day the recording was stored, both included), `limit`.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try StaffRequest(user: try context.requireUser(), actor: context.actor)
         let query = request.uri.queryParameters
@@ -26,6 +27,11 @@ struct RecordingRoutes: Sendable {
         if let since = query.get("since") {
             guard let day = CivilDate(String(since)) else { throw APIError(.badRequest, "since must be YYYY-MM-DD") }
             filter.since = day.startOfDayUTC
+        }
+        if let until = query.get("until") {
+            guard let day = CivilDate(String(until)) else { throw APIError(.badRequest, "until must be YYYY-MM-DD") }
+            // The whole of that day (UTC days have no leap seconds in the catalog's clock).
+            filter.until = day.startOfDayUTC.addingTimeInterval(86_400)
         }
         var limit = 500
         if let text = query.get("limit") {

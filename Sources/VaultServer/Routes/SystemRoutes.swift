@@ -21,8 +21,8 @@ struct SystemRoutes: Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
         router.get("/") { _, _ -> Response in Self.page(WebPage.html, type: "text/html; charset=utf-8") }
-        router.get("app.js") { _, _ -> Response in Self.page(WebPage.script, type: "text/javascript; charset=utf-8") }
-        router.get("app.css") { _, _ -> Response in Self.page(WebPage.style, type: "text/css; charset=utf-8") }
+        router.get("app.js") { _, _ -> Response in Self.page(WebScript.js, type: "text/javascript; charset=utf-8") }
+        router.get("app.css") { _, _ -> Response in Self.page(WebStyle.css, type: "text/css; charset=utf-8") }
     }
 
     static func page(_ text: String, type: String) -> Response {

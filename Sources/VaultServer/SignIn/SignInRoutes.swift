@@ -9,7 +9,7 @@ import SessionVault
 /// - `GET /auth/status`: whether sign-in through the provider is offered and people may use tokens.
 /// - `GET /auth/login`: to the provider's authorization endpoint (code flow, PKCE S256, state, nonce).
 /// - `GET /auth/callback`: the provider's answer; a session cookie and back to `/`, or a page saying why not.
-/// - `POST /auth/logout`: ends the session; answers `{"next": URL}` (the provider's logout, or `/`).
+/// - `POST /auth/logout`: ends the session (from the page only: ``CSRFGuard``); answers `{"next": URL}` (the provider's logout, or `/`).
 struct SignInRoutes: Sendable {
     /// Nil when `[oidc]` is not configured: only the status route answers.
     let service: SignInService?
@@ -47,8 +47,13 @@ struct SignInRoutes: Sendable {
             }
         }
         router.post("auth/logout") { request, context -> Response in
-            let next = await service.signOut(cookie: TokenAuthMiddleware.cookie(SignInService.sessionCookie, in: request),
-                                             address: context.clientAddress)
+            let cookie = TokenAuthMiddleware.cookie(SignInService.sessionCookie, in: request)
+            // Signing someone out is a change too: only the page of an open session may ask (CSRFGuard).
+            if let cookie, let session = await service.sessions.peek(cookie, now: service.now()) {
+                try service.csrf.checkSource(request)
+                try service.csrf.checkToken(request, session: session.csrfToken)
+            }
+            let next = await service.signOut(cookie: cookie, address: context.clientAddress)
             var response = try JSONResponse.make(["next": next])
             response.headers.append(HTTPField(name: .setCookie, value: service.clearing(SignInService.sessionCookie, path: "/")))
             return response

@@ -80,9 +80,10 @@ struct SignInService: Sendable {
         }
     }
 
-    /// The user an open session's cookie names, still active in the vault with the same role;
-    /// nil otherwise. A session that timed out, or whose user was revoked, is ended and audited.
-    func authenticate(cookie: String, address: String) async throws -> UserRecord? {
+    /// The user an open session's cookie names, still active in the vault with the same role, and
+    /// the session's anti-forgery token; nil otherwise. A session that timed out, or whose user was
+    /// revoked, is ended and audited.
+    func authenticate(cookie: String, address: String) async throws -> (user: UserRecord, csrfToken: String)? {
         switch await sessions.use(cookie, now: now()) {
         case .unknown:
             return nil
@@ -94,9 +95,12 @@ struct SignInService: Sendable {
                 _ = await sessions.end(cookie)
                 return nil
             }
-            return user
+            return (user, session.csrfToken)
         }
     }
+
+    /// The anti-forgery check for a change made with the session cookie (``CSRFGuard``).
+    var csrf: CSRFGuard { CSRFGuard(publicURL: settings.publicURL) }
 
     /// Ends the session (audited) and says where the browser goes next: the provider's logout
     /// when it advertises one, else the page.

@@ -22,6 +22,9 @@ actor StaffSessions {
         var lastSeen: Date
         /// For the provider's logout (`id_token_hint`).
         var idToken: String
+        /// The synchronizer token a cookie-authenticated change must carry (``CSRFGuard``):
+        /// random, made when the session opens, handed only to the page.
+        var csrfToken: String
     }
 
     /// Why a session cookie opened nothing.
@@ -77,7 +80,8 @@ actor StaffSessions {
         sessions = sessions.filter { expiry(of: $0.value, now: now) == nil }
         if sessions.count >= Self.maxSessions, let oldest = sessions.min(by: { $0.value.lastSeen < $1.value.lastSeen }) { sessions[oldest.key] = nil }
         let cookie = Self.randomValue()
-        sessions[Self.digest(cookie)] = Session(userName: userName, role: role, started: now, lastSeen: now, idToken: idToken)
+        sessions[Self.digest(cookie)] = Session(userName: userName, role: role, started: now, lastSeen: now, idToken: idToken,
+                                                csrfToken: Self.randomValue())
         return cookie
     }
 
@@ -92,6 +96,12 @@ actor StaffSessions {
         session.lastSeen = now
         sessions[key] = session
         return .open(session)
+    }
+
+    /// The open session a cookie names, without counting it as used.
+    func peek(_ cookie: String, now: Date) -> Session? {
+        guard let session = sessions[Self.digest(cookie)], expiry(of: session, now: now) == nil else { return nil }
+        return session
     }
 
     /// Ends the session a cookie names (sign-out, or its user no longer allowed).

@@ -1,6 +1,12 @@
 /// The web page: plain HTML, CSS and JavaScript compiled into the binary (no build step, no
 /// file served from a URL path). Served under a strict Content-Security-Policy: no inline script
 /// or style, same-origin only. Untrusted text is inserted with `textContent`, never as HTML.
+/// The style is ``WebStyle``, the script ``WebScript``.
+///
+/// Two views: recordings (every user: search and filters, play, who accessed it) and, for users
+/// whose role allows it, the records officer's (disposition queue, legal holds, the request
+/// register, starting a subject-access export). Every officer's act asks for the officer's own
+/// passphrase in a dialog (step-up), cleared from the form as soon as it is sent.
 enum WebPage {
     static let html = """
     <!doctype html>
@@ -13,7 +19,14 @@ enum WebPage {
     <script src="/app.js" defer></script>
     </head>
     <body>
-    <header><h1>SessionVault</h1><span id="who"></span><button id="signout" hidden>Sign out</button></header>
+    <header>
+      <h1>SessionVault</h1>
+      <nav id="views" aria-label="Views" hidden>
+        <button type="button" id="show-recordings" aria-current="page">Recordings</button>
+        <button type="button" id="show-officer" hidden>Records officer</button>
+      </nav>
+      <span id="who"></span><button type="button" id="signout" hidden>Sign out</button>
+    </header>
     <section id="signin">
       <p id="sso-box" hidden><a id="sso" class="button" href="/auth/login">Sign in with your organisation account</a></p>
       <form id="signin-form">
@@ -24,188 +37,111 @@ enum WebPage {
       <p id="signin-error" class="error" role="alert"></p>
     </section>
     <main id="app" hidden>
-      <section>
-        <h2>Recordings</h2>
-        <table id="recordings">
-          <thead><tr><th>Date</th><th>Patient (pseudonym)</th><th>Class</th><th>Consent</th><th>Days to disposal</th><th></th></tr></thead>
-          <tbody></tbody>
-        </table>
-        <p id="empty" hidden>No recordings you may see.</p>
-      </section>
-      <section id="viewer" hidden>
-        <h2>Recording <span id="viewer-id"></span></h2>
-        <video id="player" controls preload="metadata"></video>
-        <h3>Who accessed it</h3>
-        <table id="audit">
-          <thead><tr><th>Time</th><th>Who</th><th>Role</th><th>Action</th><th>Purpose</th><th>Outcome</th></tr></thead>
-          <tbody></tbody>
-        </table>
-      </section>
+      <div id="recordings-view">
+        <section aria-labelledby="recordings-title">
+          <h2 id="recordings-title">Recordings</h2>
+          <form id="filters" class="filters" aria-label="Search recordings">
+            <div class="field"><label for="f-pseudonym">Patient (pseudonym)</label><input id="f-pseudonym" autocomplete="off" spellcheck="false"></div>
+            <div class="field"><label for="f-class">Class</label>
+              <select id="f-class"><option value="">Any</option><option>care</option><option>supervision</option><option>training</option>
+              <option>assessment</option><option>research</option><option>review-copy</option></select></div>
+            <div class="field"><label for="f-from">Stored from</label><input id="f-from" type="date"></div>
+            <div class="field"><label for="f-to">Stored until</label><input id="f-to" type="date"></div>
+            <div class="actions"><button type="submit" id="f-apply">Search</button><button type="reset" id="f-clear">Clear</button></div>
+          </form>
+          <p id="list-status" role="status"></p>
+          <div class="table-wrap">
+          <table id="recordings">
+            <caption class="visually-hidden">Recordings you may see</caption>
+            <thead><tr><th scope="col">Date</th><th scope="col">Patient (pseudonym)</th><th scope="col">Class</th><th scope="col">Consent</th>
+            <th scope="col">Days to disposal</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody></tbody>
+          </table>
+          </div>
+          <p id="empty" hidden>No recordings you may see match.</p>
+        </section>
+        <section id="viewer" hidden aria-labelledby="viewer-title">
+          <h2 id="viewer-title" tabindex="-1">Recording <span id="viewer-id"></span></h2>
+          <video id="player" controls preload="metadata"></video>
+          <h3>Who accessed it</h3>
+          <div class="table-wrap">
+          <table id="audit">
+            <thead><tr><th scope="col">Time</th><th scope="col">Who</th><th scope="col">Role</th><th scope="col">Action</th>
+            <th scope="col">Purpose</th><th scope="col">Outcome</th></tr></thead>
+            <tbody></tbody>
+          </table>
+          </div>
+        </section>
+      </div>
+      <div id="officer-view" hidden>
+        <p id="officer-status" role="status" tabindex="-1"></p>
+        <section aria-labelledby="queue-title">
+          <h2 id="queue-title">Disposition queue</h2>
+          <p class="hint">Recordings whose retention has ended and that wait for your review: approve their destruction, or keep them longer with a reason.</p>
+          <div class="table-wrap">
+          <table id="queue">
+            <thead><tr><th scope="col">Recording</th><th scope="col">Due</th><th scope="col">Rule</th><th scope="col">Decision</th></tr></thead>
+            <tbody></tbody>
+          </table>
+          </div>
+          <p id="queue-empty" hidden>Nothing is waiting for review.</p>
+        </section>
+        <section aria-labelledby="holds-title">
+          <h2 id="holds-title">Legal holds</h2>
+          <div class="table-wrap">
+          <table id="holds">
+            <thead><tr><th scope="col">Hold</th><th scope="col">On</th><th scope="col">Case</th><th scope="col">Reason</th><th scope="col">Placed</th>
+            <th scope="col">By</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody></tbody>
+          </table>
+          </div>
+          <p id="holds-empty" hidden>No active holds.</p>
+          <form id="hold-form" class="filters" aria-labelledby="hold-form-title">
+            <h3 id="hold-form-title">Place a hold</h3>
+            <div class="field"><label for="hold-recording">Recording id</label><input id="hold-recording" required autocomplete="off" spellcheck="false"></div>
+            <div class="field"><label for="hold-reason">Reason</label><input id="hold-reason" required autocomplete="off"></div>
+            <div class="field"><label for="hold-ref">Case reference</label><input id="hold-ref" required autocomplete="off"></div>
+            <div class="actions"><button type="submit" id="hold-place">Place hold…</button></div>
+          </form>
+        </section>
+        <section aria-labelledby="requests-title">
+          <h2 id="requests-title">Requests (SAR and FOI)</h2>
+          <p class="hint">Open requests, overdue first, with their statutory clocks.</p>
+          <div class="table-wrap">
+          <table id="requests">
+            <thead><tr><th scope="col">Request</th><th scope="col">Type</th><th scope="col">Received</th><th scope="col">Due</th>
+            <th scope="col">Clock</th><th scope="col">Reference</th></tr></thead>
+            <tbody></tbody>
+          </table>
+          </div>
+          <p id="requests-empty" hidden>No open requests.</p>
+        </section>
+        <section aria-labelledby="export-title">
+          <h2 id="export-title">Subject-access export</h2>
+          <p class="hint">Starts the review of a patient's bundle: every item it would hold is listed, recordings with other participants are
+          flagged. Deciding the flagged items, the health professional's opinion, the sign-off and writing the encrypted bundle are done
+          with the sessionvault command, as the operations guide describes; the page does not download bundles.</p>
+          <form id="export-form" class="filters" aria-label="Start a subject-access export">
+            <div class="field"><label for="export-patient">Patient identifier (NHS number)</label>
+              <input id="export-patient" type="password" required autocomplete="off" spellcheck="false"></div>
+            <div class="actions"><button type="submit" id="export-start">Start export review…</button></div>
+          </form>
+        </section>
+      </div>
+      <dialog id="stepup" aria-labelledby="stepup-title">
+        <form id="stepup-form">
+          <h2 id="stepup-title"></h2>
+          <p id="stepup-what"></p>
+          <div class="field" id="stepup-until-row" hidden><label for="stepup-until">Keep until</label><input id="stepup-until" type="date"></div>
+          <div class="field" id="stepup-reason-row"><label for="stepup-reason" id="stepup-reason-label">Reason</label><input id="stepup-reason" autocomplete="off"></div>
+          <div class="field"><label for="stepup-passphrase">Your officer passphrase (asked for each act, never kept)</label>
+            <input id="stepup-passphrase" type="password" required autocomplete="off"></div>
+          <p id="stepup-error" class="error" role="alert"></p>
+          <div class="actions"><button type="submit" id="stepup-confirm">Confirm</button><button type="button" id="stepup-cancel">Cancel</button></div>
+        </form>
+      </dialog>
     </main>
     </body>
     </html>
-    """
-
-    static let style = """
-    body { font-family: system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
-    header { display: flex; gap: 1rem; align-items: center; padding: .5rem 1rem; background: #24405f; color: #fff; }
-    header h1 { font-size: 1.2rem; margin: 0; flex: 1; }
-    section, main { padding: .5rem 1rem; }
-    table { border-collapse: collapse; width: 100%; background: #fff; }
-    th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #dde1e6; font-size: .9rem; }
-    video { width: 100%; max-width: 720px; background: #000; }
-    .error { color: #a4161a; }
-    a.button { display: inline-block; padding: .4rem .8rem; background: #24405f; color: #fff; text-decoration: none; border-radius: 3px; }
-    a.button:focus { outline: 3px solid #ffbf47; }
-    .breakglass { color: #a4161a; font-weight: bold; }
-    """
-
-    static let script = """
-    'use strict';
-    (function () {
-      let token = sessionStorage.getItem('svt') || '';
-      // Signed in through the organisation's identity provider: the session cookie (HttpOnly) authenticates, no token here.
-      let viaSession = false;
-      const $ = (id) => document.getElementById(id);
-
-      function setCookie(value) {
-        const secure = location.protocol === 'https:' ? '; Secure' : '';
-        document.cookie = 'svt_session=' + value + '; path=/api; SameSite=Strict' + secure + (value ? '' : '; Max-Age=0');
-      }
-
-      async function api(path) {
-        const headers = token ? { 'Authorization': 'Bearer ' + token } : {};
-        const response = await fetch(path, { headers: headers, credentials: 'same-origin' });
-        if (!response.ok) {
-          let message = response.status + '';
-          try { message = (await response.json()).error || message; } catch (e) {}
-          const error = new Error(message);
-          error.status = response.status;
-          throw error;
-        }
-        return response.json();
-      }
-
-      function cell(row, text, className) {
-        const td = document.createElement('td');
-        td.textContent = text === null || text === undefined ? '' : String(text);
-        if (className) td.className = className;
-        row.appendChild(td);
-        return td;
-      }
-
-      function showApp(me) {
-        $('who').textContent = me.name + ' (' + me.role + ')';
-        $('signin').hidden = true;
-        $('app').hidden = false;
-        $('signout').hidden = false;
-        $('signin-error').textContent = '';
-      }
-
-      async function resumeSession() {
-        try {
-          const status = await (await fetch('/auth/status', { credentials: 'same-origin' })).json();
-          $('sso-box').hidden = !status.signIn;
-          $('signin-form').hidden = !status.tokens;
-          if (!status.signIn) return false;
-          const me = await api('/api/whoami');
-          viaSession = true;
-          showApp(me);
-          await loadList();
-          return true;
-        } catch (e) {
-          return false;
-        }
-      }
-
-      async function signIn(value) {
-        token = value.trim();
-        try {
-          const me = await api('/api/whoami');
-          sessionStorage.setItem('svt', token);
-          setCookie(token);
-          showApp(me);
-          await loadList();
-        } catch (e) {
-          token = '';
-          sessionStorage.removeItem('svt');
-          $('signin-error').textContent = 'Sign-in failed: ' + e.message;
-        }
-      }
-
-      async function loadList() {
-        const list = await api('/api/recordings');
-        const body = $('recordings').tBodies[0];
-        body.replaceChildren();
-        for (const r of list.items) {
-          const row = document.createElement('tr');
-          row.dataset.id = r.id;
-          cell(row, r.capturedOn);
-          cell(row, r.patientPseudonym.slice(0, 12));
-          cell(row, r.retentionClass);
-          cell(row, r.consentScopes.join(', '));
-          cell(row, r.daysUntilDisposal ?? 'not yet due (awaits trigger)');
-          const td = cell(row, '');
-          const play = document.createElement('button');
-          play.textContent = 'Play';
-          play.className = 'play';
-          play.addEventListener('click', () => openRecording(r.id));
-          td.appendChild(play);
-          body.appendChild(row);
-        }
-        $('empty').hidden = list.items.length > 0;
-      }
-
-      let current = '';
-
-      async function openRecording(id) {
-        current = id;
-        $('viewer').hidden = false;
-        $('viewer-id').textContent = id;
-        const player = $('player');
-        player.src = '/api/recordings/' + encodeURIComponent(id) + '/review';
-        player.load();
-        await loadAudit(id);
-      }
-
-      async function loadAudit(id) {
-        const trail = await api('/api/recordings/' + encodeURIComponent(id) + '/audit');
-        const body = $('audit').tBodies[0];
-        body.replaceChildren();
-        for (const e of trail.items.slice().reverse()) {
-          const row = document.createElement('tr');
-          cell(row, new Date(e.time).toLocaleString());
-          cell(row, e.actor);
-          cell(row, e.role);
-          cell(row, e.action);
-          cell(row, e.purpose, e.breakGlass ? 'breakglass' : '');
-          cell(row, e.outcome);
-          body.appendChild(row);
-        }
-      }
-
-      document.addEventListener('DOMContentLoaded', () => {
-        $('signin-form').addEventListener('submit', (event) => {
-          event.preventDefault();
-          signIn($('token').value);
-        });
-        // The player's own reads are audited: refresh the view once playback starts.
-        $('player').addEventListener('playing', () => { if (current) loadAudit(current); });
-        $('signout').addEventListener('click', async () => {
-          token = '';
-          sessionStorage.removeItem('svt');
-          setCookie('');
-          if (viaSession) {
-            // The session ends on the server; then on to the provider's own sign-out, if it has one.
-            let next = '/';
-            try { next = (await (await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' })).json()).next || '/'; } catch (e) {}
-            location.assign(next);
-            return;
-          }
-          location.reload();
-        });
-        if (token) { signIn(token); } else { resumeSession(); }
-      });
-    })();
     """
 }

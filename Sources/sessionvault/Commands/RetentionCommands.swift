@@ -85,12 +85,13 @@ struct HoldCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Release a hold (its recordings follow the schedule again).")
         @OptionGroup var vault: VaultOptions
         @Argument(help: "The hold id (from `hold ls`).") var id: Int64
+        @Option(help: "Why it is released (kept in the audit trail; no patient identifiers).") var reason: String?
         @OptionGroup var officer: OfficerOptions
 
         func run() async throws {
             try await reportingErrors {
                 try await vault.withVault { opened in
-                    try await opened.releaseHold(id, by: try await officer.authority(opened, for: .releaseHold))
+                    try await opened.releaseHold(id, reason: reason, by: try await officer.authority(opened, for: .releaseHold))
                     print("Released hold \(id)")
                 }
             }

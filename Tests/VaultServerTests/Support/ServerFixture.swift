@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SessionVault
 import VaultCrypto
 import VaultIndex
@@ -27,13 +28,29 @@ struct ServerFixture {
     static let patientA = "9434765919"
     static let patientB = "4010232137"
 
-    static func make(contentSize: Int = 5 * (64 << 10) - 1234) async throws -> ServerFixture {
+    /// rita's own officer passphrase, when the fixture makes her an officer.
+    static let officerPassphrase = "rita's own officer passphrase, 2026"
+
+    /// A clock that starts in the past and is brought back to the present (for a recording whose
+    /// retention has already ended).
+    final class FixtureClock: Sendable {
+        private let offset = Mutex<TimeInterval>(0)
+        func set(yearsAgo: Double) { offset.withLock { $0 = -yearsAgo * 365.25 * 86_400 } }
+        func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+    }
+
+    /// With `officer`, rita is an officer (her key under ``officerPassphrase``, holding a copy of
+    /// the pseudonym key) and recording A waits for her review: it was stored 25 years ago and
+    /// its patient's last contact was that day, so the care period (20 years) has ended.
+    static func make(contentSize: Int = 5 * (64 << 10) - 1234, officer: Bool = false) async throws -> ServerFixture {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("server-vault-\(UUID().uuidString)")
         let passphrase = try SecureBytes(copying: Array("server test passphrase".utf8))
+        let clock = FixtureClock()
+        if officer { clock.set(yearsAgo: 25) }
         let vault = try await Vault.create(at: VaultLayout(root: root),
                                            options: .init(chunkSize: chunkSize, kdf: .interactive,
                                                           schedule: (DefaultSchedule.fileName, DefaultSchedule.text)),
-                                           passphrase: passphrase, actor: "test")
+                                           passphrase: passphrase, actor: "test", clock: { clock.now() })
         for role in ["clinician", "records-officer", "supervisor"] { try await vault.addRole(role, passphrase: passphrase, by: .unproven("test")) }
         try await vault.recordConsent(ConsentRequest(session: "S1", patientIdentifier: patientA, scopes: ["care"]), vaultPassphrase: passphrase, by: .unproven("test"))
         try await vault.recordConsent(ConsentRequest(session: "S2", patientIdentifier: patientB, scopes: ["care"]), vaultPassphrase: passphrase, by: .unproven("test"))
@@ -49,7 +66,18 @@ struct ServerFixture {
         tokens["alice"] = try await vault.addUser(name: "alice", role: "clinician", patientPseudonyms: [pA], by: .unproven("test")).token
         tokens["bob"] = try await vault.addUser(name: "bob", role: "clinician", patientPseudonyms: [pB], by: .unproven("test")).token
         tokens["sue"] = try await vault.addUser(name: "sue", role: "supervisor", patientPseudonyms: [pA], by: .unproven("test")).token
-        tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: [], by: .unproven("test")).token
+        if officer {
+            _ = try await vault.recordPatientEvent(patient: patientA, lastContact: CivilDate(clock.now()), vaultPassphrase: passphrase, by: .unproven("test"))
+            clock.set(yearsAgo: 0)
+            _ = try await vault.sweep(actor: "test")
+            let own = try SecureBytes(copying: Array(officerPassphrase.utf8))
+            tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: [], officerPassphrase: own,
+                                                     by: .unproven("test")).token
+            let rita = try await vault.proveOfficer("rita", passphrase: own, for: .manageUsers)
+            _ = try await vault.sealPseudonymKeyToOfficers(vaultPassphrase: passphrase, by: .officer(rita))
+        } else {
+            tokens["rita"] = try await vault.addUser(name: "rita", role: "records-officer", patientPseudonyms: [], by: .unproven("test")).token
+        }
         let keychain = try await RoleKeychain.unlock(vault: vault, single: .bytes(passphrase))
         return ServerFixture(vault: vault, root: root, passphrase: passphrase, keychain: keychain, tokens: tokens,
                              recordingA: a.id, contentA: content, recordingB: b.id)

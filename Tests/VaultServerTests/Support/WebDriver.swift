@@ -69,6 +69,34 @@ final class WebDriver {
         throw HTTPTestClient.ClientError(description: "timed out waiting for: \(script)")
     }
 
+    /// Saves a PNG of the page as `.build/test-artefacts/web/NAME.png` (kept for people to look at; gitignored).
+    @discardableResult
+    func screenshot(_ name: String) async throws -> URL {
+        let value = try await command("GET", "/session/\(session)/screenshot")["value"] as? String ?? ""
+        guard let png = Data(base64Encoded: value), !png.isEmpty else { throw HTTPTestClient.ClientError(description: "no screenshot") }
+        try FileManager.default.createDirectory(at: Self.artefacts, withIntermediateDirectories: true)
+        let file = Self.artefacts.appendingPathComponent(name + ".png")
+        try png.write(to: file)
+        return file
+    }
+
+    /// Where screenshots go: the package's `.build/test-artefacts/web/`.
+    static let artefacts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/test-artefacts/web")
+
+    /// The viewport as Chromium's device emulation sets it: `width` CSS pixels at `scale` device
+    /// pixels each (a 640-pixel-wide viewport at scale 2 is a 1280-pixel window zoomed to 200 %).
+    func emulateViewport(width: Int, height: Int, scale: Double) async throws {
+        try await command("POST", "/session/\(session)/goog/cdp/execute", ["cmd": "Emulation.setDeviceMetricsOverride",
+            "params": ["width": width, "height": height, "deviceScaleFactor": scale, "mobile": false]])
+    }
+
+    /// Presses a key (WebDriver key codes: "\u{E004}" is Tab, "\u{E007}" Enter) as a keyboard user would.
+    func press(_ key: String) async throws {
+        try await command("POST", "/session/\(session)/actions", ["actions": [["type": "key", "id": "keyboard",
+            "actions": [["type": "keyDown", "value": key], ["type": "keyUp", "value": key]]]]])
+    }
+
     func quit() async {
         if !session.isEmpty { _ = try? await command("DELETE", "/session/\(session)") }
         // chromedriver ignores SIGTERM; the browser is already closed by DELETE /session.
