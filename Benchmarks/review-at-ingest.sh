@@ -28,13 +28,14 @@ export SESSIONVAULT_PASSPHRASE=${SESSIONVAULT_PASSPHRASE:-benchmark passphrase}
 # new_vault DIR AT_INGEST: a vault whose session S has supervision consent.
 new_vault() {
   rm -rf "$1"
-  SESSIONVAULT_DIR=$1 "$bin" init --kdf interactive >/dev/null
+  SESSIONVAULT_DIR=$1 "$bin" init --kdf interactive >/dev/null 2>&1
   sed -i "s/^at_ingest = .*/at_ingest = $2/" "$1/config.toml"
-  for role in clinician records-officer supervisor; do SESSIONVAULT_DIR=$1 "$bin" role add "$role" >/dev/null; done
-  SESSIONVAULT_DIR=$1 "$bin" consent record --session S --patient 0000000000 --scope supervision >/dev/null
+  for role in clinician records-officer supervisor; do SESSIONVAULT_DIR=$1 "$bin" role add "$role" >/dev/null 2>&1; done
+  SESSIONVAULT_DIR=$1 "$bin" consent record --session S --patient 0000000000 --scope supervision >/dev/null 2>&1
 }
 now() { date +%s.%N; }
-ingest() { SESSIONVAULT_DIR=$1 "$bin" ingest "$input" --session S --clinician bench --class supervision --captured 2026-01-05 --json 2>/dev/null; }
+captured=$(date -u -d '-7 days' +%F)   # recent, so that neither the original nor its copy is already due
+ingest() { SESSIONVAULT_DIR=$1 "$bin" ingest "$input" --session S --clinician bench --class supervision --captured "$captured" --json 2>/dev/null; }
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 # run MODE: prints the seconds one ingest (and, for `after`, the review --store) took.
@@ -53,8 +54,9 @@ run() {
   if [[ $1 == after ]]; then SESSIONVAULT_DIR=$vault "$bin" review "$id" --as supervisor --store >/dev/null; fi
   end=$(now)
   if [[ $1 == at-ingest ]]; then
-    SESSIONVAULT_DIR=$vault "$bin" ls --class review-copy --json | grep -q "$id" \
-      || { echo "no review copy was stored at ingest" >&2; exit 1; }
+    local listing
+    listing=$(SESSIONVAULT_DIR=$vault "$bin" ls --class review-copy --json)
+    [[ $listing == *"$id"* ]] || { echo "no review copy was stored at ingest" >&2; exit 1; }
   fi
   rm -rf "$vault"
   echo "$end - $start" | bc
