@@ -1,6 +1,6 @@
 import Foundation
 import Media
-import SessionVault
+@testable import SessionVault
 import TestSupport
 import Testing
 
@@ -55,7 +55,8 @@ struct ReviewAtIngestTests {
         #expect(Int64(stored.count) == copy.byteCount)
         #expect(copy.mediaFacts?.width == made.facts.width && copy.mediaFacts?.height == made.facts.height)
         #expect(copy.mediaFacts?.videoCodec == made.facts.videoCodec && copy.mediaFacts?.audioCodec == made.facts.audioCodec)
-        let storedSeconds = try #require(copy.mediaFacts?.durationSeconds), madeSeconds = try #require(made.facts.durationSeconds)
+        let storedSeconds = try #require(copy.mediaFacts?.durationSeconds)
+        let madeSeconds = try #require(made.facts.durationSeconds)
         #expect(abs(storedSeconds - madeSeconds) < 0.001)
         let storedSize = Double(stored.count), madeSize = Double(today.bytes.count)
         #expect(abs(storedSize - madeSize) <= 0.02 * madeSize, "stored \(stored.count) bytes, review makes \(today.bytes.count)")
@@ -148,5 +149,55 @@ struct ReviewAtIngestTests {
         let gc = try #require(try JSONSerialization.jsonObject(with: try await cli.expectOK(["gc", "--json"]).stdout) as? [String: Any])
         #expect((gc["abandonedIngests"] as? [String])?.count == (point == "review-at-ingest.after-chunks" ? 1 : 0), "\(gc)")
         #expect(try await cli.expectOK(["fsck"]).out.contains("no problems"))
+    }
+}
+
+/// The tee between the sealer and the review transcoder holds at most its budget (plus the chunk
+/// being sent): a transcoder that falls behind holds the sealer, and one that gives up releases it.
+@Suite("Plaintext tee", .timeLimit(.minutes(1)))
+struct PlaintextTeeTests {
+    actor Sent {
+        var count = 0
+        func add() { count += 1 }
+    }
+
+    @Test func aSlowConsumerHoldsTheProducerAtTheBudgetAndAnAbandonReleasesIt() async throws {
+        let tee = PlaintextTee(budget: 10)
+        let sent = Sent()
+        let producer = Task {
+            for _ in 0..<4 {
+                await tee.send([UInt8](repeating: 1, count: 8))
+                await sent.add()
+            }
+            await tee.finish()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(await sent.count == 2, "16 bytes queued (>= the budget of 10): the third send waits")
+        #expect(await tee.next()?.count == 8)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(await sent.count == 3)
+        await tee.abandon()
+        await producer.value
+        #expect(await sent.count == 4)
+        #expect(await tee.next() == nil)
+    }
+
+    @Test func theConsumerGetsEveryByteInOrderThenTheEnd() async throws {
+        let tee = PlaintextTee(budget: 5)
+        let input = pseudoRandomBytes(10_000, seed: 5)
+        let producer = Task {
+            var offset = 0
+            while offset < input.count {
+                let end = min(input.count, offset + 777)
+                await tee.send(Array(input[offset..<end]))
+                offset = end
+            }
+            await tee.finish()
+        }
+        var source = TeeByteSource(tee: tee)
+        var received: [UInt8] = []
+        while let bytes = try await source.read(maxCount: 300) { received += bytes }
+        await producer.value
+        #expect(received == input)
     }
 }
