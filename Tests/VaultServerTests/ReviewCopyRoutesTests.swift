@@ -44,4 +44,31 @@ struct ReviewCopyRoutesTests {
             #expect(try await client.request("POST", "/api/recordings/\(video.id)/review", headers: ["Authorization": "Bearer " + f.token("bob")]).status == 404)
         }
     }
+
+    /// Issue #18 item 3: a supervision upload (a class in `[review] at_ingest`) is answered with its
+    /// review copy already stored, and the first `GET /review` serves that copy.
+    @Test func aSupervisionUploadIsServedFromTheCopyMadeWhileItWasUploaded() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        try await f.vault.recordConsent(ConsentRequest(session: "S3", patientIdentifier: ServerFixture.patientA, scopes: ["care", "supervision"]),
+                                        vaultPassphrase: f.passphrase, by: .unproven("test"))
+        let webm = try await BrowserTests.makeWebM()
+        try await f.withServer { client, _ in
+            let uploaded = try await client.request("POST", "/api/recordings?session=S3&class=supervision",
+                                                    headers: ["Authorization": "Bearer " + f.token("alice")], body: .bytes(webm))
+            #expect(uploaded.status == 201)
+            let answer = try uploaded.json()
+            let id = try #require(answer["id"] as? String)
+            let copyID = try #require(answer["reviewCopy"] as? String, "\(answer)")
+            let copyRecordingID = try #require(RecordingID(copyID))
+            let copy = try #require(try await f.vault.catalog.recording(copyRecordingID))
+            #expect(copy.sourceID?.description == id && copy.retentionClass == "review-copy" && copy.session == "S3")
+
+            let served = try await client.get("/api/recordings/\(id)/review", token: f.token("sue"))
+            #expect(served.status == 200 && served.header("x-review-source") == "derived" && served.body.count == Int(copy.byteCount))
+            let again = try await client.request("POST", "/api/recordings/\(id)/review", headers: ["Authorization": "Bearer " + f.token("alice")])
+            let againJSON = try again.json()
+            #expect(again.status == 200 && againJSON["created"] as? Bool == false)
+        }
+    }
 }

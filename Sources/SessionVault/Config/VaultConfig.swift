@@ -39,6 +39,17 @@ public struct VaultConfig: Sendable, Equatable {
     public var uploadRoles: [String] = VaultConfig.defaultUploadRoles
 
     public static let defaultUploadRoles = ["clinician"]
+    /// The retention classes whose recordings get their review copy while they are ingested
+    /// (`[review] at_ingest`; default ``defaultReviewAtIngest``): the WebM or Ogg plaintext feeds the
+    /// review transcoder on its way to the sealer, and the copy is stored as a derived recording
+    /// straight after the original. Other classes get one on request (`review --store`, `POST /review`).
+    public var reviewAtIngest: [String] = VaultConfig.defaultReviewAtIngest
+
+    /// Supervision and training recordings are made to be watched back, by a supervisor or a trainer,
+    /// within days: their copy is worth a second core during the upload. A care recording is part of
+    /// the record and is seldom played; an assessment or research recording is handed on whole. Their
+    /// copies are made on first request, so no class stores a second copy of a session nobody watches.
+    public static let defaultReviewAtIngest = ["supervision", "training"]
     /// How `serve` and `sweeper` sign and publish audit checkpoints (`[audit]`); their flags override it.
     public var checkpoints = CheckpointSettings()
     /// Where the erasure tree's root lives (`[erasure] root`): nil for `erasure/root` in the vault
@@ -127,6 +138,11 @@ public struct VaultConfig: Sendable, Equatable {
             "# The HTTP service (sessionvault serve): users of these roles may upload recordings; others get 403.",
             "[server]",
             "upload_roles = \(list(uploadRoles))",
+            "",
+            "# Review copies (docs/OPERATIONS.md): recordings of these retention classes get their review copy (VP8 640x360",
+            "# 15 fps + Opus) while they are ingested, from the same plaintext, on a second core; others on first request.",
+            "[review]",
+            "at_ingest = \(list(reviewAtIngest))",
         ]
         if checkpoints != CheckpointSettings() {
             lines += ["", "# Audit checkpoints signed by `serve` and `sweeper` (docs/OPERATIONS.md); their flags override these.", "[audit]"]
@@ -188,7 +204,8 @@ public struct VaultConfig: Sendable, Equatable {
         }
 
         let known: Set<String> = ["format", "vault_id", "catalog", "blobs", "chunk_size", "algorithm", "kdf", "retention_schedule",
-                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure", "audit", "oidc"]
+                                  "always_wrap", "scopes", "passphrase_files", "subject_access", "foi", "server", "erasure", "audit", "oidc",
+                                  "review"]
         for key in table.keys where !known.contains(key) {
             throw fail(key, "unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -279,6 +296,14 @@ public struct VaultConfig: Sendable, Equatable {
             }
             if let value = serverTable["upload_roles"] { uploadRoles = try stringList(value, key: "upload_roles") }
         }
+        var reviewAtIngest = defaultReviewAtIngest
+        if let reviewValue = table["review"] {
+            guard let reviewTable = reviewValue.table else { throw fail("review", "'review' must be a table") }
+            for key in reviewTable.keys where key != "at_ingest" {
+                throw fail(key, "unknown key '\(key)' in [review] (known: at_ingest)")
+            }
+            if let value = reviewTable["at_ingest"] { reviewAtIngest = try stringList(value, key: "at_ingest") }
+        }
         var checkpoints = CheckpointSettings()
         if let auditValue = table["audit"] {
             guard let auditTable = auditValue.table else { throw fail("audit", "'audit' must be a table") }
@@ -308,6 +333,7 @@ public struct VaultConfig: Sendable, Equatable {
                            scopes: scopes, alwaysWrap: try table["always_wrap"].map { (v) throws(VaultError) in try stringList(v, key: "always_wrap") } ?? [],
                            passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi, erasureRoot: erasureRoot)
         config.uploadRoles = uploadRoles
+        config.reviewAtIngest = reviewAtIngest
         config.checkpoints = checkpoints
         if let oidcValue = table["oidc"] {
             guard let oidcTable = oidcValue.table else { throw fail("oidc", "'oidc' must be a table") }

@@ -21,6 +21,8 @@ public struct IngestRequest: Sendable {
     /// The chunk format to write: always ``ChunkFormat/current``, except in tests that need a
     /// recording as an earlier version wrote it.
     var chunkFormat: ChunkFormat = .current
+    /// A review copy made during its source's ingest (for the crash points of that path).
+    var madeAtIngest = false
 
     public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
                 capturedOn: CivilDate? = nil, actor: String) {
@@ -54,7 +56,10 @@ public struct IngestSummary: Sendable, Codable {
     public var capturedFrom: CaptureSource
     /// Duration, codecs and resolution, when the stream is WebM/Matroska or Ogg.
     public var mediaFacts: MediaFacts?
+    /// Seconds from the start until the recording was committed.
     public var seconds: Double
+    /// The review copy made on the way in, for a class named in `[review] at_ingest`; nil otherwise.
+    public var reviewCopy: ReviewAtIngestOutcome?
 }
 
 extension Vault {
@@ -126,6 +131,8 @@ extension Vault {
                                                          retentionClass: request.retentionClass, startedAt: clock(),
                                                          processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
             var written: [BlobKey] = []
+            // The review copy of a class that wants one is transcoded from the same plaintext as it passes.
+            let review = makesReviewAtIngest(request) ? ReviewAtIngestRun.start(chunkSize: chunkSize) : nil
             do {
                 // WORM stores lock each chunk until the earliest day the recording could lawfully be
                 // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are
@@ -141,11 +148,12 @@ extension Vault {
                     let earliestDue = try retention.earliestPossibleDueOn(retentionClass: request.retentionClass,
                                                                           capturedOn: decided.date)?.startOfDayUTC
                     return BlobPutOptions(retainUntil: earliestDue.flatMap { $0 > self.clock() ? $0 : nil }, legalHold: held)
-                }, progress: progress)
+                }, tee: review?.tee, progress: progress)
                 guard let captured = capture else { preconditionFailure("writeChunks asks for the store options before it stores a chunk") }
                 let capturedOn = captured.date
                 written = result.keys
                 try await store.makeDurable(result.keys)
+                if request.madeAtIngest { reached(.reviewAtIngestAfterChunks) }
 
                 let manifest = RecordingManifest(
                     format: Int(format.version), segmentSize: format.segmentSize, recording: id, algorithm: algorithm.rawValue, chunkSize: chunkSize, chunkCount: result.chunks.count,
@@ -182,13 +190,21 @@ extension Vault {
                     }
                 }
                 let roleKeys = gate.roleKeys, scopes = gate.scopes
+                let committedAfter = Date().timeIntervalSince(started)
+                var reviewCopy: ReviewAtIngestOutcome? = nil
+                if let review {
+                    reviewCopy = await finishReviewAtIngest(review, original: id, mediaType: result.mediaType, request: request,
+                                                            capturedOn: capturedOn)
+                    reviewCopy?.seconds = Date().timeIntervalSince(started)
+                }
                 return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
                                      byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,
                                      mediaType: result.mediaType, wrappedFor: roleKeys.map(\.0), consentedScopes: scopes, dueOn: decision.dueOn,
                                      capturedOn: capturedOn, capturedFrom: captured.source,
                                      mediaFacts: result.mediaFacts,
-                                     seconds: Date().timeIntervalSince(started))
+                                     seconds: committedAfter, reviewCopy: reviewCopy)
             } catch {
+                await review?.cancel()
                 // Best effort: remove what this ingest wrote. If this fails too (or the process dies), gc finishes it.
                 await discardFailedIngest(id: id, keys: written, actor: request.actor, reason: "\(error)")
                 throw error
@@ -239,7 +255,7 @@ extension Vault {
     /// has been read and before it is stored, with the creation time the media states (if any).
     func writeChunks(id: RecordingID, sealer: ChunkSealer, chunkSize: Int, reader: inout some ChunkReader,
                      options makeOptions: (_ mediaUnixSeconds: Int64?) throws -> BlobPutOptions,
-                     progress: (@Sendable (Int64) -> Void)?) async throws -> WrittenChunks {
+                     tee: PlaintextTee? = nil, progress: (@Sendable (Int64) -> Void)?) async throws -> WrittenChunks {
         // Chunks in flight (sealing or being stored), plus the one read ahead: window + 1 chunk buffers.
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
         let headroom = ChunkSealer.headerSize
@@ -261,6 +277,8 @@ extension Vault {
             if current.count > 0 {
                 mediaType = MediaSniffer.mediaType(of: current.buffer[headroom..<(headroom + min(current.count, 64))])
             }
+            // Only what the review transcoder reads is teed to it.
+            if let tee, !Self.reviewTranscoderTakes(mediaType) { await tee.abandon() }
             while true {
                 // A free slot first, then the look-ahead: at most window + 1 chunk buffers exist.
                 if inFlight >= window, let done = try await group.next() {
@@ -285,6 +303,9 @@ extension Vault {
                 // Hand the buffer to the task as its only owner: were `current` (or a captured copy)
                 // still referencing it, sealing in place would first copy the whole chunk.
                 let plainCount = current.count
+                // The transcoder's copy is taken before the chunk is sealed in place.
+                var teed: [UInt8]? = nil
+                if let tee, await tee.isAccepting { teed = Array(current.buffer[headroom..<(headroom + plainCount)]) }
                 let handOff = BufferHandOff(current.buffer)
                 current.buffer = []
                 let chunkIndex = index
@@ -303,10 +324,14 @@ extension Vault {
                     return (ChunkRecord(index: chunkIndex, sealedSize: sealedCount, digest: digest), key)
                 }
                 inFlight += 1
+                // Sent once the chunk is sealing: a transcoder that falls behind by the tee's budget holds the
+                // reader here (bounded memory), not the sealers already given work.
+                if let tee, let teed { await tee.send(teed) }
                 guard let next else { break }
                 current = next
                 index += 1
             }
+            await tee?.finish()
             for try await done in group {
                 records.append(done.0)
                 keys.append(done.1)

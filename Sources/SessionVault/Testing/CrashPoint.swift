@@ -24,4 +24,10 @@
     case upgradeAfterSwitch = "upgrade.after-switch"
     /// A format upgrade, after each old blob deleted.
     case upgradeMidOldBlobs = "upgrade.mid-old-blobs"
+    /// A review copy made at ingest: after the original's commit, before the copy's chunks are stored.
+    case reviewAtIngestBeforeChunks = "review-at-ingest.before-chunks"
+    /// A review copy made at ingest: after its chunks are durable, before its commit.
+    case reviewAtIngestAfterChunks = "review-at-ingest.after-chunks"
+    /// A review copy made at ingest: after its commit, before the ingest returns.
+    case reviewAtIngestAfterCommit = "review-at-ingest.after-commit"
 }

@@ -72,6 +72,10 @@ struct UploadResultJSON: Codable, Sendable {
     var capturedOn: CivilDate
     /// `given`, `media` (the WebM file's own DateUTC) or `upload-day`.
     var capturedFrom: String
+    /// The review copy stored with the upload (a class named in `[review] at_ingest`), if one was made.
+    var reviewCopy: String? = nil
+    /// Why no review copy was made at upload, for a class that asks for one.
+    var reviewCopySkipped: String? = nil
 }
 
 /// The answer to `POST /api/recordings/{id}/review`.

@@ -47,7 +47,8 @@ struct UploadRoutes: Sendable {
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
                                     byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,
                                     wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn,
-                                    capturedOn: summary.capturedOn, capturedFrom: summary.capturedFrom.rawValue)
+                                    capturedOn: summary.capturedOn, capturedFrom: summary.capturedFrom.rawValue,
+                                    reviewCopy: summary.reviewCopy?.copy?.description, reviewCopySkipped: summary.reviewCopy?.skipped)
         return try JSONResponse.make(body, status: .created, headers: [.location: "/api/recordings/\(summary.id)"])
     }
 

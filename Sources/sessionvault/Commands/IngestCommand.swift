@@ -10,6 +10,9 @@ struct IngestCommand: AsyncParsableCommand {
         discussion: """
             Streams in bounded memory: chunks are sealed in parallel and made durable before one catalog commit, so the
             recording is visible only once complete. Prints the new recording's id. The session must have consent on record.
+            A WebM or Ogg recording of a class named in config.toml's [review] at_ingest (default: supervision, training)
+            also gets its review copy, transcoded from the same stream on a second core and stored as a derived recording
+            once the original is committed; if the copy cannot be made, the original is stored all the same.
             """)
 
     @OptionGroup var vault: VaultOptions
@@ -39,6 +42,13 @@ struct IngestCommand: AsyncParsableCommand {
                 case .uploadDay:
                     note("sessionvault: warning: no --captured date given and the recording states none: the capture date is taken as today "
                          + "(\(summary.capturedOn)); a session recorded earlier is then kept longer than its schedule says")
+                }
+                if let review = summary.reviewCopy {
+                    if let copy = review.copy {
+                        note("sessionvault: review copy \(copy) stored with the recording")
+                    } else if let reason = review.skipped {
+                        note("sessionvault: no review copy made at ingest (\(reason)); `sessionvault review ID --store` makes one later")
+                    }
                 }
                 if json { try printJSON(summary) } else { print(summary.id) }
             }

@@ -7,6 +7,7 @@
 //   test-crash-at POINT consent-withdraw SESSION SCOPE
 //   test-crash-at POINT role-rotate ROLE
 //   test-crash-at POINT format-upgrade ROLE
+//   test-crash-at POINT ingest FILE SESSION CLASS
 //
 // The vault is $SESSIONVAULT_DIR; keys and officers as the CLI reads them ($SESSIONVAULT_PASSPHRASE,
 // $SESSIONVAULT_OFFICER, $SESSIONVAULT_OFFICER_PASSPHRASE). Ends by SIGKILL at POINT; exits 3 if the
@@ -25,7 +26,7 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
     exit(status)
 }
 
-let usage = "usage: POINT (sweep | consent-withdraw SESSION SCOPE | role-rotate ROLE | format-upgrade ROLE); points: "
+let usage = "usage: POINT (sweep | consent-withdraw SESSION SCOPE | role-rotate ROLE | format-upgrade ROLE | ingest FILE SESSION CLASS); points: "
     + CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2, let point = CrashPoint(rawValue: arguments.removeFirst()) else { fail(usage) }
@@ -61,6 +62,11 @@ do {
         let officer = try await vault.proveOfficer(name, passphrase: try SecureBytes(copying: Array(officerSecret.utf8)), for: .upgradeFormat)
         let report = try await vault.upgradeFormat(as: role, by: .officer(officer))
         if !report.errors.isEmpty { fail("\(report.errors)") }
+    case ("ingest", 3):
+        var reader = try FileChunkReader(path: arguments[0])
+        defer { reader.close() }
+        _ = try await vault.ingest(IngestRequest(session: arguments[1], clinician: "dr-a", retentionClass: arguments[2], actor: "cli:crash"),
+                                   from: &reader)
     default:
         fail(usage)
     }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# review-at-ingest.sh: what making the review copy during ingest costs (issue #18 item 3).
+#
+# One 60 s 720p30 WebM (VP8 + Opus, made once with ffmpeg's testsrc2 and cached in WORK_DIR),
+# ingested under class `supervision` into fresh vaults:
+#   alone     [review] at_ingest = []            (the original only)
+#   at-ingest [review] at_ingest = ["supervision"] (the copy transcoded from the same stream and
+#             stored before `ingest` returns)
+#   after     ingest alone, then `review ID --as supervisor --store` (the way before: a second
+#             decryption of the stored original into the transcoder)
+# One untimed warm-up of each, then one timed run of each (ratios from one run); `uptime` before
+# and after, since the machine is shared. Target: at-ingest / alone <= 1.3.
+#
+# SESSIONVAULT_BIN: the binary to time (default .build/release/sessionvault; build it with
+# `swift build -c release --product sessionvault`). WORK_DIR: where the input and vaults go.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SESSIONVAULT_BIN:-$root/.build/release/sessionvault}
+work=${WORK_DIR:-${TMPDIR:-/tmp}/sessionvault-review-at-ingest}
+mkdir -p "$work"
+input=$work/input-720p30-60s.webm
+if [[ ! -s $input ]]; then
+  ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 \
+    -t 60 -c:v libvpx -b:v 2M -deadline realtime -cpu-used 8 -c:a libopus -ac 2 "$input"
+fi
+export SESSIONVAULT_PASSPHRASE=${SESSIONVAULT_PASSPHRASE:-benchmark passphrase}
+
+# new_vault DIR AT_INGEST: a vault whose session S has supervision consent.
+new_vault() {
+  rm -rf "$1"
+  SESSIONVAULT_DIR=$1 "$bin" init --kdf interactive >/dev/null 2>&1
+  sed -i "s/^at_ingest = .*/at_ingest = $2/" "$1/config.toml"
+  for role in clinician records-officer supervisor; do SESSIONVAULT_DIR=$1 "$bin" role add "$role" >/dev/null 2>&1; done
+  SESSIONVAULT_DIR=$1 "$bin" consent record --session S --patient 0000000000 --scope supervision >/dev/null 2>&1
+}
+now() { date +%s.%N; }
+captured=$(date -u -d '-7 days' +%F)   # recent, so that neither the original nor its copy is already due
+ingest() { SESSIONVAULT_DIR=$1 "$bin" ingest "$input" --session S --clinician bench --class supervision --captured "$captured" --json 2>/dev/null; }
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+# run MODE: prints the seconds one ingest (and, for `after`, the review --store) took.
+run() {
+  local vault=$work/vault-$1
+  case $1 in
+    alone) new_vault "$vault" '[]' ;;
+    *-ingest) new_vault "$vault" '["supervision"]' ;;
+    after) new_vault "$vault" '[]' ;;
+  esac
+  sync
+  local start end id
+  start=$(now)
+  ingest "$vault" > "$work/summary-$1.json"
+  id=$(field "$work/summary-$1.json" "d['id']")
+  if [[ $1 == after ]]; then SESSIONVAULT_DIR=$vault "$bin" review "$id" --as supervisor --store >/dev/null; fi
+  end=$(now)
+  if [[ $1 == at-ingest ]]; then
+    local listing
+    listing=$(SESSIONVAULT_DIR=$vault "$bin" ls --class review-copy --json)
+    [[ $listing == *"$id"* ]] || { echo "no review copy was stored at ingest" >&2; exit 1; }
+  fi
+  rm -rf "$vault"
+  echo "$end - $start" | bc
+}
+
+echo "input: $input ($(stat -c %s "$input") bytes)"
+echo "load before: $(uptime)"
+for mode in alone at-ingest after; do run "$mode" >/dev/null; done   # warm-up
+alone=$(run alone)
+at=$(run at-ingest)
+after=$(run after)
+echo "load after:  $(uptime)"
+printf 'ingest alone:                      %6.2f s\n' "$alone"
+printf 'ingest with review at ingest:      %6.2f s  (%.2fx ingest alone; target <= 1.3x)\n' "$at" "$(echo "$at / $alone" | bc -l)"
+printf '  of which until the original was committed: %.2f s, the copy stored: %.2f s (ingest --json)\n' \
+  "$(field "$work/summary-at-ingest.json" "d['seconds']")" "$(field "$work/summary-at-ingest.json" "d['reviewCopy']['seconds']")"
+printf 'ingest, then review --store:       %6.2f s  (%.2fx ingest alone)\n' "$after" "$(echo "$after / $alone" | bc -l)"
