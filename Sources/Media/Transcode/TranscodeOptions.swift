@@ -19,8 +19,9 @@ public struct TranscodeOptions: Sendable, Hashable {
     /// partitions).
     public var decoderThreads = 2
     /// VP8 decoders working side by side, each on whole runs from a key frame to the next (a key
-    /// frame resets every decoder state, so the pictures are the same as one decoder's). Runs of at
-    /// most about 130 frames overlap; longer ones are decoded by one decoder while the next waits.
+    /// frame resets every decoder state, so the pictures are the same as one decoder's). Runs of up
+    /// to a few seconds overlap (the queues between stages are bounded); longer ones are decoded by
+    /// one lane while the next waits.
     public var decoderLanes = 2
     /// Leaves undecoded the VP8 frames the frame-rate reduction drops when no later frame depends
     /// on them (see `VP8FrameHeader`); the copy is the same either way.
