@@ -30,3 +30,7 @@ static inline vpx_codec_err_t cvpx_set_max_intra_bitrate_pct(vpx_codec_ctx_t *ct
 static inline vpx_codec_err_t cvpx_vp9_set_row_mt(vpx_codec_ctx_t *ctx, int v) {
     return vpx_codec_control(ctx, VP9D_SET_ROW_MT, v);
 }
+/* Which reference buffers the last decoded VP8 frame refreshed (VP8_LAST_FRAME | VP8_GOLD_FRAME | VP8_ALTR_FRAME). */
+static inline vpx_codec_err_t cvpx_vp8_last_ref_updates(vpx_codec_ctx_t *ctx, int *updates) {
+    return vpx_codec_control(ctx, VP8D_GET_LAST_REF_UPDATES, updates);
+}

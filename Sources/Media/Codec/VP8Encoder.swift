@@ -16,6 +16,21 @@ final class VP8Encoder {
         var keyFrameInterval: Int
         /// The nominal frame rate (for rate control).
         var frameRate: Int
+        /// log2 of the number of DCT token partitions (0...3); nil for one partition with one thread
+        /// and two with more. Several partitions let libvpx decode a frame on several threads.
+        var log2TokenPartitions: Int? = nil
+    }
+
+    /// Per-frame choices of what a frame references and refreshes (libvpx's `VP8_EFLAG_*`), as
+    /// WebRTC's temporal layers set them.
+    struct FrameFlags: OptionSet, Sendable {
+        let rawValue: Int
+        static let noUpdateLast = FrameFlags(rawValue: Int(VP8_EFLAG_NO_UPD_LAST))
+        static let noUpdateGolden = FrameFlags(rawValue: Int(VP8_EFLAG_NO_UPD_GF))
+        static let noUpdateAlternate = FrameFlags(rawValue: Int(VP8_EFLAG_NO_UPD_ARF))
+        static let noUpdateEntropy = FrameFlags(rawValue: Int(VP8_EFLAG_NO_UPD_ENTROPY))
+        /// A frame later frames are not decoded against: it refreshes no buffer and no probability.
+        static let nonReference: FrameFlags = [.noUpdateLast, .noUpdateGolden, .noUpdateAlternate, .noUpdateEntropy]
     }
 
     /// One compressed frame.
@@ -64,7 +79,7 @@ final class VP8Encoder {
             ("cpu-used", cvpx_set_cpu_used(context, Int32(settings.cpuUsed))),
             ("static threshold", cvpx_set_static_threshold(context, 0)),
             ("noise sensitivity", cvpx_set_noise_sensitivity(context, 0)),
-            ("token partitions", cvpx_set_token_partitions(context, settings.threads > 1 ? 1 : 0)),
+            ("token partitions", cvpx_set_token_partitions(context, Int32(settings.log2TokenPartitions ?? (settings.threads > 1 ? 1 : 0)))),
         ] where result != VPX_CODEC_OK {
             vpx_codec_destroy(context)
             context.deallocate()
@@ -81,18 +96,20 @@ final class VP8Encoder {
 
     /// Encodes one frame of the configured size shown for `durationMs`; returns the packets ready
     /// (with no lag, the frame's own packet).
-    func encode(_ frame: VideoFrame, durationMs: Int, forceKeyframe: Bool = false) throws(MediaError) -> [Packet] {
+    func encode(_ frame: VideoFrame, durationMs: Int, forceKeyframe: Bool = false, flags: FrameFlags = []) throws(MediaError)
+        -> [Packet]
+    {
         guard frame.width == settings.width, frame.height == settings.height else {
             throw MediaError(.codecFailure, "a \(frame.width)x\(frame.height) frame reached a \(settings.width)x\(settings.height) encoder")
         }
         let pts = frame.timestampNs / 1_000_000
-        let flags: vpx_enc_frame_flags_t = forceKeyframe ? vpx_enc_frame_flags_t(VPX_EFLAG_FORCE_KF) : 0
+        let encodeFlags = vpx_enc_frame_flags_t(flags.rawValue) | (forceKeyframe ? vpx_enc_frame_flags_t(VPX_EFLAG_FORCE_KF) : 0)
         let status = frame.pixels.withUnsafeBufferPointer { buffer -> vpx_codec_err_t in
             let base = UnsafeMutablePointer(mutating: buffer.baseAddress!)
             guard vpx_img_wrap(image, VPX_IMG_FMT_I420, UInt32(frame.width), UInt32(frame.height), 1, base) != nil else {
                 return VPX_CODEC_INVALID_PARAM
             }
-            return vpx_codec_encode(context, image, pts, UInt(max(1, durationMs)), flags, UInt(VPX_DL_REALTIME))
+            return vpx_codec_encode(context, image, pts, UInt(max(1, durationMs)), encodeFlags, UInt(VPX_DL_REALTIME))
         }
         guard status == VPX_CODEC_OK else { throw Self.failure("could not encode a frame", status) }
         return collect()

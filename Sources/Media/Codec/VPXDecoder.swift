@@ -44,6 +44,14 @@ final class VPXDecoder {
         context.deallocate()
     }
 
+    /// Which reference buffers the last VP8 frame decoded refreshed (libvpx's
+    /// `VP8D_GET_LAST_REF_UPDATES`: 1 last, 2 golden, 4 alternate); nil for VP9 or on failure.
+    var lastReferenceUpdates: Int? {
+        guard codec == .vp8 else { return nil }
+        var updates: Int32 = 0
+        return cvpx_vp8_last_ref_updates(context, &updates) == VPX_CODEC_OK ? Int(updates) : nil
+    }
+
     /// Decodes one frame and calls `body` with each picture it shows (none for a hidden frame).
     /// The picture is valid only inside `body`.
     func decode(_ frame: [UInt8], _ body: (DecodedPicture) throws(MediaError) -> Void) throws(MediaError) {

@@ -29,6 +29,15 @@ struct ReviewMuxState {
         interleaver = PacketInterleaver(tracks: tracks)
     }
 
+    private var plannedVideoSize: (width: Int, height: Int)?
+
+    /// The output video size known before any picture is decoded (from a VP8 key frame's header):
+    /// the video track is declared with the first encoded frame, so a stream none of whose frames
+    /// decodes still gives a copy without video.
+    mutating func planVideoSize(width: Int, height: Int) {
+        plannedVideoSize = (width, height)
+    }
+
     /// Declares the output video size (at the first decoded picture).
     mutating func setVideoSize(width: Int, height: Int) {
         var track = MediaTrack(number: EncodeWorker.videoTrackNumber, kind: .video, codecID: "V_VP8")
@@ -48,7 +57,11 @@ struct ReviewMuxState {
             case .audioTrack(let track): audioTrack = track
             case .audioEnd(let end): extendEnd(toNs: end)
             case .audioGaps(let samples): audioGapSamples += samples
-            case .packet(let packet): interleaver.push(packet)
+            case .packet(let packet):
+                if packet.track == EncodeWorker.videoTrackNumber, videoTrack == nil, let size = plannedVideoSize {
+                    setVideoSize(width: size.width, height: size.height)
+                }
+                interleaver.push(packet)
             }
         }
         try await write(interleaver.pop(), to: &sink)

@@ -15,8 +15,17 @@ public struct TranscodeOptions: Sendable, Hashable {
     public var encoderCPUUsed = -16
     /// VP8 encoder threads (the decoder runs on the other core meanwhile).
     public var encoderThreads = 1
-    /// libvpx decoder threads (VP9 decodes rows in parallel; VP8 only with token partitions).
+    /// libvpx decoder threads per decoder (VP9 decodes rows in parallel; VP8 only with token
+    /// partitions).
     public var decoderThreads = 2
+    /// VP8 decoders working side by side, each on whole runs from a key frame to the next (a key
+    /// frame resets every decoder state, so the pictures are the same as one decoder's). Runs of up
+    /// to a few seconds overlap (the queues between stages are bounded); longer ones are decoded by
+    /// one lane while the next waits.
+    public var decoderLanes = 2
+    /// Leaves undecoded the VP8 frames the frame-rate reduction drops when no later frame depends
+    /// on them (see `VP8FrameHeader`); the copy is the same either way.
+    public var skipsUnreferencedFrames = true
     /// Opus target bitrate in bit/s, and encoder complexity (0...10).
     public var audioBitrate = 24_000
     public var audioComplexity = 8

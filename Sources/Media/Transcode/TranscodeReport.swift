@@ -37,10 +37,12 @@ public struct TranscodeReport: Sendable {
     public var output: MediaFacts
     /// Facts of the input as demuxed.
     public var input: MediaFacts
-    /// Video frames decoded, encoded, and decoded but not encoded (frame-rate reduction).
+    /// Video frames decoded, encoded, and dropped by the frame-rate reduction (decoded or not).
     public var framesDecoded = 0
     public var framesEncoded = 0
     public var framesDropped = 0
+    /// Of the dropped frames, those left undecoded because no later frame depends on them.
+    public var framesSkipped = 0
     /// Audio packets copied unchanged (fast path) or produced by re-encoding.
     public var audioPacketsCopied = 0
     public var audioPacketsEncoded = 0
