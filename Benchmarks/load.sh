@@ -17,7 +17,8 @@
 #   SIZE_MIB=256 DURATION=5s ROUNDS=1 bash Benchmarks/load.sh
 #   BIN=.build/release/sessionvault BASELINE_BIN=/tmp/old-sessionvault bash Benchmarks/load.sh
 #   PROFILE=1 ...                                 # then `perf record` each sessionvault under the same load,
-#                                                 # and print where its CPU goes (Benchmarks/profile-split.py)
+#                                                 # and print where its CPU goes (Benchmarks/profile-split.py);
+#                                                 # PROFILE_DIR=DIR keeps the perf data and reports
 #
 # Everything listens on 127.0.0.1 with free ports and is stopped by PID on exit.
 set -euo pipefail
@@ -142,7 +143,7 @@ if found:
 print(f"peer check: 0 of {len(samples)} plaintext samples in the volume files (the unencrypted control object's sample is there)")
 PY
 GOT=$(curl -sf -r 5000-5063 "http://127.0.0.1:$S3/bench/recording.bin" | od -An -tx1 | tr -d ' \n')
-WANT=$(tail -c +5001 "$WORK/www/recording.bin" | head -c 64 | od -An -tx1 | tr -d ' \n')
+WANT=$(od -An -tx1 -j 5000 -N 64 "$WORK/www/recording.bin" | tr -d ' \n')
 [ "$GOT" = "$WANT" ] || { echo "SeaweedFS's range answer differs from the plaintext" >&2; exit 1; }
 
 SV_PORT=$(free_port)
@@ -281,5 +282,6 @@ if [ -n "${PROFILE:-}" ]; then
     echo "$s $line"
     perf report -i "$WORK/$s.perf" --stdio --no-children --sort dso,sym -g none --percent-limit 0 2>/dev/null > "$WORK/$s.report"
     python3 Benchmarks/profile-split.py "$WORK/$s.report" "$line"
+    if [ -n "${PROFILE_DIR:-}" ]; then mkdir -p "$PROFILE_DIR" && cp "$WORK/$s.perf" "$WORK/$s.report" "$PROFILE_DIR/"; fi
   done
 fi

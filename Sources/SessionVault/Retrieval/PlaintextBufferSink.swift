@@ -1,8 +1,8 @@
 /// Memory that retrieval decrypts into, lent by the caller: an HTTP server's pooled NIO buffers,
 /// so that plaintext is written once, by the cipher, where it is sent from.
 public protocol PlaintextBuffer: Sendable {
-    /// Lets `fill` write exactly `count` bytes of plaintext after what the buffer holds, then
-    /// keeps only `kept` (offsets into those `count` bytes) readable. `fill` throws when the
+    /// Lets `fill` write exactly `count` bytes of plaintext into the (empty) buffer, then keeps
+    /// only `kept` (offsets into those `count` bytes) readable. `fill` throws when the
     /// ciphertext does not authenticate; the buffer's contents must not be sent then.
     mutating func decrypt(count: Int, keeping kept: Range<Int>, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws
 }

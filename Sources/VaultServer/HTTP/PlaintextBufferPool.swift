@@ -116,7 +116,8 @@ final class PlaintextBufferPool: Sendable {
             return reused
         }
         metrics.poolAllocated.increment()
-        return allocator.buffer(capacity: count)
+        // Allocated where it is filled (PooledPlaintext.decrypt), where nothing else holds it.
+        return allocator.buffer(capacity: 0)
     }
 
     /// Ends a lease of `count` bytes, keeping `buffer`'s storage for reuse if nothing else holds it.
