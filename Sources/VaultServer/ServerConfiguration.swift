@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadBytes: Int64
     /// Content and review streams served at once; more get 503 with Retry-After.
     public var maxConcurrentStreams: Int
+    /// Bytes of buffers that content and review responses are decrypted into, at most
+    /// (``PlaintextBufferPool``): at the budget, further streams wait for memory.
+    public var plaintextBufferBudget: Int
     /// A connection that sends nothing for this long (between requests, or while a request's head
     /// or body is arriving) is closed, and so is one whose client reads nothing of a response for
     /// this long.
@@ -26,7 +29,9 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
                 maxUploadBytes: Int64 = 16 << 30, maxConcurrentStreams: Int = 128, idleTimeoutSeconds: Int64 = 30,
-                carePolicy: CarePolicy = CarePolicy(), allowInsecureHTTP: Bool = false, signIn: SignInConfiguration? = nil) {
+                carePolicy: CarePolicy = CarePolicy(), allowInsecureHTTP: Bool = false, signIn: SignInConfiguration? = nil,
+                plaintextBufferBudget: Int = VaultConfig.defaultPlaintextBuffers) {
+        self.plaintextBufferBudget = plaintextBufferBudget
         self.signIn = signIn
         self.host = host
         self.port = port

@@ -22,6 +22,7 @@ public struct VaultHTTPServer: Sendable {
     public let logger: Logger
     let metrics = ServerMetrics()
     let limiter: StreamLimiter
+    let plaintextPool: PlaintextBufferPool
     let reviewCopies: ReviewCopyMaker
     let signIn: SignInService?
 
@@ -31,12 +32,17 @@ public struct VaultHTTPServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         limiter = StreamLimiter(limit: configuration.maxConcurrentStreams, metrics: metrics)
+        plaintextPool = PlaintextBufferPool(budget: max(1, configuration.plaintextBufferBudget), metrics: metrics)
         reviewCopies = ReviewCopyMaker(vault: vault)
         signIn = configuration.signIn.map { SignInService(vault: vault, configuration: $0, servedOverTLS: configuration.usesTLS) }
     }
 
     /// Streams in progress (content, review, upload).
     public var activeStreams: Int { limiter.current }
+
+    /// Bytes of decryption buffers leased now, and streams waiting for them (tests, diagnostics).
+    public var plaintextBuffersLeased: Int { plaintextPool.leased }
+    public var streamsWaitingForPlaintextBuffers: Int { plaintextPool.waiting }
 
     /// The router with every route and middleware.
     func makeRouter() -> Router<APIRequestContext> {
@@ -54,7 +60,7 @@ public struct VaultHTTPServer: Sendable {
                                                     csrfToken: context.csrfToken))
         }
         RecordingRoutes(access: access).register(on: api)
-        ContentRoutes(access: access, limiter: limiter, metrics: metrics, reviewCopies: reviewCopies).register(on: api)
+        ContentRoutes(access: access, limiter: limiter, pool: plaintextPool, metrics: metrics, reviewCopies: reviewCopies).register(on: api)
         OfficerRoutes(vault: vault).register(on: api)
         UploadRoutes(access: access, maxUploadBytes: configuration.maxUploadBytes, limiter: limiter, metrics: metrics).register(on: api)
         return router

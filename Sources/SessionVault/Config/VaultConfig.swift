@@ -50,6 +50,14 @@ public struct VaultConfig: Sendable, Equatable {
     /// the record and is seldom played; an assessment or research recording is handed on whole. Their
     /// copies are made on first request, so no class stores a second copy of a session nobody watches.
     public static let defaultReviewAtIngest = ["supervision", "training"]
+    /// The memory `serve` decrypts responses into, at most (`[server] plaintext_buffers`, e.g.
+    /// "128MiB"; default ``defaultPlaintextBuffers``). When it is all in use, further range
+    /// requests wait for some to be freed rather than allocate more.
+    public var plaintextBuffers: Int = VaultConfig.defaultPlaintextBuffers
+
+    public static let defaultPlaintextBuffers = 128 << 20
+    /// What `[server] plaintext_buffers` accepts: from one 1 MiB range's buffers to 16 GiB.
+    public static let plaintextBuffersRange = (4 << 20)...(16 << 30)
     /// How `serve` and `sweeper` sign and publish audit checkpoints (`[audit]`); their flags override it.
     public var checkpoints = CheckpointSettings()
     /// Where the erasure tree's root lives (`[erasure] root`): nil for `erasure/root` in the vault
@@ -138,6 +146,8 @@ public struct VaultConfig: Sendable, Equatable {
             "# The HTTP service (sessionvault serve): users of these roles may upload recordings; others get 403.",
             "[server]",
             "upload_roles = \(list(uploadRoles))",
+            "# Memory that responses are decrypted into, at most; more requests wait for it (4MiB to 16GiB).",
+            "plaintext_buffers = \(quoted(Self.formatSize(plaintextBuffers)))",
             "",
             "# Review copies (docs/OPERATIONS.md): recordings of these retention classes get their review copy (VP8 640x360",
             "# 15 fps + Opus) while they are ingested, from the same plaintext, on a second core; others on first request.",
@@ -289,12 +299,19 @@ public struct VaultConfig: Sendable, Equatable {
             }
         }
         var uploadRoles = defaultUploadRoles
+        var plaintextBuffers = defaultPlaintextBuffers
         if let serverValue = table["server"] {
             guard let serverTable = serverValue.table else { throw fail("server", "'server' must be a table") }
-            for key in serverTable.keys where key != "upload_roles" {
-                throw fail(key, "unknown key '\(key)' in [server] (known: upload_roles)")
+            for key in serverTable.keys where key != "upload_roles" && key != "plaintext_buffers" {
+                throw fail(key, "unknown key '\(key)' in [server] (known: plaintext_buffers, upload_roles)")
             }
             if let value = serverTable["upload_roles"] { uploadRoles = try stringList(value, key: "upload_roles") }
+            if let value = serverTable["plaintext_buffers"] {
+                guard let text = value.string, let size = ByteCount.parse(text), plaintextBuffersRange.contains(size) else {
+                    throw fail("plaintext_buffers", "[server] plaintext_buffers must be a size between 4MiB and 16GiB, e.g. \"128MiB\"")
+                }
+                plaintextBuffers = size
+            }
         }
         var reviewAtIngest = defaultReviewAtIngest
         if let reviewValue = table["review"] {
@@ -334,6 +351,7 @@ public struct VaultConfig: Sendable, Equatable {
                            passphraseFiles: passphraseFiles, subjectAccess: notice, foi: foi, erasureRoot: erasureRoot)
         config.uploadRoles = uploadRoles
         config.reviewAtIngest = reviewAtIngest
+        config.plaintextBuffers = plaintextBuffers
         config.checkpoints = checkpoints
         if let oidcValue = table["oidc"] {
             guard let oidcTable = oidcValue.table else { throw fail("oidc", "'oidc' must be a table") }

@@ -217,17 +217,7 @@ extension Vault {
     /// at `ChunkSealer.headerSize ..< headerSize + count` (opened in place).
     static func readChunk(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, generation: Int, isLast: Bool,
                           sealedSize: Int, into buffer: consuming [UInt8] = []) async throws -> ([UInt8], Int) {
-        let key = try ChunkLayout.key(of: id, index: index, generation: generation)
-        var sealed: [UInt8]
-        do {
-            sealed = try await store.get(key, into: consume buffer)
-        } catch {
-            if case .notFound = error { throw VaultError.chunkMissing(recording: id, chunk: index) }
-            throw error
-        }
-        guard sealed.count == sealedSize else {
-            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "sealed size \(sealed.count), catalog says \(sealedSize)")
-        }
+        var sealed = try await fetchChunk(store: store, recording: id, index: index, generation: generation, sealedSize: sealedSize, into: buffer)
         let headroom = ChunkSealer.headerSize
         do {
             let count = try sealed.withUnsafeMutableBytes { raw in
@@ -245,21 +235,8 @@ extension Vault {
     /// segments. Returns the buffer with the segments' plaintext (`span.plaintext`) at its start.
     static func readSegments(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, generation: Int, isLast: Bool,
                              plaintextCount: Int, span: SegmentSpan, into buffer: consuming [UInt8] = []) async throws -> [UInt8] {
-        let key = try ChunkLayout.key(of: id, index: index, generation: generation)
-        var bytes: [UInt8]
-        do {
-            bytes = try await store.get(key, ranges: [span.ciphertext, span.tags], into: consume buffer)
-        } catch {
-            switch error {
-            case .notFound: throw VaultError.chunkMissing(recording: id, chunk: index)
-            case .shortBlob: throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
-            default: throw error
-            }
-        }
+        var bytes = try await fetchSegments(store: store, recording: id, index: index, generation: generation, span: span, into: buffer)
         let cipherCount = span.ciphertext.count
-        guard bytes.count == cipherCount + span.tags.count else {
-            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "read \(bytes.count) bytes, expected \(cipherCount + span.tags.count)")
-        }
         do {
             _ = try bytes.withUnsafeMutableBytes { raw in
                 try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
@@ -270,6 +247,45 @@ extension Vault {
         } catch let error as CryptoError {
             throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
         }
+    }
+
+    /// Reads one sealed chunk whole into `buffer` (re-sized to it), checking its size against the catalog's.
+    static func fetchChunk(store: any BlobStore, recording id: RecordingID, index: Int, generation: Int, sealedSize: Int,
+                           into buffer: consuming [UInt8]) async throws -> [UInt8] {
+        let key = try ChunkLayout.key(of: id, index: index, generation: generation)
+        let sealed: [UInt8]
+        do {
+            sealed = try await store.get(key, into: consume buffer)
+        } catch {
+            if case .notFound = error { throw VaultError.chunkMissing(recording: id, chunk: index) }
+            throw error
+        }
+        guard sealed.count == sealedSize else {
+            throw VaultError.chunkTampered(recording: id, chunk: index, reason: "sealed size \(sealed.count), catalog says \(sealedSize)")
+        }
+        return sealed
+    }
+
+    /// Reads the ciphertext and then the tags of `span`'s segments of one format-2 chunk, in one
+    /// ranged read, into `buffer` (re-sized to them).
+    static func fetchSegments(store: any BlobStore, recording id: RecordingID, index: Int, generation: Int, span: SegmentSpan,
+                              into buffer: consuming [UInt8]) async throws -> [UInt8] {
+        let key = try ChunkLayout.key(of: id, index: index, generation: generation)
+        let bytes: [UInt8]
+        do {
+            bytes = try await store.get(key, ranges: [span.ciphertext, span.tags], into: consume buffer)
+        } catch {
+            switch error {
+            case .notFound: throw VaultError.chunkMissing(recording: id, chunk: index)
+            case .shortBlob: throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
+            default: throw error
+            }
+        }
+        guard bytes.count == span.ciphertext.count + span.tags.count else {
+            throw VaultError.chunkTampered(recording: id, chunk: index,
+                                           reason: "read \(bytes.count) bytes, expected \(span.ciphertext.count + span.tags.count)")
+        }
+        return bytes
     }
 
     /// The sealed sizes of an opened recording's chunks, from chunk rows checked against the

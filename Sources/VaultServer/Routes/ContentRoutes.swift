@@ -12,6 +12,7 @@ import VaultCrypto
 struct ContentRoutes: Sendable {
     let access: RecordingAccess
     let limiter: StreamLimiter
+    let pool: PlaintextBufferPool
     let metrics: ServerMetrics
     let reviewCopies: ReviewCopyMaker
     var vault: Vault { access.vault }
@@ -67,9 +68,19 @@ struct ContentRoutes: Sendable {
                                      status: .created, headers: [.location: "/api/recordings/\(copyID)"])
     }
 
+    /// Answers a content or review GET. The wrap is read once on the way that succeeds: by
+    /// ``Vault/open(_:as:actor:purpose:detail:)``, which checks it, unwraps (or finds the memo of)
+    /// the data key and audits the access. The refusals that come before opening (role not
+    /// unlocked here, range not satisfiable, too many streams) check the wrap first, so that a
+    /// caller without one is still told that, as before.
     func serve(_ record: RecordingRecord, request: Request, staff: StaffRequest, note: String?) async throws -> Response {
-        try await access.requireWrap(record, request: staff)
-        let role = try await access.unlockedRole(for: record, request: staff)
+        let role: UnlockedRole
+        if let unlocked = access.keychain.roles[staff.user.role] {
+            role = unlocked
+        } else {
+            try await access.requireWrap(record, request: staff)
+            role = try await access.unlockedRole(for: record, request: staff)
+        }
         let etag = Self.etag(record)
         let size = record.byteCount
         let decision = RangeRequest.decide(range: request.headers[.range], ifRange: request.headers[.ifRange], etag: etag, size: size)
@@ -77,12 +88,14 @@ struct ContentRoutes: Sendable {
         if staff.breakGlass { details.append("break-glass") }
         if let note { details.append(note) }
         if case .unsatisfiable = decision {
+            try await access.requireWrap(record, request: staff)
             try await vault.recordRefusal(.get, target: record.id.description, by: staff,
                                           reason: (details + ["range not satisfiable"]).joined(separator: "; "))
             throw APIError(.rangeNotSatisfiable, "range not satisfiable (the recording has \(size) bytes)",
                            headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"])
         }
         guard let permit = limiter.acquire() else {
+            try await access.requireWrap(record, request: staff)
             try await vault.recordRefusal(.get, target: record.id.description, by: staff,
                                           reason: (details + ["too many concurrent streams"]).joined(separator: "; "))
             throw APIError(.serviceUnavailable, "too many streams in progress; retry shortly", headers: [.retryAfter: "1"])
@@ -110,16 +123,17 @@ struct ContentRoutes: Sendable {
         if staff.breakGlass { headers[.breakGlassRecorded] = "true" }
         let vault = self.vault
         let metrics = self.metrics
+        let pool = self.pool
         if case .multipart(let parts) = decision {
             let multipart = MultipartByteRanges(parts: parts, size: size, contentType: record.mediaType)
             headers[.contentType] = multipart.contentType
             let body = ResponseBody(contentLength: Int(multipart.contentLength)) { writer in
                 defer { permit.release() }
                 // The framing goes to the writer directly; only plaintext passes the sink (and its metric).
-                var sink = ResponseBodySink(writer: writer, metrics: metrics)
+                var sink = PooledResponseSink(writer: writer, pool: pool, metrics: metrics)
                 for (index, part) in parts.enumerated() {
                     try await sink.writer.write(ByteBuffer(string: multipart.head(of: index)))
-                    try await vault.stream(opened, range: part, to: &sink)
+                    try await vault.stream(opened, range: part, into: &sink)
                 }
                 try await sink.writer.write(ByteBuffer(string: multipart.tail))
                 try await sink.writer.finish(nil)
@@ -129,8 +143,8 @@ struct ContentRoutes: Sendable {
         let streamRange = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in
             defer { permit.release() }
-            var sink = ResponseBodySink(writer: writer, metrics: metrics)
-            if !streamRange.isEmpty { try await vault.stream(opened, range: streamRange, to: &sink) }
+            var sink = PooledResponseSink(writer: writer, pool: pool, metrics: metrics)
+            if !streamRange.isEmpty { try await vault.stream(opened, range: streamRange, into: &sink) }
             try await sink.writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
@@ -178,23 +192,6 @@ struct MultipartByteRanges {
             total += Int64(head(of: index).utf8.count) + Int64(parts[index].count)
         }
         return total
-    }
-}
-
-/// Hands decrypted bytes to the HTTP response, one buffer per write (NIO applies backpressure).
-struct ResponseBodySink: ByteSink {
-    var writer: any ResponseBodyWriter
-    let metrics: ServerMetrics
-    static let piece = 256 << 10
-
-    mutating func write(_ bytes: ArraySlice<UInt8>) async throws {
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = min(start + Self.piece, bytes.endIndex)
-            try await writer.write(ByteBuffer(bytes: bytes[start..<end]))
-            metrics.bytesServed.increment(by: Int64(end - start))
-            start = end
-        }
     }
 }
 

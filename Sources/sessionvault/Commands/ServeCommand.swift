@@ -62,7 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
                                                         idleTimeoutSeconds: idleTimeout, allowInsecureHTTP: insecureHTTP,
                                                         signIn: try opened.config.signIn.map { (settings) throws(ServerError) in
                                                             try SignInConfiguration.load(settings, vaultDirectory: vault.layout.root.path)
-                                                        })
+                                                        },
+                                                        plaintextBufferBudget: opened.config.plaintextBuffers)
                 let server = VaultHTTPServer(vault: opened, keychain: keychain, configuration: configuration, logger: logger)
                 let scheme = tlsCert == nil ? "http" : "https"
                 let roles = keychain.roles.keys.sorted().joined(separator: ", ")
