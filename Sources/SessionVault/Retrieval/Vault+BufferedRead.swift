@@ -18,14 +18,8 @@ extension Vault {
             let manifest = opened.manifest
             let id = opened.record.id
             let sealedSizes = try await verifiedSealedSizes(opened)
-            let wanted = range ?? 0..<manifest.byteCount
-            guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
-                throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
-            }
-            if wanted.isEmpty && manifest.byteCount > 0 { return 0 }
+            guard let (wanted, first, last) = try Self.chunksTouched(by: range, of: manifest) else { return 0 }
             let chunkSize = Int64(manifest.chunkSize)
-            let first = Int(wanted.lowerBound / chunkSize)
-            let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
             let lastIndex = manifest.chunkCount - 1
             let sealer = opened.sealer
             let generation = manifest.chunkGeneration

@@ -120,6 +120,20 @@ extension Vault {
         }
     }
 
+    /// The bytes a read of `range` (all if nil) wants and the first and last chunks holding them;
+    /// nil when an empty range of a non-empty recording wants nothing (an empty recording still
+    /// reads its one chunk).
+    static func chunksTouched(by range: Range<Int64>?, of manifest: RecordingManifest) throws(VaultError) -> (wanted: Range<Int64>, first: Int, last: Int)? {
+        let wanted = range ?? 0..<manifest.byteCount
+        guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
+            throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
+        }
+        if wanted.isEmpty && manifest.byteCount > 0 { return nil }
+        let chunkSize = Int64(manifest.chunkSize)
+        let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
+        return (wanted, Int(wanted.lowerBound / chunkSize), last)
+    }
+
     /// Streams `range` (all if nil) of an opened recording into `sink`, fetching and opening up
     /// to a few chunks ahead in parallel. Only chunks the range touches are read and, in format 2,
     /// only the segments of those chunks that hold it (a 1 MiB range reads at most 1.125 MiB plus
@@ -131,14 +145,8 @@ extension Vault {
             let manifest = opened.manifest
             let id = opened.record.id
             let sealedSizes = try await verifiedSealedSizes(opened)
-            let wanted = range ?? 0..<manifest.byteCount
-            guard wanted.lowerBound >= 0, wanted.upperBound <= manifest.byteCount else {
-                throw VaultError.rangeNotSatisfiable(range: "\(wanted.lowerBound)-\(wanted.upperBound - 1)", size: manifest.byteCount)
-            }
-            if wanted.isEmpty && manifest.byteCount > 0 { return 0 }
+            guard let (wanted, first, last) = try Self.chunksTouched(by: range, of: manifest) else { return 0 }
             let chunkSize = Int64(manifest.chunkSize)
-            let first = Int(wanted.lowerBound / chunkSize)
-            let last = manifest.byteCount == 0 ? 0 : Int((max(wanted.upperBound, 1) - 1) / chunkSize)
             let lastIndex = manifest.chunkCount - 1
             let sealer = opened.sealer
             let generation = manifest.chunkGeneration
