@@ -154,7 +154,7 @@ struct ReviewAtIngestTests {
 
 /// The tee between the sealer and the review transcoder holds at most its budget (plus the chunk
 /// being sent): a transcoder that falls behind holds the sealer, and one that gives up releases it.
-@Suite("Plaintext tee", .timeLimit(.minutes(1)))
+@Suite("Plaintext tee", .timeLimit(.minutes(10)))
 struct PlaintextTeeTests {
     actor Sent {
         var count = 0
@@ -171,15 +171,28 @@ struct PlaintextTeeTests {
             }
             await tee.finish()
         }
+        try await Self.waitUntil { await sent.count == 2 }
+        // The third send must not complete: given time to, it still has not (on a starved machine
+        // this can only pass wrongly, never fail wrongly).
         try await Task.sleep(for: .milliseconds(200))
         #expect(await sent.count == 2, "16 bytes queued (>= the budget of 10): the third send waits")
         #expect(await tee.next()?.count == 8)
+        try await Self.waitUntil { await sent.count == 3 }
         try await Task.sleep(for: .milliseconds(200))
-        #expect(await sent.count == 3)
+        #expect(await sent.count == 3, "8 bytes taken leave 8 + 8 queued: the fourth send waits")
         await tee.abandon()
         await producer.value
         #expect(await sent.count == 4)
         #expect(await tee.next() == nil)
+    }
+
+    /// Waits for `condition`, which the test expects to become true, however slowly a loaded machine runs.
+    static func waitUntil(_ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while await !condition() {
+            try #require(ContinuousClock.now < deadline, "the expected state never came")
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     @Test func theConsumerGetsEveryByteInOrderThenTheEnd() async throws {
