@@ -121,8 +121,10 @@ struct PlaintextBufferPoolTests {
         // 24 MiB: far more than the socket buffers and NIO hold, so a client that reads nothing stalls its stream.
         let f = try await ServerFixture.make(contentSize: 24 << 20)
         defer { f.remove() }
-        // One chunk's buffer: the stalled stream holds all of it while its write waits.
-        let configuration = ServerConfiguration(idleTimeoutSeconds: 60, plaintextBufferBudget: ServerFixture.chunkSize)
+        // One chunk's buffer: the stalled stream holds all of it while its write waits. The idle
+        // timeout is far beyond the test's time limit: on a loaded machine the steps below once took
+        // over a minute, the server cut the stalled reader off, and its buffer came back too early.
+        let configuration = ServerConfiguration(idleTimeoutSeconds: 3600, plaintextBufferBudget: ServerFixture.chunkSize)
         try await f.withServer(configuration) { client, server in
             let stalled = try StalledReader(port: client.port)
             try stalled.send("GET /api/recordings/\(f.recordingA)/content HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(f.token("alice"))\r\n\r\n")
