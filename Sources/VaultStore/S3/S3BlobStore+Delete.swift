@@ -31,8 +31,10 @@ extension S3BlobStore {
             request.query = [("versionId", version.versionID)]
             let response = try await send(request, operation: "delete", key: key)
             if response.isSuccess || response.status == 404 { continue }
+            // The server's clock decides when a retention ends, not ours: a version refused with a
+            // retain-until date that our clock has already passed is still locked, for a moment.
             if response.status == 403, !version.isDeleteMarker,
-                let lock = try await lockState(key, versionID: version.versionID), lock.isLocked
+                let lock = try await lockState(key, versionID: version.versionID), lock.legalHold || lock.retainUntil != nil
             {
                 if refused == nil { refused = .locked(key, until: lock.retainUntil.map(S3Timestamp.string(roundingUp:))) }
                 continue
@@ -78,7 +80,6 @@ extension S3BlobStore {
     struct LockState: Sendable {
         var retainUntil: Date?
         var legalHold: Bool
-        var isLocked: Bool { legalHold || (retainUntil.map { $0 > Date() } ?? false) }
     }
 
     /// Reads a version's retention and legal hold from its HEAD answer (which S3 fills in for
