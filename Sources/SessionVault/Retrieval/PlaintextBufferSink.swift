@@ -22,3 +22,33 @@ public protocol PlaintextBufferSink {
     /// Sends a filled buffer's readable bytes; called in stream order, once per buffer.
     mutating func write(_ buffer: consuming Buffer) async throws
 }
+
+/// ``Vault/stream(_:range:to:)``'s buffers: arrays from a pool, decrypted into, written to a
+/// ``PlaintextSink`` as slices of the wanted bytes and then reused.
+struct LendingPlaintextSink<Sink: PlaintextSink>: PlaintextBufferSink {
+    struct Buffer: PlaintextBuffer {
+        var bytes: [UInt8]
+        var kept: Range<Int> = 0..<0
+
+        mutating func decrypt(count: Int, keeping kept: Range<Int>, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+            if bytes.count != count { bytes = [UInt8](repeating: 0, count: count) }
+            try bytes.withUnsafeMutableBytes(fill)
+            self.kept = kept
+        }
+    }
+
+    var sink: Sink
+    let pool: ChunkBufferPool
+
+    /// Never waits and never declines: the pool allocates when it holds no free buffer, and the
+    /// read-ahead window bounds how many are out at once.
+    mutating func buffer(count: Int, wait: Bool) async throws -> Buffer? {
+        Buffer(bytes: pool.take(count: count))
+    }
+
+    mutating func write(_ buffer: consuming Buffer) async throws {
+        let buffer = buffer
+        if !buffer.kept.isEmpty { try await sink.write(buffer.bytes[buffer.kept]) }
+        pool.recycle(buffer.bytes)
+    }
+}

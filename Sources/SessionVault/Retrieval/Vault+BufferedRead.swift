@@ -3,11 +3,15 @@ import VaultCrypto
 import VaultStore
 
 extension Vault {
+    /// Chunks read and opened ahead of the one being written: enough to keep every core busy.
+    static var readAheadWindow: Int { max(2, ProcessInfo.processInfo.activeProcessorCount + 1) }
+
     /// Streams `range` (all if nil) of an opened recording into buffers that `sink` lends
     /// (``PlaintextBufferSink``): each chunk's wanted segments are decrypted straight into the
-    /// sink's buffer, which the sink then sends as it is. The same checks as
-    /// ``stream(_:range:to:)``: only the chunks and segments the range touches are read, and no
-    /// buffer is handed over before its bytes have been authenticated. Returns the bytes written.
+    /// sink's buffer, which the sink then sends as it is. Only the chunks the range touches are
+    /// read and, in format 2, only the segments of those chunks that hold it; no buffer is handed
+    /// over before its bytes have been authenticated. Returns the bytes written.
+    /// ``stream(_:range:to:)`` is this pipeline with buffers of the vault's own.
     ///
     /// Read-ahead (a few chunks in parallel) takes buffers only when the sink has them at once; the
     /// stream waits for memory only when it holds none (see ``PlaintextBufferSink``).
@@ -24,7 +28,7 @@ extension Vault {
             let sealer = opened.sealer
             let generation = manifest.chunkGeneration
             let store = self.store
-            let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
+            let window = Self.readAheadWindow
             // Ciphertext only passes through these; the plaintext goes to the sink's buffers.
             let scratch = ChunkBufferPool(limit: window + 1)
 
@@ -43,8 +47,8 @@ extension Vault {
                                          sealedSize: sealedSizes[index], isLast: index == lastIndex)
             }
 
-            // As in stream(_:range:to:), a child task never throws: its failure waits its turn, so the
-            // error reported is that of the lowest-numbered bad chunk.
+            // A child task never throws: its failure waits its turn, so the error reported is that of
+            // the lowest-numbered bad chunk, whatever finished first.
             return try await withThrowingTaskGroup(of: (Int, Result<Sink.Buffer, any Error>).self) { group in
                 var nextToStart = first
                 var nextToWrite = first

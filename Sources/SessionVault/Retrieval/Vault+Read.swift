@@ -3,7 +3,6 @@ import VaultCrypto
 public import VaultIndex
 import VaultStore
 
-/// Where retrieved plaintext goes: stdout, a file, an HTTP response body.
 /// Where retrieved plaintext goes: the vault's name for ``ByteSink`` (VaultModel), the one byte-sink
 /// protocol of every layer, so a file, stdout, an HTTP body or the export's tar writer conforms once.
 public typealias PlaintextSink = ByteSink
@@ -139,86 +138,14 @@ extension Vault {
     /// only the segments of those chunks that hold it (a 1 MiB range reads at most 1.125 MiB plus
     /// tags, wherever it falls). No byte is written before its chunk or segment has been
     /// authenticated. Returns the bytes written.
+    ///
+    /// The same pipeline as ``stream(_:range:into:)``, with the vault's own reusable buffers
+    /// decrypted into and handed to `sink` as slices.
     @discardableResult
     public func stream(_ opened: OpenedRecording, range: Range<Int64>? = nil, to sink: inout some PlaintextSink) async throws(VaultError) -> Int64 {
-        try await vaultBoundary {
-            let manifest = opened.manifest
-            let id = opened.record.id
-            let sealedSizes = try await verifiedSealedSizes(opened)
-            guard let (wanted, first, last) = try Self.chunksTouched(by: range, of: manifest) else { return 0 }
-            let chunkSize = Int64(manifest.chunkSize)
-            let lastIndex = manifest.chunkCount - 1
-            let sealer = opened.sealer
-            let generation = manifest.chunkGeneration
-            let store = self.store
-            let window = max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
-            // Each chunk's buffer goes back to the pool once written out, for the chunk after next.
-            let pool = ChunkBufferPool(limit: window + 1)
-
-            // A child task never throws: its failure waits in `ready` like a result, so the error
-            // reported is always that of the lowest-numbered bad chunk, whatever finished first.
-            // A result is the buffer and where in it the wanted plaintext of that chunk lies.
-            typealias Opened = ([UInt8], Range<Int>)
-            return try await withThrowingTaskGroup(of: (Int, Result<Opened, any Error>).self) { group in
-                var nextToStart = first
-                var nextToWrite = first
-                var ready: [Int: Result<Opened, any Error>] = [:]
-                var written: Int64 = 0
-                func start(_ index: Int) {
-                    let sealedSize = sealedSizes[index]
-                    // The chunk's plaintext length from the authenticated manifest, and the part wanted.
-                    let chunkStart = Int64(index) * chunkSize
-                    let count = Int(min(chunkSize, manifest.byteCount - chunkStart))
-                    let part = Int(max(wanted.lowerBound, chunkStart) - chunkStart)..<Int(min(wanted.upperBound, chunkStart + Int64(count)) - chunkStart)
-                    let isLast = index == lastIndex
-                    group.addTask {
-                        do {
-                            if sealer.format != .whole, part.count < count {
-                                let span = sealer.format.span(of: part, plaintextCount: count)
-                                let bytes = try await Self.readSegments(store: store, sealer: sealer, recording: id, index: index, generation: generation, isLast: isLast,
-                                                                        plaintextCount: count, span: span,
-                                                                        into: pool.take(count: span.ciphertext.count + span.tags.count))
-                                let offset = part.lowerBound - span.plaintext.lowerBound
-                                return (index, .success((bytes, offset..<(offset + part.count))))
-                            }
-                            let (bytes, opened) = try await Self.readChunk(store: store, sealer: sealer, recording: id, index: index, generation: generation,
-                                                                           isLast: isLast, sealedSize: sealedSize,
-                                                                           into: pool.take(count: sealedSize))
-                            guard opened == count else {
-                                throw VaultError.chunkTampered(recording: id, chunk: index, reason: "holds \(opened) bytes, expected \(count)")
-                            }
-                            let headroom = ChunkSealer.headerSize
-                            return (index, .success((bytes, (headroom + part.lowerBound)..<(headroom + part.upperBound))))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
-                }
-                while nextToStart <= last && nextToStart < nextToWrite + window {
-                    start(nextToStart)
-                    nextToStart += 1
-                }
-                while nextToWrite <= last {
-                    while ready[nextToWrite] == nil {
-                        guard let (index, result) = try await group.next() else { break }
-                        ready[index] = result
-                    }
-                    guard let result = ready.removeValue(forKey: nextToWrite) else { break }
-                    let (bytes, plaintext) = try result.get()
-                    if !plaintext.isEmpty {
-                        try await sink.write(bytes[plaintext])
-                        written += Int64(plaintext.count)
-                    }
-                    pool.recycle(consume bytes)
-                    nextToWrite += 1
-                    if nextToStart <= last {
-                        start(nextToStart)
-                        nextToStart += 1
-                    }
-                }
-                return written
-            }
-        }
+        var lending = LendingPlaintextSink(sink: sink, pool: ChunkBufferPool(limit: Self.readAheadWindow + 1))
+        defer { sink = lending.sink }
+        return try await stream(opened, range: range, into: &lending)
     }
 
     /// Fetches and opens one chunk. Returns the buffer and the plaintext count; the plaintext is
@@ -233,25 +160,6 @@ extension Vault {
                                 into: UnsafeMutableRawBufferPointer(rebasing: raw[headroom...]))
             }
             return (sealed, count)
-        } catch let error as CryptoError {
-            throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
-        }
-    }
-
-    /// Fetches and opens only the segments `span` of one format-2 chunk of `plaintextCount` bytes:
-    /// their ciphertext and their tags, in one ranged read, without the header or the other
-    /// segments. Returns the buffer with the segments' plaintext (`span.plaintext`) at its start.
-    static func readSegments(store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID, index: Int, generation: Int, isLast: Bool,
-                             plaintextCount: Int, span: SegmentSpan, into buffer: consuming [UInt8] = []) async throws -> [UInt8] {
-        var bytes = try await fetchSegments(store: store, recording: id, index: index, generation: generation, span: span, into: buffer)
-        let cipherCount = span.ciphertext.count
-        do {
-            _ = try bytes.withUnsafeMutableBytes { raw in
-                try sealer.open(span: span, ciphertext: UnsafeRawBufferPointer(rebasing: raw[0..<cipherCount]),
-                                tags: UnsafeRawBufferPointer(rebasing: raw[cipherCount...]), index: UInt64(index), isLast: isLast,
-                                plaintextCount: plaintextCount, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<cipherCount]))
-            }
-            return bytes
         } catch let error as CryptoError {
             throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
         }
