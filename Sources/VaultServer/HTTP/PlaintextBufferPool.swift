@@ -13,9 +13,9 @@ import NIOCore
 /// block each other. One buffer larger than the whole budget is granted when nothing else is
 /// leased, so no request is refused for its chunk size.
 ///
-/// Storage is reused when the writer has let go of it by the time the lease ends; it is zeroed
-/// before it waits in the free list, so no plaintext outlives its response in the pool. Storage
-/// still queued in NIO's channel is freed by NIO, as every response buffer always was.
+/// The pool budgets memory; it keeps no storage. Each lease allocates its buffer where it is
+/// filled, and NIO frees it once sent: the writer accepts a buffer before the socket has taken it,
+/// so storage kept for reuse would almost never be free to reuse (docs/THREAT-MODEL.md).
 ///
 /// State is behind `NIOLockedValueBox` (see ``ChunkBufferPool`` for why not `Mutex`).
 final class PlaintextBufferPool: Sendable {
@@ -33,8 +33,6 @@ final class PlaintextBufferPool: Sendable {
 
     private struct State {
         var leased = 0
-        var free: [ByteBuffer] = []
-        var freeBytes = 0
         var waiters: [Waiter] = []
         var nextWaiter: UInt64 = 0
         /// Waiters cancelled before they were queued.
@@ -65,7 +63,9 @@ final class PlaintextBufferPool: Sendable {
             try await waitForMemory(count)
         }
         metrics.poolLeased.increment(by: Double(count))
-        return PooledPlaintext(bytes: storage(count), lease: PlaintextLease(pool: self, count: count))
+        metrics.poolAllocated.increment()
+        // Empty: allocated where it is filled (PooledPlaintext.decrypt), where nothing else holds it.
+        return PooledPlaintext(bytes: allocator.buffer(capacity: 0), lease: PlaintextLease(pool: self, count: count))
     }
 
     private func waitForMemory(_ count: Int) async throws {
@@ -104,42 +104,10 @@ final class PlaintextBufferPool: Sendable {
         _ = state.withLockedValue { $0.cancelled.remove(id) }
     }
 
-    /// Free storage of the pool (cleared), or new storage.
-    private func storage(_ count: Int) -> ByteBuffer {
-        let reused = state.withLockedValue { state -> ByteBuffer? in
-            guard let buffer = state.free.popLast() else { return nil }
-            state.freeBytes -= buffer.capacity
-            return buffer
-        }
-        if let reused {
-            metrics.poolReused.increment()
-            return reused
-        }
-        metrics.poolAllocated.increment()
-        // Allocated where it is filled (PooledPlaintext.decrypt), where nothing else holds it.
-        return allocator.buffer(capacity: 0)
-    }
-
-    /// Ends a lease of `count` bytes, keeping `buffer`'s storage for reuse if nothing else holds it.
-    fileprivate func release(_ count: Int, storage buffer: consuming ByteBuffer?) {
-        var kept: ByteBuffer?
-        // Moved out, so that the caller's reference does not count as a second owner.
-        if var buffer = buffer.take() {
-            let before = buffer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
-            // clear() keeps the storage when this is its only reference, else it allocates anew:
-            // then NIO still holds the old one, which must not be touched.
-            buffer.clear()
-            if buffer.withVeryUnsafeBytes({ UInt(bitPattern: $0.baseAddress) }) == before {
-                buffer.withVeryUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-                kept = buffer
-            }
-        }
+    /// Ends a lease of `count` bytes and grants waiting leases that now fit, in order.
+    fileprivate func release(_ count: Int) {
         let woken = state.withLockedValue { state -> [Waiter] in
             state.leased -= count
-            if let kept, state.freeBytes + kept.capacity <= budget {
-                state.free.append(kept)
-                state.freeBytes += kept.capacity
-            }
             var woken: [Waiter] = []
             while let first = state.waiters.first, state.fits(first.count, budget: budget) {
                 state.leased += first.count
@@ -155,8 +123,6 @@ final class PlaintextBufferPool: Sendable {
     var leased: Int { state.withLockedValue { $0.leased } }
     /// Streams waiting for memory now.
     var waiting: Int { state.withLockedValue { $0.waiters.count } }
-    /// Bytes of free storage kept for reuse.
-    var freeBytes: Int { state.withLockedValue { $0.freeBytes } }
 }
 
 /// One buffer's share of the pool's budget; given back when released or deinitialised.
@@ -170,13 +136,13 @@ final class PlaintextLease: Sendable {
         self.count = count
     }
 
-    /// Gives the budget back (once), and the storage for reuse when it is passed.
-    func release(storage: consuming ByteBuffer? = nil) {
+    /// Gives the budget back (once).
+    func release() {
         let first = released.withLockedValue { done -> Bool in
             defer { done = true }
             return !done
         }
-        if first { pool.release(count, storage: storage.take()) }
+        if first { pool.release(count) }
     }
 
     deinit { release() }

@@ -22,13 +22,6 @@ struct PooledPlaintext: PlaintextBuffer {
         bytes.moveReaderIndex(to: start + kept.lowerBound)
         bytes.moveWriterIndex(to: start + kept.upperBound)
     }
-
-    /// The bytes to send, leaving this value without them (so that the pool can tell, after the
-    /// write, whether NIO still holds the storage).
-    mutating func takeBytes() -> ByteBuffer {
-        defer { bytes = ByteBuffer() }
-        return bytes
-    }
 }
 
 /// Sends the pool's buffers as the response body, one write per chunk's share of the range
@@ -43,13 +36,10 @@ struct PooledResponseSink: PlaintextBufferSink {
     }
 
     mutating func write(_ buffer: consuming PooledPlaintext) async throws {
-        var buffer = buffer
-        let lease = buffer.lease
-        var bytes: ByteBuffer? = buffer.takeBytes()
-        _ = consume buffer
-        let count = bytes?.readableBytes ?? 0
-        if count > 0 { try await writer.write(bytes!) }
+        let buffer = buffer
+        let count = buffer.bytes.readableBytes
+        if count > 0 { try await writer.write(buffer.bytes) }
         metrics.bytesServed.increment(by: Int64(count))
-        lease.release(storage: bytes.take())
+        buffer.lease.release()
     }
 }

@@ -12,7 +12,6 @@ final class ServerMetrics: Sendable {
     let poolLeased: Gauge
     let poolWaiting: Gauge
     let poolWaits: Counter
-    let poolReused: Counter
     let poolAllocated: Counter
 
     init() {
@@ -28,10 +27,8 @@ final class ServerMetrics: Sendable {
                                          help: "Streams waiting for decryption buffers now (the budget is spent).")
         poolWaits = registry.makeCounter(name: "sessionvault_http_plaintext_pool_waits_total",
                                          help: "Times a stream waited for decryption buffers.")
-        poolReused = registry.makeCounter(name: "sessionvault_http_plaintext_pool_buffers_reused_total",
-                                          help: "Decryption buffers served from the pool's zeroed free storage.")
         poolAllocated = registry.makeCounter(name: "sessionvault_http_plaintext_pool_buffers_allocated_total",
-                                             help: "Decryption buffers allocated anew.")
+                                             help: "Decryption buffers allocated (one per chunk or segment span served).")
     }
 
     func request(route: String, method: String, status: Int) {
