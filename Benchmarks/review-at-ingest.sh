@@ -8,6 +8,11 @@
 #             stored before `ingest` returns)
 #   after     ingest alone, then `review ID --as supervisor --store` (the way before: a second
 #             decryption of the stored original into the transcoder)
+# and the same two through the service (`serve`, `POST /api/recordings`), which answers the upload
+# at the original's commit and finishes the copy in the background:
+#   upload-alone      [review] at_ingest = []
+#   upload-at-ingest  [review] at_ingest = ["supervision"] (timed to the answer; then the script
+#                     waits for the copy through `GET /review` and reports when it was served)
 # One untimed warm-up of each, then one timed run of each (ratios from one run); `uptime` before
 # and after, since the machine is shared. Target: at-ingest / alone <= 1.3.
 #
@@ -38,6 +43,33 @@ captured=$(date -u -d '-7 days' +%F)   # recent, so that neither the original no
 ingest() { SESSIONVAULT_DIR=$1 "$bin" ingest "$input" --session S --clinician bench --class supervision --captured "$captured" --json 2>/dev/null; }
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# upload VAULT MODE: serves VAULT, uploads the input once with curl, prints the seconds until the
+# answer; for upload-at-ingest, also waits for the copy (GET /review) and writes when it came.
+upload() {
+  local vault=$1 mode=$2 port token pid start end id
+  token=$(SESSIONVAULT_DIR=$vault "$bin" user add bench --role clinician --patient 0000000000 2>/dev/null)
+  SESSIONVAULT_DIR=$vault "$bin" user add sup --role supervisor --patient 0000000000 >"$work/sup-token" 2>/dev/null
+  port=$(free_port)
+  SESSIONVAULT_DIR=$vault "$bin" serve --listen "127.0.0.1:$port" --log-level warning 2>"$work/serve-$mode.log" &
+  pid=$!
+  for _ in $(seq 1 150); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && break; sleep 0.2; done
+  start=$(now)
+  curl -sf -X POST -H "Authorization: Bearer $token" --data-binary "@$input" -H "Content-Type: video/webm" \
+    "http://127.0.0.1:$port/api/recordings?session=S&class=supervision&captured=$captured" > "$work/summary-$mode.json"
+  end=$(now)
+  if [[ $mode == upload-at-ingest ]]; then
+    id=$(field "$work/summary-$mode.json" "d['id']")
+    [[ $(field "$work/summary-$mode.json" "d.get('reviewCopyPending')") == True ]] || { echo "the upload did not leave its copy in progress" >&2; exit 1; }
+    curl -sf -D "$work/review-headers" -o /dev/null -H "Authorization: Bearer $(cat "$work/sup-token")" "http://127.0.0.1:$port/api/recordings/$id/review"
+    echo "$(now) - $start" | bc > "$work/copy-served-after"
+    grep -qi "x-review-source: derived" "$work/review-headers" || { echo "GET /review did not serve the copy made at upload" >&2; exit 1; }
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "$end - $start" | bc
+}
+
 # run MODE: prints the seconds one ingest (and, for `after`, the review --store) took.
 run() {
   local vault=$work/vault-$1
@@ -45,8 +77,14 @@ run() {
     alone) new_vault "$vault" '[]' ;;
     *-ingest) new_vault "$vault" '["supervision"]' ;;
     after) new_vault "$vault" '[]' ;;
+    upload-alone) new_vault "$vault" '[]' ;;
   esac
   sync
+  if [[ $1 == upload-* ]]; then
+    upload "$vault" "$1"
+    rm -rf "$vault"
+    return
+  fi
   local start end id
   start=$(now)
   ingest "$vault" > "$work/summary-$1.json"
@@ -64,13 +102,20 @@ run() {
 
 echo "input: $input ($(stat -c %s "$input") bytes)"
 echo "load before: $(uptime)"
-for mode in alone at-ingest after; do run "$mode" >/dev/null; done   # warm-up
+for mode in alone at-ingest after upload-alone upload-at-ingest; do run "$mode" >/dev/null; done   # warm-up
 alone=$(run alone)
 at=$(run at-ingest)
 after=$(run after)
+up_alone=$(run upload-alone)
+up_at=$(run upload-at-ingest)
 echo "load after:  $(uptime)"
 printf 'ingest alone:                      %6.2f s\n' "$alone"
 printf 'ingest with review at ingest:      %6.2f s  (%.2fx ingest alone; target <= 1.3x)\n' "$at" "$(echo "$at / $alone" | bc -l)"
 printf '  of which until the original was committed: %.2f s, the copy stored: %.2f s (ingest --json)\n' \
   "$(field "$work/summary-at-ingest.json" "d['seconds']")" "$(field "$work/summary-at-ingest.json" "d['reviewCopy']['seconds']")"
 printf 'ingest, then review --store:       %6.2f s  (%.2fx ingest alone)\n' "$after" "$(echo "$after / $alone" | bc -l)"
+printf 'upload through the service, alone:  %6.2f s
+' "$up_alone"
+printf 'upload with review at ingest:       %6.2f s  (%.2fx upload alone; target <= 1.3x); the copy was served by GET /review %.2f s after the upload began
+' \
+  "$up_at" "$(echo "$up_at / $up_alone" | bc -l)" "$(cat "$work/copy-served-after")"

@@ -20,6 +20,8 @@ public struct Vault: Sendable {
     public let clock: @Sendable () -> Date
     /// Parsed-once state shared by copies of this vault.
     let memo = VaultMemo()
+    /// Review copies still being made after their original's ingest returned.
+    let backgroundReviews = BackgroundReviewCopies()
     /// The erasure tree every new wrap is sealed under (docs/THREAT-MODEL.md, "Erasure"); nil only for
     /// a vault built by hand without one (``init(layout:config:catalog:store:keyring:clock:)``).
     let erasure: ErasureTree?
@@ -171,9 +173,11 @@ public struct Vault: Sendable {
         }
     }
 
-    /// Releases the backends' connections (PostgreSQL pool, S3 HTTP client). Call it when done
-    /// with the vault; the embedded backends need nothing, and it is safe to call twice.
+    /// Waits for the review copies still being made in the background, then releases the backends'
+    /// connections (PostgreSQL pool, S3 HTTP client). Call it when done with the vault; the embedded
+    /// backends need nothing, and it is safe to call twice.
     public func close() async {
+        await backgroundReviews.waitForAll()
         await StorageBackends.close(catalog: catalog, store: store)
     }
 

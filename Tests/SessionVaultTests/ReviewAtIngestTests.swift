@@ -1,6 +1,6 @@
 import Foundation
 import Media
-@testable import SessionVault
+@_spi(Testing) @testable import SessionVault
 import TestSupport
 import Testing
 
@@ -60,6 +60,49 @@ struct ReviewAtIngestTests {
         #expect(abs(storedSeconds - madeSeconds) < 0.001)
         let storedSize = Double(stored.count), madeSize = Double(today.bytes.count)
         #expect(abs(storedSize - madeSize) <= 0.02 * madeSize, "stored \(stored.count) bytes, review makes \(today.bytes.count)")
+    }
+
+    /// The service's way: the ingest returns at the original's commit, the copy follows, a caller
+    /// can wait for it, and closing the vault waits for it too.
+    @Test func inTheBackgroundTheIngestReturnsAtTheOriginalsCommitAndCloseWaitsForTheCopy() async throws {
+        let test = try await Self.makeVault()
+        defer { test.remove() }
+        // The background copy stops just before its chunks are stored until the test lets it go.
+        let atCopy = DispatchSemaphore(value: 0), letGo = DispatchSemaphore(value: 0)
+        test.vault.memo.installFaultInjector(FaultInjector { point in
+            guard point == .reviewAtIngestBeforeChunks else { return }
+            atCopy.signal()
+            letGo.wait()
+        })
+        let input = try await Self.recording()
+        var request = IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "supervision", actor: "test")
+        request.reviewCopyInBackground = true
+        var reader = BufferChunkReader(bytes: input)
+        let summary = try await test.vault.ingest(request, from: &reader)
+        #expect(summary.reviewCopy == ReviewAtIngestOutcome(pending: true))
+        // The original is committed and readable while its copy is still being made.
+        #expect(try await test.read(summary.id, as: "supervisor") == input)
+        try await PlaintextTeeTests.waitUntil { atCopy.wait(timeout: .now()) == .success }
+        #expect(test.vault.reviewCopiesInProgress == 1)
+        #expect(try await test.vault.reviewCopy(of: summary.id) == nil)
+        letGo.signal()
+        let outcome = try #require(await test.vault.reviewCopyInProgress(of: summary.id))
+        let copyID = try #require(outcome.copy, "no copy: \(outcome.skipped ?? "")")
+        #expect(outcome.pending == nil && (outcome.seconds ?? 0) > summary.seconds)
+        #expect(try await test.vault.reviewCopy(of: summary.id)?.id == copyID)
+        #expect(await test.vault.reviewCopyInProgress(of: summary.id) == nil, "a finished copy is no longer in progress")
+
+        // A second one: close() returns only once its copy is stored.
+        var again = BufferChunkReader(bytes: input)
+        let second = try await test.vault.ingest(request, from: &again)
+        try await PlaintextTeeTests.waitUntil { atCopy.wait(timeout: .now()) == .success }
+        let closing = Task { await test.vault.close() }
+        letGo.signal()
+        await closing.value
+        #expect(test.vault.reviewCopiesInProgress == 0)
+        let reopened = try await Vault.open(at: VaultLayout(root: test.root))
+        #expect(try await reopened.reviewCopy(of: second.id) != nil, "close() waited for the copy to be stored")
+        await reopened.close()
     }
 
     @Test func aCareRecordingGetsNoCopyAtIngestByDefault() async throws {

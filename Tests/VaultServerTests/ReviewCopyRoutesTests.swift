@@ -1,6 +1,6 @@
 import TestSupport
 import Foundation
-import SessionVault
+@_spi(Testing) @testable import SessionVault
 import Testing
 @testable import VaultIndex
 
@@ -45,13 +45,22 @@ struct ReviewCopyRoutesTests {
         }
     }
 
-    /// Issue #18 item 3: a supervision upload (a class in `[review] at_ingest`) is answered with its
-    /// review copy already stored, and the first `GET /review` serves that copy.
-    @Test func aSupervisionUploadIsServedFromTheCopyMadeWhileItWasUploaded() async throws {
+    /// Issue #18 item 3: a supervision upload (a class in `[review] at_ingest`) is answered at the
+    /// original's commit, with its review copy still being made from the same plaintext; the first
+    /// `GET /review` waits for that copy and serves it, and `POST /review` finds it, not a second one.
+    @Test func aSupervisionUploadIsAnsweredAtTheOriginalsCommitAndReviewServesTheCopyMadeFromIt() async throws {
         let f = try await ServerFixture.make()
         defer { f.remove() }
         try await f.vault.recordConsent(ConsentRequest(session: "S3", patientIdentifier: ServerFixture.patientA, scopes: ["care", "supervision"]),
                                         vaultPassphrase: f.passphrase, by: .unproven("test"))
+        // The copy is held just before its chunks are stored until the test lets it go (at most a
+        // minute: an upload that waited for its copy is answered only then, and fails below).
+        let atCopy = DispatchSemaphore(value: 0), letGo = DispatchSemaphore(value: 0)
+        f.vault.memo.installFaultInjector(FaultInjector { point in
+            guard point == .reviewAtIngestBeforeChunks else { return }
+            atCopy.signal()
+            _ = letGo.wait(timeout: .now() + 60)
+        })
         let webm = try await BrowserTests.makeWebM()
         try await f.withServer { client, _ in
             let uploaded = try await client.request("POST", "/api/recordings?session=S3&class=supervision",
@@ -59,16 +68,21 @@ struct ReviewCopyRoutesTests {
             #expect(uploaded.status == 201)
             let answer = try uploaded.json()
             let id = try #require(answer["id"] as? String)
-            let copyID = try #require(answer["reviewCopy"] as? String, "\(answer)")
-            let copyRecordingID = try #require(RecordingID(copyID))
-            let copy = try #require(try await f.vault.catalog.recording(copyRecordingID))
-            #expect(copy.sourceID?.description == id && copy.retentionClass == "review-copy" && copy.session == "S3")
+            let recordingID = try #require(RecordingID(id))
+            #expect(answer["reviewCopyPending"] as? Bool == true && answer["reviewCopy"] == nil, "\(answer)")
+            #expect(try await eventually(timeout: .seconds(120)) { atCopy.wait(timeout: .now()) == .success })
+            #expect(try await f.vault.reviewCopy(of: recordingID) == nil, "answered before the copy was stored")
 
-            let served = try await client.get("/api/recordings/\(id)/review", token: f.token("sue"))
-            #expect(served.status == 200 && served.header("x-review-source") == "derived" && served.body.count == Int(copy.byteCount))
+            let served = Task { try await client.get("/api/recordings/\(id)/review", token: f.token("sue")) }
+            letGo.signal()
+            let response = try await served.value
+            let copy = try #require(try await f.vault.reviewCopy(of: recordingID))
+            #expect(copy.sourceID == recordingID && copy.retentionClass == "review-copy" && copy.session == "S3")
+            #expect(response.status == 200 && response.header("x-review-source") == "derived" && response.body.count == Int(copy.byteCount))
             let again = try await client.request("POST", "/api/recordings/\(id)/review", headers: ["Authorization": "Bearer " + f.token("alice")])
             let againJSON = try again.json()
-            #expect(again.status == 200 && againJSON["created"] as? Bool == false)
+            #expect(again.status == 200 && againJSON["created"] as? Bool == false && againJSON["id"] as? String == copy.id.description)
+            #expect(try await f.vault.derivedRecordings(of: recordingID).count == 1)
         }
     }
 }

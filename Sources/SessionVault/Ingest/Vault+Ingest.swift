@@ -23,6 +23,10 @@ public struct IngestRequest: Sendable {
     var chunkFormat: ChunkFormat = .current
     /// A review copy made during its source's ingest (for the crash points of that path).
     var madeAtIngest = false
+    /// For a class that gets its review copy at ingest: return at the original's commit and finish
+    /// the copy in the background (``Vault/reviewCopyInProgress(of:)``; ``Vault/close()`` waits for
+    /// it), instead of returning once the copy is stored too. The service answers uploads so.
+    public var reviewCopyInBackground = false
 
     public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
                 capturedOn: CivilDate? = nil, actor: String) {
@@ -192,7 +196,16 @@ extension Vault {
                 let roleKeys = gate.roleKeys, scopes = gate.scopes
                 let committedAfter = Date().timeIntervalSince(started)
                 var reviewCopy: ReviewAtIngestOutcome? = nil
-                if let review {
+                if let review, request.reviewCopyInBackground {
+                    let vault = self, mediaType = result.mediaType
+                    backgroundReviews.start(id) {
+                        var outcome = await vault.finishReviewAtIngest(review, original: id, mediaType: mediaType, request: request,
+                                                                       capturedOn: capturedOn)
+                        outcome.seconds = Date().timeIntervalSince(started)
+                        return outcome
+                    }
+                    reviewCopy = ReviewAtIngestOutcome(pending: true)
+                } else if let review {
                     reviewCopy = await finishReviewAtIngest(review, original: id, mediaType: result.mediaType, request: request,
                                                             capturedOn: capturedOn)
                     reviewCopy?.seconds = Date().timeIntervalSince(started)

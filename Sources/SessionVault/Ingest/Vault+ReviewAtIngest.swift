@@ -11,11 +11,15 @@ public struct ReviewAtIngestOutcome: Sendable, Codable, Equatable {
     /// Seconds from the start of the ingest until the copy was stored (or given up); the original's
     /// commit came at ``IngestSummary/seconds``.
     public var seconds: Double?
+    /// True when the ingest returned with the copy still being made
+    /// (``IngestRequest/reviewCopyInBackground``); nil otherwise.
+    public var pending: Bool?
 
-    public init(copy: RecordingID? = nil, skipped: String? = nil, seconds: Double? = nil) {
+    public init(copy: RecordingID? = nil, skipped: String? = nil, seconds: Double? = nil, pending: Bool? = nil) {
         self.copy = copy
         self.skipped = skipped
         self.seconds = seconds
+        self.pending = pending
     }
 }
 

@@ -76,6 +76,9 @@ struct UploadResultJSON: Codable, Sendable {
     var reviewCopy: String? = nil
     /// Why no review copy was made at upload, for a class that asks for one.
     var reviewCopySkipped: String? = nil
+    /// True when the review copy is still being made after the answer (the class asks for one at
+    /// ingest); `GET …/review` waits for it. Its outcome is in the recording's audit trail.
+    var reviewCopyPending: Bool? = nil
 }
 
 /// The answer to `POST /api/recordings/{id}/review`.

@@ -31,10 +31,12 @@ struct ContentRoutes: Sendable {
 
     /// The stored review copy if the recording has one whose wrap the caller's role holds
     /// (`X-Review-Source: derived`), else the original (`original`). Never transcodes or stores
-    /// anything: a copy is made by `POST` (or `sessionvault review --store`).
+    /// anything: a copy is made by `POST` (or `sessionvault review --store`), or at upload; one
+    /// still being made from an upload is waited for.
     @Sendable func review(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
         let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: .get)
+        _ = await vault.reviewCopyInProgress(of: original.id)
         var served = original
         var source = "original"
         if let copy = try await vault.reviewCopy(of: original.id), try await vault.holdsWrap(copy.id, role: staff.user.role) {
@@ -53,6 +55,8 @@ struct ContentRoutes: Sendable {
     @Sendable func makeReviewCopy(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
         let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: .review)
+        // A copy still being made from the upload is the copy: not a second one beside it.
+        _ = await vault.reviewCopyInProgress(of: original.id)
         if let copy = try await vault.reviewCopy(of: original.id) {
             return try JSONResponse.make(ReviewCopyJSON(id: copy.id.description, source: original.id.description, created: false, dueOn: copy.dueOn),
                                          status: .ok, headers: [.location: "/api/recordings/\(copy.id)"])

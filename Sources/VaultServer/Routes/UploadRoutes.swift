@@ -5,7 +5,9 @@ import SessionVault
 import Retention
 
 /// `POST /api/recordings?session=S&class=C[&captured=YYYY-MM-DD]`: a streaming upload through the same consent gate
-/// as `sessionvault ingest`. Answers 201 with the new id.
+/// as `sessionvault ingest`. Answers 201 with the new id once the recording is committed; a review
+/// copy made at ingest (`[review] at_ingest`) is finished in the background (`reviewCopyPending`),
+/// and `GET`/`POST …/review` wait for it rather than make another.
 struct UploadRoutes: Sendable {
     let access: RecordingAccess
     let maxUploadBytes: Int64
@@ -42,13 +44,16 @@ struct UploadRoutes: Sendable {
         }
         defer { permit.release() }
         var reader = RequestBodyChunkReader(body: request.body, limit: limit, metrics: metrics)
-        let summary = try await ingest(IngestRequest(session: session, clinician: staff.user.name, retentionClass: retentionClass,
-                                                     capturedOn: capturedOn, actor: context.actor), from: &reader, by: staff)
+        var ingestRequest = IngestRequest(session: session, clinician: staff.user.name, retentionClass: retentionClass,
+                                          capturedOn: capturedOn, actor: context.actor)
+        ingestRequest.reviewCopyInBackground = true
+        let summary = try await ingest(ingestRequest, from: &reader, by: staff)
         let body = UploadResultJSON(id: summary.id.description, session: summary.session, retentionClass: summary.retentionClass,
                                     byteCount: summary.byteCount, chunkCount: summary.chunkCount, mediaType: summary.mediaType,
                                     wrappedFor: summary.wrappedFor, consentedScopes: summary.consentedScopes, dueOn: summary.dueOn,
                                     capturedOn: summary.capturedOn, capturedFrom: summary.capturedFrom.rawValue,
-                                    reviewCopy: summary.reviewCopy?.copy?.description, reviewCopySkipped: summary.reviewCopy?.skipped)
+                                    reviewCopy: summary.reviewCopy?.copy?.description, reviewCopySkipped: summary.reviewCopy?.skipped,
+                                    reviewCopyPending: summary.reviewCopy?.pending)
         return try JSONResponse.make(body, status: .created, headers: [.location: "/api/recordings/\(summary.id)"])
     }
 
