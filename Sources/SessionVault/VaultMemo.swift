@@ -16,6 +16,11 @@ final class VaultMemo: Sendable {
     private let chunkTables = Mutex(ChunkTableCache(capacity: ChunkTableCache.defaultCapacity))
     private let openedKeys = Mutex(OpenedKeyCache())
     private let faults = Mutex<FaultInjector?>(nil)
+    /// Buffers that retrieval reads ciphertext into before opening it elsewhere, shared by every
+    /// stream of the process: a service answering many short ranges would otherwise allocate and
+    /// zero-fill fresh ones per request (8 % of its CPU, Benchmarks/README.md). Ciphertext only;
+    /// a few per core are kept (at most a few chunks' worth of memory).
+    let ciphertextScratch = ChunkBufferPool(limit: 4 * Vault.readAheadWindow)
 
     /// The injector ``Vault/open(at:clock:faults:)`` installed; nil in the shipped program.
     var faultInjector: FaultInjector? { faults.withLock { $0 } }

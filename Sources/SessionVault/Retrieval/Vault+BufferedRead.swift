@@ -30,7 +30,7 @@ extension Vault {
             let store = self.store
             let window = Self.readAheadWindow
             // Ciphertext only passes through these; the plaintext goes to the sink's buffers.
-            let scratch = ChunkBufferPool(limit: window + 1)
+            let scratch = memo.ciphertextScratch
 
             /// What is read of chunk `index` and which of the bytes it opens to are wanted.
             func piece(_ index: Int) -> BufferedReadPiece {
