@@ -37,13 +37,17 @@ struct ReviewAtIngestRun: Sendable {
     /// Plaintext bytes the transcoder may fall behind the sealer before the sealer waits.
     static func budget(chunkSize: Int) -> Int { max(2 * chunkSize, 16 << 20) }
 
-    static func start(chunkSize: Int) -> ReviewAtIngestRun {
+    /// Starts the transcode. `decoderLanes`: VP8 decoders side by side; one leaves the other core
+    /// to the sealer (and the uploading client) when the ingest does not wait for the copy.
+    static func start(chunkSize: Int, decoderLanes: Int) -> ReviewAtIngestRun {
         let tee = PlaintextTee(budget: budget(chunkSize: chunkSize))
+        var options = TranscodeOptions()
+        options.decoderLanes = decoderLanes
         let transcode = Task { () throws -> (TranscodeReport, [UInt8]) in
             var source = TeeByteSource(tee: tee)
             var sink = BufferSink()
             do {
-                let report = try await ReviewTranscoder(profile: .review).run(source: &source, sink: &sink)
+                let report = try await ReviewTranscoder(profile: .review, options: options).run(source: &source, sink: &sink)
                 await tee.abandon()
                 return (report, sink.bytes)
             } catch {
