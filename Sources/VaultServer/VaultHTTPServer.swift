@@ -74,7 +74,8 @@ public struct VaultHTTPServer: Sendable {
         try configuration.checkTransport()
         let idle = TimeAmount.seconds(configuration.idleTimeoutSeconds)
         // The idle timeout covers a client that stops sending; the stalled-reader handler one that stops reading.
-        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: StalledReaderHandler.handlers(stallTimeout: idle),
+        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()]
+                                                                    + StalledReaderHandler.handlers(stallTimeout: idle),
                                                                 idleTimeout: idle))
         let server: HTTPServerBuilder
         if let cert = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
