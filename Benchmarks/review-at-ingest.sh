@@ -13,8 +13,9 @@
 #   upload-alone      [review] at_ingest = []
 #   upload-at-ingest  [review] at_ingest = ["supervision"] (timed to the answer; then the script
 #                     waits for the copy through `GET /review` and reports when it was served)
-# One untimed warm-up of each, then one timed run of each (ratios from one run); `uptime` before
-# and after, since the machine is shared. Target: at-ingest / alone <= 1.3.
+# One untimed warm-up of each, then REPEAT (default 5) timed rounds, the modes taking turns in each;
+# medians are reported (ratios from the same rounds); `uptime` before and after, since the machine
+# is shared. Target: at-ingest / alone <= 1.3.
 #
 # SESSIONVAULT_BIN: the binary to time (default .build/release/sessionvault; build it with
 # `swift build -c release --product sessionvault`). WORK_DIR: where the input and vaults go.
@@ -56,7 +57,7 @@ upload() {
   pid=$!
   for _ in $(seq 1 150); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && break; sleep 0.2; done
   start=$(now)
-  curl -sf -X POST -H "Authorization: Bearer $token" --data-binary "@$input" -H "Content-Type: video/webm" \
+  curl -sf -X POST -H "Authorization: Bearer $token" -H "Expect:" --data-binary "@$input" -H "Content-Type: video/webm" \
     "http://127.0.0.1:$port/api/recordings?session=S&class=supervision&captured=$captured" > "$work/summary-$mode.json"
   end=$(now)
   if [[ $mode == upload-at-ingest ]]; then
@@ -102,12 +103,20 @@ run() {
 
 echo "input: $input ($(stat -c %s "$input") bytes)"
 echo "load before: $(uptime)"
-for mode in alone at-ingest after upload-alone upload-at-ingest; do run "$mode" >/dev/null; done   # warm-up
-alone=$(run alone)
-at=$(run at-ingest)
-after=$(run after)
-up_alone=$(run upload-alone)
-up_at=$(run upload-at-ingest)
+modes="alone at-ingest after upload-alone upload-at-ingest"
+for mode in $modes; do run "$mode" >/dev/null; done   # warm-up
+rm -f "$work"/times-*
+for _ in $(seq 1 "${REPEAT:-5}"); do
+  for mode in $modes; do run "$mode" >> "$work/times-$mode"; done
+  cat "$work/copy-served-after" >> "$work/times-copy-served"
+done
+median() { sort -g "$work/times-$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+alone=$(median alone)
+at=$(median at-ingest)
+after=$(median after)
+up_alone=$(median upload-alone)
+up_at=$(median upload-at-ingest)
+echo "medians of ${REPEAT:-5} rounds"
 echo "load after:  $(uptime)"
 printf 'ingest alone:                      %6.2f s\n' "$alone"
 printf 'ingest with review at ingest:      %6.2f s  (%.2fx ingest alone; target <= 1.3x)\n' "$at" "$(echo "$at / $alone" | bc -l)"
@@ -118,4 +127,4 @@ printf 'upload through the service, alone:  %6.2f s
 ' "$up_alone"
 printf 'upload with review at ingest:       %6.2f s  (%.2fx upload alone; target <= 1.3x); the copy was served by GET /review %.2f s after the upload began
 ' \
-  "$up_at" "$(echo "$up_at / $up_alone" | bc -l)" "$(cat "$work/copy-served-after")"
+  "$up_at" "$(echo "$up_at / $up_alone" | bc -l)" "$(median copy-served)"
