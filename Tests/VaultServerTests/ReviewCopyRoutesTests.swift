@@ -45,6 +45,41 @@ struct ReviewCopyRoutesTests {
         }
     }
 
+    /// Issue #18 item 6 through the service: an Ogg Opus original gets its review copy (Opus in
+    /// WebM) from `POST /review` as a WebM one does, and a Matroska file whose codec the transcoder
+    /// refuses is answered 422 with the reason (it was 500), storing nothing.
+    @Test func anOggOriginalGetsItsCopyAndARefusedCodecIsUnprocessable() async throws {
+        let f = try await ServerFixture.make()
+        defer { f.remove() }
+        func make(_ arguments: [String], suffix: String) async throws -> [UInt8] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString).\(suffix)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let made = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/ffmpeg"), ["-v", "error", "-f", "lavfi"] + arguments + [file.path])
+            guard made.succeeded else { throw HTTPTestClient.ClientError(description: "ffmpeg failed: \(made.stderr)") }
+            return Array(try Data(contentsOf: file))
+        }
+        let ogg = try await make(["-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:a", "libopus", "-f", "ogg"], suffix: "ogg")
+        let mkv = try await make(["-i", "testsrc=size=160x120:rate=15", "-t", "2", "-c:v", "mjpeg", "-f", "matroska"], suffix: "mkv")
+        var oggReader = BufferChunkReader(bytes: ogg), mkvReader = BufferChunkReader(bytes: mkv)
+        let audio = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care", actor: "test"), from: &oggReader)
+        let refused = try await f.vault.ingest(IngestRequest(session: "S1", clinician: "alice", retentionClass: "care", actor: "test"), from: &mkvReader)
+        #expect(audio.mediaType == "audio/ogg" && refused.mediaType == "video/x-matroska")
+        let auth = ["Authorization": "Bearer " + f.token("alice")]
+        try await f.withServer { client, _ in
+            let made = try await client.request("POST", "/api/recordings/\(audio.id)/review", headers: auth)
+            #expect(made.status == 201, "\(made.text)")
+            let served = try await client.get("/api/recordings/\(audio.id)/review", token: f.token("alice"))
+            #expect(served.status == 200 && served.header("x-review-source") == "derived")
+            #expect(served.body.starts(with: [0x1A, 0x45, 0xDF, 0xA3]), "the copy is WebM")
+
+            let unprocessable = try await client.request("POST", "/api/recordings/\(refused.id)/review", headers: auth)
+            #expect(unprocessable.status == 422)
+            #expect(unprocessable.text.contains("cannot be transcoded"), "\(unprocessable.text)")
+            #expect(try await f.vault.derivedRecordings(of: refused.id).isEmpty)
+            #expect(try await f.vault.catalog.stagingRecords().isEmpty)
+        }
+    }
+
     /// Issue #18 item 3: a supervision upload (a class in `[review] at_ingest`) is answered at the
     /// original's commit, with its review copy still being made from the same plaintext; the first
     /// `GET /review` waits for that copy and serves it, and `POST /review` finds it, not a second one.

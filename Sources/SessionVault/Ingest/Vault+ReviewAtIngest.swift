@@ -107,7 +107,9 @@ extension Vault {
         }
     }
 
-    static func reviewTranscoderTakes(_ mediaType: String) -> Bool { ReviewAtIngestRun.takes(mediaType: mediaType) }
+    /// Whether the review transcoder reads recordings of `mediaType` (WebM, Matroska, Ogg); the
+    /// codecs inside are checked when it reads them.
+    public static func reviewTranscoderTakes(_ mediaType: String) -> Bool { ReviewAtIngestRun.takes(mediaType: mediaType) }
 
     private static func reason(_ error: any Error) -> String {
         String(String(describing: error).prefix(240))

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Media
 import SessionVault
 
 /// Turns the vault's typed errors into HTTP answers. Integrity failures and internal errors are
@@ -23,6 +24,11 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             // The vault reports a failure of what the service handed it (the upload's body reader,
             // a response's writer) with that failure as the cause: answer it as the cause says.
             if let answer = error.cause as? any HTTPResponseError { throw answer }
+            // Media the transcoder refuses (a codec it does not take, a damaged file) is the
+            // request's content, not a failure of the service.
+            if let media = error.cause as? MediaError, Self.isAboutTheContent(media) {
+                throw APIError(.unprocessableContent, "the recording cannot be transcoded: \(media.description)")
+            }
             switch error.code {
             case .cancelled: throw CancellationError()
             case .noWrap, .noConsent, .noActiveScope, .officerRefused, .notOnCareList, .uploadNotAllowed, .signInRefused: throw APIError(.forbidden, error.description)
@@ -42,6 +48,14 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": .string(error.description)])
                 throw APIError(.internalServerError, "internal error")
             }
+        }
+    }
+
+    /// Whether a media failure is about the media itself (as opposed to reading or writing it).
+    static func isAboutTheContent(_ error: MediaError) -> Bool {
+        switch error.code {
+        case .emptyInput, .notMedia, .malformed, .truncated, .limitExceeded, .unsupportedCodec, .unsupportedFeature, .noUsableTrack: true
+        case .codecFailure, .sourceFailed, .sinkFailed, .cancelled: false
         }
     }
 }

@@ -48,10 +48,11 @@ struct ContentRoutes: Sendable {
         return response
     }
 
-    /// Makes the recording's review copy (WebM originals: VP8 640x360 15 fps + Opus) and stores it as
+    /// Makes the recording's review copy (WebM, Matroska or Ogg originals: VP8 640x360 15 fps + Opus,
+    /// or Opus alone for audio) and stores it as
     /// a derived recording: same session, so the same consent and wraps; class `review-copy`; due no
     /// later than its source and destroyed with it. 201 with the new copy, 200 with the existing one,
-    /// 422 for media the transcoder does not take.
+    /// 422 for media the transcoder does not take (another container, or codecs it refuses).
     @Sendable func makeReviewCopy(_ request: Request, context: APIRequestContext) async throws -> Response {
         let staff = try context.staffRequest(request)
         let original = try await access.resolve(try context.parameters.require("id"), request: staff, action: .review)
@@ -62,7 +63,7 @@ struct ContentRoutes: Sendable {
                                          status: .ok, headers: [.location: "/api/recordings/\(copy.id)"])
         }
         guard ReviewCopyMaker.canTranscode(original) else {
-            throw APIError(.unprocessableContent, "only WebM recordings get a review copy (this one is \(original.mediaType))")
+            throw APIError(.unprocessableContent, "only WebM, Matroska and Ogg recordings get a review copy (this one is \(original.mediaType))")
         }
         try await access.requireWrap(original, request: staff)
         let role = try await access.unlockedRole(for: original, request: staff)

@@ -2,7 +2,7 @@ import Media
 import SessionVault
 
 /// Makes a recording's review copy when asked (`POST /api/recordings/{id}/review`), once: it
-/// transcodes a WebM recording (Media's review profile) and stores the result as a derived
+/// transcodes a WebM, Matroska or Ogg recording (Media's review profile) and stores the result as a derived
 /// recording (same session, so the same consent and wraps); concurrent requests wait for that
 /// one transcode instead of starting their own. `GET /review` then serves the copy with Range.
 actor ReviewCopyMaker {
@@ -11,9 +11,10 @@ actor ReviewCopyMaker {
 
     init(vault: Vault) { self.vault = vault }
 
-    /// Whether a recording is something the transcoder takes.
+    /// Whether a recording is something the transcoder takes: an original in a container it reads
+    /// (its codecs are checked as it reads them: 422 if it refuses them).
     static func canTranscode(_ record: RecordingRecord) -> Bool {
-        record.sourceID == nil && (record.mediaType == "video/webm" || record.mediaType == "audio/webm")
+        record.sourceID == nil && Vault.reviewTranscoderTakes(record.mediaType)
     }
 
     /// The id of the stored copy, made now if needed.
