@@ -105,6 +105,36 @@ struct ReviewAtIngestTests {
         await reopened.close()
     }
 
+    /// The background is bounded: with every slot taken (one per core), an upload's ingest waits
+    /// for its own copy instead of adding one more transcode after it has been answered.
+    @Test func withEveryBackgroundSlotTakenTheIngestWaitsForItsOwnCopy() async throws {
+        let test = try await Self.makeVault()
+        defer { test.remove() }
+        // The slots are taken by tasks that wait, without holding a thread, until the test ends them.
+        let slots = test.vault.backgroundReviews.limit
+        var releasers: [AsyncStream<Void>.Continuation] = []
+        for _ in 0..<slots {
+            let (release, releaser) = AsyncStream<Void>.makeStream()
+            releasers.append(releaser)
+            #expect(test.vault.backgroundReviews.start(RecordingID.random()) {
+                for await _ in release {}
+                return ReviewAtIngestOutcome(skipped: "test")
+            })
+        }
+        #expect(!test.vault.backgroundReviews.start(RecordingID.random()) { ReviewAtIngestOutcome() }, "no slot beyond the limit")
+        var request = IngestRequest(session: "S1", clinician: "dr-a", retentionClass: "supervision", actor: "test")
+        request.reviewCopyInBackground = true
+        var reader = BufferChunkReader(bytes: try await Self.recording(seconds: 1))
+        let summary = try await test.vault.ingest(request, from: &reader)
+        #expect(summary.reviewCopy?.pending == nil)
+        let copyID = try #require(summary.reviewCopy?.copy, "\(String(describing: summary.reviewCopy))")
+        #expect(try await test.vault.reviewCopy(of: summary.id)?.id == copyID)
+        #expect(test.vault.reviewCopiesInProgress == slots)
+        for releaser in releasers { releaser.finish() }
+        await test.vault.close()
+        #expect(test.vault.reviewCopiesInProgress == 0)
+    }
+
     @Test func aCareRecordingGetsNoCopyAtIngestByDefault() async throws {
         let test = try await Self.makeVault()
         defer { test.remove() }

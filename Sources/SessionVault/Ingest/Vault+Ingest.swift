@@ -25,7 +25,9 @@ public struct IngestRequest: Sendable {
     var madeAtIngest = false
     /// For a class that gets its review copy at ingest: return at the original's commit and finish
     /// the copy in the background (``Vault/reviewCopyInProgress(of:)``; ``Vault/close()`` waits for
-    /// it), instead of returning once the copy is stored too. The service answers uploads so.
+    /// it), instead of returning once the copy is stored too. The service answers uploads so. When
+    /// as many copies as the process has cores are already being made so, the ingest waits for its
+    /// copy as if this were false.
     public var reviewCopyInBackground = false
 
     public init(session: String, clinician: String, retentionClass: String, chunkSize: Int? = nil, source: RecordingID? = nil,
@@ -199,16 +201,16 @@ extension Vault {
                 let roleKeys = gate.roleKeys, scopes = gate.scopes
                 let committedAfter = Date().timeIntervalSince(started)
                 var reviewCopy: ReviewAtIngestOutcome? = nil
-                if let review, request.reviewCopyInBackground {
-                    let vault = self, mediaType = result.mediaType
-                    backgroundReviews.start(id) {
-                        var outcome = await vault.finishReviewAtIngest(review, original: id, mediaType: mediaType, request: request,
-                                                                       capturedOn: capturedOn)
-                        outcome.seconds = Date().timeIntervalSince(started)
-                        return outcome
-                    }
+                let vault = self, mediaType = result.mediaType
+                if let review, request.reviewCopyInBackground, backgroundReviews.start(id, {
+                    var outcome = await vault.finishReviewAtIngest(review, original: id, mediaType: mediaType, request: request,
+                                                                   capturedOn: capturedOn)
+                    outcome.seconds = Date().timeIntervalSince(started)
+                    return outcome
+                }) {
                     reviewCopy = ReviewAtIngestOutcome(pending: true)
                 } else if let review {
+                    // Asked to wait, or every background slot is taken: the copy is finished before returning.
                     reviewCopy = await finishReviewAtIngest(review, original: id, mediaType: result.mediaType, request: request,
                                                             capturedOn: capturedOn)
                     reviewCopy?.seconds = Date().timeIntervalSince(started)
