@@ -201,19 +201,17 @@ extension Vault {
                 let roleKeys = gate.roleKeys, scopes = gate.scopes
                 let committedAfter = Date().timeIntervalSince(started)
                 var reviewCopy: ReviewAtIngestOutcome? = nil
-                let vault = self, mediaType = result.mediaType
-                if let review, request.reviewCopyInBackground, backgroundReviews.start(id, {
-                    var outcome = await vault.finishReviewAtIngest(review, original: id, mediaType: mediaType, request: request,
-                                                                   capturedOn: capturedOn)
-                    outcome.seconds = Date().timeIntervalSince(started)
-                    return outcome
-                }) {
-                    reviewCopy = ReviewAtIngestOutcome(pending: true)
-                } else if let review {
+                if let review {
+                    let vault = self, mediaType = result.mediaType
+                    let finish: @Sendable () async -> ReviewAtIngestOutcome = {
+                        var outcome = await vault.finishReviewAtIngest(review, original: id, mediaType: mediaType, request: request,
+                                                                       capturedOn: capturedOn)
+                        outcome.seconds = Date().timeIntervalSince(started)
+                        return outcome
+                    }
                     // Asked to wait, or every background slot is taken: the copy is finished before returning.
-                    reviewCopy = await finishReviewAtIngest(review, original: id, mediaType: result.mediaType, request: request,
-                                                            capturedOn: capturedOn)
-                    reviewCopy?.seconds = Date().timeIntervalSince(started)
+                    reviewCopy = request.reviewCopyInBackground && backgroundReviews.start(id, finish)
+                        ? ReviewAtIngestOutcome(pending: true) : await finish()
                 }
                 return IngestSummary(id: id, session: request.session, clinician: request.clinician, retentionClass: request.retentionClass,
                                      byteCount: result.byteCount, chunkCount: result.chunks.count, chunkSize: chunkSize, algorithm: algorithm.description,

@@ -29,11 +29,6 @@ struct ReviewAtIngestRun: Sendable {
     let tee: PlaintextTee
     let transcode: Task<(TranscodeReport, [UInt8]), any Error>
 
-    /// The containers the review transcoder reads; anything else is not teed at all.
-    static func takes(mediaType: String) -> Bool {
-        ["video/webm", "video/x-matroska", "audio/ogg"].contains(mediaType)
-    }
-
     /// Plaintext bytes the transcoder may fall behind the sealer before the sealer waits.
     static func budget(chunkSize: Int) -> Int { max(2 * chunkSize, 16 << 20) }
 
@@ -108,8 +103,10 @@ extension Vault {
     }
 
     /// Whether the review transcoder reads recordings of `mediaType` (WebM, Matroska, Ogg); the
-    /// codecs inside are checked when it reads them.
-    public static func reviewTranscoderTakes(_ mediaType: String) -> Bool { ReviewAtIngestRun.takes(mediaType: mediaType) }
+    /// codecs inside are checked when it reads them. Anything else is not teed at ingest at all.
+    public static func reviewTranscoderTakes(_ mediaType: String) -> Bool {
+        ["video/webm", "video/x-matroska", "audio/ogg"].contains(mediaType)
+    }
 
     private static func reason(_ error: any Error) -> String {
         String(String(describing: error).prefix(240))
