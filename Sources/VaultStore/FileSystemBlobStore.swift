@@ -48,7 +48,7 @@ public struct FileSystemBlobStore: BlobStore {
         // The bytes travel in a box and are dropped when the write returns, not when the I/O
         // thread later releases the closure: the caller reuses the buffer at once (ChunkBufferPool),
         // and a reference still held here would make its next in-place write copy the chunk.
-        let box = BufferHandOff(bytes)
+        let box = HandOff(bytes)
         try await BlockingIO.run { () throws(BlobStoreError) in
             var bytes: [UInt8] = []
             box.take(into: &bytes)
@@ -155,7 +155,7 @@ public struct FileSystemBlobStore: BlobStore {
     private func readBlob(_ key: BlobKey, into buffer: consuming [UInt8],
                       _ fill: @escaping @Sendable (Int32, Int, String, inout [UInt8]) throws(BlobStoreError) -> Void) async throws(BlobStoreError) -> [UInt8] {
         let filePath = path(of: key)
-        let handOff = BufferHandOff(consume buffer)
+        let handOff = HandOff(consume buffer)
         try await BlockingIO.run { () throws(BlobStoreError) in
             var bytes: [UInt8] = []
             handOff.take(into: &bytes)

@@ -140,4 +140,54 @@ struct BufferedRetrievalTests {
         }
         #expect(bad.received.isEmpty)
     }
+
+    /// Storage that can tell whether the buffer writing into it is its only holder.
+    final class Storage: @unchecked Sendable {
+        var bytes: [UInt8] = []
+    }
+
+    /// A lent buffer that records, at each decrypt, whether its storage was shared: a shared one
+    /// would be copied whole by an array's or a ByteBuffer's first write (copy-on-write).
+    struct OwnershipBuffer: PlaintextBuffer {
+        var storage = Storage()
+        var kept: Range<Int> = 0..<0
+        let counter: Counter
+
+        mutating func decrypt(count: Int, keeping kept: Range<Int>, _ fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+            if !isKnownUniquelyReferenced(&storage) { counter.shared.add(1, ordering: .relaxed) }
+            storage.bytes = [UInt8](repeating: 0, count: count)
+            try storage.bytes.withUnsafeMutableBytes { try fill($0) }
+            self.kept = kept
+        }
+    }
+
+    final class Counter: Sendable {
+        let shared = Atomic<Int>(0)
+    }
+
+    struct OwnershipSink: PlaintextBufferSink {
+        let counter: Counter
+        var received: [UInt8] = []
+
+        mutating func buffer(count: Int, wait: Bool) async throws -> OwnershipBuffer? {
+            OwnershipBuffer(counter: counter)
+        }
+
+        mutating func write(_ buffer: consuming OwnershipBuffer) async throws {
+            received += buffer.storage.bytes[buffer.kept]
+        }
+    }
+
+    @Test func eachBufferIsDecryptedIntoByItsOnlyOwnerSoItIsNeverCopied() async throws {
+        let t = try await TestVault.make()
+        defer { t.remove() }
+        let input = pseudoRandomBytes(4 * Self.chunk + 99)
+        let id = try await ingest(t, input)
+        let recording = try await opened(t, id)
+        let counter = Counter()
+        var sink = OwnershipSink(counter: counter)
+        try await t.vault.stream(recording, into: &sink)
+        #expect(sink.received == input)
+        #expect(counter.shared.load(ordering: .relaxed) == 0, "a buffer was shared when decrypted into (a whole-chunk copy)")
+    }
 }

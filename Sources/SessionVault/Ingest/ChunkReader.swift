@@ -94,7 +94,7 @@ public struct FileChunkReader: ChunkReader {
         // The buffer travels in `handOff`, not as a capture or the closure's result: a value returned
         // through the continuation can still be referenced by the I/O thread for a moment, and the
         // sealer's in-place write would then copy it.
-        let handOff = BufferHandOff(pool.take(count: headroom + size + tailroom))
+        let handOff = HandOff(pool.take(count: headroom + size + tailroom))
         let filled = try await BlockingIO.run { () throws -> Int in
             var buffer: [UInt8] = []
             handOff.take(into: &buffer)

@@ -322,7 +322,7 @@ extension Vault {
                 // The transcoder's copy is taken before the chunk is sealed in place.
                 var teed: [UInt8]? = nil
                 if let tee, await tee.isAccepting { teed = Array(current.buffer[headroom..<(headroom + plainCount)]) }
-                let handOff = BufferHandOff(current.buffer)
+                let handOff = HandOff(current.buffer)
                 current.buffer = []
                 let chunkIndex = index
                 group.addTask {

@@ -59,10 +59,15 @@ extension Vault {
                         let planned = piece(nextToStart)
                         // Nothing of this stream is in flight only when every started chunk has been written.
                         guard let buffer = try await sink.buffer(count: planned.opened, wait: nextToStart == nextToWrite) else { break }
+                        // A captured buffer would be shared with the closure, and its first write would
+                        // copy it whole (an array's or ByteBuffer's copy-on-write): the task takes it out.
+                        let handOff = HandOff(buffer)
                         group.addTask {
                             do {
-                                return (planned.index, .success(try await Self.readPiece(planned, store: store, sealer: sealer, recording: id,
-                                                                                         generation: generation, scratch: scratch, into: buffer)))
+                                guard var buffer = handOff.take() else { preconditionFailure("a read-ahead buffer was taken twice") }
+                                try await Self.readPiece(planned, store: store, sealer: sealer, recording: id, generation: generation,
+                                                         scratch: scratch, into: &buffer)
+                                return (planned.index, .success(buffer))
                             } catch {
                                 return (planned.index, .failure(error))
                             }
@@ -87,8 +92,7 @@ extension Vault {
 
     /// Reads one piece's ciphertext into a scratch buffer and opens it into `buffer`.
     static func readPiece<Buffer: PlaintextBuffer>(_ piece: BufferedReadPiece, store: any BlobStore, sealer: ChunkSealer, recording id: RecordingID,
-                                                   generation: Int, scratch: ChunkBufferPool, into buffer: Buffer) async throws -> Buffer {
-        var buffer = buffer
+                                                   generation: Int, scratch: ChunkBufferPool, into buffer: inout Buffer) async throws {
         let index = piece.index
         do {
             if let span = piece.span {
@@ -117,7 +121,6 @@ extension Vault {
                     throw VaultError.chunkTampered(recording: id, chunk: index, reason: "holds \(opened) bytes, expected \(piece.plaintextCount)")
                 }
             }
-            return buffer
         } catch let error as CryptoError {
             throw VaultError.chunkTampered(recording: id, chunk: index, reason: error.description)
         }
