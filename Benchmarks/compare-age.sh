@@ -250,8 +250,18 @@ row "age -d -i KEY -o OUT FILE.age" age-decrypt
 row "floor: dd conv=fsync (copy, durable)" copy-fsync
 row "floor: dd (copy into the page cache)" copy-plain
 cf=$(median "$TIMES/copy-fsync"); cp_=$(median "$TIMES/copy-plain")
-echo "ingest speed ratio (age encrypt time / ours): $ingest_ratio   (target >= 1.2: $(meets "$ingest_ratio" 1.2));" \
+echo "ingest speed ratio (age encrypt time / ours): $ingest_ratio   (>= 1.2: $(meets "$ingest_ratio" 1.2));" \
      "a durable plain copy would reach $(ratio "$ae" "$cf")"
+# #18's ingest target depends on the disk: 1.2x age where a durable copy (dd conv=fsync) is at
+# least 1.5x age; otherwise the disk is the limit, and the ingest must be within 10 % of that copy.
+dd_vs_age=$(ratio "$ae" "$cf")
+if awk -v r="$dd_vs_age" 'BEGIN { exit !(r >= 1.5) }'; then
+    echo "ingest target: the durable copy is ${dd_vs_age}x age (>= 1.5), so ingest >= 1.2x age: $(meets "$ingest_ratio" 1.2)"
+else
+    within=$(ratio "$cf" "$oi")
+    echo "ingest target: the durable copy is only ${dd_vs_age}x age (< 1.5), so ingest within 10 % of it" \
+         "(dd conv=fsync time / ours = $within, >= 0.9): $(meets "$within" 0.9)"
+fi
 echo "get    speed ratio (age decrypt time / ours): $get_ratio   (target >= 2.0: $(meets "$get_ratio" 2.0));" \
      "a plain copy would reach $(ratio "$ad" "$cp_")"
 echo "CPU (user + system) ratios, age's / ours, less sensitive to other load than wall time:" \

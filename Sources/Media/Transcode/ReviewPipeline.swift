@@ -61,12 +61,12 @@ struct ReviewPipeline {
         let options = self.options
         func stages() async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                Self.addStage(to: &group, label: "media.review.encode") {
+                Self.addStage(to: &group, label: "media.review.encode", niceIncrement: options.niceIncrement) {
                     try await EncodeWorker.run(options: options, audioSource: audio, queue: queue, outbox: outbox)
                 }
                 if let lanes {
                     for lane in 0..<lanes.count {
-                        Self.addStage(to: &group, label: "media.review.decode.\(lane)") {
+                        Self.addStage(to: &group, label: "media.review.decode.\(lane)", niceIncrement: options.niceIncrement) {
                             let tally = try await DecodeLane.run(
                                 threads: options.decoderThreads, input: lanes.inputs[lane], output: lanes.outputs[lane])
                             await tallies.put([tally])
@@ -84,7 +84,7 @@ struct ReviewPipeline {
             if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
                 // Every stage gets a thread of its own, so they overlap even when the cooperative
                 // pool is busy.
-                try await withTaskExecutorPreference(StageExecutor(label: "media.review.demux")) { try await stages() }
+                try await withTaskExecutorPreference(StageExecutor(label: "media.review.demux", niceIncrement: options.niceIncrement)) { try await stages() }
             } else {
                 try await stages()
             }
@@ -162,10 +162,11 @@ struct ReviewPipeline {
 
     /// Adds a stage task that prefers an executor of its own (see `StageExecutor`).
     private static func addStage(
-        to group: inout ThrowingTaskGroup<Void, any Error>, label: String, _ body: @escaping @Sendable () async throws -> Void
+        to group: inout ThrowingTaskGroup<Void, any Error>, label: String, niceIncrement: Int32,
+        _ body: @escaping @Sendable () async throws -> Void
     ) {
         if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
-            group.addTask(executorPreference: StageExecutor(label: label), operation: body)
+            group.addTask(executorPreference: StageExecutor(label: label, niceIncrement: niceIncrement), operation: body)
         } else {
             group.addTask(operation: body)
         }

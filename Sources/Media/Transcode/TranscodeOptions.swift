@@ -33,6 +33,9 @@ public struct TranscodeOptions: Sendable, Hashable {
     /// default: at complexity 7 and above libopus detects speech itself, and forcing it costs about
     /// three times the encoding time on music or tones.
     public var audioVoiceSignal = false
+    /// How much lower than the process's CPU priority the transcode's threads run (Linux `nice`
+    /// steps, 0...19): a copy made in the background takes only the CPU that other work leaves.
+    public var niceIncrement: Int32 = 0
     /// Bounds on what the demuxer accepts.
     public var demuxLimits = DemuxLimits()
 

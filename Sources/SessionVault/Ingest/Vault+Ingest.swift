@@ -138,10 +138,8 @@ extension Vault {
                                                          processID: ProcessInfo.processInfo.processIdentifier, host: Self.hostName))
             var written: [BlobKey] = []
             // The review copy of a class that wants one is transcoded from the same plaintext as it passes.
-            // Returning at the original's commit, the upload's own time is what counts: one decoder
-            // lane leaves the sealer a core (a copy awaited gets two, and is ready sooner).
             let review = makesReviewAtIngest(request)
-                ? ReviewAtIngestRun.start(chunkSize: chunkSize, decoderLanes: request.reviewCopyInBackground ? 1 : TranscodeOptions().decoderLanes) : nil
+                ? ReviewAtIngestRun.start(chunkSize: chunkSize, inBackground: request.reviewCopyInBackground) : nil
             do {
                 // WORM stores lock each chunk until the earliest day the recording could lawfully be
                 // destroyed. (Chunks of an ingest that then fails stay locked until that day: they are

@@ -32,12 +32,17 @@ struct ReviewAtIngestRun: Sendable {
     /// Plaintext bytes the transcoder may fall behind the sealer before the sealer waits.
     static func budget(chunkSize: Int) -> Int { max(2 * chunkSize, 16 << 20) }
 
-    /// Starts the transcode. `decoderLanes`: VP8 decoders side by side; one leaves the other core
-    /// to the sealer (and the uploading client) when the ingest does not wait for the copy.
-    static func start(chunkSize: Int, decoderLanes: Int) -> ReviewAtIngestRun {
+    /// Starts the transcode. An ingest that returns at the original's commit (`inBackground`) is
+    /// timed by the upload alone: its copy uses one VP8 decoder lane and runs at a lower CPU
+    /// priority, so that the sealer, the uploading client and other requests come first. A copy the
+    /// ingest waits for gets every lane and the usual priority, and is ready sooner.
+    static func start(chunkSize: Int, inBackground: Bool) -> ReviewAtIngestRun {
         let tee = PlaintextTee(budget: budget(chunkSize: chunkSize))
         var options = TranscodeOptions()
-        options.decoderLanes = decoderLanes
+        if inBackground {
+            options.decoderLanes = 1
+            options.niceIncrement = Vault.backgroundNiceIncrement
+        }
         let transcode = Task { () throws -> (TranscodeReport, [UInt8]) in
             var source = TeeByteSource(tee: tee)
             var sink = BufferSink()
@@ -101,6 +106,9 @@ extension Vault {
             return await reviewSkipped(id, request: request, reason: "storing it failed: \(Self.reason(error))")
         }
     }
+
+    /// How many `nice` steps below the service a review copy made in the background runs.
+    static let backgroundNiceIncrement: Int32 = 10
 
     /// Whether the review transcoder reads recordings of `mediaType` (WebM, Matroska, Ogg); the
     /// codecs inside are checked when it reads them. Anything else is not teed at ingest at all.
