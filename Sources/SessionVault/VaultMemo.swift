@@ -18,9 +18,10 @@ final class VaultMemo: Sendable {
     private let faults = Mutex<FaultInjector?>(nil)
     /// Buffers that retrieval reads ciphertext into before opening it elsewhere, shared by every
     /// stream of the process: a service answering many short ranges would otherwise allocate and
-    /// zero-fill fresh ones per request (8 % of its CPU, Benchmarks/README.md). Ciphertext only;
-    /// a few per core are kept (at most a few chunks' worth of memory).
-    let ciphertextScratch = ChunkBufferPool(limit: 4 * Vault.readAheadWindow)
+    /// zero-fill fresh ones per request (8 % of its CPU, Benchmarks/README.md). Ciphertext only, so
+    /// never zero-filled (every read fills its buffer or fails); a few per core are kept (at most a
+    /// few chunks' worth of memory).
+    let ciphertextScratch = ChunkBufferPool(limit: 4 * Vault.readAheadWindow, zeroesNewBytes: false)
 
     /// The injector ``Vault/open(at:clock:faults:)`` installed; nil in the shipped program.
     var faultInjector: FaultInjector? { faults.withLock { $0 } }
