@@ -28,8 +28,8 @@ public struct Vault: Sendable {
     /// The officer anchor pinned by the caller from outside the vault's files (``pinningOfficerAnchor(_:)``).
     var pinnedOfficerAnchor: [UInt8]? = nil
 
-    public init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+    package init(layout: VaultLayout, config: VaultConfig, catalog: any Catalog, store: any BlobStore, keyring: Keyring,
+                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.init(layout: layout, config: config, catalog: catalog, store: store, keyring: keyring, erasure: nil, clock: clock)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@_spi(Testing) @testable import VaultIndex
+@testable import VaultIndex
 
 @Suite("SQLiteCatalog")
 struct SQLiteCatalogTests {
@@ -67,5 +67,17 @@ struct SQLiteCatalogTests {
         } catch {
             #expect(!"\(error)".contains(secret))
         }
+    }
+}
+
+extension SQLiteCatalog {
+    /// Blocks this catalog's queue, as a long commit would, until `until` holds (then 0.2 s more, for
+    /// work that has just been submitted to reach the queue) or 30 s have passed; calls `began` first.
+    /// Lets a test line appends up behind a busy catalog to see them committed as one group.
+    func occupyForTesting(began: @Sendable () -> Void, until: @Sendable () -> Bool) {
+        began()
+        let deadline = Date().addingTimeInterval(30)
+        while !until(), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        Thread.sleep(forTimeInterval: 0.2)
     }
 }

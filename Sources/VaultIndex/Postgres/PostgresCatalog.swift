@@ -40,7 +40,7 @@ import PostgresNIO
 /// (`'SVCS'`) with a hash of the session for consents; classid `0x5356_584C` (`'SVXL'`) with the
 /// first 31 bits of SHA-256(`sessionvault.lock.v1:` + name) for ``withExclusiveLock(_:_:)``
 /// (session-level, on a dedicated connection). See ``LockKeys``.
-public final class PostgresCatalog: SQLCatalog {
+public final class PostgresCatalog: Catalog {
     let configuration: PostgresConfiguration
     let client: PostgresClient
     let runTask: Task<Void, Never>
@@ -176,7 +176,7 @@ public final class PostgresCatalog: SQLCatalog {
     }
 
     /// Runs `body`'s reads on one pooled connection, each statement on its own snapshot (no transaction).
-    func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+    package func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
         async throws(CatalogError) -> T {
         let clock = self.clock
         return try await withConnection { (connection) throws(CatalogError) -> T in
@@ -198,7 +198,7 @@ public final class PostgresCatalog: SQLCatalog {
 
     /// Runs `body` in one READ COMMITTED transaction on one pooled connection; commits if it returns,
     /// rolls back if it throws. Serialization failures and deadlocks are retried from the start.
-    func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+    package func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
         async throws(CatalogError) -> T {
         var attempt = 1
         while true {

@@ -97,58 +97,41 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     /// Parses a catalog URL. Errors name the problem and the redacted URL, never the password.
     public static func parse(_ url: String, environment: [String: String] = [:]) throws(CatalogError) -> PostgresConfiguration {
         func fail(_ message: String, shown: String = "postgres://…") -> CatalogError { .open(path: shown, message: message) }
-        let schemes = ["postgres://", "postgresql://"]
-        guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else {
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw fail("a PostgreSQL catalog URL starts with postgres:// or postgresql://")
         }
-        var rest = Substring(url.dropFirst(scheme.count))
-        var query: Substring = ""
-        if let q = rest.firstIndex(of: "?") {
-            query = rest[rest.index(after: q)...]
-            rest = rest[..<q]
+        // Every '%' must start an escape: Foundation's parser would take a stray one literally.
+        let escapes = url.split(separator: "%", omittingEmptySubsequences: false).dropFirst().map { $0.prefix(2) }
+        guard escapes.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }) else {
+            throw fail("bad percent-encoding (a '%' not followed by two hex digits)")
         }
-        guard let slash = rest.firstIndex(of: "/") else { throw fail("no database name (postgres://user@host:port/DATABASE)") }
-        let authority = rest[..<slash]
-        let databaseText = rest[rest.index(after: slash)...]
-        // The last '@' separates user info from the host: a password may contain '@' only percent-encoded,
-        // but be lenient with a raw one.
-        guard let at = authority.lastIndex(of: "@") else { throw fail("no user name (postgres://USER@host:port/database)") }
-        let userInfo = authority[..<at]
-        let hostPort = authority[authority.index(after: at)...]
-        let colon = userInfo.firstIndex(of: ":")
-        let user = try percentDecode(userInfo[..<(colon ?? userInfo.endIndex)], what: "user name")
-        let password = try colon.map { (colon) throws(CatalogError) in try percentDecode(userInfo[userInfo.index(after: colon)...], what: "password") }
-        guard !user.isEmpty else { throw fail("empty user name") }
-        var host: String
-        var portText: Substring?
-        if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address in brackets") }
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            let after = hostPort[hostPort.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw fail("unexpected text after the IPv6 address") }
-                portText = after.dropFirst()
-            }
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            host = String(hostPort[..<colon])
-            portText = hostPort[hostPort.index(after: colon)...]
-        } else {
-            host = String(hostPort)
+        // Foundation's RFC 3986 parser; it takes a raw '@' in a password (the last '@' ends the user info).
+        guard let parts = URLComponents(string: url) else {
+            throw fail("not a well-formed URL (postgres://user[:password]@host[:port]/database, an IPv6 host in brackets, a numeric port)")
         }
+        func decoded(_ encoded: String?, _ what: String) throws(CatalogError) -> String? {
+            guard let encoded else { return nil }
+            guard let text = encoded.removingPercentEncoding else { throw fail("bad percent-encoding in the \(what)") }
+            return text
+        }
+        guard let user = try decoded(parts.percentEncodedUser, "user name"), !user.isEmpty else {
+            throw fail("no user name (postgres://USER@host:port/database)")
+        }
+        let password = try decoded(parts.percentEncodedPassword, "password")
+        var host = parts.host ?? ""
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw fail("no host name") }
-        var port = 5432
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else { throw fail("port '\(portText)' is not a number from 1 to 65535") }
-            port = value
+        let port = parts.port ?? 5432
+        guard (1...65535).contains(port) else { throw fail("port '\(port)' is not a number from 1 to 65535") }
+        guard let database = try decoded(String(parts.percentEncodedPath.dropFirst()), "database name"), !database.isEmpty,
+              !database.contains("/") else {
+            throw fail("no database name (postgres://user@host:port/DATABASE)")
         }
-        let database = try percentDecode(databaseText, what: "database name")
-        guard !database.isEmpty, !database.contains("/") else { throw fail("no database name (postgres://user@host:port/DATABASE)") }
         var config = PostgresConfiguration(host: host, port: port, user: user, password: password, database: database)
         let shown = config.redactedURL
-        for pair in query.split(separator: "&") where !pair.isEmpty {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0])
-            let value = parts.count > 1 ? try percentDecode(parts[1], what: "option \(key)") : ""
+        for item in parts.percentEncodedQueryItems ?? [] {
+            let key = item.name
+            let value = try decoded(item.value, "option \(key)") ?? ""
             func number(_ range: ClosedRange<Int>, _ what: String) throws(CatalogError) -> Int {
                 guard let n = Int(value), range.contains(n) else {
                     throw fail("\(key) '\(value)' is not a number\(what) from \(range.lowerBound) to \(range.upperBound)", shown: shown)
@@ -185,23 +168,6 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
             config.password = fromEnvironment
         }
         return config
-    }
-
-    static func percentDecode(_ text: Substring, what: String) throws(CatalogError) -> String {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            func hexDigit() -> UInt8? { iterator.next().flatMap { Character(Unicode.Scalar($0)).hexDigitValue }.map { UInt8($0) } }
-            guard let high = hexDigit(), let low = hexDigit() else {
-                throw .open(path: "postgres://…", message: "bad percent-encoding in the \(what)")
-            }
-            bytes.append(high << 4 | low)
-        }
-        guard let string = String(bytes: bytes, encoding: .utf8) else {
-            throw .open(path: "postgres://…", message: "the \(what) is not UTF-8 after percent-decoding")
-        }
-        return string
     }
 
     /// `text` with every byte but RFC 3986's unreserved characters (ASCII letters, digits, `-._~`) as `%XX`.

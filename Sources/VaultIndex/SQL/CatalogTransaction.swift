@@ -3,7 +3,7 @@ import Foundation
 /// A unit of catalog work on one ``SQLSession``: a transaction for writes, or a plain connection for
 /// reads. The catalog's rules are written once, as methods of this class (`CatalogTransaction+*.swift`),
 /// and both ``SQLiteCatalog`` and ``PostgresCatalog`` run them.
-final class CatalogTransaction {
+package final class CatalogTransaction {
     let session: any SQLSession
     let clock: @Sendable () -> Date
     /// The chain head once this transaction holds the audit lock (it then appends without asking again).

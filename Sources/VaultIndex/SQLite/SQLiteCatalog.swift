@@ -7,7 +7,7 @@ public import Foundation
 /// The rules are the shared ones (``CatalogTransaction``); what is SQLite's own is here: the
 /// connection and its pragmas, the transactions, the group commit of lone audit entries, and
 /// ``purgeDeleted()``.
-public actor SQLiteCatalog: SQLCatalog {
+public actor SQLiteCatalog: Catalog {
     let db: SQLiteConnection
     let clock: @Sendable () -> Date
     /// Runs this actor's work (every SQLite call) off the cooperative thread pool.
@@ -40,7 +40,7 @@ public actor SQLiteCatalog: SQLCatalog {
     // MARK: - Transactions
 
     /// Runs `body` in one write transaction (``SQLiteConnection/transaction(_:_:)``) on this actor's executor.
-    func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+    package func write<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
         async throws(CatalogError) -> T {
         let tx = CatalogTransaction(session: SQLiteSession(db: db), clock: clock)
         do {
@@ -52,7 +52,7 @@ public actor SQLiteCatalog: SQLCatalog {
     }
 
     /// Runs `body`'s reads, each statement on its own snapshot (as a PostgreSQL read at READ COMMITTED).
-    func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
+    package func read<T: Sendable>(_ body: sending nonisolated(nonsending) (CatalogTransaction) async throws(CatalogError) -> T)
         async throws(CatalogError) -> T {
         try await body(CatalogTransaction(session: SQLiteSession(db: db), clock: clock))
     }
@@ -85,17 +85,6 @@ public actor SQLiteCatalog: SQLCatalog {
             }
         }
         try result.get()
-    }
-
-    /// Blocks this catalog's queue, as a long commit would, until `until` holds (then 0.2 s more, for
-    /// work that has just been submitted to reach the queue) or 30 s have passed; calls `began` first.
-    /// Lets a test line appends up behind a busy catalog to see them committed as one group.
-    @_spi(Testing)
-    public func occupyForTesting(began: @Sendable () -> Void, until: @Sendable () -> Bool) {
-        began()
-        let deadline = Date().addingTimeInterval(30)
-        while !until(), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        Thread.sleep(forTimeInterval: 0.2)
     }
 
     /// Writes every waiting audit entry in one transaction and wakes their callers.
