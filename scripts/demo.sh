@@ -2,6 +2,9 @@
 # A narrated tour of SessionVault on a fresh demo vault (the embedded default: filesystem + SQLite).
 set -euo pipefail
 BIN=${SESSIONVAULT_BIN:-.build/debug/sessionvault}
+# The tour sets every variable it needs: what the caller's shell holds (an officer, another vault,
+# a passphrase) must not steer it.
+for name in $(compgen -e | grep '^SESSIONVAULT_'); do unset "$name"; done
 DEMO=${DEMO_DIR:-demo-vault}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
