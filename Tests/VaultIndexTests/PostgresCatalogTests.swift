@@ -37,6 +37,8 @@ struct PostgresConfigurationTests {
         #expect(explicit.password == "in-url")
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d").password == nil)
         #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=disable").sslMode == .disable)
+        // An empty option (a trailing or doubled '&') is nothing, not an unknown option.
+        #expect(try PostgresConfiguration.parse("postgres://vault@h:1/d?sslmode=disable&&").sslMode == .disable)
     }
 
     /// Issue #16: a catalog across a network was reached with `prefer`, which falls back to plain TCP

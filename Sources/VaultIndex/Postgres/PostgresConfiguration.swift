@@ -129,7 +129,7 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
         }
         var config = PostgresConfiguration(host: host, port: port, user: user, password: password, database: database)
         let shown = config.redactedURL
-        for item in parts.percentEncodedQueryItems ?? [] {
+        for item in parts.percentEncodedQueryItems ?? [] where !item.name.isEmpty {
             let key = item.name
             let value = try decoded(item.value, "option \(key)") ?? ""
             func number(_ range: ClosedRange<Int>, _ what: String) throws(CatalogError) -> Int {
