@@ -18,6 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/scripts/test-servers/oidc-provider"
 VENV="$ROOT/.build-tools/oidc-venv"
 PY="$VENV/bin/python"
+source "$ROOT/scripts/test-servers/common.sh"
 # Versions tried together here; django-oidc-provider 0.9 supports Django 4.2 to 5.2.
 PACKAGES=("django-oidc-provider==0.9.0" "django>=4.2,<5.3")
 
@@ -33,10 +34,6 @@ install() {
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PACKAGES[@]}"
     "$PY" -c "import django, oidc_provider" || { echo "oidc-provider.sh: the install did not give django and oidc_provider" >&2; exit 1; }
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 op_env() {
@@ -63,14 +60,9 @@ start() {
         exit 1
     fi
     install
-    # As in seaweedfs.sh: the server must not hold the caller's descriptors open.
-    local fd
-    for fd in /proc/$$/fd/*; do
-        fd=${fd##*/}
-        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
+    close_inherited_fds
     local port
-    port="$(free_port)"
+    port="$(free_ports 1)"
     (umask 077; python3 -c "import secrets; print(secrets.token_hex(32))" >"$dir/django-secret")
     echo "PORT=$port EXPIRE=${OIDC_OP_IDTOKEN_EXPIRE:-600}" >"$dir/op.conf"
     ctl "$dir" init

