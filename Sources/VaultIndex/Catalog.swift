@@ -220,6 +220,10 @@ extension Catalog {
     package func disposing(after: RecordingID?, limit: Int) async throws(CatalogError) -> [RecordingRecord] {
         try await read { (tx) throws(CatalogError) in try await tx.disposing(after: after, limit: limit) }
     }
+    /// The first `limit` recordings in state `disposing`, in id order.
+    package func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord] {
+        try await disposing(after: nil, limit: limit)
+    }
     /// Step 4: writes each destruction record, drops chunk rows and the manifest, marks destroyed.
     package func finishDisposal(_ records: [DestructionRecord], actor: String) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.finishDisposal(records, actor: actor) }
@@ -230,11 +234,11 @@ extension Catalog {
     package func dispositions(status: DispositionRecord.Status?) async throws(CatalogError) -> [DispositionRecord] {
         try await read { (tx) throws(CatalogError) in try await tx.dispositions(status: status) }
     }
-    /// A records officer's decision on a queued review: approve (destroy at the next sweep) or extend to a new due date.
     /// Puts an approved review back in the queue (its approval could not be verified).
     package func reopenDisposition(_ id: RecordingID, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.reopenDisposition(id, audit: audit) }
     }
+    /// A records officer's decision on a queued review: approve (destroy at the next sweep) or extend to a new due date.
     package func decideDisposition(_ id: RecordingID, approve: Bool, extendUntil: CivilDate?, reason: String?, by: String, at: Date, signature: [UInt8]?, audit: AuditDraft) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.decideDisposition(id, approve: approve, extendUntil: extendUntil, reason: reason, by: by, at: at, signature: signature, audit: audit) }
     }
@@ -342,15 +346,7 @@ extension Catalog {
     package func setMediaFacts(_ id: RecordingID, _ facts: MediaFacts) async throws(CatalogError) {
         try await write { (tx) throws(CatalogError) in try await tx.setMediaFacts(id, facts) }
     }
-
-    // MARK: Exclusive work
-
-    /// The first `limit` recordings in state `disposing`, in id order.
-    package func disposing(limit: Int) async throws(CatalogError) -> [RecordingRecord] {
-        try await disposing(after: nil, limit: limit)
-    }
 }
-
 
 /// Checks an exclusive lock's name (see ``Catalog/withExclusiveLock(_:_:)``).
 func validateLockName(_ name: String) throws(CatalogError) {
